@@ -1,0 +1,6 @@
+package main
+
+// One chain regenerates everything generated in this module, in order: ent and the entgql
+// schema first, then the gqlgen executor and models from all of schema/*.graphql.
+//go:generate go run ./ent/entc.go
+//go:generate go tool gqlgen generate

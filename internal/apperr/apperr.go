@@ -1,0 +1,67 @@
+// Package apperr is the small, fixed set of errors a client can receive.
+//
+// Domain code returns *Error for anything the client should understand; the GraphQL error
+// presenter turns it into a message and extensions.code. Every other error is internal:
+// the client is told "internal error" and the operator gets a log line.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is the machine-readable kind of an error, sent as extensions.code.
+type Code string
+
+// The codes a client can receive.
+const (
+	Unauthenticated Code = "UNAUTHENTICATED"
+	Forbidden       Code = "FORBIDDEN"
+	NotFound        Code = "NOT_FOUND"
+	BadUserInput    Code = "BAD_USER_INPUT"
+	Conflict        Code = "CONFLICT"
+	RateLimited     Code = "RATE_LIMITED"
+	Internal        Code = "INTERNAL"
+)
+
+// Error is an error meant for the client. Its message must never carry health data,
+// names, emails or tokens.
+type Error struct {
+	Code    Code
+	Message string
+	// Field names the offending input field (its GraphQL name), for BAD_USER_INPUT.
+	Field string
+	// Extensions are extra machine-readable facts, e.g. currentVersion on a CONFLICT.
+	Extensions map[string]any
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// New returns an error with code and message.
+func New(code Code, message string) *Error {
+	return &Error{Code: code, Message: message}
+}
+
+// Input returns a BAD_USER_INPUT error about one input field.
+func Input(field, message string) *Error {
+	return &Error{Code: BadUserInput, Field: field, Message: message}
+}
+
+// NotFoundf returns a NOT_FOUND error. It is also what a client gets for things it may not
+// see, so that they are indistinguishable from things that do not exist.
+func NotFoundf(format string, args ...any) *Error {
+	return &Error{Code: NotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

@@ -1,0 +1,131 @@
+// Package config reads the server's settings from the environment. Every setting is listed
+// once, in Settings, with its default and a description: `--help` prints that list, and the
+// README's configuration table mirrors it.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Setting is one environment variable the server reads.
+type Setting struct {
+	Name        string
+	Default     string
+	Description string
+}
+
+// Settings lists every environment variable the server reads.
+var Settings = []Setting{
+	{"LISTEN_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
+	{"DATABASE_URL", "sqlite:./data/processgroup.db", "sqlite:PATH for an embedded SQLite file, or postgres://user@host:5432/db?sslmode=… for PostgreSQL"},
+	{"APP_ENV", "development", "development or production; production turns off GraphiQL and introspection and refuses demo mode"},
+	{"FIREBASE_PROJECT_ID", "", "Firebase project whose ID tokens are accepted; empty means local demo mode (project demo-processgroup, a built-in emulator, seeded demo users)"},
+	{"FIREBASE_AUTH_EMULATOR_HOST", "", "host:port of a Firebase Auth Emulator; accepted only with a demo- project (it turns off token signature checks)"},
+	{"GOOGLE_APPLICATION_CREDENTIALS", "", "path of a Firebase service-account JSON file; empty means Google application default credentials"},
+	{"DEMO_SEED", "true in demo mode", "seed the demo group and users at start (true/false)"},
+	{"DEMO_TOKEN_TTL", "720h", "how long the demo sign-in tokens printed at start stay valid"},
+	{"LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"SHUTDOWN_TIMEOUT", "20s", "how long SIGTERM waits for in-flight requests"},
+}
+
+// Config is the server's configuration.
+type Config struct {
+	ListenAddr        string
+	DatabaseURL       string
+	Production        bool
+	FirebaseProjectID string
+	AuthEmulatorHost  string
+	CredentialsFile   string
+	Demo              bool
+	DemoSeed          bool
+	DemoTokenTTL      time.Duration
+	LogLevel          string
+	ShutdownTimeout   time.Duration
+}
+
+// DemoProjectID is the Firebase project of local demo mode.
+const DemoProjectID = "demo-processgroup"
+
+// FromEnv reads the configuration from getenv (os.Getenv in production).
+func FromEnv(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, s := range Settings {
+			if s.Name == name {
+				return s.Default
+			}
+		}
+		return ""
+	}
+	c := Config{
+		ListenAddr:        get("LISTEN_ADDR"),
+		DatabaseURL:       get("DATABASE_URL"),
+		FirebaseProjectID: get("FIREBASE_PROJECT_ID"),
+		AuthEmulatorHost:  get("FIREBASE_AUTH_EMULATOR_HOST"),
+		CredentialsFile:   get("GOOGLE_APPLICATION_CREDENTIALS"),
+		LogLevel:          get("LOG_LEVEL"),
+	}
+	switch env := get("APP_ENV"); env {
+	case "production":
+		c.Production = true
+	case "development":
+	default:
+		return c, fmt.Errorf("APP_ENV must be development or production, not %q", env)
+	}
+	c.Demo = c.FirebaseProjectID == ""
+	if c.Demo {
+		if c.Production {
+			return c, errors.New("production needs FIREBASE_PROJECT_ID (demo mode is for laptops)")
+		}
+		if c.AuthEmulatorHost != "" {
+			return c, errors.New("FIREBASE_AUTH_EMULATOR_HOST needs FIREBASE_PROJECT_ID set to a demo- project")
+		}
+		c.FirebaseProjectID = DemoProjectID
+	}
+	switch v := getenv("DEMO_SEED"); v {
+	case "":
+		c.DemoSeed = c.Demo
+	case "true", "1":
+		c.DemoSeed = true
+	case "false", "0":
+	default:
+		return c, fmt.Errorf("DEMO_SEED must be true or false, not %q", v)
+	}
+	var err error
+	ttl := get("DEMO_TOKEN_TTL")
+	if v := getenv("DEMO_TOKEN_TTL"); v == "" {
+		ttl = "720h"
+	}
+	if c.DemoTokenTTL, err = time.ParseDuration(ttl); err != nil {
+		return c, fmt.Errorf("DEMO_TOKEN_TTL: %w", err)
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(get("SHUTDOWN_TIMEOUT")); err != nil {
+		return c, fmt.Errorf("SHUTDOWN_TIMEOUT: %w", err)
+	}
+	return c, nil
+}
+
+// PrintHelp writes the list of settings.
+func PrintHelp(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VARIABLE\tDEFAULT\tMEANING")
+	for _, s := range Settings {
+		d := s.Default
+		if d == "" {
+			d = "(empty)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, d, s.Description)
+	}
+	tw.Flush()
+}
+
+// Environ is os.Getenv, named for callers that pass it to FromEnv.
+var Environ = os.Getenv

@@ -1,0 +1,130 @@
+package crisis
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxTokenLen is the longest word, in bytes, that can be part of a phrase.
+// Longer words in the text are still read, but can never match.
+const maxTokenLen = 48
+
+// charClass says what a character does during tokenising.
+type charClass uint8
+
+const (
+	// classSpace separates words.
+	classSpace charClass = iota
+	// classBreak separates words and ends a sentence.
+	classBreak
+	// classWord is part of a word.
+	classWord
+	// classIgnore is dropped: it neither separates nor joins.
+	classIgnore
+)
+
+// classify returns what r does and, for word characters, its lower-case form.
+func classify(r rune) (charClass, rune) {
+	if r < utf8.RuneSelf {
+		switch {
+		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			return classWord, r
+		case 'A' <= r && r <= 'Z':
+			return classWord, r + ('a' - 'A')
+		case r == '\'' || r == '`':
+			return classIgnore, r
+		case r == '.' || r == '!' || r == '?' || r == ';' || r == '\n':
+			return classBreak, r
+		default:
+			return classSpace, r
+		}
+	}
+	switch r {
+	case '\u2018', '\u2019', '\u201B', '\u02BC', '\u00B4', '\u2032':
+		// Curly and other apostrophes, treated like '.
+		return classIgnore, r
+	case '\u2026', '\u2028', '\u2029', '\u0085', '\u3002', '\uFF61':
+		// Ellipsis, line and paragraph separators, ideographic full stops.
+		return classBreak, r
+	}
+	if r >= 0xFF01 && r <= 0xFF5E {
+		// Full-width forms of ASCII characters.
+		return classify(r - 0xFEE0)
+	}
+	if unicode.In(r, unicode.Cf, unicode.Mn, unicode.Me) {
+		// Zero-width characters, soft hyphens and combining marks.
+		return classIgnore, r
+	}
+	if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		return classWord, unicode.ToLower(r)
+	}
+	return classSpace, r
+}
+
+// tokenizer splits text into normalised words in one pass. The zero value
+// with s set is ready to use.
+type tokenizer struct {
+	s   string
+	pos int
+	// brk records a sentence break seen since the last word.
+	brk bool
+	buf [maxTokenLen]byte
+}
+
+// next returns the next word, lower-cased and without apostrophes. The slice
+// is only valid until the next call. tok is nil for a word longer than
+// maxTokenLen. brk reports a sentence break between the previous word and
+// this one. ok is false once the text is used up.
+func (t *tokenizer) next() (tok []byte, brk bool, ok bool) {
+	n := 0
+	in, long := false, false
+	for t.pos < len(t.s) {
+		r, size := rune(t.s[t.pos]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(t.s[t.pos:])
+		}
+		class, lower := classify(r)
+		switch class {
+		case classWord:
+			if !in {
+				in = true
+				brk, t.brk = t.brk, false
+			}
+			if lower < utf8.RuneSelf {
+				if n < len(t.buf) {
+					t.buf[n] = byte(lower)
+					n++
+				} else {
+					long = true
+				}
+			} else if n+utf8.RuneLen(lower) <= len(t.buf) {
+				n += utf8.EncodeRune(t.buf[n:], lower)
+			} else {
+				long = true
+			}
+		case classIgnore:
+		default:
+			if in {
+				// Leave the separator for the next call, so that a
+				// sentence break is recorded before the next word.
+				return t.word(n, long), brk, true
+			}
+			if class == classBreak {
+				t.brk = true
+			}
+		}
+		t.pos += size
+	}
+	if in {
+		return t.word(n, long), brk, true
+	}
+	return nil, false, false
+}
+
+// word returns the first n bytes of the buffer, or nil for an overlong word.
+func (t *tokenizer) word(n int, long bool) []byte {
+	if long {
+		return nil
+	}
+	return t.buf[:n]
+}

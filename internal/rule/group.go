@@ -1,0 +1,48 @@
+package rule
+
+import (
+	"context"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/group"
+	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/viewer"
+)
+
+// GroupQueryCurrentMembers lets a viewer read a group they are in, or were in: a former
+// member still sees the name of the group their own journal entries were written in, and
+// nothing else of it (the rules of memberships and reflections decide the rest).
+func GroupQueryCurrentMembers() privacy.QueryRule {
+	return privacy.GroupQueryRuleFunc(func(ctx context.Context, q *ent.GroupQuery) error {
+		// SECURITY: groups are visible to people with a membership in them.
+		q.Where(group.HasMembershipsWith(membership.UserID(viewer.FromContext(ctx).UserID)))
+		return privacy.Allow
+	})
+}
+
+// GroupCreateTherapistOnly lets only therapists (custom claim role=therapist) create groups.
+func GroupCreateTherapistOnly() privacy.MutationRule {
+	return privacy.GroupMutationRuleFunc(func(ctx context.Context, m *ent.GroupMutation) error {
+		if !m.Op().Is(ent.OpCreate) {
+			return privacy.Skip
+		}
+		// SECURITY: the therapist role comes from the verified Firebase token only.
+		if viewer.FromContext(ctx).Therapist {
+			return privacy.Allow
+		}
+		return privacy.Denyf("only therapists create groups")
+	})
+}
+
+// GroupUpdateFacilitatorOnly lets only a group's current facilitators change it.
+func GroupUpdateFacilitatorOnly() privacy.MutationRule {
+	return privacy.GroupMutationRuleFunc(func(ctx context.Context, m *ent.GroupMutation) error {
+		if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
+			return privacy.Skip
+		}
+		// SECURITY: rows of groups the viewer does not facilitate are not matched.
+		m.Where(viewerFacilitates(viewer.FromContext(ctx)))
+		return privacy.Allow
+	})
+}

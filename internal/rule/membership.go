@@ -1,0 +1,73 @@
+package rule
+
+import (
+	"context"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/viewer"
+)
+
+// MembershipQuery lets a viewer read their own memberships (also past ones), every
+// membership of a group they currently facilitate, and the current memberships of a group
+// they are currently in. A display name is thus seen only by people who share a group.
+func MembershipQuery() privacy.QueryRule {
+	return privacy.MembershipQueryRuleFunc(func(ctx context.Context, q *ent.MembershipQuery) error {
+		v := viewer.FromContext(ctx)
+		// SECURITY: display names are shared within a group, among its current members.
+		q.Where(membership.Or(
+			membership.UserID(v.UserID),
+			membership.HasGroupWith(viewerFacilitates(v)),
+			membership.And(
+				membership.LeftAtIsNil(),
+				membership.HasGroupWith(viewerIn(v)),
+			),
+		))
+		return privacy.Allow
+	})
+}
+
+// MembershipCreate allows creating a membership only for the viewer, in the group and role
+// of a Grant that domain code put in the context after checking why (see Grant).
+func MembershipCreate() privacy.MutationRule {
+	return privacy.MembershipMutationRuleFunc(func(ctx context.Context, m *ent.MembershipMutation) error {
+		if !m.Op().Is(ent.OpCreate) {
+			return privacy.Skip
+		}
+		v := viewer.FromContext(ctx)
+		g, ok := grantFromContext(ctx)
+		uid, _ := m.UserID()
+		gid, _ := m.GroupID()
+		role, _ := m.Role()
+		if role == "" {
+			role = membership.DefaultRole
+		}
+		// SECURITY: nobody joins a group, or takes a role in it, without a checked grant.
+		if ok && uid == v.UserID && gid == g.GroupID && role == g.Role {
+			return privacy.Allow
+		}
+		return privacy.Denyf("membership not granted")
+	})
+}
+
+// MembershipUpdate lets a viewer change their own membership (leave, rename) and a
+// facilitator change memberships of their group (remove). Roles never change through it.
+func MembershipUpdate() privacy.MutationRule {
+	return privacy.MembershipMutationRuleFunc(func(ctx context.Context, m *ent.MembershipMutation) error {
+		if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
+			return privacy.Skip
+		}
+		// SECURITY: roles are granted at creation only.
+		if _, set := m.Role(); set {
+			return privacy.Denyf("roles cannot be changed")
+		}
+		v := viewer.FromContext(ctx)
+		// SECURITY: rows that are neither the viewer's nor in a group they facilitate are not matched.
+		m.Where(membership.Or(
+			membership.UserID(v.UserID),
+			membership.HasGroupWith(viewerFacilitates(v)),
+		))
+		return privacy.Allow
+	})
+}

@@ -1,0 +1,70 @@
+// Package rule holds the privacy rules of the domain: who may read and change what.
+//
+// Every rule is attached to an entity in ent/schema through its Policy, so it holds on every
+// path that reaches the entity: node(id:), nodes, edges, connections and mutations alike.
+// Read rules add SQL predicates to the query (rows the viewer may not read are simply not
+// there); write rules either add predicates to the mutation (rows the viewer may not change
+// are not matched) or check the new row before it is written. Every policy ends in a deny, so
+// whatever no rule allows is refused.
+package rule
+
+import (
+	"context"
+
+	"github.com/processgroup/api/ent/group"
+	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/predicate"
+	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/viewer"
+)
+
+// DenyIfNoViewer denies every query and mutation made without a signed-in viewer.
+// Trusted system work (sign-in, seeding) runs with privacy.DecisionContext(ctx, privacy.Allow),
+// which ent evaluates before any rule.
+func DenyIfNoViewer() privacy.QueryMutationRule {
+	return privacy.ContextQueryMutationRule(func(ctx context.Context) error {
+		// SECURITY: no viewer, no data.
+		if viewer.FromContext(ctx) == nil {
+			return privacy.Denyf("no viewer in context")
+		}
+		return privacy.Skip
+	})
+}
+
+// viewerIn matches groups where the viewer is a current member, in any role.
+func viewerIn(v *viewer.Viewer) predicate.Group {
+	return group.HasMembershipsWith(
+		membership.UserID(v.UserID),
+		membership.LeftAtIsNil(),
+	)
+}
+
+// viewerFacilitates matches groups where the viewer is a current facilitator.
+func viewerFacilitates(v *viewer.Viewer) predicate.Group {
+	return group.HasMembershipsWith(
+		membership.UserID(v.UserID),
+		membership.LeftAtIsNil(),
+		membership.RoleEQ(membership.RoleFACILITATOR),
+	)
+}
+
+// grantKey carries a Grant in a context.
+type grantKey struct{}
+
+// Grant is the capability to create one membership: for the viewer, in one group, with one
+// role. Only the domain code that has checked the reason (a fresh group founded by a
+// therapist, or a valid invite code) creates a Grant; no client input can.
+type Grant struct {
+	GroupID int
+	Role    membership.Role
+}
+
+// WithGrant returns a copy of ctx that carries g.
+func WithGrant(ctx context.Context, g Grant) context.Context {
+	return context.WithValue(ctx, grantKey{}, g)
+}
+
+func grantFromContext(ctx context.Context) (Grant, bool) {
+	g, ok := ctx.Value(grantKey{}).(Grant)
+	return g, ok
+}

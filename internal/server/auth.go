@@ -1,0 +1,96 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/ent/user"
+	"github.com/processgroup/api/internal/auth"
+	"github.com/processgroup/api/internal/loader"
+	"github.com/processgroup/api/internal/viewer"
+)
+
+// Verifier checks a Firebase ID token. *auth.Firebase is the real one, used everywhere,
+// tests included (against an emulator).
+type Verifier interface {
+	Verify(ctx context.Context, idToken string) (*auth.Identity, error)
+}
+
+var _ Verifier = (*auth.Firebase)(nil)
+
+type authErrKey struct{}
+
+// authenticate verifies the bearer token, loads (or, on first sign-in, creates) the member
+// record, and puts the viewer, the ent client and the request's loaders in the context.
+// A request without a valid token continues without a viewer: GraphQL operations then fail
+// with UNAUTHENTICATED (see requireViewer).
+func (a *App) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := ent.NewContext(r.Context(), a.client)
+		ctx = loader.NewContext(ctx, loader.NewReflections(a.client))
+		token, ok := bearer(r.Header.Get("Authorization"))
+		switch {
+		case !ok:
+			ctx = context.WithValue(ctx, authErrKey{}, errors.New("no token"))
+		default:
+			v, err := a.signIn(ctx, token)
+			if err != nil {
+				if !errors.Is(err, auth.ErrUnauthenticated) {
+					a.log.ErrorContext(ctx, "sign-in failed", "error", err.Error())
+				}
+				ctx = context.WithValue(ctx, authErrKey{}, err)
+			} else {
+				ctx = viewer.NewContext(ctx, v)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func bearer(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// signIn verifies token and returns the viewer, creating the member record of a new user.
+func (a *App) signIn(ctx context.Context, token string) (*viewer.Viewer, error) {
+	id, err := a.verifier.Verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	// SECURITY: the member record is read and written as the system, keyed by the uid of a
+	// token the Admin SDK has just verified.
+	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	u, err := a.client.User.Query().Where(user.FirebaseUID(id.UID)).Only(sys)
+	if ent.IsNotFound(err) {
+		u, err = a.client.User.Create().
+			SetFirebaseUID(id.UID).
+			SetEmail(id.Email).
+			SetPhone(id.Phone).
+			Save(sys)
+		if ent.IsConstraintError(err) {
+			// Two first requests at once: the other one created it.
+			u, err = a.client.User.Query().Where(user.FirebaseUID(id.UID)).Only(sys)
+		} else if err == nil {
+			a.log.InfoContext(ctx, "new member record", slog.Int("user_id", u.ID))
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Email != id.Email || u.Phone != id.Phone {
+		if err := a.client.User.UpdateOne(u).SetEmail(id.Email).SetPhone(id.Phone).Exec(sys); err != nil {
+			return nil, err
+		}
+	}
+	return &viewer.Viewer{UserID: u.ID, Therapist: id.Therapist}, nil
+}

@@ -1,0 +1,183 @@
+// Package server wires the application together: configuration, database, Firebase
+// sign-in, the GraphQL handler and the HTTP server. cmd code stays thin: it builds an App
+// with New, then calls Run.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+
+	"github.com/processgroup/api/ent"
+	_ "github.com/processgroup/api/ent/runtime" // privacy policies and hooks
+	"github.com/processgroup/api/graph"
+	"github.com/processgroup/api/internal/auth"
+	"github.com/processgroup/api/internal/authemu"
+	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/crisis"
+	"github.com/processgroup/api/internal/db"
+	"github.com/processgroup/api/internal/demo"
+	"github.com/processgroup/api/internal/groups"
+	"github.com/processgroup/api/internal/journal"
+	"github.com/processgroup/api/internal/loader"
+)
+
+// maxBodyBytes bounds a GraphQL request body.
+const maxBodyBytes = 1 << 20
+
+// App is the running application.
+type App struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *db.DB
+	client   *ent.Client
+	verifier Verifier
+	handler  http.Handler
+	// DemoUsers are the seeded demo users with sign-in tokens (demo mode only).
+	DemoUsers []demo.User
+	closers   []func() error
+}
+
+// New builds the application from cfg: it opens and migrates the database, connects to
+// Firebase (or, in demo mode, starts the built-in emulator and seeds demo data).
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err error) {
+	a := &App{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	var emu *authemu.Emulator
+	if cfg.Demo {
+		emu = authemu.New(cfg.FirebaseProjectID)
+		host, stop, err := emu.Start("127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("demo auth emulator: %w", err)
+		}
+		a.closers = append(a.closers, stop)
+		cfg.AuthEmulatorHost = host
+	}
+	fb, err := auth.New(ctx, auth.Config{
+		ProjectID:       cfg.FirebaseProjectID,
+		EmulatorHost:    cfg.AuthEmulatorHost,
+		CredentialsFile: cfg.CredentialsFile,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.verifier = fb
+
+	if a.db, err = db.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.db.Close)
+	if err := a.db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	a.client = ent.NewClient(ent.Driver(a.db.Driver()))
+	a.client.Intercept(loader.HintInterceptor())
+
+	res := &graph.Resolver{
+		Client:  a.client,
+		Journal: journal.New(crisis.NewDetector()),
+		Groups:  groups.New(),
+	}
+	if cfg.DemoSeed {
+		if emu == nil {
+			return nil, errors.New("DEMO_SEED needs demo mode (no FIREBASE_PROJECT_ID)")
+		}
+		if a.DemoUsers, err = demo.Seed(ctx, a.client, emu, res.Journal, res.Groups, cfg.DemoTokenTTL); err != nil {
+			return nil, fmt.Errorf("demo seed: %w", err)
+		}
+	}
+	a.handler = a.routes(newGraphQL(res, cfg.Production, log))
+	return a, nil
+}
+
+// Client is the root ent client (for tests and tools).
+func (a *App) Client() *ent.Client { return a.client }
+
+// Handler is the HTTP handler of the whole API.
+func (a *App) Handler() http.Handler { return a.handler }
+
+func (a *App) routes(gql http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	api := a.authenticate(http.MaxBytesHandler(gql, maxBodyBytes))
+	mux.Handle("GET /graphql", api)
+	mux.Handle("POST /graphql", api)
+	mux.Handle("OPTIONS /graphql", api)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := a.db.Ping(ctx); err != nil {
+			a.log.WarnContext(ctx, "not ready: database unreachable")
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	if !a.cfg.Production {
+		mux.Handle("GET /{$}", playground.Handler("Process groups API", "/graphql"))
+	}
+	return mux
+}
+
+// Run serves HTTP on the configured address until ctx ends (SIGTERM), then stops taking
+// requests and waits for the ones in flight, up to the shutdown timeout.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.ListenAddr)
+	if err != nil {
+		return err
+	}
+	return a.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened (tests use 127.0.0.1:0).
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: draining requests")
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the database and the demo emulator.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,105 @@
+// Package validate checks client input with go-playground/validator and turns the first
+// failure into a BAD_USER_INPUT error that names the GraphQL field.
+package validate
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/go-playground/validator/v10/non-standard/validators"
+
+	"github.com/processgroup/api/internal/apperr"
+)
+
+var v = newValidator()
+
+func newValidator() *validator.Validate {
+	val := validator.New(validator.WithRequiredStructEnabled())
+	// Name fields as the client knows them: their GraphQL (json) names.
+	val.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || name == "" {
+			return f.Name
+		}
+		return name
+	})
+	must(val.RegisterValidation("notblank", validators.NotBlank))
+	must(val.RegisterValidation("tz", func(fl validator.FieldLevel) bool {
+		name := fl.Field().String()
+		if name == "" || name == "Local" {
+			return false
+		}
+		_, err := time.LoadLocation(name)
+		return err == nil
+	}))
+	return val
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// Struct validates s by its `validate` struct tags.
+func Struct(s any) error {
+	return convert(v.Struct(s), "")
+}
+
+// Var validates one value against tag; field is the GraphQL name reported on failure.
+func Var(field string, value any, tag string) error {
+	return convert(v.Var(value, tag), field)
+}
+
+func convert(err error, field string) error {
+	if err == nil {
+		return nil
+	}
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) || len(verrs) == 0 {
+		var inv *validator.InvalidValidationError
+		if errors.As(err, &inv) {
+			return nil // not a struct (e.g. a scalar argument): nothing to check
+		}
+		return err
+	}
+	fe := verrs[0]
+	name := field
+	if name == "" {
+		name = fe.Field()
+	}
+	return apperr.Input(name, message(name, fe))
+}
+
+// message says in plain words what is wrong, without echoing the value.
+func message(name string, fe validator.FieldError) string {
+	unit := ""
+	if fe.Kind() == reflect.String {
+		unit = " characters"
+	}
+	switch fe.Tag() {
+	case "required":
+		return name + " is required"
+	case "max":
+		if unit != "" {
+			return fmt.Sprintf("%s must be at most %s%s", name, fe.Param(), unit)
+		}
+		return fmt.Sprintf("%s must be at most %s", name, fe.Param())
+	case "min":
+		if unit != "" {
+			return fmt.Sprintf("%s must be at least %s%s", name, fe.Param(), unit)
+		}
+		return fmt.Sprintf("%s must be at least %s", name, fe.Param())
+	case "notblank":
+		return name + " must not be blank"
+	case "tz":
+		return name + " must be an IANA time zone name, such as America/Chicago"
+	case "uuid":
+		return name + " must be a UUID"
+	}
+	return fmt.Sprintf("%s is not valid (%s)", name, fe.Tag())
+}

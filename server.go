@@ -1,0 +1,107 @@
+// Command api serves the process-group GraphQL API.
+//
+//	go run .                      start (local demo mode without configuration)
+//	go run . set-role UID ROLE    ROLE is therapist or member: set the Firebase custom claim
+//	go run . --help               usage and every setting
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // IANA time zones even on machines without them
+
+	"github.com/processgroup/api/internal/auth"
+	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/server"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "-h", "--help", "help":
+		usage(stdout)
+		return 0
+	case "serve", "set-role":
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n", cmd)
+		usage(stderr)
+		return 2
+	}
+	cfg, err := config.FromEnv(config.Environ)
+	if err != nil {
+		fmt.Fprintln(stderr, "configuration:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cmd == "set-role" {
+		return setRole(ctx, cfg, args[1:], stdout, stderr)
+	}
+	log := server.NewLogger(stderr, cfg.LogLevel)
+	app, err := server.New(ctx, cfg, log)
+	if err != nil {
+		log.Error("start failed", "error", err.Error())
+		return 1
+	}
+	defer app.Close()
+	server.PrintDemo(stdout, cfg, app.DemoUsers)
+	if err := app.Run(ctx); err != nil {
+		log.Error("server failed", "error", err.Error())
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+func setRole(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+	if len(args) != 2 || (args[1] != "therapist" && args[1] != "member") {
+		fmt.Fprintln(stderr, "usage: set-role FIREBASE_UID therapist|member")
+		return 2
+	}
+	if cfg.Demo {
+		fmt.Fprintln(stderr, "set-role changes a real Firebase project: set FIREBASE_PROJECT_ID (and credentials)")
+		return 2
+	}
+	fb, err := auth.New(ctx, auth.Config{
+		ProjectID:       cfg.FirebaseProjectID,
+		EmulatorHost:    cfg.AuthEmulatorHost,
+		CredentialsFile: cfg.CredentialsFile,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "firebase:", err)
+		return 1
+	}
+	if err := fb.SetTherapist(ctx, args[0], args[1] == "therapist"); err != nil {
+		fmt.Fprintln(stderr, "set-role:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s is now %s; it takes effect when their app next refreshes its ID token (within the hour).\n", args[0], args[1])
+	return 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `api: the process-group GraphQL API.
+
+Usage:
+  api                          serve (with no configuration: local demo mode on SQLite)
+  api set-role UID therapist   give a Firebase user the therapist role (custom claim)
+  api set-role UID member      take it away
+  api --help                   this text
+
+Endpoints: POST/GET /graphql, GraphiQL at / (not in production), /healthz, /readyz.
+
+Settings (environment variables):
+`)
+	config.PrintHelp(w)
+}
