@@ -82,5 +82,7 @@
 //   - Not flagged: idioms that contain a trigger, for example "cut myself
 //     some slack", "cut myself off", "burn myself out", "shot myself in the
 //     foot", "killed myself laughing", "hurt myself lifting", "I hope I
-//     don't wake up late", "take my life back".
+//     don't wake up late".
+//   - Not a trigger: "take my life" without "own", because "take my life
+//     back" is everyday recovery talk. "Take my own life" is flagged.
 package crisis

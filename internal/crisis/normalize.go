@@ -23,6 +23,15 @@ const (
 	classIgnore
 )
 
+// asciiClass and asciiLower cache classify for ASCII, the common case.
+var asciiClass, asciiLower = func() (c [utf8.RuneSelf]charClass, l [utf8.RuneSelf]byte) {
+	for r := rune(0); r < utf8.RuneSelf; r++ {
+		class, lower := classify(r)
+		c[r], l[r] = class, byte(lower)
+	}
+	return c, l
+}()
+
 // classify returns what r does and, for word characters, its lower-case form.
 func classify(r rune) (charClass, rune) {
 	if r < utf8.RuneSelf {
@@ -79,11 +88,17 @@ func (t *tokenizer) next() (tok []byte, brk bool, ok bool) {
 	n := 0
 	in, long := false, false
 	for t.pos < len(t.s) {
-		r, size := rune(t.s[t.pos]), 1
-		if r >= utf8.RuneSelf {
+		c := t.s[t.pos]
+		var class charClass
+		var lower rune
+		size := 1
+		if c < utf8.RuneSelf {
+			class, lower = asciiClass[c], rune(asciiLower[c])
+		} else {
+			var r rune
 			r, size = utf8.DecodeRuneInString(t.s[t.pos:])
+			class, lower = classify(r)
 		}
-		class, lower := classify(r)
 		switch class {
 		case classWord:
 			if !in {

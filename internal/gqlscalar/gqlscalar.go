@@ -62,4 +62,3 @@ func UnmarshalUUID(v any) (uuid.UUID, error) {
 	}
 	return u, nil
 }
-

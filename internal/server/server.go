@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql/playground"
 
 	"github.com/processgroup/api/ent"
@@ -45,9 +46,25 @@ type App struct {
 	closers   []func() error
 }
 
+// Option changes how New builds the App.
+type Option func(*options)
+
+type options struct {
+	wrapDriver func(dialect.Driver) dialect.Driver
+}
+
+// WithDriver wraps the ent driver, e.g. to count SQL statements in tests.
+func WithDriver(wrap func(dialect.Driver) dialect.Driver) Option {
+	return func(o *options) { o.wrapDriver = wrap }
+}
+
 // New builds the application from cfg: it opens and migrates the database, connects to
 // Firebase (or, in demo mode, starts the built-in emulator and seeds demo data).
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (_ *App, err error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	a := &App{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
@@ -81,7 +98,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err := a.db.Migrate(ctx); err != nil {
 		return nil, err
 	}
-	a.client = ent.NewClient(ent.Driver(a.db.Driver()))
+	drv := a.db.Driver()
+	if o.wrapDriver != nil {
+		drv = o.wrapDriver(drv)
+	}
+	a.client = ent.NewClient(ent.Driver(drv))
 	a.client.Intercept(loader.HintInterceptor())
 
 	res := &graph.Resolver{
