@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
@@ -95,6 +94,5 @@ func TestSmoke(t *testing.T) {
 		if r.Num("viewer.encouragementReceived.totalCount") != 1 {
 			t.Fatal(r.Raw)
 		}
-		fmt.Sprint()
 	})
 }

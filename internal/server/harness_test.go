@@ -364,3 +364,30 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// rawDB is the API's own database pool, for checks below the API (what is stored).
+func rawDB(t *testing.T, h *H) *sql.DB {
+	t.Helper()
+	return h.App.SQL()
+}
+
+// rawRequest posts body to /graphql with the given Authorization header.
+func rawRequest(t *testing.T, h *H, authorization, body string) *Resp {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, h.URL+"/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", authorization)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := &Resp{Status: res.StatusCode, Raw: string(raw)}
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
+	}
+	return out
+}
+
+func newTestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -124,6 +125,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 // Client is the root ent client (for tests and tools).
 func (a *App) Client() *ent.Client { return a.client }
+
+// SQL is the database pool (for tests and tools).
+func (a *App) SQL() *sql.DB { return a.db.SQL }
 
 // Handler is the HTTP handler of the whole API.
 func (a *App) Handler() http.Handler { return a.handler }

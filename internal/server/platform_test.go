@@ -1,0 +1,244 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/processgroup/api/ent/migrate"
+	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/server"
+)
+
+// TestFeedStatementsDoNotGrow counts the SQL statements of the app's feed and journal
+// queries for 5 and for 50 reflections: they must be the same.
+func TestFeedStatementsDoNotGrow(t *testing.T) {
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		write := func(n int) {
+			for i := 0; i < n; i++ {
+				id := g.Reflect(g.A, "GROUP", fmt.Sprint("entry ", i))
+				if r := Encourage(g.B, id, "nice"); len(r.Errors) > 0 {
+					t.Fatal(r.Raw)
+				}
+			}
+		}
+		count := func(c *Client, op string, vars map[string]any) int {
+			return h.Statements(func() { c.MustOp(op, vars) })
+		}
+		feed := map[string]any{"groupID": g.ID, "first": 100}
+		write(5)
+		small := []int{count(g.B, "GroupFeed", feed), count(g.A, "MyReflections", map[string]any{"first": 100}), count(g.A, "EncouragementReceived", map[string]any{"first": 100})}
+		write(45)
+		large := []int{count(g.B, "GroupFeed", feed), count(g.A, "MyReflections", map[string]any{"first": 100}), count(g.A, "EncouragementReceived", map[string]any{"first": 100})}
+		for i, op := range []string{"GroupFeed", "MyReflections", "EncouragementReceived"} {
+			t.Logf("%s: %d statements for 5 reflections, %d for 50", op, small[i], large[i])
+			if small[i] != large[i] {
+				t.Errorf("%s: %d statements for 5 reflections, %d for 50", op, small[i], large[i])
+			}
+		}
+		r := g.B.MustOp("GroupFeed", feed)
+		if r.Num("node.reflections.totalCount") != 50 || r.Num("node.reflections.edges.49.node.encouragementCount") != 1 ||
+			r.Get("node.reflections.edges.49.node.viewerHasEncouraged") != true {
+			t.Fatalf("feed numbers: %.300s", r.Raw)
+		}
+	})
+}
+
+// TestMigrationsMatchSchema applies the versioned migrations and checks that ent sees no
+// difference left between them and ent/schema: a schema change needs a new migration
+// (go run ./internal/db/migrategen NAME).
+func TestMigrationsMatchSchema(t *testing.T) {
+	databases(t, func(t *testing.T, h *H) {
+		d := dialect.SQLite
+		if !strings.Contains(fmt.Sprintf("%T", h.App.SQL().Driver()), "sqlite") {
+			d = dialect.Postgres
+		}
+		var buf bytes.Buffer
+		if err := migrate.NewSchema(entsql.OpenDB(d, h.App.SQL())).WriteTo(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		var changes []string
+		for _, line := range strings.Split(buf.String(), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || line == "BEGIN;" || line == "COMMIT;" || strings.HasPrefix(line, "--") {
+				continue
+			}
+			changes = append(changes, line)
+		}
+		if len(changes) > 0 {
+			t.Fatalf("the migrations lag behind ent/schema; run go run ./internal/db/migrategen NAME:\n%s", strings.Join(changes, "\n"))
+		}
+	})
+}
+
+func TestHealthAndGraphiQL(t *testing.T) {
+	h := newH(t, "sqlite:"+t.TempDir()+"/h.db")
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/": 200, "/nope": 404} {
+		res, err := http.Get(h.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("%s: %d, want %d", path, res.StatusCode, want)
+		}
+	}
+	// GET /graphql works for queries.
+	res, err := http.Get(h.URL + "/graphql?query=%7B__typename%7D")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `"__typename":"Query"`) {
+		t.Fatalf("GET /graphql: %s", body)
+	}
+	h.App.SQL().Close()
+	if res, err := http.Get(h.URL + "/readyz"); err != nil || res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with the database gone: %v %v", res.StatusCode, err)
+	}
+}
+
+func TestProductionHidesGraphiQLAndIntrospection(t *testing.T) {
+	cfg := testConfig(t, map[string]string{"APP_ENV": "production"})
+	app, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	srv := newTestServer(app.Handler())
+	defer srv.Close()
+	if res, _ := http.Get(srv.URL + "/"); res.StatusCode != 404 {
+		t.Fatalf("GraphiQL in production: %d", res.StatusCode)
+	}
+	res, _ := http.Post(srv.URL+"/graphql", "application/json", strings.NewReader(`{"query":"{ __schema { types { name } } }"}`))
+	body, _ := io.ReadAll(res.Body)
+	if strings.Contains(string(body), "Reflection") {
+		t.Fatalf("introspection in production: %s", body)
+	}
+}
+
+// TestGracefulShutdown starts the server on 127.0.0.1:0, begins a request, cancels the
+// server's context (as SIGTERM does) and checks that the request still completes and
+// Serve returns nil.
+func TestGracefulShutdown(t *testing.T) {
+	h := newH(t, "sqlite:"+t.TempDir()+"/s.db")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.App.Serve(ctx, ln) }()
+
+	c := h.Member("drain")
+	body := fmt.Sprintf(`{"query":"{ viewer { id } }"}`)
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Send the headers and half the body, then ask the server to stop.
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s", c.Token, len(body), body[:10])
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	time.Sleep(100 * time.Millisecond)
+	fmt.Fprint(conn, body[10:])
+	reply, _ := io.ReadAll(conn)
+	if !strings.Contains(string(reply), "200 OK") || !strings.Contains(string(reply), `"viewer":{"id"`) {
+		t.Fatalf("in-flight request not drained: %s", reply)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		t.Fatal("still listening after shutdown")
+	}
+}
+
+// TestDemoMode boots the zero-configuration local mode twice on one data folder: the
+// printed tokens work and seeding does not double anything.
+func TestDemoMode(t *testing.T) {
+	dir := t.TempDir()
+	boot := func() (*server.App, *Client) {
+		cfg, err := config.FromEnv(func(name string) string {
+			if name == "DATABASE_URL" {
+				return "sqlite:" + dir + "/demo.db"
+			}
+			return ""
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cfg.Demo || !cfg.DemoSeed || cfg.FirebaseProjectID != config.DemoProjectID {
+			t.Fatalf("no configuration must mean demo mode: %+v", cfg)
+		}
+		// The demo starts its own emulator and sets the environment variable itself.
+		t.Setenv("FIREBASE_AUTH_EMULATOR_HOST", "")
+		app, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := newTestServer(app.Handler())
+		t.Cleanup(func() { srv.Close(); app.Close() })
+		if len(app.DemoUsers) != 4 {
+			t.Fatalf("demo users: %d", len(app.DemoUsers))
+		}
+		var out bytes.Buffer
+		server.PrintDemo(&out, cfg, app.DemoUsers)
+		if !strings.Contains(out.String(), "curl -s http://127.0.0.1:8080/graphql") {
+			t.Fatalf("no curl line: %s", out.String())
+		}
+		return app, &Client{h: &H{t: t, URL: srv.URL}, Token: app.DemoUsers[1].Token}
+	}
+	_, sam := boot()
+	r := sam.MustOp("Viewer", nil)
+	groupID := r.Str("viewer.memberships.0.group.id")
+	first := sam.MustOp("GroupFeed", map[string]any{"groupID": groupID}).Num("node.reflections.totalCount")
+	if first != 4 {
+		t.Fatalf("Sam should see 4 demo reflections (his two, two GROUP ones of others), got %d", first)
+	}
+	_, sam = boot()
+	if again := sam.MustOp("GroupFeed", map[string]any{"groupID": groupID}).Num("node.reflections.totalCount"); again != first {
+		t.Fatalf("second start doubled the seed: %d then %d", first, again)
+	}
+	t.Setenv("FIREBASE_AUTH_EMULATOR_HOST", emuHost)
+}
+
+func testConfig(t *testing.T, extra map[string]string) config.Config {
+	t.Helper()
+	cfg, err := config.FromEnv(func(name string) string {
+		if v, ok := extra[name]; ok {
+			return v
+		}
+		switch name {
+		case "DATABASE_URL":
+			return "sqlite:" + t.TempDir() + "/c.db"
+		case "FIREBASE_PROJECT_ID":
+			return testProject
+		case "FIREBASE_AUTH_EMULATOR_HOST":
+			return emuHost
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}

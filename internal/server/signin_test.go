@@ -1,0 +1,94 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/processgroup/api/internal/authemu"
+	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/server"
+)
+
+func TestSignIn(t *testing.T) {
+	databases(t, func(t *testing.T, h *H) {
+		c := h.Member("new")
+		// The first request of a new Firebase user creates their member record, once.
+		var wg sync.WaitGroup
+		ids := make([]string, 5)
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ids[i] = c.MustOp("Viewer", nil).Str("viewer.id")
+			}()
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if id == "" || id != ids[0] {
+				t.Fatalf("one member record per Firebase user: %v", ids)
+			}
+		}
+
+		now := time.Now()
+		otherProject := authemu.MintToken("demo-other", map[string]any{"sub": c.UID, "user_id": c.UID}, now, now.Add(time.Hour))
+		expired := authemu.MintToken(testProject, map[string]any{"sub": c.UID, "user_id": c.UID}, now.Add(-3*time.Hour), now.Add(-2*time.Hour))
+		gone := h.Member("gone")
+		gone.MustOp("Viewer", nil)
+		emu.DeleteUser(gone.UID)
+		disabled := h.Member("disabled")
+		emu.SetDisabled(disabled.UID, true)
+
+		for name, token := range map[string]string{
+			"no token":        "",
+			"garbage":         "not-a-jwt",
+			"another project": otherProject,
+			"expired":         expired,
+			"deleted user":    gone.Token,
+			"disabled user":   disabled.Token,
+		} {
+			r := (&Client{h: h, Token: token}).Op("Viewer", nil)
+			if r.Code() != "UNAUTHENTICATED" || r.Get("viewer") != nil {
+				t.Errorf("%s: want UNAUTHENTICATED, got %s", name, r.Raw)
+			}
+		}
+		// Mutations too, and nothing is written.
+		r := h.Anonymous().Op("CreateGroup", map[string]any{"input": map[string]any{"name": "x", "timeZone": "UTC", "displayName": "x"}})
+		if r.Code() != "UNAUTHENTICATED" {
+			t.Fatalf("anonymous mutation: %s", r.Raw)
+		}
+		// The scheme is case-insensitive; anything but Bearer is refused.
+		for _, hdr := range []string{"bearer " + c.Token, "Basic " + c.Token} {
+			rr := rawRequest(t, h, hdr, `{"query":"{ viewer { id } }"}`)
+			want := "bearer " + c.Token
+			if (hdr == want) != (rr.Code() == "") {
+				t.Errorf("header %.12q…: %s", hdr, rr.Raw)
+			}
+		}
+	})
+}
+
+func TestEmulatorNeedsDemoProject(t *testing.T) {
+	cfg, err := config.FromEnv(func(name string) string {
+		switch name {
+		case "DATABASE_URL":
+			return "sqlite:" + t.TempDir() + "/x.db"
+		case "FIREBASE_PROJECT_ID":
+			return "real-clinic-project"
+		case "FIREBASE_AUTH_EMULATOR_HOST":
+			return emuHost
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err == nil {
+		app.Close()
+		t.Fatal("the server must refuse the emulator with a non-demo project")
+	}
+}
