@@ -16,7 +16,6 @@ import (
 	"github.com/processgroup/api/graph/generated"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/loader"
-	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -118,7 +117,7 @@ func (r *reflectionResolver) NeedsAttention(ctx context.Context, obj *ent.Reflec
 	if !obj.NeedsAttention {
 		return false, nil
 	}
-	return rule.CanSeeAttention(ctx, r.ent(ctx), obj.GroupID)
+	return loader.FromContext(ctx).AttentionVisible.Load(ctx, obj.GroupID)
 }
 
 // Memberships is the resolver for the memberships field.

@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -42,7 +40,7 @@ func (Membership) Fields() []ent.Field {
 			Default("MEMBER"),
 		// joined_at is when the person last joined the group.
 		field.Time("joined_at").
-			Default(time.Now),
+			Default(nowUTC),
 		// left_at is set when the person left or was removed; access ends at that moment.
 		field.Time("left_at").
 			Optional().

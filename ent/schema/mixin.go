@@ -19,12 +19,16 @@ func (TimeMixin) Fields() []ent.Field {
 	return []ent.Field{
 		// created_at is when the row was written; it never changes.
 		field.Time("created_at").
-			Default(time.Now).
+			Default(nowUTC).
 			Immutable().
 			Annotations(entgql.OrderField("CREATED_AT")),
 		// updated_at is when the row last changed.
 		field.Time("updated_at").
-			Default(time.Now).
-			UpdateDefault(time.Now),
+			Default(nowUTC).
+			UpdateDefault(nowUTC),
 	}
 }
+
+// nowUTC is the clock of stored times: always UTC, so that SQLite's text timestamps sort
+// in time order whatever the server's local zone.
+func nowUTC() time.Time { return time.Now().UTC() }

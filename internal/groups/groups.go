@@ -32,7 +32,7 @@ type Groups struct {
 }
 
 // New returns Groups on the wall clock.
-func New() *Groups { return &Groups{now: time.Now} }
+func New() *Groups { return &Groups{now: func() time.Time { return time.Now().UTC() }} }
 
 // Create founds a group with the viewer, a therapist, as its facilitator.
 func (g *Groups) Create(ctx context.Context, c *ent.Client, in model.CreateGroupInput) (*ent.Group, error) {

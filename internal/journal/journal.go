@@ -21,7 +21,7 @@ type Journal struct {
 
 // New returns a Journal that looks for crisis language with d.
 func New(d *crisis.Detector) *Journal {
-	return &Journal{detector: d, now: time.Now}
+	return &Journal{detector: d, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Resources returns the crisis resources to show for text: none for ordinary text.

@@ -6,6 +6,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -15,6 +16,8 @@ type Reflections struct {
 	EncouragementCount *Loader[int]
 	// ViewerEncouraged is whether the viewer sent encouragement on a reflection.
 	ViewerEncouraged *Loader[bool]
+	// AttentionVisible is, by group id, whether the viewer may see crisis marks there.
+	AttentionVisible *Loader[bool]
 }
 
 type ctxKey struct{}
@@ -69,6 +72,9 @@ func NewReflections(root *ent.Client) *Reflections {
 				out[id] = true
 			}
 			return out, nil
+		}),
+		AttentionVisible: New(func(ctx context.Context, groupIDs []int) (map[int]bool, error) {
+			return rule.AttentionVisible(ctx, client(ctx), groupIDs)
 		}),
 	}
 }

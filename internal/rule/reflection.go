@@ -88,18 +88,29 @@ func ReflectionAuthorOnly() privacy.MutationRule {
 	})
 }
 
-// CanSeeAttention reports whether v may see that a reflection of the group with groupID is
-// marked as needing attention: only the group's current facilitators may.
-func CanSeeAttention(ctx context.Context, client *ent.Client, groupID int) (bool, error) {
+// AttentionVisible returns which of groupIDs the viewer may see crisis marks in: the groups
+// they currently facilitate. The mark is for facilitators, not for the author or their peers.
+func AttentionVisible(ctx context.Context, client *ent.Client, groupIDs []int) (map[int]bool, error) {
 	v := viewer.FromContext(ctx)
 	if v == nil {
-		return false, nil
+		return nil, nil
 	}
-	// SECURITY: the crisis mark is for facilitators, not for the author or their peers.
-	return client.Membership.Query().Where(
-		membership.UserID(v.UserID),
-		membership.GroupID(groupID),
-		membership.LeftAtIsNil(),
-		membership.RoleEQ(membership.RoleFACILITATOR),
-	).Exist(ctx)
+	// SECURITY: only the viewer's current facilitator memberships reveal the mark.
+	ids, err := client.Membership.Query().
+		Where(
+			membership.UserID(v.UserID),
+			membership.GroupIDIn(groupIDs...),
+			membership.LeftAtIsNil(),
+			membership.RoleEQ(membership.RoleFACILITATOR),
+		).
+		Select(membership.FieldGroupID).
+		Ints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }
