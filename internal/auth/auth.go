@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	firebase "firebase.google.com/go/v4"
 	fbauth "firebase.google.com/go/v4/auth"
@@ -40,6 +41,8 @@ type Identity struct {
 	Phone string
 	// Therapist is true when the token carries the custom claim role == "therapist".
 	Therapist bool
+	// Expires is when the token stops being valid.
+	Expires time.Time
 }
 
 // ErrUnauthenticated is wrapped by every error Verify returns. Error texts
@@ -147,7 +150,7 @@ func (f *Firebase) Verify(ctx context.Context, idToken string) (*Identity, error
 		}
 		return nil, fmt.Errorf("%w: %s", ErrUnauthenticated, reason(err))
 	}
-	id := &Identity{UID: tok.UID}
+	id := &Identity{UID: tok.UID, Expires: time.Unix(tok.Expires, 0)}
 	id.Email, _ = tok.Claims["email"].(string)
 	id.Phone, _ = tok.Claims["phone_number"].(string)
 	role, _ := tok.Claims[roleClaim].(string)

@@ -28,6 +28,7 @@ var Settings = []Setting{
 	{"FIREBASE_PROJECT_ID", "", "Firebase project whose ID tokens are accepted; empty means local demo mode (project demo-processgroup, a built-in emulator, seeded demo users)"},
 	{"FIREBASE_AUTH_EMULATOR_HOST", "", "host:port of a Firebase Auth Emulator; accepted only with a demo- project (it turns off token signature checks)"},
 	{"GOOGLE_APPLICATION_CREDENTIALS", "", "path of a Firebase service-account JSON file; empty means Google application default credentials"},
+	{"AUTH_CACHE_TTL", "60s", "how long a verified ID token is remembered (0 verifies every request); a revoked or disabled user loses access within this time"},
 	{"DEMO_SEED", "true in demo mode", "seed the demo group and users at start (true/false)"},
 	{"DEMO_TOKEN_TTL", "720h", "how long the demo sign-in tokens printed at start stay valid"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -45,6 +46,7 @@ type Config struct {
 	Demo              bool
 	DemoSeed          bool
 	DemoTokenTTL      time.Duration
+	AuthCacheTTL      time.Duration
 	LogLevel          string
 	ShutdownTimeout   time.Duration
 }
@@ -106,6 +108,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.DemoTokenTTL, err = time.ParseDuration(ttl); err != nil {
 		return c, fmt.Errorf("DEMO_TOKEN_TTL: %w", err)
+	}
+	if c.AuthCacheTTL, err = time.ParseDuration(get("AUTH_CACHE_TTL")); err != nil || c.AuthCacheTTL < 0 {
+		return c, fmt.Errorf("AUTH_CACHE_TTL must be a duration such as 60s or 0, not %q", get("AUTH_CACHE_TTL"))
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(get("SHUTDOWN_TIMEOUT")); err != nil {
 		return c, fmt.Errorf("SHUTDOWN_TIMEOUT: %w", err)

@@ -107,9 +107,15 @@ type H struct {
 	seq     atomic.Int64
 }
 
-func newH(t *testing.T, dbURL string) *H {
+func newH(t *testing.T, dbURL string) *H { return newHWith(t, dbURL, nil) }
+
+// newHWith is newH with some settings given (by environment variable name).
+func newHWith(t *testing.T, dbURL string, settings map[string]string) *H {
 	t.Helper()
 	cfg, err := config.FromEnv(func(name string) string {
+		if v, ok := settings[name]; ok {
+			return v
+		}
 		switch name {
 		case "DATABASE_URL":
 			return dbURL

@@ -90,7 +90,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	a.verifier = fb
+	a.verifier = newCachedVerifier(fb, cfg.AuthCacheTTL, 10000)
 
 	if a.db, err = db.Open(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err

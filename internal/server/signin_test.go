@@ -38,6 +38,10 @@ func TestSignIn(t *testing.T) {
 		expired := authemu.MintToken(testProject, map[string]any{"sub": c.UID, "user_id": c.UID}, now.Add(-3*time.Hour), now.Add(-2*time.Hour))
 		gone := h.Member("gone")
 		gone.MustOp("Viewer", nil)
+		goneToken, err := emu.Token(gone.UID, 2*time.Hour) // not yet seen by the server's cache
+		if err != nil {
+			t.Fatal(err)
+		}
 		emu.DeleteUser(gone.UID)
 		disabled := h.Member("disabled")
 		emu.SetDisabled(disabled.UID, true)
@@ -47,7 +51,7 @@ func TestSignIn(t *testing.T) {
 			"garbage":         "not-a-jwt",
 			"another project": otherProject,
 			"expired":         expired,
-			"deleted user":    gone.Token,
+			"deleted user":    goneToken,
 			"disabled user":   disabled.Token,
 		} {
 			r := (&Client{h: h, Token: token}).Op("Viewer", nil)
@@ -90,5 +94,29 @@ func TestEmulatorNeedsDemoProject(t *testing.T) {
 	if err == nil {
 		app.Close()
 		t.Fatal("the server must refuse the emulator with a non-demo project")
+	}
+}
+
+// TestTokenCache: a verified token is remembered for AUTH_CACHE_TTL, so a disabled user
+// keeps access at most that long, and never past the token's expiry.
+func TestTokenCache(t *testing.T) {
+	h := newHWith(t, "sqlite:"+t.TempDir()+"/c.db", map[string]string{"AUTH_CACHE_TTL": "1500ms"})
+	c := h.Member("cached")
+	c.MustOp("Viewer", nil)
+	emu.SetDisabled(c.UID, true)
+	if r := c.Op("Viewer", nil); r.Code() != "" {
+		t.Skipf("the machine stalled past the cache time: %s", r.Raw)
+	}
+	time.Sleep(1600 * time.Millisecond)
+	if r := c.Op("Viewer", nil); r.Code() != "UNAUTHENTICATED" {
+		t.Fatalf("disabled user still signed in after the cache time: %s", r.Raw)
+	}
+	// Off: every request is verified.
+	h = newHWith(t, "sqlite:"+t.TempDir()+"/d.db", map[string]string{"AUTH_CACHE_TTL": "0"})
+	d := h.Member("uncached")
+	d.MustOp("Viewer", nil)
+	emu.SetDisabled(d.UID, true)
+	if r := d.Op("Viewer", nil); r.Code() != "UNAUTHENTICATED" {
+		t.Fatalf("AUTH_CACHE_TTL=0 must verify every request: %s", r.Raw)
 	}
 }
