@@ -71,6 +71,14 @@ func (_c *EncouragementCreate) SetSenderID(v int) *EncouragementCreate {
 	return _c
 }
 
+// SetNillableSenderID sets the "sender_id" field if the given value is not nil.
+func (_c *EncouragementCreate) SetNillableSenderID(v *int) *EncouragementCreate {
+	if v != nil {
+		_c.SetSenderID(*v)
+	}
+	return _c
+}
+
 // SetKind sets the "kind" field.
 func (_c *EncouragementCreate) SetKind(v encouragement.Kind) *EncouragementCreate {
 	_c.mutation.SetKind(v)
@@ -169,9 +177,6 @@ func (_c *EncouragementCreate) check() error {
 	if _, ok := _c.mutation.ReflectionID(); !ok {
 		return &ValidationError{Name: "reflection_id", err: errors.New(`ent: missing required field "Encouragement.reflection_id"`)}
 	}
-	if _, ok := _c.mutation.SenderID(); !ok {
-		return &ValidationError{Name: "sender_id", err: errors.New(`ent: missing required field "Encouragement.sender_id"`)}
-	}
 	if _, ok := _c.mutation.Kind(); !ok {
 		return &ValidationError{Name: "kind", err: errors.New(`ent: missing required field "Encouragement.kind"`)}
 	}
@@ -182,9 +187,6 @@ func (_c *EncouragementCreate) check() error {
 	}
 	if len(_c.mutation.ReflectionIDs()) == 0 {
 		return &ValidationError{Name: "reflection", err: errors.New(`ent: missing required edge "Encouragement.reflection"`)}
-	}
-	if len(_c.mutation.SenderIDs()) == 0 {
-		return &ValidationError{Name: "sender", err: errors.New(`ent: missing required edge "Encouragement.sender"`)}
 	}
 	return nil
 }

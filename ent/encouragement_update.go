@@ -86,9 +86,6 @@ func (_u *EncouragementUpdate) check() error {
 	if _u.mutation.ReflectionCleared() && len(_u.mutation.ReflectionIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Encouragement.reflection"`)
 	}
-	if _u.mutation.SenderCleared() && len(_u.mutation.SenderIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Encouragement.sender"`)
-	}
 	return nil
 }
 
@@ -200,9 +197,6 @@ func (_u *EncouragementUpdateOne) defaults() error {
 func (_u *EncouragementUpdateOne) check() error {
 	if _u.mutation.ReflectionCleared() && len(_u.mutation.ReflectionIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Encouragement.reflection"`)
-	}
-	if _u.mutation.SenderCleared() && len(_u.mutation.SenderIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Encouragement.sender"`)
 	}
 	return nil
 }

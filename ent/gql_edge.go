@@ -21,7 +21,7 @@ func (_m *Encouragement) Sender(ctx context.Context) (*Membership, error) {
 	if IsNotLoaded(err) {
 		result, err = _m.QuerySender().Only(ctx)
 	}
-	return result, err
+	return result, MaskNotFound(err)
 }
 
 func (_m *Group) Reflections(

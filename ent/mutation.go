@@ -332,9 +332,22 @@ func (m *EncouragementMutation) OldSenderID(ctx context.Context) (v int, err err
 	return oldValue.SenderID, nil
 }
 
+// ClearSenderID clears the value of the "sender_id" field.
+func (m *EncouragementMutation) ClearSenderID() {
+	m.sender = nil
+	m.clearedFields[encouragement.FieldSenderID] = struct{}{}
+}
+
+// SenderIDCleared returns if the "sender_id" field was cleared in this mutation.
+func (m *EncouragementMutation) SenderIDCleared() bool {
+	_, ok := m.clearedFields[encouragement.FieldSenderID]
+	return ok
+}
+
 // ResetSenderID resets all changes to the "sender_id" field.
 func (m *EncouragementMutation) ResetSenderID() {
 	m.sender = nil
+	delete(m.clearedFields, encouragement.FieldSenderID)
 }
 
 // SetKind sets the "kind" field.
@@ -457,7 +470,7 @@ func (m *EncouragementMutation) ClearSender() {
 
 // SenderCleared reports if the "sender" edge to the Membership entity was cleared.
 func (m *EncouragementMutation) SenderCleared() bool {
-	return m.clearedsender
+	return m.SenderIDCleared() || m.clearedsender
 }
 
 // SenderIDs returns the "sender" edge IDs in the mutation.
@@ -668,6 +681,9 @@ func (m *EncouragementMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *EncouragementMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(encouragement.FieldSenderID) {
+		fields = append(fields, encouragement.FieldSenderID)
+	}
 	if m.FieldCleared(encouragement.FieldMessage) {
 		fields = append(fields, encouragement.FieldMessage)
 	}
@@ -685,6 +701,9 @@ func (m *EncouragementMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *EncouragementMutation) ClearField(name string) error {
 	switch name {
+	case encouragement.FieldSenderID:
+		m.ClearSenderID()
+		return nil
 	case encouragement.FieldMessage:
 		m.ClearMessage()
 		return nil

@@ -246,6 +246,16 @@ func SenderIDNotIn(vs ...int) predicate.Encouragement {
 	return predicate.Encouragement(sql.FieldNotIn(FieldSenderID, vs...))
 }
 
+// SenderIDIsNil applies the IsNil predicate on the "sender_id" field.
+func SenderIDIsNil() predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldIsNull(FieldSenderID))
+}
+
+// SenderIDNotNil applies the NotNil predicate on the "sender_id" field.
+func SenderIDNotNil() predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldNotNull(FieldSenderID))
+}
+
 // KindEQ applies the EQ predicate on the "kind" field.
 func KindEQ(v Kind) predicate.Encouragement {
 	return predicate.Encouragement(sql.FieldEQ(FieldKind, v))

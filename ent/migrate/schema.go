@@ -17,7 +17,7 @@ var (
 		{Name: "client_id", Type: field.TypeUUID},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"HEART", "HUG", "STRENGTH", "RELATE", "PROUD"}},
 		{Name: "message", Type: field.TypeString, Nullable: true, Size: 2147483647},
-		{Name: "sender_id", Type: field.TypeInt},
+		{Name: "sender_id", Type: field.TypeInt, Nullable: true},
 		{Name: "reflection_id", Type: field.TypeInt},
 	}
 	// EncouragementsTable holds the schema information for the "encouragements" table.
@@ -30,7 +30,7 @@ var (
 				Symbol:     "encouragements_memberships_encouragements",
 				Columns:    []*schema.Column{EncouragementsColumns[6]},
 				RefColumns: []*schema.Column{MembershipsColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "encouragements_reflections_encouragements",

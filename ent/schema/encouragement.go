@@ -35,8 +35,10 @@ func (Encouragement) Fields() []ent.Field {
 		field.Int("reflection_id").
 			Immutable().
 			Annotations(entgql.Skip()),
-		// sender_id is the sender's membership in the reflection's group.
+		// sender_id is the sender's membership in the reflection's group. Readers who no longer
+		// share a group with the sender (an author who left) see the encouragement without it.
 		field.Int("sender_id").
+			Optional().
 			Immutable().
 			Annotations(entgql.Skip()),
 		// kind is the gesture the sender chose.
@@ -65,7 +67,6 @@ func (Encouragement) Edges() []ent.Edge {
 			Ref("encouragements").
 			Field("sender_id").
 			Unique().
-			Required().
 			Immutable(),
 	}
 }

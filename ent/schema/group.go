@@ -67,7 +67,7 @@ func (Group) Policy() ent.Policy {
 		},
 		Query: privacy.QueryPolicy{
 			rule.DenyIfNoViewer(),
-			rule.GroupQueryCurrentMembers(),
+			rule.GroupQueryMembersPastAndPresent(),
 			privacy.AlwaysDenyRule(),
 		},
 	}

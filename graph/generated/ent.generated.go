@@ -436,10 +436,10 @@ func (ec *executionContext) _Encouragement_sender(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Membership) graphql.Marshaler {
-			return ec.marshalNMembership2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐMembership(ctx, selections, v)
+			return ec.marshalOMembership2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐMembership(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Encouragement_sender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2565,7 +2565,7 @@ func (ec *executionContext) _Encouragement(ctx context.Context, sel ast.Selectio
 				})
 		case "sender":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Encouragement_sender(ctx, field, obj)
 				})
@@ -3466,6 +3466,13 @@ func (ec *executionContext) unmarshalOEncouragementOrder2ᚖgithubᚗcomᚋproce
 	}
 	res, err := ec.unmarshalInputEncouragementOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMembership2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐMembership(ctx context.Context, sel ast.SelectionSet, v *ent.Membership) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Membership(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋprocessgroupᚋapiᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v ent.Noder) graphql.Marshaler {

@@ -1060,7 +1060,7 @@ type Encouragement implements Node {
   clientID: UUID!
   kind: EncouragementKind!
   reflection: Reflection!
-  sender: Membership!
+  sender: Membership
 }
 """
 A connection to a list of items.

@@ -41,7 +41,10 @@ func EncouragementCreate() privacy.MutationRule {
 		}
 		v := viewer.FromContext(ctx)
 		rid, _ := m.ReflectionID()
-		sid, _ := m.SenderID()
+		sid, set := m.SenderID()
+		if !set {
+			return privacy.Denyf("encouragement needs its sender")
+		}
 		// SECURITY: the reflection is looked up as the viewer, so its read rule applies.
 		r, err := m.Client().Reflection.Query().Where(reflection.ID(rid)).Only(ctx)
 		if ent.IsNotFound(err) {

@@ -10,10 +10,10 @@ import (
 	"github.com/processgroup/api/internal/viewer"
 )
 
-// GroupQueryCurrentMembers lets a viewer read a group they are in, or were in: a former
+// GroupQueryMembersPastAndPresent lets a viewer read a group they are in, or were in: a former
 // member still sees the name of the group their own journal entries were written in, and
 // nothing else of it (the rules of memberships and reflections decide the rest).
-func GroupQueryCurrentMembers() privacy.QueryRule {
+func GroupQueryMembersPastAndPresent() privacy.QueryRule {
 	return privacy.GroupQueryRuleFunc(func(ctx context.Context, q *ent.GroupQuery) error {
 		// SECURITY: groups are visible to people with a membership in them.
 		q.Where(group.HasMembershipsWith(membership.UserID(viewer.FromContext(ctx).UserID)))

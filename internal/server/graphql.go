@@ -6,12 +6,10 @@ import (
 	"errors"
 	"log/slog"
 	"reflect"
-	"strings"
 	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -20,7 +18,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/processgroup/api/ent"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/graph"
 	"github.com/processgroup/api/graph/generated"
 	"github.com/processgroup/api/internal/apperr"
@@ -45,14 +42,17 @@ func newGraphQL(res *graph.Resolver, production bool, log *slog.Logger) *handler
 	if !production {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(entgql.Transactioner{TxOpener: entgql.TxOpenerFunc(func(ctx context.Context) (context.Context, driver.Tx, error) {
+	// Outermost: whatever reaches the client carries a code, even errors that bypass the
+	// error presenter (the transaction wrapper's own).
+	srv.AroundResponses(ensureCodes(log))
+	srv.Use(transactions{entgql.Transactioner{TxOpener: entgql.TxOpenerFunc(func(ctx context.Context) (context.Context, driver.Tx, error) {
 		ctx, tx, err := ent.OpenTxFromContext(ctx)
 		if err != nil {
 			log.ErrorContext(ctx, "open transaction", "error", err.Error())
 			return ctx, nil, errors.New("internal error")
 		}
 		return ctx, tx, nil
-	})})
+	})}})
 	srv.AroundOperations(requireViewer)
 	srv.AroundOperations(logOperation(log))
 	srv.AroundFields(checkArguments)
@@ -62,6 +62,21 @@ func newGraphQL(res *graph.Resolver, production bool, log *slog.Logger) *handler
 		return errors.New("internal error")
 	})
 	return srv
+}
+
+// transactions runs each mutation in a transaction (entgql.Transactioner), and leaves alone
+// the error responses of requests that never became an operation (a body that is not JSON),
+// on which the Transactioner would panic for want of an operation context.
+type transactions struct {
+	entgql.Transactioner
+}
+
+// InterceptResponse implements graphql.ResponseInterceptor.
+func (t transactions) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	return t.Transactioner.InterceptResponse(ctx, next)
 }
 
 // requireViewer refuses every operation of a request without a signed-in viewer, except a
@@ -139,6 +154,9 @@ func checkArguments(ctx context.Context, next graphql.Resolver) (any, error) {
 	if hasFirst || hasLast {
 		first, _ := fc.Args["first"].(*int)
 		last, _ := fc.Args["last"].(*int)
+		if first != nil && last != nil {
+			return nil, apperr.Input("last", "pass first or last, not both")
+		}
 		for name, n := range map[string]*int{"first": first, "last": last} {
 			if n != nil && (*n < 1 || *n > maxPageSize) {
 				return nil, apperr.Input(name, name+" must be between 1 and 100")
@@ -160,72 +178,4 @@ func checkArguments(ctx context.Context, next graphql.Resolver) (any, error) {
 		}
 	}
 	return next(ctx)
-}
-
-// presentError gives every error sent to a client a code from the fixed set and a message
-// written for it. Unexpected errors become "internal error" for the client and a log line,
-// without content, for the operator.
-func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
-	return func(ctx context.Context, err error) *gqlerror.Error {
-		out := graphql.DefaultErrorPresenter(ctx, err)
-		set := func(code apperr.Code, msg string) *gqlerror.Error {
-			out.Message = msg
-			if out.Extensions == nil {
-				out.Extensions = map[string]any{}
-			}
-			out.Extensions["code"] = string(code)
-			return out
-		}
-		var (
-			ae  *apperr.Error
-			ve  *ent.ValidationError
-			gqe *gqlerror.Error
-		)
-		switch {
-		case errors.As(err, &ae):
-			set(ae.Code, ae.Message)
-			field := ae.Field
-			if field == "" && len(out.Path) > 0 {
-				if name, ok := out.Path[len(out.Path)-1].(ast.PathName); ok {
-					field = string(name)
-				}
-			}
-			if field != "" {
-				out.Extensions["field"] = field
-				if !strings.Contains(out.Message, field) {
-					out.Message = field + " " + out.Message
-				}
-			}
-			for k, v := range ae.Extensions {
-				out.Extensions[k] = v
-			}
-			return out
-		case errors.Is(err, privacy.Deny):
-			return set(apperr.Forbidden, "you are not allowed to do this")
-		case ent.IsNotFound(err):
-			return set(apperr.NotFound, "not found")
-		case errors.As(err, &ve):
-			out.Extensions = map[string]any{"field": ve.Name}
-			return set(apperr.BadUserInput, ve.Name+" is not valid")
-		case ent.IsConstraintError(err):
-			return set(apperr.Conflict, "this conflicts with data that already exists")
-		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-			return set(apperr.Internal, "the request was cancelled or timed out")
-		case errors.As(err, &gqe) && gqe.Extensions != nil:
-			switch gqe.Extensions["code"] {
-			case errcode.ValidationFailed, errcode.ParseFailed:
-				if len(gqe.Path) > 0 && gqe.Path[0] == ast.PathName("variable") {
-					// Coercion messages quote the value; say which variable instead.
-					out.Path = gqe.Path
-					return set(apperr.BadUserInput, "invalid value for "+gqe.Path.String())
-				}
-				return set(apperr.BadUserInput, gqe.Message)
-			case "NOT_FOUND":
-				return set(apperr.NotFound, "not found")
-			}
-		}
-		log.ErrorContext(ctx, "internal error", "path", out.Path.String(), "error", err.Error())
-		out.Extensions = nil
-		return set(apperr.Internal, "internal error")
-	}
 }

@@ -71,7 +71,7 @@ func databases(t *testing.T, f func(t *testing.T, h *H)) {
 var schemaSeq atomic.Int64
 
 // freshSchema creates an empty schema on the PostgreSQL server and returns a URL that uses it.
-func freshSchema(t *testing.T, base string) string {
+func freshSchema(t testing.TB, base string) string {
 	t.Helper()
 	name := fmt.Sprintf("t_%d_%d", os.Getpid(), schemaSeq.Add(1))
 	admin, err := sql.Open("pgx", base)
@@ -99,7 +99,7 @@ func freshSchema(t *testing.T, base string) string {
 
 // H is one running API on a fresh database, driven through its real HTTP handler.
 type H struct {
-	t       *testing.T
+	t       testing.TB
 	App     *server.App
 	URL     string
 	Logs    *syncBuffer
@@ -107,10 +107,10 @@ type H struct {
 	seq     atomic.Int64
 }
 
-func newH(t *testing.T, dbURL string) *H { return newHWith(t, dbURL, nil) }
+func newH(t testing.TB, dbURL string) *H { return newHWith(t, dbURL, nil) }
 
 // newHWith is newH with some settings given (by environment variable name).
-func newHWith(t *testing.T, dbURL string, settings map[string]string) *H {
+func newHWith(t testing.TB, dbURL string, settings map[string]string) *H {
 	t.Helper()
 	cfg, err := config.FromEnv(func(name string) string {
 		if v, ok := settings[name]; ok {
@@ -279,7 +279,7 @@ var (
 )
 
 // operationFile returns the text of the app-operations file that defines operation name.
-func operationFile(t *testing.T, name string) string {
+func operationFile(t testing.TB, name string) string {
 	t.Helper()
 	opsOnce.Do(func() {
 		opsByName = map[string]string{}

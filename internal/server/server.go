@@ -134,7 +134,7 @@ func (a *App) Handler() http.Handler { return a.handler }
 
 func (a *App) routes(gql http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	api := a.authenticate(http.MaxBytesHandler(gql, maxBodyBytes))
+	api := a.authenticate(checkGET(http.MaxBytesHandler(gql, maxBodyBytes)))
 	mux.Handle("GET /graphql", api)
 	mux.Handle("POST /graphql", api)
 	mux.Handle("OPTIONS /graphql", api)

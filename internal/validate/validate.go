@@ -45,9 +45,29 @@ func must(err error) {
 	}
 }
 
-// Struct validates s by its `validate` struct tags.
+// Struct validates s by its `validate` struct tags, and refuses NUL characters in any of
+// its text fields (PostgreSQL cannot store them, and no person types them).
 func Struct(s any) error {
-	return convert(v.Struct(s), "")
+	if err := convert(v.Struct(s), ""); err != nil {
+		return err
+	}
+	return noNUL(s)
+}
+
+func noNUL(s any) error {
+	rv := reflect.Indirect(reflect.ValueOf(s))
+	if rv.Kind() != reflect.Struct {
+		return nil
+	}
+	rt := rv.Type()
+	for i := 0; i < rt.NumField(); i++ {
+		f := reflect.Indirect(rv.Field(i))
+		if f.Kind() == reflect.String && strings.ContainsRune(f.String(), 0) {
+			name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+			return apperr.Input(name, "must not contain NUL characters")
+		}
+	}
+	return nil
 }
 
 // Var validates one value against tag; field is the GraphQL name reported on failure.

@@ -1,6 +1,6 @@
 -- +goose Up
 -- create "encouragements" table
-CREATE TABLE `encouragements` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `client_id` uuid NOT NULL, `kind` text NOT NULL, `message` text NULL, `sender_id` integer NOT NULL, `reflection_id` integer NOT NULL, CONSTRAINT `encouragements_memberships_encouragements` FOREIGN KEY (`sender_id`) REFERENCES `memberships` (`id`) ON DELETE NO ACTION, CONSTRAINT `encouragements_reflections_encouragements` FOREIGN KEY (`reflection_id`) REFERENCES `reflections` (`id`) ON DELETE NO ACTION);
+CREATE TABLE `encouragements` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `client_id` uuid NOT NULL, `kind` text NOT NULL, `message` text NULL, `sender_id` integer NULL, `reflection_id` integer NOT NULL, CONSTRAINT `encouragements_memberships_encouragements` FOREIGN KEY (`sender_id`) REFERENCES `memberships` (`id`) ON DELETE SET NULL, CONSTRAINT `encouragements_reflections_encouragements` FOREIGN KEY (`reflection_id`) REFERENCES `reflections` (`id`) ON DELETE NO ACTION);
 -- create index "encouragement_reflection_id_sender_id" to table: "encouragements"
 CREATE UNIQUE INDEX `encouragement_reflection_id_sender_id` ON `encouragements` (`reflection_id`, `sender_id`);
 -- create index "encouragement_sender_id_client_id" to table: "encouragements"

@@ -1,0 +1,136 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/apperr"
+)
+
+// presentError gives every error sent to a client a code from the fixed set and a message
+// written for it, which never echoes what the client sent. Unexpected errors become
+// "internal error" for the client and a log line, without content, for the operator.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := graphql.DefaultErrorPresenter(ctx, err)
+		set := func(code apperr.Code, msg string) *gqlerror.Error {
+			out.Message = msg
+			if out.Extensions == nil {
+				out.Extensions = map[string]any{}
+			}
+			out.Extensions["code"] = string(code)
+			return out
+		}
+		input := func(field, msg string) *gqlerror.Error {
+			out.Extensions = map[string]any{}
+			if field != "" {
+				out.Extensions["field"] = field
+				if !strings.Contains(msg, field) {
+					msg = field + " " + msg
+				}
+			}
+			return set(apperr.BadUserInput, msg)
+		}
+		var (
+			ae  *apperr.Error
+			ve  *ent.ValidationError
+			gqe *gqlerror.Error
+		)
+		switch {
+		case errors.As(err, &ae):
+			field := ae.Field
+			if field == "" {
+				field = lastName(out.Path)
+			}
+			set(ae.Code, ae.Message)
+			if field != "" {
+				out.Extensions["field"] = field
+				if !strings.Contains(out.Message, field) {
+					out.Message = field + " " + out.Message
+				}
+			}
+			for k, v := range ae.Extensions {
+				out.Extensions[k] = v
+			}
+			return out
+		case errors.Is(err, privacy.Deny):
+			return set(apperr.Forbidden, "you are not allowed to do this")
+		case ent.IsNotFound(err):
+			return set(apperr.NotFound, "not found")
+		case errors.As(err, &ve):
+			return input(ve.Name, "is not valid")
+		case ent.IsConstraintError(err):
+			return set(apperr.Conflict, "this conflicts with data that already exists")
+		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+			return set(apperr.Internal, "the request was cancelled or timed out")
+		case errors.As(err, &gqe) && gqe.Extensions != nil:
+			switch gqe.Extensions["code"] {
+			case errcode.ValidationFailed, errcode.ParseFailed:
+				if len(gqe.Path) > 0 && gqe.Path[0] == ast.PathName("variable") {
+					// Coercion messages quote the value; name the variable instead.
+					out.Path = gqe.Path
+					return input(lastName(gqe.Path), "has an invalid value (at "+gqe.Path.String()+")")
+				}
+				if gqe.Rule == "ValuesOfCorrectType" {
+					return input("", "an argument written in the document has a value of the wrong type; send values as variables")
+				}
+				return input("", gqe.Message)
+			case "INVALID_PAGINATION":
+				return input("first", "first and last must be between 1 and 100")
+			case "NOT_FOUND":
+				return set(apperr.NotFound, "not found")
+			}
+		}
+		fc := graphql.GetFieldContext(ctx)
+		if fc == nil && len(out.Path) == 0 {
+			// A request-level problem: a body that is not a GraphQL request, or too large.
+			return input("", "the request is not a valid GraphQL request (a JSON object with a query, at most 1 MiB)")
+		}
+		if fc != nil && len(out.Path) > len(fc.Path()) {
+			// The error is about an argument of the field the client sent: it could not be read.
+			return input(lastName(out.Path), "is not valid")
+		}
+		log.ErrorContext(ctx, "internal error", "path", out.Path.String(), "error", err.Error())
+		out.Extensions = nil
+		return set(apperr.Internal, "internal error")
+	}
+}
+
+// lastName is the last field or argument name of a path.
+func lastName(p ast.Path) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if name, ok := p[i].(ast.PathName); ok {
+			return string(name)
+		}
+	}
+	return ""
+}
+
+// ensureCodes makes sure every error of a response carries a code: errors made outside the
+// error presenter without one become "internal error".
+func ensureCodes(log *slog.Logger) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp == nil {
+			return nil
+		}
+		for _, e := range resp.Errors {
+			if _, ok := e.Extensions["code"]; ok {
+				continue
+			}
+			log.ErrorContext(ctx, "internal error outside the presenter", "error", e.Message)
+			e.Message = "internal error"
+			e.Extensions = map[string]any{"code": string(apperr.Internal)}
+		}
+		return resp
+	}
+}

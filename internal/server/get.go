@@ -1,0 +1,52 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/processgroup/api/internal/apperr"
+)
+
+// checkGET answers the GET requests that gqlgen's GET transport would refuse without an
+// error code (a malformed query string or variables, a mutation over GET) with a coded
+// error that does not echo what was sent; the rest goes on to the GraphQL handler.
+func checkGET(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			badGET(w, http.StatusBadRequest, "the query string is not valid URL encoding")
+			return
+		}
+		for _, name := range []string{"variables", "extensions"} {
+			if v := q.Get(name); v != "" && !json.Valid([]byte(v)) {
+				badGET(w, http.StatusBadRequest, name+" is not valid JSON")
+				return
+			}
+		}
+		if doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")}); err == nil {
+			if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
+				badGET(w, http.StatusMethodNotAllowed, "only queries may be sent with GET; send "+string(op.Operation)+"s with POST")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func badGET(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"data":   nil,
+		"errors": gqlerror.List{{Message: msg, Extensions: map[string]any{"code": string(apperr.BadUserInput)}}},
+	})
+}
