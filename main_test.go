@@ -2,8 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/processgroup/api/internal/authemu"
 	"github.com/processgroup/api/internal/config"
@@ -68,4 +76,79 @@ func TestRefusesEmulatorWithRealProject(t *testing.T) {
 	if code := run(nil, &out, &errOut); code == 0 {
 		t.Fatal("started with the emulator and a real project")
 	}
+}
+
+// TestRunDemoAndSIGTERM starts the program as a newcomer would (no configuration but a data
+// folder and a free port), signs in with a printed token, then sends SIGTERM: the program
+// drains and exits 0.
+func TestRunDemoAndSIGTERM(t *testing.T) {
+	for _, k := range []string{"FIREBASE_PROJECT_ID", "FIREBASE_AUTH_EMULATOR_HOST", "APP_ENV", "DEMO_SEED"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("DATABASE_URL", "sqlite:"+t.TempDir()+"/demo.db")
+	t.Setenv("LISTEN_ADDR", "127.0.0.1:0")
+	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(nil, out, errOut) }()
+
+	var addr string
+	for i := 0; i < 200 && addr == ""; i++ {
+		time.Sleep(50 * time.Millisecond)
+		for _, line := range strings.Split(errOut.String(), "\n") {
+			var entry struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "listening" {
+				addr = entry.Addr
+			}
+		}
+	}
+	if addr == "" {
+		t.Fatalf("the server did not start: %s", errOut.String())
+	}
+	m := regexp.MustCompile(`export TOKEN_SAM='([^']+)'`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no token printed: %s", out.String())
+	}
+	req, _ := http.NewRequest("POST", "http://"+addr+"/graphql", strings.NewReader(`{"query":"{ viewer { memberships { displayName } } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+m[1])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `"displayName":"Sam"`) {
+		t.Fatalf("demo sign-in: %s", body)
+	}
+	if strings.Contains(errOut.String(), m[1]) {
+		t.Fatal("a token reached the log")
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d after SIGTERM: %s", code, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no exit after SIGTERM")
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
