@@ -243,15 +243,21 @@ func (c *Client) Raw(query, opName string, vars map[string]any) *Resp {
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
+	return send(c.h.t, req)
+}
+
+// send makes an HTTP request to the API and decodes its GraphQL response.
+func send(t testing.TB, req *http.Request) *Resp {
+	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		c.h.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	out := &Resp{Status: res.StatusCode, Raw: string(raw)}
 	if err := json.Unmarshal(raw, out); err != nil {
-		c.h.t.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
+		t.Fatalf("response is not JSON (%d): %.300s", res.StatusCode, raw)
 	}
 	return out
 }
@@ -383,17 +389,7 @@ func rawRequest(t *testing.T, h *H, authorization, body string) *Resp {
 	req, _ := http.NewRequest(http.MethodPost, h.URL+"/graphql", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", authorization)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := &Resp{Status: res.StatusCode, Raw: string(raw)}
-	if err := json.Unmarshal(raw, out); err != nil {
-		t.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
-	}
-	return out
+	return send(t, req)
 }
 
 func newTestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }

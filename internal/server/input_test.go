@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -764,22 +763,7 @@ func inpPost(t *testing.T, h *H, c *Client, contentType string, body []byte) *Re
 	if c != nil && c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
-	return inpDo(t, req)
-}
-
-func inpDo(t *testing.T, req *http.Request) *Resp {
-	t.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := &Resp{Status: res.StatusCode, Raw: string(raw)}
-	if err := json.Unmarshal(raw, out); err != nil {
-		t.Fatalf("response is not JSON (%d): %.300s", res.StatusCode, raw)
-	}
-	return out
+	return send(t, req)
 }
 
 // TestErrorsBrokenDocuments: a document that does not parse or validate is BAD_USER_INPUT,
@@ -854,7 +838,7 @@ func TestErrorsGETTransport(t *testing.T) {
 			t.Helper()
 			req, _ := http.NewRequest(http.MethodGet, h.URL+"/graphql?"+rawQuery, nil)
 			req.Header.Set("Authorization", "Bearer "+g.A.Token)
-			return inpDo(t, req)
+			return send(t, req)
 		}
 		t.Run("a valid query works", func(t *testing.T) {
 			q := url.Values{"query": {operationFile(t, "MyReflections")}, "operationName": {"MyReflections"}, "variables": {`{"first":5}`}}
