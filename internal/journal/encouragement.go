@@ -9,6 +9,7 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
+	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/apperr"
 	"github.com/processgroup/api/internal/viewer"
@@ -73,6 +74,8 @@ func (j *Journal) SendEncouragement(ctx context.Context, c client, in model.Send
 // existingEncouragement finds what the sender already sent with the client id of in, or on
 // the same reflection, and says whether in is a retry of it.
 func existingEncouragement(ctx context.Context, c client, senderID int, in model.SendEncouragementInput) (*ent.Encouragement, error) {
+	// SECURITY: a system read limited to what the viewer's own membership sent, so that a
+	// send whose reflection the viewer can no longer read still counts as used.
 	old, err := c.Encouragement.Query().
 		Where(
 			encouragement.SenderID(senderID),
@@ -81,7 +84,7 @@ func existingEncouragement(ctx context.Context, c client, senderID int, in model
 				encouragement.ReflectionID(in.ReflectionID),
 			),
 		).
-		First(ctx)
+		First(privacy.DecisionContext(ctx, privacy.Allow))
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}
@@ -97,5 +100,6 @@ func existingEncouragement(ctx context.Context, c client, senderID int, in model
 	if !same {
 		return nil, apperr.New(apperr.Conflict, "clientID was already used for a different encouragement")
 	}
-	return old, nil
+	// Read it again as the viewer, so that what is returned went through the read rules.
+	return c.Encouragement.Get(ctx, old.ID)
 }

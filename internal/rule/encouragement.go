@@ -12,22 +12,12 @@ import (
 )
 
 // EncouragementQuery lets a viewer read the encouragement on reflections they may read.
-// Encouragement from someone who has left the group is, like their reflections, no longer
-// shown to peers; its sender and the group's facilitators still see it.
+// Who sent it is a Membership, with its own rule: a reader who no longer shares the group
+// with the sender sees the encouragement without its sender.
 func EncouragementQuery() privacy.QueryRule {
 	return privacy.EncouragementQueryRuleFunc(func(ctx context.Context, q *ent.EncouragementQuery) error {
-		v := viewer.FromContext(ctx)
 		// SECURITY: encouragement is readable by whoever may read its reflection.
-		q.Where(
-			encouragement.HasReflectionWith(ReflectionReadable(v)),
-			encouragement.Or(
-				encouragement.HasSenderWith(membership.Or(
-					membership.UserID(v.UserID),
-					membership.LeftAtIsNil(),
-				)),
-				encouragement.HasReflectionWith(reflection.HasGroupWith(viewerFacilitates(v))),
-			),
-		)
+		q.Where(encouragement.HasReflectionWith(ReflectionReadable(viewer.FromContext(ctx))))
 		return privacy.Allow
 	})
 }

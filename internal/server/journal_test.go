@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -290,4 +291,28 @@ func copyMap(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// TestEncouragementOutlivesItsSendersMembership: encouragement is readable by whoever may
+// read its reflection; once its sender has left, readers who no longer share the group with
+// them see it without a sender.
+func TestEncouragementOutlivesItsSendersMembership(t *testing.T) {
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		id := g.Reflect(g.A, "GROUP", "long week")
+		if r := Encourage(g.B, id, "thinking of you"); len(r.Errors) > 0 {
+			t.Fatal(r.Raw)
+		}
+		g.B.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
+		r := g.A.MustOp("Reflection", map[string]any{"id": id})
+		if r.Num("node.encouragementCount") != 1 || r.Str("node.encouragements.edges.0.node.message") != "thinking of you" {
+			t.Fatalf("the author keeps the encouragement: %s", r.Raw)
+		}
+		if r.Get("node.encouragements.edges.0.node.sender") != nil || strings.Contains(r.Raw, "Ben") {
+			t.Fatalf("the sender's name must not reach someone they no longer share a group with: %s", r.Raw)
+		}
+		if r := g.Therapist.MustOp("Reflection", map[string]any{"id": id}); r.Str("node.encouragements.edges.0.node.sender.displayName") != "Ben" {
+			t.Fatalf("the facilitator still sees who sent it: %s", r.Raw)
+		}
+	})
 }
