@@ -654,6 +654,18 @@ func (u *ReflectionUpsert) UpdateNeedsAttention() *ReflectionUpsert {
 	return u
 }
 
+// SetCreateDigest sets the "create_digest" field.
+func (u *ReflectionUpsert) SetCreateDigest(v []byte) *ReflectionUpsert {
+	u.Set(reflection.FieldCreateDigest, v)
+	return u
+}
+
+// UpdateCreateDigest sets the "create_digest" field to the value that was provided on create.
+func (u *ReflectionUpsert) UpdateCreateDigest() *ReflectionUpsert {
+	u.SetExcluded(reflection.FieldCreateDigest)
+	return u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (u *ReflectionUpsert) SetDeletedAt(v time.Time) *ReflectionUpsert {
 	u.Set(reflection.FieldDeletedAt, v)
@@ -697,9 +709,6 @@ func (u *ReflectionUpsertOne) UpdateNewValues() *ReflectionUpsertOne {
 		}
 		if _, exists := u.create.mutation.AuthorID(); exists {
 			s.SetIgnore(reflection.FieldAuthorID)
-		}
-		if _, exists := u.create.mutation.CreateDigest(); exists {
-			s.SetIgnore(reflection.FieldCreateDigest)
 		}
 	}))
 	return u
@@ -869,6 +878,20 @@ func (u *ReflectionUpsertOne) SetNeedsAttention(v bool) *ReflectionUpsertOne {
 func (u *ReflectionUpsertOne) UpdateNeedsAttention() *ReflectionUpsertOne {
 	return u.Update(func(s *ReflectionUpsert) {
 		s.UpdateNeedsAttention()
+	})
+}
+
+// SetCreateDigest sets the "create_digest" field.
+func (u *ReflectionUpsertOne) SetCreateDigest(v []byte) *ReflectionUpsertOne {
+	return u.Update(func(s *ReflectionUpsert) {
+		s.SetCreateDigest(v)
+	})
+}
+
+// UpdateCreateDigest sets the "create_digest" field to the value that was provided on create.
+func (u *ReflectionUpsertOne) UpdateCreateDigest() *ReflectionUpsertOne {
+	return u.Update(func(s *ReflectionUpsert) {
+		s.UpdateCreateDigest()
 	})
 }
 
@@ -1084,9 +1107,6 @@ func (u *ReflectionUpsertBulk) UpdateNewValues() *ReflectionUpsertBulk {
 			if _, exists := b.mutation.AuthorID(); exists {
 				s.SetIgnore(reflection.FieldAuthorID)
 			}
-			if _, exists := b.mutation.CreateDigest(); exists {
-				s.SetIgnore(reflection.FieldCreateDigest)
-			}
 		}
 	}))
 	return u
@@ -1256,6 +1276,20 @@ func (u *ReflectionUpsertBulk) SetNeedsAttention(v bool) *ReflectionUpsertBulk {
 func (u *ReflectionUpsertBulk) UpdateNeedsAttention() *ReflectionUpsertBulk {
 	return u.Update(func(s *ReflectionUpsert) {
 		s.UpdateNeedsAttention()
+	})
+}
+
+// SetCreateDigest sets the "create_digest" field.
+func (u *ReflectionUpsertBulk) SetCreateDigest(v []byte) *ReflectionUpsertBulk {
+	return u.Update(func(s *ReflectionUpsert) {
+		s.SetCreateDigest(v)
+	})
+}
+
+// UpdateCreateDigest sets the "create_digest" field to the value that was provided on create.
+func (u *ReflectionUpsertBulk) UpdateCreateDigest() *ReflectionUpsertBulk {
+	return u.Update(func(s *ReflectionUpsert) {
+		s.UpdateCreateDigest()
 	})
 }
 

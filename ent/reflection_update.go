@@ -160,6 +160,12 @@ func (_u *ReflectionUpdate) SetNillableNeedsAttention(v *bool) *ReflectionUpdate
 	return _u
 }
 
+// SetCreateDigest sets the "create_digest" field.
+func (_u *ReflectionUpdate) SetCreateDigest(v []byte) *ReflectionUpdate {
+	_u.mutation.SetCreateDigest(v)
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *ReflectionUpdate) SetDeletedAt(v time.Time) *ReflectionUpdate {
 	_u.mutation.SetDeletedAt(v)
@@ -339,6 +345,9 @@ func (_u *ReflectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.NeedsAttention(); ok {
 		_spec.SetField(reflection.FieldNeedsAttention, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.CreateDigest(); ok {
+		_spec.SetField(reflection.FieldCreateDigest, field.TypeBytes, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(reflection.FieldDeletedAt, field.TypeTime, value)
@@ -539,6 +548,12 @@ func (_u *ReflectionUpdateOne) SetNillableNeedsAttention(v *bool) *ReflectionUpd
 	if v != nil {
 		_u.SetNeedsAttention(*v)
 	}
+	return _u
+}
+
+// SetCreateDigest sets the "create_digest" field.
+func (_u *ReflectionUpdateOne) SetCreateDigest(v []byte) *ReflectionUpdateOne {
+	_u.mutation.SetCreateDigest(v)
 	return _u
 }
 
@@ -751,6 +766,9 @@ func (_u *ReflectionUpdateOne) sqlSave(ctx context.Context) (_node *Reflection, 
 	}
 	if value, ok := _u.mutation.NeedsAttention(); ok {
 		_spec.SetField(reflection.FieldNeedsAttention, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.CreateDigest(); ok {
+		_spec.SetField(reflection.FieldCreateDigest, field.TypeBytes, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(reflection.FieldDeletedAt, field.TypeTime, value)

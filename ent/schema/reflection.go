@@ -74,9 +74,8 @@ func (Reflection) Fields() []ent.Field {
 			Default(false).
 			Annotations(entgql.Skip()),
 		// create_digest fingerprints the create request (client id and content) so that a
-		// retried create is recognised even after the reflection was edited.
+		// retried create is recognised even after the reflection was edited; emptied on delete.
 		field.Bytes("create_digest").
-			Immutable().
 			Sensitive().
 			Annotations(entgql.Skip()),
 		// deleted_at is set when the author deleted it; the content is gone, the row keeps the

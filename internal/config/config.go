@@ -24,7 +24,7 @@ type Setting struct {
 var Settings = []Setting{
 	{"LISTEN_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
 	{"DATABASE_URL", "sqlite:./data/processgroup.db", "sqlite:PATH for an embedded SQLite file, or postgres://user@host:5432/db?sslmode=… for PostgreSQL"},
-	{"APP_ENV", "development", "development or production; production turns off GraphiQL and introspection and refuses demo mode"},
+	{"APP_ENV", "production with a real Firebase project, else development", "development or production; production turns off GraphiQL and introspection and refuses demo mode"},
 	{"FIREBASE_PROJECT_ID", "", "Firebase project whose ID tokens are accepted; empty means local demo mode (project demo-processgroup, a built-in emulator, seeded demo users)"},
 	{"FIREBASE_AUTH_EMULATOR_HOST", "", "host:port of a Firebase Auth Emulator; accepted only with a demo- project (it turns off token signature checks)"},
 	{"GOOGLE_APPLICATION_CREDENTIALS", "", "path of a Firebase service-account JSON file; empty means Google application default credentials"},
@@ -75,14 +75,17 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		CredentialsFile:   get("GOOGLE_APPLICATION_CREDENTIALS"),
 		LogLevel:          get("LOG_LEVEL"),
 	}
-	switch env := get("APP_ENV"); env {
+	c.Demo = c.FirebaseProjectID == ""
+	switch env := strings.TrimSpace(getenv("APP_ENV")); env {
 	case "production":
 		c.Production = true
 	case "development":
+	case "":
+		// Safe by default: a real Firebase project means production unless said otherwise.
+		c.Production = !c.Demo && !strings.HasPrefix(c.FirebaseProjectID, "demo-")
 	default:
 		return c, fmt.Errorf("APP_ENV must be development or production, not %q", env)
 	}
-	c.Demo = c.FirebaseProjectID == ""
 	if c.Demo {
 		if c.Production {
 			return c, errors.New("production needs FIREBASE_PROJECT_ID (demo mode is for laptops)")

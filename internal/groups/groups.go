@@ -6,6 +6,8 @@ package groups
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -80,7 +82,7 @@ func facilitatorOf(ctx context.Context, c *ent.Client, groupID int) (*ent.Member
 	if err != nil {
 		return nil, err
 	}
-	if m.Role != membership.RoleFACILITATOR {
+	if m.Role != membership.RoleFACILITATOR || !v.Therapist {
 		return nil, apperr.New(apperr.Forbidden, "only the group's facilitators can do this")
 	}
 	return m, nil
@@ -153,33 +155,60 @@ func (g *Groups) Join(ctx context.Context, c *ent.Client, in model.JoinGroupInpu
 	if err != nil {
 		return nil, err
 	}
+	name := strings.TrimSpace(in.DisplayName)
+	ctx = rule.WithGrant(ctx, rule.Grant{GroupID: inv.GroupID, Role: membership.RoleMEMBER})
 	// SECURITY: a system read limited to the viewer's own membership of that group.
 	old, err := c.Membership.Query().
 		Where(membership.UserID(v.UserID), membership.GroupID(inv.GroupID)).
 		Only(sys)
 	switch {
 	case ent.IsNotFound(err):
-		ctx = rule.WithGrant(ctx, rule.Grant{GroupID: inv.GroupID, Role: membership.RoleMEMBER})
-		return c.Membership.Create().
+		err = c.Membership.Create().
 			SetUserID(v.UserID).
 			SetGroupID(inv.GroupID).
 			SetRole(membership.RoleMEMBER).
-			SetDisplayName(strings.TrimSpace(in.DisplayName)).
+			SetDisplayName(name).
 			SetJoinedAt(g.now()).
-			Save(ctx)
+			OnConflictColumns(membership.FieldUserID, membership.FieldGroupID).
+			DoNothing().
+			Exec(ctx)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) && !ent.IsNotFound(err) {
+			return nil, err
+		}
+		// Created, or a double-tapped join created it a moment ago: either way it is there.
+		return c.Membership.Query().
+			Where(membership.UserID(v.UserID), membership.GroupID(inv.GroupID), membership.LeftAtIsNil()).
+			Only(ctx)
 	case err != nil:
 		return nil, err
 	case old.Removed:
-		return nil, apperr.New(apperr.Forbidden, "you were removed from this group; ask its facilitator")
+		return nil, errRemoved
 	case old.LeftAt == nil:
 		return c.Membership.Get(ctx, old.ID)
 	}
-	return c.Membership.UpdateOne(old).
+	// Coming back: only while still left and not removed, so that a removal racing this
+	// rejoin wins.
+	n, err := c.Membership.Update().
+		Where(membership.ID(old.ID), membership.LeftAtNotNil(), membership.Removed(false)).
 		ClearLeftAt().
+		SetRole(membership.RoleMEMBER).
 		SetJoinedAt(g.now()).
-		SetDisplayName(strings.TrimSpace(in.DisplayName)).
+		SetDisplayName(name).
 		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.Membership.Get(sys, old.ID)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 && (m.Removed || m.LeftAt != nil) {
+		return nil, errRemoved
+	}
+	return c.Membership.Get(ctx, old.ID)
 }
+
+var errRemoved = apperr.New(apperr.Forbidden, "you were removed from this group; ask its facilitator")
 
 // Leave ends the viewer's membership of the group; their access ends at once. The last
 // facilitator cannot leave: a group must have someone to lead it.
@@ -229,14 +258,16 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 	if m.UserID == v.UserID {
 		return apperr.Input("membershipID", "to leave a group yourself, use leaveGroup")
 	}
-	if m.LeftAt != nil && m.Removed {
+	if m.Removed {
 		return nil
 	}
-	upd := c.Membership.UpdateOne(m).SetRemoved(true)
-	if m.LeftAt == nil {
-		upd.SetLeftAt(g.now())
-	}
-	return upd.Exec(ctx)
+	// Conditional on not yet removed, so that a rejoin racing this removal cannot survive it.
+	_, err = c.Membership.Update().
+		Where(membership.ID(m.ID), membership.Removed(false)).
+		SetRemoved(true).
+		SetLeftAt(g.now()).
+		Save(ctx)
+	return err
 }
 
 func newCode() (string, error) {

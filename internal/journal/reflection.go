@@ -21,6 +21,15 @@ import (
 // request with the same client id is refused with CONFLICT and changes nothing.
 func (j *Journal) CreateReflection(ctx context.Context, c client, in model.CreateReflectionInput) (*ent.Reflection, []crisis.Resource, error) {
 	v := viewer.FromContext(ctx)
+	visibility := reflection.VisibilityPRIVATE
+	if in.Visibility != nil {
+		visibility = *in.Visibility
+	}
+	sum := digest(in.ClientID.String(), in.GroupID, in.Body, in.Mood, in.Craving, in.Prompt, string(visibility))
+	// A retry first: it returns what was made even if the author has left the group since.
+	if r, err := j.existingReflection(ctx, c, v, in, sum); r != nil || err != nil {
+		return r, j.resourcesFor(r), err
+	}
 	author, err := c.Membership.Query().
 		Where(
 			membership.UserID(v.UserID),
@@ -33,15 +42,6 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in model.Creat
 	}
 	if err != nil {
 		return nil, nil, err
-	}
-	visibility := reflection.VisibilityPRIVATE
-	if in.Visibility != nil {
-		visibility = *in.Visibility
-	}
-	sum := digest(in.ClientID.String(), in.GroupID, in.Body, in.Mood, in.Craving, in.Prompt, string(visibility))
-
-	if r, err := j.existingReflection(ctx, c, v, in, sum); r != nil || err != nil {
-		return r, j.resourcesFor(r), err
 	}
 	attention := j.detector.Detect(in.Body)
 	id, err := c.Reflection.Create().
@@ -189,6 +189,7 @@ func (j *Journal) DeleteReflection(ctx context.Context, c client, id int) error 
 		SetMood(0).
 		SetCraving(0).
 		SetNeedsAttention(false).
+		SetCreateDigest([]byte{}).
 		SetDeletedAt(j.now()).
 		AddVersion(1).
 		Save(ctx)

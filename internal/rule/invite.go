@@ -32,10 +32,8 @@ func InviteFacilitatorOnly() privacy.MutationRule {
 			// SECURITY: the creator must be the viewer's current facilitator membership in the group.
 			ok, err := m.Client().Membership.Query().Where(
 				membership.ID(by),
-				membership.UserID(v.UserID),
 				membership.GroupID(gid),
-				membership.LeftAtIsNil(),
-				membership.RoleEQ(membership.RoleFACILITATOR),
+				FacilitatorMembership(v),
 			).Exist(ctx)
 			if err != nil {
 				return err

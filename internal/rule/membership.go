@@ -52,17 +52,32 @@ func MembershipCreate() privacy.MutationRule {
 }
 
 // MembershipUpdate lets a viewer change their own membership (leave, rename) and a
-// facilitator change memberships of their group (remove). Roles never change through it.
+// facilitator change memberships of their group (remove). Coming back into a group (clearing
+// left_at) and roles need a Grant, like joining; a removal is never undone.
 func MembershipUpdate() privacy.MutationRule {
 	return privacy.MembershipMutationRuleFunc(func(ctx context.Context, m *ent.MembershipMutation) error {
 		if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
 			return privacy.Skip
 		}
-		// SECURITY: roles are granted at creation only.
-		if _, set := m.Role(); set {
-			return privacy.Denyf("roles cannot be changed")
-		}
 		v := viewer.FromContext(ctx)
+		if removed, set := m.Removed(); set && !removed {
+			return privacy.Denyf("a removal cannot be undone")
+		}
+		role, roleSet := m.Role()
+		if m.LeftAtCleared() || roleSet {
+			// SECURITY: rejoining needs a checked grant, for the viewer's own membership of
+			// that group only, with the grant's role, and never after a removal.
+			g, ok := grantFromContext(ctx)
+			if !ok || (roleSet && role != g.Role) {
+				return privacy.Denyf("membership not granted")
+			}
+			m.Where(
+				membership.UserID(v.UserID),
+				membership.GroupID(g.GroupID),
+				membership.Removed(false),
+			)
+			return privacy.Allow
+		}
 		// SECURITY: rows that are neither the viewer's nor in a group they facilitate are not matched.
 		m.Where(membership.Or(
 			membership.UserID(v.UserID),

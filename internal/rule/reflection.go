@@ -97,12 +97,7 @@ func AttentionVisible(ctx context.Context, client *ent.Client, groupIDs []int) (
 	}
 	// SECURITY: only the viewer's current facilitator memberships reveal the mark.
 	ids, err := client.Membership.Query().
-		Where(
-			membership.UserID(v.UserID),
-			membership.GroupIDIn(groupIDs...),
-			membership.LeftAtIsNil(),
-			membership.RoleEQ(membership.RoleFACILITATOR),
-		).
+		Where(membership.GroupIDIn(groupIDs...), FacilitatorMembership(v)).
 		Select(membership.FieldGroupID).
 		Ints(ctx)
 	if err != nil {

@@ -41,7 +41,19 @@ func viewerIn(v *viewer.Viewer) predicate.Group {
 
 // viewerFacilitates matches groups where the viewer is a current facilitator.
 func viewerFacilitates(v *viewer.Viewer) predicate.Group {
-	return group.HasMembershipsWith(
+	return group.HasMembershipsWith(FacilitatorMembership(v))
+}
+
+// FacilitatorMembership matches the viewer's current facilitator memberships. A person
+// whose therapist role was taken away (set-role UID member) keeps none: facilitating a
+// group needs both the membership and the role in their current Firebase token.
+func FacilitatorMembership(v *viewer.Viewer) predicate.Membership {
+	// SECURITY: the facilitator powers: read FACILITATORS reflections and crisis marks,
+	// invite, remove.
+	if !v.Therapist {
+		return membership.IDIn() // matches nothing
+	}
+	return membership.And(
 		membership.UserID(v.UserID),
 		membership.LeftAtIsNil(),
 		membership.RoleEQ(membership.RoleFACILITATOR),

@@ -48,7 +48,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		switch {
 		case errors.As(err, &ae):
 			field := ae.Field
-			if field == "" {
+			if field == "" && ae.Code == apperr.BadUserInput {
 				field = lastName(out.Path)
 			}
 			set(ae.Code, ae.Message)
