@@ -18,6 +18,7 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/user"
@@ -34,6 +35,8 @@ type Client struct {
 	Group *GroupClient
 	// GroupInvite is the client for interacting with the GroupInvite builders.
 	GroupInvite *GroupInviteClient
+	// GroupSharingConsent is the client for interacting with the GroupSharingConsent builders.
+	GroupSharingConsent *GroupSharingConsentClient
 	// Membership is the client for interacting with the Membership builders.
 	Membership *MembershipClient
 	// Reflection is the client for interacting with the Reflection builders.
@@ -54,6 +57,7 @@ func (c *Client) init() {
 	c.Encouragement = NewEncouragementClient(c.config)
 	c.Group = NewGroupClient(c.config)
 	c.GroupInvite = NewGroupInviteClient(c.config)
+	c.GroupSharingConsent = NewGroupSharingConsentClient(c.config)
 	c.Membership = NewMembershipClient(c.config)
 	c.Reflection = NewReflectionClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -147,14 +151,15 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:           ctx,
-		config:        cfg,
-		Encouragement: NewEncouragementClient(cfg),
-		Group:         NewGroupClient(cfg),
-		GroupInvite:   NewGroupInviteClient(cfg),
-		Membership:    NewMembershipClient(cfg),
-		Reflection:    NewReflectionClient(cfg),
-		User:          NewUserClient(cfg),
+		ctx:                 ctx,
+		config:              cfg,
+		Encouragement:       NewEncouragementClient(cfg),
+		Group:               NewGroupClient(cfg),
+		GroupInvite:         NewGroupInviteClient(cfg),
+		GroupSharingConsent: NewGroupSharingConsentClient(cfg),
+		Membership:          NewMembershipClient(cfg),
+		Reflection:          NewReflectionClient(cfg),
+		User:                NewUserClient(cfg),
 	}, nil
 }
 
@@ -172,14 +177,15 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:           ctx,
-		config:        cfg,
-		Encouragement: NewEncouragementClient(cfg),
-		Group:         NewGroupClient(cfg),
-		GroupInvite:   NewGroupInviteClient(cfg),
-		Membership:    NewMembershipClient(cfg),
-		Reflection:    NewReflectionClient(cfg),
-		User:          NewUserClient(cfg),
+		ctx:                 ctx,
+		config:              cfg,
+		Encouragement:       NewEncouragementClient(cfg),
+		Group:               NewGroupClient(cfg),
+		GroupInvite:         NewGroupInviteClient(cfg),
+		GroupSharingConsent: NewGroupSharingConsentClient(cfg),
+		Membership:          NewMembershipClient(cfg),
+		Reflection:          NewReflectionClient(cfg),
+		User:                NewUserClient(cfg),
 	}, nil
 }
 
@@ -209,7 +215,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Encouragement, c.Group, c.GroupInvite, c.Membership, c.Reflection, c.User,
+		c.Encouragement, c.Group, c.GroupInvite, c.GroupSharingConsent, c.Membership,
+		c.Reflection, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -219,7 +226,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Encouragement, c.Group, c.GroupInvite, c.Membership, c.Reflection, c.User,
+		c.Encouragement, c.Group, c.GroupInvite, c.GroupSharingConsent, c.Membership,
+		c.Reflection, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -234,6 +242,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Group.mutate(ctx, m)
 	case *GroupInviteMutation:
 		return c.GroupInvite.mutate(ctx, m)
+	case *GroupSharingConsentMutation:
+		return c.GroupSharingConsent.mutate(ctx, m)
 	case *MembershipMutation:
 		return c.Membership.mutate(ctx, m)
 	case *ReflectionMutation:
@@ -759,6 +769,156 @@ func (c *GroupInviteClient) mutate(ctx context.Context, m *GroupInviteMutation) 
 	}
 }
 
+// GroupSharingConsentClient is a client for the GroupSharingConsent schema.
+type GroupSharingConsentClient struct {
+	config
+}
+
+// NewGroupSharingConsentClient returns a client for the GroupSharingConsent from the given config.
+func NewGroupSharingConsentClient(c config) *GroupSharingConsentClient {
+	return &GroupSharingConsentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `groupsharingconsent.Hooks(f(g(h())))`.
+func (c *GroupSharingConsentClient) Use(hooks ...Hook) {
+	c.hooks.GroupSharingConsent = append(c.hooks.GroupSharingConsent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `groupsharingconsent.Intercept(f(g(h())))`.
+func (c *GroupSharingConsentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.GroupSharingConsent = append(c.inters.GroupSharingConsent, interceptors...)
+}
+
+// Create returns a builder for creating a GroupSharingConsent entity.
+func (c *GroupSharingConsentClient) Create() *GroupSharingConsentCreate {
+	mutation := newGroupSharingConsentMutation(c.config, OpCreate)
+	return &GroupSharingConsentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of GroupSharingConsent entities.
+func (c *GroupSharingConsentClient) CreateBulk(builders ...*GroupSharingConsentCreate) *GroupSharingConsentCreateBulk {
+	return &GroupSharingConsentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *GroupSharingConsentClient) MapCreateBulk(slice any, setFunc func(*GroupSharingConsentCreate, int)) *GroupSharingConsentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &GroupSharingConsentCreateBulk{err: fmt.Errorf("calling to GroupSharingConsentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*GroupSharingConsentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &GroupSharingConsentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for GroupSharingConsent.
+func (c *GroupSharingConsentClient) Update() *GroupSharingConsentUpdate {
+	mutation := newGroupSharingConsentMutation(c.config, OpUpdate)
+	return &GroupSharingConsentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *GroupSharingConsentClient) UpdateOne(_m *GroupSharingConsent) *GroupSharingConsentUpdateOne {
+	mutation := newGroupSharingConsentMutation(c.config, OpUpdateOne, withGroupSharingConsent(_m))
+	return &GroupSharingConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *GroupSharingConsentClient) UpdateOneID(id int) *GroupSharingConsentUpdateOne {
+	mutation := newGroupSharingConsentMutation(c.config, OpUpdateOne, withGroupSharingConsentID(id))
+	return &GroupSharingConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for GroupSharingConsent.
+func (c *GroupSharingConsentClient) Delete() *GroupSharingConsentDelete {
+	mutation := newGroupSharingConsentMutation(c.config, OpDelete)
+	return &GroupSharingConsentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *GroupSharingConsentClient) DeleteOne(_m *GroupSharingConsent) *GroupSharingConsentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *GroupSharingConsentClient) DeleteOneID(id int) *GroupSharingConsentDeleteOne {
+	builder := c.Delete().Where(groupsharingconsent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &GroupSharingConsentDeleteOne{builder}
+}
+
+// Query returns a query builder for GroupSharingConsent.
+func (c *GroupSharingConsentClient) Query() *GroupSharingConsentQuery {
+	return &GroupSharingConsentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeGroupSharingConsent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a GroupSharingConsent entity by its id.
+func (c *GroupSharingConsentClient) Get(ctx context.Context, id int) (*GroupSharingConsent, error) {
+	return c.Query().Where(groupsharingconsent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *GroupSharingConsentClient) GetX(ctx context.Context, id int) *GroupSharingConsent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMembership queries the membership edge of a GroupSharingConsent.
+func (c *GroupSharingConsentClient) QueryMembership(_m *GroupSharingConsent) *MembershipQuery {
+	query := (&MembershipClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(groupsharingconsent.Table, groupsharingconsent.FieldID, id),
+			sqlgraph.To(membership.Table, membership.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, groupsharingconsent.MembershipTable, groupsharingconsent.MembershipColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *GroupSharingConsentClient) Hooks() []Hook {
+	hooks := c.hooks.GroupSharingConsent
+	return append(hooks[:len(hooks):len(hooks)], groupsharingconsent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *GroupSharingConsentClient) Interceptors() []Interceptor {
+	return c.inters.GroupSharingConsent
+}
+
+func (c *GroupSharingConsentClient) mutate(ctx context.Context, m *GroupSharingConsentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&GroupSharingConsentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&GroupSharingConsentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&GroupSharingConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&GroupSharingConsentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown GroupSharingConsent mutation op: %q", m.Op())
+	}
+}
+
 // MembershipClient is a client for the Membership schema.
 type MembershipClient struct {
 	config
@@ -924,6 +1084,22 @@ func (c *MembershipClient) QueryEncouragements(_m *Membership) *EncouragementQue
 			sqlgraph.From(membership.Table, membership.FieldID, id),
 			sqlgraph.To(encouragement.Table, encouragement.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, membership.EncouragementsTable, membership.EncouragementsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryConsents queries the consents edge of a Membership.
+func (c *MembershipClient) QueryConsents(_m *Membership) *GroupSharingConsentQuery {
+	query := (&GroupSharingConsentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(membership.Table, membership.FieldID, id),
+			sqlgraph.To(groupsharingconsent.Table, groupsharingconsent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, membership.ConsentsTable, membership.ConsentsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1324,10 +1500,11 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Encouragement, Group, GroupInvite, Membership, Reflection, User []ent.Hook
+		Encouragement, Group, GroupInvite, GroupSharingConsent, Membership, Reflection,
+		User []ent.Hook
 	}
 	inters struct {
-		Encouragement, Group, GroupInvite, Membership, Reflection,
+		Encouragement, Group, GroupInvite, GroupSharingConsent, Membership, Reflection,
 		User []ent.Interceptor
 	}
 )

@@ -15,6 +15,7 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/user"
@@ -78,12 +79,13 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			encouragement.Table: encouragement.ValidColumn,
-			group.Table:         group.ValidColumn,
-			groupinvite.Table:   groupinvite.ValidColumn,
-			membership.Table:    membership.ValidColumn,
-			reflection.Table:    reflection.ValidColumn,
-			user.Table:          user.ValidColumn,
+			encouragement.Table:       encouragement.ValidColumn,
+			group.Table:               group.ValidColumn,
+			groupinvite.Table:         groupinvite.ValidColumn,
+			groupsharingconsent.Table: groupsharingconsent.ValidColumn,
+			membership.Table:          membership.ValidColumn,
+			reflection.Table:          reflection.ValidColumn,
+			user.Table:                user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

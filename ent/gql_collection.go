@@ -13,6 +13,7 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/user"
@@ -446,6 +447,85 @@ func newGroupInvitePaginateArgs(rv map[string]any) *groupinvitePaginateArgs {
 				args.opts = append(args.opts, WithGroupInviteOrder(v))
 			}
 		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *GroupSharingConsentQuery) CollectFields(ctx context.Context, satisfies ...string) (*GroupSharingConsentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *GroupSharingConsentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(groupsharingconsent.Columns))
+		selectedFields = []string{groupsharingconsent.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "textVersion":
+			if _, ok := fieldSeen[groupsharingconsent.FieldTextVersion]; !ok {
+				selectedFields = append(selectedFields, groupsharingconsent.FieldTextVersion)
+				fieldSeen[groupsharingconsent.FieldTextVersion] = struct{}{}
+			}
+		case "grantedAt":
+			if _, ok := fieldSeen[groupsharingconsent.FieldGrantedAt]; !ok {
+				selectedFields = append(selectedFields, groupsharingconsent.FieldGrantedAt)
+				fieldSeen[groupsharingconsent.FieldGrantedAt] = struct{}{}
+			}
+		case "expiresAt":
+			if _, ok := fieldSeen[groupsharingconsent.FieldExpiresAt]; !ok {
+				selectedFields = append(selectedFields, groupsharingconsent.FieldExpiresAt)
+				fieldSeen[groupsharingconsent.FieldExpiresAt] = struct{}{}
+			}
+		case "revokedAt":
+			if _, ok := fieldSeen[groupsharingconsent.FieldRevokedAt]; !ok {
+				selectedFields = append(selectedFields, groupsharingconsent.FieldRevokedAt)
+				fieldSeen[groupsharingconsent.FieldRevokedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type groupsharingconsentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []GroupSharingConsentPaginateOption
+}
+
+func newGroupSharingConsentPaginateArgs(rv map[string]any) *groupsharingconsentPaginateArgs {
+	args := &groupsharingconsentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
 	}
 	return args
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/internal"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
@@ -38,6 +39,11 @@ var groupinviteImplementors = []string{"GroupInvite", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*GroupInvite) IsNode() {}
+
+var groupsharingconsentImplementors = []string{"GroupSharingConsent", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*GroupSharingConsent) IsNode() {}
 
 var membershipImplementors = []string{"Membership", "Node"}
 
@@ -154,6 +160,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(groupinvite.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, groupinviteImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case groupsharingconsent.Table:
+		query := c.GroupSharingConsent.Query().
+			Where(groupsharingconsent.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, groupsharingconsentImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -294,6 +309,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.GroupInvite.Query().
 			Where(groupinvite.IDIn(ids...))
 		query, err := query.CollectFields(ctx, groupinviteImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case groupsharingconsent.Table:
+		query := c.GroupSharingConsent.Query().
+			Where(groupsharingconsent.IDIn(ids...))
+		query, err := query.CollectFields(ctx, groupsharingconsentImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/user"
@@ -986,6 +987,255 @@ func (_m *GroupInvite) ToEdge(order *GroupInviteOrder) *GroupInviteEdge {
 		order = DefaultGroupInviteOrder
 	}
 	return &GroupInviteEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// GroupSharingConsentEdge is the edge representation of GroupSharingConsent.
+type GroupSharingConsentEdge struct {
+	Node   *GroupSharingConsent `json:"node"`
+	Cursor Cursor               `json:"cursor"`
+}
+
+// GroupSharingConsentConnection is the connection containing edges to GroupSharingConsent.
+type GroupSharingConsentConnection struct {
+	Edges      []*GroupSharingConsentEdge `json:"edges"`
+	PageInfo   PageInfo                   `json:"pageInfo"`
+	TotalCount int                        `json:"totalCount"`
+}
+
+func (c *GroupSharingConsentConnection) build(nodes []*GroupSharingConsent, pager *groupsharingconsentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *GroupSharingConsent
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *GroupSharingConsent {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *GroupSharingConsent {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*GroupSharingConsentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &GroupSharingConsentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// GroupSharingConsentPaginateOption enables pagination customization.
+type GroupSharingConsentPaginateOption func(*groupsharingconsentPager) error
+
+// WithGroupSharingConsentOrder configures pagination ordering.
+func WithGroupSharingConsentOrder(order *GroupSharingConsentOrder) GroupSharingConsentPaginateOption {
+	if order == nil {
+		order = DefaultGroupSharingConsentOrder
+	}
+	o := *order
+	return func(pager *groupsharingconsentPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultGroupSharingConsentOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithGroupSharingConsentFilter configures pagination filter.
+func WithGroupSharingConsentFilter(filter func(*GroupSharingConsentQuery) (*GroupSharingConsentQuery, error)) GroupSharingConsentPaginateOption {
+	return func(pager *groupsharingconsentPager) error {
+		if filter == nil {
+			return errors.New("GroupSharingConsentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type groupsharingconsentPager struct {
+	reverse bool
+	order   *GroupSharingConsentOrder
+	filter  func(*GroupSharingConsentQuery) (*GroupSharingConsentQuery, error)
+}
+
+func newGroupSharingConsentPager(opts []GroupSharingConsentPaginateOption, reverse bool) (*groupsharingconsentPager, error) {
+	pager := &groupsharingconsentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultGroupSharingConsentOrder
+	}
+	return pager, nil
+}
+
+func (p *groupsharingconsentPager) applyFilter(query *GroupSharingConsentQuery) (*GroupSharingConsentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *groupsharingconsentPager) toCursor(_m *GroupSharingConsent) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *groupsharingconsentPager) applyCursors(query *GroupSharingConsentQuery, after, before *Cursor) (*GroupSharingConsentQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultGroupSharingConsentOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *groupsharingconsentPager) applyOrder(query *GroupSharingConsentQuery) *GroupSharingConsentQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultGroupSharingConsentOrder.Field {
+		query = query.Order(DefaultGroupSharingConsentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *groupsharingconsentPager) orderExpr(query *GroupSharingConsentQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultGroupSharingConsentOrder.Field {
+			b.Comma().Ident(DefaultGroupSharingConsentOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to GroupSharingConsent.
+func (_m *GroupSharingConsentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...GroupSharingConsentPaginateOption,
+) (*GroupSharingConsentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newGroupSharingConsentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &GroupSharingConsentConnection{Edges: []*GroupSharingConsentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// GroupSharingConsentOrderField defines the ordering field of GroupSharingConsent.
+type GroupSharingConsentOrderField struct {
+	// Value extracts the ordering value from the given GroupSharingConsent.
+	Value    func(*GroupSharingConsent) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) groupsharingconsent.OrderOption
+	toCursor func(*GroupSharingConsent) Cursor
+}
+
+// GroupSharingConsentOrder defines the ordering of GroupSharingConsent.
+type GroupSharingConsentOrder struct {
+	Direction OrderDirection                 `json:"direction"`
+	Field     *GroupSharingConsentOrderField `json:"field"`
+}
+
+// DefaultGroupSharingConsentOrder is the default ordering of GroupSharingConsent.
+var DefaultGroupSharingConsentOrder = &GroupSharingConsentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &GroupSharingConsentOrderField{
+		Value: func(_m *GroupSharingConsent) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: groupsharingconsent.FieldID,
+		toTerm: groupsharingconsent.ByID,
+		toCursor: func(_m *GroupSharingConsent) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts GroupSharingConsent into GroupSharingConsentEdge.
+func (_m *GroupSharingConsent) ToEdge(order *GroupSharingConsentOrder) *GroupSharingConsentEdge {
+	if order == nil {
+		order = DefaultGroupSharingConsentOrder
+	}
+	return &GroupSharingConsentEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

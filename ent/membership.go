@@ -49,14 +49,17 @@ type MembershipEdges struct {
 	Reflections []*Reflection `json:"reflections,omitempty"`
 	// Encouragements holds the value of the encouragements edge.
 	Encouragements []*Encouragement `json:"encouragements,omitempty"`
+	// Consents holds the value of the consents edge.
+	Consents []*GroupSharingConsent `json:"consents,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
 	namedReflections    map[string][]*Reflection
 	namedEncouragements map[string][]*Encouragement
+	namedConsents       map[string][]*GroupSharingConsent
 }
 
 // UserOrErr returns the User value or an error if the edge
@@ -97,6 +100,15 @@ func (e MembershipEdges) EncouragementsOrErr() ([]*Encouragement, error) {
 		return e.Encouragements, nil
 	}
 	return nil, &NotLoadedError{edge: "encouragements"}
+}
+
+// ConsentsOrErr returns the Consents value or an error if the edge
+// was not loaded in eager-loading.
+func (e MembershipEdges) ConsentsOrErr() ([]*GroupSharingConsent, error) {
+	if e.loadedTypes[4] {
+		return e.Consents, nil
+	}
+	return nil, &NotLoadedError{edge: "consents"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -209,6 +221,11 @@ func (_m *Membership) QueryEncouragements() *EncouragementQuery {
 	return NewMembershipClient(_m.config).QueryEncouragements(_m)
 }
 
+// QueryConsents queries the "consents" edge of the Membership entity.
+func (_m *Membership) QueryConsents() *GroupSharingConsentQuery {
+	return NewMembershipClient(_m.config).QueryConsents(_m)
+}
+
 // Update returns a builder for updating this Membership.
 // Note that you need to call Membership.Unwrap() before calling this method if this Membership
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -303,6 +320,30 @@ func (_m *Membership) appendNamedEncouragements(name string, edges ...*Encourage
 		_m.Edges.namedEncouragements[name] = []*Encouragement{}
 	} else {
 		_m.Edges.namedEncouragements[name] = append(_m.Edges.namedEncouragements[name], edges...)
+	}
+}
+
+// NamedConsents returns the Consents named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Membership) NamedConsents(name string) ([]*GroupSharingConsent, error) {
+	if _m.Edges.namedConsents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedConsents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Membership) appendNamedConsents(name string, edges ...*GroupSharingConsent) {
+	if _m.Edges.namedConsents == nil {
+		_m.Edges.namedConsents = make(map[string][]*GroupSharingConsent)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedConsents[name] = []*GroupSharingConsent{}
+	} else {
+		_m.Edges.namedConsents[name] = append(_m.Edges.namedConsents[name], edges...)
 	}
 }
 

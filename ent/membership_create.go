@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
+	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/user"
@@ -138,6 +139,21 @@ func (_c *MembershipCreate) AddEncouragements(v ...*Encouragement) *MembershipCr
 		ids[i] = v[i].ID
 	}
 	return _c.AddEncouragementIDs(ids...)
+}
+
+// AddConsentIDs adds the "consents" edge to the GroupSharingConsent entity by IDs.
+func (_c *MembershipCreate) AddConsentIDs(ids ...int) *MembershipCreate {
+	_c.mutation.AddConsentIDs(ids...)
+	return _c
+}
+
+// AddConsents adds the "consents" edges to the GroupSharingConsent entity.
+func (_c *MembershipCreate) AddConsents(v ...*GroupSharingConsent) *MembershipCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddConsentIDs(ids...)
 }
 
 // Mutation returns the MembershipMutation object of the builder.
@@ -337,6 +353,22 @@ func (_c *MembershipCreate) createSpec() (*Membership, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(encouragement.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ConsentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.ConsentsTable,
+			Columns: []string{membership.ConsentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(groupsharingconsent.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

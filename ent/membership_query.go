@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
+	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
@@ -32,10 +33,12 @@ type MembershipQuery struct {
 	withGroup               *GroupQuery
 	withReflections         *ReflectionQuery
 	withEncouragements      *EncouragementQuery
+	withConsents            *GroupSharingConsentQuery
 	modifiers               []func(*sql.Selector)
 	loadTotal               []func(context.Context, []*Membership) error
 	withNamedReflections    map[string]*ReflectionQuery
 	withNamedEncouragements map[string]*EncouragementQuery
+	withNamedConsents       map[string]*GroupSharingConsentQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -153,6 +156,28 @@ func (_q *MembershipQuery) QueryEncouragements() *EncouragementQuery {
 			sqlgraph.From(membership.Table, membership.FieldID, selector),
 			sqlgraph.To(encouragement.Table, encouragement.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, membership.EncouragementsTable, membership.EncouragementsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryConsents chains the current query on the "consents" edge.
+func (_q *MembershipQuery) QueryConsents() *GroupSharingConsentQuery {
+	query := (&GroupSharingConsentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(membership.Table, membership.FieldID, selector),
+			sqlgraph.To(groupsharingconsent.Table, groupsharingconsent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, membership.ConsentsTable, membership.ConsentsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -356,6 +381,7 @@ func (_q *MembershipQuery) Clone() *MembershipQuery {
 		withGroup:          _q.withGroup.Clone(),
 		withReflections:    _q.withReflections.Clone(),
 		withEncouragements: _q.withEncouragements.Clone(),
+		withConsents:       _q.withConsents.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -403,6 +429,17 @@ func (_q *MembershipQuery) WithEncouragements(opts ...func(*EncouragementQuery))
 		opt(query)
 	}
 	_q.withEncouragements = query
+	return _q
+}
+
+// WithConsents tells the query-builder to eager-load the nodes that are connected to
+// the "consents" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MembershipQuery) WithConsents(opts ...func(*GroupSharingConsentQuery)) *MembershipQuery {
+	query := (&GroupSharingConsentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withConsents = query
 	return _q
 }
 
@@ -490,11 +527,12 @@ func (_q *MembershipQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 	var (
 		nodes       = []*Membership{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withUser != nil,
 			_q.withGroup != nil,
 			_q.withReflections != nil,
 			_q.withEncouragements != nil,
+			_q.withConsents != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -544,6 +582,13 @@ func (_q *MembershipQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 			return nil, err
 		}
 	}
+	if query := _q.withConsents; query != nil {
+		if err := _q.loadConsents(ctx, query, nodes,
+			func(n *Membership) { n.Edges.Consents = []*GroupSharingConsent{} },
+			func(n *Membership, e *GroupSharingConsent) { n.Edges.Consents = append(n.Edges.Consents, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedReflections {
 		if err := _q.loadReflections(ctx, query, nodes,
 			func(n *Membership) { n.appendNamedReflections(name) },
@@ -555,6 +600,13 @@ func (_q *MembershipQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 		if err := _q.loadEncouragements(ctx, query, nodes,
 			func(n *Membership) { n.appendNamedEncouragements(name) },
 			func(n *Membership, e *Encouragement) { n.appendNamedEncouragements(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedConsents {
+		if err := _q.loadConsents(ctx, query, nodes,
+			func(n *Membership) { n.appendNamedConsents(name) },
+			func(n *Membership, e *GroupSharingConsent) { n.appendNamedConsents(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -684,6 +736,36 @@ func (_q *MembershipQuery) loadEncouragements(ctx context.Context, query *Encour
 	}
 	return nil
 }
+func (_q *MembershipQuery) loadConsents(ctx context.Context, query *GroupSharingConsentQuery, nodes []*Membership, init func(*Membership), assign func(*Membership, *GroupSharingConsent)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Membership)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(groupsharingconsent.FieldMembershipID)
+	}
+	query.Where(predicate.GroupSharingConsent(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(membership.ConsentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MembershipID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "membership_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *MembershipQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -800,6 +882,20 @@ func (_q *MembershipQuery) WithNamedEncouragements(name string, opts ...func(*En
 		_q.withNamedEncouragements = make(map[string]*EncouragementQuery)
 	}
 	_q.withNamedEncouragements[name] = query
+	return _q
+}
+
+// WithNamedConsents tells the query-builder to eager-load the nodes that are connected to the "consents"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MembershipQuery) WithNamedConsents(name string, opts ...func(*GroupSharingConsentQuery)) *MembershipQuery {
+	query := (&GroupSharingConsentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedConsents == nil {
+		_q.withNamedConsents = make(map[string]*GroupSharingConsentQuery)
+	}
+	_q.withNamedConsents[name] = query
 	return _q
 }
 

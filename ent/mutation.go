@@ -15,6 +15,7 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
@@ -30,12 +31,13 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeEncouragement = "Encouragement"
-	TypeGroup         = "Group"
-	TypeGroupInvite   = "GroupInvite"
-	TypeMembership    = "Membership"
-	TypeReflection    = "Reflection"
-	TypeUser          = "User"
+	TypeEncouragement       = "Encouragement"
+	TypeGroup               = "Group"
+	TypeGroupInvite         = "GroupInvite"
+	TypeGroupSharingConsent = "GroupSharingConsent"
+	TypeMembership          = "Membership"
+	TypeReflection          = "Reflection"
+	TypeUser                = "User"
 )
 
 // EncouragementMutation represents an operation that mutates the Encouragement nodes in the graph.
@@ -2354,6 +2356,853 @@ func (m *GroupInviteMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown GroupInvite edge %s", name)
 }
 
+// GroupSharingConsentMutation represents an operation that mutates the GroupSharingConsent nodes in the graph.
+type GroupSharingConsentMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	user_id           *int
+	adduser_id        *int
+	group_id          *int
+	addgroup_id       *int
+	text_version      *int
+	addtext_version   *int
+	granted_at        *time.Time
+	expires_at        *time.Time
+	revoked_at        *time.Time
+	clearedFields     map[string]struct{}
+	membership        *int
+	clearedmembership bool
+	done              bool
+	oldValue          func(context.Context) (*GroupSharingConsent, error)
+	predicates        []predicate.GroupSharingConsent
+}
+
+var _ ent.Mutation = (*GroupSharingConsentMutation)(nil)
+
+// groupsharingconsentOption allows management of the mutation configuration using functional options.
+type groupsharingconsentOption func(*GroupSharingConsentMutation)
+
+// newGroupSharingConsentMutation creates new mutation for the GroupSharingConsent entity.
+func newGroupSharingConsentMutation(c config, op Op, opts ...groupsharingconsentOption) *GroupSharingConsentMutation {
+	m := &GroupSharingConsentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeGroupSharingConsent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withGroupSharingConsentID sets the ID field of the mutation.
+func withGroupSharingConsentID(id int) groupsharingconsentOption {
+	return func(m *GroupSharingConsentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *GroupSharingConsent
+		)
+		m.oldValue = func(ctx context.Context) (*GroupSharingConsent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().GroupSharingConsent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withGroupSharingConsent sets the old GroupSharingConsent of the mutation.
+func withGroupSharingConsent(node *GroupSharingConsent) groupsharingconsentOption {
+	return func(m *GroupSharingConsentMutation) {
+		m.oldValue = func(context.Context) (*GroupSharingConsent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m GroupSharingConsentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m GroupSharingConsentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *GroupSharingConsentMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *GroupSharingConsentMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().GroupSharingConsent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *GroupSharingConsentMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *GroupSharingConsentMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the GroupSharingConsent entity.
+// If the GroupSharingConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSharingConsentMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *GroupSharingConsentMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *GroupSharingConsentMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *GroupSharingConsentMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetGroupID sets the "group_id" field.
+func (m *GroupSharingConsentMutation) SetGroupID(i int) {
+	m.group_id = &i
+	m.addgroup_id = nil
+}
+
+// GroupID returns the value of the "group_id" field in the mutation.
+func (m *GroupSharingConsentMutation) GroupID() (r int, exists bool) {
+	v := m.group_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGroupID returns the old "group_id" field's value of the GroupSharingConsent entity.
+// If the GroupSharingConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSharingConsentMutation) OldGroupID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGroupID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGroupID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGroupID: %w", err)
+	}
+	return oldValue.GroupID, nil
+}
+
+// AddGroupID adds i to the "group_id" field.
+func (m *GroupSharingConsentMutation) AddGroupID(i int) {
+	if m.addgroup_id != nil {
+		*m.addgroup_id += i
+	} else {
+		m.addgroup_id = &i
+	}
+}
+
+// AddedGroupID returns the value that was added to the "group_id" field in this mutation.
+func (m *GroupSharingConsentMutation) AddedGroupID() (r int, exists bool) {
+	v := m.addgroup_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGroupID resets all changes to the "group_id" field.
+func (m *GroupSharingConsentMutation) ResetGroupID() {
+	m.group_id = nil
+	m.addgroup_id = nil
+}
+
+// SetMembershipID sets the "membership_id" field.
+func (m *GroupSharingConsentMutation) SetMembershipID(i int) {
+	m.membership = &i
+}
+
+// MembershipID returns the value of the "membership_id" field in the mutation.
+func (m *GroupSharingConsentMutation) MembershipID() (r int, exists bool) {
+	v := m.membership
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMembershipID returns the old "membership_id" field's value of the GroupSharingConsent entity.
+// If the GroupSharingConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSharingConsentMutation) OldMembershipID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMembershipID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMembershipID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMembershipID: %w", err)
+	}
+	return oldValue.MembershipID, nil
+}
+
+// ResetMembershipID resets all changes to the "membership_id" field.
+func (m *GroupSharingConsentMutation) ResetMembershipID() {
+	m.membership = nil
+}
+
+// SetTextVersion sets the "text_version" field.
+func (m *GroupSharingConsentMutation) SetTextVersion(i int) {
+	m.text_version = &i
+	m.addtext_version = nil
+}
+
+// TextVersion returns the value of the "text_version" field in the mutation.
+func (m *GroupSharingConsentMutation) TextVersion() (r int, exists bool) {
+	v := m.text_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTextVersion returns the old "text_version" field's value of the GroupSharingConsent entity.
+// If the GroupSharingConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSharingConsentMutation) OldTextVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTextVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTextVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTextVersion: %w", err)
+	}
+	return oldValue.TextVersion, nil
+}
+
+// AddTextVersion adds i to the "text_version" field.
+func (m *GroupSharingConsentMutation) AddTextVersion(i int) {
+	if m.addtext_version != nil {
+		*m.addtext_version += i
+	} else {
+		m.addtext_version = &i
+	}
+}
+
+// AddedTextVersion returns the value that was added to the "text_version" field in this mutation.
+func (m *GroupSharingConsentMutation) AddedTextVersion() (r int, exists bool) {
+	v := m.addtext_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTextVersion resets all changes to the "text_version" field.
+func (m *GroupSharingConsentMutation) ResetTextVersion() {
+	m.text_version = nil
+	m.addtext_version = nil
+}
+
+// SetGrantedAt sets the "granted_at" field.
+func (m *GroupSharingConsentMutation) SetGrantedAt(t time.Time) {
+	m.granted_at = &t
+}
+
+// GrantedAt returns the value of the "granted_at" field in the mutation.
+func (m *GroupSharingConsentMutation) GrantedAt() (r time.Time, exists bool) {
+	v := m.granted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGrantedAt returns the old "granted_at" field's value of the GroupSharingConsent entity.
+// If the GroupSharingConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSharingConsentMutation) OldGrantedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGrantedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGrantedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGrantedAt: %w", err)
+	}
+	return oldValue.GrantedAt, nil
+}
+
+// ResetGrantedAt resets all changes to the "granted_at" field.
+func (m *GroupSharingConsentMutation) ResetGrantedAt() {
+	m.granted_at = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *GroupSharingConsentMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *GroupSharingConsentMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the GroupSharingConsent entity.
+// If the GroupSharingConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSharingConsentMutation) OldExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (m *GroupSharingConsentMutation) ClearExpiresAt() {
+	m.expires_at = nil
+	m.clearedFields[groupsharingconsent.FieldExpiresAt] = struct{}{}
+}
+
+// ExpiresAtCleared returns if the "expires_at" field was cleared in this mutation.
+func (m *GroupSharingConsentMutation) ExpiresAtCleared() bool {
+	_, ok := m.clearedFields[groupsharingconsent.FieldExpiresAt]
+	return ok
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *GroupSharingConsentMutation) ResetExpiresAt() {
+	m.expires_at = nil
+	delete(m.clearedFields, groupsharingconsent.FieldExpiresAt)
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *GroupSharingConsentMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *GroupSharingConsentMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the GroupSharingConsent entity.
+// If the GroupSharingConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSharingConsentMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *GroupSharingConsentMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[groupsharingconsent.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *GroupSharingConsentMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[groupsharingconsent.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *GroupSharingConsentMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, groupsharingconsent.FieldRevokedAt)
+}
+
+// ClearMembership clears the "membership" edge to the Membership entity.
+func (m *GroupSharingConsentMutation) ClearMembership() {
+	m.clearedmembership = true
+	m.clearedFields[groupsharingconsent.FieldMembershipID] = struct{}{}
+}
+
+// MembershipCleared reports if the "membership" edge to the Membership entity was cleared.
+func (m *GroupSharingConsentMutation) MembershipCleared() bool {
+	return m.clearedmembership
+}
+
+// MembershipIDs returns the "membership" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MembershipID instead. It exists only for internal usage by the builders.
+func (m *GroupSharingConsentMutation) MembershipIDs() (ids []int) {
+	if id := m.membership; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMembership resets all changes to the "membership" edge.
+func (m *GroupSharingConsentMutation) ResetMembership() {
+	m.membership = nil
+	m.clearedmembership = false
+}
+
+// Where appends a list predicates to the GroupSharingConsentMutation builder.
+func (m *GroupSharingConsentMutation) Where(ps ...predicate.GroupSharingConsent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the GroupSharingConsentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *GroupSharingConsentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.GroupSharingConsent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *GroupSharingConsentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *GroupSharingConsentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (GroupSharingConsent).
+func (m *GroupSharingConsentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *GroupSharingConsentMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.user_id != nil {
+		fields = append(fields, groupsharingconsent.FieldUserID)
+	}
+	if m.group_id != nil {
+		fields = append(fields, groupsharingconsent.FieldGroupID)
+	}
+	if m.membership != nil {
+		fields = append(fields, groupsharingconsent.FieldMembershipID)
+	}
+	if m.text_version != nil {
+		fields = append(fields, groupsharingconsent.FieldTextVersion)
+	}
+	if m.granted_at != nil {
+		fields = append(fields, groupsharingconsent.FieldGrantedAt)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, groupsharingconsent.FieldExpiresAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, groupsharingconsent.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *GroupSharingConsentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case groupsharingconsent.FieldUserID:
+		return m.UserID()
+	case groupsharingconsent.FieldGroupID:
+		return m.GroupID()
+	case groupsharingconsent.FieldMembershipID:
+		return m.MembershipID()
+	case groupsharingconsent.FieldTextVersion:
+		return m.TextVersion()
+	case groupsharingconsent.FieldGrantedAt:
+		return m.GrantedAt()
+	case groupsharingconsent.FieldExpiresAt:
+		return m.ExpiresAt()
+	case groupsharingconsent.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *GroupSharingConsentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case groupsharingconsent.FieldUserID:
+		return m.OldUserID(ctx)
+	case groupsharingconsent.FieldGroupID:
+		return m.OldGroupID(ctx)
+	case groupsharingconsent.FieldMembershipID:
+		return m.OldMembershipID(ctx)
+	case groupsharingconsent.FieldTextVersion:
+		return m.OldTextVersion(ctx)
+	case groupsharingconsent.FieldGrantedAt:
+		return m.OldGrantedAt(ctx)
+	case groupsharingconsent.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case groupsharingconsent.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown GroupSharingConsent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GroupSharingConsentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case groupsharingconsent.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case groupsharingconsent.FieldGroupID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGroupID(v)
+		return nil
+	case groupsharingconsent.FieldMembershipID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMembershipID(v)
+		return nil
+	case groupsharingconsent.FieldTextVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTextVersion(v)
+		return nil
+	case groupsharingconsent.FieldGrantedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGrantedAt(v)
+		return nil
+	case groupsharingconsent.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case groupsharingconsent.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown GroupSharingConsent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *GroupSharingConsentMutation) AddedFields() []string {
+	var fields []string
+	if m.adduser_id != nil {
+		fields = append(fields, groupsharingconsent.FieldUserID)
+	}
+	if m.addgroup_id != nil {
+		fields = append(fields, groupsharingconsent.FieldGroupID)
+	}
+	if m.addtext_version != nil {
+		fields = append(fields, groupsharingconsent.FieldTextVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *GroupSharingConsentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case groupsharingconsent.FieldUserID:
+		return m.AddedUserID()
+	case groupsharingconsent.FieldGroupID:
+		return m.AddedGroupID()
+	case groupsharingconsent.FieldTextVersion:
+		return m.AddedTextVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GroupSharingConsentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case groupsharingconsent.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case groupsharingconsent.FieldGroupID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGroupID(v)
+		return nil
+	case groupsharingconsent.FieldTextVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTextVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown GroupSharingConsent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *GroupSharingConsentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(groupsharingconsent.FieldExpiresAt) {
+		fields = append(fields, groupsharingconsent.FieldExpiresAt)
+	}
+	if m.FieldCleared(groupsharingconsent.FieldRevokedAt) {
+		fields = append(fields, groupsharingconsent.FieldRevokedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *GroupSharingConsentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *GroupSharingConsentMutation) ClearField(name string) error {
+	switch name {
+	case groupsharingconsent.FieldExpiresAt:
+		m.ClearExpiresAt()
+		return nil
+	case groupsharingconsent.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown GroupSharingConsent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *GroupSharingConsentMutation) ResetField(name string) error {
+	switch name {
+	case groupsharingconsent.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case groupsharingconsent.FieldGroupID:
+		m.ResetGroupID()
+		return nil
+	case groupsharingconsent.FieldMembershipID:
+		m.ResetMembershipID()
+		return nil
+	case groupsharingconsent.FieldTextVersion:
+		m.ResetTextVersion()
+		return nil
+	case groupsharingconsent.FieldGrantedAt:
+		m.ResetGrantedAt()
+		return nil
+	case groupsharingconsent.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case groupsharingconsent.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown GroupSharingConsent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *GroupSharingConsentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.membership != nil {
+		edges = append(edges, groupsharingconsent.EdgeMembership)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *GroupSharingConsentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case groupsharingconsent.EdgeMembership:
+		if id := m.membership; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *GroupSharingConsentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *GroupSharingConsentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *GroupSharingConsentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmembership {
+		edges = append(edges, groupsharingconsent.EdgeMembership)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *GroupSharingConsentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case groupsharingconsent.EdgeMembership:
+		return m.clearedmembership
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *GroupSharingConsentMutation) ClearEdge(name string) error {
+	switch name {
+	case groupsharingconsent.EdgeMembership:
+		m.ClearMembership()
+		return nil
+	}
+	return fmt.Errorf("unknown GroupSharingConsent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *GroupSharingConsentMutation) ResetEdge(name string) error {
+	switch name {
+	case groupsharingconsent.EdgeMembership:
+		m.ResetMembership()
+		return nil
+	}
+	return fmt.Errorf("unknown GroupSharingConsent edge %s", name)
+}
+
 // MembershipMutation represents an operation that mutates the Membership nodes in the graph.
 type MembershipMutation struct {
 	config
@@ -2376,6 +3225,9 @@ type MembershipMutation struct {
 	encouragements        map[int]struct{}
 	removedencouragements map[int]struct{}
 	clearedencouragements bool
+	consents              map[int]struct{}
+	removedconsents       map[int]struct{}
+	clearedconsents       bool
 	done                  bool
 	oldValue              func(context.Context) (*Membership, error)
 	predicates            []predicate.Membership
@@ -2906,6 +3758,60 @@ func (m *MembershipMutation) ResetEncouragements() {
 	m.removedencouragements = nil
 }
 
+// AddConsentIDs adds the "consents" edge to the GroupSharingConsent entity by ids.
+func (m *MembershipMutation) AddConsentIDs(ids ...int) {
+	if m.consents == nil {
+		m.consents = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.consents[ids[i]] = struct{}{}
+	}
+}
+
+// ClearConsents clears the "consents" edge to the GroupSharingConsent entity.
+func (m *MembershipMutation) ClearConsents() {
+	m.clearedconsents = true
+}
+
+// ConsentsCleared reports if the "consents" edge to the GroupSharingConsent entity was cleared.
+func (m *MembershipMutation) ConsentsCleared() bool {
+	return m.clearedconsents
+}
+
+// RemoveConsentIDs removes the "consents" edge to the GroupSharingConsent entity by IDs.
+func (m *MembershipMutation) RemoveConsentIDs(ids ...int) {
+	if m.removedconsents == nil {
+		m.removedconsents = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.consents, ids[i])
+		m.removedconsents[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedConsents returns the removed IDs of the "consents" edge to the GroupSharingConsent entity.
+func (m *MembershipMutation) RemovedConsentsIDs() (ids []int) {
+	for id := range m.removedconsents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ConsentsIDs returns the "consents" edge IDs in the mutation.
+func (m *MembershipMutation) ConsentsIDs() (ids []int) {
+	for id := range m.consents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetConsents resets all changes to the "consents" edge.
+func (m *MembershipMutation) ResetConsents() {
+	m.consents = nil
+	m.clearedconsents = false
+	m.removedconsents = nil
+}
+
 // Where appends a list predicates to the MembershipMutation builder.
 func (m *MembershipMutation) Where(ps ...predicate.Membership) {
 	m.predicates = append(m.predicates, ps...)
@@ -3153,7 +4059,7 @@ func (m *MembershipMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MembershipMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.user != nil {
 		edges = append(edges, membership.EdgeUser)
 	}
@@ -3165,6 +4071,9 @@ func (m *MembershipMutation) AddedEdges() []string {
 	}
 	if m.encouragements != nil {
 		edges = append(edges, membership.EdgeEncouragements)
+	}
+	if m.consents != nil {
+		edges = append(edges, membership.EdgeConsents)
 	}
 	return edges
 }
@@ -3193,18 +4102,27 @@ func (m *MembershipMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case membership.EdgeConsents:
+		ids := make([]ent.Value, 0, len(m.consents))
+		for id := range m.consents {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MembershipMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedreflections != nil {
 		edges = append(edges, membership.EdgeReflections)
 	}
 	if m.removedencouragements != nil {
 		edges = append(edges, membership.EdgeEncouragements)
+	}
+	if m.removedconsents != nil {
+		edges = append(edges, membership.EdgeConsents)
 	}
 	return edges
 }
@@ -3225,13 +4143,19 @@ func (m *MembershipMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case membership.EdgeConsents:
+		ids := make([]ent.Value, 0, len(m.removedconsents))
+		for id := range m.removedconsents {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MembershipMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.cleareduser {
 		edges = append(edges, membership.EdgeUser)
 	}
@@ -3243,6 +4167,9 @@ func (m *MembershipMutation) ClearedEdges() []string {
 	}
 	if m.clearedencouragements {
 		edges = append(edges, membership.EdgeEncouragements)
+	}
+	if m.clearedconsents {
+		edges = append(edges, membership.EdgeConsents)
 	}
 	return edges
 }
@@ -3259,6 +4186,8 @@ func (m *MembershipMutation) EdgeCleared(name string) bool {
 		return m.clearedreflections
 	case membership.EdgeEncouragements:
 		return m.clearedencouragements
+	case membership.EdgeConsents:
+		return m.clearedconsents
 	}
 	return false
 }
@@ -3292,6 +4221,9 @@ func (m *MembershipMutation) ResetEdge(name string) error {
 		return nil
 	case membership.EdgeEncouragements:
 		m.ResetEncouragements()
+		return nil
+	case membership.EdgeConsents:
+		m.ResetConsents()
 		return nil
 	}
 	return fmt.Errorf("unknown Membership edge %s", name)

@@ -18,6 +18,8 @@ type Tx struct {
 	Group *GroupClient
 	// GroupInvite is the client for interacting with the GroupInvite builders.
 	GroupInvite *GroupInviteClient
+	// GroupSharingConsent is the client for interacting with the GroupSharingConsent builders.
+	GroupSharingConsent *GroupSharingConsentClient
 	// Membership is the client for interacting with the Membership builders.
 	Membership *MembershipClient
 	// Reflection is the client for interacting with the Reflection builders.
@@ -158,6 +160,7 @@ func (tx *Tx) init() {
 	tx.Encouragement = NewEncouragementClient(tx.config)
 	tx.Group = NewGroupClient(tx.config)
 	tx.GroupInvite = NewGroupInviteClient(tx.config)
+	tx.GroupSharingConsent = NewGroupSharingConsentClient(tx.config)
 	tx.Membership = NewMembershipClient(tx.config)
 	tx.Reflection = NewReflectionClient(tx.config)
 	tx.User = NewUserClient(tx.config)

@@ -35,6 +35,11 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 // Group returns generated.GroupResolver implementation.
 func (r *Resolver) Group() generated.GroupResolver { return &groupResolver{r} }
 
+// GroupSharingConsent returns generated.GroupSharingConsentResolver implementation.
+func (r *Resolver) GroupSharingConsent() generated.GroupSharingConsentResolver {
+	return &groupSharingConsentResolver{r}
+}
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
@@ -45,8 +50,9 @@ func (r *Resolver) Reflection() generated.ReflectionResolver { return &reflectio
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
 type (
-	groupResolver      struct{ *Resolver }
-	queryResolver      struct{ *Resolver }
-	reflectionResolver struct{ *Resolver }
-	userResolver       struct{ *Resolver }
+	groupResolver               struct{ *Resolver }
+	groupSharingConsentResolver struct{ *Resolver }
+	queryResolver               struct{ *Resolver }
+	reflectionResolver          struct{ *Resolver }
+	userResolver                struct{ *Resolver }
 )

@@ -8,6 +8,7 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/consent"
 	"github.com/processgroup/api/internal/crisis"
 	"github.com/processgroup/api/internal/groups"
 	"github.com/processgroup/api/internal/journal"
@@ -18,6 +19,10 @@ type Resolver struct {
 	Client  *ent.Client
 	Journal *journal.Journal
 	Groups  *groups.Groups
+	// Consents grants and revokes consent to share with a group.
+	Consents *consent.Consents
+	// Program is the name of the treatment program, as the consent text names it.
+	Program string
 }
 
 // ent returns the client of the request's transaction (mutations run in one, see

@@ -45,6 +45,18 @@ func (f GroupInviteFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GroupInviteMutation", m)
 }
 
+// The GroupSharingConsentFunc type is an adapter to allow the use of ordinary
+// function as GroupSharingConsent mutator.
+type GroupSharingConsentFunc func(context.Context, *ent.GroupSharingConsentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f GroupSharingConsentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.GroupSharingConsentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GroupSharingConsentMutation", m)
+}
+
 // The MembershipFunc type is an adapter to allow the use of ordinary
 // function as Membership mutator.
 type MembershipFunc func(context.Context, *ent.MembershipMutation) (ent.Value, error)

@@ -11,6 +11,7 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
@@ -154,6 +155,33 @@ func (f TraverseGroupInvite) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.GroupInviteQuery", q)
 }
 
+// The GroupSharingConsentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type GroupSharingConsentFunc func(context.Context, *ent.GroupSharingConsentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f GroupSharingConsentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.GroupSharingConsentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.GroupSharingConsentQuery", q)
+}
+
+// The TraverseGroupSharingConsent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseGroupSharingConsent func(context.Context, *ent.GroupSharingConsentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseGroupSharingConsent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseGroupSharingConsent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GroupSharingConsentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.GroupSharingConsentQuery", q)
+}
+
 // The MembershipFunc type is an adapter to allow the use of ordinary function as a Querier.
 type MembershipFunc func(context.Context, *ent.MembershipQuery) (ent.Value, error)
 
@@ -244,6 +272,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.GroupQuery, predicate.Group, group.OrderOption]{typ: ent.TypeGroup, tq: q}, nil
 	case *ent.GroupInviteQuery:
 		return &query[*ent.GroupInviteQuery, predicate.GroupInvite, groupinvite.OrderOption]{typ: ent.TypeGroupInvite, tq: q}, nil
+	case *ent.GroupSharingConsentQuery:
+		return &query[*ent.GroupSharingConsentQuery, predicate.GroupSharingConsent, groupsharingconsent.OrderOption]{typ: ent.TypeGroupSharingConsent, tq: q}, nil
 	case *ent.MembershipQuery:
 		return &query[*ent.MembershipQuery, predicate.Membership, membership.OrderOption]{typ: ent.TypeMembership, tq: q}, nil
 	case *ent.ReflectionQuery:

@@ -40,6 +40,8 @@ const (
 	EdgeReflections = "reflections"
 	// EdgeEncouragements holds the string denoting the encouragements edge name in mutations.
 	EdgeEncouragements = "encouragements"
+	// EdgeConsents holds the string denoting the consents edge name in mutations.
+	EdgeConsents = "consents"
 	// Table holds the table name of the membership in the database.
 	Table = "memberships"
 	// UserTable is the table that holds the user relation/edge.
@@ -70,6 +72,13 @@ const (
 	EncouragementsInverseTable = "encouragements"
 	// EncouragementsColumn is the table column denoting the encouragements relation/edge.
 	EncouragementsColumn = "sender_id"
+	// ConsentsTable is the table that holds the consents relation/edge.
+	ConsentsTable = "group_sharing_consents"
+	// ConsentsInverseTable is the table name for the GroupSharingConsent entity.
+	// It exists in this package in order to avoid circular dependency with the "groupsharingconsent" package.
+	ConsentsInverseTable = "group_sharing_consents"
+	// ConsentsColumn is the table column denoting the consents relation/edge.
+	ConsentsColumn = "membership_id"
 )
 
 // Columns holds all SQL columns for membership fields.
@@ -220,6 +229,20 @@ func ByEncouragements(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newEncouragementsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByConsentsCount orders the results by consents count.
+func ByConsentsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newConsentsStep(), opts...)
+	}
+}
+
+// ByConsents orders the results by consents terms.
+func ByConsents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newConsentsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newUserStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -246,6 +269,13 @@ func newEncouragementsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(EncouragementsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, EncouragementsTable, EncouragementsColumn),
+	)
+}
+func newConsentsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ConsentsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ConsentsTable, ConsentsColumn),
 	)
 }
 

@@ -97,6 +97,43 @@ var (
 			},
 		},
 	}
+	// GroupSharingConsentsColumns holds the columns for the "group_sharing_consents" table.
+	GroupSharingConsentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "group_id", Type: field.TypeInt},
+		{Name: "text_version", Type: field.TypeInt},
+		{Name: "granted_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "membership_id", Type: field.TypeInt},
+	}
+	// GroupSharingConsentsTable holds the schema information for the "group_sharing_consents" table.
+	GroupSharingConsentsTable = &schema.Table{
+		Name:       "group_sharing_consents",
+		Columns:    GroupSharingConsentsColumns,
+		PrimaryKey: []*schema.Column{GroupSharingConsentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "group_sharing_consents_memberships_consents",
+				Columns:    []*schema.Column{GroupSharingConsentsColumns[7]},
+				RefColumns: []*schema.Column{MembershipsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "groupsharingconsent_membership_id_revoked_at",
+				Unique:  false,
+				Columns: []*schema.Column{GroupSharingConsentsColumns[7], GroupSharingConsentsColumns[6]},
+			},
+			{
+				Name:    "groupsharingconsent_user_id_group_id",
+				Unique:  false,
+				Columns: []*schema.Column{GroupSharingConsentsColumns[1], GroupSharingConsentsColumns[2]},
+			},
+		},
+	}
 	// MembershipsColumns holds the columns for the "memberships" table.
 	MembershipsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -222,6 +259,7 @@ var (
 		EncouragementsTable,
 		GroupsTable,
 		GroupInvitesTable,
+		GroupSharingConsentsTable,
 		MembershipsTable,
 		ReflectionsTable,
 		UsersTable,
@@ -241,6 +279,10 @@ func init() {
 	GroupInvitesTable.ForeignKeys[1].RefTable = MembershipsTable
 	GroupInvitesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
+	}
+	GroupSharingConsentsTable.ForeignKeys[0].RefTable = MembershipsTable
+	GroupSharingConsentsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(25769803776),
 	}
 	MembershipsTable.ForeignKeys[0].RefTable = GroupsTable
 	MembershipsTable.ForeignKeys[1].RefTable = UsersTable

@@ -15,6 +15,9 @@ type Group func(*sql.Selector)
 // GroupInvite is the predicate function for groupinvite builders.
 type GroupInvite func(*sql.Selector)
 
+// GroupSharingConsent is the predicate function for groupsharingconsent builders.
+type GroupSharingConsent func(*sql.Selector)
+
 // Membership is the predicate function for membership builders.
 type Membership func(*sql.Selector)
 

@@ -182,6 +182,30 @@ func (f GroupInviteMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mut
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GroupInviteMutation", m)
 }
 
+// The GroupSharingConsentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type GroupSharingConsentQueryRuleFunc func(context.Context, *ent.GroupSharingConsentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f GroupSharingConsentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GroupSharingConsentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.GroupSharingConsentQuery", q)
+}
+
+// The GroupSharingConsentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type GroupSharingConsentMutationRuleFunc func(context.Context, *ent.GroupSharingConsentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f GroupSharingConsentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.GroupSharingConsentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.GroupSharingConsentMutation", m)
+}
+
 // The MembershipQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type MembershipQueryRuleFunc func(context.Context, *ent.MembershipQuery) error

@@ -9,6 +9,7 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/schema"
@@ -120,6 +121,21 @@ func init() {
 	groupinviteDescCode := groupinviteFields[2].Descriptor()
 	// groupinvite.CodeValidator is a validator for the "code" field. It is called by the builders before save.
 	groupinvite.CodeValidator = groupinviteDescCode.Validators[0].(func(string) error)
+	groupsharingconsent.Policy = privacy.NewPolicies(schema.GroupSharingConsent{})
+	groupsharingconsent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := groupsharingconsent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	groupsharingconsentFields := schema.GroupSharingConsent{}.Fields()
+	_ = groupsharingconsentFields
+	// groupsharingconsentDescGrantedAt is the schema descriptor for granted_at field.
+	groupsharingconsentDescGrantedAt := groupsharingconsentFields[4].Descriptor()
+	// groupsharingconsent.DefaultGrantedAt holds the default value on creation for the granted_at field.
+	groupsharingconsent.DefaultGrantedAt = groupsharingconsentDescGrantedAt.Default.(func() time.Time)
 	membership.Policy = privacy.NewPolicies(schema.Membership{})
 	membership.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

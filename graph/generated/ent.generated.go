@@ -19,6 +19,7 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/graph/model"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -26,6 +27,11 @@ import (
 
 type GroupResolver interface {
 	Memberships(ctx context.Context, obj *ent.Group) ([]*ent.Membership, error)
+	ViewerSharingConsent(ctx context.Context, obj *ent.Group) (*ent.GroupSharingConsent, error)
+	SharingConsentText(ctx context.Context, obj *ent.Group) (*model.SharingConsentText, error)
+}
+type GroupSharingConsentResolver interface {
+	Active(ctx context.Context, obj *ent.GroupSharingConsent) (bool, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -36,6 +42,7 @@ type ReflectionResolver interface {
 	EncouragementCount(ctx context.Context, obj *ent.Reflection) (int, error)
 	ViewerHasEncouraged(ctx context.Context, obj *ent.Reflection) (bool, error)
 	NeedsAttention(ctx context.Context, obj *ent.Reflection) (bool, error)
+	DisclosureNotice(ctx context.Context, obj *ent.Reflection) (*string, error)
 }
 type UserResolver interface {
 	Memberships(ctx context.Context, obj *ent.User) ([]*ent.Membership, error)
@@ -811,6 +818,70 @@ func (ec *executionContext) fieldContext_Group_memberships(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Group_viewerSharingConsent(ctx context.Context, field graphql.CollectedField, obj *ent.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Group_viewerSharingConsent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Group().ViewerSharingConsent(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.GroupSharingConsent) graphql.Marshaler {
+			return ec.marshalOGroupSharingConsent2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐGroupSharingConsent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Group_viewerSharingConsent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Group",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupSharingConsent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Group_sharingConsentText(ctx context.Context, field graphql.CollectedField, obj *ent.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Group_sharingConsentText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Group().SharingConsentText(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SharingConsentText) graphql.Marshaler {
+			return ec.marshalNSharingConsentText2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋgraphᚋmodelᚐSharingConsentText(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Group_sharingConsentText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Group",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SharingConsentText(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _GroupInvite_id(ctx context.Context, field graphql.CollectedField, obj *ent.GroupInvite) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -956,6 +1027,144 @@ func (ec *executionContext) _GroupInvite_code(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_GroupInvite_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GroupInvite", field, false, false, "String")
+}
+
+func (ec *executionContext) _GroupSharingConsent_id(ctx context.Context, field graphql.CollectedField, obj *ent.GroupSharingConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupSharingConsent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupSharingConsent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupSharingConsent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GroupSharingConsent_textVersion(ctx context.Context, field graphql.CollectedField, obj *ent.GroupSharingConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupSharingConsent_textVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TextVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupSharingConsent_textVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupSharingConsent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GroupSharingConsent_grantedAt(ctx context.Context, field graphql.CollectedField, obj *ent.GroupSharingConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupSharingConsent_grantedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GrantedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupSharingConsent_grantedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupSharingConsent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _GroupSharingConsent_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.GroupSharingConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupSharingConsent_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupSharingConsent_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupSharingConsent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _GroupSharingConsent_revokedAt(ctx context.Context, field graphql.CollectedField, obj *ent.GroupSharingConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupSharingConsent_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GroupSharingConsent_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupSharingConsent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _GroupSharingConsent_active(ctx context.Context, field graphql.CollectedField, obj *ent.GroupSharingConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupSharingConsent_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GroupSharingConsent().Active(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupSharingConsent_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupSharingConsent", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _Membership_id(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
@@ -1777,6 +1986,29 @@ func (ec *executionContext) fieldContext_Reflection_needsAttention(_ context.Con
 	return graphql.NewScalarFieldContext("Reflection", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _Reflection_disclosureNotice(ctx context.Context, field graphql.CollectedField, obj *ent.Reflection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reflection_disclosureNotice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reflection().DisclosureNotice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reflection_disclosureNotice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reflection", field, true, true, "String")
+}
+
 func (ec *executionContext) _ReflectionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ReflectionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2493,6 +2725,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Membership(ctx, sel, obj)
+	case *ent.GroupSharingConsent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._GroupSharingConsent(ctx, sel, obj)
 	case *ent.GroupInvite:
 		if obj == nil {
 			return graphql.Null
@@ -2720,6 +2957,18 @@ func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Group_memberships(ctx, field, obj)
 				})
+		case "viewerSharingConsent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Group_viewerSharingConsent(ctx, field, obj)
+				})
+		case "sharingConsentText":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Group_sharingConsentText(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -2779,6 +3028,65 @@ func (ec *executionContext) _GroupInvite(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var groupSharingConsentImplementors = []string{"GroupSharingConsent", "Node"}
+
+func (ec *executionContext) _GroupSharingConsent(ctx context.Context, sel ast.SelectionSet, obj *ent.GroupSharingConsent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupSharingConsentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupSharingConsent")
+		case "id":
+			out.Values[i] = ec._GroupSharingConsent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "textVersion":
+			out.Values[i] = ec._GroupSharingConsent_textVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "grantedAt":
+			out.Values[i] = ec._GroupSharingConsent_grantedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._GroupSharingConsent_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revokedAt":
+			out.Values[i] = ec._GroupSharingConsent_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "active":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GroupSharingConsent_active(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -3063,6 +3371,12 @@ func (ec *executionContext) _Reflection(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Reflection_needsAttention(ctx, field, obj)
 				})
+		case "disclosureNotice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reflection_disclosureNotice(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -3292,6 +3606,14 @@ func (ec *executionContext) marshalNGroupInvite2ᚖgithubᚗcomᚋprocessgroup�
 	return ec._GroupInvite(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNGroupSharingConsent2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐGroupSharingConsent(ctx context.Context, sel ast.SelectionSet, v *ent.GroupSharingConsent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GroupSharingConsent!")
+		return graphql.Null
+	}
+	return ec._GroupSharingConsent(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNMembership2ᚕᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Membership) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -3466,6 +3788,13 @@ func (ec *executionContext) unmarshalOEncouragementOrder2ᚖgithubᚗcomᚋproce
 	}
 	res, err := ec.unmarshalInputEncouragementOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGroupSharingConsent2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐGroupSharingConsent(ctx context.Context, sel ast.SelectionSet, v *ent.GroupSharingConsent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GroupSharingConsent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOMembership2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐMembership(ctx context.Context, sel ast.SelectionSet, v *ent.Membership) graphql.Marshaler {

@@ -25,6 +25,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Group() GroupResolver
+	GroupSharingConsent() GroupSharingConsentResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Reflection() ReflectionResolver
@@ -70,13 +71,15 @@ type ComplexityRoot struct {
 	}
 
 	Group struct {
-		CreatedAt   func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Memberships func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Reflections func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReflectionOrder, where *ent.ReflectionWhereInput) int
-		TimeZone    func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		Memberships          func(childComplexity int) int
+		Name                 func(childComplexity int) int
+		Reflections          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReflectionOrder, where *ent.ReflectionWhereInput) int
+		SharingConsentText   func(childComplexity int) int
+		TimeZone             func(childComplexity int) int
+		UpdatedAt            func(childComplexity int) int
+		ViewerSharingConsent func(childComplexity int) int
 	}
 
 	GroupInvite struct {
@@ -88,6 +91,15 @@ type ComplexityRoot struct {
 		UpdatedAt func(childComplexity int) int
 	}
 
+	GroupSharingConsent struct {
+		Active      func(childComplexity int) int
+		ExpiresAt   func(childComplexity int) int
+		GrantedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		RevokedAt   func(childComplexity int) int
+		TextVersion func(childComplexity int) int
+	}
+
 	Membership struct {
 		DisplayName func(childComplexity int) int
 		Group       func(childComplexity int) int
@@ -97,16 +109,18 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateGroup       func(childComplexity int, input model.CreateGroupInput) int
-		CreateGroupInvite func(childComplexity int, groupID int, expiresInHours *int) int
-		CreateReflection  func(childComplexity int, input model.CreateReflectionInput) int
-		DeleteReflection  func(childComplexity int, id int) int
-		JoinGroup         func(childComplexity int, input model.JoinGroupInput) int
-		LeaveGroup        func(childComplexity int, groupID int) int
-		RemoveMember      func(childComplexity int, membershipID int) int
-		RevokeGroupInvite func(childComplexity int, id int) int
-		SendEncouragement func(childComplexity int, input model.SendEncouragementInput) int
-		UpdateReflection  func(childComplexity int, id int, expectedVersion int, input model.UpdateReflectionInput) int
+		CreateGroup               func(childComplexity int, input model.CreateGroupInput) int
+		CreateGroupInvite         func(childComplexity int, groupID int, expiresInHours *int) int
+		CreateReflection          func(childComplexity int, input model.CreateReflectionInput) int
+		DeleteReflection          func(childComplexity int, id int) int
+		GrantGroupSharingConsent  func(childComplexity int, input model.GrantGroupSharingConsentInput) int
+		JoinGroup                 func(childComplexity int, input model.JoinGroupInput) int
+		LeaveGroup                func(childComplexity int, groupID int) int
+		RemoveMember              func(childComplexity int, membershipID int) int
+		RevokeGroupInvite         func(childComplexity int, id int) int
+		RevokeGroupSharingConsent func(childComplexity int, groupID int) int
+		SendEncouragement         func(childComplexity int, input model.SendEncouragementInput) int
+		UpdateReflection          func(childComplexity int, id int, expectedVersion int, input model.UpdateReflectionInput) int
 	}
 
 	PageInfo struct {
@@ -128,6 +142,7 @@ type ComplexityRoot struct {
 		ClientID            func(childComplexity int) int
 		Craving             func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
+		DisclosureNotice    func(childComplexity int) int
 		EncouragementCount  func(childComplexity int) int
 		Encouragements      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EncouragementOrder) int
 		Group               func(childComplexity int) int
@@ -150,6 +165,11 @@ type ComplexityRoot struct {
 	ReflectionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SharingConsentText struct {
+		Text    func(childComplexity int) int
+		Version func(childComplexity int) int
 	}
 
 	UpdateReflectionPayload struct {
@@ -335,6 +355,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Group.Reflections(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ReflectionOrder), args["where"].(*ent.ReflectionWhereInput)), true
+	case "Group.sharingConsentText":
+		if e.ComplexityRoot.Group.SharingConsentText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.SharingConsentText(childComplexity), true
 	case "Group.timeZone":
 		if e.ComplexityRoot.Group.TimeZone == nil {
 			break
@@ -347,6 +373,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Group.UpdatedAt(childComplexity), true
+	case "Group.viewerSharingConsent":
+		if e.ComplexityRoot.Group.ViewerSharingConsent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.ViewerSharingConsent(childComplexity), true
 
 	case "GroupInvite.code":
 		if e.ComplexityRoot.GroupInvite.Code == nil {
@@ -384,6 +416,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GroupInvite.UpdatedAt(childComplexity), true
+
+	case "GroupSharingConsent.active":
+		if e.ComplexityRoot.GroupSharingConsent.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSharingConsent.Active(childComplexity), true
+	case "GroupSharingConsent.expiresAt":
+		if e.ComplexityRoot.GroupSharingConsent.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSharingConsent.ExpiresAt(childComplexity), true
+	case "GroupSharingConsent.grantedAt":
+		if e.ComplexityRoot.GroupSharingConsent.GrantedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSharingConsent.GrantedAt(childComplexity), true
+	case "GroupSharingConsent.id":
+		if e.ComplexityRoot.GroupSharingConsent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSharingConsent.ID(childComplexity), true
+	case "GroupSharingConsent.revokedAt":
+		if e.ComplexityRoot.GroupSharingConsent.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSharingConsent.RevokedAt(childComplexity), true
+	case "GroupSharingConsent.textVersion":
+		if e.ComplexityRoot.GroupSharingConsent.TextVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSharingConsent.TextVersion(childComplexity), true
 
 	case "Membership.displayName":
 		if e.ComplexityRoot.Membership.DisplayName == nil {
@@ -460,6 +529,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteReflection(childComplexity, args["id"].(int)), true
+	case "Mutation.grantGroupSharingConsent":
+		if e.ComplexityRoot.Mutation.GrantGroupSharingConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantGroupSharingConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantGroupSharingConsent(childComplexity, args["input"].(model.GrantGroupSharingConsentInput)), true
 	case "Mutation.joinGroup":
 		if e.ComplexityRoot.Mutation.JoinGroup == nil {
 			break
@@ -504,6 +584,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeGroupInvite(childComplexity, args["id"].(int)), true
+	case "Mutation.revokeGroupSharingConsent":
+		if e.ComplexityRoot.Mutation.RevokeGroupSharingConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeGroupSharingConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeGroupSharingConsent(childComplexity, args["groupID"].(int)), true
 	case "Mutation.sendEncouragement":
 		if e.ComplexityRoot.Mutation.SendEncouragement == nil {
 			break
@@ -611,6 +702,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reflection.CreatedAt(childComplexity), true
+	case "Reflection.disclosureNotice":
+		if e.ComplexityRoot.Reflection.DisclosureNotice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reflection.DisclosureNotice(childComplexity), true
 	case "Reflection.encouragementCount":
 		if e.ComplexityRoot.Reflection.EncouragementCount == nil {
 			break
@@ -715,6 +812,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReflectionEdge.Node(childComplexity), true
 
+	case "SharingConsentText.text":
+		if e.ComplexityRoot.SharingConsentText.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharingConsentText.Text(childComplexity), true
+	case "SharingConsentText.version":
+		if e.ComplexityRoot.SharingConsentText.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharingConsentText.Version(childComplexity), true
+
 	case "UpdateReflectionPayload.crisisResources":
 		if e.ComplexityRoot.UpdateReflectionPayload.CrisisResources == nil {
 			break
@@ -787,6 +897,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateGroupInput", ec.unmarshalInputCreateGroupInput),
 			graphql.NewInputUnmarshaler("CreateReflectionInput", ec.unmarshalInputCreateReflectionInput),
 			graphql.NewInputUnmarshaler("EncouragementOrder", ec.unmarshalInputEncouragementOrder),
+			graphql.NewInputUnmarshaler("GrantGroupSharingConsentInput", ec.unmarshalInputGrantGroupSharingConsentInput),
 			graphql.NewInputUnmarshaler("JoinGroupInput", ec.unmarshalInputJoinGroupInput),
 			graphql.NewInputUnmarshaler("ReflectionOrder", ec.unmarshalInputReflectionOrder),
 			graphql.NewInputUnmarshaler("ReflectionWhereInput", ec.unmarshalInputReflectionWhereInput),
@@ -1166,6 +1277,13 @@ type GroupInvite implements Node {
   expiresAt: Time!
   group: Group!
 }
+type GroupSharingConsent implements Node {
+  id: ID!
+  textVersion: Int!
+  grantedAt: Time!
+  expiresAt: Time
+  revokedAt: Time
+}
 type Membership implements Node {
   id: ID!
   displayName: String!
@@ -1425,6 +1543,58 @@ type User implements Node {
   ): ReflectionConnection!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/privacy.graphql", Input: `# Consent to share with the group, and the notice that goes with every disclosure.
+
+extend type GroupSharingConsent {
+  "True while the consent is in force: not revoked, not expired, and the member still in the group."
+  active: Boolean!
+}
+
+"""
+The consent text a member is shown before sharing with a group, rendered for them. The
+version is recorded with the consent they grant.
+"""
+type SharingConsentText {
+  version: Int!
+  text: String!
+}
+
+extend type Group {
+  "The viewer's most recent consent to share their GROUP reflections with this group, if any."
+  viewerSharingConsent: GroupSharingConsent
+  "The consent text to show before the viewer shares with this group."
+  sharingConsentText: SharingConsentText!
+}
+
+extend type Reflection {
+  """
+  The notice that must go with every disclosure (42 CFR Part 2 §2.32): set on every
+  reflection the viewer did not write, null on the viewer's own.
+  """
+  disclosureNotice: String
+}
+
+input GrantGroupSharingConsentInput {
+  groupID: ID!
+  "The version of the consent text the member was shown (SharingConsentText.version)."
+  textVersion: Int!
+  "When the consent ends by itself, if the member chooses a date."
+  expiresAt: Time
+}
+
+extend type Mutation {
+  """
+  Records the viewer's consent to share the reflections they mark GROUP with this group.
+  A textVersion that is not the current one is refused with CONFLICT.
+  """
+  grantGroupSharingConsent(input: GrantGroupSharingConsentInput!): GroupSharingConsent!
+  """
+  Revokes the viewer's consent for the group at once: their GROUP reflections are no longer
+  shown to peers (facilitators still read them, as program staff).
+  """
+  revokeGroupSharingConsent(groupID: ID!): GroupSharingConsent!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1516,6 +1686,10 @@ func (ec *executionContext) childFields_Group(ctx context.Context, field graphql
 		return ec.fieldContext_Group_reflections(ctx, field)
 	case "memberships":
 		return ec.fieldContext_Group_memberships(ctx, field)
+	case "viewerSharingConsent":
+		return ec.fieldContext_Group_viewerSharingConsent(ctx, field)
+	case "sharingConsentText":
+		return ec.fieldContext_Group_sharingConsentText(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Group", field.Name)
 }
@@ -1536,6 +1710,24 @@ func (ec *executionContext) childFields_GroupInvite(ctx context.Context, field g
 		return ec.fieldContext_GroupInvite_code(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GroupInvite", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupSharingConsent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GroupSharingConsent_id(ctx, field)
+	case "textVersion":
+		return ec.fieldContext_GroupSharingConsent_textVersion(ctx, field)
+	case "grantedAt":
+		return ec.fieldContext_GroupSharingConsent_grantedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_GroupSharingConsent_expiresAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_GroupSharingConsent_revokedAt(ctx, field)
+	case "active":
+		return ec.fieldContext_GroupSharingConsent_active(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupSharingConsent", field.Name)
 }
 
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1602,6 +1794,8 @@ func (ec *executionContext) childFields_Reflection(ctx context.Context, field gr
 		return ec.fieldContext_Reflection_viewerHasEncouraged(ctx, field)
 	case "needsAttention":
 		return ec.fieldContext_Reflection_needsAttention(ctx, field)
+	case "disclosureNotice":
+		return ec.fieldContext_Reflection_disclosureNotice(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Reflection", field.Name)
 }
@@ -1626,6 +1820,16 @@ func (ec *executionContext) childFields_ReflectionEdge(ctx context.Context, fiel
 		return ec.fieldContext_ReflectionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReflectionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SharingConsentText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_SharingConsentText_version(ctx, field)
+	case "text":
+		return ec.fieldContext_SharingConsentText_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SharingConsentText", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateReflectionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

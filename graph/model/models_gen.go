@@ -3,6 +3,8 @@
 package model
 
 import (
+	"time"
+
 	"github.com/google/uuid"
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
@@ -49,6 +51,14 @@ type CrisisResource struct {
 	URL *string `json:"url,omitempty"`
 }
 
+type GrantGroupSharingConsentInput struct {
+	GroupID int `json:"groupID"`
+	// The version of the consent text the member was shown (SharingConsentText.version).
+	TextVersion int `json:"textVersion"`
+	// When the consent ends by itself, if the member chooses a date.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
 type JoinGroupInput struct {
 	// The invite code a facilitator handed out.
 	Code string `json:"code" validate:"required,max=64"`
@@ -62,6 +72,13 @@ type SendEncouragementInput struct {
 	ReflectionID int                `json:"reflectionID"`
 	Kind         encouragement.Kind `json:"kind"`
 	Message      *string            `json:"message,omitempty" validate:"omitnil,max=280"`
+}
+
+// The consent text a member is shown before sharing with a group, rendered for them. The
+// version is recorded with the consent they grant.
+type SharingConsentText struct {
+	Version int    `json:"version"`
+	Text    string `json:"text"`
 }
 
 type UpdateReflectionInput struct {

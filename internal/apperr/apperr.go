@@ -21,6 +21,8 @@ const (
 	BadUserInput    Code = "BAD_USER_INPUT"
 	Conflict        Code = "CONFLICT"
 	RateLimited     Code = "RATE_LIMITED"
+	// ConsentRequired refuses sharing with a group before the member consented to it.
+	ConsentRequired Code = "CONSENT_REQUIRED"
 	Internal        Code = "INTERNAL"
 )
 

@@ -29,6 +29,7 @@ var Settings = []Setting{
 	{"FIREBASE_AUTH_EMULATOR_HOST", "", "host:port of a Firebase Auth Emulator; accepted only with a demo- project (it turns off token signature checks)"},
 	{"GOOGLE_APPLICATION_CREDENTIALS", "", "path of a Firebase service-account JSON file; empty means Google application default credentials"},
 	{"AUTH_CACHE_TTL", "60s", "how long a verified ID token is remembered (0 verifies every request); a revoked or disabled user loses access within this time"},
+	{"PROGRAM_NAME", "your treatment program", "the treatment program's name, as the consent to share names it"},
 	{"DEMO_SEED", "true in demo mode", "seed the demo group and users at start (true/false)"},
 	{"DEMO_TOKEN_TTL", "720h", "how long the demo sign-in tokens printed at start stay valid"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -47,6 +48,7 @@ type Config struct {
 	DemoSeed          bool
 	DemoTokenTTL      time.Duration
 	AuthCacheTTL      time.Duration
+	ProgramName       string
 	LogLevel          string
 	ShutdownTimeout   time.Duration
 }
@@ -74,6 +76,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		AuthEmulatorHost:  get("FIREBASE_AUTH_EMULATOR_HOST"),
 		CredentialsFile:   get("GOOGLE_APPLICATION_CREDENTIALS"),
 		LogLevel:          get("LOG_LEVEL"),
+		ProgramName:       get("PROGRAM_NAME"),
 	}
 	c.Demo = c.FirebaseProjectID == ""
 	switch env := strings.TrimSpace(getenv("APP_ENV")); env {

@@ -18,6 +18,7 @@ import (
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/authemu"
+	"github.com/processgroup/api/internal/consent"
 	"github.com/processgroup/api/internal/groups"
 	"github.com/processgroup/api/internal/journal"
 	"github.com/processgroup/api/internal/viewer"
@@ -43,7 +44,7 @@ var ns = uuid.MustParse("6f1c1d9e-1d0a-4a53-9d7e-2f0c6c9e8a11")
 
 // Seed adds the demo users to emu and, on the first start, writes the demo group. It
 // returns the users with fresh tokens valid for ttl.
-func Seed(ctx context.Context, c *ent.Client, emu *authemu.Emulator, j *journal.Journal, g *groups.Groups, ttl time.Duration) ([]User, error) {
+func Seed(ctx context.Context, c *ent.Client, emu *authemu.Emulator, j *journal.Journal, g *groups.Groups, cs *consent.Consents, ttl time.Duration) ([]User, error) {
 	out := make([]User, len(people))
 	ids := map[string]*viewer.Viewer{}
 	sys := privacy.DecisionContext(ctx, privacy.Allow)
@@ -89,6 +90,10 @@ func Seed(ctx context.Context, c *ent.Client, emu *authemu.Emulator, j *journal.
 	for _, p := range people[1:] {
 		if _, err := g.Join(as(p.UID), c, model.JoinGroupInput{Code: inv.Code, DisplayName: p.DisplayName}); err != nil {
 			return nil, fmt.Errorf("join: %w", err)
+		}
+		in := model.GrantGroupSharingConsentInput{GroupID: grp.ID, TextVersion: consent.TextVersion}
+		if _, err := cs.Grant(as(p.UID), c, in); err != nil {
+			return nil, fmt.Errorf("consent: %w", err)
 		}
 	}
 	type entry struct {

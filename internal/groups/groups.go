@@ -17,6 +17,7 @@ import (
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/consent"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/validate"
 	"github.com/processgroup/api/internal/viewer"
@@ -238,7 +239,11 @@ func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
 			return apperr.New(apperr.Conflict, "the last facilitator cannot leave the group")
 		}
 	}
-	return c.Membership.UpdateOne(m).SetLeftAt(g.now()).Exec(ctx)
+	now := g.now()
+	if err := c.Membership.UpdateOne(m).SetLeftAt(now).Exec(ctx); err != nil {
+		return err
+	}
+	return consent.EndForMembership(ctx, c, m.ID, now)
 }
 
 // Remove takes someone out of a group the viewer facilitates; their access ends at once and
@@ -262,12 +267,16 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 		return nil
 	}
 	// Conditional on not yet removed, so that a rejoin racing this removal cannot survive it.
+	now := g.now()
 	_, err = c.Membership.Update().
 		Where(membership.ID(m.ID), membership.Removed(false)).
 		SetRemoved(true).
-		SetLeftAt(g.now()).
+		SetLeftAt(now).
 		Save(ctx)
-	return err
+	if err != nil {
+		return err
+	}
+	return consent.EndForMembership(ctx, c, m.ID, now)
 }
 
 func newCode() (string, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/apperr"
 	"github.com/processgroup/api/internal/crisis"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -168,6 +169,9 @@ func (j *Journal) UpdateReflection(ctx context.Context, c client, id, expectedVe
 	if n == 0 {
 		if current.UserID != viewer.FromContext(ctx).UserID {
 			return nil, nil, apperr.New(apperr.Forbidden, "only the author can change a reflection")
+		}
+		if current.Version == expectedVersion && in.Visibility != nil && *in.Visibility == reflection.VisibilityGROUP {
+			return nil, nil, rule.ErrConsentRequired
 		}
 		return nil, nil, &apperr.Error{
 			Code:       apperr.Conflict,

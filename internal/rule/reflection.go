@@ -2,12 +2,15 @@ package rule
 
 import (
 	"context"
+	"time"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/internal/apperr"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -15,7 +18,9 @@ import (
 //   - PRIVATE: the author only, not therapists, not admins;
 //   - FACILITATORS: the author and the group's current facilitators;
 //   - GROUP: the author, the group's current facilitators, and its current members while the
-//     author is a current member too (leaving ends the sharing at once).
+//     author is a current member too and their consent to share with the group is in force
+//     (leaving, revoking or expiry ends the sharing at once; facilitators, as program staff,
+//     keep reading it as FACILITATORS).
 //
 // Deleted reflections match nobody.
 func ReflectionReadable(v *viewer.Viewer) predicate.Reflection {
@@ -31,7 +36,10 @@ func ReflectionReadable(v *viewer.Viewer) predicate.Reflection {
 			reflection.And(
 				reflection.VisibilityEQ(reflection.VisibilityGROUP),
 				reflection.HasGroupWith(viewerIn(v)),
-				reflection.HasAuthorWith(membership.LeftAtIsNil()),
+				reflection.HasAuthorWith(
+					membership.LeftAtIsNil(),
+					membership.HasConsentsWith(ConsentActive(time.Now())),
+				),
 			),
 		),
 	)
@@ -72,8 +80,28 @@ func ReflectionCreate() privacy.MutationRule {
 		if !ok {
 			return privacy.Denyf("not a member of the group")
 		}
+		if vis, _ := m.Visibility(); vis == reflection.VisibilityGROUP {
+			// SECURITY: sharing with the group is a disclosure that needs the author's consent.
+			ok, err := m.Client().GroupSharingConsent.Query().Where(
+				groupsharingconsent.MembershipID(aid),
+				ConsentActive(time.Now()),
+			).Exist(ctx)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return ErrConsentRequired
+			}
+		}
 		return privacy.Allow
 	})
+}
+
+// ErrConsentRequired refuses sharing with the group without the author's consent in force.
+var ErrConsentRequired = &apperr.Error{
+	Code:    apperr.ConsentRequired,
+	Message: "visibility GROUP needs your consent to share with the group first: see Group.sharingConsentText",
+	Field:   "visibility",
 }
 
 // ReflectionAuthorOnly lets only the author change or delete a reflection.
@@ -84,6 +112,10 @@ func ReflectionAuthorOnly() privacy.MutationRule {
 		}
 		// SECURITY: other people's reflections are not matched.
 		m.Where(reflection.UserID(viewer.FromContext(ctx).UserID))
+		if vis, _ := m.Visibility(); vis == reflection.VisibilityGROUP {
+			// SECURITY: nor, when sharing with the group, reflections without consent in force.
+			m.Where(reflection.HasAuthorWith(membership.HasConsentsWith(ConsentActive(time.Now()))))
+		}
 		return privacy.Allow
 	})
 }

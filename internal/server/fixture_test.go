@@ -35,6 +35,7 @@ func (h *H) NewGroup() *Group {
 	}})
 	g.ID = r.Str("createGroup.id")
 	g.Memberships[g.Therapist] = r.Str("createGroup.memberships.0.id")
+	g.Consent(g.Therapist)
 	r = g.Therapist.MustOp("CreateGroupInvite", map[string]any{"groupID": g.ID})
 	g.Code = r.Str("createGroupInvite.code")
 	for name, c := range map[string]*Client{"Ann": g.A, "Ben": g.B} {
@@ -47,10 +48,17 @@ func (h *H) NewGroup() *Group {
 	return g
 }
 
-// Join makes c join g with the invite code; it returns the membership id.
+// Join makes c join g with the invite code and consent to share with it; it returns the
+// membership id.
 func (g *Group) Join(c *Client, name string) string {
 	r := c.MustOp("JoinGroup", map[string]any{"input": map[string]any{"code": g.Code, "displayName": name}})
+	g.Consent(c)
 	return r.Str("joinGroup.id")
+}
+
+// Consent makes c consent to share their GROUP reflections with g.
+func (g *Group) Consent(c *Client) {
+	c.MustOp("GrantGroupSharingConsent", map[string]any{"input": map[string]any{"groupID": g.ID, "textVersion": 1}})
 }
 
 // Reflect writes a reflection as c in g with visibility; it returns its id.

@@ -20,6 +20,9 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
+	"github.com/vektah/gqlparser/v2/parser"
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/processgroup/api/internal/authemu"
@@ -263,10 +266,10 @@ func send(t testing.TB, req *http.Request) *Resp {
 }
 
 // Op sends one of the app's operations (schema/app-operations) by name, as the app does:
-// the operation's whole file as the document, with operationName.
+// the operation with the fragments it uses, and operationName.
 func (c *Client) Op(name string, vars map[string]any) *Resp {
 	c.h.t.Helper()
-	return c.Raw(operationFile(c.h.t, name), name, vars)
+	return c.Raw(operationDocument(c.h.t, name), name, vars)
 }
 
 // MustOp is Op that fails the test on any error.
@@ -280,33 +283,55 @@ func (c *Client) MustOp(name string, vars map[string]any) *Resp {
 }
 
 var (
-	opsOnce   sync.Once
-	opsByName map[string]string
+	opsOnce sync.Once
+	opsDocs map[string]string
 )
 
-// operationFile returns the text of the app-operations file that defines operation name.
-func operationFile(t testing.TB, name string) string {
+// operationDocument returns the app's operation name with the fragments it uses, printed
+// from schema/app-operations.
+func operationDocument(t testing.TB, name string) string {
 	t.Helper()
 	opsOnce.Do(func() {
-		opsByName = map[string]string{}
+		opsDocs = map[string]string{}
 		files, _ := filepath.Glob("../../schema/app-operations/*.graphql")
 		for _, f := range files {
 			b, err := os.ReadFile(f)
 			if err != nil {
 				panic(err)
 			}
-			for _, line := range strings.Split(string(b), "\n") {
-				for _, kw := range []string{"query ", "mutation "} {
-					if strings.HasPrefix(line, kw) {
-						n := strings.TrimPrefix(line, kw)
-						n = strings.FieldsFunc(n, func(r rune) bool { return r == '(' || r == ' ' || r == '{' })[0]
-						opsByName[n] = string(b)
+			doc, gerr := parser.ParseQuery(&ast.Source{Name: f, Input: string(b)})
+			if gerr != nil {
+				panic(gerr)
+			}
+			for _, op := range doc.Operations {
+				one := &ast.QueryDocument{Operations: ast.OperationList{op}}
+				seen := map[string]bool{}
+				var walk func(ast.SelectionSet)
+				walk = func(set ast.SelectionSet) {
+					for _, sel := range set {
+						switch s := sel.(type) {
+						case *ast.Field:
+							walk(s.SelectionSet)
+						case *ast.InlineFragment:
+							walk(s.SelectionSet)
+						case *ast.FragmentSpread:
+							if !seen[s.Name] {
+								seen[s.Name] = true
+								frag := doc.Fragments.ForName(s.Name)
+								one.Fragments = append(one.Fragments, frag)
+								walk(frag.SelectionSet)
+							}
+						}
 					}
 				}
+				walk(op.SelectionSet)
+				var buf bytes.Buffer
+				formatter.NewFormatter(&buf).FormatQueryDocument(one)
+				opsDocs[op.Name] = buf.String()
 			}
 		}
 	})
-	doc, ok := opsByName[name]
+	doc, ok := opsDocs[name]
 	if !ok {
 		t.Fatalf("no app operation %q", name)
 	}

@@ -777,7 +777,7 @@ func TestErrorsBrokenDocuments(t *testing.T) {
 			{"garbage document", "}}}{{{ not graphql", ""},
 			{"empty document", "", ""},
 			{"unknown field", "query Q { viewer { id passwordHash } }", "Q"},
-			{"unknown operation name", operationFile(t, "CreateReflection"), "NoSuchOperation"},
+			{"unknown operation name", operationDocument(t, "CreateReflection"), "NoSuchOperation"},
 			{"undeclared variable", "mutation M { createReflection(input: $input) { reflection { id } } }", "M"},
 			{"wrong variable type", "mutation M($input: String!) { createReflection(input: $input) { reflection { id } } }", "M"},
 		}
@@ -818,7 +818,7 @@ func TestErrorsMalformedHTTPBody(t *testing.T) {
 		t.Run("oversized body", func(t *testing.T) {
 			snap := inpSnapshot(t, h)
 			big := reflectionInput(g.ID, "GROUP", inpMarker+strings.Repeat("x", 2<<20))
-			b, _ := json.Marshal(map[string]any{"query": operationFile(t, "CreateReflection"), "operationName": "CreateReflection", "variables": map[string]any{"input": big}})
+			b, _ := json.Marshal(map[string]any{"query": operationDocument(t, "CreateReflection"), "operationName": "CreateReflection", "variables": map[string]any{"input": big}})
 			r := inpPost(t, h, g.A, "application/json", b)
 			if inpRejected(t, r, "") {
 				inpUnchanged(t, h, snap)
@@ -841,23 +841,23 @@ func TestErrorsGETTransport(t *testing.T) {
 			return send(t, req)
 		}
 		t.Run("a valid query works", func(t *testing.T) {
-			q := url.Values{"query": {operationFile(t, "MyReflections")}, "operationName": {"MyReflections"}, "variables": {`{"first":5}`}}
+			q := url.Values{"query": {operationDocument(t, "MyReflections")}, "operationName": {"MyReflections"}, "variables": {`{"first":5}`}}
 			if r := get(t, q.Encode()); len(r.Errors) > 0 {
 				t.Fatalf("GET query refused: %.400s", r.Raw)
 			}
 		})
 		t.Run("page size over GET", func(t *testing.T) {
-			q := url.Values{"query": {operationFile(t, "MyReflections")}, "operationName": {"MyReflections"}, "variables": {`{"first":101}`}}
+			q := url.Values{"query": {operationDocument(t, "MyReflections")}, "operationName": {"MyReflections"}, "variables": {`{"first":101}`}}
 			inpRejected(t, get(t, q.Encode()), "first")
 		})
 		t.Run("malformed variables", func(t *testing.T) {
-			q := url.Values{"query": {operationFile(t, "MyReflections")}, "operationName": {"MyReflections"}, "variables": {`{"first":` + inpMarker}}
+			q := url.Values{"query": {operationDocument(t, "MyReflections")}, "operationName": {"MyReflections"}, "variables": {`{"first":` + inpMarker}}
 			inpRejected(t, get(t, q.Encode()), "")
 		})
 		t.Run("a mutation", func(t *testing.T) {
 			snap := inpSnapshot(t, h)
 			b, _ := json.Marshal(map[string]any{"input": reflectionInput(g.ID, "GROUP", inpMarker+" over GET")})
-			q := url.Values{"query": {operationFile(t, "CreateReflection")}, "operationName": {"CreateReflection"}, "variables": {string(b)}}
+			q := url.Values{"query": {operationDocument(t, "CreateReflection")}, "operationName": {"CreateReflection"}, "variables": {string(b)}}
 			if inpRejected(t, get(t, q.Encode()), "") {
 				inpUnchanged(t, h, snap)
 			}
@@ -959,6 +959,7 @@ func TestErrorsLogsCarryNoContent(t *testing.T) {
 		a, b := h.Member("a"), h.Member("b")
 		a.MustOp("JoinGroup", map[string]any{"input": map[string]any{"code": code, "displayName": "Ann " + inpMarker}})
 		b.MustOp("JoinGroup", map[string]any{"input": map[string]any{"code": code, "displayName": "Ben " + inpMarker}})
+		a.MustOp("GrantGroupSharingConsent", map[string]any{"input": map[string]any{"groupID": gid, "textVersion": 1}})
 		in := reflectionInput(gid, "GROUP", inpMarker+" today I stayed sober")
 		in["prompt"] = "What helped? " + inpMarker
 		rid := a.MustOp("CreateReflection", map[string]any{"input": in}).Str("createReflection.reflection.id")

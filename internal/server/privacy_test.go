@@ -1372,7 +1372,7 @@ func TestPrivacyGETTransport(t *testing.T) {
 		g := h.NewGroup()
 		body := "MARKER-GET-PRIV-5150"
 		id := g.Reflect(g.A, "PRIVATE", body)
-		doc := operationFile(t, "Reflection")
+		doc := operationDocument(t, "Reflection")
 		for _, p := range privEveryone(g) {
 			r := privGet(t, h, p.c, doc, "Reflection", map[string]any{"id": id})
 			if p.name == "author" {
@@ -1398,12 +1398,12 @@ func TestPrivacyGETTransport(t *testing.T) {
 		privNoLeak(t, "anonymous", "GET Reflection", r, body)
 
 		// Mutations over GET are refused, even the author's own.
-		mdoc := operationFile(t, "DeleteReflection")
+		mdoc := operationDocument(t, "DeleteReflection")
 		r = privGet(t, h, g.A, mdoc, "DeleteReflection", map[string]any{"id": id})
 		if len(r.Errors) == 0 || r.Get("deleteReflection") == true {
 			t.Errorf("DeleteReflection over GET: want an error, got %s", r.Raw)
 		}
-		r = privGet(t, h, g.A, operationFile(t, "UpdateReflection"), "UpdateReflection",
+		r = privGet(t, h, g.A, operationDocument(t, "UpdateReflection"), "UpdateReflection",
 			map[string]any{"id": id, "expectedVersion": 1, "input": map[string]any{"visibility": "GROUP"}})
 		if len(r.Errors) == 0 || r.Get("updateReflection") != nil {
 			t.Errorf("UpdateReflection over GET: want an error, got %s", r.Raw)
@@ -1433,6 +1433,7 @@ func TestPrivacyCrossGroup(t *testing.T) {
 		fac2 := "MARKER-X-FAC2-2222"
 		grp1 := "MARKER-X-GRP1-3333"
 		g2 := &Group{ID: other}
+		g2.Consent(g.A)
 		grp2ID := g2.Reflect(g.A, "GROUP", grp2)
 		fac2ID := g2.Reflect(g.A, "FACILITATORS", fac2)
 		grp1ID := g.Reflect(g.A, "GROUP", grp1)

@@ -23,6 +23,7 @@ import (
 	"github.com/processgroup/api/internal/auth"
 	"github.com/processgroup/api/internal/authemu"
 	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/consent"
 	"github.com/processgroup/api/internal/crisis"
 	"github.com/processgroup/api/internal/db"
 	"github.com/processgroup/api/internal/demo"
@@ -107,15 +108,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.client.Intercept(loader.HintInterceptor())
 
 	res := &graph.Resolver{
-		Client:  a.client,
-		Journal: journal.New(crisis.NewDetector()),
-		Groups:  groups.New(),
+		Client:   a.client,
+		Journal:  journal.New(crisis.NewDetector()),
+		Groups:   groups.New(),
+		Consents: consent.New(),
+		Program:  cfg.ProgramName,
 	}
 	if cfg.DemoSeed {
 		if emu == nil {
 			return nil, errors.New("DEMO_SEED needs demo mode (no FIREBASE_PROJECT_ID)")
 		}
-		if a.DemoUsers, err = demo.Seed(ctx, a.client, emu, res.Journal, res.Groups, cfg.DemoTokenTTL); err != nil {
+		if a.DemoUsers, err = demo.Seed(ctx, a.client, emu, res.Journal, res.Groups, res.Consents, cfg.DemoTokenTTL); err != nil {
 			return nil, fmt.Errorf("demo seed: %w", err)
 		}
 	}

@@ -1,0 +1,66 @@
+package rule
+
+import (
+	"context"
+	"time"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/groupsharingconsent"
+	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/predicate"
+	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/viewer"
+)
+
+// ConsentActive matches consents in force at now: not revoked and not expired.
+func ConsentActive(now time.Time) predicate.GroupSharingConsent {
+	return groupsharingconsent.And(
+		groupsharingconsent.RevokedAtIsNil(),
+		groupsharingconsent.Or(
+			groupsharingconsent.ExpiresAtIsNil(),
+			groupsharingconsent.ExpiresAtGT(now),
+		),
+	)
+}
+
+// ConsentQueryOwner lets only the member who consented read their consents.
+func ConsentQueryOwner() privacy.QueryRule {
+	return privacy.GroupSharingConsentQueryRuleFunc(func(ctx context.Context, q *ent.GroupSharingConsentQuery) error {
+		// SECURITY: a consent record is its member's.
+		q.Where(groupsharingconsent.UserID(viewer.FromContext(ctx).UserID))
+		return privacy.Allow
+	})
+}
+
+// ConsentOwnerOnly lets a member grant consent only as themselves, through their own current
+// membership of the group, and revoke only their own. (Leaving a group revokes as the system.)
+func ConsentOwnerOnly() privacy.MutationRule {
+	return privacy.GroupSharingConsentMutationRuleFunc(func(ctx context.Context, m *ent.GroupSharingConsentMutation) error {
+		v := viewer.FromContext(ctx)
+		if !m.Op().Is(ent.OpCreate) {
+			// SECURITY: other members' consents are not matched.
+			m.Where(groupsharingconsent.UserID(v.UserID))
+			return privacy.Allow
+		}
+		uid, _ := m.UserID()
+		gid, _ := m.GroupID()
+		mid, _ := m.MembershipID()
+		if uid != v.UserID {
+			return privacy.Denyf("consent is given by the member themselves")
+		}
+		// SECURITY: only through the viewer's current membership of that group.
+		ok, err := m.Client().Membership.Query().Where(
+			membership.ID(mid),
+			membership.UserID(v.UserID),
+			membership.GroupID(gid),
+			membership.LeftAtIsNil(),
+		).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return privacy.Denyf("not a member of the group")
+		}
+		return privacy.Allow
+	})
+}
