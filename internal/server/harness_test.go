@@ -20,10 +20,10 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/parser"
-	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/processgroup/api/internal/authemu"
 	"github.com/processgroup/api/internal/config"
