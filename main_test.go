@@ -72,9 +72,10 @@ func TestRefusesEmulatorWithRealProject(t *testing.T) {
 	t.Setenv("FIREBASE_PROJECT_ID", "clinic-prod")
 	t.Setenv("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
 	t.Setenv("DATABASE_URL", "sqlite:"+t.TempDir()+"/x.db")
+	t.Setenv("ENCRYPTION_KEYS", "t:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 	var out, errOut bytes.Buffer
-	if code := run(nil, &out, &errOut); code == 0 {
-		t.Fatal("started with the emulator and a real project")
+	if code := run(nil, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "demo-") {
+		t.Fatalf("started with the emulator and a real project, or refused for another reason: %s", errOut.String())
 	}
 }
 

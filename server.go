@@ -16,6 +16,9 @@ import (
 
 	"github.com/processgroup/api/internal/auth"
 	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/crypt"
+	"github.com/processgroup/api/internal/db"
+	"github.com/processgroup/api/internal/sealed"
 	"github.com/processgroup/api/internal/server"
 )
 
@@ -32,7 +35,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "--help", "help":
 		usage(stdout)
 		return 0
-	case "serve", "set-role":
+	case "new-key":
+		k, err := crypt.NewKey()
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		fmt.Fprintln(stdout, k)
+		return 0
+	case "serve", "set-role", "reencrypt":
 	default:
 		fmt.Fprintf(stderr, "unknown command %q\n\n", cmd)
 		usage(stderr)
@@ -45,8 +56,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if cmd == "set-role" {
+	switch cmd {
+	case "set-role":
 		return setRole(ctx, cfg, args[1:], stdout, stderr)
+	case "reencrypt":
+		return reencrypt(ctx, cfg, stdout, stderr)
 	}
 	log := server.NewLogger(stderr, cfg.LogLevel)
 	app, err := server.New(ctx, cfg, log)
@@ -87,6 +101,32 @@ func setRole(ctx context.Context, cfg config.Config, args []string, stdout, stde
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s is now %s; it takes effect when their app next refreshes its ID token (within the hour).\n", args[0], args[1])
+	return 0
+}
+
+// reencrypt rewrites every encrypted value under the current (first) key.
+func reencrypt(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int {
+	keys, err := server.LoadKeys(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "keys:", err)
+		return 1
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer d.Close()
+	if err := d.Migrate(ctx); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	n, err := sealed.Reencrypt(ctx, d.SQL, keys)
+	if err != nil {
+		fmt.Fprintln(stderr, "reencrypt:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "re-encrypted %d values under key %s\n", n, keys.CurrentID())
 	return 0
 }
 

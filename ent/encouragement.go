@@ -33,7 +33,7 @@ type Encouragement struct {
 	// Kind holds the value of the "kind" field.
 	Kind encouragement.Kind `json:"kind,omitempty"`
 	// Message holds the value of the "message" field.
-	Message *string `json:"-"`
+	Message string `json:"-"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EncouragementQuery when eager-loading is set.
 	Edges        EncouragementEdges `json:"edges"`
@@ -82,12 +82,14 @@ func (*Encouragement) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case encouragement.FieldID, encouragement.FieldReflectionID, encouragement.FieldSenderID:
 			values[i] = new(sql.NullInt64)
-		case encouragement.FieldKind, encouragement.FieldMessage:
+		case encouragement.FieldKind:
 			values[i] = new(sql.NullString)
 		case encouragement.FieldCreatedAt, encouragement.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		case encouragement.FieldClientID:
 			values[i] = new(uuid.UUID)
+		case encouragement.FieldMessage:
+			values[i] = encouragement.ValueScanner.Message.ScanValue()
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -146,11 +148,10 @@ func (_m *Encouragement) assignValues(columns []string, values []any) error {
 				_m.Kind = encouragement.Kind(value.String)
 			}
 		case encouragement.FieldMessage:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field message", values[i])
-			} else if value.Valid {
-				_m.Message = new(string)
-				*_m.Message = value.String
+			if value, err := encouragement.ValueScanner.Message.FromValue(values[i]); err != nil {
+				return err
+			} else {
+				_m.Message = value
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

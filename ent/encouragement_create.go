@@ -195,7 +195,10 @@ func (_c *EncouragementCreate) sqlSave(ctx context.Context) (*Encouragement, err
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_node, _spec := _c.createSpec()
+	_node, _spec, err := _c.createSpec()
+	if err != nil {
+		return nil, err
+	}
 	if err := sqlgraph.CreateNode(ctx, _c.driver, _spec); err != nil {
 		if sqlgraph.IsConstraintError(err) {
 			err = &ConstraintError{msg: err.Error(), wrap: err}
@@ -209,7 +212,7 @@ func (_c *EncouragementCreate) sqlSave(ctx context.Context) (*Encouragement, err
 	return _node, nil
 }
 
-func (_c *EncouragementCreate) createSpec() (*Encouragement, *sqlgraph.CreateSpec) {
+func (_c *EncouragementCreate) createSpec() (*Encouragement, *sqlgraph.CreateSpec, error) {
 	var (
 		_node = &Encouragement{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(encouragement.Table, sqlgraph.NewFieldSpec(encouragement.FieldID, field.TypeInt))
@@ -232,8 +235,12 @@ func (_c *EncouragementCreate) createSpec() (*Encouragement, *sqlgraph.CreateSpe
 		_node.Kind = value
 	}
 	if value, ok := _c.mutation.Message(); ok {
-		_spec.SetField(encouragement.FieldMessage, field.TypeString, value)
-		_node.Message = &value
+		vv, err := encouragement.ValueScanner.Message.Value(value)
+		if err != nil {
+			return nil, nil, err
+		}
+		_spec.SetField(encouragement.FieldMessage, field.TypeString, vv)
+		_node.Message = value
 	}
 	if nodes := _c.mutation.ReflectionIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -269,7 +276,7 @@ func (_c *EncouragementCreate) createSpec() (*Encouragement, *sqlgraph.CreateSpe
 		_node.SenderID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
-	return _node, _spec
+	return _node, _spec, nil
 }
 
 // OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
@@ -470,7 +477,10 @@ func (_c *EncouragementCreateBulk) Save(ctx context.Context) ([]*Encouragement, 
 				}
 				builder.mutation = mutation
 				var err error
-				nodes[i], specs[i] = builder.createSpec()
+				nodes[i], specs[i], err = builder.createSpec()
+				if err != nil {
+					return nil, err
+				}
 				if i < len(mutators)-1 {
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {

@@ -405,7 +405,7 @@ func (m *EncouragementMutation) Message() (r string, exists bool) {
 // OldMessage returns the old "message" field's value of the Encouragement entity.
 // If the Encouragement object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *EncouragementMutation) OldMessage(ctx context.Context) (v *string, err error) {
+func (m *EncouragementMutation) OldMessage(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
 	}
@@ -4248,7 +4248,7 @@ type ReflectionMutation struct {
 	version               *int
 	addversion            *int
 	needs_attention       *bool
-	create_digest         *[]byte
+	create_digest         *string
 	deleted_at            *time.Time
 	clearedFields         map[string]struct{}
 	owner                 *int
@@ -4744,7 +4744,7 @@ func (m *ReflectionMutation) Prompt() (r string, exists bool) {
 // OldPrompt returns the old "prompt" field's value of the Reflection entity.
 // If the Reflection object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReflectionMutation) OldPrompt(ctx context.Context) (v *string, err error) {
+func (m *ReflectionMutation) OldPrompt(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldPrompt is only allowed on UpdateOne operations")
 	}
@@ -4905,12 +4905,12 @@ func (m *ReflectionMutation) ResetNeedsAttention() {
 }
 
 // SetCreateDigest sets the "create_digest" field.
-func (m *ReflectionMutation) SetCreateDigest(b []byte) {
-	m.create_digest = &b
+func (m *ReflectionMutation) SetCreateDigest(s string) {
+	m.create_digest = &s
 }
 
 // CreateDigest returns the value of the "create_digest" field in the mutation.
-func (m *ReflectionMutation) CreateDigest() (r []byte, exists bool) {
+func (m *ReflectionMutation) CreateDigest() (r string, exists bool) {
 	v := m.create_digest
 	if v == nil {
 		return
@@ -4921,7 +4921,7 @@ func (m *ReflectionMutation) CreateDigest() (r []byte, exists bool) {
 // OldCreateDigest returns the old "create_digest" field's value of the Reflection entity.
 // If the Reflection object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReflectionMutation) OldCreateDigest(ctx context.Context) (v []byte, err error) {
+func (m *ReflectionMutation) OldCreateDigest(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldCreateDigest is only allowed on UpdateOne operations")
 	}
@@ -5395,7 +5395,7 @@ func (m *ReflectionMutation) SetField(name string, value ent.Value) error {
 		m.SetNeedsAttention(v)
 		return nil
 	case reflection.FieldCreateDigest:
-		v, ok := value.([]byte)
+		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

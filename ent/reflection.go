@@ -40,7 +40,7 @@ type Reflection struct {
 	// Craving holds the value of the "craving" field.
 	Craving int `json:"craving,omitempty"`
 	// Prompt holds the value of the "prompt" field.
-	Prompt *string `json:"-"`
+	Prompt string `json:"-"`
 	// Visibility holds the value of the "visibility" field.
 	Visibility reflection.Visibility `json:"visibility,omitempty"`
 	// Version holds the value of the "version" field.
@@ -48,7 +48,7 @@ type Reflection struct {
 	// NeedsAttention holds the value of the "needs_attention" field.
 	NeedsAttention bool `json:"needs_attention,omitempty"`
 	// CreateDigest holds the value of the "create_digest" field.
-	CreateDigest []byte `json:"-"`
+	CreateDigest string `json:"-"`
 	// DeletedAt holds the value of the "deleted_at" field.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -123,18 +123,20 @@ func (*Reflection) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case reflection.FieldCreateDigest:
-			values[i] = new([]byte)
 		case reflection.FieldNeedsAttention:
 			values[i] = new(sql.NullBool)
 		case reflection.FieldID, reflection.FieldUserID, reflection.FieldGroupID, reflection.FieldAuthorID, reflection.FieldMood, reflection.FieldCraving, reflection.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case reflection.FieldBody, reflection.FieldPrompt, reflection.FieldVisibility:
+		case reflection.FieldVisibility, reflection.FieldCreateDigest:
 			values[i] = new(sql.NullString)
 		case reflection.FieldCreatedAt, reflection.FieldUpdatedAt, reflection.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
 		case reflection.FieldClientID:
 			values[i] = new(uuid.UUID)
+		case reflection.FieldBody:
+			values[i] = reflection.ValueScanner.Body.ScanValue()
+		case reflection.FieldPrompt:
+			values[i] = reflection.ValueScanner.Prompt.ScanValue()
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -193,10 +195,10 @@ func (_m *Reflection) assignValues(columns []string, values []any) error {
 				_m.AuthorID = int(value.Int64)
 			}
 		case reflection.FieldBody:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field body", values[i])
-			} else if value.Valid {
-				_m.Body = value.String
+			if value, err := reflection.ValueScanner.Body.FromValue(values[i]); err != nil {
+				return err
+			} else {
+				_m.Body = value
 			}
 		case reflection.FieldMood:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -211,11 +213,10 @@ func (_m *Reflection) assignValues(columns []string, values []any) error {
 				_m.Craving = int(value.Int64)
 			}
 		case reflection.FieldPrompt:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field prompt", values[i])
-			} else if value.Valid {
-				_m.Prompt = new(string)
-				*_m.Prompt = value.String
+			if value, err := reflection.ValueScanner.Prompt.FromValue(values[i]); err != nil {
+				return err
+			} else {
+				_m.Prompt = value
 			}
 		case reflection.FieldVisibility:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -236,10 +237,10 @@ func (_m *Reflection) assignValues(columns []string, values []any) error {
 				_m.NeedsAttention = value.Bool
 			}
 		case reflection.FieldCreateDigest:
-			if value, ok := values[i].(*[]byte); !ok {
+			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field create_digest", values[i])
-			} else if value != nil {
-				_m.CreateDigest = *value
+			} else if value.Valid {
+				_m.CreateDigest = value.String
 			}
 		case reflection.FieldDeletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {

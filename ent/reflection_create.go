@@ -154,7 +154,7 @@ func (_c *ReflectionCreate) SetNillableNeedsAttention(v *bool) *ReflectionCreate
 }
 
 // SetCreateDigest sets the "create_digest" field.
-func (_c *ReflectionCreate) SetCreateDigest(v []byte) *ReflectionCreate {
+func (_c *ReflectionCreate) SetCreateDigest(v string) *ReflectionCreate {
 	_c.mutation.SetCreateDigest(v)
 	return _c
 }
@@ -347,7 +347,10 @@ func (_c *ReflectionCreate) sqlSave(ctx context.Context) (*Reflection, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_node, _spec := _c.createSpec()
+	_node, _spec, err := _c.createSpec()
+	if err != nil {
+		return nil, err
+	}
 	if err := sqlgraph.CreateNode(ctx, _c.driver, _spec); err != nil {
 		if sqlgraph.IsConstraintError(err) {
 			err = &ConstraintError{msg: err.Error(), wrap: err}
@@ -361,7 +364,7 @@ func (_c *ReflectionCreate) sqlSave(ctx context.Context) (*Reflection, error) {
 	return _node, nil
 }
 
-func (_c *ReflectionCreate) createSpec() (*Reflection, *sqlgraph.CreateSpec) {
+func (_c *ReflectionCreate) createSpec() (*Reflection, *sqlgraph.CreateSpec, error) {
 	var (
 		_node = &Reflection{config: _c.config}
 		_spec = sqlgraph.NewCreateSpec(reflection.Table, sqlgraph.NewFieldSpec(reflection.FieldID, field.TypeInt))
@@ -380,7 +383,11 @@ func (_c *ReflectionCreate) createSpec() (*Reflection, *sqlgraph.CreateSpec) {
 		_node.ClientID = value
 	}
 	if value, ok := _c.mutation.Body(); ok {
-		_spec.SetField(reflection.FieldBody, field.TypeString, value)
+		vv, err := reflection.ValueScanner.Body.Value(value)
+		if err != nil {
+			return nil, nil, err
+		}
+		_spec.SetField(reflection.FieldBody, field.TypeString, vv)
 		_node.Body = value
 	}
 	if value, ok := _c.mutation.Mood(); ok {
@@ -392,8 +399,12 @@ func (_c *ReflectionCreate) createSpec() (*Reflection, *sqlgraph.CreateSpec) {
 		_node.Craving = value
 	}
 	if value, ok := _c.mutation.Prompt(); ok {
-		_spec.SetField(reflection.FieldPrompt, field.TypeString, value)
-		_node.Prompt = &value
+		vv, err := reflection.ValueScanner.Prompt.Value(value)
+		if err != nil {
+			return nil, nil, err
+		}
+		_spec.SetField(reflection.FieldPrompt, field.TypeString, vv)
+		_node.Prompt = value
 	}
 	if value, ok := _c.mutation.Visibility(); ok {
 		_spec.SetField(reflection.FieldVisibility, field.TypeEnum, value)
@@ -408,7 +419,7 @@ func (_c *ReflectionCreate) createSpec() (*Reflection, *sqlgraph.CreateSpec) {
 		_node.NeedsAttention = value
 	}
 	if value, ok := _c.mutation.CreateDigest(); ok {
-		_spec.SetField(reflection.FieldCreateDigest, field.TypeBytes, value)
+		_spec.SetField(reflection.FieldCreateDigest, field.TypeString, value)
 		_node.CreateDigest = value
 	}
 	if value, ok := _c.mutation.DeletedAt(); ok {
@@ -482,7 +493,7 @@ func (_c *ReflectionCreate) createSpec() (*Reflection, *sqlgraph.CreateSpec) {
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
-	return _node, _spec
+	return _node, _spec, nil
 }
 
 // OnConflict allows configuring the `ON CONFLICT` / `ON DUPLICATE KEY` clause
@@ -655,7 +666,7 @@ func (u *ReflectionUpsert) UpdateNeedsAttention() *ReflectionUpsert {
 }
 
 // SetCreateDigest sets the "create_digest" field.
-func (u *ReflectionUpsert) SetCreateDigest(v []byte) *ReflectionUpsert {
+func (u *ReflectionUpsert) SetCreateDigest(v string) *ReflectionUpsert {
 	u.Set(reflection.FieldCreateDigest, v)
 	return u
 }
@@ -882,7 +893,7 @@ func (u *ReflectionUpsertOne) UpdateNeedsAttention() *ReflectionUpsertOne {
 }
 
 // SetCreateDigest sets the "create_digest" field.
-func (u *ReflectionUpsertOne) SetCreateDigest(v []byte) *ReflectionUpsertOne {
+func (u *ReflectionUpsertOne) SetCreateDigest(v string) *ReflectionUpsertOne {
 	return u.Update(func(s *ReflectionUpsert) {
 		s.SetCreateDigest(v)
 	})
@@ -979,7 +990,10 @@ func (_c *ReflectionCreateBulk) Save(ctx context.Context) ([]*Reflection, error)
 				}
 				builder.mutation = mutation
 				var err error
-				nodes[i], specs[i] = builder.createSpec()
+				nodes[i], specs[i], err = builder.createSpec()
+				if err != nil {
+					return nil, err
+				}
 				if i < len(mutators)-1 {
 					_, err = mutators[i+1].Mutate(root, _c.builders[i+1].mutation)
 				} else {
@@ -1280,7 +1294,7 @@ func (u *ReflectionUpsertBulk) UpdateNeedsAttention() *ReflectionUpsertBulk {
 }
 
 // SetCreateDigest sets the "create_digest" field.
-func (u *ReflectionUpsertBulk) SetCreateDigest(v []byte) *ReflectionUpsertBulk {
+func (u *ReflectionUpsertBulk) SetCreateDigest(v string) *ReflectionUpsertBulk {
 	return u.Update(func(s *ReflectionUpsert) {
 		s.SetCreateDigest(v)
 	})

@@ -161,8 +161,16 @@ func (_u *ReflectionUpdate) SetNillableNeedsAttention(v *bool) *ReflectionUpdate
 }
 
 // SetCreateDigest sets the "create_digest" field.
-func (_u *ReflectionUpdate) SetCreateDigest(v []byte) *ReflectionUpdate {
+func (_u *ReflectionUpdate) SetCreateDigest(v string) *ReflectionUpdate {
 	_u.mutation.SetCreateDigest(v)
+	return _u
+}
+
+// SetNillableCreateDigest sets the "create_digest" field if the given value is not nil.
+func (_u *ReflectionUpdate) SetNillableCreateDigest(v *string) *ReflectionUpdate {
+	if v != nil {
+		_u.SetCreateDigest(*v)
+	}
 	return _u
 }
 
@@ -314,7 +322,11 @@ func (_u *ReflectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		_spec.SetField(reflection.FieldUpdatedAt, field.TypeTime, value)
 	}
 	if value, ok := _u.mutation.Body(); ok {
-		_spec.SetField(reflection.FieldBody, field.TypeString, value)
+		vv, err := reflection.ValueScanner.Body.Value(value)
+		if err != nil {
+			return 0, err
+		}
+		_spec.SetField(reflection.FieldBody, field.TypeString, vv)
 	}
 	if value, ok := _u.mutation.Mood(); ok {
 		_spec.SetField(reflection.FieldMood, field.TypeInt, value)
@@ -329,7 +341,11 @@ func (_u *ReflectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		_spec.AddField(reflection.FieldCraving, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Prompt(); ok {
-		_spec.SetField(reflection.FieldPrompt, field.TypeString, value)
+		vv, err := reflection.ValueScanner.Prompt.Value(value)
+		if err != nil {
+			return 0, err
+		}
+		_spec.SetField(reflection.FieldPrompt, field.TypeString, vv)
 	}
 	if _u.mutation.PromptCleared() {
 		_spec.ClearField(reflection.FieldPrompt, field.TypeString)
@@ -347,7 +363,7 @@ func (_u *ReflectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		_spec.SetField(reflection.FieldNeedsAttention, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.CreateDigest(); ok {
-		_spec.SetField(reflection.FieldCreateDigest, field.TypeBytes, value)
+		_spec.SetField(reflection.FieldCreateDigest, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(reflection.FieldDeletedAt, field.TypeTime, value)
@@ -552,8 +568,16 @@ func (_u *ReflectionUpdateOne) SetNillableNeedsAttention(v *bool) *ReflectionUpd
 }
 
 // SetCreateDigest sets the "create_digest" field.
-func (_u *ReflectionUpdateOne) SetCreateDigest(v []byte) *ReflectionUpdateOne {
+func (_u *ReflectionUpdateOne) SetCreateDigest(v string) *ReflectionUpdateOne {
 	_u.mutation.SetCreateDigest(v)
+	return _u
+}
+
+// SetNillableCreateDigest sets the "create_digest" field if the given value is not nil.
+func (_u *ReflectionUpdateOne) SetNillableCreateDigest(v *string) *ReflectionUpdateOne {
+	if v != nil {
+		_u.SetCreateDigest(*v)
+	}
 	return _u
 }
 
@@ -735,7 +759,11 @@ func (_u *ReflectionUpdateOne) sqlSave(ctx context.Context) (_node *Reflection, 
 		_spec.SetField(reflection.FieldUpdatedAt, field.TypeTime, value)
 	}
 	if value, ok := _u.mutation.Body(); ok {
-		_spec.SetField(reflection.FieldBody, field.TypeString, value)
+		vv, err := reflection.ValueScanner.Body.Value(value)
+		if err != nil {
+			return nil, err
+		}
+		_spec.SetField(reflection.FieldBody, field.TypeString, vv)
 	}
 	if value, ok := _u.mutation.Mood(); ok {
 		_spec.SetField(reflection.FieldMood, field.TypeInt, value)
@@ -750,7 +778,11 @@ func (_u *ReflectionUpdateOne) sqlSave(ctx context.Context) (_node *Reflection, 
 		_spec.AddField(reflection.FieldCraving, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Prompt(); ok {
-		_spec.SetField(reflection.FieldPrompt, field.TypeString, value)
+		vv, err := reflection.ValueScanner.Prompt.Value(value)
+		if err != nil {
+			return nil, err
+		}
+		_spec.SetField(reflection.FieldPrompt, field.TypeString, vv)
 	}
 	if _u.mutation.PromptCleared() {
 		_spec.ClearField(reflection.FieldPrompt, field.TypeString)
@@ -768,7 +800,7 @@ func (_u *ReflectionUpdateOne) sqlSave(ctx context.Context) (_node *Reflection, 
 		_spec.SetField(reflection.FieldNeedsAttention, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.CreateDigest(); ok {
-		_spec.SetField(reflection.FieldCreateDigest, field.TypeBytes, value)
+		_spec.SetField(reflection.FieldCreateDigest, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(reflection.FieldDeletedAt, field.TypeTime, value)

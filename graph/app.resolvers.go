@@ -19,6 +19,11 @@ import (
 	"github.com/processgroup/api/internal/viewer"
 )
 
+// Message is the resolver for the message field.
+func (r *encouragementResolver) Message(ctx context.Context, obj *ent.Encouragement) (*string, error) {
+	return optional(obj.Message), nil
+}
+
 // Memberships is the resolver for the memberships field.
 func (r *groupResolver) Memberships(ctx context.Context, obj *ent.Group) ([]*ent.Membership, error) {
 	return obj.QueryMemberships().
@@ -100,6 +105,11 @@ func (r *mutationResolver) RemoveMember(ctx context.Context, membershipID int) (
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*ent.User, error) {
 	return r.ent(ctx).User.Get(ctx, viewer.FromContext(ctx).UserID)
+}
+
+// Prompt is the resolver for the prompt field.
+func (r *reflectionResolver) Prompt(ctx context.Context, obj *ent.Reflection) (*string, error) {
+	return optional(obj.Prompt), nil
 }
 
 // EncouragementCount is the resolver for the encouragementCount field.

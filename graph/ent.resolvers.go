@@ -32,6 +32,9 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 	return r.ent(ctx).Noders(ctx, ids)
 }
 
+// Encouragement returns generated.EncouragementResolver implementation.
+func (r *Resolver) Encouragement() generated.EncouragementResolver { return &encouragementResolver{r} }
+
 // Group returns generated.GroupResolver implementation.
 func (r *Resolver) Group() generated.GroupResolver { return &groupResolver{r} }
 
@@ -50,6 +53,7 @@ func (r *Resolver) Reflection() generated.ReflectionResolver { return &reflectio
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
 type (
+	encouragementResolver       struct{ *Resolver }
 	groupResolver               struct{ *Resolver }
 	groupSharingConsentResolver struct{ *Resolver }
 	queryResolver               struct{ *Resolver }

@@ -3,6 +3,7 @@
 package encouragement
 
 import (
+	"fmt"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -83,7 +84,8 @@ func SenderID(v int) predicate.Encouragement {
 
 // Message applies equality check predicate on the "message" field. It's identical to MessageEQ.
 func Message(v string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldEQ(FieldMessage, v))
+	vc, err := ValueScanner.Message.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldEQ(FieldMessage, vc), err)
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -278,57 +280,96 @@ func KindNotIn(vs ...Kind) predicate.Encouragement {
 
 // MessageEQ applies the EQ predicate on the "message" field.
 func MessageEQ(v string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldEQ(FieldMessage, v))
+	vc, err := ValueScanner.Message.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldEQ(FieldMessage, vc), err)
 }
 
 // MessageNEQ applies the NEQ predicate on the "message" field.
 func MessageNEQ(v string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldNEQ(FieldMessage, v))
+	vc, err := ValueScanner.Message.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldNEQ(FieldMessage, vc), err)
 }
 
 // MessageIn applies the In predicate on the "message" field.
 func MessageIn(vs ...string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldIn(FieldMessage, vs...))
+	var (
+		err error
+		v   = make([]any, len(vs))
+	)
+	for i := range v {
+		if v[i], err = ValueScanner.Message.Value(vs[i]); err != nil {
+			break
+		}
+	}
+	return predicate.EncouragementOrErr(sql.FieldIn(FieldMessage, v...), err)
 }
 
 // MessageNotIn applies the NotIn predicate on the "message" field.
 func MessageNotIn(vs ...string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldNotIn(FieldMessage, vs...))
+	var (
+		err error
+		v   = make([]any, len(vs))
+	)
+	for i := range v {
+		if v[i], err = ValueScanner.Message.Value(vs[i]); err != nil {
+			break
+		}
+	}
+	return predicate.EncouragementOrErr(sql.FieldNotIn(FieldMessage, v...), err)
 }
 
 // MessageGT applies the GT predicate on the "message" field.
 func MessageGT(v string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldGT(FieldMessage, v))
+	vc, err := ValueScanner.Message.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldGT(FieldMessage, vc), err)
 }
 
 // MessageGTE applies the GTE predicate on the "message" field.
 func MessageGTE(v string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldGTE(FieldMessage, v))
+	vc, err := ValueScanner.Message.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldGTE(FieldMessage, vc), err)
 }
 
 // MessageLT applies the LT predicate on the "message" field.
 func MessageLT(v string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldLT(FieldMessage, v))
+	vc, err := ValueScanner.Message.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldLT(FieldMessage, vc), err)
 }
 
 // MessageLTE applies the LTE predicate on the "message" field.
 func MessageLTE(v string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldLTE(FieldMessage, v))
+	vc, err := ValueScanner.Message.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldLTE(FieldMessage, vc), err)
 }
 
 // MessageContains applies the Contains predicate on the "message" field.
 func MessageContains(v string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldContains(FieldMessage, v))
+	vc, err := ValueScanner.Message.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("message value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldContains(FieldMessage, vcs), err)
 }
 
 // MessageHasPrefix applies the HasPrefix predicate on the "message" field.
 func MessageHasPrefix(v string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldHasPrefix(FieldMessage, v))
+	vc, err := ValueScanner.Message.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("message value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldHasPrefix(FieldMessage, vcs), err)
 }
 
 // MessageHasSuffix applies the HasSuffix predicate on the "message" field.
 func MessageHasSuffix(v string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldHasSuffix(FieldMessage, v))
+	vc, err := ValueScanner.Message.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("message value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldHasSuffix(FieldMessage, vcs), err)
 }
 
 // MessageIsNil applies the IsNil predicate on the "message" field.
@@ -343,12 +384,22 @@ func MessageNotNil() predicate.Encouragement {
 
 // MessageEqualFold applies the EqualFold predicate on the "message" field.
 func MessageEqualFold(v string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldEqualFold(FieldMessage, v))
+	vc, err := ValueScanner.Message.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("message value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldEqualFold(FieldMessage, vcs), err)
 }
 
 // MessageContainsFold applies the ContainsFold predicate on the "message" field.
 func MessageContainsFold(v string) predicate.Encouragement {
-	return predicate.Encouragement(sql.FieldContainsFold(FieldMessage, v))
+	vc, err := ValueScanner.Message.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("message value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldContainsFold(FieldMessage, vcs), err)
 }
 
 // HasReflection applies the HasEdge predicate on the "reflection" edge.

@@ -9,6 +9,17 @@ import (
 // Encouragement is the predicate function for encouragement builders.
 type Encouragement func(*sql.Selector)
 
+// EncouragementOrErr calls the predicate only if the error is not nit.
+func EncouragementOrErr(p Encouragement, err error) Encouragement {
+	return func(s *sql.Selector) {
+		if err != nil {
+			s.AddError(err)
+			return
+		}
+		p(s)
+	}
+}
+
 // Group is the predicate function for group builders.
 type Group func(*sql.Selector)
 
@@ -23,6 +34,17 @@ type Membership func(*sql.Selector)
 
 // Reflection is the predicate function for reflection builders.
 type Reflection func(*sql.Selector)
+
+// ReflectionOrErr calls the predicate only if the error is not nit.
+func ReflectionOrErr(p Reflection, err error) Reflection {
+	return func(s *sql.Selector) {
+		if err != nil {
+			s.AddError(err)
+			return
+		}
+		p(s)
+	}
+}
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/schema/field"
 )
 
 const (
@@ -140,6 +141,11 @@ var (
 	DefaultVersion int
 	// DefaultNeedsAttention holds the default value on creation for the "needs_attention" field.
 	DefaultNeedsAttention bool
+	// ValueScanner of all Reflection fields.
+	ValueScanner struct {
+		Body   field.TypeValueScanner[string]
+		Prompt field.TypeValueScanner[string]
+	}
 )
 
 // Visibility defines the type for the "visibility" enum field.
@@ -240,6 +246,11 @@ func ByVersion(opts ...sql.OrderTermOption) OrderOption {
 // ByNeedsAttention orders the results by the needs_attention field.
 func ByNeedsAttention(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNeedsAttention, opts...).ToFunc()
+}
+
+// ByCreateDigest orders the results by the create_digest field.
+func ByCreateDigest(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreateDigest, opts...).ToFunc()
 }
 
 // ByDeletedAt orders the results by the deleted_at field.

@@ -3,6 +3,7 @@
 package reflection
 
 import (
+	"fmt"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -88,7 +89,8 @@ func AuthorID(v int) predicate.Reflection {
 
 // Body applies equality check predicate on the "body" field. It's identical to BodyEQ.
 func Body(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldEQ(FieldBody, v))
+	vc, err := ValueScanner.Body.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldEQ(FieldBody, vc), err)
 }
 
 // Mood applies equality check predicate on the "mood" field. It's identical to MoodEQ.
@@ -103,7 +105,8 @@ func Craving(v int) predicate.Reflection {
 
 // Prompt applies equality check predicate on the "prompt" field. It's identical to PromptEQ.
 func Prompt(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldEQ(FieldPrompt, v))
+	vc, err := ValueScanner.Prompt.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldEQ(FieldPrompt, vc), err)
 }
 
 // Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
@@ -117,7 +120,7 @@ func NeedsAttention(v bool) predicate.Reflection {
 }
 
 // CreateDigest applies equality check predicate on the "create_digest" field. It's identical to CreateDigestEQ.
-func CreateDigest(v []byte) predicate.Reflection {
+func CreateDigest(v string) predicate.Reflection {
 	return predicate.Reflection(sql.FieldEQ(FieldCreateDigest, v))
 }
 
@@ -308,67 +311,116 @@ func AuthorIDNotIn(vs ...int) predicate.Reflection {
 
 // BodyEQ applies the EQ predicate on the "body" field.
 func BodyEQ(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldEQ(FieldBody, v))
+	vc, err := ValueScanner.Body.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldEQ(FieldBody, vc), err)
 }
 
 // BodyNEQ applies the NEQ predicate on the "body" field.
 func BodyNEQ(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldNEQ(FieldBody, v))
+	vc, err := ValueScanner.Body.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldNEQ(FieldBody, vc), err)
 }
 
 // BodyIn applies the In predicate on the "body" field.
 func BodyIn(vs ...string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldIn(FieldBody, vs...))
+	var (
+		err error
+		v   = make([]any, len(vs))
+	)
+	for i := range v {
+		if v[i], err = ValueScanner.Body.Value(vs[i]); err != nil {
+			break
+		}
+	}
+	return predicate.ReflectionOrErr(sql.FieldIn(FieldBody, v...), err)
 }
 
 // BodyNotIn applies the NotIn predicate on the "body" field.
 func BodyNotIn(vs ...string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldNotIn(FieldBody, vs...))
+	var (
+		err error
+		v   = make([]any, len(vs))
+	)
+	for i := range v {
+		if v[i], err = ValueScanner.Body.Value(vs[i]); err != nil {
+			break
+		}
+	}
+	return predicate.ReflectionOrErr(sql.FieldNotIn(FieldBody, v...), err)
 }
 
 // BodyGT applies the GT predicate on the "body" field.
 func BodyGT(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldGT(FieldBody, v))
+	vc, err := ValueScanner.Body.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldGT(FieldBody, vc), err)
 }
 
 // BodyGTE applies the GTE predicate on the "body" field.
 func BodyGTE(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldGTE(FieldBody, v))
+	vc, err := ValueScanner.Body.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldGTE(FieldBody, vc), err)
 }
 
 // BodyLT applies the LT predicate on the "body" field.
 func BodyLT(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldLT(FieldBody, v))
+	vc, err := ValueScanner.Body.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldLT(FieldBody, vc), err)
 }
 
 // BodyLTE applies the LTE predicate on the "body" field.
 func BodyLTE(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldLTE(FieldBody, v))
+	vc, err := ValueScanner.Body.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldLTE(FieldBody, vc), err)
 }
 
 // BodyContains applies the Contains predicate on the "body" field.
 func BodyContains(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldContains(FieldBody, v))
+	vc, err := ValueScanner.Body.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("body value is not a string: %T", vc)
+	}
+	return predicate.ReflectionOrErr(sql.FieldContains(FieldBody, vcs), err)
 }
 
 // BodyHasPrefix applies the HasPrefix predicate on the "body" field.
 func BodyHasPrefix(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldHasPrefix(FieldBody, v))
+	vc, err := ValueScanner.Body.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("body value is not a string: %T", vc)
+	}
+	return predicate.ReflectionOrErr(sql.FieldHasPrefix(FieldBody, vcs), err)
 }
 
 // BodyHasSuffix applies the HasSuffix predicate on the "body" field.
 func BodyHasSuffix(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldHasSuffix(FieldBody, v))
+	vc, err := ValueScanner.Body.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("body value is not a string: %T", vc)
+	}
+	return predicate.ReflectionOrErr(sql.FieldHasSuffix(FieldBody, vcs), err)
 }
 
 // BodyEqualFold applies the EqualFold predicate on the "body" field.
 func BodyEqualFold(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldEqualFold(FieldBody, v))
+	vc, err := ValueScanner.Body.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("body value is not a string: %T", vc)
+	}
+	return predicate.ReflectionOrErr(sql.FieldEqualFold(FieldBody, vcs), err)
 }
 
 // BodyContainsFold applies the ContainsFold predicate on the "body" field.
 func BodyContainsFold(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldContainsFold(FieldBody, v))
+	vc, err := ValueScanner.Body.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("body value is not a string: %T", vc)
+	}
+	return predicate.ReflectionOrErr(sql.FieldContainsFold(FieldBody, vcs), err)
 }
 
 // MoodEQ applies the EQ predicate on the "mood" field.
@@ -453,57 +505,96 @@ func CravingLTE(v int) predicate.Reflection {
 
 // PromptEQ applies the EQ predicate on the "prompt" field.
 func PromptEQ(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldEQ(FieldPrompt, v))
+	vc, err := ValueScanner.Prompt.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldEQ(FieldPrompt, vc), err)
 }
 
 // PromptNEQ applies the NEQ predicate on the "prompt" field.
 func PromptNEQ(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldNEQ(FieldPrompt, v))
+	vc, err := ValueScanner.Prompt.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldNEQ(FieldPrompt, vc), err)
 }
 
 // PromptIn applies the In predicate on the "prompt" field.
 func PromptIn(vs ...string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldIn(FieldPrompt, vs...))
+	var (
+		err error
+		v   = make([]any, len(vs))
+	)
+	for i := range v {
+		if v[i], err = ValueScanner.Prompt.Value(vs[i]); err != nil {
+			break
+		}
+	}
+	return predicate.ReflectionOrErr(sql.FieldIn(FieldPrompt, v...), err)
 }
 
 // PromptNotIn applies the NotIn predicate on the "prompt" field.
 func PromptNotIn(vs ...string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldNotIn(FieldPrompt, vs...))
+	var (
+		err error
+		v   = make([]any, len(vs))
+	)
+	for i := range v {
+		if v[i], err = ValueScanner.Prompt.Value(vs[i]); err != nil {
+			break
+		}
+	}
+	return predicate.ReflectionOrErr(sql.FieldNotIn(FieldPrompt, v...), err)
 }
 
 // PromptGT applies the GT predicate on the "prompt" field.
 func PromptGT(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldGT(FieldPrompt, v))
+	vc, err := ValueScanner.Prompt.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldGT(FieldPrompt, vc), err)
 }
 
 // PromptGTE applies the GTE predicate on the "prompt" field.
 func PromptGTE(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldGTE(FieldPrompt, v))
+	vc, err := ValueScanner.Prompt.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldGTE(FieldPrompt, vc), err)
 }
 
 // PromptLT applies the LT predicate on the "prompt" field.
 func PromptLT(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldLT(FieldPrompt, v))
+	vc, err := ValueScanner.Prompt.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldLT(FieldPrompt, vc), err)
 }
 
 // PromptLTE applies the LTE predicate on the "prompt" field.
 func PromptLTE(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldLTE(FieldPrompt, v))
+	vc, err := ValueScanner.Prompt.Value(v)
+	return predicate.ReflectionOrErr(sql.FieldLTE(FieldPrompt, vc), err)
 }
 
 // PromptContains applies the Contains predicate on the "prompt" field.
 func PromptContains(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldContains(FieldPrompt, v))
+	vc, err := ValueScanner.Prompt.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("prompt value is not a string: %T", vc)
+	}
+	return predicate.ReflectionOrErr(sql.FieldContains(FieldPrompt, vcs), err)
 }
 
 // PromptHasPrefix applies the HasPrefix predicate on the "prompt" field.
 func PromptHasPrefix(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldHasPrefix(FieldPrompt, v))
+	vc, err := ValueScanner.Prompt.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("prompt value is not a string: %T", vc)
+	}
+	return predicate.ReflectionOrErr(sql.FieldHasPrefix(FieldPrompt, vcs), err)
 }
 
 // PromptHasSuffix applies the HasSuffix predicate on the "prompt" field.
 func PromptHasSuffix(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldHasSuffix(FieldPrompt, v))
+	vc, err := ValueScanner.Prompt.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("prompt value is not a string: %T", vc)
+	}
+	return predicate.ReflectionOrErr(sql.FieldHasSuffix(FieldPrompt, vcs), err)
 }
 
 // PromptIsNil applies the IsNil predicate on the "prompt" field.
@@ -518,12 +609,22 @@ func PromptNotNil() predicate.Reflection {
 
 // PromptEqualFold applies the EqualFold predicate on the "prompt" field.
 func PromptEqualFold(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldEqualFold(FieldPrompt, v))
+	vc, err := ValueScanner.Prompt.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("prompt value is not a string: %T", vc)
+	}
+	return predicate.ReflectionOrErr(sql.FieldEqualFold(FieldPrompt, vcs), err)
 }
 
 // PromptContainsFold applies the ContainsFold predicate on the "prompt" field.
 func PromptContainsFold(v string) predicate.Reflection {
-	return predicate.Reflection(sql.FieldContainsFold(FieldPrompt, v))
+	vc, err := ValueScanner.Prompt.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("prompt value is not a string: %T", vc)
+	}
+	return predicate.ReflectionOrErr(sql.FieldContainsFold(FieldPrompt, vcs), err)
 }
 
 // VisibilityEQ applies the EQ predicate on the "visibility" field.
@@ -597,43 +698,68 @@ func NeedsAttentionNEQ(v bool) predicate.Reflection {
 }
 
 // CreateDigestEQ applies the EQ predicate on the "create_digest" field.
-func CreateDigestEQ(v []byte) predicate.Reflection {
+func CreateDigestEQ(v string) predicate.Reflection {
 	return predicate.Reflection(sql.FieldEQ(FieldCreateDigest, v))
 }
 
 // CreateDigestNEQ applies the NEQ predicate on the "create_digest" field.
-func CreateDigestNEQ(v []byte) predicate.Reflection {
+func CreateDigestNEQ(v string) predicate.Reflection {
 	return predicate.Reflection(sql.FieldNEQ(FieldCreateDigest, v))
 }
 
 // CreateDigestIn applies the In predicate on the "create_digest" field.
-func CreateDigestIn(vs ...[]byte) predicate.Reflection {
+func CreateDigestIn(vs ...string) predicate.Reflection {
 	return predicate.Reflection(sql.FieldIn(FieldCreateDigest, vs...))
 }
 
 // CreateDigestNotIn applies the NotIn predicate on the "create_digest" field.
-func CreateDigestNotIn(vs ...[]byte) predicate.Reflection {
+func CreateDigestNotIn(vs ...string) predicate.Reflection {
 	return predicate.Reflection(sql.FieldNotIn(FieldCreateDigest, vs...))
 }
 
 // CreateDigestGT applies the GT predicate on the "create_digest" field.
-func CreateDigestGT(v []byte) predicate.Reflection {
+func CreateDigestGT(v string) predicate.Reflection {
 	return predicate.Reflection(sql.FieldGT(FieldCreateDigest, v))
 }
 
 // CreateDigestGTE applies the GTE predicate on the "create_digest" field.
-func CreateDigestGTE(v []byte) predicate.Reflection {
+func CreateDigestGTE(v string) predicate.Reflection {
 	return predicate.Reflection(sql.FieldGTE(FieldCreateDigest, v))
 }
 
 // CreateDigestLT applies the LT predicate on the "create_digest" field.
-func CreateDigestLT(v []byte) predicate.Reflection {
+func CreateDigestLT(v string) predicate.Reflection {
 	return predicate.Reflection(sql.FieldLT(FieldCreateDigest, v))
 }
 
 // CreateDigestLTE applies the LTE predicate on the "create_digest" field.
-func CreateDigestLTE(v []byte) predicate.Reflection {
+func CreateDigestLTE(v string) predicate.Reflection {
 	return predicate.Reflection(sql.FieldLTE(FieldCreateDigest, v))
+}
+
+// CreateDigestContains applies the Contains predicate on the "create_digest" field.
+func CreateDigestContains(v string) predicate.Reflection {
+	return predicate.Reflection(sql.FieldContains(FieldCreateDigest, v))
+}
+
+// CreateDigestHasPrefix applies the HasPrefix predicate on the "create_digest" field.
+func CreateDigestHasPrefix(v string) predicate.Reflection {
+	return predicate.Reflection(sql.FieldHasPrefix(FieldCreateDigest, v))
+}
+
+// CreateDigestHasSuffix applies the HasSuffix predicate on the "create_digest" field.
+func CreateDigestHasSuffix(v string) predicate.Reflection {
+	return predicate.Reflection(sql.FieldHasSuffix(FieldCreateDigest, v))
+}
+
+// CreateDigestEqualFold applies the EqualFold predicate on the "create_digest" field.
+func CreateDigestEqualFold(v string) predicate.Reflection {
+	return predicate.Reflection(sql.FieldEqualFold(FieldCreateDigest, v))
+}
+
+// CreateDigestContainsFold applies the ContainsFold predicate on the "create_digest" field.
+func CreateDigestContainsFold(v string) predicate.Reflection {
+	return predicate.Reflection(sql.FieldContainsFold(FieldCreateDigest, v))
 }
 
 // DeletedAtEQ applies the EQ predicate on the "deleted_at" field.

@@ -17,6 +17,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/privacy"
+	"entgo.io/ent/schema/field"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -47,6 +48,9 @@ func init() {
 	encouragement.DefaultUpdatedAt = encouragementDescUpdatedAt.Default.(func() time.Time)
 	// encouragement.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	encouragement.UpdateDefaultUpdatedAt = encouragementDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// encouragementDescMessage is the schema descriptor for message field.
+	encouragementDescMessage := encouragementFields[4].Descriptor()
+	encouragement.ValueScanner.Message = encouragementDescMessage.ValueScanner.(field.TypeValueScanner[string])
 	groupMixin := schema.Group{}.Mixin()
 	group.Policy = privacy.NewPolicies(schema.Group{})
 	group.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -197,6 +201,9 @@ func init() {
 	reflection.DefaultUpdatedAt = reflectionDescUpdatedAt.Default.(func() time.Time)
 	// reflection.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	reflection.UpdateDefaultUpdatedAt = reflectionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// reflectionDescBody is the schema descriptor for body field.
+	reflectionDescBody := reflectionFields[4].Descriptor()
+	reflection.ValueScanner.Body = reflectionDescBody.ValueScanner.(field.TypeValueScanner[string])
 	// reflectionDescMood is the schema descriptor for mood field.
 	reflectionDescMood := reflectionFields[5].Descriptor()
 	// reflection.MoodValidator is a validator for the "mood" field. It is called by the builders before save.
@@ -205,6 +212,9 @@ func init() {
 	reflectionDescCraving := reflectionFields[6].Descriptor()
 	// reflection.CravingValidator is a validator for the "craving" field. It is called by the builders before save.
 	reflection.CravingValidator = reflectionDescCraving.Validators[0].(func(int) error)
+	// reflectionDescPrompt is the schema descriptor for prompt field.
+	reflectionDescPrompt := reflectionFields[7].Descriptor()
+	reflection.ValueScanner.Prompt = reflectionDescPrompt.ValueScanner.(field.TypeValueScanner[string])
 	// reflectionDescVersion is the schema descriptor for version field.
 	reflectionDescVersion := reflectionFields[9].Descriptor()
 	// reflection.DefaultVersion holds the default value on creation for the version field.

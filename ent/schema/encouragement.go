@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/sealed"
 	"github.com/processgroup/api/internal/rule"
 )
 
@@ -45,12 +46,12 @@ func (Encouragement) Fields() []ent.Field {
 		field.Enum("kind").
 			Values("HEART", "HUG", "STRENGTH", "RELATE", "PROUD").
 			Immutable(),
-		// message is the optional short text that goes with it.
+		// message is the optional short text that goes with it; empty if none.
 		field.Text("message").
 			Optional().
-			Nillable().
 			Immutable().
-			Sensitive(),
+			Sensitive().
+			ValueScanner(sealed.Column{Name: "encouragements.message"}),
 	}
 }
 

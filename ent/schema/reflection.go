@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/sealed"
 	"github.com/processgroup/api/internal/rule"
 )
 
@@ -46,6 +47,7 @@ func (Reflection) Fields() []ent.Field {
 		// body is the free text; emptied when the reflection is deleted.
 		field.Text("body").
 			Sensitive().
+			ValueScanner(sealed.Column{Name: "reflections.body"}).
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		// mood is how the author felt, 1 (worst) to 10 (best); 0 once deleted.
 		field.Int("mood").
@@ -55,11 +57,11 @@ func (Reflection) Fields() []ent.Field {
 		field.Int("craving").
 			Range(0, 10).
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
-		// prompt is the journaling prompt the author answered, if any.
-		field.String("prompt").
+		// prompt is the journaling prompt the author answered; empty if none.
+		field.Text("prompt").
 			Optional().
-			Nillable().
 			Sensitive().
+			ValueScanner(sealed.Column{Name: "reflections.prompt"}).
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		// visibility is who besides the author may read it.
 		field.Enum("visibility").
@@ -73,9 +75,9 @@ func (Reflection) Fields() []ent.Field {
 		field.Bool("needs_attention").
 			Default(false).
 			Annotations(entgql.Skip()),
-		// create_digest fingerprints the create request (client id and content) so that a
-		// retried create is recognised even after the reflection was edited; emptied on delete.
-		field.Bytes("create_digest").
+		// create_digest is a keyed fingerprint (HMAC) of the create request, so that a retried
+		// create is recognised even after the reflection was edited; emptied on delete.
+		field.String("create_digest").
 			Sensitive().
 			Annotations(entgql.Skip()),
 		// deleted_at is set when the author deleted it; the content is gone, the row keeps the

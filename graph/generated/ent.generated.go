@@ -25,6 +25,9 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type EncouragementResolver interface {
+	Message(ctx context.Context, obj *ent.Encouragement) (*string, error)
+}
 type GroupResolver interface {
 	Memberships(ctx context.Context, obj *ent.Group) ([]*ent.Membership, error)
 	ViewerSharingConsent(ctx context.Context, obj *ent.Group) (*ent.GroupSharingConsent, error)
@@ -39,6 +42,7 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*ent.User, error)
 }
 type ReflectionResolver interface {
+	Prompt(ctx context.Context, obj *ent.Reflection) (*string, error)
 	EncouragementCount(ctx context.Context, obj *ent.Reflection) (int, error)
 	ViewerHasEncouraged(ctx context.Context, obj *ent.Reflection) (bool, error)
 	NeedsAttention(ctx context.Context, obj *ent.Reflection) (bool, error)
@@ -471,7 +475,7 @@ func (ec *executionContext) _Encouragement_message(ctx context.Context, field gr
 			return ec.fieldContext_Encouragement_message(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Message, nil
+			return ec.Resolvers.Encouragement().Message(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -482,7 +486,7 @@ func (ec *executionContext) _Encouragement_message(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Encouragement_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Encouragement", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Encouragement", field, true, true, "String")
 }
 
 func (ec *executionContext) _EncouragementConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EncouragementConnection) (ret graphql.Marshaler) {
@@ -1903,7 +1907,7 @@ func (ec *executionContext) _Reflection_prompt(ctx context.Context, field graphq
 			return ec.fieldContext_Reflection_prompt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Prompt, nil
+			return ec.Resolvers.Reflection().Prompt(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -1914,7 +1918,7 @@ func (ec *executionContext) _Reflection_prompt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Reflection_prompt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Reflection", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Reflection", field, true, true, "String")
 }
 
 func (ec *executionContext) _Reflection_encouragementCount(ctx context.Context, field graphql.CollectedField, obj *ent.Reflection) (ret graphql.Marshaler) {
@@ -2807,10 +2811,11 @@ func (ec *executionContext) _Encouragement(ctx context.Context, sel ast.Selectio
 					return ec._Encouragement_sender(ctx, field, obj)
 				})
 		case "message":
-			out.Values[i] = ec._Encouragement_message(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Encouragement_message(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -3349,10 +3354,11 @@ func (ec *executionContext) _Reflection(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "prompt":
-			out.Values[i] = ec._Reflection_prompt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reflection_prompt(ctx, field, obj)
+				})
 		case "encouragementCount":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

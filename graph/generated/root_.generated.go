@@ -24,6 +24,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Encouragement() EncouragementResolver
 	Group() GroupResolver
 	GroupSharingConsent() GroupSharingConsentResolver
 	Mutation() MutationResolver
@@ -1026,7 +1027,7 @@ extend type Reflection {
   """
   The journaling prompt the author answered, if any.
   """
-  prompt: String
+  prompt: String @goField(forceResolver: true)
   """
   How many encouragements the viewer can see on this reflection.
   """
@@ -1045,7 +1046,7 @@ extend type Encouragement {
   """
   The short message that goes with the encouragement, if any.
   """
-  message: String
+  message: String @goField(forceResolver: true)
 }
 
 extend type GroupInvite {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,6 +30,8 @@ var Settings = []Setting{
 	{"FIREBASE_AUTH_EMULATOR_HOST", "", "host:port of a Firebase Auth Emulator; accepted only with a demo- project (it turns off token signature checks)"},
 	{"GOOGLE_APPLICATION_CREDENTIALS", "", "path of a Firebase service-account JSON file; empty means Google application default credentials"},
 	{"AUTH_CACHE_TTL", "60s", "how long a verified ID token is remembered (0 verifies every request); a revoked or disabled user loses access within this time"},
+	{"ENCRYPTION_KEYS", "", "data-encryption keys, \"id:base64-32-bytes\" comma-separated, the first one current (see `api new-key`); required in production"},
+	{"ENCRYPTION_KEY_FILE", "beside the SQLite file", "a file holding ENCRYPTION_KEYS; outside production it is created (0600) with a fresh key if missing"},
 	{"PROGRAM_NAME", "your treatment program", "the treatment program's name, as the consent to share names it"},
 	{"DEMO_SEED", "true in demo mode", "seed the demo group and users at start (true/false)"},
 	{"DEMO_TOKEN_TTL", "720h", "how long the demo sign-in tokens printed at start stay valid"},
@@ -49,6 +52,8 @@ type Config struct {
 	DemoTokenTTL      time.Duration
 	AuthCacheTTL      time.Duration
 	ProgramName       string
+	EncryptionKeys    string
+	EncryptionKeyFile string
 	LogLevel          string
 	ShutdownTimeout   time.Duration
 }
@@ -77,6 +82,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		CredentialsFile:   get("GOOGLE_APPLICATION_CREDENTIALS"),
 		LogLevel:          get("LOG_LEVEL"),
 		ProgramName:       get("PROGRAM_NAME"),
+		EncryptionKeys:    strings.TrimSpace(getenv("ENCRYPTION_KEYS")),
+		EncryptionKeyFile: strings.TrimSpace(getenv("ENCRYPTION_KEY_FILE")),
 	}
 	c.Demo = c.FirebaseProjectID == ""
 	switch env := strings.TrimSpace(getenv("APP_ENV")); env {
@@ -106,6 +113,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	case "false", "0":
 	default:
 		return c, fmt.Errorf("DEMO_SEED must be true or false, not %q", v)
+	}
+	if c.EncryptionKeys == "" && c.EncryptionKeyFile == "" {
+		if c.Production {
+			return c, errors.New("production needs ENCRYPTION_KEYS or ENCRYPTION_KEY_FILE")
+		}
+		if path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok {
+			c.EncryptionKeyFile = filepath.Join(filepath.Dir(strings.TrimPrefix(path, "//")), "encryption.key")
+		} else {
+			c.EncryptionKeyFile = filepath.Join("data", "encryption.key")
+		}
 	}
 	var err error
 	ttl := get("DEMO_TOKEN_TTL")

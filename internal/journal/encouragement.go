@@ -94,9 +94,11 @@ func existingEncouragement(ctx context.Context, c client, senderID int, in model
 	if old.ClientID != in.ClientID {
 		return nil, apperr.New(apperr.Conflict, "you already sent encouragement on this reflection")
 	}
-	same := old.ReflectionID == in.ReflectionID && old.Kind == in.Kind &&
-		((old.Message == nil && in.Message == nil) ||
-			(old.Message != nil && in.Message != nil && *old.Message == *in.Message))
+	msg := ""
+	if in.Message != nil {
+		msg = *in.Message
+	}
+	same := old.ReflectionID == in.ReflectionID && old.Kind == in.Kind && old.Message == msg
 	if !same {
 		return nil, apperr.New(apperr.Conflict, "clientID was already used for a different encouragement")
 	}

@@ -5,12 +5,12 @@
 package journal
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
+	"fmt"
 	"time"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/internal/crisis"
+	"github.com/processgroup/api/internal/sealed"
 )
 
 // Journal writes reflections and encouragement.
@@ -32,31 +32,24 @@ func (j *Journal) Resources(text string) []crisis.Resource {
 	return j.detector.Resources("")
 }
 
-// digest fingerprints the content of a create request, so that a retry can be told from a
-// different write that reuses the client id.
-func digest(parts ...any) []byte {
-	h := sha256.New()
+// digest is a keyed fingerprint of the content of a create request, so that a retry can be
+// told from a different write that reuses the client id. It is keyed (see sealed.MAC) so
+// that it reveals nothing about the content to someone who reads the database.
+func digest(parts ...any) (string, error) {
+	strs := make([]string, 0, len(parts))
 	for _, p := range parts {
 		switch v := p.(type) {
-		case string:
-			_ = binary.Write(h, binary.BigEndian, uint64(len(v)))
-			h.Write([]byte(v))
 		case *string:
 			if v == nil {
-				h.Write([]byte{0})
+				strs = append(strs, "\x00nil")
 			} else {
-				h.Write([]byte{1})
-				_ = binary.Write(h, binary.BigEndian, uint64(len(*v)))
-				h.Write([]byte(*v))
+				strs = append(strs, "="+*v)
 			}
-		case int:
-			_ = binary.Write(h, binary.BigEndian, int64(v))
-		case []byte:
-			_ = binary.Write(h, binary.BigEndian, uint64(len(v)))
-			h.Write(v)
+		default:
+			strs = append(strs, fmt.Sprint(v))
 		}
 	}
-	return h.Sum(nil)
+	return sealed.MAC(strs...)
 }
 
 // client is a shorthand used by callers to pass the request's ent client.

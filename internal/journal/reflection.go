@@ -1,8 +1,8 @@
 package journal
 
 import (
-	"bytes"
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 
@@ -26,7 +26,10 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in model.Creat
 	if in.Visibility != nil {
 		visibility = *in.Visibility
 	}
-	sum := digest(in.ClientID.String(), in.GroupID, in.Body, in.Mood, in.Craving, in.Prompt, string(visibility))
+	sum, err := digest(in.ClientID.String(), in.GroupID, in.Body, in.Mood, in.Craving, in.Prompt, string(visibility))
+	if err != nil {
+		return nil, nil, err
+	}
 	// A retry first: it returns what was made even if the author has left the group since.
 	if r, err := j.existingReflection(ctx, c, v, in, sum); r != nil || err != nil {
 		return r, j.resourcesFor(r), err
@@ -80,7 +83,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in model.Creat
 
 // existingReflection finds the viewer's reflection with the client id of in, if any, and
 // says whether in is a retry of the request that made it.
-func (j *Journal) existingReflection(ctx context.Context, c client, v *viewer.Viewer, in model.CreateReflectionInput, sum []byte) (*ent.Reflection, error) {
+func (j *Journal) existingReflection(ctx context.Context, c client, v *viewer.Viewer, in model.CreateReflectionInput, sum string) (*ent.Reflection, error) {
 	// SECURITY: read as the system to see the viewer's own deleted reflections too; the
 	// query is limited to the viewer's own rows.
 	sys := privacy.DecisionContext(ctx, privacy.Allow)
@@ -96,7 +99,7 @@ func (j *Journal) existingReflection(ctx context.Context, c client, v *viewer.Vi
 	if old.DeletedAt != nil {
 		return nil, apperr.New(apperr.Conflict, "the reflection with this clientID was deleted")
 	}
-	if !bytes.Equal(old.CreateDigest, sum) {
+	if subtle.ConstantTimeCompare([]byte(old.CreateDigest), []byte(sum)) != 1 {
 		return nil, apperr.New(apperr.Conflict, "clientID was already used for a different reflection")
 	}
 	// Read it again as the viewer, so that everything returned went through the read rules.
@@ -193,7 +196,7 @@ func (j *Journal) DeleteReflection(ctx context.Context, c client, id int) error 
 		SetMood(0).
 		SetCraving(0).
 		SetNeedsAttention(false).
-		SetCreateDigest([]byte{}).
+		SetCreateDigest("").
 		SetDeletedAt(j.now()).
 		AddVersion(1).
 		Save(ctx)

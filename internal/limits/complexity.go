@@ -43,7 +43,11 @@ const (
 //		return limits.PageCost(child, first, last)
 //	}
 //
-// and every connection added later (sessions, reflectionReads, upcomingSessions, ...).
+// and every connection added later (sessions, reflectionReads, upcomingSessions, ...),
+// and Query.nodes, which fetches one node per ID:
+//
+//	cfg.Complexity.Query.Nodes = func(child int, ids []int) int { return (child + 1) * max(1, len(ids)) }
+//
 // Note that gqlgen's extension answers with code COMPLEXITY_LIMIT_EXCEEDED, which the
 // server's error presenter does not know.
 func PageCost(childComplexity int, first, last *int) int {
@@ -62,12 +66,16 @@ func PageCost(childComplexity int, first, last *int) int {
 
 // EstimateComplexity parses and validates doc against schema and returns the estimated
 // cost of its operation opName ("" for a document's only operation) with vars: every
-// field costs 1 plus its children, except that a field whose definition has a first or
-// last argument (a connection) costs PageCost. first/last are read from literals or
-// variables (vars, then the variable's default), else DefaultPageSize. Fragments and
-// inline fragments all count, as with gqlgen's complexity; __schema costs nothing.
+// field costs 1 plus its children, except that
 //
-// vars need not be complete: only first/last values are read.
+//   - a field whose definition has a first or last argument (a connection) costs
+//     PageCost: first/last are read from literals or variables (vars, then the variable's
+//     default), else DefaultPageSize;
+//   - a field with a list argument ids (Relay's Query.nodes) costs (children+1) × the
+//     number of IDs.
+//
+// Fragments and inline fragments all count, as with gqlgen's complexity; __schema costs
+// nothing. vars need not be complete: only first, last and ids are read.
 func EstimateComplexity(schema *ast.Schema, doc string, opName string, vars map[string]any) (int, error) {
 	if schema == nil {
 		return 0, errors.New("limits: nil schema")
@@ -118,10 +126,36 @@ func (w *costWalker) field(f *ast.Field) int {
 		return 0
 	}
 	child := w.selectionSet(f.SelectionSet)
-	if def := f.Definition; def != nil && (def.Arguments.ForName("first") != nil || def.Arguments.ForName("last") != nil) {
+	def := f.Definition
+	if def == nil {
+		return satAdd(child, 1)
+	}
+	if def.Arguments.ForName("first") != nil || def.Arguments.ForName("last") != nil {
 		return PageCost(child, w.intArg(f, "first"), w.intArg(f, "last"))
 	}
+	if ids := def.Arguments.ForName("ids"); ids != nil && ids.Type != nil && ids.Type.Elem != nil {
+		return satMul(satAdd(child, 1), max(1, w.listLen(f, "ids")))
+	}
 	return satAdd(child, 1)
+}
+
+// listLen is the length of the list argument name of f (0 when absent or not a list).
+func (w *costWalker) listLen(f *ast.Field, name string) int {
+	arg := f.Arguments.ForName(name)
+	if arg == nil || arg.Value == nil {
+		return 0
+	}
+	v, err := arg.Value.Value(w.vars)
+	if err != nil {
+		return 0
+	}
+	if l, ok := v.([]any); ok {
+		return len(l)
+	}
+	if v != nil {
+		return 1 // a single value is coerced to a list of one
+	}
+	return 0
 }
 
 func (w *costWalker) fragment(name string) int {

@@ -56,16 +56,18 @@ type Config struct {
 
 // DefaultConfig returns limits that every operation the app sends
 // (schema/app-operations) passes with at least twice the room it needs, even with
-// first: 100 on every connection. TestAppOperationsFit checks that.
+// first: 100 on every connection; TestAppOperationsFit checks that and logs the numbers.
 //
-//   - MaxDepth 12: the deepest app operation is 6 (GroupFeed, MyReflections, Reflection).
+//   - MaxDepth 12: the deepest app operations are 6 (GroupFeed, MyReflections,
+//     Reflection, EncouragementReceived; in the later files MyReflectionReads and
+//     GroupReflectionsSince).
 //   - MaxAliases 30 and MaxDirectives 20: the app uses none; these leave room for tools
-//     and future screens, while complexity bounds what aliases could multiply.
-//   - MaxTokens 5000: the whole of core.graphql, comments included, is about 750 tokens;
-//     the largest single app operation with its fragments is about 180.
+//     and future screens, and the complexity limit bounds what aliases could multiply.
+//   - MaxTokens 5000: the largest app operation with its fragments is 116 tokens
+//     (GroupFeed); the whole of core.graphql, comments included, 610.
 //   - MaxComplexity 6000: the heaviest app operation costs 571 at its default page sizes
-//     (Reflection) and 2,711 with first: 100 (MyReflections). Two nested connections of
-//     100 cost at least 10,000 and are refused.
+//     (Reflection, with encouragements(first: 50)) and 2,702 with first: 100
+//     (MyReflections). Two nested connections of 100 cost about 40,000 and are refused.
 func DefaultConfig() Config {
 	return Config{
 		MaxDepth:      12,

@@ -34,6 +34,9 @@ import (
 // Admin SDK accepts the emulator's unsigned tokens.
 const testProject = "demo-test"
 
+// testKeys is the data-encryption keyring of the tests (a fixed, test-only key).
+const testKeys = "test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
 // emu is the Auth emulator every test signs in against (the Admin SDK reads its address
 // from the environment, so there is one per test binary).
 var (
@@ -108,6 +111,7 @@ type H struct {
 	Logs    *syncBuffer
 	counter *countingDriver
 	seq     atomic.Int64
+	dbURL   string
 }
 
 func newH(t testing.TB, dbURL string) *H { return newHWith(t, dbURL, nil) }
@@ -128,13 +132,15 @@ func newHWith(t testing.TB, dbURL string, settings map[string]string) *H {
 			return emuHost
 		case "LOG_LEVEL":
 			return "debug"
+		case "ENCRYPTION_KEYS":
+			return testKeys
 		}
 		return ""
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &H{t: t, Logs: &syncBuffer{}}
+	h := &H{t: t, Logs: &syncBuffer{}, dbURL: dbURL}
 	log := slog.New(slog.NewJSONHandler(h.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	app, err := server.New(context.Background(), cfg, log, server.WithDriver(func(d dialect.Driver) dialect.Driver {
 		h.counter = &countingDriver{Driver: d}

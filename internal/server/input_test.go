@@ -190,10 +190,7 @@ func inpSnapshot(t *testing.T, h *H) string {
 		t.Fatalf("snapshot reflections: %v", err)
 	}
 	for _, r := range rs {
-		p := "<nil>"
-		if r.Prompt != nil {
-			p = *r.Prompt
-		}
+		p := r.Prompt
 		fmt.Fprintf(&b, "reflection %d %s v%d %q m%d c%d %q %s %v %v %v\n", r.ID, r.ClientID, r.Version, r.Body,
 			r.Mood, r.Craving, p, r.Visibility, r.NeedsAttention, r.DeletedAt, r.UpdatedAt.UnixNano())
 	}
@@ -202,10 +199,7 @@ func inpSnapshot(t *testing.T, h *H) string {
 		t.Fatalf("snapshot encouragements: %v", err)
 	}
 	for _, e := range es {
-		msg := "<nil>"
-		if e.Message != nil {
-			msg = *e.Message
-		}
+		msg := e.Message
 		fmt.Fprintf(&b, "encouragement %d %s r%d s%d %s %q\n", e.ID, e.ClientID, e.ReflectionID, e.SenderID, e.Kind, msg)
 	}
 	return b.String()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -111,7 +112,7 @@ func TestHealthAndGraphiQL(t *testing.T) {
 }
 
 func TestProductionHidesGraphiQLAndIntrospection(t *testing.T) {
-	cfg := testConfig(t, map[string]string{"APP_ENV": "production"})
+	cfg := testConfig(t, map[string]string{"APP_ENV": "production", "ENCRYPTION_KEYS": testKeys})
 	app, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -213,6 +214,9 @@ func TestDemoMode(t *testing.T) {
 	first := sam.MustOp("GroupFeed", map[string]any{"groupID": groupID}).Num("node.reflections.totalCount")
 	if first != 4 {
 		t.Fatalf("Sam should see 4 demo reflections (his two, two GROUP ones of others), got %d", first)
+	}
+	if fi, err := os.Stat(dir + "/encryption.key"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the demo key must be kept beside the database, owner-only: %v %v", fi, err)
 	}
 	_, sam = boot()
 	if again := sam.MustOp("GroupFeed", map[string]any{"groupID": groupID}).Num("node.reflections.totalCount"); again != first {

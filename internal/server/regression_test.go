@@ -134,8 +134,11 @@ func TestConflictNamesNoField(t *testing.T) {
 func TestProductionIsTheDefaultWithARealProject(t *testing.T) {
 	for project, want := range map[string]bool{"clinic-prod": true, "demo-x": false, "": false} {
 		cfg, err := config.FromEnv(func(name string) string {
-			if name == "FIREBASE_PROJECT_ID" {
+			switch name {
+			case "FIREBASE_PROJECT_ID":
 				return project
+			case "ENCRYPTION_KEYS":
+				return testKeys
 			}
 			return ""
 		})

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -25,11 +26,13 @@ import (
 	"github.com/processgroup/api/internal/config"
 	"github.com/processgroup/api/internal/consent"
 	"github.com/processgroup/api/internal/crisis"
+	"github.com/processgroup/api/internal/crypt"
 	"github.com/processgroup/api/internal/db"
 	"github.com/processgroup/api/internal/demo"
 	"github.com/processgroup/api/internal/groups"
 	"github.com/processgroup/api/internal/journal"
 	"github.com/processgroup/api/internal/loader"
+	"github.com/processgroup/api/internal/sealed"
 )
 
 // maxBodyBytes bounds a GraphQL request body.
@@ -93,6 +96,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	a.verifier = newCachedVerifier(fb, cfg.AuthCacheTTL, 10000)
 
+	keys, err := LoadKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sealed.Use(keys)
+
 	if a.db, err = db.Open(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
@@ -124,6 +133,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	a.handler = a.routes(newGraphQL(res, cfg.Production, log))
 	return a, nil
+}
+
+// LoadKeys returns the data-encryption keyring of cfg: ENCRYPTION_KEYS, or the key file,
+// which outside production is created with a fresh key when missing.
+func LoadKeys(cfg config.Config) (*crypt.Keyring, error) {
+	if cfg.EncryptionKeys != "" {
+		return crypt.ParseKeys(cfg.EncryptionKeys)
+	}
+	if cfg.Production {
+		if _, err := os.Stat(cfg.EncryptionKeyFile); err != nil {
+			return nil, fmt.Errorf("ENCRYPTION_KEY_FILE: %w", err)
+		}
+	}
+	return crypt.LoadOrCreateKeyFile(cfg.EncryptionKeyFile)
 }
 
 // Client is the root ent client (for tests and tools).

@@ -84,6 +84,8 @@ func TestEmulatorNeedsDemoProject(t *testing.T) {
 			return "real-clinic-project"
 		case "FIREBASE_AUTH_EMULATOR_HOST":
 			return emuHost
+		case "ENCRYPTION_KEYS":
+			return testKeys
 		}
 		return ""
 	})

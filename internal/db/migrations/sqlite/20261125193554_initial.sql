@@ -15,6 +15,14 @@ CREATE TABLE `group_invites` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `
 INSERT INTO sqlite_sequence (name, seq) VALUES ("group_invites", 8589934592);
 -- create index "group_invites_code_key" to table: "group_invites"
 CREATE UNIQUE INDEX `group_invites_code_key` ON `group_invites` (`code`);
+-- create "group_sharing_consents" table
+CREATE TABLE `group_sharing_consents` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `user_id` integer NOT NULL, `group_id` integer NOT NULL, `text_version` integer NOT NULL, `granted_at` datetime NOT NULL, `expires_at` datetime NULL, `revoked_at` datetime NULL, `membership_id` integer NOT NULL, CONSTRAINT `group_sharing_consents_memberships_consents` FOREIGN KEY (`membership_id`) REFERENCES `memberships` (`id`) ON DELETE NO ACTION);
+-- set sequence for "group_sharing_consents" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("group_sharing_consents", 25769803776);
+-- create index "groupsharingconsent_membership_id_revoked_at" to table: "group_sharing_consents"
+CREATE INDEX `groupsharingconsent_membership_id_revoked_at` ON `group_sharing_consents` (`membership_id`, `revoked_at`);
+-- create index "groupsharingconsent_user_id_group_id" to table: "group_sharing_consents"
+CREATE INDEX `groupsharingconsent_user_id_group_id` ON `group_sharing_consents` (`user_id`, `group_id`);
 -- create "memberships" table
 CREATE TABLE `memberships` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `display_name` text NOT NULL, `role` text NOT NULL DEFAULT ('MEMBER'), `joined_at` datetime NOT NULL, `left_at` datetime NULL, `removed` bool NOT NULL DEFAULT (false), `group_id` integer NOT NULL, `user_id` integer NOT NULL, CONSTRAINT `memberships_groups_memberships` FOREIGN KEY (`group_id`) REFERENCES `groups` (`id`) ON DELETE NO ACTION, CONSTRAINT `memberships_users_memberships` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`) ON DELETE NO ACTION);
 -- set sequence for "memberships" table
@@ -24,7 +32,7 @@ CREATE UNIQUE INDEX `membership_user_id_group_id` ON `memberships` (`user_id`, `
 -- create index "membership_group_id_left_at" to table: "memberships"
 CREATE INDEX `membership_group_id_left_at` ON `memberships` (`group_id`, `left_at`);
 -- create "reflections" table
-CREATE TABLE `reflections` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `client_id` uuid NOT NULL, `body` text NOT NULL, `mood` integer NOT NULL, `craving` integer NOT NULL, `prompt` text NULL, `visibility` text NOT NULL DEFAULT ('PRIVATE'), `version` integer NOT NULL DEFAULT (1), `needs_attention` bool NOT NULL DEFAULT (false), `create_digest` blob NOT NULL, `deleted_at` datetime NULL, `group_id` integer NOT NULL, `author_id` integer NOT NULL, `user_id` integer NOT NULL, CONSTRAINT `reflections_groups_reflections` FOREIGN KEY (`group_id`) REFERENCES `groups` (`id`) ON DELETE NO ACTION, CONSTRAINT `reflections_memberships_reflections` FOREIGN KEY (`author_id`) REFERENCES `memberships` (`id`) ON DELETE NO ACTION, CONSTRAINT `reflections_users_reflections` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`) ON DELETE NO ACTION);
+CREATE TABLE `reflections` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `client_id` uuid NOT NULL, `body` text NOT NULL, `mood` integer NOT NULL, `craving` integer NOT NULL, `prompt` text NULL, `visibility` text NOT NULL DEFAULT ('PRIVATE'), `version` integer NOT NULL DEFAULT (1), `needs_attention` bool NOT NULL DEFAULT (false), `create_digest` text NOT NULL, `deleted_at` datetime NULL, `group_id` integer NOT NULL, `author_id` integer NOT NULL, `user_id` integer NOT NULL, CONSTRAINT `reflections_groups_reflections` FOREIGN KEY (`group_id`) REFERENCES `groups` (`id`) ON DELETE NO ACTION, CONSTRAINT `reflections_memberships_reflections` FOREIGN KEY (`author_id`) REFERENCES `memberships` (`id`) ON DELETE NO ACTION, CONSTRAINT `reflections_users_reflections` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`) ON DELETE NO ACTION);
 -- set sequence for "reflections" table
 INSERT INTO sqlite_sequence (name, seq) VALUES ("reflections", 17179869184);
 -- create index "reflection_user_id_client_id" to table: "reflections"
@@ -65,6 +73,14 @@ DROP INDEX `membership_user_id_group_id`;
 UPDATE sqlite_sequence SET seq = 0 WHERE name = "memberships";
 -- reverse: create "memberships" table
 DROP TABLE `memberships`;
+-- reverse: create index "groupsharingconsent_user_id_group_id" to table: "group_sharing_consents"
+DROP INDEX `groupsharingconsent_user_id_group_id`;
+-- reverse: create index "groupsharingconsent_membership_id_revoked_at" to table: "group_sharing_consents"
+DROP INDEX `groupsharingconsent_membership_id_revoked_at`;
+-- reverse: set sequence for "group_sharing_consents" table
+UPDATE sqlite_sequence SET seq = 0 WHERE name = "group_sharing_consents";
+-- reverse: create "group_sharing_consents" table
+DROP TABLE `group_sharing_consents`;
 -- reverse: create index "group_invites_code_key" to table: "group_invites"
 DROP INDEX `group_invites_code_key`;
 -- reverse: set sequence for "group_invites" table

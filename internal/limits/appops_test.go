@@ -1,0 +1,108 @@
+package limits
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
+)
+
+// operationDocument prints op with the fragments it uses: what the app sends for it.
+func operationDocument(doc *ast.QueryDocument, op *ast.OperationDefinition) string {
+	out := &ast.QueryDocument{Operations: ast.OperationList{op}}
+	seen := map[string]bool{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch sel := sel.(type) {
+			case *ast.Field:
+				walk(sel.SelectionSet)
+			case *ast.InlineFragment:
+				walk(sel.SelectionSet)
+			case *ast.FragmentSpread:
+				if seen[sel.Name] {
+					continue
+				}
+				seen[sel.Name] = true
+				if f := doc.Fragments.ForName(sel.Name); f != nil {
+					out.Fragments = append(out.Fragments, f)
+					walk(f.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(op.SelectionSet)
+	var buf bytes.Buffer
+	formatter.NewFormatter(&buf).FormatQueryDocument(out)
+	return buf.String()
+}
+
+// TestAppOperationsFit measures every operation the app sends and checks that it needs at
+// most half of each default limit. Complexity is measured at the operations' default page
+// sizes and with first: 100 (the most the server serves) on every $first; only for the
+// files that validate against the schema today (core.graphql must).
+func TestAppOperationsFit(t *testing.T) {
+	cfg := DefaultConfig()
+	schema := appSchema(t)
+	var heaviest, heaviest100, deepest, mostTokens int
+	t.Logf("%-18s %-26s %5s %7s %10s %6s %8s %9s", "file", "operation", "depth", "aliases", "directives", "tokens", "cost", "cost@100")
+	for _, f := range appOperationFiles(t) {
+		fileTokens := tokens(t, f.src)
+		if 2*fileTokens > cfg.MaxTokens {
+			t.Errorf("%s: %d tokens as one document, more than half of MaxTokens %d", f.name, fileTokens, cfg.MaxTokens)
+		}
+		mostTokens = max(mostTokens, fileTokens)
+		_, verrs := gqlparser.LoadQuery(schema, f.src)
+		validates := len(verrs) == 0
+		if f.name == "core.graphql" && !validates {
+			t.Fatalf("core.graphql does not validate: %v", verrs)
+		}
+		for _, op := range f.doc.Operations {
+			s, err := measureShape(f.doc, op)
+			if err != nil {
+				t.Fatalf("%s: %v", op.Name, err)
+			}
+			opTokens := tokens(t, operationDocument(f.doc, op))
+			cost, cost100 := "-", "-"
+			if validates {
+				c, err := EstimateComplexity(schema, f.src, op.Name, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c100, err := EstimateComplexity(schema, f.src, op.Name, map[string]any{"first": 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				cost, cost100 = fmt.Sprint(c), fmt.Sprint(c100)
+				heaviest, heaviest100 = max(heaviest, c), max(heaviest100, c100)
+				if 2*c100 > cfg.MaxComplexity {
+					t.Errorf("%s costs %d with first: 100, more than half of MaxComplexity %d", op.Name, c100, cfg.MaxComplexity)
+				}
+			}
+			deepest = max(deepest, s.depth)
+			t.Logf("%-18s %-26s %5d %7d %10d %6d %8s %9s", f.name, op.Name, s.depth, s.aliases, s.directives, opTokens, cost, cost100)
+			for _, c := range []struct {
+				name       string
+				got, limit int
+			}{
+				{"depth", s.depth, cfg.MaxDepth},
+				{"aliases", s.aliases, cfg.MaxAliases},
+				{"directives", s.directives, cfg.MaxDirectives},
+				{"tokens", opTokens, cfg.MaxTokens},
+			} {
+				if 2*c.got > c.limit {
+					t.Errorf("%s: %s %d is more than half the default limit %d", op.Name, c.name, c.got, c.limit)
+				}
+			}
+		}
+		t.Logf("%s as one document: %d tokens", f.name, fileTokens)
+	}
+	t.Logf("deepest %d (limit %d); heaviest %d at default pages, %d with first: 100 (limit %d); most tokens in a file %d (limit %d)",
+		deepest, cfg.MaxDepth, heaviest, heaviest100, cfg.MaxComplexity, mostTokens, cfg.MaxTokens)
+	if heaviest == 0 || heaviest100 == 0 || deepest == 0 {
+		t.Fatal("nothing measured")
+	}
+}

@@ -1,0 +1,144 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/processgroup/api/internal/crypt"
+	"github.com/processgroup/api/internal/sealed"
+)
+
+const (
+	markBody    = "MARKER-ATREST-body-5f1e"
+	markPrompt  = "MARKER-ATREST-prompt-77aa"
+	markMessage = "MARKER-ATREST-message-0c3b"
+	markEdit    = "MARKER-ATREST-edit-91d0"
+)
+
+// writeMarkers writes a reflection (created, then edited) with a prompt and an
+// encouragement, each carrying a marker; it returns the reflection id.
+func writeMarkers(t *testing.T, h *H) (*Group, string) {
+	g := h.NewGroup()
+	in := reflectionInput(g.ID, "GROUP", markBody)
+	in["prompt"] = markPrompt
+	id := g.A.MustOp("CreateReflection", map[string]any{"input": in}).Str("createReflection.reflection.id")
+	if r := Encourage(g.B, id, markMessage); len(r.Errors) > 0 {
+		t.Fatal(r.Raw)
+	}
+	other := g.Reflect(g.A, "PRIVATE", "first "+markBody)
+	g.A.MustOp("UpdateReflection", map[string]any{"id": other, "expectedVersion": 1, "input": map[string]any{"body": markEdit}})
+	return g, id
+}
+
+// TestNoPlaintextAtRest: the database holds no plaintext of any reflection, prompt or
+// message, while the API reads them back as written.
+func TestNoPlaintextAtRest(t *testing.T) {
+	databases(t, func(t *testing.T, h *H) {
+		g, id := writeMarkers(t, h)
+		r := g.B.MustOp("Reflection", map[string]any{"id": id})
+		if r.Str("node.body") != markBody || r.Str("node.prompt") != markPrompt || r.Str("node.encouragements.edges.0.node.message") != markMessage {
+			t.Fatalf("the API must read what was written: %s", r.Raw)
+		}
+		var stored []byte
+		if strings.Contains(h.dbURL, "sqlite:") {
+			// Every file SQLite writes: the database, its WAL and shared memory.
+			if _, err := rawDB(t, h).Exec("PRAGMA wal_checkpoint(FULL)"); err != nil {
+				t.Fatal(err)
+			}
+			files, _ := filepath.Glob(strings.TrimPrefix(h.dbURL, "sqlite:") + "*")
+			if len(files) == 0 {
+				t.Fatal("no database files found")
+			}
+			for _, f := range files {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				stored = append(stored, b...)
+			}
+		} else {
+			for _, table := range []string{"reflections", "encouragements"} {
+				rows, err := rawDB(t, h).Query("SELECT CAST(t AS text) FROM " + table + " t")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for rows.Next() {
+					var s string
+					if err := rows.Scan(&s); err != nil {
+						t.Fatal(err)
+					}
+					stored = append(stored, s...)
+				}
+				rows.Close()
+			}
+		}
+		if len(stored) == 0 {
+			t.Fatal("read nothing")
+		}
+		for _, m := range []string{markBody, markPrompt, markMessage, markEdit, "MARKER-ATREST"} {
+			if bytes.Contains(stored, []byte(m)) {
+				t.Fatalf("plaintext %q is stored", m)
+			}
+		}
+		var body string
+		if err := rawDB(t, h).QueryRow("SELECT body FROM reflections WHERE id = $1", id).Scan(&body); err != nil || !crypt.IsEncrypted(body) {
+			t.Fatalf("stored body is not a sealed value: %v", err)
+		}
+	})
+}
+
+// TestKeyRotation: after a new key is put first and the re-encryption runs, every value is
+// under the new key and reads back, also once the old key is gone.
+func TestKeyRotation(t *testing.T) {
+	databases(t, func(t *testing.T, h *H) {
+		defer sealed.Use(mustKeys(t, testKeys))
+		g, id := writeMarkers(t, h)
+		newKey, err := crypt.NewKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		both := mustKeys(t, newKey+","+testKeys)
+		sealed.Use(both)
+		n, err := sealed.Reencrypt(context.Background(), rawDB(t, h), both)
+		if err != nil || n < 4 {
+			t.Fatalf("re-encrypted %d values: %v", n, err)
+		}
+		if again, err := sealed.Reencrypt(context.Background(), rawDB(t, h), both); err != nil || again != 0 {
+			t.Fatalf("a second run rewrote %d values: %v", again, err)
+		}
+		sealed.Use(mustKeys(t, newKey))
+		r := g.B.MustOp("Reflection", map[string]any{"id": id})
+		if r.Str("node.body") != markBody || r.Str("node.encouragements.edges.0.node.message") != markMessage {
+			t.Fatalf("reads after rotation: %s", r.Raw)
+		}
+		// Without the key a value was written with, reads fail rather than show garbage.
+		sealed.Use(mustKeys(t, testKeys))
+		if r := g.B.Op("Reflection", map[string]any{"id": id}); r.Code() != "INTERNAL" || strings.Contains(r.Raw, "MARKER") {
+			t.Fatalf("a read with the wrong key: %s", r.Raw)
+		}
+	})
+}
+
+// TestNoFilterOnEncryptedFields: no where: input offers a predicate on sealed fields.
+func TestNoFilterOnEncryptedFields(t *testing.T) {
+	h := newH(t, "sqlite:"+t.TempDir()+"/w.db")
+	r := h.Member("m").Raw(`{ __type(name: "ReflectionWhereInput") { inputFields { name } } }`, "", nil)
+	for _, banned := range []string{"body", "prompt", "message"} {
+		if strings.Contains(strings.ToLower(r.Raw), `"`+banned) {
+			t.Fatalf("ReflectionWhereInput filters on %s: %s", banned, r.Raw)
+		}
+	}
+}
+
+func mustKeys(t *testing.T, s string) *crypt.Keyring {
+	t.Helper()
+	k, err := crypt.ParseKeys(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
