@@ -27,6 +27,15 @@ func TestHelpListsEverySetting(t *testing.T) {
 			t.Errorf("--help does not document %s", s.Name)
 		}
 	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range config.Settings {
+		if !strings.Contains(string(readme), "`"+s.Name+"`") {
+			t.Errorf("the README's configuration table lacks %s", s.Name)
+		}
+	}
 	if code := run([]string{"frobnicate"}, &out, &out); code != 2 {
 		t.Fatalf("unknown command: exit %d", code)
 	}

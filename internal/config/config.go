@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -35,6 +36,14 @@ var Settings = []Setting{
 	{"PROGRAM_NAME", "your treatment program", "the treatment program's name, as the consent to share names it"},
 	{"DEMO_SEED", "true in demo mode", "seed the demo group and users at start (true/false)"},
 	{"DEMO_TOKEN_TTL", "720h", "how long the demo sign-in tokens printed at start stay valid"},
+	{"MAX_QUERY_DEPTH", "8", "deepest field nesting an operation may have (the app needs 6; Group.memberships ↔ Membership.group cycles multiply below that)"},
+	{"MAX_ALIASES", "30", "most aliased fields in one operation"},
+	{"MAX_DIRECTIVES", "20", "most directive uses in one operation"},
+	{"MAX_TOKENS", "5000", "most lexical tokens in one document"},
+	{"MAX_COMPLEXITY", "6000", "highest cost of one operation (connections cost their page size times their contents)"},
+	{"MAX_BODY_BYTES", "1048576", "largest request body"},
+	{"RATE_MUTATIONS_PER_MINUTE", "60", "mutation fields one signed-in member may run per minute (burst a third of it)"},
+	{"RATE_ANONYMOUS_PER_MINUTE", "30", "requests without a valid token one address may make per minute (burst a third of it)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long SIGTERM waits for in-flight requests"},
 }
@@ -54,8 +63,12 @@ type Config struct {
 	ProgramName       string
 	EncryptionKeys    string
 	EncryptionKeyFile string
-	LogLevel          string
-	ShutdownTimeout   time.Duration
+	// Limits of one request, and rates.
+	MaxQueryDepth, MaxAliases, MaxDirectives, MaxTokens, MaxComplexity int
+	MaxBodyBytes                                                       int64
+	RateMutationsPerMinute, RateAnonymousPerMinute                     int
+	LogLevel                                                           string
+	ShutdownTimeout                                                    time.Duration
 }
 
 // DemoProjectID is the Firebase project of local demo mode.
@@ -124,7 +137,22 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			c.EncryptionKeyFile = filepath.Join("data", "encryption.key")
 		}
 	}
-	var err error
+	for name, dst := range map[string]*int{
+		"MAX_QUERY_DEPTH": &c.MaxQueryDepth, "MAX_ALIASES": &c.MaxAliases, "MAX_DIRECTIVES": &c.MaxDirectives,
+		"MAX_TOKENS": &c.MaxTokens, "MAX_COMPLEXITY": &c.MaxComplexity,
+		"RATE_MUTATIONS_PER_MINUTE": &c.RateMutationsPerMinute, "RATE_ANONYMOUS_PER_MINUTE": &c.RateAnonymousPerMinute,
+	} {
+		n, err := strconv.Atoi(get(name))
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("%s must be a whole number above 0, not %q", name, get(name))
+		}
+		*dst = n
+	}
+	body, err := strconv.ParseInt(get("MAX_BODY_BYTES"), 10, 64)
+	if err != nil || body < 1024 {
+		return c, fmt.Errorf("MAX_BODY_BYTES must be a whole number of at least 1024, not %q", get("MAX_BODY_BYTES"))
+	}
+	c.MaxBodyBytes = body
 	ttl := get("DEMO_TOKEN_TTL")
 	if v := getenv("DEMO_TOKEN_TTL"); v == "" {
 		ttl = "720h"

@@ -58,9 +58,11 @@ type Config struct {
 // (schema/app-operations) passes with at least twice the room it needs, even with
 // first: 100 on every connection; TestAppOperationsFit checks that and logs the numbers.
 //
-//   - MaxDepth 12: the deepest app operations are 6 (GroupFeed, MyReflections,
+//   - MaxDepth 8: the deepest app operations are 6 (GroupFeed, MyReflections,
 //     Reflection, EncouragementReceived; in the later files MyReflectionReads and
-//     GroupReflectionsSince).
+//     GroupReflectionsSince). Plain lists are not charged by page size, and the cycle
+//     Group.memberships → Membership.group multiplies by the group's size at each turn,
+//     so depth is what bounds it: at 8 a document can go round three times.
 //   - MaxAliases 30 and MaxDirectives 20: the app uses none; these leave room for tools
 //     and future screens, and the complexity limit bounds what aliases could multiply.
 //   - MaxTokens 5000: the largest app operation with its fragments is 116 tokens
@@ -70,7 +72,7 @@ type Config struct {
 //     (MyReflections). Two nested connections of 100 cost about 40,000 and are refused.
 func DefaultConfig() Config {
 	return Config{
-		MaxDepth:      12,
+		MaxDepth:      8,
 		MaxAliases:    30,
 		MaxDirectives: 20,
 		MaxTokens:     5000,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"reflect"
+	"strconv"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -21,6 +22,8 @@ import (
 	"github.com/processgroup/api/graph"
 	"github.com/processgroup/api/graph/generated"
 	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/limits"
 	"github.com/processgroup/api/internal/validate"
 	"github.com/processgroup/api/internal/viewer"
 )
@@ -33,15 +36,26 @@ const (
 
 // newGraphQL builds the GraphQL handler: transports, transactions for mutations, the error
 // presenter, input validation and the per-operation log line.
-func newGraphQL(res *graph.Resolver, production bool, log *slog.Logger) *handler.Server {
+func newGraphQL(res *graph.Resolver, cfg config.Config, mutations *limits.RateLimiter, log *slog.Logger) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	if !production {
+	srv.SetParserTokenLimit(cfg.MaxTokens)
+	if cfg.Production {
+		// No "Did you mean …" hints that map the schema for a stranger.
+		srv.SetValidationRulesFn(limits.RulesWithoutSuggestions)
+	} else {
 		srv.Use(extension.Introspection{})
 	}
+	srv.Use(limits.NewQueryLimits(limits.Config{
+		MaxDepth:      cfg.MaxQueryDepth,
+		MaxAliases:    cfg.MaxAliases,
+		MaxDirectives: cfg.MaxDirectives,
+		MaxTokens:     cfg.MaxTokens,
+		MaxComplexity: cfg.MaxComplexity,
+	}))
 	// Outermost: whatever reaches the client carries a code, even errors that bypass the
 	// error presenter (the transaction wrapper's own).
 	srv.AroundResponses(ensureCodes(log))
@@ -54,6 +68,13 @@ func newGraphQL(res *graph.Resolver, production bool, log *slog.Logger) *handler
 		return ctx, tx, nil
 	})}})
 	srv.AroundOperations(requireViewer)
+	srv.AroundOperations(mutations.Mutations(func(ctx context.Context) (string, bool) {
+		v := viewer.FromContext(ctx)
+		if v == nil {
+			return "", false
+		}
+		return strconv.Itoa(v.UserID), true
+	}))
 	srv.AroundOperations(logOperation(log))
 	srv.AroundFields(checkArguments)
 	srv.SetErrorPresenter(presentError(log))

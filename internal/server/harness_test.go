@@ -134,6 +134,8 @@ func newHWith(t testing.TB, dbURL string, settings map[string]string) *H {
 			return "debug"
 		case "ENCRYPTION_KEYS":
 			return testKeys
+		case "RATE_MUTATIONS_PER_MINUTE", "RATE_ANONYMOUS_PER_MINUTE":
+			return "1000000" // tests write fast; TestRateLimits tries the real limits
 		}
 		return ""
 	})

@@ -31,12 +31,11 @@ import (
 	"github.com/processgroup/api/internal/demo"
 	"github.com/processgroup/api/internal/groups"
 	"github.com/processgroup/api/internal/journal"
+	"github.com/processgroup/api/internal/limits"
 	"github.com/processgroup/api/internal/loader"
 	"github.com/processgroup/api/internal/sealed"
+	"github.com/processgroup/api/internal/viewer"
 )
-
-// maxBodyBytes bounds a GraphQL request body.
-const maxBodyBytes = 1 << 20
 
 // App is the running application.
 type App struct {
@@ -46,6 +45,8 @@ type App struct {
 	client   *ent.Client
 	verifier Verifier
 	handler  http.Handler
+	// anonymous limits the requests of those without a valid token, by address.
+	anonymous *limits.RateLimiter
 	// DemoUsers are the seeded demo users with sign-in tokens (demo mode only).
 	DemoUsers []demo.User
 	closers   []func() error
@@ -131,7 +132,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, fmt.Errorf("demo seed: %w", err)
 		}
 	}
-	a.handler = a.routes(newGraphQL(res, cfg.Production, log))
+	mutations := limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateMutationsPerMinute, Burst: max(1, cfg.RateMutationsPerMinute/3)})
+	a.anonymous = limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateAnonymousPerMinute, Burst: max(1, cfg.RateAnonymousPerMinute/3)})
+	a.handler = a.routes(newGraphQL(res, cfg, mutations, log))
 	return a, nil
 }
 
@@ -160,7 +163,10 @@ func (a *App) Handler() http.Handler { return a.handler }
 
 func (a *App) routes(gql http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	api := a.authenticate(checkGET(http.MaxBytesHandler(gql, maxBodyBytes)))
+	// Outside in: who is signing in; a rate for those who are not; GET checks; the body
+	// size; no JSON-array batches; GraphQL.
+	noViewer := func(r *http.Request) bool { return viewer.FromContext(r.Context()) == nil }
+	api := a.authenticate(a.anonymous.Anonymous(noViewer, checkGET(http.MaxBytesHandler(limits.RefuseBatch(gql), a.cfg.MaxBodyBytes))))
 	mux.Handle("GET /graphql", api)
 	mux.Handle("POST /graphql", api)
 	mux.Handle("OPTIONS /graphql", api)
