@@ -15,12 +15,14 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/processgroup/api/ent/auditevent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -29,6 +31,8 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// AuditEvent is the client for interacting with the AuditEvent builders.
+	AuditEvent *AuditEventClient
 	// Encouragement is the client for interacting with the Encouragement builders.
 	Encouragement *EncouragementClient
 	// Group is the client for interacting with the Group builders.
@@ -41,6 +45,8 @@ type Client struct {
 	Membership *MembershipClient
 	// Reflection is the client for interacting with the Reflection builders.
 	Reflection *ReflectionClient
+	// ReflectionRead is the client for interacting with the ReflectionRead builders.
+	ReflectionRead *ReflectionReadClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 }
@@ -54,12 +60,14 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.AuditEvent = NewAuditEventClient(c.config)
 	c.Encouragement = NewEncouragementClient(c.config)
 	c.Group = NewGroupClient(c.config)
 	c.GroupInvite = NewGroupInviteClient(c.config)
 	c.GroupSharingConsent = NewGroupSharingConsentClient(c.config)
 	c.Membership = NewMembershipClient(c.config)
 	c.Reflection = NewReflectionClient(c.config)
+	c.ReflectionRead = NewReflectionReadClient(c.config)
 	c.User = NewUserClient(c.config)
 }
 
@@ -153,12 +161,14 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:                 ctx,
 		config:              cfg,
+		AuditEvent:          NewAuditEventClient(cfg),
 		Encouragement:       NewEncouragementClient(cfg),
 		Group:               NewGroupClient(cfg),
 		GroupInvite:         NewGroupInviteClient(cfg),
 		GroupSharingConsent: NewGroupSharingConsentClient(cfg),
 		Membership:          NewMembershipClient(cfg),
 		Reflection:          NewReflectionClient(cfg),
+		ReflectionRead:      NewReflectionReadClient(cfg),
 		User:                NewUserClient(cfg),
 	}, nil
 }
@@ -179,12 +189,14 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:                 ctx,
 		config:              cfg,
+		AuditEvent:          NewAuditEventClient(cfg),
 		Encouragement:       NewEncouragementClient(cfg),
 		Group:               NewGroupClient(cfg),
 		GroupInvite:         NewGroupInviteClient(cfg),
 		GroupSharingConsent: NewGroupSharingConsentClient(cfg),
 		Membership:          NewMembershipClient(cfg),
 		Reflection:          NewReflectionClient(cfg),
+		ReflectionRead:      NewReflectionReadClient(cfg),
 		User:                NewUserClient(cfg),
 	}, nil
 }
@@ -192,7 +204,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		Encouragement.
+//		AuditEvent.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -215,8 +227,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Encouragement, c.Group, c.GroupInvite, c.GroupSharingConsent, c.Membership,
-		c.Reflection, c.User,
+		c.AuditEvent, c.Encouragement, c.Group, c.GroupInvite, c.GroupSharingConsent,
+		c.Membership, c.Reflection, c.ReflectionRead, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -226,8 +238,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Encouragement, c.Group, c.GroupInvite, c.GroupSharingConsent, c.Membership,
-		c.Reflection, c.User,
+		c.AuditEvent, c.Encouragement, c.Group, c.GroupInvite, c.GroupSharingConsent,
+		c.Membership, c.Reflection, c.ReflectionRead, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -236,6 +248,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *AuditEventMutation:
+		return c.AuditEvent.mutate(ctx, m)
 	case *EncouragementMutation:
 		return c.Encouragement.mutate(ctx, m)
 	case *GroupMutation:
@@ -248,10 +262,146 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Membership.mutate(ctx, m)
 	case *ReflectionMutation:
 		return c.Reflection.mutate(ctx, m)
+	case *ReflectionReadMutation:
+		return c.ReflectionRead.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// AuditEventClient is a client for the AuditEvent schema.
+type AuditEventClient struct {
+	config
+}
+
+// NewAuditEventClient returns a client for the AuditEvent from the given config.
+func NewAuditEventClient(c config) *AuditEventClient {
+	return &AuditEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditevent.Hooks(f(g(h())))`.
+func (c *AuditEventClient) Use(hooks ...Hook) {
+	c.hooks.AuditEvent = append(c.hooks.AuditEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditevent.Intercept(f(g(h())))`.
+func (c *AuditEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditEvent = append(c.inters.AuditEvent, interceptors...)
+}
+
+// Create returns a builder for creating a AuditEvent entity.
+func (c *AuditEventClient) Create() *AuditEventCreate {
+	mutation := newAuditEventMutation(c.config, OpCreate)
+	return &AuditEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditEvent entities.
+func (c *AuditEventClient) CreateBulk(builders ...*AuditEventCreate) *AuditEventCreateBulk {
+	return &AuditEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditEventClient) MapCreateBulk(slice any, setFunc func(*AuditEventCreate, int)) *AuditEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditEventCreateBulk{err: fmt.Errorf("calling to AuditEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditEvent.
+func (c *AuditEventClient) Update() *AuditEventUpdate {
+	mutation := newAuditEventMutation(c.config, OpUpdate)
+	return &AuditEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditEventClient) UpdateOne(_m *AuditEvent) *AuditEventUpdateOne {
+	mutation := newAuditEventMutation(c.config, OpUpdateOne, withAuditEvent(_m))
+	return &AuditEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditEventClient) UpdateOneID(id int) *AuditEventUpdateOne {
+	mutation := newAuditEventMutation(c.config, OpUpdateOne, withAuditEventID(id))
+	return &AuditEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditEvent.
+func (c *AuditEventClient) Delete() *AuditEventDelete {
+	mutation := newAuditEventMutation(c.config, OpDelete)
+	return &AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditEventClient) DeleteOne(_m *AuditEvent) *AuditEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditEventClient) DeleteOneID(id int) *AuditEventDeleteOne {
+	builder := c.Delete().Where(auditevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditEventDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditEvent.
+func (c *AuditEventClient) Query() *AuditEventQuery {
+	return &AuditEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditEvent entity by its id.
+func (c *AuditEventClient) Get(ctx context.Context, id int) (*AuditEvent, error) {
+	return c.Query().Where(auditevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditEventClient) GetX(ctx context.Context, id int) *AuditEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditEventClient) Hooks() []Hook {
+	hooks := c.hooks.AuditEvent
+	return append(hooks[:len(hooks):len(hooks)], auditevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditEventClient) Interceptors() []Interceptor {
+	return c.inters.AuditEvent
+}
+
+func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditEvent mutation op: %q", m.Op())
 	}
 }
 
@@ -1091,6 +1241,22 @@ func (c *MembershipClient) QueryEncouragements(_m *Membership) *EncouragementQue
 	return query
 }
 
+// QueryReads queries the reads edge of a Membership.
+func (c *MembershipClient) QueryReads(_m *Membership) *ReflectionReadQuery {
+	query := (&ReflectionReadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(membership.Table, membership.FieldID, id),
+			sqlgraph.To(reflectionread.Table, reflectionread.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, membership.ReadsTable, membership.ReadsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryConsents queries the consents edge of a Membership.
 func (c *MembershipClient) QueryConsents(_m *Membership) *GroupSharingConsentQuery {
 	query := (&GroupSharingConsentClient{config: c.config}).Query()
@@ -1289,6 +1455,22 @@ func (c *ReflectionClient) QueryAuthor(_m *Reflection) *MembershipQuery {
 	return query
 }
 
+// QueryReads queries the reads edge of a Reflection.
+func (c *ReflectionClient) QueryReads(_m *Reflection) *ReflectionReadQuery {
+	query := (&ReflectionReadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reflection.Table, reflection.FieldID, id),
+			sqlgraph.To(reflectionread.Table, reflectionread.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, reflection.ReadsTable, reflection.ReadsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryEncouragements queries the encouragements edge of a Reflection.
 func (c *ReflectionClient) QueryEncouragements(_m *Reflection) *EncouragementQuery {
 	query := (&EncouragementClient{config: c.config}).Query()
@@ -1328,6 +1510,172 @@ func (c *ReflectionClient) mutate(ctx context.Context, m *ReflectionMutation) (V
 		return (&ReflectionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Reflection mutation op: %q", m.Op())
+	}
+}
+
+// ReflectionReadClient is a client for the ReflectionRead schema.
+type ReflectionReadClient struct {
+	config
+}
+
+// NewReflectionReadClient returns a client for the ReflectionRead from the given config.
+func NewReflectionReadClient(c config) *ReflectionReadClient {
+	return &ReflectionReadClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `reflectionread.Hooks(f(g(h())))`.
+func (c *ReflectionReadClient) Use(hooks ...Hook) {
+	c.hooks.ReflectionRead = append(c.hooks.ReflectionRead, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `reflectionread.Intercept(f(g(h())))`.
+func (c *ReflectionReadClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ReflectionRead = append(c.inters.ReflectionRead, interceptors...)
+}
+
+// Create returns a builder for creating a ReflectionRead entity.
+func (c *ReflectionReadClient) Create() *ReflectionReadCreate {
+	mutation := newReflectionReadMutation(c.config, OpCreate)
+	return &ReflectionReadCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ReflectionRead entities.
+func (c *ReflectionReadClient) CreateBulk(builders ...*ReflectionReadCreate) *ReflectionReadCreateBulk {
+	return &ReflectionReadCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ReflectionReadClient) MapCreateBulk(slice any, setFunc func(*ReflectionReadCreate, int)) *ReflectionReadCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ReflectionReadCreateBulk{err: fmt.Errorf("calling to ReflectionReadClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ReflectionReadCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ReflectionReadCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ReflectionRead.
+func (c *ReflectionReadClient) Update() *ReflectionReadUpdate {
+	mutation := newReflectionReadMutation(c.config, OpUpdate)
+	return &ReflectionReadUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ReflectionReadClient) UpdateOne(_m *ReflectionRead) *ReflectionReadUpdateOne {
+	mutation := newReflectionReadMutation(c.config, OpUpdateOne, withReflectionRead(_m))
+	return &ReflectionReadUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ReflectionReadClient) UpdateOneID(id int) *ReflectionReadUpdateOne {
+	mutation := newReflectionReadMutation(c.config, OpUpdateOne, withReflectionReadID(id))
+	return &ReflectionReadUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ReflectionRead.
+func (c *ReflectionReadClient) Delete() *ReflectionReadDelete {
+	mutation := newReflectionReadMutation(c.config, OpDelete)
+	return &ReflectionReadDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ReflectionReadClient) DeleteOne(_m *ReflectionRead) *ReflectionReadDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ReflectionReadClient) DeleteOneID(id int) *ReflectionReadDeleteOne {
+	builder := c.Delete().Where(reflectionread.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ReflectionReadDeleteOne{builder}
+}
+
+// Query returns a query builder for ReflectionRead.
+func (c *ReflectionReadClient) Query() *ReflectionReadQuery {
+	return &ReflectionReadQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeReflectionRead},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ReflectionRead entity by its id.
+func (c *ReflectionReadClient) Get(ctx context.Context, id int) (*ReflectionRead, error) {
+	return c.Query().Where(reflectionread.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ReflectionReadClient) GetX(ctx context.Context, id int) *ReflectionRead {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryReflection queries the reflection edge of a ReflectionRead.
+func (c *ReflectionReadClient) QueryReflection(_m *ReflectionRead) *ReflectionQuery {
+	query := (&ReflectionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reflectionread.Table, reflectionread.FieldID, id),
+			sqlgraph.To(reflection.Table, reflection.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, reflectionread.ReflectionTable, reflectionread.ReflectionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReader queries the reader edge of a ReflectionRead.
+func (c *ReflectionReadClient) QueryReader(_m *ReflectionRead) *MembershipQuery {
+	query := (&MembershipClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reflectionread.Table, reflectionread.FieldID, id),
+			sqlgraph.To(membership.Table, membership.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, reflectionread.ReaderTable, reflectionread.ReaderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ReflectionReadClient) Hooks() []Hook {
+	hooks := c.hooks.ReflectionRead
+	return append(hooks[:len(hooks):len(hooks)], reflectionread.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ReflectionReadClient) Interceptors() []Interceptor {
+	return c.inters.ReflectionRead
+}
+
+func (c *ReflectionReadClient) mutate(ctx context.Context, m *ReflectionReadMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ReflectionReadCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ReflectionReadUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ReflectionReadUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ReflectionReadDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ReflectionRead mutation op: %q", m.Op())
 	}
 }
 
@@ -1500,11 +1848,11 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Encouragement, Group, GroupInvite, GroupSharingConsent, Membership, Reflection,
-		User []ent.Hook
+		AuditEvent, Encouragement, Group, GroupInvite, GroupSharingConsent, Membership,
+		Reflection, ReflectionRead, User []ent.Hook
 	}
 	inters struct {
-		Encouragement, Group, GroupInvite, GroupSharingConsent, Membership, Reflection,
-		User []ent.Interceptor
+		AuditEvent, Encouragement, Group, GroupInvite, GroupSharingConsent, Membership,
+		Reflection, ReflectionRead, User []ent.Interceptor
 	}
 )

@@ -12,12 +12,14 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/processgroup/api/ent/auditevent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -79,12 +81,14 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			auditevent.Table:          auditevent.ValidColumn,
 			encouragement.Table:       encouragement.ValidColumn,
 			group.Table:               group.ValidColumn,
 			groupinvite.Table:         groupinvite.ValidColumn,
 			groupsharingconsent.Table: groupsharingconsent.ValidColumn,
 			membership.Table:          membership.ValidColumn,
 			reflection.Table:          reflection.ValidColumn,
+			reflectionread.Table:      reflectionread.ValidColumn,
 			user.Table:                user.ValidColumn,
 		})
 	})

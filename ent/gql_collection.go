@@ -16,6 +16,7 @@ import (
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -774,16 +775,6 @@ func (_q *ReflectionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				selectedFields = append(selectedFields, reflection.FieldClientID)
 				fieldSeen[reflection.FieldClientID] = struct{}{}
 			}
-		case "mood":
-			if _, ok := fieldSeen[reflection.FieldMood]; !ok {
-				selectedFields = append(selectedFields, reflection.FieldMood)
-				fieldSeen[reflection.FieldMood] = struct{}{}
-			}
-		case "craving":
-			if _, ok := fieldSeen[reflection.FieldCraving]; !ok {
-				selectedFields = append(selectedFields, reflection.FieldCraving)
-				fieldSeen[reflection.FieldCraving] = struct{}{}
-			}
 		case "visibility":
 			if _, ok := fieldSeen[reflection.FieldVisibility]; !ok {
 				selectedFields = append(selectedFields, reflection.FieldVisibility)
@@ -853,6 +844,122 @@ func newReflectionPaginateArgs(rv map[string]any) *reflectionPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ReflectionWhereInput); ok {
 		args.opts = append(args.opts, WithReflectionFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ReflectionReadQuery) CollectFields(ctx context.Context, satisfies ...string) (*ReflectionReadQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ReflectionReadQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(reflectionread.Columns))
+		selectedFields = []string{reflectionread.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "reflection":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ReflectionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, reflectionImplementors)...); err != nil {
+				return err
+			}
+			_q.withReflection = query
+			if _, ok := fieldSeen[reflectionread.FieldReflectionID]; !ok {
+				selectedFields = append(selectedFields, reflectionread.FieldReflectionID)
+				fieldSeen[reflectionread.FieldReflectionID] = struct{}{}
+			}
+
+		case "reader":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MembershipClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, membershipImplementors)...); err != nil {
+				return err
+			}
+			_q.withReader = query
+			if _, ok := fieldSeen[reflectionread.FieldReaderID]; !ok {
+				selectedFields = append(selectedFields, reflectionread.FieldReaderID)
+				fieldSeen[reflectionread.FieldReaderID] = struct{}{}
+			}
+		case "readAt":
+			if _, ok := fieldSeen[reflectionread.FieldReadAt]; !ok {
+				selectedFields = append(selectedFields, reflectionread.FieldReadAt)
+				fieldSeen[reflectionread.FieldReadAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type reflectionreadPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ReflectionReadPaginateOption
+}
+
+func newReflectionReadPaginateArgs(rv map[string]any) *reflectionreadPaginateArgs {
+	args := &reflectionreadPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ReflectionReadOrder{Field: &ReflectionReadOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithReflectionReadOrder(order))
+			}
+		case *ReflectionReadOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithReflectionReadOrder(v))
+			}
+		}
 	}
 	return args
 }

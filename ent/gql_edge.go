@@ -97,6 +97,22 @@ func (_m *Reflection) Encouragements(
 	return _m.QueryEncouragements().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *ReflectionRead) Reflection(ctx context.Context) (*Reflection, error) {
+	result, err := _m.Edges.ReflectionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReflection().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *ReflectionRead) Reader(ctx context.Context) (*Membership, error) {
+	result, err := _m.Edges.ReaderOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReader().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *User) Reflections(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ReflectionOrder,
 ) (*ReflectionConnection, error) {

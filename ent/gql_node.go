@@ -17,6 +17,7 @@ import (
 	"github.com/processgroup/api/ent/internal"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -54,6 +55,11 @@ var reflectionImplementors = []string{"Reflection", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Reflection) IsNode() {}
+
+var reflectionreadImplementors = []string{"ReflectionRead", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ReflectionRead) IsNode() {}
 
 var userImplementors = []string{"User", "Node"}
 
@@ -187,6 +193,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(reflection.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, reflectionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case reflectionread.Table:
+		query := c.ReflectionRead.Query().
+			Where(reflectionread.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, reflectionreadImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -357,6 +372,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Reflection.Query().
 			Where(reflection.IDIn(ids...))
 		query, err := query.CollectFields(ctx, reflectionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case reflectionread.Table:
+		query := c.ReflectionRead.Query().
+			Where(reflectionread.IDIn(ids...))
+		query, err := query.CollectFields(ctx, reflectionreadImplementors...)
 		if err != nil {
 			return nil, err
 		}

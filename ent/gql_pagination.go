@@ -20,6 +20,7 @@ import (
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -1781,6 +1782,302 @@ func (_m *Reflection) ToEdge(order *ReflectionOrder) *ReflectionEdge {
 		order = DefaultReflectionOrder
 	}
 	return &ReflectionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ReflectionReadEdge is the edge representation of ReflectionRead.
+type ReflectionReadEdge struct {
+	Node   *ReflectionRead `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// ReflectionReadConnection is the connection containing edges to ReflectionRead.
+type ReflectionReadConnection struct {
+	Edges      []*ReflectionReadEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *ReflectionReadConnection) build(nodes []*ReflectionRead, pager *reflectionreadPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ReflectionRead
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ReflectionRead {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ReflectionRead {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ReflectionReadEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ReflectionReadEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ReflectionReadPaginateOption enables pagination customization.
+type ReflectionReadPaginateOption func(*reflectionreadPager) error
+
+// WithReflectionReadOrder configures pagination ordering.
+func WithReflectionReadOrder(order *ReflectionReadOrder) ReflectionReadPaginateOption {
+	if order == nil {
+		order = DefaultReflectionReadOrder
+	}
+	o := *order
+	return func(pager *reflectionreadPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultReflectionReadOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithReflectionReadFilter configures pagination filter.
+func WithReflectionReadFilter(filter func(*ReflectionReadQuery) (*ReflectionReadQuery, error)) ReflectionReadPaginateOption {
+	return func(pager *reflectionreadPager) error {
+		if filter == nil {
+			return errors.New("ReflectionReadQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type reflectionreadPager struct {
+	reverse bool
+	order   *ReflectionReadOrder
+	filter  func(*ReflectionReadQuery) (*ReflectionReadQuery, error)
+}
+
+func newReflectionReadPager(opts []ReflectionReadPaginateOption, reverse bool) (*reflectionreadPager, error) {
+	pager := &reflectionreadPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultReflectionReadOrder
+	}
+	return pager, nil
+}
+
+func (p *reflectionreadPager) applyFilter(query *ReflectionReadQuery) (*ReflectionReadQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *reflectionreadPager) toCursor(_m *ReflectionRead) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *reflectionreadPager) applyCursors(query *ReflectionReadQuery, after, before *Cursor) (*ReflectionReadQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultReflectionReadOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *reflectionreadPager) applyOrder(query *ReflectionReadQuery) *ReflectionReadQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultReflectionReadOrder.Field {
+		query = query.Order(DefaultReflectionReadOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *reflectionreadPager) orderExpr(query *ReflectionReadQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultReflectionReadOrder.Field {
+			b.Comma().Ident(DefaultReflectionReadOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ReflectionRead.
+func (_m *ReflectionReadQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ReflectionReadPaginateOption,
+) (*ReflectionReadConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newReflectionReadPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ReflectionReadConnection{Edges: []*ReflectionReadEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ReflectionReadOrderFieldReadAt orders ReflectionRead by read_at.
+	ReflectionReadOrderFieldReadAt = &ReflectionReadOrderField{
+		Value: func(_m *ReflectionRead) (ent.Value, error) {
+			return _m.ReadAt, nil
+		},
+		column: reflectionread.FieldReadAt,
+		toTerm: reflectionread.ByReadAt,
+		toCursor: func(_m *ReflectionRead) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ReadAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ReflectionReadOrderField) String() string {
+	var str string
+	switch f.column {
+	case ReflectionReadOrderFieldReadAt.column:
+		str = "READ_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ReflectionReadOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ReflectionReadOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ReflectionReadOrderField %T must be a string", v)
+	}
+	switch str {
+	case "READ_AT":
+		*f = *ReflectionReadOrderFieldReadAt
+	default:
+		return fmt.Errorf("%s is not a valid ReflectionReadOrderField", str)
+	}
+	return nil
+}
+
+// ReflectionReadOrderField defines the ordering field of ReflectionRead.
+type ReflectionReadOrderField struct {
+	// Value extracts the ordering value from the given ReflectionRead.
+	Value    func(*ReflectionRead) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) reflectionread.OrderOption
+	toCursor func(*ReflectionRead) Cursor
+}
+
+// ReflectionReadOrder defines the ordering of ReflectionRead.
+type ReflectionReadOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *ReflectionReadOrderField `json:"field"`
+}
+
+// DefaultReflectionReadOrder is the default ordering of ReflectionRead.
+var DefaultReflectionReadOrder = &ReflectionReadOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ReflectionReadOrderField{
+		Value: func(_m *ReflectionRead) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: reflectionread.FieldID,
+		toTerm: reflectionread.ByID,
+		toCursor: func(_m *ReflectionRead) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ReflectionRead into ReflectionReadEdge.
+func (_m *ReflectionRead) ToEdge(order *ReflectionReadOrder) *ReflectionReadEdge {
+	if order == nil {
+		order = DefaultReflectionReadOrder
+	}
+	return &ReflectionReadEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

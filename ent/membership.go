@@ -49,16 +49,19 @@ type MembershipEdges struct {
 	Reflections []*Reflection `json:"reflections,omitempty"`
 	// Encouragements holds the value of the encouragements edge.
 	Encouragements []*Encouragement `json:"encouragements,omitempty"`
+	// Reads holds the value of the reads edge.
+	Reads []*ReflectionRead `json:"reads,omitempty"`
 	// Consents holds the value of the consents edge.
 	Consents []*GroupSharingConsent `json:"consents,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
 	namedReflections    map[string][]*Reflection
 	namedEncouragements map[string][]*Encouragement
+	namedReads          map[string][]*ReflectionRead
 	namedConsents       map[string][]*GroupSharingConsent
 }
 
@@ -102,10 +105,19 @@ func (e MembershipEdges) EncouragementsOrErr() ([]*Encouragement, error) {
 	return nil, &NotLoadedError{edge: "encouragements"}
 }
 
+// ReadsOrErr returns the Reads value or an error if the edge
+// was not loaded in eager-loading.
+func (e MembershipEdges) ReadsOrErr() ([]*ReflectionRead, error) {
+	if e.loadedTypes[4] {
+		return e.Reads, nil
+	}
+	return nil, &NotLoadedError{edge: "reads"}
+}
+
 // ConsentsOrErr returns the Consents value or an error if the edge
 // was not loaded in eager-loading.
 func (e MembershipEdges) ConsentsOrErr() ([]*GroupSharingConsent, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[5] {
 		return e.Consents, nil
 	}
 	return nil, &NotLoadedError{edge: "consents"}
@@ -221,6 +233,11 @@ func (_m *Membership) QueryEncouragements() *EncouragementQuery {
 	return NewMembershipClient(_m.config).QueryEncouragements(_m)
 }
 
+// QueryReads queries the "reads" edge of the Membership entity.
+func (_m *Membership) QueryReads() *ReflectionReadQuery {
+	return NewMembershipClient(_m.config).QueryReads(_m)
+}
+
 // QueryConsents queries the "consents" edge of the Membership entity.
 func (_m *Membership) QueryConsents() *GroupSharingConsentQuery {
 	return NewMembershipClient(_m.config).QueryConsents(_m)
@@ -320,6 +337,30 @@ func (_m *Membership) appendNamedEncouragements(name string, edges ...*Encourage
 		_m.Edges.namedEncouragements[name] = []*Encouragement{}
 	} else {
 		_m.Edges.namedEncouragements[name] = append(_m.Edges.namedEncouragements[name], edges...)
+	}
+}
+
+// NamedReads returns the Reads named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Membership) NamedReads(name string) ([]*ReflectionRead, error) {
+	if _m.Edges.namedReads == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReads[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Membership) appendNamedReads(name string, edges ...*ReflectionRead) {
+	if _m.Edges.namedReads == nil {
+		_m.Edges.namedReads = make(map[string][]*ReflectionRead)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReads[name] = []*ReflectionRead{}
+	} else {
+		_m.Edges.namedReads[name] = append(_m.Edges.namedReads[name], edges...)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -139,6 +140,21 @@ func (_c *MembershipCreate) AddEncouragements(v ...*Encouragement) *MembershipCr
 		ids[i] = v[i].ID
 	}
 	return _c.AddEncouragementIDs(ids...)
+}
+
+// AddReadIDs adds the "reads" edge to the ReflectionRead entity by IDs.
+func (_c *MembershipCreate) AddReadIDs(ids ...int) *MembershipCreate {
+	_c.mutation.AddReadIDs(ids...)
+	return _c
+}
+
+// AddReads adds the "reads" edges to the ReflectionRead entity.
+func (_c *MembershipCreate) AddReads(v ...*ReflectionRead) *MembershipCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReadIDs(ids...)
 }
 
 // AddConsentIDs adds the "consents" edge to the GroupSharingConsent entity by IDs.
@@ -353,6 +369,22 @@ func (_c *MembershipCreate) createSpec() (*Membership, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(encouragement.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReadsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.ReadsTable,
+			Columns: []string{membership.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

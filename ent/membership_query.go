@@ -19,6 +19,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -33,11 +34,13 @@ type MembershipQuery struct {
 	withGroup               *GroupQuery
 	withReflections         *ReflectionQuery
 	withEncouragements      *EncouragementQuery
+	withReads               *ReflectionReadQuery
 	withConsents            *GroupSharingConsentQuery
 	modifiers               []func(*sql.Selector)
 	loadTotal               []func(context.Context, []*Membership) error
 	withNamedReflections    map[string]*ReflectionQuery
 	withNamedEncouragements map[string]*EncouragementQuery
+	withNamedReads          map[string]*ReflectionReadQuery
 	withNamedConsents       map[string]*GroupSharingConsentQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -156,6 +159,28 @@ func (_q *MembershipQuery) QueryEncouragements() *EncouragementQuery {
 			sqlgraph.From(membership.Table, membership.FieldID, selector),
 			sqlgraph.To(encouragement.Table, encouragement.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, membership.EncouragementsTable, membership.EncouragementsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReads chains the current query on the "reads" edge.
+func (_q *MembershipQuery) QueryReads() *ReflectionReadQuery {
+	query := (&ReflectionReadClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(membership.Table, membership.FieldID, selector),
+			sqlgraph.To(reflectionread.Table, reflectionread.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, membership.ReadsTable, membership.ReadsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -381,6 +406,7 @@ func (_q *MembershipQuery) Clone() *MembershipQuery {
 		withGroup:          _q.withGroup.Clone(),
 		withReflections:    _q.withReflections.Clone(),
 		withEncouragements: _q.withEncouragements.Clone(),
+		withReads:          _q.withReads.Clone(),
 		withConsents:       _q.withConsents.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -429,6 +455,17 @@ func (_q *MembershipQuery) WithEncouragements(opts ...func(*EncouragementQuery))
 		opt(query)
 	}
 	_q.withEncouragements = query
+	return _q
+}
+
+// WithReads tells the query-builder to eager-load the nodes that are connected to
+// the "reads" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MembershipQuery) WithReads(opts ...func(*ReflectionReadQuery)) *MembershipQuery {
+	query := (&ReflectionReadClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReads = query
 	return _q
 }
 
@@ -527,11 +564,12 @@ func (_q *MembershipQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 	var (
 		nodes       = []*Membership{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withUser != nil,
 			_q.withGroup != nil,
 			_q.withReflections != nil,
 			_q.withEncouragements != nil,
+			_q.withReads != nil,
 			_q.withConsents != nil,
 		}
 	)
@@ -582,6 +620,13 @@ func (_q *MembershipQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 			return nil, err
 		}
 	}
+	if query := _q.withReads; query != nil {
+		if err := _q.loadReads(ctx, query, nodes,
+			func(n *Membership) { n.Edges.Reads = []*ReflectionRead{} },
+			func(n *Membership, e *ReflectionRead) { n.Edges.Reads = append(n.Edges.Reads, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withConsents; query != nil {
 		if err := _q.loadConsents(ctx, query, nodes,
 			func(n *Membership) { n.Edges.Consents = []*GroupSharingConsent{} },
@@ -600,6 +645,13 @@ func (_q *MembershipQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 		if err := _q.loadEncouragements(ctx, query, nodes,
 			func(n *Membership) { n.appendNamedEncouragements(name) },
 			func(n *Membership, e *Encouragement) { n.appendNamedEncouragements(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedReads {
+		if err := _q.loadReads(ctx, query, nodes,
+			func(n *Membership) { n.appendNamedReads(name) },
+			func(n *Membership, e *ReflectionRead) { n.appendNamedReads(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -731,6 +783,36 @@ func (_q *MembershipQuery) loadEncouragements(ctx context.Context, query *Encour
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "sender_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *MembershipQuery) loadReads(ctx context.Context, query *ReflectionReadQuery, nodes []*Membership, init func(*Membership), assign func(*Membership, *ReflectionRead)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Membership)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(reflectionread.FieldReaderID)
+	}
+	query.Where(predicate.ReflectionRead(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(membership.ReadsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ReaderID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "reader_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -882,6 +964,20 @@ func (_q *MembershipQuery) WithNamedEncouragements(name string, opts ...func(*En
 		_q.withNamedEncouragements = make(map[string]*EncouragementQuery)
 	}
 	_q.withNamedEncouragements[name] = query
+	return _q
+}
+
+// WithNamedReads tells the query-builder to eager-load the nodes that are connected to the "reads"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MembershipQuery) WithNamedReads(name string, opts ...func(*ReflectionReadQuery)) *MembershipQuery {
+	query := (&ReflectionReadClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedReads == nil {
+		_q.withNamedReads = make(map[string]*ReflectionReadQuery)
+	}
+	_q.withNamedReads[name] = query
 	return _q
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 )
 
 // MembershipUpdate is the builder for updating Membership entities.
@@ -137,6 +138,21 @@ func (_u *MembershipUpdate) AddEncouragements(v ...*Encouragement) *MembershipUp
 	return _u.AddEncouragementIDs(ids...)
 }
 
+// AddReadIDs adds the "reads" edge to the ReflectionRead entity by IDs.
+func (_u *MembershipUpdate) AddReadIDs(ids ...int) *MembershipUpdate {
+	_u.mutation.AddReadIDs(ids...)
+	return _u
+}
+
+// AddReads adds the "reads" edges to the ReflectionRead entity.
+func (_u *MembershipUpdate) AddReads(v ...*ReflectionRead) *MembershipUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReadIDs(ids...)
+}
+
 // AddConsentIDs adds the "consents" edge to the GroupSharingConsent entity by IDs.
 func (_u *MembershipUpdate) AddConsentIDs(ids ...int) *MembershipUpdate {
 	_u.mutation.AddConsentIDs(ids...)
@@ -197,6 +213,27 @@ func (_u *MembershipUpdate) RemoveEncouragements(v ...*Encouragement) *Membershi
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveEncouragementIDs(ids...)
+}
+
+// ClearReads clears all "reads" edges to the ReflectionRead entity.
+func (_u *MembershipUpdate) ClearReads() *MembershipUpdate {
+	_u.mutation.ClearReads()
+	return _u
+}
+
+// RemoveReadIDs removes the "reads" edge to ReflectionRead entities by IDs.
+func (_u *MembershipUpdate) RemoveReadIDs(ids ...int) *MembershipUpdate {
+	_u.mutation.RemoveReadIDs(ids...)
+	return _u
+}
+
+// RemoveReads removes "reads" edges to ReflectionRead entities.
+func (_u *MembershipUpdate) RemoveReads(v ...*ReflectionRead) *MembershipUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReadIDs(ids...)
 }
 
 // ClearConsents clears all "consents" edges to the GroupSharingConsent entity.
@@ -388,6 +425,51 @@ func (_u *MembershipUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ReadsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.ReadsTable,
+			Columns: []string{membership.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReadsIDs(); len(nodes) > 0 && !_u.mutation.ReadsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.ReadsTable,
+			Columns: []string{membership.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReadsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.ReadsTable,
+			Columns: []string{membership.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.ConsentsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -559,6 +641,21 @@ func (_u *MembershipUpdateOne) AddEncouragements(v ...*Encouragement) *Membershi
 	return _u.AddEncouragementIDs(ids...)
 }
 
+// AddReadIDs adds the "reads" edge to the ReflectionRead entity by IDs.
+func (_u *MembershipUpdateOne) AddReadIDs(ids ...int) *MembershipUpdateOne {
+	_u.mutation.AddReadIDs(ids...)
+	return _u
+}
+
+// AddReads adds the "reads" edges to the ReflectionRead entity.
+func (_u *MembershipUpdateOne) AddReads(v ...*ReflectionRead) *MembershipUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReadIDs(ids...)
+}
+
 // AddConsentIDs adds the "consents" edge to the GroupSharingConsent entity by IDs.
 func (_u *MembershipUpdateOne) AddConsentIDs(ids ...int) *MembershipUpdateOne {
 	_u.mutation.AddConsentIDs(ids...)
@@ -619,6 +716,27 @@ func (_u *MembershipUpdateOne) RemoveEncouragements(v ...*Encouragement) *Member
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveEncouragementIDs(ids...)
+}
+
+// ClearReads clears all "reads" edges to the ReflectionRead entity.
+func (_u *MembershipUpdateOne) ClearReads() *MembershipUpdateOne {
+	_u.mutation.ClearReads()
+	return _u
+}
+
+// RemoveReadIDs removes the "reads" edge to ReflectionRead entities by IDs.
+func (_u *MembershipUpdateOne) RemoveReadIDs(ids ...int) *MembershipUpdateOne {
+	_u.mutation.RemoveReadIDs(ids...)
+	return _u
+}
+
+// RemoveReads removes "reads" edges to ReflectionRead entities.
+func (_u *MembershipUpdateOne) RemoveReads(v ...*ReflectionRead) *MembershipUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReadIDs(ids...)
 }
 
 // ClearConsents clears all "consents" edges to the GroupSharingConsent entity.
@@ -833,6 +951,51 @@ func (_u *MembershipUpdateOne) sqlSave(ctx context.Context) (_node *Membership, 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(encouragement.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReadsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.ReadsTable,
+			Columns: []string{membership.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReadsIDs(); len(nodes) > 0 && !_u.mutation.ReadsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.ReadsTable,
+			Columns: []string{membership.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReadsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.ReadsTable,
+			Columns: []string{membership.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

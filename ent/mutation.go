@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/processgroup/api/ent/auditevent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
@@ -19,6 +20,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -31,14 +33,796 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeAuditEvent          = "AuditEvent"
 	TypeEncouragement       = "Encouragement"
 	TypeGroup               = "Group"
 	TypeGroupInvite         = "GroupInvite"
 	TypeGroupSharingConsent = "GroupSharingConsent"
 	TypeMembership          = "Membership"
 	TypeReflection          = "Reflection"
+	TypeReflectionRead      = "ReflectionRead"
 	TypeUser                = "User"
 )
+
+// AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
+type AuditEventMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	at               *time.Time
+	actor_user_id    *int
+	addactor_user_id *int
+	action           *string
+	group_id         *int
+	addgroup_id      *int
+	subject_id       *int
+	addsubject_id    *int
+	detail           *string
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*AuditEvent, error)
+	predicates       []predicate.AuditEvent
+}
+
+var _ ent.Mutation = (*AuditEventMutation)(nil)
+
+// auditeventOption allows management of the mutation configuration using functional options.
+type auditeventOption func(*AuditEventMutation)
+
+// newAuditEventMutation creates new mutation for the AuditEvent entity.
+func newAuditEventMutation(c config, op Op, opts ...auditeventOption) *AuditEventMutation {
+	m := &AuditEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAuditEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAuditEventID sets the ID field of the mutation.
+func withAuditEventID(id int) auditeventOption {
+	return func(m *AuditEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AuditEvent
+		)
+		m.oldValue = func(ctx context.Context) (*AuditEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AuditEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAuditEvent sets the old AuditEvent of the mutation.
+func withAuditEvent(node *AuditEvent) auditeventOption {
+	return func(m *AuditEventMutation) {
+		m.oldValue = func(context.Context) (*AuditEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AuditEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AuditEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AuditEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AuditEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AuditEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAt sets the "at" field.
+func (m *AuditEventMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *AuditEventMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *AuditEventMutation) ResetAt() {
+	m.at = nil
+}
+
+// SetActorUserID sets the "actor_user_id" field.
+func (m *AuditEventMutation) SetActorUserID(i int) {
+	m.actor_user_id = &i
+	m.addactor_user_id = nil
+}
+
+// ActorUserID returns the value of the "actor_user_id" field in the mutation.
+func (m *AuditEventMutation) ActorUserID() (r int, exists bool) {
+	v := m.actor_user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorUserID returns the old "actor_user_id" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldActorUserID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorUserID: %w", err)
+	}
+	return oldValue.ActorUserID, nil
+}
+
+// AddActorUserID adds i to the "actor_user_id" field.
+func (m *AuditEventMutation) AddActorUserID(i int) {
+	if m.addactor_user_id != nil {
+		*m.addactor_user_id += i
+	} else {
+		m.addactor_user_id = &i
+	}
+}
+
+// AddedActorUserID returns the value that was added to the "actor_user_id" field in this mutation.
+func (m *AuditEventMutation) AddedActorUserID() (r int, exists bool) {
+	v := m.addactor_user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActorUserID clears the value of the "actor_user_id" field.
+func (m *AuditEventMutation) ClearActorUserID() {
+	m.actor_user_id = nil
+	m.addactor_user_id = nil
+	m.clearedFields[auditevent.FieldActorUserID] = struct{}{}
+}
+
+// ActorUserIDCleared returns if the "actor_user_id" field was cleared in this mutation.
+func (m *AuditEventMutation) ActorUserIDCleared() bool {
+	_, ok := m.clearedFields[auditevent.FieldActorUserID]
+	return ok
+}
+
+// ResetActorUserID resets all changes to the "actor_user_id" field.
+func (m *AuditEventMutation) ResetActorUserID() {
+	m.actor_user_id = nil
+	m.addactor_user_id = nil
+	delete(m.clearedFields, auditevent.FieldActorUserID)
+}
+
+// SetAction sets the "action" field.
+func (m *AuditEventMutation) SetAction(s string) {
+	m.action = &s
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *AuditEventMutation) Action() (r string, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldAction(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *AuditEventMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetGroupID sets the "group_id" field.
+func (m *AuditEventMutation) SetGroupID(i int) {
+	m.group_id = &i
+	m.addgroup_id = nil
+}
+
+// GroupID returns the value of the "group_id" field in the mutation.
+func (m *AuditEventMutation) GroupID() (r int, exists bool) {
+	v := m.group_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGroupID returns the old "group_id" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldGroupID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGroupID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGroupID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGroupID: %w", err)
+	}
+	return oldValue.GroupID, nil
+}
+
+// AddGroupID adds i to the "group_id" field.
+func (m *AuditEventMutation) AddGroupID(i int) {
+	if m.addgroup_id != nil {
+		*m.addgroup_id += i
+	} else {
+		m.addgroup_id = &i
+	}
+}
+
+// AddedGroupID returns the value that was added to the "group_id" field in this mutation.
+func (m *AuditEventMutation) AddedGroupID() (r int, exists bool) {
+	v := m.addgroup_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearGroupID clears the value of the "group_id" field.
+func (m *AuditEventMutation) ClearGroupID() {
+	m.group_id = nil
+	m.addgroup_id = nil
+	m.clearedFields[auditevent.FieldGroupID] = struct{}{}
+}
+
+// GroupIDCleared returns if the "group_id" field was cleared in this mutation.
+func (m *AuditEventMutation) GroupIDCleared() bool {
+	_, ok := m.clearedFields[auditevent.FieldGroupID]
+	return ok
+}
+
+// ResetGroupID resets all changes to the "group_id" field.
+func (m *AuditEventMutation) ResetGroupID() {
+	m.group_id = nil
+	m.addgroup_id = nil
+	delete(m.clearedFields, auditevent.FieldGroupID)
+}
+
+// SetSubjectID sets the "subject_id" field.
+func (m *AuditEventMutation) SetSubjectID(i int) {
+	m.subject_id = &i
+	m.addsubject_id = nil
+}
+
+// SubjectID returns the value of the "subject_id" field in the mutation.
+func (m *AuditEventMutation) SubjectID() (r int, exists bool) {
+	v := m.subject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectID returns the old "subject_id" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldSubjectID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectID: %w", err)
+	}
+	return oldValue.SubjectID, nil
+}
+
+// AddSubjectID adds i to the "subject_id" field.
+func (m *AuditEventMutation) AddSubjectID(i int) {
+	if m.addsubject_id != nil {
+		*m.addsubject_id += i
+	} else {
+		m.addsubject_id = &i
+	}
+}
+
+// AddedSubjectID returns the value that was added to the "subject_id" field in this mutation.
+func (m *AuditEventMutation) AddedSubjectID() (r int, exists bool) {
+	v := m.addsubject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSubjectID clears the value of the "subject_id" field.
+func (m *AuditEventMutation) ClearSubjectID() {
+	m.subject_id = nil
+	m.addsubject_id = nil
+	m.clearedFields[auditevent.FieldSubjectID] = struct{}{}
+}
+
+// SubjectIDCleared returns if the "subject_id" field was cleared in this mutation.
+func (m *AuditEventMutation) SubjectIDCleared() bool {
+	_, ok := m.clearedFields[auditevent.FieldSubjectID]
+	return ok
+}
+
+// ResetSubjectID resets all changes to the "subject_id" field.
+func (m *AuditEventMutation) ResetSubjectID() {
+	m.subject_id = nil
+	m.addsubject_id = nil
+	delete(m.clearedFields, auditevent.FieldSubjectID)
+}
+
+// SetDetail sets the "detail" field.
+func (m *AuditEventMutation) SetDetail(s string) {
+	m.detail = &s
+}
+
+// Detail returns the value of the "detail" field in the mutation.
+func (m *AuditEventMutation) Detail() (r string, exists bool) {
+	v := m.detail
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDetail returns the old "detail" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldDetail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDetail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDetail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDetail: %w", err)
+	}
+	return oldValue.Detail, nil
+}
+
+// ClearDetail clears the value of the "detail" field.
+func (m *AuditEventMutation) ClearDetail() {
+	m.detail = nil
+	m.clearedFields[auditevent.FieldDetail] = struct{}{}
+}
+
+// DetailCleared returns if the "detail" field was cleared in this mutation.
+func (m *AuditEventMutation) DetailCleared() bool {
+	_, ok := m.clearedFields[auditevent.FieldDetail]
+	return ok
+}
+
+// ResetDetail resets all changes to the "detail" field.
+func (m *AuditEventMutation) ResetDetail() {
+	m.detail = nil
+	delete(m.clearedFields, auditevent.FieldDetail)
+}
+
+// Where appends a list predicates to the AuditEventMutation builder.
+func (m *AuditEventMutation) Where(ps ...predicate.AuditEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AuditEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AuditEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AuditEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AuditEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AuditEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AuditEvent).
+func (m *AuditEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AuditEventMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.at != nil {
+		fields = append(fields, auditevent.FieldAt)
+	}
+	if m.actor_user_id != nil {
+		fields = append(fields, auditevent.FieldActorUserID)
+	}
+	if m.action != nil {
+		fields = append(fields, auditevent.FieldAction)
+	}
+	if m.group_id != nil {
+		fields = append(fields, auditevent.FieldGroupID)
+	}
+	if m.subject_id != nil {
+		fields = append(fields, auditevent.FieldSubjectID)
+	}
+	if m.detail != nil {
+		fields = append(fields, auditevent.FieldDetail)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AuditEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case auditevent.FieldAt:
+		return m.At()
+	case auditevent.FieldActorUserID:
+		return m.ActorUserID()
+	case auditevent.FieldAction:
+		return m.Action()
+	case auditevent.FieldGroupID:
+		return m.GroupID()
+	case auditevent.FieldSubjectID:
+		return m.SubjectID()
+	case auditevent.FieldDetail:
+		return m.Detail()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AuditEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case auditevent.FieldAt:
+		return m.OldAt(ctx)
+	case auditevent.FieldActorUserID:
+		return m.OldActorUserID(ctx)
+	case auditevent.FieldAction:
+		return m.OldAction(ctx)
+	case auditevent.FieldGroupID:
+		return m.OldGroupID(ctx)
+	case auditevent.FieldSubjectID:
+		return m.OldSubjectID(ctx)
+	case auditevent.FieldDetail:
+		return m.OldDetail(ctx)
+	}
+	return nil, fmt.Errorf("unknown AuditEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case auditevent.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	case auditevent.FieldActorUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorUserID(v)
+		return nil
+	case auditevent.FieldAction:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case auditevent.FieldGroupID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGroupID(v)
+		return nil
+	case auditevent.FieldSubjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectID(v)
+		return nil
+	case auditevent.FieldDetail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDetail(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AuditEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addactor_user_id != nil {
+		fields = append(fields, auditevent.FieldActorUserID)
+	}
+	if m.addgroup_id != nil {
+		fields = append(fields, auditevent.FieldGroupID)
+	}
+	if m.addsubject_id != nil {
+		fields = append(fields, auditevent.FieldSubjectID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case auditevent.FieldActorUserID:
+		return m.AddedActorUserID()
+	case auditevent.FieldGroupID:
+		return m.AddedGroupID()
+	case auditevent.FieldSubjectID:
+		return m.AddedSubjectID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case auditevent.FieldActorUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorUserID(v)
+		return nil
+	case auditevent.FieldGroupID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGroupID(v)
+		return nil
+	case auditevent.FieldSubjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSubjectID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AuditEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(auditevent.FieldActorUserID) {
+		fields = append(fields, auditevent.FieldActorUserID)
+	}
+	if m.FieldCleared(auditevent.FieldGroupID) {
+		fields = append(fields, auditevent.FieldGroupID)
+	}
+	if m.FieldCleared(auditevent.FieldSubjectID) {
+		fields = append(fields, auditevent.FieldSubjectID)
+	}
+	if m.FieldCleared(auditevent.FieldDetail) {
+		fields = append(fields, auditevent.FieldDetail)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AuditEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AuditEventMutation) ClearField(name string) error {
+	switch name {
+	case auditevent.FieldActorUserID:
+		m.ClearActorUserID()
+		return nil
+	case auditevent.FieldGroupID:
+		m.ClearGroupID()
+		return nil
+	case auditevent.FieldSubjectID:
+		m.ClearSubjectID()
+		return nil
+	case auditevent.FieldDetail:
+		m.ClearDetail()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AuditEventMutation) ResetField(name string) error {
+	switch name {
+	case auditevent.FieldAt:
+		m.ResetAt()
+		return nil
+	case auditevent.FieldActorUserID:
+		m.ResetActorUserID()
+		return nil
+	case auditevent.FieldAction:
+		m.ResetAction()
+		return nil
+	case auditevent.FieldGroupID:
+		m.ResetGroupID()
+		return nil
+	case auditevent.FieldSubjectID:
+		m.ResetSubjectID()
+		return nil
+	case auditevent.FieldDetail:
+		m.ResetDetail()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AuditEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AuditEventMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AuditEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AuditEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AuditEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AuditEventMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AuditEventMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AuditEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AuditEventMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AuditEvent edge %s", name)
+}
 
 // EncouragementMutation represents an operation that mutates the Encouragement nodes in the graph.
 type EncouragementMutation struct {
@@ -3225,6 +4009,9 @@ type MembershipMutation struct {
 	encouragements        map[int]struct{}
 	removedencouragements map[int]struct{}
 	clearedencouragements bool
+	reads                 map[int]struct{}
+	removedreads          map[int]struct{}
+	clearedreads          bool
 	consents              map[int]struct{}
 	removedconsents       map[int]struct{}
 	clearedconsents       bool
@@ -3758,6 +4545,60 @@ func (m *MembershipMutation) ResetEncouragements() {
 	m.removedencouragements = nil
 }
 
+// AddReadIDs adds the "reads" edge to the ReflectionRead entity by ids.
+func (m *MembershipMutation) AddReadIDs(ids ...int) {
+	if m.reads == nil {
+		m.reads = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.reads[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReads clears the "reads" edge to the ReflectionRead entity.
+func (m *MembershipMutation) ClearReads() {
+	m.clearedreads = true
+}
+
+// ReadsCleared reports if the "reads" edge to the ReflectionRead entity was cleared.
+func (m *MembershipMutation) ReadsCleared() bool {
+	return m.clearedreads
+}
+
+// RemoveReadIDs removes the "reads" edge to the ReflectionRead entity by IDs.
+func (m *MembershipMutation) RemoveReadIDs(ids ...int) {
+	if m.removedreads == nil {
+		m.removedreads = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.reads, ids[i])
+		m.removedreads[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReads returns the removed IDs of the "reads" edge to the ReflectionRead entity.
+func (m *MembershipMutation) RemovedReadsIDs() (ids []int) {
+	for id := range m.removedreads {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReadsIDs returns the "reads" edge IDs in the mutation.
+func (m *MembershipMutation) ReadsIDs() (ids []int) {
+	for id := range m.reads {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReads resets all changes to the "reads" edge.
+func (m *MembershipMutation) ResetReads() {
+	m.reads = nil
+	m.clearedreads = false
+	m.removedreads = nil
+}
+
 // AddConsentIDs adds the "consents" edge to the GroupSharingConsent entity by ids.
 func (m *MembershipMutation) AddConsentIDs(ids ...int) {
 	if m.consents == nil {
@@ -4059,7 +4900,7 @@ func (m *MembershipMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MembershipMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.user != nil {
 		edges = append(edges, membership.EdgeUser)
 	}
@@ -4071,6 +4912,9 @@ func (m *MembershipMutation) AddedEdges() []string {
 	}
 	if m.encouragements != nil {
 		edges = append(edges, membership.EdgeEncouragements)
+	}
+	if m.reads != nil {
+		edges = append(edges, membership.EdgeReads)
 	}
 	if m.consents != nil {
 		edges = append(edges, membership.EdgeConsents)
@@ -4102,6 +4946,12 @@ func (m *MembershipMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case membership.EdgeReads:
+		ids := make([]ent.Value, 0, len(m.reads))
+		for id := range m.reads {
+			ids = append(ids, id)
+		}
+		return ids
 	case membership.EdgeConsents:
 		ids := make([]ent.Value, 0, len(m.consents))
 		for id := range m.consents {
@@ -4114,12 +4964,15 @@ func (m *MembershipMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MembershipMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedreflections != nil {
 		edges = append(edges, membership.EdgeReflections)
 	}
 	if m.removedencouragements != nil {
 		edges = append(edges, membership.EdgeEncouragements)
+	}
+	if m.removedreads != nil {
+		edges = append(edges, membership.EdgeReads)
 	}
 	if m.removedconsents != nil {
 		edges = append(edges, membership.EdgeConsents)
@@ -4143,6 +4996,12 @@ func (m *MembershipMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case membership.EdgeReads:
+		ids := make([]ent.Value, 0, len(m.removedreads))
+		for id := range m.removedreads {
+			ids = append(ids, id)
+		}
+		return ids
 	case membership.EdgeConsents:
 		ids := make([]ent.Value, 0, len(m.removedconsents))
 		for id := range m.removedconsents {
@@ -4155,7 +5014,7 @@ func (m *MembershipMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MembershipMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.cleareduser {
 		edges = append(edges, membership.EdgeUser)
 	}
@@ -4167,6 +5026,9 @@ func (m *MembershipMutation) ClearedEdges() []string {
 	}
 	if m.clearedencouragements {
 		edges = append(edges, membership.EdgeEncouragements)
+	}
+	if m.clearedreads {
+		edges = append(edges, membership.EdgeReads)
 	}
 	if m.clearedconsents {
 		edges = append(edges, membership.EdgeConsents)
@@ -4186,6 +5048,8 @@ func (m *MembershipMutation) EdgeCleared(name string) bool {
 		return m.clearedreflections
 	case membership.EdgeEncouragements:
 		return m.clearedencouragements
+	case membership.EdgeReads:
+		return m.clearedreads
 	case membership.EdgeConsents:
 		return m.clearedconsents
 	}
@@ -4222,6 +5086,9 @@ func (m *MembershipMutation) ResetEdge(name string) error {
 	case membership.EdgeEncouragements:
 		m.ResetEncouragements()
 		return nil
+	case membership.EdgeReads:
+		m.ResetReads()
+		return nil
 	case membership.EdgeConsents:
 		m.ResetConsents()
 		return nil
@@ -4257,6 +5124,9 @@ type ReflectionMutation struct {
 	clearedgroup          bool
 	author                *int
 	clearedauthor         bool
+	reads                 map[int]struct{}
+	removedreads          map[int]struct{}
+	clearedreads          bool
 	encouragements        map[int]struct{}
 	removedencouragements map[int]struct{}
 	clearedencouragements bool
@@ -5083,6 +5953,60 @@ func (m *ReflectionMutation) ResetAuthor() {
 	m.clearedauthor = false
 }
 
+// AddReadIDs adds the "reads" edge to the ReflectionRead entity by ids.
+func (m *ReflectionMutation) AddReadIDs(ids ...int) {
+	if m.reads == nil {
+		m.reads = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.reads[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReads clears the "reads" edge to the ReflectionRead entity.
+func (m *ReflectionMutation) ClearReads() {
+	m.clearedreads = true
+}
+
+// ReadsCleared reports if the "reads" edge to the ReflectionRead entity was cleared.
+func (m *ReflectionMutation) ReadsCleared() bool {
+	return m.clearedreads
+}
+
+// RemoveReadIDs removes the "reads" edge to the ReflectionRead entity by IDs.
+func (m *ReflectionMutation) RemoveReadIDs(ids ...int) {
+	if m.removedreads == nil {
+		m.removedreads = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.reads, ids[i])
+		m.removedreads[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReads returns the removed IDs of the "reads" edge to the ReflectionRead entity.
+func (m *ReflectionMutation) RemovedReadsIDs() (ids []int) {
+	for id := range m.removedreads {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReadsIDs returns the "reads" edge IDs in the mutation.
+func (m *ReflectionMutation) ReadsIDs() (ids []int) {
+	for id := range m.reads {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReads resets all changes to the "reads" edge.
+func (m *ReflectionMutation) ResetReads() {
+	m.reads = nil
+	m.clearedreads = false
+	m.removedreads = nil
+}
+
 // AddEncouragementIDs adds the "encouragements" edge to the Encouragement entity by ids.
 func (m *ReflectionMutation) AddEncouragementIDs(ids ...int) {
 	if m.encouragements == nil {
@@ -5562,7 +6486,7 @@ func (m *ReflectionMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ReflectionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.owner != nil {
 		edges = append(edges, reflection.EdgeOwner)
 	}
@@ -5571,6 +6495,9 @@ func (m *ReflectionMutation) AddedEdges() []string {
 	}
 	if m.author != nil {
 		edges = append(edges, reflection.EdgeAuthor)
+	}
+	if m.reads != nil {
+		edges = append(edges, reflection.EdgeReads)
 	}
 	if m.encouragements != nil {
 		edges = append(edges, reflection.EdgeEncouragements)
@@ -5594,6 +6521,12 @@ func (m *ReflectionMutation) AddedIDs(name string) []ent.Value {
 		if id := m.author; id != nil {
 			return []ent.Value{*id}
 		}
+	case reflection.EdgeReads:
+		ids := make([]ent.Value, 0, len(m.reads))
+		for id := range m.reads {
+			ids = append(ids, id)
+		}
+		return ids
 	case reflection.EdgeEncouragements:
 		ids := make([]ent.Value, 0, len(m.encouragements))
 		for id := range m.encouragements {
@@ -5606,7 +6539,10 @@ func (m *ReflectionMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ReflectionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
+	if m.removedreads != nil {
+		edges = append(edges, reflection.EdgeReads)
+	}
 	if m.removedencouragements != nil {
 		edges = append(edges, reflection.EdgeEncouragements)
 	}
@@ -5617,6 +6553,12 @@ func (m *ReflectionMutation) RemovedEdges() []string {
 // the given name in this mutation.
 func (m *ReflectionMutation) RemovedIDs(name string) []ent.Value {
 	switch name {
+	case reflection.EdgeReads:
+		ids := make([]ent.Value, 0, len(m.removedreads))
+		for id := range m.removedreads {
+			ids = append(ids, id)
+		}
+		return ids
 	case reflection.EdgeEncouragements:
 		ids := make([]ent.Value, 0, len(m.removedencouragements))
 		for id := range m.removedencouragements {
@@ -5629,7 +6571,7 @@ func (m *ReflectionMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ReflectionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedowner {
 		edges = append(edges, reflection.EdgeOwner)
 	}
@@ -5638,6 +6580,9 @@ func (m *ReflectionMutation) ClearedEdges() []string {
 	}
 	if m.clearedauthor {
 		edges = append(edges, reflection.EdgeAuthor)
+	}
+	if m.clearedreads {
+		edges = append(edges, reflection.EdgeReads)
 	}
 	if m.clearedencouragements {
 		edges = append(edges, reflection.EdgeEncouragements)
@@ -5655,6 +6600,8 @@ func (m *ReflectionMutation) EdgeCleared(name string) bool {
 		return m.clearedgroup
 	case reflection.EdgeAuthor:
 		return m.clearedauthor
+	case reflection.EdgeReads:
+		return m.clearedreads
 	case reflection.EdgeEncouragements:
 		return m.clearedencouragements
 	}
@@ -5691,11 +6638,679 @@ func (m *ReflectionMutation) ResetEdge(name string) error {
 	case reflection.EdgeAuthor:
 		m.ResetAuthor()
 		return nil
+	case reflection.EdgeReads:
+		m.ResetReads()
+		return nil
 	case reflection.EdgeEncouragements:
 		m.ResetEncouragements()
 		return nil
 	}
 	return fmt.Errorf("unknown Reflection edge %s", name)
+}
+
+// ReflectionReadMutation represents an operation that mutates the ReflectionRead nodes in the graph.
+type ReflectionReadMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	author_user_id    *int
+	addauthor_user_id *int
+	read_at           *time.Time
+	clearedFields     map[string]struct{}
+	reflection        *int
+	clearedreflection bool
+	reader            *int
+	clearedreader     bool
+	done              bool
+	oldValue          func(context.Context) (*ReflectionRead, error)
+	predicates        []predicate.ReflectionRead
+}
+
+var _ ent.Mutation = (*ReflectionReadMutation)(nil)
+
+// reflectionreadOption allows management of the mutation configuration using functional options.
+type reflectionreadOption func(*ReflectionReadMutation)
+
+// newReflectionReadMutation creates new mutation for the ReflectionRead entity.
+func newReflectionReadMutation(c config, op Op, opts ...reflectionreadOption) *ReflectionReadMutation {
+	m := &ReflectionReadMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeReflectionRead,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withReflectionReadID sets the ID field of the mutation.
+func withReflectionReadID(id int) reflectionreadOption {
+	return func(m *ReflectionReadMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ReflectionRead
+		)
+		m.oldValue = func(ctx context.Context) (*ReflectionRead, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ReflectionRead.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withReflectionRead sets the old ReflectionRead of the mutation.
+func withReflectionRead(node *ReflectionRead) reflectionreadOption {
+	return func(m *ReflectionReadMutation) {
+		m.oldValue = func(context.Context) (*ReflectionRead, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ReflectionReadMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ReflectionReadMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ReflectionReadMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ReflectionReadMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ReflectionRead.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAuthorUserID sets the "author_user_id" field.
+func (m *ReflectionReadMutation) SetAuthorUserID(i int) {
+	m.author_user_id = &i
+	m.addauthor_user_id = nil
+}
+
+// AuthorUserID returns the value of the "author_user_id" field in the mutation.
+func (m *ReflectionReadMutation) AuthorUserID() (r int, exists bool) {
+	v := m.author_user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorUserID returns the old "author_user_id" field's value of the ReflectionRead entity.
+// If the ReflectionRead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReflectionReadMutation) OldAuthorUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorUserID: %w", err)
+	}
+	return oldValue.AuthorUserID, nil
+}
+
+// AddAuthorUserID adds i to the "author_user_id" field.
+func (m *ReflectionReadMutation) AddAuthorUserID(i int) {
+	if m.addauthor_user_id != nil {
+		*m.addauthor_user_id += i
+	} else {
+		m.addauthor_user_id = &i
+	}
+}
+
+// AddedAuthorUserID returns the value that was added to the "author_user_id" field in this mutation.
+func (m *ReflectionReadMutation) AddedAuthorUserID() (r int, exists bool) {
+	v := m.addauthor_user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAuthorUserID resets all changes to the "author_user_id" field.
+func (m *ReflectionReadMutation) ResetAuthorUserID() {
+	m.author_user_id = nil
+	m.addauthor_user_id = nil
+}
+
+// SetReflectionID sets the "reflection_id" field.
+func (m *ReflectionReadMutation) SetReflectionID(i int) {
+	m.reflection = &i
+}
+
+// ReflectionID returns the value of the "reflection_id" field in the mutation.
+func (m *ReflectionReadMutation) ReflectionID() (r int, exists bool) {
+	v := m.reflection
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReflectionID returns the old "reflection_id" field's value of the ReflectionRead entity.
+// If the ReflectionRead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReflectionReadMutation) OldReflectionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReflectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReflectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReflectionID: %w", err)
+	}
+	return oldValue.ReflectionID, nil
+}
+
+// ClearReflectionID clears the value of the "reflection_id" field.
+func (m *ReflectionReadMutation) ClearReflectionID() {
+	m.reflection = nil
+	m.clearedFields[reflectionread.FieldReflectionID] = struct{}{}
+}
+
+// ReflectionIDCleared returns if the "reflection_id" field was cleared in this mutation.
+func (m *ReflectionReadMutation) ReflectionIDCleared() bool {
+	_, ok := m.clearedFields[reflectionread.FieldReflectionID]
+	return ok
+}
+
+// ResetReflectionID resets all changes to the "reflection_id" field.
+func (m *ReflectionReadMutation) ResetReflectionID() {
+	m.reflection = nil
+	delete(m.clearedFields, reflectionread.FieldReflectionID)
+}
+
+// SetReaderID sets the "reader_id" field.
+func (m *ReflectionReadMutation) SetReaderID(i int) {
+	m.reader = &i
+}
+
+// ReaderID returns the value of the "reader_id" field in the mutation.
+func (m *ReflectionReadMutation) ReaderID() (r int, exists bool) {
+	v := m.reader
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReaderID returns the old "reader_id" field's value of the ReflectionRead entity.
+// If the ReflectionRead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReflectionReadMutation) OldReaderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReaderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReaderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReaderID: %w", err)
+	}
+	return oldValue.ReaderID, nil
+}
+
+// ClearReaderID clears the value of the "reader_id" field.
+func (m *ReflectionReadMutation) ClearReaderID() {
+	m.reader = nil
+	m.clearedFields[reflectionread.FieldReaderID] = struct{}{}
+}
+
+// ReaderIDCleared returns if the "reader_id" field was cleared in this mutation.
+func (m *ReflectionReadMutation) ReaderIDCleared() bool {
+	_, ok := m.clearedFields[reflectionread.FieldReaderID]
+	return ok
+}
+
+// ResetReaderID resets all changes to the "reader_id" field.
+func (m *ReflectionReadMutation) ResetReaderID() {
+	m.reader = nil
+	delete(m.clearedFields, reflectionread.FieldReaderID)
+}
+
+// SetReadAt sets the "read_at" field.
+func (m *ReflectionReadMutation) SetReadAt(t time.Time) {
+	m.read_at = &t
+}
+
+// ReadAt returns the value of the "read_at" field in the mutation.
+func (m *ReflectionReadMutation) ReadAt() (r time.Time, exists bool) {
+	v := m.read_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReadAt returns the old "read_at" field's value of the ReflectionRead entity.
+// If the ReflectionRead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReflectionReadMutation) OldReadAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReadAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReadAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReadAt: %w", err)
+	}
+	return oldValue.ReadAt, nil
+}
+
+// ResetReadAt resets all changes to the "read_at" field.
+func (m *ReflectionReadMutation) ResetReadAt() {
+	m.read_at = nil
+}
+
+// ClearReflection clears the "reflection" edge to the Reflection entity.
+func (m *ReflectionReadMutation) ClearReflection() {
+	m.clearedreflection = true
+	m.clearedFields[reflectionread.FieldReflectionID] = struct{}{}
+}
+
+// ReflectionCleared reports if the "reflection" edge to the Reflection entity was cleared.
+func (m *ReflectionReadMutation) ReflectionCleared() bool {
+	return m.ReflectionIDCleared() || m.clearedreflection
+}
+
+// ReflectionIDs returns the "reflection" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ReflectionID instead. It exists only for internal usage by the builders.
+func (m *ReflectionReadMutation) ReflectionIDs() (ids []int) {
+	if id := m.reflection; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetReflection resets all changes to the "reflection" edge.
+func (m *ReflectionReadMutation) ResetReflection() {
+	m.reflection = nil
+	m.clearedreflection = false
+}
+
+// ClearReader clears the "reader" edge to the Membership entity.
+func (m *ReflectionReadMutation) ClearReader() {
+	m.clearedreader = true
+	m.clearedFields[reflectionread.FieldReaderID] = struct{}{}
+}
+
+// ReaderCleared reports if the "reader" edge to the Membership entity was cleared.
+func (m *ReflectionReadMutation) ReaderCleared() bool {
+	return m.ReaderIDCleared() || m.clearedreader
+}
+
+// ReaderIDs returns the "reader" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ReaderID instead. It exists only for internal usage by the builders.
+func (m *ReflectionReadMutation) ReaderIDs() (ids []int) {
+	if id := m.reader; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetReader resets all changes to the "reader" edge.
+func (m *ReflectionReadMutation) ResetReader() {
+	m.reader = nil
+	m.clearedreader = false
+}
+
+// Where appends a list predicates to the ReflectionReadMutation builder.
+func (m *ReflectionReadMutation) Where(ps ...predicate.ReflectionRead) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ReflectionReadMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ReflectionReadMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ReflectionRead, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ReflectionReadMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ReflectionReadMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ReflectionRead).
+func (m *ReflectionReadMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ReflectionReadMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.author_user_id != nil {
+		fields = append(fields, reflectionread.FieldAuthorUserID)
+	}
+	if m.reflection != nil {
+		fields = append(fields, reflectionread.FieldReflectionID)
+	}
+	if m.reader != nil {
+		fields = append(fields, reflectionread.FieldReaderID)
+	}
+	if m.read_at != nil {
+		fields = append(fields, reflectionread.FieldReadAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ReflectionReadMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case reflectionread.FieldAuthorUserID:
+		return m.AuthorUserID()
+	case reflectionread.FieldReflectionID:
+		return m.ReflectionID()
+	case reflectionread.FieldReaderID:
+		return m.ReaderID()
+	case reflectionread.FieldReadAt:
+		return m.ReadAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ReflectionReadMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case reflectionread.FieldAuthorUserID:
+		return m.OldAuthorUserID(ctx)
+	case reflectionread.FieldReflectionID:
+		return m.OldReflectionID(ctx)
+	case reflectionread.FieldReaderID:
+		return m.OldReaderID(ctx)
+	case reflectionread.FieldReadAt:
+		return m.OldReadAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ReflectionRead field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReflectionReadMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case reflectionread.FieldAuthorUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorUserID(v)
+		return nil
+	case reflectionread.FieldReflectionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReflectionID(v)
+		return nil
+	case reflectionread.FieldReaderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReaderID(v)
+		return nil
+	case reflectionread.FieldReadAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReadAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReflectionRead field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ReflectionReadMutation) AddedFields() []string {
+	var fields []string
+	if m.addauthor_user_id != nil {
+		fields = append(fields, reflectionread.FieldAuthorUserID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ReflectionReadMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case reflectionread.FieldAuthorUserID:
+		return m.AddedAuthorUserID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReflectionReadMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case reflectionread.FieldAuthorUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAuthorUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReflectionRead numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ReflectionReadMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(reflectionread.FieldReflectionID) {
+		fields = append(fields, reflectionread.FieldReflectionID)
+	}
+	if m.FieldCleared(reflectionread.FieldReaderID) {
+		fields = append(fields, reflectionread.FieldReaderID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ReflectionReadMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ReflectionReadMutation) ClearField(name string) error {
+	switch name {
+	case reflectionread.FieldReflectionID:
+		m.ClearReflectionID()
+		return nil
+	case reflectionread.FieldReaderID:
+		m.ClearReaderID()
+		return nil
+	}
+	return fmt.Errorf("unknown ReflectionRead nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ReflectionReadMutation) ResetField(name string) error {
+	switch name {
+	case reflectionread.FieldAuthorUserID:
+		m.ResetAuthorUserID()
+		return nil
+	case reflectionread.FieldReflectionID:
+		m.ResetReflectionID()
+		return nil
+	case reflectionread.FieldReaderID:
+		m.ResetReaderID()
+		return nil
+	case reflectionread.FieldReadAt:
+		m.ResetReadAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ReflectionRead field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ReflectionReadMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.reflection != nil {
+		edges = append(edges, reflectionread.EdgeReflection)
+	}
+	if m.reader != nil {
+		edges = append(edges, reflectionread.EdgeReader)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ReflectionReadMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case reflectionread.EdgeReflection:
+		if id := m.reflection; id != nil {
+			return []ent.Value{*id}
+		}
+	case reflectionread.EdgeReader:
+		if id := m.reader; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ReflectionReadMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ReflectionReadMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ReflectionReadMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedreflection {
+		edges = append(edges, reflectionread.EdgeReflection)
+	}
+	if m.clearedreader {
+		edges = append(edges, reflectionread.EdgeReader)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ReflectionReadMutation) EdgeCleared(name string) bool {
+	switch name {
+	case reflectionread.EdgeReflection:
+		return m.clearedreflection
+	case reflectionread.EdgeReader:
+		return m.clearedreader
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ReflectionReadMutation) ClearEdge(name string) error {
+	switch name {
+	case reflectionread.EdgeReflection:
+		m.ClearReflection()
+		return nil
+	case reflectionread.EdgeReader:
+		m.ClearReader()
+		return nil
+	}
+	return fmt.Errorf("unknown ReflectionRead unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ReflectionReadMutation) ResetEdge(name string) error {
+	switch name {
+	case reflectionread.EdgeReflection:
+		m.ResetReflection()
+		return nil
+	case reflectionread.EdgeReader:
+		m.ResetReader()
+		return nil
+	}
+	return fmt.Errorf("unknown ReflectionRead edge %s", name)
 }
 
 // UserMutation represents an operation that mutates the User nodes in the graph.
@@ -5708,6 +7323,7 @@ type UserMutation struct {
 	updated_at         *time.Time
 	firebase_uid       *string
 	email              *string
+	therapist          *bool
 	phone              *string
 	clearedFields      map[string]struct{}
 	memberships        map[int]struct{}
@@ -5976,6 +7592,42 @@ func (m *UserMutation) ResetEmail() {
 	delete(m.clearedFields, user.FieldEmail)
 }
 
+// SetTherapist sets the "therapist" field.
+func (m *UserMutation) SetTherapist(b bool) {
+	m.therapist = &b
+}
+
+// Therapist returns the value of the "therapist" field in the mutation.
+func (m *UserMutation) Therapist() (r bool, exists bool) {
+	v := m.therapist
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTherapist returns the old "therapist" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldTherapist(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTherapist is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTherapist requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTherapist: %w", err)
+	}
+	return oldValue.Therapist, nil
+}
+
+// ResetTherapist resets all changes to the "therapist" field.
+func (m *UserMutation) ResetTherapist() {
+	m.therapist = nil
+}
+
 // SetPhone sets the "phone" field.
 func (m *UserMutation) SetPhone(s string) {
 	m.phone = &s
@@ -6167,7 +7819,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -6179,6 +7831,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.email != nil {
 		fields = append(fields, user.FieldEmail)
+	}
+	if m.therapist != nil {
+		fields = append(fields, user.FieldTherapist)
 	}
 	if m.phone != nil {
 		fields = append(fields, user.FieldPhone)
@@ -6199,6 +7854,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.FirebaseUID()
 	case user.FieldEmail:
 		return m.Email()
+	case user.FieldTherapist:
+		return m.Therapist()
 	case user.FieldPhone:
 		return m.Phone()
 	}
@@ -6218,6 +7875,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldFirebaseUID(ctx)
 	case user.FieldEmail:
 		return m.OldEmail(ctx)
+	case user.FieldTherapist:
+		return m.OldTherapist(ctx)
 	case user.FieldPhone:
 		return m.OldPhone(ctx)
 	}
@@ -6256,6 +7915,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetEmail(v)
+		return nil
+	case user.FieldTherapist:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTherapist(v)
 		return nil
 	case user.FieldPhone:
 		v, ok := value.(string)
@@ -6339,6 +8005,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldEmail:
 		m.ResetEmail()
+		return nil
+	case user.FieldTherapist:
+		m.ResetTherapist()
 		return nil
 	case user.FieldPhone:
 		m.ResetPhone()

@@ -65,14 +65,17 @@ type ReflectionEdges struct {
 	Group *Group `json:"group,omitempty"`
 	// Author holds the value of the author edge.
 	Author *Membership `json:"author,omitempty"`
+	// Reads holds the value of the reads edge.
+	Reads []*ReflectionRead `json:"reads,omitempty"`
 	// Encouragements holds the value of the encouragements edge.
 	Encouragements []*Encouragement `json:"encouragements,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
+	namedReads          map[string][]*ReflectionRead
 	namedEncouragements map[string][]*Encouragement
 }
 
@@ -109,10 +112,19 @@ func (e ReflectionEdges) AuthorOrErr() (*Membership, error) {
 	return nil, &NotLoadedError{edge: "author"}
 }
 
+// ReadsOrErr returns the Reads value or an error if the edge
+// was not loaded in eager-loading.
+func (e ReflectionEdges) ReadsOrErr() ([]*ReflectionRead, error) {
+	if e.loadedTypes[3] {
+		return e.Reads, nil
+	}
+	return nil, &NotLoadedError{edge: "reads"}
+}
+
 // EncouragementsOrErr returns the Encouragements value or an error if the edge
 // was not loaded in eager-loading.
 func (e ReflectionEdges) EncouragementsOrErr() ([]*Encouragement, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[4] {
 		return e.Encouragements, nil
 	}
 	return nil, &NotLoadedError{edge: "encouragements"}
@@ -277,6 +289,11 @@ func (_m *Reflection) QueryAuthor() *MembershipQuery {
 	return NewReflectionClient(_m.config).QueryAuthor(_m)
 }
 
+// QueryReads queries the "reads" edge of the Reflection entity.
+func (_m *Reflection) QueryReads() *ReflectionReadQuery {
+	return NewReflectionClient(_m.config).QueryReads(_m)
+}
+
 // QueryEncouragements queries the "encouragements" edge of the Reflection entity.
 func (_m *Reflection) QueryEncouragements() *EncouragementQuery {
 	return NewReflectionClient(_m.config).QueryEncouragements(_m)
@@ -350,6 +367,30 @@ func (_m *Reflection) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedReads returns the Reads named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Reflection) NamedReads(name string) ([]*ReflectionRead, error) {
+	if _m.Edges.namedReads == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReads[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Reflection) appendNamedReads(name string, edges ...*ReflectionRead) {
+	if _m.Edges.namedReads == nil {
+		_m.Edges.namedReads = make(map[string][]*ReflectionRead)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReads[name] = []*ReflectionRead{}
+	} else {
+		_m.Edges.namedReads[name] = append(_m.Edges.namedReads[name], edges...)
+	}
 }
 
 // NamedEncouragements returns the Encouragements named value or an error if the edge was not

@@ -16,6 +16,7 @@ import (
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -192,6 +193,21 @@ func (_c *ReflectionCreate) SetGroup(v *Group) *ReflectionCreate {
 // SetAuthor sets the "author" edge to the Membership entity.
 func (_c *ReflectionCreate) SetAuthor(v *Membership) *ReflectionCreate {
 	return _c.SetAuthorID(v.ID)
+}
+
+// AddReadIDs adds the "reads" edge to the ReflectionRead entity by IDs.
+func (_c *ReflectionCreate) AddReadIDs(ids ...int) *ReflectionCreate {
+	_c.mutation.AddReadIDs(ids...)
+	return _c
+}
+
+// AddReads adds the "reads" edges to the ReflectionRead entity.
+func (_c *ReflectionCreate) AddReads(v ...*ReflectionRead) *ReflectionCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReadIDs(ids...)
 }
 
 // AddEncouragementIDs adds the "encouragements" edge to the Encouragement entity by IDs.
@@ -475,6 +491,22 @@ func (_c *ReflectionCreate) createSpec() (*Reflection, *sqlgraph.CreateSpec, err
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.AuthorID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReadsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   reflection.ReadsTable,
+			Columns: []string{reflection.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.EncouragementsIDs(); len(nodes) > 0 {

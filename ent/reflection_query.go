@@ -18,6 +18,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -31,9 +32,11 @@ type ReflectionQuery struct {
 	withOwner               *UserQuery
 	withGroup               *GroupQuery
 	withAuthor              *MembershipQuery
+	withReads               *ReflectionReadQuery
 	withEncouragements      *EncouragementQuery
 	modifiers               []func(*sql.Selector)
 	loadTotal               []func(context.Context, []*Reflection) error
+	withNamedReads          map[string]*ReflectionReadQuery
 	withNamedEncouragements map[string]*EncouragementQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -130,6 +133,28 @@ func (_q *ReflectionQuery) QueryAuthor() *MembershipQuery {
 			sqlgraph.From(reflection.Table, reflection.FieldID, selector),
 			sqlgraph.To(membership.Table, membership.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, reflection.AuthorTable, reflection.AuthorColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReads chains the current query on the "reads" edge.
+func (_q *ReflectionQuery) QueryReads() *ReflectionReadQuery {
+	query := (&ReflectionReadClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reflection.Table, reflection.FieldID, selector),
+			sqlgraph.To(reflectionread.Table, reflectionread.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, reflection.ReadsTable, reflection.ReadsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -354,6 +379,7 @@ func (_q *ReflectionQuery) Clone() *ReflectionQuery {
 		withOwner:          _q.withOwner.Clone(),
 		withGroup:          _q.withGroup.Clone(),
 		withAuthor:         _q.withAuthor.Clone(),
+		withReads:          _q.withReads.Clone(),
 		withEncouragements: _q.withEncouragements.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -391,6 +417,17 @@ func (_q *ReflectionQuery) WithAuthor(opts ...func(*MembershipQuery)) *Reflectio
 		opt(query)
 	}
 	_q.withAuthor = query
+	return _q
+}
+
+// WithReads tells the query-builder to eager-load the nodes that are connected to
+// the "reads" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReflectionQuery) WithReads(opts ...func(*ReflectionReadQuery)) *ReflectionQuery {
+	query := (&ReflectionReadClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReads = query
 	return _q
 }
 
@@ -489,10 +526,11 @@ func (_q *ReflectionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*R
 	var (
 		nodes       = []*Reflection{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withOwner != nil,
 			_q.withGroup != nil,
 			_q.withAuthor != nil,
+			_q.withReads != nil,
 			_q.withEncouragements != nil,
 		}
 	)
@@ -535,10 +573,24 @@ func (_q *ReflectionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*R
 			return nil, err
 		}
 	}
+	if query := _q.withReads; query != nil {
+		if err := _q.loadReads(ctx, query, nodes,
+			func(n *Reflection) { n.Edges.Reads = []*ReflectionRead{} },
+			func(n *Reflection, e *ReflectionRead) { n.Edges.Reads = append(n.Edges.Reads, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withEncouragements; query != nil {
 		if err := _q.loadEncouragements(ctx, query, nodes,
 			func(n *Reflection) { n.Edges.Encouragements = []*Encouragement{} },
 			func(n *Reflection, e *Encouragement) { n.Edges.Encouragements = append(n.Edges.Encouragements, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedReads {
+		if err := _q.loadReads(ctx, query, nodes,
+			func(n *Reflection) { n.appendNamedReads(name) },
+			func(n *Reflection, e *ReflectionRead) { n.appendNamedReads(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -641,6 +693,36 @@ func (_q *ReflectionQuery) loadAuthor(ctx context.Context, query *MembershipQuer
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *ReflectionQuery) loadReads(ctx context.Context, query *ReflectionReadQuery, nodes []*Reflection, init func(*Reflection), assign func(*Reflection, *ReflectionRead)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Reflection)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(reflectionread.FieldReflectionID)
+	}
+	query.Where(predicate.ReflectionRead(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(reflection.ReadsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ReflectionID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "reflection_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -766,6 +848,20 @@ func (_q *ReflectionQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// WithNamedReads tells the query-builder to eager-load the nodes that are connected to the "reads"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReflectionQuery) WithNamedReads(name string, opts ...func(*ReflectionReadQuery)) *ReflectionQuery {
+	query := (&ReflectionReadClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedReads == nil {
+		_q.withNamedReads = make(map[string]*ReflectionReadQuery)
+	}
+	_q.withNamedReads[name] = query
+	return _q
 }
 
 // WithNamedEncouragements tells the query-builder to eager-load the nodes that are connected to the "encouragements"

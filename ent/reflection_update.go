@@ -14,6 +14,7 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 )
 
 // ReflectionUpdate is the builder for updating Reflection entities.
@@ -194,6 +195,21 @@ func (_u *ReflectionUpdate) ClearDeletedAt() *ReflectionUpdate {
 	return _u
 }
 
+// AddReadIDs adds the "reads" edge to the ReflectionRead entity by IDs.
+func (_u *ReflectionUpdate) AddReadIDs(ids ...int) *ReflectionUpdate {
+	_u.mutation.AddReadIDs(ids...)
+	return _u
+}
+
+// AddReads adds the "reads" edges to the ReflectionRead entity.
+func (_u *ReflectionUpdate) AddReads(v ...*ReflectionRead) *ReflectionUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReadIDs(ids...)
+}
+
 // AddEncouragementIDs adds the "encouragements" edge to the Encouragement entity by IDs.
 func (_u *ReflectionUpdate) AddEncouragementIDs(ids ...int) *ReflectionUpdate {
 	_u.mutation.AddEncouragementIDs(ids...)
@@ -212,6 +228,27 @@ func (_u *ReflectionUpdate) AddEncouragements(v ...*Encouragement) *ReflectionUp
 // Mutation returns the ReflectionMutation object of the builder.
 func (_u *ReflectionUpdate) Mutation() *ReflectionMutation {
 	return _u.mutation
+}
+
+// ClearReads clears all "reads" edges to the ReflectionRead entity.
+func (_u *ReflectionUpdate) ClearReads() *ReflectionUpdate {
+	_u.mutation.ClearReads()
+	return _u
+}
+
+// RemoveReadIDs removes the "reads" edge to ReflectionRead entities by IDs.
+func (_u *ReflectionUpdate) RemoveReadIDs(ids ...int) *ReflectionUpdate {
+	_u.mutation.RemoveReadIDs(ids...)
+	return _u
+}
+
+// RemoveReads removes "reads" edges to ReflectionRead entities.
+func (_u *ReflectionUpdate) RemoveReads(v ...*ReflectionRead) *ReflectionUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReadIDs(ids...)
 }
 
 // ClearEncouragements clears all "encouragements" edges to the Encouragement entity.
@@ -370,6 +407,51 @@ func (_u *ReflectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(reflection.FieldDeletedAt, field.TypeTime)
+	}
+	if _u.mutation.ReadsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   reflection.ReadsTable,
+			Columns: []string{reflection.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReadsIDs(); len(nodes) > 0 && !_u.mutation.ReadsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   reflection.ReadsTable,
+			Columns: []string{reflection.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReadsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   reflection.ReadsTable,
+			Columns: []string{reflection.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.EncouragementsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -601,6 +683,21 @@ func (_u *ReflectionUpdateOne) ClearDeletedAt() *ReflectionUpdateOne {
 	return _u
 }
 
+// AddReadIDs adds the "reads" edge to the ReflectionRead entity by IDs.
+func (_u *ReflectionUpdateOne) AddReadIDs(ids ...int) *ReflectionUpdateOne {
+	_u.mutation.AddReadIDs(ids...)
+	return _u
+}
+
+// AddReads adds the "reads" edges to the ReflectionRead entity.
+func (_u *ReflectionUpdateOne) AddReads(v ...*ReflectionRead) *ReflectionUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReadIDs(ids...)
+}
+
 // AddEncouragementIDs adds the "encouragements" edge to the Encouragement entity by IDs.
 func (_u *ReflectionUpdateOne) AddEncouragementIDs(ids ...int) *ReflectionUpdateOne {
 	_u.mutation.AddEncouragementIDs(ids...)
@@ -619,6 +716,27 @@ func (_u *ReflectionUpdateOne) AddEncouragements(v ...*Encouragement) *Reflectio
 // Mutation returns the ReflectionMutation object of the builder.
 func (_u *ReflectionUpdateOne) Mutation() *ReflectionMutation {
 	return _u.mutation
+}
+
+// ClearReads clears all "reads" edges to the ReflectionRead entity.
+func (_u *ReflectionUpdateOne) ClearReads() *ReflectionUpdateOne {
+	_u.mutation.ClearReads()
+	return _u
+}
+
+// RemoveReadIDs removes the "reads" edge to ReflectionRead entities by IDs.
+func (_u *ReflectionUpdateOne) RemoveReadIDs(ids ...int) *ReflectionUpdateOne {
+	_u.mutation.RemoveReadIDs(ids...)
+	return _u
+}
+
+// RemoveReads removes "reads" edges to ReflectionRead entities.
+func (_u *ReflectionUpdateOne) RemoveReads(v ...*ReflectionRead) *ReflectionUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReadIDs(ids...)
 }
 
 // ClearEncouragements clears all "encouragements" edges to the Encouragement entity.
@@ -807,6 +925,51 @@ func (_u *ReflectionUpdateOne) sqlSave(ctx context.Context) (_node *Reflection, 
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(reflection.FieldDeletedAt, field.TypeTime)
+	}
+	if _u.mutation.ReadsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   reflection.ReadsTable,
+			Columns: []string{reflection.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReadsIDs(); len(nodes) > 0 && !_u.mutation.ReadsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   reflection.ReadsTable,
+			Columns: []string{reflection.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReadsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   reflection.ReadsTable,
+			Columns: []string{reflection.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.EncouragementsCleared() {
 		edge := &sqlgraph.EdgeSpec{

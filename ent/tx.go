@@ -12,6 +12,8 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// AuditEvent is the client for interacting with the AuditEvent builders.
+	AuditEvent *AuditEventClient
 	// Encouragement is the client for interacting with the Encouragement builders.
 	Encouragement *EncouragementClient
 	// Group is the client for interacting with the Group builders.
@@ -24,6 +26,8 @@ type Tx struct {
 	Membership *MembershipClient
 	// Reflection is the client for interacting with the Reflection builders.
 	Reflection *ReflectionClient
+	// ReflectionRead is the client for interacting with the ReflectionRead builders.
+	ReflectionRead *ReflectionReadClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -157,12 +161,14 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Encouragement = NewEncouragementClient(tx.config)
 	tx.Group = NewGroupClient(tx.config)
 	tx.GroupInvite = NewGroupInviteClient(tx.config)
 	tx.GroupSharingConsent = NewGroupSharingConsentClient(tx.config)
 	tx.Membership = NewMembershipClient(tx.config)
 	tx.Reflection = NewReflectionClient(tx.config)
+	tx.ReflectionRead = NewReflectionReadClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 
@@ -173,7 +179,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Encouragement.QueryXXX(), the query will be executed
+// applies a query, for example: AuditEvent.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

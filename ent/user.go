@@ -25,6 +25,8 @@ type User struct {
 	FirebaseUID string `json:"-"`
 	// Email holds the value of the "email" field.
 	Email string `json:"-"`
+	// Therapist holds the value of the "therapist" field.
+	Therapist bool `json:"therapist,omitempty"`
 	// Phone holds the value of the "phone" field.
 	Phone string `json:"-"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -72,6 +74,8 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case user.FieldTherapist:
+			values[i] = new(sql.NullBool)
 		case user.FieldID:
 			values[i] = new(sql.NullInt64)
 		case user.FieldFirebaseUID, user.FieldEmail, user.FieldPhone:
@@ -122,6 +126,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field email", values[i])
 			} else if value.Valid {
 				_m.Email = value.String
+			}
+		case user.FieldTherapist:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field therapist", values[i])
+			} else if value.Valid {
+				_m.Therapist = value.Bool
 			}
 		case user.FieldPhone:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -184,6 +194,9 @@ func (_m *User) String() string {
 	builder.WriteString("firebase_uid=<sensitive>")
 	builder.WriteString(", ")
 	builder.WriteString("email=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("therapist=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Therapist))
 	builder.WriteString(", ")
 	builder.WriteString("phone=<sensitive>")
 	builder.WriteByte(')')

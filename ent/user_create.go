@@ -72,6 +72,20 @@ func (_c *UserCreate) SetNillableEmail(v *string) *UserCreate {
 	return _c
 }
 
+// SetTherapist sets the "therapist" field.
+func (_c *UserCreate) SetTherapist(v bool) *UserCreate {
+	_c.mutation.SetTherapist(v)
+	return _c
+}
+
+// SetNillableTherapist sets the "therapist" field if the given value is not nil.
+func (_c *UserCreate) SetNillableTherapist(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetTherapist(*v)
+	}
+	return _c
+}
+
 // SetPhone sets the "phone" field.
 func (_c *UserCreate) SetPhone(v string) *UserCreate {
 	_c.mutation.SetPhone(v)
@@ -167,6 +181,10 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Therapist(); !ok {
+		v := user.DefaultTherapist
+		_c.mutation.SetTherapist(v)
+	}
 	return nil
 }
 
@@ -185,6 +203,9 @@ func (_c *UserCreate) check() error {
 		if err := user.FirebaseUIDValidator(v); err != nil {
 			return &ValidationError{Name: "firebase_uid", err: fmt.Errorf(`ent: validator failed for field "User.firebase_uid": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Therapist(); !ok {
+		return &ValidationError{Name: "therapist", err: errors.New(`ent: missing required field "User.therapist"`)}
 	}
 	return nil
 }
@@ -228,6 +249,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Email(); ok {
 		_spec.SetField(user.FieldEmail, field.TypeString, value)
 		_node.Email = value
+	}
+	if value, ok := _c.mutation.Therapist(); ok {
+		_spec.SetField(user.FieldTherapist, field.TypeBool, value)
+		_node.Therapist = value
 	}
 	if value, ok := _c.mutation.Phone(); ok {
 		_spec.SetField(user.FieldPhone, field.TypeString, value)
@@ -347,6 +372,18 @@ func (u *UserUpsert) ClearEmail() *UserUpsert {
 	return u
 }
 
+// SetTherapist sets the "therapist" field.
+func (u *UserUpsert) SetTherapist(v bool) *UserUpsert {
+	u.Set(user.FieldTherapist, v)
+	return u
+}
+
+// UpdateTherapist sets the "therapist" field to the value that was provided on create.
+func (u *UserUpsert) UpdateTherapist() *UserUpsert {
+	u.SetExcluded(user.FieldTherapist)
+	return u
+}
+
 // SetPhone sets the "phone" field.
 func (u *UserUpsert) SetPhone(v string) *UserUpsert {
 	u.Set(user.FieldPhone, v)
@@ -445,6 +482,20 @@ func (u *UserUpsertOne) UpdateEmail() *UserUpsertOne {
 func (u *UserUpsertOne) ClearEmail() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearEmail()
+	})
+}
+
+// SetTherapist sets the "therapist" field.
+func (u *UserUpsertOne) SetTherapist(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetTherapist(v)
+	})
+}
+
+// UpdateTherapist sets the "therapist" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateTherapist() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateTherapist()
 	})
 }
 
@@ -715,6 +766,20 @@ func (u *UserUpsertBulk) UpdateEmail() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearEmail() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearEmail()
+	})
+}
+
+// SetTherapist sets the "therapist" field.
+func (u *UserUpsertBulk) SetTherapist(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetTherapist(v)
+	})
+}
+
+// UpdateTherapist sets the "therapist" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateTherapist() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateTherapist()
 	})
 }
 

@@ -56,6 +56,20 @@ func (_u *UserUpdate) ClearEmail() *UserUpdate {
 	return _u
 }
 
+// SetTherapist sets the "therapist" field.
+func (_u *UserUpdate) SetTherapist(v bool) *UserUpdate {
+	_u.mutation.SetTherapist(v)
+	return _u
+}
+
+// SetNillableTherapist sets the "therapist" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableTherapist(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetTherapist(*v)
+	}
+	return _u
+}
+
 // SetPhone sets the "phone" field.
 func (_u *UserUpdate) SetPhone(v string) *UserUpdate {
 	_u.mutation.SetPhone(v)
@@ -213,6 +227,9 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.EmailCleared() {
 		_spec.ClearField(user.FieldEmail, field.TypeString)
 	}
+	if value, ok := _u.mutation.Therapist(); ok {
+		_spec.SetField(user.FieldTherapist, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.Phone(); ok {
 		_spec.SetField(user.FieldPhone, field.TypeString, value)
 	}
@@ -352,6 +369,20 @@ func (_u *UserUpdateOne) SetNillableEmail(v *string) *UserUpdateOne {
 // ClearEmail clears the value of the "email" field.
 func (_u *UserUpdateOne) ClearEmail() *UserUpdateOne {
 	_u.mutation.ClearEmail()
+	return _u
+}
+
+// SetTherapist sets the "therapist" field.
+func (_u *UserUpdateOne) SetTherapist(v bool) *UserUpdateOne {
+	_u.mutation.SetTherapist(v)
+	return _u
+}
+
+// SetNillableTherapist sets the "therapist" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableTherapist(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetTherapist(*v)
+	}
 	return _u
 }
 
@@ -541,6 +572,9 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.EmailCleared() {
 		_spec.ClearField(user.FieldEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.Therapist(); ok {
+		_spec.SetField(user.FieldTherapist, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Phone(); ok {
 		_spec.SetField(user.FieldPhone, field.TypeString, value)

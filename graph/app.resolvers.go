@@ -15,6 +15,7 @@ import (
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/graph/generated"
 	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/disclosure"
 	"github.com/processgroup/api/internal/loader"
 	"github.com/processgroup/api/internal/viewer"
 )
@@ -107,8 +108,27 @@ func (r *queryResolver) Viewer(ctx context.Context) (*ent.User, error) {
 	return r.ent(ctx).User.Get(ctx, viewer.FromContext(ctx).UserID)
 }
 
+// Body is the resolver for the body field.
+func (r *reflectionResolver) Body(ctx context.Context, obj *ent.Reflection) (string, error) {
+	disclosure.Read(ctx, obj)
+	return obj.Body, nil
+}
+
+// Mood is the resolver for the mood field.
+func (r *reflectionResolver) Mood(ctx context.Context, obj *ent.Reflection) (int, error) {
+	disclosure.Read(ctx, obj)
+	return obj.Mood, nil
+}
+
+// Craving is the resolver for the craving field.
+func (r *reflectionResolver) Craving(ctx context.Context, obj *ent.Reflection) (int, error) {
+	disclosure.Read(ctx, obj)
+	return obj.Craving, nil
+}
+
 // Prompt is the resolver for the prompt field.
 func (r *reflectionResolver) Prompt(ctx context.Context, obj *ent.Reflection) (*string, error) {
+	disclosure.Read(ctx, obj)
 	return optional(obj.Prompt), nil
 }
 

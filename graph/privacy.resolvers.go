@@ -9,8 +9,10 @@ import (
 	"context"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/consent"
 	"github.com/processgroup/api/internal/viewer"
@@ -59,4 +61,15 @@ func (r *reflectionResolver) DisclosureNotice(ctx context.Context, obj *ent.Refl
 	}
 	notice := consent.DisclosureNotice
 	return &notice, nil
+}
+
+// ReflectionReads is the resolver for the reflectionReads field.
+func (r *userResolver) ReflectionReads(ctx context.Context, obj *ent.User, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.ReflectionReadConnection, error) {
+	return r.ent(ctx).ReflectionRead.Query().
+		Where(reflectionread.AuthorUserID(obj.ID)).
+		Paginate(ctx, after, first, before, last,
+			ent.WithReflectionReadOrder(&ent.ReflectionReadOrder{
+				Direction: entgql.OrderDirectionDesc,
+				Field:     ent.ReflectionReadOrderFieldReadAt,
+			}))
 }

@@ -9,6 +9,18 @@ import (
 	"github.com/processgroup/api/ent"
 )
 
+// The AuditEventFunc type is an adapter to allow the use of ordinary
+// function as AuditEvent mutator.
+type AuditEventFunc func(context.Context, *ent.AuditEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuditEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuditEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditEventMutation", m)
+}
+
 // The EncouragementFunc type is an adapter to allow the use of ordinary
 // function as Encouragement mutator.
 type EncouragementFunc func(context.Context, *ent.EncouragementMutation) (ent.Value, error)
@@ -79,6 +91,18 @@ func (f ReflectionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReflectionMutation", m)
+}
+
+// The ReflectionReadFunc type is an adapter to allow the use of ordinary
+// function as ReflectionRead mutator.
+type ReflectionReadFunc func(context.Context, *ent.ReflectionReadMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ReflectionReadFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ReflectionReadMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReflectionReadMutation", m)
 }
 
 // The UserFunc type is an adapter to allow the use of ordinary

@@ -8,6 +8,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/auditevent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
@@ -15,6 +16,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -72,6 +74,33 @@ func (f TraverseFunc) Traverse(ctx context.Context, q ent.Query) error {
 		return err
 	}
 	return f(ctx, query)
+}
+
+// The AuditEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AuditEventFunc func(context.Context, *ent.AuditEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AuditEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AuditEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AuditEventQuery", q)
+}
+
+// The TraverseAuditEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAuditEvent func(context.Context, *ent.AuditEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAuditEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAuditEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuditEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AuditEventQuery", q)
 }
 
 // The EncouragementFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -236,6 +265,33 @@ func (f TraverseReflection) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ReflectionQuery", q)
 }
 
+// The ReflectionReadFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ReflectionReadFunc func(context.Context, *ent.ReflectionReadQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ReflectionReadFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ReflectionReadQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ReflectionReadQuery", q)
+}
+
+// The TraverseReflectionRead type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseReflectionRead func(context.Context, *ent.ReflectionReadQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseReflectionRead) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseReflectionRead) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReflectionReadQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ReflectionReadQuery", q)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
 type UserFunc func(context.Context, *ent.UserQuery) (ent.Value, error)
 
@@ -266,6 +322,8 @@ func (f TraverseUser) Traverse(ctx context.Context, q ent.Query) error {
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
+	case *ent.AuditEventQuery:
+		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
 	case *ent.EncouragementQuery:
 		return &query[*ent.EncouragementQuery, predicate.Encouragement, encouragement.OrderOption]{typ: ent.TypeEncouragement, tq: q}, nil
 	case *ent.GroupQuery:
@@ -278,6 +336,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MembershipQuery, predicate.Membership, membership.OrderOption]{typ: ent.TypeMembership, tq: q}, nil
 	case *ent.ReflectionQuery:
 		return &query[*ent.ReflectionQuery, predicate.Reflection, reflection.OrderOption]{typ: ent.TypeReflection, tq: q}, nil
+	case *ent.ReflectionReadQuery:
+		return &query[*ent.ReflectionReadQuery, predicate.ReflectionRead, reflectionread.OrderOption]{typ: ent.TypeReflectionRead, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	default:

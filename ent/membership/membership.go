@@ -40,6 +40,8 @@ const (
 	EdgeReflections = "reflections"
 	// EdgeEncouragements holds the string denoting the encouragements edge name in mutations.
 	EdgeEncouragements = "encouragements"
+	// EdgeReads holds the string denoting the reads edge name in mutations.
+	EdgeReads = "reads"
 	// EdgeConsents holds the string denoting the consents edge name in mutations.
 	EdgeConsents = "consents"
 	// Table holds the table name of the membership in the database.
@@ -72,6 +74,13 @@ const (
 	EncouragementsInverseTable = "encouragements"
 	// EncouragementsColumn is the table column denoting the encouragements relation/edge.
 	EncouragementsColumn = "sender_id"
+	// ReadsTable is the table that holds the reads relation/edge.
+	ReadsTable = "reflection_reads"
+	// ReadsInverseTable is the table name for the ReflectionRead entity.
+	// It exists in this package in order to avoid circular dependency with the "reflectionread" package.
+	ReadsInverseTable = "reflection_reads"
+	// ReadsColumn is the table column denoting the reads relation/edge.
+	ReadsColumn = "reader_id"
 	// ConsentsTable is the table that holds the consents relation/edge.
 	ConsentsTable = "group_sharing_consents"
 	// ConsentsInverseTable is the table name for the GroupSharingConsent entity.
@@ -230,6 +239,20 @@ func ByEncouragements(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByReadsCount orders the results by reads count.
+func ByReadsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newReadsStep(), opts...)
+	}
+}
+
+// ByReads orders the results by reads terms.
+func ByReads(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReadsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByConsentsCount orders the results by consents count.
 func ByConsentsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -269,6 +292,13 @@ func newEncouragementsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(EncouragementsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, EncouragementsTable, EncouragementsColumn),
+	)
+}
+func newReadsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ReadsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ReadsTable, ReadsColumn),
 	)
 }
 func newConsentsStep() *sqlgraph.Step {

@@ -402,6 +402,29 @@ func HasEncouragementsWith(preds ...predicate.Encouragement) predicate.Membershi
 	})
 }
 
+// HasReads applies the HasEdge predicate on the "reads" edge.
+func HasReads() predicate.Membership {
+	return predicate.Membership(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ReadsTable, ReadsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReadsWith applies the HasEdge predicate on the "reads" edge with a given conditions (other predicates).
+func HasReadsWith(preds ...predicate.ReflectionRead) predicate.Membership {
+	return predicate.Membership(func(s *sql.Selector) {
+		step := newReadsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasConsents applies the HasEdge predicate on the "consents" edge.
 func HasConsents() predicate.Membership {
 	return predicate.Membership(func(s *sql.Selector) {

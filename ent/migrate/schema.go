@@ -9,6 +9,34 @@ import (
 )
 
 var (
+	// AuditEventsColumns holds the columns for the "audit_events" table.
+	AuditEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "actor_user_id", Type: field.TypeInt, Nullable: true},
+		{Name: "action", Type: field.TypeString},
+		{Name: "group_id", Type: field.TypeInt, Nullable: true},
+		{Name: "subject_id", Type: field.TypeInt, Nullable: true},
+		{Name: "detail", Type: field.TypeString, Nullable: true},
+	}
+	// AuditEventsTable holds the schema information for the "audit_events" table.
+	AuditEventsTable = &schema.Table{
+		Name:       "audit_events",
+		Columns:    AuditEventsColumns,
+		PrimaryKey: []*schema.Column{AuditEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditevent_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[1]},
+			},
+			{
+				Name:    "auditevent_actor_user_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[2], AuditEventsColumns[1]},
+			},
+		},
+	}
 	// EncouragementsColumns holds the columns for the "encouragements" table.
 	EncouragementsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -239,6 +267,41 @@ var (
 			},
 		},
 	}
+	// ReflectionReadsColumns holds the columns for the "reflection_reads" table.
+	ReflectionReadsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "author_user_id", Type: field.TypeInt},
+		{Name: "read_at", Type: field.TypeTime},
+		{Name: "reader_id", Type: field.TypeInt, Nullable: true},
+		{Name: "reflection_id", Type: field.TypeInt, Nullable: true},
+	}
+	// ReflectionReadsTable holds the schema information for the "reflection_reads" table.
+	ReflectionReadsTable = &schema.Table{
+		Name:       "reflection_reads",
+		Columns:    ReflectionReadsColumns,
+		PrimaryKey: []*schema.Column{ReflectionReadsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "reflection_reads_memberships_reads",
+				Columns:    []*schema.Column{ReflectionReadsColumns[3]},
+				RefColumns: []*schema.Column{MembershipsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "reflection_reads_reflections_reads",
+				Columns:    []*schema.Column{ReflectionReadsColumns[4]},
+				RefColumns: []*schema.Column{ReflectionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "reflectionread_author_user_id_read_at",
+				Unique:  false,
+				Columns: []*schema.Column{ReflectionReadsColumns[1], ReflectionReadsColumns[2]},
+			},
+		},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -246,6 +309,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "firebase_uid", Type: field.TypeString, Unique: true},
 		{Name: "email", Type: field.TypeString, Nullable: true},
+		{Name: "therapist", Type: field.TypeBool, Default: false},
 		{Name: "phone", Type: field.TypeString, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.
@@ -256,17 +320,22 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		AuditEventsTable,
 		EncouragementsTable,
 		GroupsTable,
 		GroupInvitesTable,
 		GroupSharingConsentsTable,
 		MembershipsTable,
 		ReflectionsTable,
+		ReflectionReadsTable,
 		UsersTable,
 	}
 )
 
 func init() {
+	AuditEventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(34359738368),
+	}
 	EncouragementsTable.ForeignKeys[0].RefTable = MembershipsTable
 	EncouragementsTable.ForeignKeys[1].RefTable = ReflectionsTable
 	EncouragementsTable.Annotation = &entsql.Annotation{
@@ -294,6 +363,11 @@ func init() {
 	ReflectionsTable.ForeignKeys[2].RefTable = UsersTable
 	ReflectionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
+	}
+	ReflectionReadsTable.ForeignKeys[0].RefTable = MembershipsTable
+	ReflectionReadsTable.ForeignKeys[1].RefTable = ReflectionsTable
+	ReflectionReadsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(30064771072),
 	}
 	UsersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),

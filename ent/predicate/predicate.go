@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// AuditEvent is the predicate function for auditevent builders.
+type AuditEvent func(*sql.Selector)
+
 // Encouragement is the predicate function for encouragement builders.
 type Encouragement func(*sql.Selector)
 
@@ -45,6 +48,9 @@ func ReflectionOrErr(p Reflection, err error) Reflection {
 		p(s)
 	}
 }
+
+// ReflectionRead is the predicate function for reflectionread builders.
+type ReflectionRead func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

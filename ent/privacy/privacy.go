@@ -110,6 +110,30 @@ func DenyMutationOperationRule(op ent.Op) MutationRule {
 	return OnMutationOperation(rule, op)
 }
 
+// The AuditEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AuditEventQueryRuleFunc func(context.Context, *ent.AuditEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AuditEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuditEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AuditEventQuery", q)
+}
+
+// The AuditEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AuditEventMutationRuleFunc func(context.Context, *ent.AuditEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AuditEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AuditEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuditEventMutation", m)
+}
+
 // The EncouragementQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type EncouragementQueryRuleFunc func(context.Context, *ent.EncouragementQuery) error
@@ -252,6 +276,30 @@ func (f ReflectionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ReflectionMutation", m)
+}
+
+// The ReflectionReadQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ReflectionReadQueryRuleFunc func(context.Context, *ent.ReflectionReadQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ReflectionReadQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReflectionReadQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ReflectionReadQuery", q)
+}
+
+// The ReflectionReadMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ReflectionReadMutationRuleFunc func(context.Context, *ent.ReflectionReadMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ReflectionReadMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ReflectionReadMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ReflectionReadMutation", m)
 }
 
 // The UserQueryRuleFunc type is an adapter to allow the use of ordinary

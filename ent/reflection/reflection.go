@@ -55,6 +55,8 @@ const (
 	EdgeGroup = "group"
 	// EdgeAuthor holds the string denoting the author edge name in mutations.
 	EdgeAuthor = "author"
+	// EdgeReads holds the string denoting the reads edge name in mutations.
+	EdgeReads = "reads"
 	// EdgeEncouragements holds the string denoting the encouragements edge name in mutations.
 	EdgeEncouragements = "encouragements"
 	// Table holds the table name of the reflection in the database.
@@ -80,6 +82,13 @@ const (
 	AuthorInverseTable = "memberships"
 	// AuthorColumn is the table column denoting the author relation/edge.
 	AuthorColumn = "author_id"
+	// ReadsTable is the table that holds the reads relation/edge.
+	ReadsTable = "reflection_reads"
+	// ReadsInverseTable is the table name for the ReflectionRead entity.
+	// It exists in this package in order to avoid circular dependency with the "reflectionread" package.
+	ReadsInverseTable = "reflection_reads"
+	// ReadsColumn is the table column denoting the reads relation/edge.
+	ReadsColumn = "reflection_id"
 	// EncouragementsTable is the table that holds the encouragements relation/edge.
 	EncouragementsTable = "encouragements"
 	// EncouragementsInverseTable is the table name for the Encouragement entity.
@@ -279,6 +288,20 @@ func ByAuthorField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
+// ByReadsCount orders the results by reads count.
+func ByReadsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newReadsStep(), opts...)
+	}
+}
+
+// ByReads orders the results by reads terms.
+func ByReads(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReadsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByEncouragementsCount orders the results by encouragements count.
 func ByEncouragementsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -311,6 +334,13 @@ func newAuthorStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AuthorInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, AuthorTable, AuthorColumn),
+	)
+}
+func newReadsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ReadsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ReadsTable, ReadsColumn),
 	)
 }
 func newEncouragementsStep() *sqlgraph.Step {

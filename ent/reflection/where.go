@@ -881,6 +881,29 @@ func HasAuthorWith(preds ...predicate.Membership) predicate.Reflection {
 	})
 }
 
+// HasReads applies the HasEdge predicate on the "reads" edge.
+func HasReads() predicate.Reflection {
+	return predicate.Reflection(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ReadsTable, ReadsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReadsWith applies the HasEdge predicate on the "reads" edge with a given conditions (other predicates).
+func HasReadsWith(preds ...predicate.ReflectionRead) predicate.Reflection {
+	return predicate.Reflection(func(s *sql.Selector) {
+		step := newReadsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasEncouragements applies the HasEdge predicate on the "encouragements" edge.
 func HasEncouragements() predicate.Reflection {
 	return predicate.Reflection(func(s *sql.Selector) {

@@ -6,12 +6,14 @@ import (
 	"context"
 	"time"
 
+	"github.com/processgroup/api/ent/auditevent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/schema"
 	"github.com/processgroup/api/ent/user"
 
@@ -24,6 +26,25 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	auditevent.Policy = privacy.NewPolicies(schema.AuditEvent{})
+	auditevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescAt is the schema descriptor for at field.
+	auditeventDescAt := auditeventFields[0].Descriptor()
+	// auditevent.DefaultAt holds the default value on creation for the at field.
+	auditevent.DefaultAt = auditeventDescAt.Default.(func() time.Time)
+	// auditeventDescAction is the schema descriptor for action field.
+	auditeventDescAction := auditeventFields[2].Descriptor()
+	// auditevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	auditevent.ActionValidator = auditeventDescAction.Validators[0].(func(string) error)
 	encouragementMixin := schema.Encouragement{}.Mixin()
 	encouragement.Policy = privacy.NewPolicies(schema.Encouragement{})
 	encouragement.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -223,6 +244,21 @@ func init() {
 	reflectionDescNeedsAttention := reflectionFields[10].Descriptor()
 	// reflection.DefaultNeedsAttention holds the default value on creation for the needs_attention field.
 	reflection.DefaultNeedsAttention = reflectionDescNeedsAttention.Default.(bool)
+	reflectionread.Policy = privacy.NewPolicies(schema.ReflectionRead{})
+	reflectionread.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := reflectionread.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	reflectionreadFields := schema.ReflectionRead{}.Fields()
+	_ = reflectionreadFields
+	// reflectionreadDescReadAt is the schema descriptor for read_at field.
+	reflectionreadDescReadAt := reflectionreadFields[3].Descriptor()
+	// reflectionread.DefaultReadAt holds the default value on creation for the read_at field.
+	reflectionread.DefaultReadAt = reflectionreadDescReadAt.Default.(func() time.Time)
 	userMixin := schema.User{}.Mixin()
 	user.Policy = privacy.NewPolicies(schema.User{})
 	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -251,6 +287,10 @@ func init() {
 	userDescFirebaseUID := userFields[0].Descriptor()
 	// user.FirebaseUIDValidator is a validator for the "firebase_uid" field. It is called by the builders before save.
 	user.FirebaseUIDValidator = userDescFirebaseUID.Validators[0].(func(string) error)
+	// userDescTherapist is the schema descriptor for therapist field.
+	userDescTherapist := userFields[2].Descriptor()
+	// user.DefaultTherapist holds the default value on creation for the therapist field.
+	user.DefaultTherapist = userDescTherapist.Default.(bool)
 }
 
 const (

@@ -75,6 +75,9 @@ func (Membership) Edges() []ent.Edge {
 		// encouragements are what the person sent in this group.
 		edge.To("encouragements", Encouragement.Type).
 			Annotations(entgql.Skip()),
+		// reads are the person's reads of others' reflections in this group.
+		edge.To("reads", ReflectionRead.Type).
+			Annotations(entgql.Skip()),
 		// consents are the person's consents to share with this group, current and past.
 		edge.To("consents", GroupSharingConsent.Type).
 			Annotations(entgql.Skip()),

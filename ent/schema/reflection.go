@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/processgroup/api/ent/privacy"
-	"github.com/processgroup/api/internal/sealed"
 	"github.com/processgroup/api/internal/rule"
+	"github.com/processgroup/api/internal/sealed"
 )
 
 // Reflection is a short journal entry a member writes in one of their groups, with the
@@ -52,11 +52,13 @@ func (Reflection) Fields() []ent.Field {
 		// mood is how the author felt, 1 (worst) to 10 (best); 0 once deleted.
 		field.Int("mood").
 			Range(0, 10).
-			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+			Annotations(entgql.Skip()), // in schema/app.graphql: reading it is accounted
+
 		// craving is how strong the urge to use was, 0 (none) to 10; 0 once deleted.
 		field.Int("craving").
 			Range(0, 10).
-			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+			Annotations(entgql.Skip()), // in schema/app.graphql: reading it is accounted
+
 		// prompt is the journaling prompt the author answered; empty if none.
 		field.Text("prompt").
 			Optional().
@@ -111,6 +113,9 @@ func (Reflection) Edges() []ent.Edge {
 			Unique().
 			Required().
 			Immutable(),
+		// reads are the accounting of who read it.
+		edge.To("reads", ReflectionRead.Type).
+			Annotations(entgql.Skip()),
 		// encouragements are what peers sent on it.
 		edge.To("encouragements", Encouragement.Type).
 			Annotations(

@@ -37,6 +37,10 @@ func (User) Fields() []ent.Field {
 			Optional().
 			Sensitive().
 			Annotations(entgql.Skip()),
+		// therapist is the role the person's last verified token carried; a change is audited.
+		field.Bool("therapist").
+			Default(false).
+			Annotations(entgql.Skip()),
 		// phone is the number Firebase reported at sign-in, if any; never exposed to others.
 		field.String("phone").
 			Optional().

@@ -23,6 +23,8 @@ const (
 	FieldFirebaseUID = "firebase_uid"
 	// FieldEmail holds the string denoting the email field in the database.
 	FieldEmail = "email"
+	// FieldTherapist holds the string denoting the therapist field in the database.
+	FieldTherapist = "therapist"
 	// FieldPhone holds the string denoting the phone field in the database.
 	FieldPhone = "phone"
 	// EdgeMemberships holds the string denoting the memberships edge name in mutations.
@@ -54,6 +56,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldFirebaseUID,
 	FieldEmail,
+	FieldTherapist,
 	FieldPhone,
 }
 
@@ -83,6 +86,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// FirebaseUIDValidator is a validator for the "firebase_uid" field. It is called by the builders before save.
 	FirebaseUIDValidator func(string) error
+	// DefaultTherapist holds the default value on creation for the "therapist" field.
+	DefaultTherapist bool
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -111,6 +116,11 @@ func ByFirebaseUID(opts ...sql.OrderTermOption) OrderOption {
 // ByEmail orders the results by the email field.
 func ByEmail(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEmail, opts...).ToFunc()
+}
+
+// ByTherapist orders the results by the therapist field.
+func ByTherapist(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTherapist, opts...).ToFunc()
 }
 
 // ByPhone orders the results by the phone field.

@@ -75,6 +75,11 @@ func Email(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldEmail, v))
 }
 
+// Therapist applies equality check predicate on the "therapist" field. It's identical to TherapistEQ.
+func Therapist(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldTherapist, v))
+}
+
 // Phone applies equality check predicate on the "phone" field. It's identical to PhoneEQ.
 func Phone(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldPhone, v))
@@ -298,6 +303,16 @@ func EmailEqualFold(v string) predicate.User {
 // EmailContainsFold applies the ContainsFold predicate on the "email" field.
 func EmailContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldEmail, v))
+}
+
+// TherapistEQ applies the EQ predicate on the "therapist" field.
+func TherapistEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldTherapist, v))
+}
+
+// TherapistNEQ applies the NEQ predicate on the "therapist" field.
+func TherapistNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldTherapist, v))
 }
 
 // PhoneEQ applies the EQ predicate on the "phone" field.

@@ -42,6 +42,9 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*ent.User, error)
 }
 type ReflectionResolver interface {
+	Body(ctx context.Context, obj *ent.Reflection) (string, error)
+	Mood(ctx context.Context, obj *ent.Reflection) (int, error)
+	Craving(ctx context.Context, obj *ent.Reflection) (int, error)
 	Prompt(ctx context.Context, obj *ent.Reflection) (*string, error)
 	EncouragementCount(ctx context.Context, obj *ent.Reflection) (int, error)
 	ViewerHasEncouraged(ctx context.Context, obj *ent.Reflection) (bool, error)
@@ -51,6 +54,7 @@ type ReflectionResolver interface {
 type UserResolver interface {
 	Memberships(ctx context.Context, obj *ent.User) ([]*ent.Membership, error)
 	EncouragementReceived(ctx context.Context, obj *ent.User, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.EncouragementConnection, error)
+	ReflectionReads(ctx context.Context, obj *ent.User, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.ReflectionReadConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -200,6 +204,44 @@ func (ec *executionContext) field_Reflection_encouragements_args(ctx context.Con
 }
 
 func (ec *executionContext) field_User_encouragementReceived_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_User_reflectionReads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
@@ -1675,52 +1717,6 @@ func (ec *executionContext) fieldContext_Reflection_clientID(_ context.Context, 
 	return graphql.NewScalarFieldContext("Reflection", field, false, false, "UUID")
 }
 
-func (ec *executionContext) _Reflection_mood(ctx context.Context, field graphql.CollectedField, obj *ent.Reflection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Reflection_mood(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Mood, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Reflection_mood(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Reflection", field, false, false, "Int")
-}
-
-func (ec *executionContext) _Reflection_craving(ctx context.Context, field graphql.CollectedField, obj *ent.Reflection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Reflection_craving(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Craving, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Reflection_craving(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Reflection", field, false, false, "Int")
-}
-
 func (ec *executionContext) _Reflection_visibility(ctx context.Context, field graphql.CollectedField, obj *ent.Reflection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1884,7 +1880,7 @@ func (ec *executionContext) _Reflection_body(ctx context.Context, field graphql.
 			return ec.fieldContext_Reflection_body(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Body, nil
+			return ec.Resolvers.Reflection().Body(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1895,7 +1891,53 @@ func (ec *executionContext) _Reflection_body(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Reflection_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Reflection", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Reflection", field, true, true, "String")
+}
+
+func (ec *executionContext) _Reflection_mood(ctx context.Context, field graphql.CollectedField, obj *ent.Reflection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reflection_mood(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reflection().Mood(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reflection_mood(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reflection", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Reflection_craving(ctx context.Context, field graphql.CollectedField, obj *ent.Reflection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reflection_craving(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reflection().Craving(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reflection_craving(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reflection", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Reflection_prompt(ctx context.Context, field graphql.CollectedField, obj *ent.Reflection) (ret graphql.Marshaler) {
@@ -2155,6 +2197,258 @@ func (ec *executionContext) fieldContext_ReflectionEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("ReflectionEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ReflectionRead_id(ctx context.Context, field graphql.CollectedField, obj *ent.ReflectionRead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReflectionRead_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReflectionRead_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReflectionRead", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReflectionRead_readAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReflectionRead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReflectionRead_readAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReadAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReflectionRead_readAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReflectionRead", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReflectionRead_reflection(ctx context.Context, field graphql.CollectedField, obj *ent.ReflectionRead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReflectionRead_reflection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reflection(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Reflection) graphql.Marshaler {
+			return ec.marshalOReflection2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReflectionRead_reflection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReflectionRead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reflection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReflectionRead_reader(ctx context.Context, field graphql.CollectedField, obj *ent.ReflectionRead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReflectionRead_reader(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reader(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Membership) graphql.Marshaler {
+			return ec.marshalOMembership2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐMembership(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReflectionRead_reader(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReflectionRead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReflectionReadConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ReflectionReadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReflectionReadConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ReflectionReadEdge) graphql.Marshaler {
+			return ec.marshalOReflectionReadEdge2ᚕᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflectionReadEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReflectionReadConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReflectionReadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReflectionReadEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReflectionReadConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ReflectionReadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReflectionReadConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReflectionReadConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReflectionReadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReflectionReadConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ReflectionReadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReflectionReadConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReflectionReadConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReflectionReadConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReflectionReadEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ReflectionReadEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReflectionReadEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReflectionRead) graphql.Marshaler {
+			return ec.marshalOReflectionRead2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflectionRead(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReflectionReadEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReflectionReadEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReflectionRead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReflectionReadEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ReflectionReadEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReflectionReadEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReflectionReadEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReflectionReadEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2344,6 +2638,50 @@ func (ec *executionContext) fieldContext_User_encouragementReceived(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _User_reflectionReads(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_reflectionReads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.User().ReflectionReads(ctx, obj, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReflectionReadConnection) graphql.Marshaler {
+			return ec.marshalNReflectionReadConnection2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflectionReadConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_reflectionReads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReflectionReadConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_reflectionReads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -2451,6 +2789,59 @@ func (ec *executionContext) unmarshalInputReflectionOrder(ctx context.Context, o
 func UnmarshalReflectionOrder(ctx context.Context, raw any) (ent.ReflectionOrder, error) {
 	var out ent.ReflectionOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReflectionOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReflectionReadOrder(ctx context.Context, obj any) (ent.ReflectionReadOrder, error) {
+	var it ent.ReflectionReadOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNReflectionReadOrderField2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflectionReadOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReflectionReadOrder unmarshals raw into the ReflectionReadOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReflectionReadOrder(ctx context.Context, raw any) (ent.ReflectionReadOrder, error) {
+	var out ent.ReflectionReadOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReflectionReadOrder", raw, &out)
 	return out, err
 }
 
@@ -2719,6 +3110,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case *ent.ReflectionRead:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ReflectionRead(ctx, sel, obj)
 	case *ent.Reflection:
 		if obj == nil {
 			return graphql.Null
@@ -3310,16 +3706,6 @@ func (ec *executionContext) _Reflection(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "mood":
-			out.Values[i] = ec._Reflection_mood(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "craving":
-			out.Values[i] = ec._Reflection_craving(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "visibility":
 			out.Values[i] = ec._Reflection_visibility(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -3349,10 +3735,23 @@ func (ec *executionContext) _Reflection(ctx context.Context, sel ast.SelectionSe
 					return ec._Reflection_encouragements(ctx, field, obj)
 				})
 		case "body":
-			out.Values[i] = ec._Reflection_body(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reflection_body(ctx, field, obj)
+				})
+		case "mood":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reflection_mood(ctx, field, obj)
+				})
+		case "craving":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reflection_craving(ctx, field, obj)
+				})
 		case "prompt":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -3481,6 +3880,137 @@ func (ec *executionContext) _ReflectionEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var reflectionReadImplementors = []string{"ReflectionRead", "Node"}
+
+func (ec *executionContext) _ReflectionRead(ctx context.Context, sel ast.SelectionSet, obj *ent.ReflectionRead) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reflectionReadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReflectionRead")
+		case "id":
+			out.Values[i] = ec._ReflectionRead_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "readAt":
+			out.Values[i] = ec._ReflectionRead_readAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reflection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReflectionRead_reflection(ctx, field, obj)
+				})
+		case "reader":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReflectionRead_reader(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reflectionReadConnectionImplementors = []string{"ReflectionReadConnection"}
+
+func (ec *executionContext) _ReflectionReadConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ReflectionReadConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reflectionReadConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReflectionReadConnection")
+		case "edges":
+			out.Values[i] = ec._ReflectionReadConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReflectionReadConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReflectionReadConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reflectionReadEdgeImplementors = []string{"ReflectionReadEdge"}
+
+func (ec *executionContext) _ReflectionReadEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ReflectionReadEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reflectionReadEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReflectionReadEdge")
+		case "node":
+			out.Values[i] = ec._ReflectionReadEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ReflectionReadEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
@@ -3524,6 +4054,12 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_encouragementReceived(ctx, field, obj)
+				})
+		case "reflectionReads":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_reflectionReads(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -3708,6 +4244,28 @@ func (ec *executionContext) marshalNReflectionOrderField2ᚖgithubᚗcomᚋproce
 	return v
 }
 
+func (ec *executionContext) marshalNReflectionReadConnection2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflectionReadConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ReflectionReadConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReflectionReadConnection!")
+		return graphql.Null
+	}
+	return ec._ReflectionReadConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReflectionReadOrderField2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflectionReadOrderField(ctx context.Context, v any) (*ent.ReflectionReadOrderField, error) {
+	var res = new(ent.ReflectionReadOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReflectionReadOrderField2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflectionReadOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ReflectionReadOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReflectionReadOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalNReflectionVisibility2githubᚗcomᚋprocessgroupᚋapiᚋentᚋreflectionᚐVisibility(ctx context.Context, v any) (reflection.Visibility, error) {
 	var res reflection.Visibility
 	err := res.UnmarshalGQL(v)
@@ -3850,6 +4408,33 @@ func (ec *executionContext) unmarshalOReflectionOrder2ᚖgithubᚗcomᚋprocessg
 	}
 	res, err := ec.unmarshalInputReflectionOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReflectionRead2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflectionRead(ctx context.Context, sel ast.SelectionSet, v *ent.ReflectionRead) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReflectionRead(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOReflectionReadEdge2ᚕᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflectionReadEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ReflectionReadEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOReflectionReadEdge2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflectionReadEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOReflectionReadEdge2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflectionReadEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ReflectionReadEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReflectionReadEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOReflectionVisibility2ᚕgithubᚗcomᚋprocessgroupᚋapiᚋentᚋreflectionᚐVisibilityᚄ(ctx context.Context, v any) ([]reflection.Visibility, error) {

@@ -168,6 +168,24 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ReflectionRead struct {
+		ID         func(childComplexity int) int
+		ReadAt     func(childComplexity int) int
+		Reader     func(childComplexity int) int
+		Reflection func(childComplexity int) int
+	}
+
+	ReflectionReadConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReflectionReadEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	SharingConsentText struct {
 		Text    func(childComplexity int) int
 		Version func(childComplexity int) int
@@ -183,6 +201,7 @@ type ComplexityRoot struct {
 		EncouragementReceived func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
 		ID                    func(childComplexity int) int
 		Memberships           func(childComplexity int) int
+		ReflectionReads       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
 		Reflections           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReflectionOrder) int
 		UpdatedAt             func(childComplexity int) int
 	}
@@ -813,6 +832,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReflectionEdge.Node(childComplexity), true
 
+	case "ReflectionRead.id":
+		if e.ComplexityRoot.ReflectionRead.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReflectionRead.ID(childComplexity), true
+	case "ReflectionRead.readAt":
+		if e.ComplexityRoot.ReflectionRead.ReadAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReflectionRead.ReadAt(childComplexity), true
+	case "ReflectionRead.reader":
+		if e.ComplexityRoot.ReflectionRead.Reader == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReflectionRead.Reader(childComplexity), true
+	case "ReflectionRead.reflection":
+		if e.ComplexityRoot.ReflectionRead.Reflection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReflectionRead.Reflection(childComplexity), true
+
+	case "ReflectionReadConnection.edges":
+		if e.ComplexityRoot.ReflectionReadConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReflectionReadConnection.Edges(childComplexity), true
+	case "ReflectionReadConnection.pageInfo":
+		if e.ComplexityRoot.ReflectionReadConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReflectionReadConnection.PageInfo(childComplexity), true
+	case "ReflectionReadConnection.totalCount":
+		if e.ComplexityRoot.ReflectionReadConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReflectionReadConnection.TotalCount(childComplexity), true
+
+	case "ReflectionReadEdge.cursor":
+		if e.ComplexityRoot.ReflectionReadEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReflectionReadEdge.Cursor(childComplexity), true
+	case "ReflectionReadEdge.node":
+		if e.ComplexityRoot.ReflectionReadEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReflectionReadEdge.Node(childComplexity), true
+
 	case "SharingConsentText.text":
 		if e.ComplexityRoot.SharingConsentText.Text == nil {
 			break
@@ -868,6 +944,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Memberships(childComplexity), true
+	case "User.reflectionReads":
+		if e.ComplexityRoot.User.ReflectionReads == nil {
+			break
+		}
+
+		args, err := ec.field_User_reflectionReads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.ReflectionReads(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int)), true
 	case "User.reflections":
 		if e.ComplexityRoot.User.Reflections == nil {
 			break
@@ -901,6 +988,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("GrantGroupSharingConsentInput", ec.unmarshalInputGrantGroupSharingConsentInput),
 			graphql.NewInputUnmarshaler("JoinGroupInput", ec.unmarshalInputJoinGroupInput),
 			graphql.NewInputUnmarshaler("ReflectionOrder", ec.unmarshalInputReflectionOrder),
+			graphql.NewInputUnmarshaler("ReflectionReadOrder", ec.unmarshalInputReflectionReadOrder),
 			graphql.NewInputUnmarshaler("ReflectionWhereInput", ec.unmarshalInputReflectionWhereInput),
 			graphql.NewInputUnmarshaler("SendEncouragementInput", ec.unmarshalInputSendEncouragementInput),
 			graphql.NewInputUnmarshaler("UpdateReflectionInput", ec.unmarshalInputUpdateReflectionInput),
@@ -1021,9 +1109,13 @@ extend type Group {
 
 extend type Reflection {
   """
-  The free text the author wrote.
+  The free text the author wrote. Reading it counts as a read in the author's accounting.
   """
-  body: String!
+  body: String! @goField(forceResolver: true)
+  "How the author felt, 1 (worst) to 10 (best)."
+  mood: Int! @goField(forceResolver: true)
+  "How strong the urge to use was, 0 (none) to 10."
+  craving: Int! @goField(forceResolver: true)
   """
   The journaling prompt the author answered, if any.
   """
@@ -1369,8 +1461,6 @@ type Reflection implements Node {
   createdAt: Time!
   updatedAt: Time!
   clientID: UUID!
-  mood: Int!
-  craving: Int!
   visibility: ReflectionVisibility!
   version: Int!
   group: Group!
@@ -1450,6 +1540,61 @@ Properties by which Reflection connections can be ordered.
 """
 enum ReflectionOrderField {
   CREATED_AT
+}
+type ReflectionRead implements Node {
+  id: ID!
+  readAt: Time!
+  reflection: Reflection
+  reader: Membership
+}
+"""
+A connection to a list of items.
+"""
+type ReflectionReadConnection {
+  """
+  A list of edges.
+  """
+  edges: [ReflectionReadEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type ReflectionReadEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: ReflectionRead
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for ReflectionRead connections
+"""
+input ReflectionReadOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order ReflectionReads.
+  """
+  field: ReflectionReadOrderField!
+}
+"""
+Properties by which ReflectionRead connections can be ordered.
+"""
+enum ReflectionReadOrderField {
+  READ_AT
 }
 """
 ReflectionVisibility is enum for the field visibility
@@ -1594,6 +1739,11 @@ extend type Mutation {
   shown to peers (facilitators still read them, as program staff).
   """
   revokeGroupSharingConsent(groupID: ID!): GroupSharingConsent!
+}
+
+extend type User {
+  "Every read of the viewer's reflections by someone else, newest first."
+  reflectionReads(after: Cursor, first: Int, before: Cursor, last: Int): ReflectionReadConnection!
 }
 `, BuiltIn: false},
 }
@@ -1771,10 +1921,6 @@ func (ec *executionContext) childFields_Reflection(ctx context.Context, field gr
 		return ec.fieldContext_Reflection_updatedAt(ctx, field)
 	case "clientID":
 		return ec.fieldContext_Reflection_clientID(ctx, field)
-	case "mood":
-		return ec.fieldContext_Reflection_mood(ctx, field)
-	case "craving":
-		return ec.fieldContext_Reflection_craving(ctx, field)
 	case "visibility":
 		return ec.fieldContext_Reflection_visibility(ctx, field)
 	case "version":
@@ -1787,6 +1933,10 @@ func (ec *executionContext) childFields_Reflection(ctx context.Context, field gr
 		return ec.fieldContext_Reflection_encouragements(ctx, field)
 	case "body":
 		return ec.fieldContext_Reflection_body(ctx, field)
+	case "mood":
+		return ec.fieldContext_Reflection_mood(ctx, field)
+	case "craving":
+		return ec.fieldContext_Reflection_craving(ctx, field)
 	case "prompt":
 		return ec.fieldContext_Reflection_prompt(ctx, field)
 	case "encouragementCount":
@@ -1823,6 +1973,42 @@ func (ec *executionContext) childFields_ReflectionEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ReflectionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ReflectionRead(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReflectionRead_id(ctx, field)
+	case "readAt":
+		return ec.fieldContext_ReflectionRead_readAt(ctx, field)
+	case "reflection":
+		return ec.fieldContext_ReflectionRead_reflection(ctx, field)
+	case "reader":
+		return ec.fieldContext_ReflectionRead_reader(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReflectionRead", field.Name)
+}
+
+func (ec *executionContext) childFields_ReflectionReadConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReflectionReadConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReflectionReadConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReflectionReadConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReflectionReadConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReflectionReadEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ReflectionReadEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ReflectionReadEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReflectionReadEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_SharingConsentText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "version":
@@ -1857,6 +2043,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_memberships(ctx, field)
 	case "encouragementReceived":
 		return ec.fieldContext_User_encouragementReceived(ctx, field)
+	case "reflectionReads":
+		return ec.fieldContext_User_reflectionReads(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/audit"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
 )
@@ -97,7 +98,11 @@ func (c *Consents) Grant(ctx context.Context, client *ent.Client, in model.Grant
 	if in.ExpiresAt != nil {
 		create.SetExpiresAt(in.ExpiresAt.UTC())
 	}
-	return create.Save(ctx)
+	granted, err := create.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return granted, audit.Record(ctx, client, audit.Event{Action: audit.ConsentGranted, GroupID: in.GroupID, SubjectID: granted.ID})
 }
 
 // Revoke ends the viewer's consent for a group at once and returns it. Revoking again
@@ -117,7 +122,11 @@ func (c *Consents) Revoke(ctx context.Context, client *ent.Client, groupID int) 
 	if latest.RevokedAt != nil {
 		return latest, nil
 	}
-	return client.GroupSharingConsent.UpdateOne(latest).SetRevokedAt(c.now()).Save(ctx)
+	revoked, err := client.GroupSharingConsent.UpdateOne(latest).SetRevokedAt(c.now()).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return revoked, audit.Record(ctx, client, audit.Event{Action: audit.ConsentRevoked, GroupID: groupID, SubjectID: revoked.ID})
 }
 
 // Latest returns the viewer's most recent consent for a group, or nil.

@@ -17,6 +17,7 @@ import (
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/audit"
 	"github.com/processgroup/api/internal/consent"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/validate"
@@ -63,7 +64,7 @@ func (g *Groups) Create(ctx context.Context, c *ent.Client, in model.CreateGroup
 	if err != nil {
 		return nil, err
 	}
-	return grp, nil
+	return grp, audit.Record(ctx, c, audit.Event{Action: audit.GroupCreated, GroupID: grp.ID})
 }
 
 // facilitatorOf returns the viewer's current facilitator membership of group id: NOT_FOUND
@@ -177,9 +178,13 @@ func (g *Groups) Join(ctx context.Context, c *ent.Client, in model.JoinGroupInpu
 			return nil, err
 		}
 		// Created, or a double-tapped join created it a moment ago: either way it is there.
-		return c.Membership.Query().
+		m, err := c.Membership.Query().
 			Where(membership.UserID(v.UserID), membership.GroupID(inv.GroupID), membership.LeftAtIsNil()).
 			Only(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return m, audit.Record(ctx, c, audit.Event{Action: audit.GroupJoined, GroupID: inv.GroupID, SubjectID: m.ID})
 	case err != nil:
 		return nil, err
 	case old.Removed:
@@ -205,6 +210,9 @@ func (g *Groups) Join(ctx context.Context, c *ent.Client, in model.JoinGroupInpu
 	}
 	if n == 0 && (m.Removed || m.LeftAt != nil) {
 		return nil, errRemoved
+	}
+	if err := audit.Record(ctx, c, audit.Event{Action: audit.GroupJoined, GroupID: inv.GroupID, SubjectID: old.ID}); err != nil {
+		return nil, err
 	}
 	return c.Membership.Get(ctx, old.ID)
 }
@@ -243,6 +251,9 @@ func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
 	if err := c.Membership.UpdateOne(m).SetLeftAt(now).Exec(ctx); err != nil {
 		return err
 	}
+	if err := audit.Record(ctx, c, audit.Event{Action: audit.GroupLeft, GroupID: groupID, SubjectID: m.ID}); err != nil {
+		return err
+	}
 	return consent.EndForMembership(ctx, c, m.ID, now)
 }
 
@@ -274,6 +285,9 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 		SetLeftAt(now).
 		Save(ctx)
 	if err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, c, audit.Event{Action: audit.MemberRemoved, GroupID: m.GroupID, SubjectID: m.ID}); err != nil {
 		return err
 	}
 	return consent.EndForMembership(ctx, c, m.ID, now)

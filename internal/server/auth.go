@@ -10,6 +10,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/user"
+	"github.com/processgroup/api/internal/audit"
 	"github.com/processgroup/api/internal/auth"
 	"github.com/processgroup/api/internal/loader"
 	"github.com/processgroup/api/internal/viewer"
@@ -76,21 +77,37 @@ func (a *App) signIn(ctx context.Context, token string) (*viewer.Viewer, error) 
 			SetFirebaseUID(id.UID).
 			SetEmail(id.Email).
 			SetPhone(id.Phone).
+			SetTherapist(id.Therapist).
 			Save(sys)
 		if ent.IsConstraintError(err) {
 			// Two first requests at once: the other one created it.
 			u, err = a.client.User.Query().Where(user.FirebaseUID(id.UID)).Only(sys)
 		} else if err == nil {
 			a.log.InfoContext(ctx, "new member record", slog.Int("user_id", u.ID))
+			events := []audit.Event{{Action: audit.MemberCreated, SubjectID: u.ID}}
+			if id.Therapist {
+				events = append(events, audit.Event{Action: audit.RoleGranted, SubjectID: u.ID})
+			}
+			err = audit.Record(viewer.NewContext(ctx, &viewer.Viewer{UserID: u.ID}), a.client, events...)
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	if u.Email != id.Email || u.Phone != id.Phone {
-		if err := a.client.User.UpdateOne(u).SetEmail(id.Email).SetPhone(id.Phone).Exec(sys); err != nil {
+	v := &viewer.Viewer{UserID: u.ID, Therapist: id.Therapist}
+	if u.Email != id.Email || u.Phone != id.Phone || u.Therapist != id.Therapist {
+		if err := a.client.User.UpdateOne(u).SetEmail(id.Email).SetPhone(id.Phone).SetTherapist(id.Therapist).Exec(sys); err != nil {
 			return nil, err
 		}
+		if u.Therapist != id.Therapist {
+			action := audit.RoleRevoked
+			if id.Therapist {
+				action = audit.RoleGranted
+			}
+			if err := audit.Record(viewer.NewContext(ctx, v), a.client, audit.Event{Action: action, SubjectID: u.ID}); err != nil {
+				return nil, err
+			}
+		}
 	}
-	return &viewer.Viewer{UserID: u.ID, Therapist: id.Therapist}, nil
+	return v, nil
 }

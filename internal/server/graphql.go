@@ -22,7 +22,9 @@ import (
 	"github.com/processgroup/api/graph"
 	"github.com/processgroup/api/graph/generated"
 	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/audit"
 	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/disclosure"
 	"github.com/processgroup/api/internal/limits"
 	"github.com/processgroup/api/internal/validate"
 	"github.com/processgroup/api/internal/viewer"
@@ -68,6 +70,7 @@ func newGraphQL(res *graph.Resolver, cfg config.Config, mutations *limits.RateLi
 		return ctx, tx, nil
 	})}})
 	srv.AroundOperations(requireViewer)
+	srv.AroundOperations(afterOperation(res.Client, log))
 	srv.AroundOperations(mutations.Mutations(func(ctx context.Context) (string, bool) {
 		v := viewer.FromContext(ctx)
 		if v == nil {
@@ -127,6 +130,41 @@ func introspectionOnly(oc *graphql.OperationContext) bool {
 		}
 	}
 	return len(oc.Operation.SelectionSet) > 0
+}
+
+// afterOperation writes what an operation leaves to account for, once it is answered (and a
+// mutation's transaction is over): the accounting of the reads it disclosed, in one batched
+// write, and the attempts it denied. A response whose reads cannot be accounted for is not
+// sent.
+func afterOperation(client *ent.Client, log *slog.Logger) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		ctx, rec := disclosure.NewContext(ctx)
+		rh := next(ctx)
+		return func(ctx context.Context) *graphql.Response {
+			resp := rh(ctx)
+			if resp == nil {
+				return nil
+			}
+			if err := rec.Flush(ctx, client, time.Now().UTC()); err != nil {
+				log.ErrorContext(ctx, "accounting of reads failed: response withheld", "error", err.Error())
+				return &graphql.Response{Errors: gqlerror.List{{
+					Message:    "internal error",
+					Extensions: map[string]any{"code": string(apperr.Internal)},
+				}}}
+			}
+			var denied []audit.Event
+			oc := graphql.GetOperationContext(ctx)
+			for _, e := range resp.Errors {
+				if c, _ := e.Extensions["code"].(string); c == string(apperr.Forbidden) || c == string(apperr.NotFound) {
+					denied = append(denied, audit.Event{Action: audit.Denied, Detail: oc.OperationName + " " + c})
+				}
+			}
+			if err := audit.Record(ctx, client, denied...); err != nil {
+				log.ErrorContext(ctx, "audit of denied attempts failed", "error", err.Error())
+			}
+			return resp
+		}
+	}
 }
 
 // logOperation writes one line per operation: its name, type, duration and error codes.

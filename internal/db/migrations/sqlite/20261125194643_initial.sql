@@ -1,4 +1,12 @@
 -- +goose Up
+-- create "audit_events" table
+CREATE TABLE `audit_events` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `at` datetime NOT NULL, `actor_user_id` integer NULL, `action` text NOT NULL, `group_id` integer NULL, `subject_id` integer NULL, `detail` text NULL);
+-- set sequence for "audit_events" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("audit_events", 34359738368);
+-- create index "auditevent_at" to table: "audit_events"
+CREATE INDEX `auditevent_at` ON `audit_events` (`at`);
+-- create index "auditevent_actor_user_id_at" to table: "audit_events"
+CREATE INDEX `auditevent_actor_user_id_at` ON `audit_events` (`actor_user_id`, `at`);
 -- create "encouragements" table
 CREATE TABLE `encouragements` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `client_id` uuid NOT NULL, `kind` text NOT NULL, `message` text NULL, `sender_id` integer NULL, `reflection_id` integer NOT NULL, CONSTRAINT `encouragements_memberships_encouragements` FOREIGN KEY (`sender_id`) REFERENCES `memberships` (`id`) ON DELETE SET NULL, CONSTRAINT `encouragements_reflections_encouragements` FOREIGN KEY (`reflection_id`) REFERENCES `reflections` (`id`) ON DELETE NO ACTION);
 -- create index "encouragement_reflection_id_sender_id" to table: "encouragements"
@@ -41,8 +49,14 @@ CREATE UNIQUE INDEX `reflection_user_id_client_id` ON `reflections` (`user_id`, 
 CREATE INDEX `reflection_group_id_created_at` ON `reflections` (`group_id`, `created_at`);
 -- create index "reflection_user_id_created_at" to table: "reflections"
 CREATE INDEX `reflection_user_id_created_at` ON `reflections` (`user_id`, `created_at`);
+-- create "reflection_reads" table
+CREATE TABLE `reflection_reads` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `author_user_id` integer NOT NULL, `read_at` datetime NOT NULL, `reader_id` integer NULL, `reflection_id` integer NULL, CONSTRAINT `reflection_reads_memberships_reads` FOREIGN KEY (`reader_id`) REFERENCES `memberships` (`id`) ON DELETE SET NULL, CONSTRAINT `reflection_reads_reflections_reads` FOREIGN KEY (`reflection_id`) REFERENCES `reflections` (`id`) ON DELETE SET NULL);
+-- set sequence for "reflection_reads" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("reflection_reads", 30064771072);
+-- create index "reflectionread_author_user_id_read_at" to table: "reflection_reads"
+CREATE INDEX `reflectionread_author_user_id_read_at` ON `reflection_reads` (`author_user_id`, `read_at`);
 -- create "users" table
-CREATE TABLE `users` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `firebase_uid` text NOT NULL, `email` text NULL, `phone` text NULL);
+CREATE TABLE `users` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `firebase_uid` text NOT NULL, `email` text NULL, `therapist` bool NOT NULL DEFAULT (false), `phone` text NULL);
 -- set sequence for "users" table
 INSERT INTO sqlite_sequence (name, seq) VALUES ("users", 21474836480);
 -- create index "users_firebase_uid_key" to table: "users"
@@ -55,6 +69,12 @@ DROP INDEX `users_firebase_uid_key`;
 UPDATE sqlite_sequence SET seq = 0 WHERE name = "users";
 -- reverse: create "users" table
 DROP TABLE `users`;
+-- reverse: create index "reflectionread_author_user_id_read_at" to table: "reflection_reads"
+DROP INDEX `reflectionread_author_user_id_read_at`;
+-- reverse: set sequence for "reflection_reads" table
+UPDATE sqlite_sequence SET seq = 0 WHERE name = "reflection_reads";
+-- reverse: create "reflection_reads" table
+DROP TABLE `reflection_reads`;
 -- reverse: create index "reflection_user_id_created_at" to table: "reflections"
 DROP INDEX `reflection_user_id_created_at`;
 -- reverse: create index "reflection_group_id_created_at" to table: "reflections"
@@ -97,3 +117,11 @@ DROP INDEX `encouragement_sender_id_client_id`;
 DROP INDEX `encouragement_reflection_id_sender_id`;
 -- reverse: create "encouragements" table
 DROP TABLE `encouragements`;
+-- reverse: create index "auditevent_actor_user_id_at" to table: "audit_events"
+DROP INDEX `auditevent_actor_user_id_at`;
+-- reverse: create index "auditevent_at" to table: "audit_events"
+DROP INDEX `auditevent_at`;
+-- reverse: set sequence for "audit_events" table
+UPDATE sqlite_sequence SET seq = 0 WHERE name = "audit_events";
+-- reverse: create "audit_events" table
+DROP TABLE `audit_events`;

@@ -1,0 +1,63 @@
+// Package audit records security events, without content: new members, role changes,
+// joins, leaves, removals, consent granted or revoked, export and deletion of accounts,
+// and denied attempts. Events written inside a mutation's transaction share its fate;
+// denied attempts are written after the request, since their transaction rolls back.
+package audit
+
+import (
+	"context"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/viewer"
+)
+
+// The actions recorded.
+const (
+	MemberCreated   = "member.created"
+	RoleGranted     = "role.therapist.granted"
+	RoleRevoked     = "role.therapist.revoked"
+	GroupCreated    = "group.created"
+	GroupJoined     = "group.joined"
+	GroupLeft       = "group.left"
+	MemberRemoved   = "group.member_removed"
+	ConsentGranted  = "consent.granted"
+	ConsentRevoked  = "consent.revoked"
+	AccountExported = "account.exported"
+	AccountDeleted  = "account.deleted"
+	Denied          = "denied"
+)
+
+// Event is one thing to record. Detail must be a fixed, content-free word (an operation
+// name, an error code), never text a person wrote.
+type Event struct {
+	Action    string
+	GroupID   int
+	SubjectID int
+	Detail    string
+}
+
+// Record writes events through client (the request's transaction, if any), with the
+// viewer in ctx as their actor.
+func Record(ctx context.Context, client *ent.Client, events ...Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	// SECURITY: the audit table is written by the server only.
+	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	builders := make([]*ent.AuditEventCreate, len(events))
+	for i, e := range events {
+		b := client.AuditEvent.Create().SetAction(e.Action).SetDetail(e.Detail)
+		if v := viewer.FromContext(ctx); v != nil {
+			b.SetActorUserID(v.UserID)
+		}
+		if e.GroupID != 0 {
+			b.SetGroupID(e.GroupID)
+		}
+		if e.SubjectID != 0 {
+			b.SetSubjectID(e.SubjectID)
+		}
+		builders[i] = b
+	}
+	return client.AuditEvent.CreateBulk(builders...).Exec(sys)
+}

@@ -1,0 +1,96 @@
+// Package disclosure keeps the accounting of reads: every time someone other than its
+// author reads a reflection's content, the read is recorded (who, as their membership of
+// the group; which reflection; when). Reads are collected during a request and written in
+// one batched statement at its end.
+package disclosure
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/viewer"
+)
+
+// Recorder collects the reads of one request.
+type Recorder struct {
+	mu    sync.Mutex
+	reads map[int]*ent.Reflection
+}
+
+type ctxKey struct{}
+
+// NewContext returns a copy of ctx with a fresh Recorder.
+func NewContext(ctx context.Context) (context.Context, *Recorder) {
+	r := &Recorder{reads: map[int]*ent.Reflection{}}
+	return context.WithValue(ctx, ctxKey{}, r), r
+}
+
+// Read notes that the viewer in ctx read the content of r; reads of one's own reflections
+// are not disclosures and are not noted.
+func Read(ctx context.Context, r *ent.Reflection) {
+	rec, _ := ctx.Value(ctxKey{}).(*Recorder)
+	v := viewer.FromContext(ctx)
+	if rec == nil || v == nil || r.UserID == v.UserID {
+		return
+	}
+	rec.mu.Lock()
+	rec.reads[r.ID] = r
+	rec.mu.Unlock()
+}
+
+// Len is the number of distinct reflections read so far.
+func (rec *Recorder) Len() int {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return len(rec.reads)
+}
+
+// Flush writes the reads collected, in one statement (plus one to find the reader's
+// memberships), and forgets them.
+func (rec *Recorder) Flush(ctx context.Context, client *ent.Client, now time.Time) error {
+	rec.mu.Lock()
+	reads := rec.reads
+	rec.reads = map[int]*ent.Reflection{}
+	rec.mu.Unlock()
+	v := viewer.FromContext(ctx)
+	if len(reads) == 0 || v == nil {
+		return nil
+	}
+	// SECURITY: the accounting is written by the server only, as the system, for reads the
+	// privacy rules already allowed.
+	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	groups := map[int]bool{}
+	for _, r := range reads {
+		groups[r.GroupID] = true
+	}
+	ids := make([]int, 0, len(groups))
+	for id := range groups {
+		ids = append(ids, id)
+	}
+	ms, err := client.Membership.Query().
+		Where(membership.UserID(v.UserID), membership.GroupIDIn(ids...)).
+		All(sys)
+	if err != nil {
+		return err
+	}
+	reader := map[int]int{}
+	for _, m := range ms {
+		reader[m.GroupID] = m.ID
+	}
+	builders := make([]*ent.ReflectionReadCreate, 0, len(reads))
+	for _, r := range reads {
+		b := client.ReflectionRead.Create().
+			SetAuthorUserID(r.UserID).
+			SetReflectionID(r.ID).
+			SetReadAt(now)
+		if id, ok := reader[r.GroupID]; ok {
+			b.SetReaderID(id)
+		}
+		builders = append(builders, b)
+	}
+	return client.ReflectionRead.CreateBulk(builders...).Exec(sys)
+}
