@@ -354,6 +354,18 @@ func (u *UserUpsert) UpdateUpdatedAt() *UserUpsert {
 	return u
 }
 
+// SetFirebaseUID sets the "firebase_uid" field.
+func (u *UserUpsert) SetFirebaseUID(v string) *UserUpsert {
+	u.Set(user.FieldFirebaseUID, v)
+	return u
+}
+
+// UpdateFirebaseUID sets the "firebase_uid" field to the value that was provided on create.
+func (u *UserUpsert) UpdateFirebaseUID() *UserUpsert {
+	u.SetExcluded(user.FieldFirebaseUID)
+	return u
+}
+
 // SetEmail sets the "email" field.
 func (u *UserUpsert) SetEmail(v string) *UserUpsert {
 	u.Set(user.FieldEmail, v)
@@ -416,9 +428,6 @@ func (u *UserUpsertOne) UpdateNewValues() *UserUpsertOne {
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(user.FieldCreatedAt)
 		}
-		if _, exists := u.create.mutation.FirebaseUID(); exists {
-			s.SetIgnore(user.FieldFirebaseUID)
-		}
 	}))
 	return u
 }
@@ -461,6 +470,20 @@ func (u *UserUpsertOne) SetUpdatedAt(v time.Time) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateUpdatedAt() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetFirebaseUID sets the "firebase_uid" field.
+func (u *UserUpsertOne) SetFirebaseUID(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetFirebaseUID(v)
+	})
+}
+
+// UpdateFirebaseUID sets the "firebase_uid" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateFirebaseUID() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateFirebaseUID()
 	})
 }
 
@@ -699,9 +722,6 @@ func (u *UserUpsertBulk) UpdateNewValues() *UserUpsertBulk {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(user.FieldCreatedAt)
 			}
-			if _, exists := b.mutation.FirebaseUID(); exists {
-				s.SetIgnore(user.FieldFirebaseUID)
-			}
 		}
 	}))
 	return u
@@ -745,6 +765,20 @@ func (u *UserUpsertBulk) SetUpdatedAt(v time.Time) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateUpdatedAt() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetFirebaseUID sets the "firebase_uid" field.
+func (u *UserUpsertBulk) SetFirebaseUID(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetFirebaseUID(v)
+	})
+}
+
+// UpdateFirebaseUID sets the "firebase_uid" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateFirebaseUID() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateFirebaseUID()
 	})
 }
 

@@ -36,6 +36,20 @@ func (_u *UserUpdate) SetUpdatedAt(v time.Time) *UserUpdate {
 	return _u
 }
 
+// SetFirebaseUID sets the "firebase_uid" field.
+func (_u *UserUpdate) SetFirebaseUID(v string) *UserUpdate {
+	_u.mutation.SetFirebaseUID(v)
+	return _u
+}
+
+// SetNillableFirebaseUID sets the "firebase_uid" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableFirebaseUID(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetFirebaseUID(*v)
+	}
+	return _u
+}
+
 // SetEmail sets the "email" field.
 func (_u *UserUpdate) SetEmail(v string) *UserUpdate {
 	_u.mutation.SetEmail(v)
@@ -209,7 +223,20 @@ func (_u *UserUpdate) defaults() error {
 	return nil
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *UserUpdate) check() error {
+	if v, ok := _u.mutation.FirebaseUID(); ok {
+		if err := user.FirebaseUIDValidator(v); err != nil {
+			return &ValidationError{Name: "firebase_uid", err: fmt.Errorf(`ent: validator failed for field "User.firebase_uid": %w`, err)}
+		}
+	}
+	return nil
+}
+
 func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(user.Table, user.Columns, sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -220,6 +247,9 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(user.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.FirebaseUID(); ok {
+		_spec.SetField(user.FieldFirebaseUID, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Email(); ok {
 		_spec.SetField(user.FieldEmail, field.TypeString, value)
@@ -349,6 +379,20 @@ type UserUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *UserUpdateOne) SetUpdatedAt(v time.Time) *UserUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetFirebaseUID sets the "firebase_uid" field.
+func (_u *UserUpdateOne) SetFirebaseUID(v string) *UserUpdateOne {
+	_u.mutation.SetFirebaseUID(v)
+	return _u
+}
+
+// SetNillableFirebaseUID sets the "firebase_uid" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableFirebaseUID(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetFirebaseUID(*v)
+	}
 	return _u
 }
 
@@ -538,7 +582,20 @@ func (_u *UserUpdateOne) defaults() error {
 	return nil
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *UserUpdateOne) check() error {
+	if v, ok := _u.mutation.FirebaseUID(); ok {
+		if err := user.FirebaseUIDValidator(v); err != nil {
+			return &ValidationError{Name: "firebase_uid", err: fmt.Errorf(`ent: validator failed for field "User.firebase_uid": %w`, err)}
+		}
+	}
+	return nil
+}
+
 func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(user.Table, user.Columns, sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -566,6 +623,9 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(user.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.FirebaseUID(); ok {
+		_spec.SetField(user.FieldFirebaseUID, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Email(); ok {
 		_spec.SetField(user.FieldEmail, field.TypeString, value)

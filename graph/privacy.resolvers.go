@@ -54,6 +54,23 @@ func (r *mutationResolver) RevokeGroupSharingConsent(ctx context.Context, groupI
 	return r.Consents.Revoke(ctx, r.ent(ctx), groupID)
 }
 
+// ExportMyData is the resolver for the exportMyData field.
+func (r *mutationResolver) ExportMyData(ctx context.Context) (*model.DataExport, error) {
+	out, data, err := r.Accounts.Export(ctx, r.ent(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &model.DataExport{GeneratedAt: out.GeneratedAt, ContentType: "application/json", Data: string(data)}, nil
+}
+
+// DeleteAccount is the resolver for the deleteAccount field.
+func (r *mutationResolver) DeleteAccount(ctx context.Context, confirm bool) (bool, error) {
+	if err := r.Accounts.Delete(ctx, r.ent(ctx), confirm); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // DisclosureNotice is the resolver for the disclosureNotice field.
 func (r *reflectionResolver) DisclosureNotice(ctx context.Context, obj *ent.Reflection) (*string, error) {
 	if obj.UserID == viewer.FromContext(ctx).UserID {

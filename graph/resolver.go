@@ -8,6 +8,7 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/account"
 	"github.com/processgroup/api/internal/consent"
 	"github.com/processgroup/api/internal/crisis"
 	"github.com/processgroup/api/internal/groups"
@@ -21,6 +22,8 @@ type Resolver struct {
 	Groups  *groups.Groups
 	// Consents grants and revokes consent to share with a group.
 	Consents *consent.Consents
+	// Accounts exports and deletes accounts.
+	Accounts *account.Accounts
 	// Program is the name of the treatment program, as the consent text names it.
 	Program string
 }

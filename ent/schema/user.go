@@ -25,11 +25,11 @@ func (User) Mixin() []ent.Mixin {
 // Fields of the User.
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		// firebase_uid is the Firebase Authentication uid; never exposed through GraphQL.
+		// firebase_uid is the Firebase Authentication uid; never exposed through GraphQL. When
+		// the account is deleted it becomes a hash of itself (see account.Tombstone).
 		field.String("firebase_uid").
 			NotEmpty().
 			Unique().
-			Immutable().
 			Sensitive().
 			Annotations(entgql.Skip()),
 		// email is the address Firebase reported at sign-in, if any; never exposed to others.

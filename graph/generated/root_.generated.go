@@ -49,6 +49,12 @@ type ComplexityRoot struct {
 		URL   func(childComplexity int) int
 	}
 
+	DataExport struct {
+		ContentType func(childComplexity int) int
+		Data        func(childComplexity int) int
+		GeneratedAt func(childComplexity int) int
+	}
+
 	Encouragement struct {
 		ClientID   func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
@@ -113,7 +119,9 @@ type ComplexityRoot struct {
 		CreateGroup               func(childComplexity int, input model.CreateGroupInput) int
 		CreateGroupInvite         func(childComplexity int, groupID int, expiresInHours *int) int
 		CreateReflection          func(childComplexity int, input model.CreateReflectionInput) int
+		DeleteAccount             func(childComplexity int, confirm bool) int
 		DeleteReflection          func(childComplexity int, id int) int
+		ExportMyData              func(childComplexity int) int
 		GrantGroupSharingConsent  func(childComplexity int, input model.GrantGroupSharingConsentInput) int
 		JoinGroup                 func(childComplexity int, input model.JoinGroupInput) int
 		LeaveGroup                func(childComplexity int, groupID int) int
@@ -258,6 +266,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CrisisResource.URL(childComplexity), true
+
+	case "DataExport.contentType":
+		if e.ComplexityRoot.DataExport.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataExport.ContentType(childComplexity), true
+	case "DataExport.data":
+		if e.ComplexityRoot.DataExport.Data == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataExport.Data(childComplexity), true
+	case "DataExport.generatedAt":
+		if e.ComplexityRoot.DataExport.GeneratedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataExport.GeneratedAt(childComplexity), true
 
 	case "Encouragement.clientID":
 		if e.ComplexityRoot.Encouragement.ClientID == nil {
@@ -538,6 +565,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateReflection(childComplexity, args["input"].(model.CreateReflectionInput)), true
+	case "Mutation.deleteAccount":
+		if e.ComplexityRoot.Mutation.DeleteAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAccount(childComplexity, args["confirm"].(bool)), true
 	case "Mutation.deleteReflection":
 		if e.ComplexityRoot.Mutation.DeleteReflection == nil {
 			break
@@ -549,6 +587,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteReflection(childComplexity, args["id"].(int)), true
+	case "Mutation.exportMyData":
+		if e.ComplexityRoot.Mutation.ExportMyData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ExportMyData(childComplexity), true
 	case "Mutation.grantGroupSharingConsent":
 		if e.ComplexityRoot.Mutation.GrantGroupSharingConsent == nil {
 			break
@@ -1745,6 +1789,27 @@ extend type User {
   "Every read of the viewer's reflections by someone else, newest first."
   reflectionReads(after: Cursor, first: Int, before: Cursor, last: Int): ReflectionReadConnection!
 }
+
+"Everything the service holds about the viewer."
+type DataExport {
+  generatedAt: Time!
+  "The media type of data: application/json."
+  contentType: String!
+  "One JSON document: account, memberships, reflections with their content, encouragement sent and received, consents, devices and notification settings, and the reads of the viewer's reflections."
+  data: String!
+}
+
+extend type Mutation {
+  "Everything the service holds about the viewer, as one JSON document."
+  exportMyData: DataExport!
+  """
+  Deletes the viewer's account, as app stores require: their reflections' content, the
+  encouragement they sent, their memberships, consents, devices and settings; the accounting
+  of reads and the audit trail are kept without content; their Firebase user is deleted and
+  their token stops working. Irreversible. confirm: false changes nothing.
+  """
+  deleteAccount(confirm: Boolean!): Boolean!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1775,6 +1840,18 @@ func (ec *executionContext) childFields_CrisisResource(ctx context.Context, fiel
 		return ec.fieldContext_CrisisResource_url(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CrisisResource", field.Name)
+}
+
+func (ec *executionContext) childFields_DataExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "generatedAt":
+		return ec.fieldContext_DataExport_generatedAt(ctx, field)
+	case "contentType":
+		return ec.fieldContext_DataExport_contentType(ctx, field)
+	case "data":
+		return ec.fieldContext_DataExport_data(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataExport", field.Name)
 }
 
 func (ec *executionContext) childFields_Encouragement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

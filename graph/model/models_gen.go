@@ -51,6 +51,15 @@ type CrisisResource struct {
 	URL *string `json:"url,omitempty"`
 }
 
+// Everything the service holds about the viewer.
+type DataExport struct {
+	GeneratedAt time.Time `json:"generatedAt"`
+	// The media type of data: application/json.
+	ContentType string `json:"contentType"`
+	// One JSON document: account, memberships, reflections with their content, encouragement sent and received, consents, devices and notification settings, and the reads of the viewer's reflections.
+	Data string `json:"data"`
+}
+
 type GrantGroupSharingConsentInput struct {
 	GroupID int `json:"groupID"`
 	// The version of the consent text the member was shown (SharingConsentText.version).

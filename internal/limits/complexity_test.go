@@ -116,7 +116,13 @@ func TestEstimateMatchesGqlgenWithPageCost(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				// As gqlgen does before execution: variables with their defaults filled in.
 				coerced := map[string]any{}
+				for _, d := range op.VariableDefinitions {
+					if d.DefaultValue != nil {
+						coerced[d.Variable], _ = d.DefaultValue.Value(nil)
+					}
+				}
 				for k, v := range vars {
 					coerced[k] = v
 				}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/user"
+	"github.com/processgroup/api/internal/account"
 	"github.com/processgroup/api/internal/audit"
 	"github.com/processgroup/api/internal/auth"
 	"github.com/processgroup/api/internal/loader"
@@ -73,6 +75,14 @@ func (a *App) signIn(ctx context.Context, token string) (*viewer.Viewer, error) 
 	sys := privacy.DecisionContext(ctx, privacy.Allow)
 	u, err := a.client.User.Query().Where(user.FirebaseUID(id.UID)).Only(sys)
 	if ent.IsNotFound(err) {
+		// An account deleted in the app stays deleted, whatever a cache or Firebase says.
+		gone, gerr := a.client.User.Query().Where(user.FirebaseUID(account.Tombstone(id.UID))).Exist(sys)
+		if gerr != nil {
+			return nil, gerr
+		}
+		if gone {
+			return nil, fmt.Errorf("%w: account deleted", auth.ErrUnauthenticated)
+		}
 		u, err = a.client.User.Create().
 			SetFirebaseUID(id.UID).
 			SetEmail(id.Email).
@@ -94,7 +104,7 @@ func (a *App) signIn(ctx context.Context, token string) (*viewer.Viewer, error) 
 	if err != nil {
 		return nil, err
 	}
-	v := &viewer.Viewer{UserID: u.ID, Therapist: id.Therapist}
+	v := &viewer.Viewer{UserID: u.ID, Therapist: id.Therapist, UID: id.UID}
 	if u.Email != id.Email || u.Phone != id.Phone || u.Therapist != id.Therapist {
 		if err := a.client.User.UpdateOne(u).SetEmail(id.Email).SetPhone(id.Phone).SetTherapist(id.Therapist).Exec(sys); err != nil {
 			return nil, err

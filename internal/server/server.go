@@ -21,6 +21,7 @@ import (
 	"github.com/processgroup/api/ent"
 	_ "github.com/processgroup/api/ent/runtime" // privacy policies and hooks
 	"github.com/processgroup/api/graph"
+	"github.com/processgroup/api/internal/account"
 	"github.com/processgroup/api/internal/auth"
 	"github.com/processgroup/api/internal/authemu"
 	"github.com/processgroup/api/internal/config"
@@ -122,6 +123,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Journal:  journal.New(crisis.NewDetector()),
 		Groups:   groups.New(),
 		Consents: consent.New(),
+		Accounts: account.New(fb),
 		Program:  cfg.ProgramName,
 	}
 	if cfg.DemoSeed {

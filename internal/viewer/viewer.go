@@ -13,6 +13,8 @@ type Viewer struct {
 	UserID int
 	// Therapist is true when the Firebase token carries the custom claim role=therapist.
 	Therapist bool
+	// UID is the Firebase uid of the signed-in person.
+	UID string
 }
 
 type ctxKey struct{}
