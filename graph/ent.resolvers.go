@@ -11,6 +11,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/generated"
 	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/audit"
 )
 
 // Node is the resolver for the node field.
@@ -18,6 +19,7 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 	n, err := r.ent(ctx).Noder(ctx, id)
 	if ent.IsNotFound(err) {
 		// Not there, or not the viewer's to see: the same answer either way.
+		audit.NoteMiss(ctx, id)
 		return nil, nil
 	}
 	return n, err
@@ -29,7 +31,13 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 		return nil, apperr.Input("ids", "at most 100 ids at once")
 	}
 	// Missing and unreadable nodes alike come back as null with a NOT_FOUND error at their index.
-	return r.ent(ctx).Noders(ctx, ids)
+	ns, err := r.ent(ctx).Noders(ctx, ids)
+	for i, n := range ns {
+		if n == nil {
+			audit.NoteMiss(ctx, ids[i])
+		}
+	}
+	return ns, err
 }
 
 // Encouragement returns generated.EncouragementResolver implementation.

@@ -6,6 +6,7 @@ package audit
 
 import (
 	"context"
+	"sync"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/privacy"
@@ -60,4 +61,51 @@ func Record(ctx context.Context, client *ent.Client, events ...Event) error {
 		builders[i] = b
 	}
 	return client.AuditEvent.CreateBulk(builders...).Exec(sys)
+}
+
+// Misses collects the ids a request looked up by node(id:)/nodes(ids:) and did not get:
+// absent, or not the viewer's to see. Those that exist are audited as denied reads.
+type Misses struct {
+	mu  sync.Mutex
+	ids []int
+}
+
+type missesKey struct{}
+
+// WithMisses returns a copy of ctx with a fresh Misses.
+func WithMisses(ctx context.Context) (context.Context, *Misses) {
+	m := &Misses{}
+	return context.WithValue(ctx, missesKey{}, m), m
+}
+
+// NoteMiss notes that id was asked for and not returned.
+func NoteMiss(ctx context.Context, id int) {
+	if m, ok := ctx.Value(missesKey{}).(*Misses); ok {
+		m.mu.Lock()
+		if len(m.ids) < 100 {
+			m.ids = append(m.ids, id)
+		}
+		m.mu.Unlock()
+	}
+}
+
+// Flush audits, as denied reads, the noted ids that exist.
+func (m *Misses) Flush(ctx context.Context, client *ent.Client, operation string) error {
+	m.mu.Lock()
+	ids := m.ids
+	m.ids = nil
+	m.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	// SECURITY: an existence check as the system, for the audit only; nothing of it reaches
+	// the client.
+	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	var events []Event
+	for _, id := range ids {
+		if _, err := client.Noder(sys, id); err == nil {
+			events = append(events, Event{Action: Denied, SubjectID: id, Detail: operation + " read"})
+		}
+	}
+	return Record(ctx, client, events...)
 }

@@ -78,6 +78,9 @@ func TestAuditTrail(t *testing.T) {
 		g.A.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
 		g.Therapist.MustOp("RemoveMember", map[string]any{"membershipID": g.Memberships[g.B]})
 		g.Outsider.Op("CreateGroupInvite", map[string]any{"groupID": g.ID}) // denied
+		private := g.Reflect(g.Therapist, "PRIVATE", "not yours")
+		g.Outsider.MustOp("Reflection", map[string]any{"id": private})       // a denied read
+		g.Outsider.MustOp("Reflection", map[string]any{"id": "17179999999"}) // not there: not a denial
 		// The therapist role is taken away.
 		emu.AddUser(authemu.User{UID: g.Therapist.UID})
 		tok, _ := emu.Token(g.Therapist.UID, 3*time.Hour)
@@ -94,14 +97,17 @@ func TestAuditTrail(t *testing.T) {
 				t.Fatal(err)
 			}
 			counts[action]++
-			if action == "denied" && detail != "CreateGroupInvite NOT_FOUND" {
+			if action == "denied" && detail != "CreateGroupInvite NOT_FOUND" && detail != "Reflection read" {
 				t.Errorf("denied detail: %q", detail)
 			}
 		}
 		rows.Close()
+		if counts["denied"] != 2 {
+			t.Errorf("want exactly 2 denied attempts (a mutation, a read of something that exists), got %d", counts["denied"])
+		}
 		for action, min := range map[string]int{
 			"member.created": 5, "role.therapist.granted": 2, "role.therapist.revoked": 1, "group.created": 2,
-			"group.joined": 2, "consent.granted": 3, "group.left": 1, "group.member_removed": 1, "denied": 1,
+			"group.joined": 2, "consent.granted": 3, "group.left": 1, "group.member_removed": 1, "denied": 2,
 		} {
 			if counts[action] < min {
 				t.Errorf("%s: %d events, want at least %d (all: %v)", action, counts[action], min, counts)

@@ -139,6 +139,7 @@ func introspectionOnly(oc *graphql.OperationContext) bool {
 func afterOperation(client *ent.Client, log *slog.Logger) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		ctx, rec := disclosure.NewContext(ctx)
+		ctx, misses := audit.WithMisses(ctx)
 		rh := next(ctx)
 		return func(ctx context.Context) *graphql.Response {
 			resp := rh(ctx)
@@ -161,6 +162,9 @@ func afterOperation(client *ent.Client, log *slog.Logger) graphql.OperationMiddl
 			}
 			if err := audit.Record(ctx, client, denied...); err != nil {
 				log.ErrorContext(ctx, "audit of denied attempts failed", "error", err.Error())
+			}
+			if err := misses.Flush(ctx, client, oc.OperationName); err != nil {
+				log.ErrorContext(ctx, "audit of denied reads failed", "error", err.Error())
 			}
 			return resp
 		}

@@ -155,6 +155,7 @@ func newHWith(t testing.TB, dbURL string, settings map[string]string) *H {
 	t.Cleanup(func() {
 		srv.Close()
 		app.Close()
+		checkLogs(t, h.Logs.String())
 	})
 	h.App, h.URL = app, srv.URL
 	return h
@@ -426,3 +427,21 @@ func rawRequest(t *testing.T, h *H, authorization, body string) *Resp {
 }
 
 func newTestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
+
+// leaks are strings of the suite's traffic that must never reach a log: the marker every
+// test that writes sensitive text puts in it, the emails and tokens of the test users, the
+// display names the fixtures choose.
+var leaks = []string{"MARKER", "@example.invalid", "eyJhbGciOiJub25l", `"Ann"`, `"Ben"`, "Dr. T", "Tuesday Group"}
+
+// checkLogs fails the test if anything the server logged carries one of the leaks: every
+// test of the suite thereby checks that its traffic left no content, name, email or token
+// in the logs.
+func checkLogs(t testing.TB, logs string) {
+	t.Helper()
+	for _, s := range leaks {
+		if i := strings.Index(logs, s); i >= 0 {
+			start := max(0, i-120)
+			t.Errorf("the server logged %q: …%s…", s, logs[start:min(len(logs), i+60)])
+		}
+	}
+}
