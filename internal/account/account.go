@@ -11,6 +11,7 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
+	"github.com/processgroup/api/ent/groupinvite"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/privacy"
@@ -19,6 +20,7 @@ import (
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/internal/apperr"
 	"github.com/processgroup/api/internal/audit"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -202,8 +204,20 @@ func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) erro
 	now := a.now()
 	// SECURITY: as the system, limited throughout to the viewer's own rows.
 	sys := privacy.DecisionContext(ctx, privacy.Allow)
-	ms, err := c.Membership.Query().Where(membership.UserID(v.UserID)).IDs(sys)
+	// Lock the member's places first: their own writes still under way (which hold them
+	// ForShare) finish before, and any that come after find them gone.
+	ms, err := c.Membership.Query().Where(membership.UserID(v.UserID), rule.ForUpdate()).IDs(sys)
 	if err != nil {
+		return err
+	}
+	if err := c.Membership.Update().Where(membership.IDIn(ms...)).SetLeftAt(now).Exec(sys); err != nil {
+		return err
+	}
+	// Their invite codes stop working: nobody may join through a deleted account.
+	if err := c.GroupInvite.Update().
+		Where(groupinvite.CreatedByIDIn(ms...), groupinvite.RevokedAtIsNil()).
+		SetRevokedAt(now).
+		Exec(sys); err != nil {
 		return err
 	}
 	if _, err := c.Encouragement.Delete().Where(encouragement.Or(

@@ -6,6 +6,7 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/processgroup/api/ent"
@@ -101,11 +102,16 @@ func (m *Misses) Flush(ctx context.Context, client *ent.Client, operation string
 	// SECURITY: an existence check as the system, for the audit only; nothing of it reaches
 	// the client.
 	sys := privacy.DecisionContext(ctx, privacy.Allow)
-	var events []Event
+	var found []int
 	for _, id := range ids {
 		if _, err := client.Noder(sys, id); err == nil {
-			events = append(events, Event{Action: Denied, SubjectID: id, Detail: operation + " read"})
+			found = append(found, id)
 		}
 	}
+	if len(found) == 0 {
+		return nil
+	}
+	// One event per request, naming the first id and how many.
+	events := []Event{{Action: Denied, SubjectID: found[0], Detail: fmt.Sprintf("%s read x%d", operation, len(found))}}
 	return Record(ctx, client, events...)
 }

@@ -77,8 +77,10 @@ func (c *Consents) Grant(ctx context.Context, client *ent.Client, in model.Grant
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
 		return nil, apperr.Input("expiresAt", "expiresAt must be in the future")
 	}
+	// The membership row is locked until commit, so that two grants, or a grant and leaving,
+	// happen one after the other: at most one consent is ever in force.
 	m, err := client.Membership.Query().
-		Where(membership.UserID(v.UserID), membership.GroupID(in.GroupID), membership.LeftAtIsNil()).
+		Where(membership.UserID(v.UserID), membership.GroupID(in.GroupID), membership.LeftAtIsNil(), rule.ForUpdate()).
 		Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFoundf("group not found")
@@ -109,24 +111,27 @@ func (c *Consents) Grant(ctx context.Context, client *ent.Client, in model.Grant
 // returns the consent already revoked.
 func (c *Consents) Revoke(ctx context.Context, client *ent.Client, groupID int) (*ent.GroupSharingConsent, error) {
 	v := viewer.FromContext(ctx)
-	latest, err := client.GroupSharingConsent.Query().
-		Where(groupsharingconsent.UserID(v.UserID), groupsharingconsent.GroupID(groupID)).
-		Order(ent.Desc(groupsharingconsent.FieldGrantedAt), ent.Desc(groupsharingconsent.FieldID)).
-		First(ctx)
-	if ent.IsNotFound(err) {
+	now := c.now()
+	n, err := client.GroupSharingConsent.Update().
+		Where(groupsharingconsent.UserID(v.UserID), groupsharingconsent.GroupID(groupID), rule.ConsentActive(now)).
+		SetRevokedAt(now).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := Latest(ctx, client, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if latest == nil {
 		return nil, apperr.NotFoundf("no consent to revoke for this group")
 	}
-	if err != nil {
-		return nil, err
+	if n > 0 {
+		if err := audit.Record(ctx, client, audit.Event{Action: audit.ConsentRevoked, GroupID: groupID, SubjectID: latest.ID}); err != nil {
+			return nil, err
+		}
 	}
-	if latest.RevokedAt != nil {
-		return latest, nil
-	}
-	revoked, err := client.GroupSharingConsent.UpdateOne(latest).SetRevokedAt(c.now()).Save(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return revoked, audit.Record(ctx, client, audit.Event{Action: audit.ConsentRevoked, GroupID: groupID, SubjectID: revoked.ID})
+	return latest, nil
 }
 
 // Latest returns the viewer's most recent consent for a group, or nil.

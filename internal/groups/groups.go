@@ -214,6 +214,10 @@ func (g *Groups) Join(ctx context.Context, c *ent.Client, in model.JoinGroupInpu
 	if err := audit.Record(ctx, c, audit.Event{Action: audit.GroupJoined, GroupID: inv.GroupID, SubjectID: old.ID}); err != nil {
 		return nil, err
 	}
+	// Consent ended with leaving: one given while leaving was under way must not revive.
+	if err := consent.EndForMembership(ctx, c, old.ID, g.now()); err != nil {
+		return nil, err
+	}
 	return c.Membership.Get(ctx, old.ID)
 }
 

@@ -6,14 +6,15 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/groupsharingconsent"
-	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/internal/viewer"
 )
 
-// ConsentActive matches consents in force at now: not revoked and not expired.
+// ConsentActive matches consents in force at now: not revoked and not expired. Stored
+// times are UTC, and SQLite compares them as text: now is put in UTC here.
 func ConsentActive(now time.Time) predicate.GroupSharingConsent {
+	now = now.UTC()
 	return groupsharingconsent.And(
 		groupsharingconsent.RevokedAtIsNil(),
 		groupsharingconsent.Or(
@@ -49,12 +50,7 @@ func ConsentOwnerOnly() privacy.MutationRule {
 			return privacy.Denyf("consent is given by the member themselves")
 		}
 		// SECURITY: only through the viewer's current membership of that group.
-		ok, err := m.Client().Membership.Query().Where(
-			membership.ID(mid),
-			membership.UserID(v.UserID),
-			membership.GroupID(gid),
-			membership.LeftAtIsNil(),
-		).Exist(ctx)
+		ok, err := isCurrentMembership(ctx, m.Client(), mid, v.UserID, gid)
 		if err != nil {
 			return err
 		}

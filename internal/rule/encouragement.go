@@ -5,7 +5,6 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
-	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/internal/viewer"
@@ -46,12 +45,7 @@ func EncouragementCreate() privacy.MutationRule {
 		if r.UserID == v.UserID {
 			return privacy.Denyf("no encouragement on one's own reflection")
 		}
-		ok, err := m.Client().Membership.Query().Where(
-			membership.ID(sid),
-			membership.UserID(v.UserID),
-			membership.GroupID(r.GroupID),
-			membership.LeftAtIsNil(),
-		).Exist(ctx)
+		ok, err := isCurrentMembership(ctx, m.Client(), sid, v.UserID, r.GroupID)
 		if err != nil {
 			return err
 		}

@@ -38,7 +38,7 @@ func ReflectionReadable(v *viewer.Viewer) predicate.Reflection {
 				reflection.HasGroupWith(viewerIn(v)),
 				reflection.HasAuthorWith(
 					membership.LeftAtIsNil(),
-					membership.HasConsentsWith(ConsentActive(time.Now())),
+					membership.HasConsentsWith(ConsentActive(time.Now().UTC())),
 				),
 			),
 		),
@@ -68,12 +68,7 @@ func ReflectionCreate() privacy.MutationRule {
 			return privacy.Denyf("reflections are written as oneself")
 		}
 		// SECURITY: the author must be the viewer's current membership in the group.
-		ok, err := m.Client().Membership.Query().Where(
-			membership.ID(aid),
-			membership.UserID(v.UserID),
-			membership.GroupID(gid),
-			membership.LeftAtIsNil(),
-		).Exist(ctx)
+		ok, err := isCurrentMembership(ctx, m.Client(), aid, v.UserID, gid)
 		if err != nil {
 			return err
 		}
@@ -84,7 +79,7 @@ func ReflectionCreate() privacy.MutationRule {
 			// SECURITY: sharing with the group is a disclosure that needs the author's consent.
 			ok, err := m.Client().GroupSharingConsent.Query().Where(
 				groupsharingconsent.MembershipID(aid),
-				ConsentActive(time.Now()),
+				ConsentActive(time.Now().UTC()),
 			).Exist(ctx)
 			if err != nil {
 				return err
@@ -114,7 +109,7 @@ func ReflectionAuthorOnly() privacy.MutationRule {
 		m.Where(reflection.UserID(viewer.FromContext(ctx).UserID))
 		if vis, _ := m.Visibility(); vis == reflection.VisibilityGROUP {
 			// SECURITY: nor, when sharing with the group, reflections without consent in force.
-			m.Where(reflection.HasAuthorWith(membership.HasConsentsWith(ConsentActive(time.Now()))))
+			m.Where(reflection.HasAuthorWith(membership.HasConsentsWith(ConsentActive(time.Now().UTC()))))
 		}
 		return privacy.Allow
 	})

@@ -11,6 +11,10 @@ package rule
 import (
 	"context"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
@@ -79,4 +83,38 @@ func WithGrant(ctx context.Context, g Grant) context.Context {
 func grantFromContext(ctx context.Context) (Grant, bool) {
 	g, ok := ctx.Value(grantKey{}).(Grant)
 	return g, ok
+}
+
+// ForShare locks the memberships a query reads against concurrent change until the
+// transaction ends (PostgreSQL; SQLite runs one transaction at a time anyway). A write that
+// depends on a membership being current (a reflection, an encouragement, a consent) takes
+// it, so that leaving, removal or account deletion cannot interleave with it.
+func ForShare() predicate.Membership {
+	return func(s *sql.Selector) {
+		if s.Dialect() == dialect.Postgres {
+			s.ForShare()
+		}
+	}
+}
+
+// ForUpdate locks the memberships a query reads for a change of them (see ForShare).
+func ForUpdate() predicate.Membership {
+	return func(s *sql.Selector) {
+		if s.Dialect() == dialect.Postgres {
+			s.ForUpdate()
+		}
+	}
+}
+
+// isCurrentMembership reports whether id is userID's current membership of groupID, and
+// holds it (ForShare) until the transaction ends.
+func isCurrentMembership(ctx context.Context, client *ent.Client, id, userID, groupID int) (bool, error) {
+	ids, err := client.Membership.Query().Where(
+		membership.ID(id),
+		membership.UserID(userID),
+		membership.GroupID(groupID),
+		membership.LeftAtIsNil(),
+		ForShare(),
+	).IDs(ctx)
+	return len(ids) > 0, err
 }

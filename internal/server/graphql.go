@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"strconv"
@@ -51,6 +52,7 @@ func newGraphQL(res *graph.Resolver, cfg config.Config, mutations *limits.RateLi
 	} else {
 		srv.Use(extension.Introspection{})
 	}
+	srv.Use(whereBounds{})
 	srv.Use(limits.NewQueryLimits(limits.Config{
 		MaxDepth:      cfg.MaxQueryDepth,
 		MaxAliases:    cfg.MaxAliases,
@@ -146,29 +148,54 @@ func afterOperation(client *ent.Client, log *slog.Logger) graphql.OperationMiddl
 			if resp == nil {
 				return nil
 			}
-			if err := rec.Flush(ctx, client, time.Now().UTC()); err != nil {
-				log.ErrorContext(ctx, "accounting of reads failed: response withheld", "error", err.Error())
-				return &graphql.Response{Errors: gqlerror.List{{
-					Message:    "internal error",
-					Extensions: map[string]any{"code": string(apperr.Internal)},
-				}}}
+			// Reads are accounted for only when data went out (a failed mutation sends none).
+			if len(resp.Data) > 0 && string(resp.Data) != "null" {
+				if err := rec.Flush(ctx, client, time.Now().UTC()); err != nil {
+					log.ErrorContext(ctx, "accounting of reads failed: response withheld", "error", err.Error())
+					return &graphql.Response{Errors: gqlerror.List{{
+						Message:    "internal error",
+						Extensions: map[string]any{"code": string(apperr.Internal)},
+					}}}
+				}
 			}
-			var denied []audit.Event
-			oc := graphql.GetOperationContext(ctx)
+			op := operationName(graphql.GetOperationContext(ctx))
+			codes := map[string]int{}
 			for _, e := range resp.Errors {
 				if c, _ := e.Extensions["code"].(string); c == string(apperr.Forbidden) || c == string(apperr.NotFound) {
-					denied = append(denied, audit.Event{Action: audit.Denied, Detail: oc.OperationName + " " + c})
+					codes[c]++
 				}
+			}
+			var denied []audit.Event
+			for c, n := range codes {
+				denied = append(denied, audit.Event{Action: audit.Denied, Detail: fmt.Sprintf("%s %s x%d", op, c, n)})
 			}
 			if err := audit.Record(ctx, client, denied...); err != nil {
 				log.ErrorContext(ctx, "audit of denied attempts failed", "error", err.Error())
 			}
-			if err := misses.Flush(ctx, client, oc.OperationName); err != nil {
+			if err := misses.Flush(ctx, client, op); err != nil {
 				log.ErrorContext(ctx, "audit of denied reads failed", "error", err.Error())
 			}
 			return resp
 		}
 	}
+}
+
+// operationName is the client's name for an operation, made safe to log and store: letters,
+// digits and underscores (as GraphQL names are), at most 64 of them.
+func operationName(oc *graphql.OperationContext) string {
+	if oc == nil || oc.OperationName == "" {
+		return "anonymous"
+	}
+	name := oc.OperationName
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	for _, r := range name {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return "invalid"
+		}
+	}
+	return name
 }
 
 // logOperation writes one line per operation: its name, type, duration and error codes.
@@ -190,7 +217,7 @@ func logOperation(log *slog.Logger) graphql.OperationMiddleware {
 				}
 			}
 			attrs := []any{
-				"operation", oc.OperationName,
+				"operation", operationName(oc),
 				"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 			}
 			if oc.Operation != nil {
