@@ -1736,7 +1736,7 @@ type User implements Node {
 	{Name: "../../schema/privacy.graphql", Input: `# Consent to share with the group, and the notice that goes with every disclosure.
 
 extend type GroupSharingConsent {
-  "True while the consent is in force: not revoked, not expired, and the member still in the group."
+  "True while the consent is in force: not revoked and not expired. Leaving the group revokes it."
   active: Boolean!
 }
 

@@ -210,7 +210,7 @@ func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) erro
 	if err != nil {
 		return err
 	}
-	if err := c.Membership.Update().Where(membership.IDIn(ms...)).SetLeftAt(now).Exec(sys); err != nil {
+	if err := c.Membership.Update().Where(membership.IDIn(ms...), membership.LeftAtIsNil()).SetLeftAt(now).Exec(sys); err != nil {
 		return err
 	}
 	// Their invite codes stop working: nobody may join through a deleted account.
@@ -239,7 +239,6 @@ func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) erro
 	if err := c.Membership.Update().
 		Where(membership.UserID(v.UserID)).
 		SetDisplayName("Deleted account").
-		SetLeftAt(now).
 		Exec(sys); err != nil {
 		return err
 	}

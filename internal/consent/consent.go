@@ -112,6 +112,12 @@ func (c *Consents) Grant(ctx context.Context, client *ent.Client, in model.Grant
 func (c *Consents) Revoke(ctx context.Context, client *ent.Client, groupID int) (*ent.GroupSharingConsent, error) {
 	v := viewer.FromContext(ctx)
 	now := c.now()
+	// As Grant does: one after the other, so that a grant under way cannot slip past.
+	if _, err := client.Membership.Query().
+		Where(membership.UserID(v.UserID), membership.GroupID(groupID), rule.ForUpdate()).
+		IDs(ctx); err != nil {
+		return nil, err
+	}
 	n, err := client.GroupSharingConsent.Update().
 		Where(groupsharingconsent.UserID(v.UserID), groupsharingconsent.GroupID(groupID), rule.ConsentActive(now)).
 		SetRevokedAt(now).

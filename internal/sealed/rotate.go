@@ -44,6 +44,10 @@ func Reencrypt(ctx context.Context, db *sql.DB, k *crypt.Keyring) (int, error) {
 					stale = append(stale, r)
 				}
 			}
+			if err := rows.Err(); err != nil {
+				rows.Close()
+				return total, err
+			}
 			if err := rows.Close(); err != nil {
 				return total, err
 			}

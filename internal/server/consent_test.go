@@ -83,7 +83,7 @@ func TestConsentEnds(t *testing.T) {
 						t.Fatalf("revoking twice: %s", again.Raw)
 					}
 				case "expiry":
-					if _, err := rawDB(t, h).ExecContext(context.Background(), "UPDATE group_sharing_consents SET expires_at = $1", time.Now().Add(-time.Second)); err != nil {
+					if _, err := rawDB(t, h).ExecContext(context.Background(), "UPDATE group_sharing_consents SET expires_at = $1", time.Now().UTC().Add(-time.Second)); err != nil {
 						t.Fatal(err)
 					}
 				case "leave":
