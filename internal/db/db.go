@@ -85,7 +85,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 
 // Driver is the ent driver over the pool.
 func (d *DB) Driver() dialect.Driver {
-	return entsql.OpenDB(d.Dialect, d.SQL)
+	drv := entsql.OpenDB(d.Dialect, d.SQL)
+	if d.Dialect == dialect.SQLite {
+		return utcDriver{drv}
+	}
+	return drv
 }
 
 // Close closes the pool.
