@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
@@ -61,4 +62,19 @@ func UnmarshalUUID(v any) (uuid.UUID, error) {
 		return uuid.Nil, apperr.Input("", "must be a UUID")
 	}
 	return u, nil
+}
+
+// MarshalTime writes a time in UTC, RFC 3339 with nanoseconds, whatever zone the database
+// driver or the server gave it.
+func MarshalTime(t time.Time) graphql.Marshaler {
+	return graphql.MarshalTime(t.UTC())
+}
+
+// UnmarshalTime reads an RFC 3339 time.
+func UnmarshalTime(v any) (time.Time, error) {
+	t, err := graphql.UnmarshalTime(v)
+	if err != nil {
+		return time.Time{}, apperr.Input("", "must be an RFC 3339 time, such as 2026-11-25T18:00:00Z")
+	}
+	return t.UTC(), nil
 }
