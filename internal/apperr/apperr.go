@@ -6,7 +6,6 @@
 package apperr
 
 import (
-	"errors"
 	"fmt"
 )
 
@@ -59,11 +58,4 @@ func Input(field, message string) *Error {
 // see, so that they are indistinguishable from things that do not exist.
 func NotFoundf(format string, args ...any) *Error {
 	return &Error{Code: NotFound, Message: fmt.Sprintf(format, args...)}
-}
-
-// As returns the *Error in err's chain, if any.
-func As(err error) (*Error, bool) {
-	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/processgroup/api/internal/limits"
 )
 
 // Setting is one environment variable the server reads.
@@ -36,17 +38,20 @@ var Settings = []Setting{
 	{"PROGRAM_NAME", "your treatment program", "the treatment program's name, as the consent to share names it"},
 	{"DEMO_SEED", "true in demo mode", "seed the demo group and users at start (true/false)"},
 	{"DEMO_TOKEN_TTL", "720h", "how long the demo sign-in tokens printed at start stay valid"},
-	{"MAX_QUERY_DEPTH", "8", "deepest field nesting an operation may have (the app needs 6; Group.memberships ↔ Membership.group cycles multiply below that)"},
-	{"MAX_ALIASES", "30", "most aliased fields in one operation"},
-	{"MAX_DIRECTIVES", "20", "most directive uses in one operation"},
-	{"MAX_TOKENS", "5000", "most lexical tokens in one document"},
-	{"MAX_COMPLEXITY", "6000", "highest cost of one operation (connections cost their page size times their contents)"},
+	{"MAX_QUERY_DEPTH", itoa(limits.DefaultConfig().MaxDepth), "deepest field nesting an operation may have (the app needs 6; Group.memberships ↔ Membership.group cycles multiply below that)"},
+	{"MAX_ALIASES", itoa(limits.DefaultConfig().MaxAliases), "most aliased fields in one operation"},
+	{"MAX_DIRECTIVES", itoa(limits.DefaultConfig().MaxDirectives), "most directive uses in one operation"},
+	{"MAX_TOKENS", itoa(limits.DefaultConfig().MaxTokens), "most lexical tokens in one document"},
+	{"MAX_COMPLEXITY", itoa(limits.DefaultConfig().MaxComplexity), "highest cost of one operation (connections cost their page size times their contents)"},
 	{"MAX_BODY_BYTES", "1048576", "largest request body"},
-	{"RATE_MUTATIONS_PER_MINUTE", "60", "mutation fields one signed-in member may run per minute (burst a third of it)"},
-	{"RATE_ANONYMOUS_PER_MINUTE", "30", "requests without a valid token one address may make per minute (burst a third of it)"},
+	{"RATE_MUTATIONS_PER_MINUTE", itoa(limits.DefaultMutationRate().PerMinute), "mutation fields one signed-in member may run per minute (burst a third of it)"},
+	{"RATE_ANONYMOUS_PER_MINUTE", itoa(limits.DefaultAnonymousRate().PerMinute), "requests without a valid token one address may make per minute (burst a third of it)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long SIGTERM waits for in-flight requests"},
 }
+
+// itoa writes a default taken from the package that owns it.
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // Config is the server's configuration.
 type Config struct {

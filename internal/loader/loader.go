@@ -64,12 +64,3 @@ func (l *Loader[V]) Load(ctx context.Context, id int) (V, error) {
 	}
 	return l.done[id], nil
 }
-
-// Forget drops what is cached for ids, e.g. after a mutation changed them.
-func (l *Loader[V]) Forget(ids ...int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, id := range ids {
-		delete(l.done, id)
-	}
-}

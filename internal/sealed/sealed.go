@@ -28,9 +28,6 @@ var ErrNoKey = errors.New("sealed: no encryption key configured")
 // Use sets the process's keyring.
 func Use(k *crypt.Keyring) { ring.Store(k) }
 
-// Keyring returns the process's keyring, or nil before Use.
-func Keyring() *crypt.Keyring { return ring.Load() }
-
 // Column is the ValueScanner of one encrypted text column; its name is bound into every
 // ciphertext, so that values cannot be moved between columns.
 type Column struct {
