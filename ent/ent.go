@@ -13,9 +13,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/processgroup/api/ent/auditevent"
+	"github.com/processgroup/api/ent/delivery"
+	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
@@ -82,9 +85,12 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			auditevent.Table:          auditevent.ValidColumn,
+			delivery.Table:            delivery.ValidColumn,
+			device.Table:              device.ValidColumn,
 			encouragement.Table:       encouragement.ValidColumn,
 			group.Table:               group.ValidColumn,
 			groupinvite.Table:         groupinvite.ValidColumn,
+			groupsession.Table:        groupsession.ValidColumn,
 			groupsharingconsent.Table: groupsharingconsent.ValidColumn,
 			membership.Table:          membership.ValidColumn,
 			reflection.Table:          reflection.ValidColumn,

@@ -45,7 +45,35 @@ func (_m *Group) Reflections(
 	return _m.QueryReflections().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Group) Sessions(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *GroupSessionOrder,
+) (*GroupSessionConnection, error) {
+	opts := []GroupSessionPaginateOption{
+		WithGroupSessionOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedSessions(alias); err == nil || hasTotalCount {
+		pager, err := newGroupSessionPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &GroupSessionConnection{Edges: []*GroupSessionEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QuerySessions().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *GroupInvite) Group(ctx context.Context) (*Group, error) {
+	result, err := _m.Edges.GroupOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryGroup().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *GroupSession) Group(ctx context.Context) (*Group, error) {
 	result, err := _m.Edges.GroupOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryGroup().Only(ctx)

@@ -10,9 +10,11 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/hashicorp/go-multierror"
+	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/internal"
 	"github.com/processgroup/api/ent/membership"
@@ -25,6 +27,11 @@ import (
 type Noder interface {
 	IsNode()
 }
+
+var deviceImplementors = []string{"Device", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Device) IsNode() {}
 
 var encouragementImplementors = []string{"Encouragement", "Node"}
 
@@ -40,6 +47,11 @@ var groupinviteImplementors = []string{"GroupInvite", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*GroupInvite) IsNode() {}
+
+var groupsessionImplementors = []string{"GroupSession", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*GroupSession) IsNode() {}
 
 var groupsharingconsentImplementors = []string{"GroupSharingConsent", "Node"}
 
@@ -143,6 +155,15 @@ func (c *Client) Noder(ctx context.Context, id int, opts ...NodeOption) (_ Noder
 
 func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error) {
 	switch table {
+	case device.Table:
+		query := c.Device.Query().
+			Where(device.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, deviceImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case encouragement.Table:
 		query := c.Encouragement.Query().
 			Where(encouragement.ID(id))
@@ -166,6 +187,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(groupinvite.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, groupinviteImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case groupsession.Table:
+		query := c.GroupSession.Query().
+			Where(groupsession.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, groupsessionImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -288,6 +318,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		idmap[id] = append(idmap[id], &noders[i])
 	}
 	switch table {
+	case device.Table:
+		query := c.Device.Query().
+			Where(device.IDIn(ids...))
+		query, err := query.CollectFields(ctx, deviceImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case encouragement.Table:
 		query := c.Encouragement.Query().
 			Where(encouragement.IDIn(ids...))
@@ -324,6 +370,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.GroupInvite.Query().
 			Where(groupinvite.IDIn(ids...))
 		query, err := query.CollectFields(ctx, groupinviteImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case groupsession.Table:
+		query := c.GroupSession.Query().
+			Where(groupsession.IDIn(ids...))
+		query, err := query.CollectFields(ctx, groupsessionImplementors...)
 		if err != nil {
 			return nil, err
 		}

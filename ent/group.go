@@ -25,6 +25,16 @@ type Group struct {
 	Name string `json:"name,omitempty"`
 	// TimeZone holds the value of the "time_zone" field.
 	TimeZone string `json:"time_zone,omitempty"`
+	// ScheduleWeekday holds the value of the "schedule_weekday" field.
+	ScheduleWeekday *int `json:"schedule_weekday,omitempty"`
+	// ScheduleStart holds the value of the "schedule_start" field.
+	ScheduleStart string `json:"schedule_start,omitempty"`
+	// ScheduleMinutes holds the value of the "schedule_minutes" field.
+	ScheduleMinutes int `json:"schedule_minutes,omitempty"`
+	// ScheduleLocation holds the value of the "schedule_location" field.
+	ScheduleLocation string `json:"schedule_location,omitempty"`
+	// SessionsUntil holds the value of the "sessions_until" field.
+	SessionsUntil *time.Time `json:"sessions_until,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the GroupQuery when eager-loading is set.
 	Edges        GroupEdges `json:"edges"`
@@ -39,15 +49,18 @@ type GroupEdges struct {
 	Reflections []*Reflection `json:"reflections,omitempty"`
 	// Invites holds the value of the invites edge.
 	Invites []*GroupInvite `json:"invites,omitempty"`
+	// Sessions holds the value of the sessions edge.
+	Sessions []*GroupSession `json:"sessions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
 
 	namedMemberships map[string][]*Membership
 	namedReflections map[string][]*Reflection
 	namedInvites     map[string][]*GroupInvite
+	namedSessions    map[string][]*GroupSession
 }
 
 // MembershipsOrErr returns the Memberships value or an error if the edge
@@ -77,16 +90,25 @@ func (e GroupEdges) InvitesOrErr() ([]*GroupInvite, error) {
 	return nil, &NotLoadedError{edge: "invites"}
 }
 
+// SessionsOrErr returns the Sessions value or an error if the edge
+// was not loaded in eager-loading.
+func (e GroupEdges) SessionsOrErr() ([]*GroupSession, error) {
+	if e.loadedTypes[3] {
+		return e.Sessions, nil
+	}
+	return nil, &NotLoadedError{edge: "sessions"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Group) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case group.FieldID:
+		case group.FieldID, group.FieldScheduleWeekday, group.FieldScheduleMinutes:
 			values[i] = new(sql.NullInt64)
-		case group.FieldName, group.FieldTimeZone:
+		case group.FieldName, group.FieldTimeZone, group.FieldScheduleStart, group.FieldScheduleLocation:
 			values[i] = new(sql.NullString)
-		case group.FieldCreatedAt, group.FieldUpdatedAt:
+		case group.FieldCreatedAt, group.FieldUpdatedAt, group.FieldSessionsUntil:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -133,6 +155,38 @@ func (_m *Group) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.TimeZone = value.String
 			}
+		case group.FieldScheduleWeekday:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field schedule_weekday", values[i])
+			} else if value.Valid {
+				_m.ScheduleWeekday = new(int)
+				*_m.ScheduleWeekday = int(value.Int64)
+			}
+		case group.FieldScheduleStart:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field schedule_start", values[i])
+			} else if value.Valid {
+				_m.ScheduleStart = value.String
+			}
+		case group.FieldScheduleMinutes:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field schedule_minutes", values[i])
+			} else if value.Valid {
+				_m.ScheduleMinutes = int(value.Int64)
+			}
+		case group.FieldScheduleLocation:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field schedule_location", values[i])
+			} else if value.Valid {
+				_m.ScheduleLocation = value.String
+			}
+		case group.FieldSessionsUntil:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field sessions_until", values[i])
+			} else if value.Valid {
+				_m.SessionsUntil = new(time.Time)
+				*_m.SessionsUntil = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -159,6 +213,11 @@ func (_m *Group) QueryReflections() *ReflectionQuery {
 // QueryInvites queries the "invites" edge of the Group entity.
 func (_m *Group) QueryInvites() *GroupInviteQuery {
 	return NewGroupClient(_m.config).QueryInvites(_m)
+}
+
+// QuerySessions queries the "sessions" edge of the Group entity.
+func (_m *Group) QuerySessions() *GroupSessionQuery {
+	return NewGroupClient(_m.config).QuerySessions(_m)
 }
 
 // Update returns a builder for updating this Group.
@@ -195,6 +254,25 @@ func (_m *Group) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("time_zone=")
 	builder.WriteString(_m.TimeZone)
+	builder.WriteString(", ")
+	if v := _m.ScheduleWeekday; v != nil {
+		builder.WriteString("schedule_weekday=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("schedule_start=")
+	builder.WriteString(_m.ScheduleStart)
+	builder.WriteString(", ")
+	builder.WriteString("schedule_minutes=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ScheduleMinutes))
+	builder.WriteString(", ")
+	builder.WriteString("schedule_location=")
+	builder.WriteString(_m.ScheduleLocation)
+	builder.WriteString(", ")
+	if v := _m.SessionsUntil; v != nil {
+		builder.WriteString("sessions_until=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -268,6 +346,30 @@ func (_m *Group) appendNamedInvites(name string, edges ...*GroupInvite) {
 		_m.Edges.namedInvites[name] = []*GroupInvite{}
 	} else {
 		_m.Edges.namedInvites[name] = append(_m.Edges.namedInvites[name], edges...)
+	}
+}
+
+// NamedSessions returns the Sessions named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Group) NamedSessions(name string) ([]*GroupSession, error) {
+	if _m.Edges.namedSessions == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedSessions[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Group) appendNamedSessions(name string, edges ...*GroupSession) {
+	if _m.Edges.namedSessions == nil {
+		_m.Edges.namedSessions = make(map[string][]*GroupSession)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedSessions[name] = []*GroupSession{}
+	} else {
+		_m.Edges.namedSessions[name] = append(_m.Edges.namedSessions[name], edges...)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 )
@@ -65,6 +66,76 @@ func (_c *GroupCreate) SetTimeZone(v string) *GroupCreate {
 	return _c
 }
 
+// SetScheduleWeekday sets the "schedule_weekday" field.
+func (_c *GroupCreate) SetScheduleWeekday(v int) *GroupCreate {
+	_c.mutation.SetScheduleWeekday(v)
+	return _c
+}
+
+// SetNillableScheduleWeekday sets the "schedule_weekday" field if the given value is not nil.
+func (_c *GroupCreate) SetNillableScheduleWeekday(v *int) *GroupCreate {
+	if v != nil {
+		_c.SetScheduleWeekday(*v)
+	}
+	return _c
+}
+
+// SetScheduleStart sets the "schedule_start" field.
+func (_c *GroupCreate) SetScheduleStart(v string) *GroupCreate {
+	_c.mutation.SetScheduleStart(v)
+	return _c
+}
+
+// SetNillableScheduleStart sets the "schedule_start" field if the given value is not nil.
+func (_c *GroupCreate) SetNillableScheduleStart(v *string) *GroupCreate {
+	if v != nil {
+		_c.SetScheduleStart(*v)
+	}
+	return _c
+}
+
+// SetScheduleMinutes sets the "schedule_minutes" field.
+func (_c *GroupCreate) SetScheduleMinutes(v int) *GroupCreate {
+	_c.mutation.SetScheduleMinutes(v)
+	return _c
+}
+
+// SetNillableScheduleMinutes sets the "schedule_minutes" field if the given value is not nil.
+func (_c *GroupCreate) SetNillableScheduleMinutes(v *int) *GroupCreate {
+	if v != nil {
+		_c.SetScheduleMinutes(*v)
+	}
+	return _c
+}
+
+// SetScheduleLocation sets the "schedule_location" field.
+func (_c *GroupCreate) SetScheduleLocation(v string) *GroupCreate {
+	_c.mutation.SetScheduleLocation(v)
+	return _c
+}
+
+// SetNillableScheduleLocation sets the "schedule_location" field if the given value is not nil.
+func (_c *GroupCreate) SetNillableScheduleLocation(v *string) *GroupCreate {
+	if v != nil {
+		_c.SetScheduleLocation(*v)
+	}
+	return _c
+}
+
+// SetSessionsUntil sets the "sessions_until" field.
+func (_c *GroupCreate) SetSessionsUntil(v time.Time) *GroupCreate {
+	_c.mutation.SetSessionsUntil(v)
+	return _c
+}
+
+// SetNillableSessionsUntil sets the "sessions_until" field if the given value is not nil.
+func (_c *GroupCreate) SetNillableSessionsUntil(v *time.Time) *GroupCreate {
+	if v != nil {
+		_c.SetSessionsUntil(*v)
+	}
+	return _c
+}
+
 // AddMembershipIDs adds the "memberships" edge to the Membership entity by IDs.
 func (_c *GroupCreate) AddMembershipIDs(ids ...int) *GroupCreate {
 	_c.mutation.AddMembershipIDs(ids...)
@@ -108,6 +179,21 @@ func (_c *GroupCreate) AddInvites(v ...*GroupInvite) *GroupCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddInviteIDs(ids...)
+}
+
+// AddSessionIDs adds the "sessions" edge to the GroupSession entity by IDs.
+func (_c *GroupCreate) AddSessionIDs(ids ...int) *GroupCreate {
+	_c.mutation.AddSessionIDs(ids...)
+	return _c
+}
+
+// AddSessions adds the "sessions" edges to the GroupSession entity.
+func (_c *GroupCreate) AddSessions(v ...*GroupSession) *GroupCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSessionIDs(ids...)
 }
 
 // Mutation returns the GroupMutation object of the builder.
@@ -188,6 +274,16 @@ func (_c *GroupCreate) check() error {
 			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "Group.time_zone": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ScheduleWeekday(); ok {
+		if err := group.ScheduleWeekdayValidator(v); err != nil {
+			return &ValidationError{Name: "schedule_weekday", err: fmt.Errorf(`ent: validator failed for field "Group.schedule_weekday": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ScheduleLocation(); ok {
+		if err := group.ScheduleLocationValidator(v); err != nil {
+			return &ValidationError{Name: "schedule_location", err: fmt.Errorf(`ent: validator failed for field "Group.schedule_location": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -231,6 +327,26 @@ func (_c *GroupCreate) createSpec() (*Group, *sqlgraph.CreateSpec) {
 		_spec.SetField(group.FieldTimeZone, field.TypeString, value)
 		_node.TimeZone = value
 	}
+	if value, ok := _c.mutation.ScheduleWeekday(); ok {
+		_spec.SetField(group.FieldScheduleWeekday, field.TypeInt, value)
+		_node.ScheduleWeekday = &value
+	}
+	if value, ok := _c.mutation.ScheduleStart(); ok {
+		_spec.SetField(group.FieldScheduleStart, field.TypeString, value)
+		_node.ScheduleStart = value
+	}
+	if value, ok := _c.mutation.ScheduleMinutes(); ok {
+		_spec.SetField(group.FieldScheduleMinutes, field.TypeInt, value)
+		_node.ScheduleMinutes = value
+	}
+	if value, ok := _c.mutation.ScheduleLocation(); ok {
+		_spec.SetField(group.FieldScheduleLocation, field.TypeString, value)
+		_node.ScheduleLocation = value
+	}
+	if value, ok := _c.mutation.SessionsUntil(); ok {
+		_spec.SetField(group.FieldSessionsUntil, field.TypeTime, value)
+		_node.SessionsUntil = &value
+	}
 	if nodes := _c.mutation.MembershipsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -272,6 +388,22 @@ func (_c *GroupCreate) createSpec() (*Group, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(groupinvite.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SessionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.SessionsTable,
+			Columns: []string{group.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(groupsession.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -367,6 +499,108 @@ func (u *GroupUpsert) UpdateTimeZone() *GroupUpsert {
 	return u
 }
 
+// SetScheduleWeekday sets the "schedule_weekday" field.
+func (u *GroupUpsert) SetScheduleWeekday(v int) *GroupUpsert {
+	u.Set(group.FieldScheduleWeekday, v)
+	return u
+}
+
+// UpdateScheduleWeekday sets the "schedule_weekday" field to the value that was provided on create.
+func (u *GroupUpsert) UpdateScheduleWeekday() *GroupUpsert {
+	u.SetExcluded(group.FieldScheduleWeekday)
+	return u
+}
+
+// AddScheduleWeekday adds v to the "schedule_weekday" field.
+func (u *GroupUpsert) AddScheduleWeekday(v int) *GroupUpsert {
+	u.Add(group.FieldScheduleWeekday, v)
+	return u
+}
+
+// ClearScheduleWeekday clears the value of the "schedule_weekday" field.
+func (u *GroupUpsert) ClearScheduleWeekday() *GroupUpsert {
+	u.SetNull(group.FieldScheduleWeekday)
+	return u
+}
+
+// SetScheduleStart sets the "schedule_start" field.
+func (u *GroupUpsert) SetScheduleStart(v string) *GroupUpsert {
+	u.Set(group.FieldScheduleStart, v)
+	return u
+}
+
+// UpdateScheduleStart sets the "schedule_start" field to the value that was provided on create.
+func (u *GroupUpsert) UpdateScheduleStart() *GroupUpsert {
+	u.SetExcluded(group.FieldScheduleStart)
+	return u
+}
+
+// ClearScheduleStart clears the value of the "schedule_start" field.
+func (u *GroupUpsert) ClearScheduleStart() *GroupUpsert {
+	u.SetNull(group.FieldScheduleStart)
+	return u
+}
+
+// SetScheduleMinutes sets the "schedule_minutes" field.
+func (u *GroupUpsert) SetScheduleMinutes(v int) *GroupUpsert {
+	u.Set(group.FieldScheduleMinutes, v)
+	return u
+}
+
+// UpdateScheduleMinutes sets the "schedule_minutes" field to the value that was provided on create.
+func (u *GroupUpsert) UpdateScheduleMinutes() *GroupUpsert {
+	u.SetExcluded(group.FieldScheduleMinutes)
+	return u
+}
+
+// AddScheduleMinutes adds v to the "schedule_minutes" field.
+func (u *GroupUpsert) AddScheduleMinutes(v int) *GroupUpsert {
+	u.Add(group.FieldScheduleMinutes, v)
+	return u
+}
+
+// ClearScheduleMinutes clears the value of the "schedule_minutes" field.
+func (u *GroupUpsert) ClearScheduleMinutes() *GroupUpsert {
+	u.SetNull(group.FieldScheduleMinutes)
+	return u
+}
+
+// SetScheduleLocation sets the "schedule_location" field.
+func (u *GroupUpsert) SetScheduleLocation(v string) *GroupUpsert {
+	u.Set(group.FieldScheduleLocation, v)
+	return u
+}
+
+// UpdateScheduleLocation sets the "schedule_location" field to the value that was provided on create.
+func (u *GroupUpsert) UpdateScheduleLocation() *GroupUpsert {
+	u.SetExcluded(group.FieldScheduleLocation)
+	return u
+}
+
+// ClearScheduleLocation clears the value of the "schedule_location" field.
+func (u *GroupUpsert) ClearScheduleLocation() *GroupUpsert {
+	u.SetNull(group.FieldScheduleLocation)
+	return u
+}
+
+// SetSessionsUntil sets the "sessions_until" field.
+func (u *GroupUpsert) SetSessionsUntil(v time.Time) *GroupUpsert {
+	u.Set(group.FieldSessionsUntil, v)
+	return u
+}
+
+// UpdateSessionsUntil sets the "sessions_until" field to the value that was provided on create.
+func (u *GroupUpsert) UpdateSessionsUntil() *GroupUpsert {
+	u.SetExcluded(group.FieldSessionsUntil)
+	return u
+}
+
+// ClearSessionsUntil clears the value of the "sessions_until" field.
+func (u *GroupUpsert) ClearSessionsUntil() *GroupUpsert {
+	u.SetNull(group.FieldSessionsUntil)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -451,6 +685,125 @@ func (u *GroupUpsertOne) SetTimeZone(v string) *GroupUpsertOne {
 func (u *GroupUpsertOne) UpdateTimeZone() *GroupUpsertOne {
 	return u.Update(func(s *GroupUpsert) {
 		s.UpdateTimeZone()
+	})
+}
+
+// SetScheduleWeekday sets the "schedule_weekday" field.
+func (u *GroupUpsertOne) SetScheduleWeekday(v int) *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.SetScheduleWeekday(v)
+	})
+}
+
+// AddScheduleWeekday adds v to the "schedule_weekday" field.
+func (u *GroupUpsertOne) AddScheduleWeekday(v int) *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.AddScheduleWeekday(v)
+	})
+}
+
+// UpdateScheduleWeekday sets the "schedule_weekday" field to the value that was provided on create.
+func (u *GroupUpsertOne) UpdateScheduleWeekday() *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.UpdateScheduleWeekday()
+	})
+}
+
+// ClearScheduleWeekday clears the value of the "schedule_weekday" field.
+func (u *GroupUpsertOne) ClearScheduleWeekday() *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.ClearScheduleWeekday()
+	})
+}
+
+// SetScheduleStart sets the "schedule_start" field.
+func (u *GroupUpsertOne) SetScheduleStart(v string) *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.SetScheduleStart(v)
+	})
+}
+
+// UpdateScheduleStart sets the "schedule_start" field to the value that was provided on create.
+func (u *GroupUpsertOne) UpdateScheduleStart() *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.UpdateScheduleStart()
+	})
+}
+
+// ClearScheduleStart clears the value of the "schedule_start" field.
+func (u *GroupUpsertOne) ClearScheduleStart() *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.ClearScheduleStart()
+	})
+}
+
+// SetScheduleMinutes sets the "schedule_minutes" field.
+func (u *GroupUpsertOne) SetScheduleMinutes(v int) *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.SetScheduleMinutes(v)
+	})
+}
+
+// AddScheduleMinutes adds v to the "schedule_minutes" field.
+func (u *GroupUpsertOne) AddScheduleMinutes(v int) *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.AddScheduleMinutes(v)
+	})
+}
+
+// UpdateScheduleMinutes sets the "schedule_minutes" field to the value that was provided on create.
+func (u *GroupUpsertOne) UpdateScheduleMinutes() *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.UpdateScheduleMinutes()
+	})
+}
+
+// ClearScheduleMinutes clears the value of the "schedule_minutes" field.
+func (u *GroupUpsertOne) ClearScheduleMinutes() *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.ClearScheduleMinutes()
+	})
+}
+
+// SetScheduleLocation sets the "schedule_location" field.
+func (u *GroupUpsertOne) SetScheduleLocation(v string) *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.SetScheduleLocation(v)
+	})
+}
+
+// UpdateScheduleLocation sets the "schedule_location" field to the value that was provided on create.
+func (u *GroupUpsertOne) UpdateScheduleLocation() *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.UpdateScheduleLocation()
+	})
+}
+
+// ClearScheduleLocation clears the value of the "schedule_location" field.
+func (u *GroupUpsertOne) ClearScheduleLocation() *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.ClearScheduleLocation()
+	})
+}
+
+// SetSessionsUntil sets the "sessions_until" field.
+func (u *GroupUpsertOne) SetSessionsUntil(v time.Time) *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.SetSessionsUntil(v)
+	})
+}
+
+// UpdateSessionsUntil sets the "sessions_until" field to the value that was provided on create.
+func (u *GroupUpsertOne) UpdateSessionsUntil() *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.UpdateSessionsUntil()
+	})
+}
+
+// ClearSessionsUntil clears the value of the "sessions_until" field.
+func (u *GroupUpsertOne) ClearSessionsUntil() *GroupUpsertOne {
+	return u.Update(func(s *GroupUpsert) {
+		s.ClearSessionsUntil()
 	})
 }
 
@@ -704,6 +1057,125 @@ func (u *GroupUpsertBulk) SetTimeZone(v string) *GroupUpsertBulk {
 func (u *GroupUpsertBulk) UpdateTimeZone() *GroupUpsertBulk {
 	return u.Update(func(s *GroupUpsert) {
 		s.UpdateTimeZone()
+	})
+}
+
+// SetScheduleWeekday sets the "schedule_weekday" field.
+func (u *GroupUpsertBulk) SetScheduleWeekday(v int) *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.SetScheduleWeekday(v)
+	})
+}
+
+// AddScheduleWeekday adds v to the "schedule_weekday" field.
+func (u *GroupUpsertBulk) AddScheduleWeekday(v int) *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.AddScheduleWeekday(v)
+	})
+}
+
+// UpdateScheduleWeekday sets the "schedule_weekday" field to the value that was provided on create.
+func (u *GroupUpsertBulk) UpdateScheduleWeekday() *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.UpdateScheduleWeekday()
+	})
+}
+
+// ClearScheduleWeekday clears the value of the "schedule_weekday" field.
+func (u *GroupUpsertBulk) ClearScheduleWeekday() *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.ClearScheduleWeekday()
+	})
+}
+
+// SetScheduleStart sets the "schedule_start" field.
+func (u *GroupUpsertBulk) SetScheduleStart(v string) *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.SetScheduleStart(v)
+	})
+}
+
+// UpdateScheduleStart sets the "schedule_start" field to the value that was provided on create.
+func (u *GroupUpsertBulk) UpdateScheduleStart() *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.UpdateScheduleStart()
+	})
+}
+
+// ClearScheduleStart clears the value of the "schedule_start" field.
+func (u *GroupUpsertBulk) ClearScheduleStart() *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.ClearScheduleStart()
+	})
+}
+
+// SetScheduleMinutes sets the "schedule_minutes" field.
+func (u *GroupUpsertBulk) SetScheduleMinutes(v int) *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.SetScheduleMinutes(v)
+	})
+}
+
+// AddScheduleMinutes adds v to the "schedule_minutes" field.
+func (u *GroupUpsertBulk) AddScheduleMinutes(v int) *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.AddScheduleMinutes(v)
+	})
+}
+
+// UpdateScheduleMinutes sets the "schedule_minutes" field to the value that was provided on create.
+func (u *GroupUpsertBulk) UpdateScheduleMinutes() *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.UpdateScheduleMinutes()
+	})
+}
+
+// ClearScheduleMinutes clears the value of the "schedule_minutes" field.
+func (u *GroupUpsertBulk) ClearScheduleMinutes() *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.ClearScheduleMinutes()
+	})
+}
+
+// SetScheduleLocation sets the "schedule_location" field.
+func (u *GroupUpsertBulk) SetScheduleLocation(v string) *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.SetScheduleLocation(v)
+	})
+}
+
+// UpdateScheduleLocation sets the "schedule_location" field to the value that was provided on create.
+func (u *GroupUpsertBulk) UpdateScheduleLocation() *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.UpdateScheduleLocation()
+	})
+}
+
+// ClearScheduleLocation clears the value of the "schedule_location" field.
+func (u *GroupUpsertBulk) ClearScheduleLocation() *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.ClearScheduleLocation()
+	})
+}
+
+// SetSessionsUntil sets the "sessions_until" field.
+func (u *GroupUpsertBulk) SetSessionsUntil(v time.Time) *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.SetSessionsUntil(v)
+	})
+}
+
+// UpdateSessionsUntil sets the "sessions_until" field to the value that was provided on create.
+func (u *GroupUpsertBulk) UpdateSessionsUntil() *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.UpdateSessionsUntil()
+	})
+}
+
+// ClearSessionsUntil clears the value of the "sessions_until" field.
+func (u *GroupUpsertBulk) ClearSessionsUntil() *GroupUpsertBulk {
+	return u.Update(func(s *GroupUpsert) {
+		s.ClearSessionsUntil()
 	})
 }
 

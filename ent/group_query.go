@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
@@ -30,11 +31,13 @@ type GroupQuery struct {
 	withMemberships      *MembershipQuery
 	withReflections      *ReflectionQuery
 	withInvites          *GroupInviteQuery
+	withSessions         *GroupSessionQuery
 	modifiers            []func(*sql.Selector)
 	loadTotal            []func(context.Context, []*Group) error
 	withNamedMemberships map[string]*MembershipQuery
 	withNamedReflections map[string]*ReflectionQuery
 	withNamedInvites     map[string]*GroupInviteQuery
+	withNamedSessions    map[string]*GroupSessionQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -130,6 +133,28 @@ func (_q *GroupQuery) QueryInvites() *GroupInviteQuery {
 			sqlgraph.From(group.Table, group.FieldID, selector),
 			sqlgraph.To(groupinvite.Table, groupinvite.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, group.InvitesTable, group.InvitesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySessions chains the current query on the "sessions" edge.
+func (_q *GroupQuery) QuerySessions() *GroupSessionQuery {
+	query := (&GroupSessionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(group.Table, group.FieldID, selector),
+			sqlgraph.To(groupsession.Table, groupsession.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, group.SessionsTable, group.SessionsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -332,6 +357,7 @@ func (_q *GroupQuery) Clone() *GroupQuery {
 		withMemberships: _q.withMemberships.Clone(),
 		withReflections: _q.withReflections.Clone(),
 		withInvites:     _q.withInvites.Clone(),
+		withSessions:    _q.withSessions.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -368,6 +394,17 @@ func (_q *GroupQuery) WithInvites(opts ...func(*GroupInviteQuery)) *GroupQuery {
 		opt(query)
 	}
 	_q.withInvites = query
+	return _q
+}
+
+// WithSessions tells the query-builder to eager-load the nodes that are connected to
+// the "sessions" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *GroupQuery) WithSessions(opts ...func(*GroupSessionQuery)) *GroupQuery {
+	query := (&GroupSessionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSessions = query
 	return _q
 }
 
@@ -455,10 +492,11 @@ func (_q *GroupQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Group,
 	var (
 		nodes       = []*Group{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withMemberships != nil,
 			_q.withReflections != nil,
 			_q.withInvites != nil,
+			_q.withSessions != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -503,6 +541,13 @@ func (_q *GroupQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Group,
 			return nil, err
 		}
 	}
+	if query := _q.withSessions; query != nil {
+		if err := _q.loadSessions(ctx, query, nodes,
+			func(n *Group) { n.Edges.Sessions = []*GroupSession{} },
+			func(n *Group, e *GroupSession) { n.Edges.Sessions = append(n.Edges.Sessions, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedMemberships {
 		if err := _q.loadMemberships(ctx, query, nodes,
 			func(n *Group) { n.appendNamedMemberships(name) },
@@ -521,6 +566,13 @@ func (_q *GroupQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Group,
 		if err := _q.loadInvites(ctx, query, nodes,
 			func(n *Group) { n.appendNamedInvites(name) },
 			func(n *Group, e *GroupInvite) { n.appendNamedInvites(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedSessions {
+		if err := _q.loadSessions(ctx, query, nodes,
+			func(n *Group) { n.appendNamedSessions(name) },
+			func(n *Group, e *GroupSession) { n.appendNamedSessions(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -607,6 +659,36 @@ func (_q *GroupQuery) loadInvites(ctx context.Context, query *GroupInviteQuery, 
 	}
 	query.Where(predicate.GroupInvite(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(group.InvitesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.GroupID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "group_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *GroupQuery) loadSessions(ctx context.Context, query *GroupSessionQuery, nodes []*Group, init func(*Group), assign func(*Group, *GroupSession)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Group)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(groupsession.FieldGroupID)
+	}
+	query.Where(predicate.GroupSession(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(group.SessionsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -746,6 +828,20 @@ func (_q *GroupQuery) WithNamedInvites(name string, opts ...func(*GroupInviteQue
 		_q.withNamedInvites = make(map[string]*GroupInviteQuery)
 	}
 	_q.withNamedInvites[name] = query
+	return _q
+}
+
+// WithNamedSessions tells the query-builder to eager-load the nodes that are connected to the "sessions"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *GroupQuery) WithNamedSessions(name string, opts ...func(*GroupSessionQuery)) *GroupQuery {
+	query := (&GroupSessionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedSessions == nil {
+		_q.withNamedSessions = make(map[string]*GroupSessionQuery)
+	}
+	_q.withNamedSessions[name] = query
 	return _q
 }
 

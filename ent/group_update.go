@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
@@ -65,6 +66,120 @@ func (_u *GroupUpdate) SetNillableTimeZone(v *string) *GroupUpdate {
 	return _u
 }
 
+// SetScheduleWeekday sets the "schedule_weekday" field.
+func (_u *GroupUpdate) SetScheduleWeekday(v int) *GroupUpdate {
+	_u.mutation.ResetScheduleWeekday()
+	_u.mutation.SetScheduleWeekday(v)
+	return _u
+}
+
+// SetNillableScheduleWeekday sets the "schedule_weekday" field if the given value is not nil.
+func (_u *GroupUpdate) SetNillableScheduleWeekday(v *int) *GroupUpdate {
+	if v != nil {
+		_u.SetScheduleWeekday(*v)
+	}
+	return _u
+}
+
+// AddScheduleWeekday adds value to the "schedule_weekday" field.
+func (_u *GroupUpdate) AddScheduleWeekday(v int) *GroupUpdate {
+	_u.mutation.AddScheduleWeekday(v)
+	return _u
+}
+
+// ClearScheduleWeekday clears the value of the "schedule_weekday" field.
+func (_u *GroupUpdate) ClearScheduleWeekday() *GroupUpdate {
+	_u.mutation.ClearScheduleWeekday()
+	return _u
+}
+
+// SetScheduleStart sets the "schedule_start" field.
+func (_u *GroupUpdate) SetScheduleStart(v string) *GroupUpdate {
+	_u.mutation.SetScheduleStart(v)
+	return _u
+}
+
+// SetNillableScheduleStart sets the "schedule_start" field if the given value is not nil.
+func (_u *GroupUpdate) SetNillableScheduleStart(v *string) *GroupUpdate {
+	if v != nil {
+		_u.SetScheduleStart(*v)
+	}
+	return _u
+}
+
+// ClearScheduleStart clears the value of the "schedule_start" field.
+func (_u *GroupUpdate) ClearScheduleStart() *GroupUpdate {
+	_u.mutation.ClearScheduleStart()
+	return _u
+}
+
+// SetScheduleMinutes sets the "schedule_minutes" field.
+func (_u *GroupUpdate) SetScheduleMinutes(v int) *GroupUpdate {
+	_u.mutation.ResetScheduleMinutes()
+	_u.mutation.SetScheduleMinutes(v)
+	return _u
+}
+
+// SetNillableScheduleMinutes sets the "schedule_minutes" field if the given value is not nil.
+func (_u *GroupUpdate) SetNillableScheduleMinutes(v *int) *GroupUpdate {
+	if v != nil {
+		_u.SetScheduleMinutes(*v)
+	}
+	return _u
+}
+
+// AddScheduleMinutes adds value to the "schedule_minutes" field.
+func (_u *GroupUpdate) AddScheduleMinutes(v int) *GroupUpdate {
+	_u.mutation.AddScheduleMinutes(v)
+	return _u
+}
+
+// ClearScheduleMinutes clears the value of the "schedule_minutes" field.
+func (_u *GroupUpdate) ClearScheduleMinutes() *GroupUpdate {
+	_u.mutation.ClearScheduleMinutes()
+	return _u
+}
+
+// SetScheduleLocation sets the "schedule_location" field.
+func (_u *GroupUpdate) SetScheduleLocation(v string) *GroupUpdate {
+	_u.mutation.SetScheduleLocation(v)
+	return _u
+}
+
+// SetNillableScheduleLocation sets the "schedule_location" field if the given value is not nil.
+func (_u *GroupUpdate) SetNillableScheduleLocation(v *string) *GroupUpdate {
+	if v != nil {
+		_u.SetScheduleLocation(*v)
+	}
+	return _u
+}
+
+// ClearScheduleLocation clears the value of the "schedule_location" field.
+func (_u *GroupUpdate) ClearScheduleLocation() *GroupUpdate {
+	_u.mutation.ClearScheduleLocation()
+	return _u
+}
+
+// SetSessionsUntil sets the "sessions_until" field.
+func (_u *GroupUpdate) SetSessionsUntil(v time.Time) *GroupUpdate {
+	_u.mutation.SetSessionsUntil(v)
+	return _u
+}
+
+// SetNillableSessionsUntil sets the "sessions_until" field if the given value is not nil.
+func (_u *GroupUpdate) SetNillableSessionsUntil(v *time.Time) *GroupUpdate {
+	if v != nil {
+		_u.SetSessionsUntil(*v)
+	}
+	return _u
+}
+
+// ClearSessionsUntil clears the value of the "sessions_until" field.
+func (_u *GroupUpdate) ClearSessionsUntil() *GroupUpdate {
+	_u.mutation.ClearSessionsUntil()
+	return _u
+}
+
 // AddMembershipIDs adds the "memberships" edge to the Membership entity by IDs.
 func (_u *GroupUpdate) AddMembershipIDs(ids ...int) *GroupUpdate {
 	_u.mutation.AddMembershipIDs(ids...)
@@ -108,6 +223,21 @@ func (_u *GroupUpdate) AddInvites(v ...*GroupInvite) *GroupUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddInviteIDs(ids...)
+}
+
+// AddSessionIDs adds the "sessions" edge to the GroupSession entity by IDs.
+func (_u *GroupUpdate) AddSessionIDs(ids ...int) *GroupUpdate {
+	_u.mutation.AddSessionIDs(ids...)
+	return _u
+}
+
+// AddSessions adds the "sessions" edges to the GroupSession entity.
+func (_u *GroupUpdate) AddSessions(v ...*GroupSession) *GroupUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSessionIDs(ids...)
 }
 
 // Mutation returns the GroupMutation object of the builder.
@@ -178,6 +308,27 @@ func (_u *GroupUpdate) RemoveInvites(v ...*GroupInvite) *GroupUpdate {
 	return _u.RemoveInviteIDs(ids...)
 }
 
+// ClearSessions clears all "sessions" edges to the GroupSession entity.
+func (_u *GroupUpdate) ClearSessions() *GroupUpdate {
+	_u.mutation.ClearSessions()
+	return _u
+}
+
+// RemoveSessionIDs removes the "sessions" edge to GroupSession entities by IDs.
+func (_u *GroupUpdate) RemoveSessionIDs(ids ...int) *GroupUpdate {
+	_u.mutation.RemoveSessionIDs(ids...)
+	return _u
+}
+
+// RemoveSessions removes "sessions" edges to GroupSession entities.
+func (_u *GroupUpdate) RemoveSessions(v ...*GroupSession) *GroupUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSessionIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *GroupUpdate) Save(ctx context.Context) (int, error) {
 	if err := _u.defaults(); err != nil {
@@ -232,6 +383,16 @@ func (_u *GroupUpdate) check() error {
 			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "Group.time_zone": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ScheduleWeekday(); ok {
+		if err := group.ScheduleWeekdayValidator(v); err != nil {
+			return &ValidationError{Name: "schedule_weekday", err: fmt.Errorf(`ent: validator failed for field "Group.schedule_weekday": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ScheduleLocation(); ok {
+		if err := group.ScheduleLocationValidator(v); err != nil {
+			return &ValidationError{Name: "schedule_location", err: fmt.Errorf(`ent: validator failed for field "Group.schedule_location": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -255,6 +416,42 @@ func (_u *GroupUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.TimeZone(); ok {
 		_spec.SetField(group.FieldTimeZone, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ScheduleWeekday(); ok {
+		_spec.SetField(group.FieldScheduleWeekday, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedScheduleWeekday(); ok {
+		_spec.AddField(group.FieldScheduleWeekday, field.TypeInt, value)
+	}
+	if _u.mutation.ScheduleWeekdayCleared() {
+		_spec.ClearField(group.FieldScheduleWeekday, field.TypeInt)
+	}
+	if value, ok := _u.mutation.ScheduleStart(); ok {
+		_spec.SetField(group.FieldScheduleStart, field.TypeString, value)
+	}
+	if _u.mutation.ScheduleStartCleared() {
+		_spec.ClearField(group.FieldScheduleStart, field.TypeString)
+	}
+	if value, ok := _u.mutation.ScheduleMinutes(); ok {
+		_spec.SetField(group.FieldScheduleMinutes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedScheduleMinutes(); ok {
+		_spec.AddField(group.FieldScheduleMinutes, field.TypeInt, value)
+	}
+	if _u.mutation.ScheduleMinutesCleared() {
+		_spec.ClearField(group.FieldScheduleMinutes, field.TypeInt)
+	}
+	if value, ok := _u.mutation.ScheduleLocation(); ok {
+		_spec.SetField(group.FieldScheduleLocation, field.TypeString, value)
+	}
+	if _u.mutation.ScheduleLocationCleared() {
+		_spec.ClearField(group.FieldScheduleLocation, field.TypeString)
+	}
+	if value, ok := _u.mutation.SessionsUntil(); ok {
+		_spec.SetField(group.FieldSessionsUntil, field.TypeTime, value)
+	}
+	if _u.mutation.SessionsUntilCleared() {
+		_spec.ClearField(group.FieldSessionsUntil, field.TypeTime)
 	}
 	if _u.mutation.MembershipsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -391,6 +588,51 @@ func (_u *GroupUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.SessionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.SessionsTable,
+			Columns: []string{group.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(groupsession.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSessionsIDs(); len(nodes) > 0 && !_u.mutation.SessionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.SessionsTable,
+			Columns: []string{group.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(groupsession.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SessionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.SessionsTable,
+			Columns: []string{group.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(groupsession.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{group.Label}
@@ -445,6 +687,120 @@ func (_u *GroupUpdateOne) SetNillableTimeZone(v *string) *GroupUpdateOne {
 	return _u
 }
 
+// SetScheduleWeekday sets the "schedule_weekday" field.
+func (_u *GroupUpdateOne) SetScheduleWeekday(v int) *GroupUpdateOne {
+	_u.mutation.ResetScheduleWeekday()
+	_u.mutation.SetScheduleWeekday(v)
+	return _u
+}
+
+// SetNillableScheduleWeekday sets the "schedule_weekday" field if the given value is not nil.
+func (_u *GroupUpdateOne) SetNillableScheduleWeekday(v *int) *GroupUpdateOne {
+	if v != nil {
+		_u.SetScheduleWeekday(*v)
+	}
+	return _u
+}
+
+// AddScheduleWeekday adds value to the "schedule_weekday" field.
+func (_u *GroupUpdateOne) AddScheduleWeekday(v int) *GroupUpdateOne {
+	_u.mutation.AddScheduleWeekday(v)
+	return _u
+}
+
+// ClearScheduleWeekday clears the value of the "schedule_weekday" field.
+func (_u *GroupUpdateOne) ClearScheduleWeekday() *GroupUpdateOne {
+	_u.mutation.ClearScheduleWeekday()
+	return _u
+}
+
+// SetScheduleStart sets the "schedule_start" field.
+func (_u *GroupUpdateOne) SetScheduleStart(v string) *GroupUpdateOne {
+	_u.mutation.SetScheduleStart(v)
+	return _u
+}
+
+// SetNillableScheduleStart sets the "schedule_start" field if the given value is not nil.
+func (_u *GroupUpdateOne) SetNillableScheduleStart(v *string) *GroupUpdateOne {
+	if v != nil {
+		_u.SetScheduleStart(*v)
+	}
+	return _u
+}
+
+// ClearScheduleStart clears the value of the "schedule_start" field.
+func (_u *GroupUpdateOne) ClearScheduleStart() *GroupUpdateOne {
+	_u.mutation.ClearScheduleStart()
+	return _u
+}
+
+// SetScheduleMinutes sets the "schedule_minutes" field.
+func (_u *GroupUpdateOne) SetScheduleMinutes(v int) *GroupUpdateOne {
+	_u.mutation.ResetScheduleMinutes()
+	_u.mutation.SetScheduleMinutes(v)
+	return _u
+}
+
+// SetNillableScheduleMinutes sets the "schedule_minutes" field if the given value is not nil.
+func (_u *GroupUpdateOne) SetNillableScheduleMinutes(v *int) *GroupUpdateOne {
+	if v != nil {
+		_u.SetScheduleMinutes(*v)
+	}
+	return _u
+}
+
+// AddScheduleMinutes adds value to the "schedule_minutes" field.
+func (_u *GroupUpdateOne) AddScheduleMinutes(v int) *GroupUpdateOne {
+	_u.mutation.AddScheduleMinutes(v)
+	return _u
+}
+
+// ClearScheduleMinutes clears the value of the "schedule_minutes" field.
+func (_u *GroupUpdateOne) ClearScheduleMinutes() *GroupUpdateOne {
+	_u.mutation.ClearScheduleMinutes()
+	return _u
+}
+
+// SetScheduleLocation sets the "schedule_location" field.
+func (_u *GroupUpdateOne) SetScheduleLocation(v string) *GroupUpdateOne {
+	_u.mutation.SetScheduleLocation(v)
+	return _u
+}
+
+// SetNillableScheduleLocation sets the "schedule_location" field if the given value is not nil.
+func (_u *GroupUpdateOne) SetNillableScheduleLocation(v *string) *GroupUpdateOne {
+	if v != nil {
+		_u.SetScheduleLocation(*v)
+	}
+	return _u
+}
+
+// ClearScheduleLocation clears the value of the "schedule_location" field.
+func (_u *GroupUpdateOne) ClearScheduleLocation() *GroupUpdateOne {
+	_u.mutation.ClearScheduleLocation()
+	return _u
+}
+
+// SetSessionsUntil sets the "sessions_until" field.
+func (_u *GroupUpdateOne) SetSessionsUntil(v time.Time) *GroupUpdateOne {
+	_u.mutation.SetSessionsUntil(v)
+	return _u
+}
+
+// SetNillableSessionsUntil sets the "sessions_until" field if the given value is not nil.
+func (_u *GroupUpdateOne) SetNillableSessionsUntil(v *time.Time) *GroupUpdateOne {
+	if v != nil {
+		_u.SetSessionsUntil(*v)
+	}
+	return _u
+}
+
+// ClearSessionsUntil clears the value of the "sessions_until" field.
+func (_u *GroupUpdateOne) ClearSessionsUntil() *GroupUpdateOne {
+	_u.mutation.ClearSessionsUntil()
+	return _u
+}
+
 // AddMembershipIDs adds the "memberships" edge to the Membership entity by IDs.
 func (_u *GroupUpdateOne) AddMembershipIDs(ids ...int) *GroupUpdateOne {
 	_u.mutation.AddMembershipIDs(ids...)
@@ -488,6 +844,21 @@ func (_u *GroupUpdateOne) AddInvites(v ...*GroupInvite) *GroupUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddInviteIDs(ids...)
+}
+
+// AddSessionIDs adds the "sessions" edge to the GroupSession entity by IDs.
+func (_u *GroupUpdateOne) AddSessionIDs(ids ...int) *GroupUpdateOne {
+	_u.mutation.AddSessionIDs(ids...)
+	return _u
+}
+
+// AddSessions adds the "sessions" edges to the GroupSession entity.
+func (_u *GroupUpdateOne) AddSessions(v ...*GroupSession) *GroupUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSessionIDs(ids...)
 }
 
 // Mutation returns the GroupMutation object of the builder.
@@ -558,6 +929,27 @@ func (_u *GroupUpdateOne) RemoveInvites(v ...*GroupInvite) *GroupUpdateOne {
 	return _u.RemoveInviteIDs(ids...)
 }
 
+// ClearSessions clears all "sessions" edges to the GroupSession entity.
+func (_u *GroupUpdateOne) ClearSessions() *GroupUpdateOne {
+	_u.mutation.ClearSessions()
+	return _u
+}
+
+// RemoveSessionIDs removes the "sessions" edge to GroupSession entities by IDs.
+func (_u *GroupUpdateOne) RemoveSessionIDs(ids ...int) *GroupUpdateOne {
+	_u.mutation.RemoveSessionIDs(ids...)
+	return _u
+}
+
+// RemoveSessions removes "sessions" edges to GroupSession entities.
+func (_u *GroupUpdateOne) RemoveSessions(v ...*GroupSession) *GroupUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSessionIDs(ids...)
+}
+
 // Where appends a list predicates to the GroupUpdate builder.
 func (_u *GroupUpdateOne) Where(ps ...predicate.Group) *GroupUpdateOne {
 	_u.mutation.Where(ps...)
@@ -625,6 +1017,16 @@ func (_u *GroupUpdateOne) check() error {
 			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "Group.time_zone": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ScheduleWeekday(); ok {
+		if err := group.ScheduleWeekdayValidator(v); err != nil {
+			return &ValidationError{Name: "schedule_weekday", err: fmt.Errorf(`ent: validator failed for field "Group.schedule_weekday": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ScheduleLocation(); ok {
+		if err := group.ScheduleLocationValidator(v); err != nil {
+			return &ValidationError{Name: "schedule_location", err: fmt.Errorf(`ent: validator failed for field "Group.schedule_location": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -665,6 +1067,42 @@ func (_u *GroupUpdateOne) sqlSave(ctx context.Context) (_node *Group, err error)
 	}
 	if value, ok := _u.mutation.TimeZone(); ok {
 		_spec.SetField(group.FieldTimeZone, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ScheduleWeekday(); ok {
+		_spec.SetField(group.FieldScheduleWeekday, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedScheduleWeekday(); ok {
+		_spec.AddField(group.FieldScheduleWeekday, field.TypeInt, value)
+	}
+	if _u.mutation.ScheduleWeekdayCleared() {
+		_spec.ClearField(group.FieldScheduleWeekday, field.TypeInt)
+	}
+	if value, ok := _u.mutation.ScheduleStart(); ok {
+		_spec.SetField(group.FieldScheduleStart, field.TypeString, value)
+	}
+	if _u.mutation.ScheduleStartCleared() {
+		_spec.ClearField(group.FieldScheduleStart, field.TypeString)
+	}
+	if value, ok := _u.mutation.ScheduleMinutes(); ok {
+		_spec.SetField(group.FieldScheduleMinutes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedScheduleMinutes(); ok {
+		_spec.AddField(group.FieldScheduleMinutes, field.TypeInt, value)
+	}
+	if _u.mutation.ScheduleMinutesCleared() {
+		_spec.ClearField(group.FieldScheduleMinutes, field.TypeInt)
+	}
+	if value, ok := _u.mutation.ScheduleLocation(); ok {
+		_spec.SetField(group.FieldScheduleLocation, field.TypeString, value)
+	}
+	if _u.mutation.ScheduleLocationCleared() {
+		_spec.ClearField(group.FieldScheduleLocation, field.TypeString)
+	}
+	if value, ok := _u.mutation.SessionsUntil(); ok {
+		_spec.SetField(group.FieldSessionsUntil, field.TypeTime, value)
+	}
+	if _u.mutation.SessionsUntilCleared() {
+		_spec.ClearField(group.FieldSessionsUntil, field.TypeTime)
 	}
 	if _u.mutation.MembershipsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -794,6 +1232,51 @@ func (_u *GroupUpdateOne) sqlSave(ctx context.Context) (_node *Group, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(groupinvite.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SessionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.SessionsTable,
+			Columns: []string{group.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(groupsession.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSessionsIDs(); len(nodes) > 0 && !_u.mutation.SessionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.SessionsTable,
+			Columns: []string{group.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(groupsession.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SessionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.SessionsTable,
+			Columns: []string{group.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(groupsession.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

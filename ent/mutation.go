@@ -13,9 +13,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/processgroup/api/ent/auditevent"
+	"github.com/processgroup/api/ent/delivery"
+	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
@@ -34,9 +37,12 @@ const (
 
 	// Node types.
 	TypeAuditEvent          = "AuditEvent"
+	TypeDelivery            = "Delivery"
+	TypeDevice              = "Device"
 	TypeEncouragement       = "Encouragement"
 	TypeGroup               = "Group"
 	TypeGroupInvite         = "GroupInvite"
+	TypeGroupSession        = "GroupSession"
 	TypeGroupSharingConsent = "GroupSharingConsent"
 	TypeMembership          = "Membership"
 	TypeReflection          = "Reflection"
@@ -822,6 +828,1270 @@ func (m *AuditEventMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *AuditEventMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AuditEvent edge %s", name)
+}
+
+// DeliveryMutation represents an operation that mutates the Delivery nodes in the graph.
+type DeliveryMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	key           *string
+	device_id     *int
+	adddevice_id  *int
+	user_id       *int
+	adduser_id    *int
+	sent_at       *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Delivery, error)
+	predicates    []predicate.Delivery
+}
+
+var _ ent.Mutation = (*DeliveryMutation)(nil)
+
+// deliveryOption allows management of the mutation configuration using functional options.
+type deliveryOption func(*DeliveryMutation)
+
+// newDeliveryMutation creates new mutation for the Delivery entity.
+func newDeliveryMutation(c config, op Op, opts ...deliveryOption) *DeliveryMutation {
+	m := &DeliveryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDelivery,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDeliveryID sets the ID field of the mutation.
+func withDeliveryID(id int) deliveryOption {
+	return func(m *DeliveryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Delivery
+		)
+		m.oldValue = func(ctx context.Context) (*Delivery, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Delivery.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDelivery sets the old Delivery of the mutation.
+func withDelivery(node *Delivery) deliveryOption {
+	return func(m *DeliveryMutation) {
+		m.oldValue = func(context.Context) (*Delivery, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DeliveryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DeliveryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DeliveryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DeliveryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Delivery.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKey sets the "key" field.
+func (m *DeliveryMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *DeliveryMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *DeliveryMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetDeviceID sets the "device_id" field.
+func (m *DeliveryMutation) SetDeviceID(i int) {
+	m.device_id = &i
+	m.adddevice_id = nil
+}
+
+// DeviceID returns the value of the "device_id" field in the mutation.
+func (m *DeliveryMutation) DeviceID() (r int, exists bool) {
+	v := m.device_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeviceID returns the old "device_id" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldDeviceID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeviceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeviceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeviceID: %w", err)
+	}
+	return oldValue.DeviceID, nil
+}
+
+// AddDeviceID adds i to the "device_id" field.
+func (m *DeliveryMutation) AddDeviceID(i int) {
+	if m.adddevice_id != nil {
+		*m.adddevice_id += i
+	} else {
+		m.adddevice_id = &i
+	}
+}
+
+// AddedDeviceID returns the value that was added to the "device_id" field in this mutation.
+func (m *DeliveryMutation) AddedDeviceID() (r int, exists bool) {
+	v := m.adddevice_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDeviceID resets all changes to the "device_id" field.
+func (m *DeliveryMutation) ResetDeviceID() {
+	m.device_id = nil
+	m.adddevice_id = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *DeliveryMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *DeliveryMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *DeliveryMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *DeliveryMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *DeliveryMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetSentAt sets the "sent_at" field.
+func (m *DeliveryMutation) SetSentAt(t time.Time) {
+	m.sent_at = &t
+}
+
+// SentAt returns the value of the "sent_at" field in the mutation.
+func (m *DeliveryMutation) SentAt() (r time.Time, exists bool) {
+	v := m.sent_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSentAt returns the old "sent_at" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldSentAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSentAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSentAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSentAt: %w", err)
+	}
+	return oldValue.SentAt, nil
+}
+
+// ResetSentAt resets all changes to the "sent_at" field.
+func (m *DeliveryMutation) ResetSentAt() {
+	m.sent_at = nil
+}
+
+// Where appends a list predicates to the DeliveryMutation builder.
+func (m *DeliveryMutation) Where(ps ...predicate.Delivery) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DeliveryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DeliveryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Delivery, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DeliveryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DeliveryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Delivery).
+func (m *DeliveryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DeliveryMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.key != nil {
+		fields = append(fields, delivery.FieldKey)
+	}
+	if m.device_id != nil {
+		fields = append(fields, delivery.FieldDeviceID)
+	}
+	if m.user_id != nil {
+		fields = append(fields, delivery.FieldUserID)
+	}
+	if m.sent_at != nil {
+		fields = append(fields, delivery.FieldSentAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DeliveryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case delivery.FieldKey:
+		return m.Key()
+	case delivery.FieldDeviceID:
+		return m.DeviceID()
+	case delivery.FieldUserID:
+		return m.UserID()
+	case delivery.FieldSentAt:
+		return m.SentAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DeliveryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case delivery.FieldKey:
+		return m.OldKey(ctx)
+	case delivery.FieldDeviceID:
+		return m.OldDeviceID(ctx)
+	case delivery.FieldUserID:
+		return m.OldUserID(ctx)
+	case delivery.FieldSentAt:
+		return m.OldSentAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Delivery field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeliveryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case delivery.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case delivery.FieldDeviceID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeviceID(v)
+		return nil
+	case delivery.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case delivery.FieldSentAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSentAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DeliveryMutation) AddedFields() []string {
+	var fields []string
+	if m.adddevice_id != nil {
+		fields = append(fields, delivery.FieldDeviceID)
+	}
+	if m.adduser_id != nil {
+		fields = append(fields, delivery.FieldUserID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DeliveryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case delivery.FieldDeviceID:
+		return m.AddedDeviceID()
+	case delivery.FieldUserID:
+		return m.AddedUserID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeliveryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case delivery.FieldDeviceID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDeviceID(v)
+		return nil
+	case delivery.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DeliveryMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DeliveryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DeliveryMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Delivery nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DeliveryMutation) ResetField(name string) error {
+	switch name {
+	case delivery.FieldKey:
+		m.ResetKey()
+		return nil
+	case delivery.FieldDeviceID:
+		m.ResetDeviceID()
+		return nil
+	case delivery.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case delivery.FieldSentAt:
+		m.ResetSentAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Delivery field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DeliveryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DeliveryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DeliveryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DeliveryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DeliveryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DeliveryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DeliveryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Delivery unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DeliveryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Delivery edge %s", name)
+}
+
+// DeviceMutation represents an operation that mutates the Device nodes in the graph.
+type DeviceMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	token         *string
+	platform      *device.Platform
+	locale        *string
+	last_seen_at  *time.Time
+	clearedFields map[string]struct{}
+	user          *int
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*Device, error)
+	predicates    []predicate.Device
+}
+
+var _ ent.Mutation = (*DeviceMutation)(nil)
+
+// deviceOption allows management of the mutation configuration using functional options.
+type deviceOption func(*DeviceMutation)
+
+// newDeviceMutation creates new mutation for the Device entity.
+func newDeviceMutation(c config, op Op, opts ...deviceOption) *DeviceMutation {
+	m := &DeviceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDevice,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDeviceID sets the ID field of the mutation.
+func withDeviceID(id int) deviceOption {
+	return func(m *DeviceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Device
+		)
+		m.oldValue = func(ctx context.Context) (*Device, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Device.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDevice sets the old Device of the mutation.
+func withDevice(node *Device) deviceOption {
+	return func(m *DeviceMutation) {
+		m.oldValue = func(context.Context) (*Device, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DeviceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DeviceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DeviceMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DeviceMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Device.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *DeviceMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *DeviceMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Device entity.
+// If the Device object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *DeviceMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *DeviceMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *DeviceMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Device entity.
+// If the Device object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *DeviceMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *DeviceMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *DeviceMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Device entity.
+// If the Device object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *DeviceMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetToken sets the "token" field.
+func (m *DeviceMutation) SetToken(s string) {
+	m.token = &s
+}
+
+// Token returns the value of the "token" field in the mutation.
+func (m *DeviceMutation) Token() (r string, exists bool) {
+	v := m.token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToken returns the old "token" field's value of the Device entity.
+// If the Device object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceMutation) OldToken(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToken: %w", err)
+	}
+	return oldValue.Token, nil
+}
+
+// ResetToken resets all changes to the "token" field.
+func (m *DeviceMutation) ResetToken() {
+	m.token = nil
+}
+
+// SetPlatform sets the "platform" field.
+func (m *DeviceMutation) SetPlatform(d device.Platform) {
+	m.platform = &d
+}
+
+// Platform returns the value of the "platform" field in the mutation.
+func (m *DeviceMutation) Platform() (r device.Platform, exists bool) {
+	v := m.platform
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlatform returns the old "platform" field's value of the Device entity.
+// If the Device object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceMutation) OldPlatform(ctx context.Context) (v device.Platform, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlatform is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlatform requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlatform: %w", err)
+	}
+	return oldValue.Platform, nil
+}
+
+// ResetPlatform resets all changes to the "platform" field.
+func (m *DeviceMutation) ResetPlatform() {
+	m.platform = nil
+}
+
+// SetLocale sets the "locale" field.
+func (m *DeviceMutation) SetLocale(s string) {
+	m.locale = &s
+}
+
+// Locale returns the value of the "locale" field in the mutation.
+func (m *DeviceMutation) Locale() (r string, exists bool) {
+	v := m.locale
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLocale returns the old "locale" field's value of the Device entity.
+// If the Device object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceMutation) OldLocale(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLocale is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLocale requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLocale: %w", err)
+	}
+	return oldValue.Locale, nil
+}
+
+// ResetLocale resets all changes to the "locale" field.
+func (m *DeviceMutation) ResetLocale() {
+	m.locale = nil
+}
+
+// SetLastSeenAt sets the "last_seen_at" field.
+func (m *DeviceMutation) SetLastSeenAt(t time.Time) {
+	m.last_seen_at = &t
+}
+
+// LastSeenAt returns the value of the "last_seen_at" field in the mutation.
+func (m *DeviceMutation) LastSeenAt() (r time.Time, exists bool) {
+	v := m.last_seen_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastSeenAt returns the old "last_seen_at" field's value of the Device entity.
+// If the Device object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeviceMutation) OldLastSeenAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastSeenAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastSeenAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastSeenAt: %w", err)
+	}
+	return oldValue.LastSeenAt, nil
+}
+
+// ResetLastSeenAt resets all changes to the "last_seen_at" field.
+func (m *DeviceMutation) ResetLastSeenAt() {
+	m.last_seen_at = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *DeviceMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[device.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *DeviceMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *DeviceMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *DeviceMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the DeviceMutation builder.
+func (m *DeviceMutation) Where(ps ...predicate.Device) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DeviceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DeviceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Device, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DeviceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DeviceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Device).
+func (m *DeviceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DeviceMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, device.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, device.FieldUpdatedAt)
+	}
+	if m.user != nil {
+		fields = append(fields, device.FieldUserID)
+	}
+	if m.token != nil {
+		fields = append(fields, device.FieldToken)
+	}
+	if m.platform != nil {
+		fields = append(fields, device.FieldPlatform)
+	}
+	if m.locale != nil {
+		fields = append(fields, device.FieldLocale)
+	}
+	if m.last_seen_at != nil {
+		fields = append(fields, device.FieldLastSeenAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DeviceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case device.FieldCreatedAt:
+		return m.CreatedAt()
+	case device.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case device.FieldUserID:
+		return m.UserID()
+	case device.FieldToken:
+		return m.Token()
+	case device.FieldPlatform:
+		return m.Platform()
+	case device.FieldLocale:
+		return m.Locale()
+	case device.FieldLastSeenAt:
+		return m.LastSeenAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DeviceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case device.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case device.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case device.FieldUserID:
+		return m.OldUserID(ctx)
+	case device.FieldToken:
+		return m.OldToken(ctx)
+	case device.FieldPlatform:
+		return m.OldPlatform(ctx)
+	case device.FieldLocale:
+		return m.OldLocale(ctx)
+	case device.FieldLastSeenAt:
+		return m.OldLastSeenAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Device field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeviceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case device.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case device.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case device.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case device.FieldToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToken(v)
+		return nil
+	case device.FieldPlatform:
+		v, ok := value.(device.Platform)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlatform(v)
+		return nil
+	case device.FieldLocale:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLocale(v)
+		return nil
+	case device.FieldLastSeenAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastSeenAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Device field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DeviceMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DeviceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DeviceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Device numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DeviceMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DeviceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DeviceMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Device nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DeviceMutation) ResetField(name string) error {
+	switch name {
+	case device.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case device.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case device.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case device.FieldToken:
+		m.ResetToken()
+		return nil
+	case device.FieldPlatform:
+		m.ResetPlatform()
+		return nil
+	case device.FieldLocale:
+		m.ResetLocale()
+		return nil
+	case device.FieldLastSeenAt:
+		m.ResetLastSeenAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Device field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DeviceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, device.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DeviceMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case device.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DeviceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DeviceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DeviceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, device.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DeviceMutation) EdgeCleared(name string) bool {
+	switch name {
+	case device.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DeviceMutation) ClearEdge(name string) error {
+	switch name {
+	case device.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown Device unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DeviceMutation) ResetEdge(name string) error {
+	switch name {
+	case device.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown Device edge %s", name)
 }
 
 // EncouragementMutation represents an operation that mutates the Encouragement nodes in the graph.
@@ -1621,26 +2891,36 @@ func (m *EncouragementMutation) ResetEdge(name string) error {
 // GroupMutation represents an operation that mutates the Group nodes in the graph.
 type GroupMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *int
-	created_at         *time.Time
-	updated_at         *time.Time
-	name               *string
-	time_zone          *string
-	clearedFields      map[string]struct{}
-	memberships        map[int]struct{}
-	removedmemberships map[int]struct{}
-	clearedmemberships bool
-	reflections        map[int]struct{}
-	removedreflections map[int]struct{}
-	clearedreflections bool
-	invites            map[int]struct{}
-	removedinvites     map[int]struct{}
-	clearedinvites     bool
-	done               bool
-	oldValue           func(context.Context) (*Group, error)
-	predicates         []predicate.Group
+	op                  Op
+	typ                 string
+	id                  *int
+	created_at          *time.Time
+	updated_at          *time.Time
+	name                *string
+	time_zone           *string
+	schedule_weekday    *int
+	addschedule_weekday *int
+	schedule_start      *string
+	schedule_minutes    *int
+	addschedule_minutes *int
+	schedule_location   *string
+	sessions_until      *time.Time
+	clearedFields       map[string]struct{}
+	memberships         map[int]struct{}
+	removedmemberships  map[int]struct{}
+	clearedmemberships  bool
+	reflections         map[int]struct{}
+	removedreflections  map[int]struct{}
+	clearedreflections  bool
+	invites             map[int]struct{}
+	removedinvites      map[int]struct{}
+	clearedinvites      bool
+	sessions            map[int]struct{}
+	removedsessions     map[int]struct{}
+	clearedsessions     bool
+	done                bool
+	oldValue            func(context.Context) (*Group, error)
+	predicates          []predicate.Group
 }
 
 var _ ent.Mutation = (*GroupMutation)(nil)
@@ -1885,6 +3165,293 @@ func (m *GroupMutation) ResetTimeZone() {
 	m.time_zone = nil
 }
 
+// SetScheduleWeekday sets the "schedule_weekday" field.
+func (m *GroupMutation) SetScheduleWeekday(i int) {
+	m.schedule_weekday = &i
+	m.addschedule_weekday = nil
+}
+
+// ScheduleWeekday returns the value of the "schedule_weekday" field in the mutation.
+func (m *GroupMutation) ScheduleWeekday() (r int, exists bool) {
+	v := m.schedule_weekday
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScheduleWeekday returns the old "schedule_weekday" field's value of the Group entity.
+// If the Group object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupMutation) OldScheduleWeekday(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScheduleWeekday is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScheduleWeekday requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScheduleWeekday: %w", err)
+	}
+	return oldValue.ScheduleWeekday, nil
+}
+
+// AddScheduleWeekday adds i to the "schedule_weekday" field.
+func (m *GroupMutation) AddScheduleWeekday(i int) {
+	if m.addschedule_weekday != nil {
+		*m.addschedule_weekday += i
+	} else {
+		m.addschedule_weekday = &i
+	}
+}
+
+// AddedScheduleWeekday returns the value that was added to the "schedule_weekday" field in this mutation.
+func (m *GroupMutation) AddedScheduleWeekday() (r int, exists bool) {
+	v := m.addschedule_weekday
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearScheduleWeekday clears the value of the "schedule_weekday" field.
+func (m *GroupMutation) ClearScheduleWeekday() {
+	m.schedule_weekday = nil
+	m.addschedule_weekday = nil
+	m.clearedFields[group.FieldScheduleWeekday] = struct{}{}
+}
+
+// ScheduleWeekdayCleared returns if the "schedule_weekday" field was cleared in this mutation.
+func (m *GroupMutation) ScheduleWeekdayCleared() bool {
+	_, ok := m.clearedFields[group.FieldScheduleWeekday]
+	return ok
+}
+
+// ResetScheduleWeekday resets all changes to the "schedule_weekday" field.
+func (m *GroupMutation) ResetScheduleWeekday() {
+	m.schedule_weekday = nil
+	m.addschedule_weekday = nil
+	delete(m.clearedFields, group.FieldScheduleWeekday)
+}
+
+// SetScheduleStart sets the "schedule_start" field.
+func (m *GroupMutation) SetScheduleStart(s string) {
+	m.schedule_start = &s
+}
+
+// ScheduleStart returns the value of the "schedule_start" field in the mutation.
+func (m *GroupMutation) ScheduleStart() (r string, exists bool) {
+	v := m.schedule_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScheduleStart returns the old "schedule_start" field's value of the Group entity.
+// If the Group object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupMutation) OldScheduleStart(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScheduleStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScheduleStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScheduleStart: %w", err)
+	}
+	return oldValue.ScheduleStart, nil
+}
+
+// ClearScheduleStart clears the value of the "schedule_start" field.
+func (m *GroupMutation) ClearScheduleStart() {
+	m.schedule_start = nil
+	m.clearedFields[group.FieldScheduleStart] = struct{}{}
+}
+
+// ScheduleStartCleared returns if the "schedule_start" field was cleared in this mutation.
+func (m *GroupMutation) ScheduleStartCleared() bool {
+	_, ok := m.clearedFields[group.FieldScheduleStart]
+	return ok
+}
+
+// ResetScheduleStart resets all changes to the "schedule_start" field.
+func (m *GroupMutation) ResetScheduleStart() {
+	m.schedule_start = nil
+	delete(m.clearedFields, group.FieldScheduleStart)
+}
+
+// SetScheduleMinutes sets the "schedule_minutes" field.
+func (m *GroupMutation) SetScheduleMinutes(i int) {
+	m.schedule_minutes = &i
+	m.addschedule_minutes = nil
+}
+
+// ScheduleMinutes returns the value of the "schedule_minutes" field in the mutation.
+func (m *GroupMutation) ScheduleMinutes() (r int, exists bool) {
+	v := m.schedule_minutes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScheduleMinutes returns the old "schedule_minutes" field's value of the Group entity.
+// If the Group object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupMutation) OldScheduleMinutes(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScheduleMinutes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScheduleMinutes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScheduleMinutes: %w", err)
+	}
+	return oldValue.ScheduleMinutes, nil
+}
+
+// AddScheduleMinutes adds i to the "schedule_minutes" field.
+func (m *GroupMutation) AddScheduleMinutes(i int) {
+	if m.addschedule_minutes != nil {
+		*m.addschedule_minutes += i
+	} else {
+		m.addschedule_minutes = &i
+	}
+}
+
+// AddedScheduleMinutes returns the value that was added to the "schedule_minutes" field in this mutation.
+func (m *GroupMutation) AddedScheduleMinutes() (r int, exists bool) {
+	v := m.addschedule_minutes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearScheduleMinutes clears the value of the "schedule_minutes" field.
+func (m *GroupMutation) ClearScheduleMinutes() {
+	m.schedule_minutes = nil
+	m.addschedule_minutes = nil
+	m.clearedFields[group.FieldScheduleMinutes] = struct{}{}
+}
+
+// ScheduleMinutesCleared returns if the "schedule_minutes" field was cleared in this mutation.
+func (m *GroupMutation) ScheduleMinutesCleared() bool {
+	_, ok := m.clearedFields[group.FieldScheduleMinutes]
+	return ok
+}
+
+// ResetScheduleMinutes resets all changes to the "schedule_minutes" field.
+func (m *GroupMutation) ResetScheduleMinutes() {
+	m.schedule_minutes = nil
+	m.addschedule_minutes = nil
+	delete(m.clearedFields, group.FieldScheduleMinutes)
+}
+
+// SetScheduleLocation sets the "schedule_location" field.
+func (m *GroupMutation) SetScheduleLocation(s string) {
+	m.schedule_location = &s
+}
+
+// ScheduleLocation returns the value of the "schedule_location" field in the mutation.
+func (m *GroupMutation) ScheduleLocation() (r string, exists bool) {
+	v := m.schedule_location
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScheduleLocation returns the old "schedule_location" field's value of the Group entity.
+// If the Group object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupMutation) OldScheduleLocation(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScheduleLocation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScheduleLocation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScheduleLocation: %w", err)
+	}
+	return oldValue.ScheduleLocation, nil
+}
+
+// ClearScheduleLocation clears the value of the "schedule_location" field.
+func (m *GroupMutation) ClearScheduleLocation() {
+	m.schedule_location = nil
+	m.clearedFields[group.FieldScheduleLocation] = struct{}{}
+}
+
+// ScheduleLocationCleared returns if the "schedule_location" field was cleared in this mutation.
+func (m *GroupMutation) ScheduleLocationCleared() bool {
+	_, ok := m.clearedFields[group.FieldScheduleLocation]
+	return ok
+}
+
+// ResetScheduleLocation resets all changes to the "schedule_location" field.
+func (m *GroupMutation) ResetScheduleLocation() {
+	m.schedule_location = nil
+	delete(m.clearedFields, group.FieldScheduleLocation)
+}
+
+// SetSessionsUntil sets the "sessions_until" field.
+func (m *GroupMutation) SetSessionsUntil(t time.Time) {
+	m.sessions_until = &t
+}
+
+// SessionsUntil returns the value of the "sessions_until" field in the mutation.
+func (m *GroupMutation) SessionsUntil() (r time.Time, exists bool) {
+	v := m.sessions_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionsUntil returns the old "sessions_until" field's value of the Group entity.
+// If the Group object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupMutation) OldSessionsUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionsUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionsUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionsUntil: %w", err)
+	}
+	return oldValue.SessionsUntil, nil
+}
+
+// ClearSessionsUntil clears the value of the "sessions_until" field.
+func (m *GroupMutation) ClearSessionsUntil() {
+	m.sessions_until = nil
+	m.clearedFields[group.FieldSessionsUntil] = struct{}{}
+}
+
+// SessionsUntilCleared returns if the "sessions_until" field was cleared in this mutation.
+func (m *GroupMutation) SessionsUntilCleared() bool {
+	_, ok := m.clearedFields[group.FieldSessionsUntil]
+	return ok
+}
+
+// ResetSessionsUntil resets all changes to the "sessions_until" field.
+func (m *GroupMutation) ResetSessionsUntil() {
+	m.sessions_until = nil
+	delete(m.clearedFields, group.FieldSessionsUntil)
+}
+
 // AddMembershipIDs adds the "memberships" edge to the Membership entity by ids.
 func (m *GroupMutation) AddMembershipIDs(ids ...int) {
 	if m.memberships == nil {
@@ -2047,6 +3614,60 @@ func (m *GroupMutation) ResetInvites() {
 	m.removedinvites = nil
 }
 
+// AddSessionIDs adds the "sessions" edge to the GroupSession entity by ids.
+func (m *GroupMutation) AddSessionIDs(ids ...int) {
+	if m.sessions == nil {
+		m.sessions = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.sessions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSessions clears the "sessions" edge to the GroupSession entity.
+func (m *GroupMutation) ClearSessions() {
+	m.clearedsessions = true
+}
+
+// SessionsCleared reports if the "sessions" edge to the GroupSession entity was cleared.
+func (m *GroupMutation) SessionsCleared() bool {
+	return m.clearedsessions
+}
+
+// RemoveSessionIDs removes the "sessions" edge to the GroupSession entity by IDs.
+func (m *GroupMutation) RemoveSessionIDs(ids ...int) {
+	if m.removedsessions == nil {
+		m.removedsessions = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.sessions, ids[i])
+		m.removedsessions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSessions returns the removed IDs of the "sessions" edge to the GroupSession entity.
+func (m *GroupMutation) RemovedSessionsIDs() (ids []int) {
+	for id := range m.removedsessions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SessionsIDs returns the "sessions" edge IDs in the mutation.
+func (m *GroupMutation) SessionsIDs() (ids []int) {
+	for id := range m.sessions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSessions resets all changes to the "sessions" edge.
+func (m *GroupMutation) ResetSessions() {
+	m.sessions = nil
+	m.clearedsessions = false
+	m.removedsessions = nil
+}
+
 // Where appends a list predicates to the GroupMutation builder.
 func (m *GroupMutation) Where(ps ...predicate.Group) {
 	m.predicates = append(m.predicates, ps...)
@@ -2081,7 +3702,7 @@ func (m *GroupMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *GroupMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, group.FieldCreatedAt)
 	}
@@ -2093,6 +3714,21 @@ func (m *GroupMutation) Fields() []string {
 	}
 	if m.time_zone != nil {
 		fields = append(fields, group.FieldTimeZone)
+	}
+	if m.schedule_weekday != nil {
+		fields = append(fields, group.FieldScheduleWeekday)
+	}
+	if m.schedule_start != nil {
+		fields = append(fields, group.FieldScheduleStart)
+	}
+	if m.schedule_minutes != nil {
+		fields = append(fields, group.FieldScheduleMinutes)
+	}
+	if m.schedule_location != nil {
+		fields = append(fields, group.FieldScheduleLocation)
+	}
+	if m.sessions_until != nil {
+		fields = append(fields, group.FieldSessionsUntil)
 	}
 	return fields
 }
@@ -2110,6 +3746,16 @@ func (m *GroupMutation) Field(name string) (ent.Value, bool) {
 		return m.Name()
 	case group.FieldTimeZone:
 		return m.TimeZone()
+	case group.FieldScheduleWeekday:
+		return m.ScheduleWeekday()
+	case group.FieldScheduleStart:
+		return m.ScheduleStart()
+	case group.FieldScheduleMinutes:
+		return m.ScheduleMinutes()
+	case group.FieldScheduleLocation:
+		return m.ScheduleLocation()
+	case group.FieldSessionsUntil:
+		return m.SessionsUntil()
 	}
 	return nil, false
 }
@@ -2127,6 +3773,16 @@ func (m *GroupMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldName(ctx)
 	case group.FieldTimeZone:
 		return m.OldTimeZone(ctx)
+	case group.FieldScheduleWeekday:
+		return m.OldScheduleWeekday(ctx)
+	case group.FieldScheduleStart:
+		return m.OldScheduleStart(ctx)
+	case group.FieldScheduleMinutes:
+		return m.OldScheduleMinutes(ctx)
+	case group.FieldScheduleLocation:
+		return m.OldScheduleLocation(ctx)
+	case group.FieldSessionsUntil:
+		return m.OldSessionsUntil(ctx)
 	}
 	return nil, fmt.Errorf("unknown Group field %s", name)
 }
@@ -2164,6 +3820,41 @@ func (m *GroupMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTimeZone(v)
 		return nil
+	case group.FieldScheduleWeekday:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScheduleWeekday(v)
+		return nil
+	case group.FieldScheduleStart:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScheduleStart(v)
+		return nil
+	case group.FieldScheduleMinutes:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScheduleMinutes(v)
+		return nil
+	case group.FieldScheduleLocation:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScheduleLocation(v)
+		return nil
+	case group.FieldSessionsUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionsUntil(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Group field %s", name)
 }
@@ -2171,13 +3862,26 @@ func (m *GroupMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *GroupMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addschedule_weekday != nil {
+		fields = append(fields, group.FieldScheduleWeekday)
+	}
+	if m.addschedule_minutes != nil {
+		fields = append(fields, group.FieldScheduleMinutes)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *GroupMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case group.FieldScheduleWeekday:
+		return m.AddedScheduleWeekday()
+	case group.FieldScheduleMinutes:
+		return m.AddedScheduleMinutes()
+	}
 	return nil, false
 }
 
@@ -2186,6 +3890,20 @@ func (m *GroupMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *GroupMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case group.FieldScheduleWeekday:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddScheduleWeekday(v)
+		return nil
+	case group.FieldScheduleMinutes:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddScheduleMinutes(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Group numeric field %s", name)
 }
@@ -2193,7 +3911,23 @@ func (m *GroupMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *GroupMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(group.FieldScheduleWeekday) {
+		fields = append(fields, group.FieldScheduleWeekday)
+	}
+	if m.FieldCleared(group.FieldScheduleStart) {
+		fields = append(fields, group.FieldScheduleStart)
+	}
+	if m.FieldCleared(group.FieldScheduleMinutes) {
+		fields = append(fields, group.FieldScheduleMinutes)
+	}
+	if m.FieldCleared(group.FieldScheduleLocation) {
+		fields = append(fields, group.FieldScheduleLocation)
+	}
+	if m.FieldCleared(group.FieldSessionsUntil) {
+		fields = append(fields, group.FieldSessionsUntil)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -2206,6 +3940,23 @@ func (m *GroupMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *GroupMutation) ClearField(name string) error {
+	switch name {
+	case group.FieldScheduleWeekday:
+		m.ClearScheduleWeekday()
+		return nil
+	case group.FieldScheduleStart:
+		m.ClearScheduleStart()
+		return nil
+	case group.FieldScheduleMinutes:
+		m.ClearScheduleMinutes()
+		return nil
+	case group.FieldScheduleLocation:
+		m.ClearScheduleLocation()
+		return nil
+	case group.FieldSessionsUntil:
+		m.ClearSessionsUntil()
+		return nil
+	}
 	return fmt.Errorf("unknown Group nullable field %s", name)
 }
 
@@ -2225,13 +3976,28 @@ func (m *GroupMutation) ResetField(name string) error {
 	case group.FieldTimeZone:
 		m.ResetTimeZone()
 		return nil
+	case group.FieldScheduleWeekday:
+		m.ResetScheduleWeekday()
+		return nil
+	case group.FieldScheduleStart:
+		m.ResetScheduleStart()
+		return nil
+	case group.FieldScheduleMinutes:
+		m.ResetScheduleMinutes()
+		return nil
+	case group.FieldScheduleLocation:
+		m.ResetScheduleLocation()
+		return nil
+	case group.FieldSessionsUntil:
+		m.ResetSessionsUntil()
+		return nil
 	}
 	return fmt.Errorf("unknown Group field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *GroupMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.memberships != nil {
 		edges = append(edges, group.EdgeMemberships)
 	}
@@ -2240,6 +4006,9 @@ func (m *GroupMutation) AddedEdges() []string {
 	}
 	if m.invites != nil {
 		edges = append(edges, group.EdgeInvites)
+	}
+	if m.sessions != nil {
+		edges = append(edges, group.EdgeSessions)
 	}
 	return edges
 }
@@ -2266,13 +4035,19 @@ func (m *GroupMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case group.EdgeSessions:
+		ids := make([]ent.Value, 0, len(m.sessions))
+		for id := range m.sessions {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *GroupMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedmemberships != nil {
 		edges = append(edges, group.EdgeMemberships)
 	}
@@ -2281,6 +4056,9 @@ func (m *GroupMutation) RemovedEdges() []string {
 	}
 	if m.removedinvites != nil {
 		edges = append(edges, group.EdgeInvites)
+	}
+	if m.removedsessions != nil {
+		edges = append(edges, group.EdgeSessions)
 	}
 	return edges
 }
@@ -2307,13 +4085,19 @@ func (m *GroupMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case group.EdgeSessions:
+		ids := make([]ent.Value, 0, len(m.removedsessions))
+		for id := range m.removedsessions {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *GroupMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedmemberships {
 		edges = append(edges, group.EdgeMemberships)
 	}
@@ -2322,6 +4106,9 @@ func (m *GroupMutation) ClearedEdges() []string {
 	}
 	if m.clearedinvites {
 		edges = append(edges, group.EdgeInvites)
+	}
+	if m.clearedsessions {
+		edges = append(edges, group.EdgeSessions)
 	}
 	return edges
 }
@@ -2336,6 +4123,8 @@ func (m *GroupMutation) EdgeCleared(name string) bool {
 		return m.clearedreflections
 	case group.EdgeInvites:
 		return m.clearedinvites
+	case group.EdgeSessions:
+		return m.clearedsessions
 	}
 	return false
 }
@@ -2360,6 +4149,9 @@ func (m *GroupMutation) ResetEdge(name string) error {
 		return nil
 	case group.EdgeInvites:
 		m.ResetInvites()
+		return nil
+	case group.EdgeSessions:
+		m.ResetSessions()
 		return nil
 	}
 	return fmt.Errorf("unknown Group edge %s", name)
@@ -3138,6 +4930,862 @@ func (m *GroupInviteMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown GroupInvite edge %s", name)
+}
+
+// GroupSessionMutation represents an operation that mutates the GroupSession nodes in the graph.
+type GroupSessionMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	starts_at     *time.Time
+	ends_at       *time.Time
+	status        *groupsession.Status
+	location      *string
+	occurrence    *string
+	detached      *bool
+	clearedFields map[string]struct{}
+	group         *int
+	clearedgroup  bool
+	done          bool
+	oldValue      func(context.Context) (*GroupSession, error)
+	predicates    []predicate.GroupSession
+}
+
+var _ ent.Mutation = (*GroupSessionMutation)(nil)
+
+// groupsessionOption allows management of the mutation configuration using functional options.
+type groupsessionOption func(*GroupSessionMutation)
+
+// newGroupSessionMutation creates new mutation for the GroupSession entity.
+func newGroupSessionMutation(c config, op Op, opts ...groupsessionOption) *GroupSessionMutation {
+	m := &GroupSessionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeGroupSession,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withGroupSessionID sets the ID field of the mutation.
+func withGroupSessionID(id int) groupsessionOption {
+	return func(m *GroupSessionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *GroupSession
+		)
+		m.oldValue = func(ctx context.Context) (*GroupSession, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().GroupSession.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withGroupSession sets the old GroupSession of the mutation.
+func withGroupSession(node *GroupSession) groupsessionOption {
+	return func(m *GroupSessionMutation) {
+		m.oldValue = func(context.Context) (*GroupSession, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m GroupSessionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m GroupSessionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *GroupSessionMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *GroupSessionMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().GroupSession.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *GroupSessionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *GroupSessionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the GroupSession entity.
+// If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSessionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *GroupSessionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *GroupSessionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *GroupSessionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the GroupSession entity.
+// If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSessionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *GroupSessionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetGroupID sets the "group_id" field.
+func (m *GroupSessionMutation) SetGroupID(i int) {
+	m.group = &i
+}
+
+// GroupID returns the value of the "group_id" field in the mutation.
+func (m *GroupSessionMutation) GroupID() (r int, exists bool) {
+	v := m.group
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGroupID returns the old "group_id" field's value of the GroupSession entity.
+// If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSessionMutation) OldGroupID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGroupID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGroupID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGroupID: %w", err)
+	}
+	return oldValue.GroupID, nil
+}
+
+// ResetGroupID resets all changes to the "group_id" field.
+func (m *GroupSessionMutation) ResetGroupID() {
+	m.group = nil
+}
+
+// SetStartsAt sets the "starts_at" field.
+func (m *GroupSessionMutation) SetStartsAt(t time.Time) {
+	m.starts_at = &t
+}
+
+// StartsAt returns the value of the "starts_at" field in the mutation.
+func (m *GroupSessionMutation) StartsAt() (r time.Time, exists bool) {
+	v := m.starts_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsAt returns the old "starts_at" field's value of the GroupSession entity.
+// If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSessionMutation) OldStartsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
+	}
+	return oldValue.StartsAt, nil
+}
+
+// ResetStartsAt resets all changes to the "starts_at" field.
+func (m *GroupSessionMutation) ResetStartsAt() {
+	m.starts_at = nil
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (m *GroupSessionMutation) SetEndsAt(t time.Time) {
+	m.ends_at = &t
+}
+
+// EndsAt returns the value of the "ends_at" field in the mutation.
+func (m *GroupSessionMutation) EndsAt() (r time.Time, exists bool) {
+	v := m.ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsAt returns the old "ends_at" field's value of the GroupSession entity.
+// If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSessionMutation) OldEndsAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsAt: %w", err)
+	}
+	return oldValue.EndsAt, nil
+}
+
+// ResetEndsAt resets all changes to the "ends_at" field.
+func (m *GroupSessionMutation) ResetEndsAt() {
+	m.ends_at = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *GroupSessionMutation) SetStatus(gr groupsession.Status) {
+	m.status = &gr
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *GroupSessionMutation) Status() (r groupsession.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the GroupSession entity.
+// If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSessionMutation) OldStatus(ctx context.Context) (v groupsession.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *GroupSessionMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetLocation sets the "location" field.
+func (m *GroupSessionMutation) SetLocation(s string) {
+	m.location = &s
+}
+
+// Location returns the value of the "location" field in the mutation.
+func (m *GroupSessionMutation) Location() (r string, exists bool) {
+	v := m.location
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLocation returns the old "location" field's value of the GroupSession entity.
+// If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSessionMutation) OldLocation(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLocation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLocation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLocation: %w", err)
+	}
+	return oldValue.Location, nil
+}
+
+// ClearLocation clears the value of the "location" field.
+func (m *GroupSessionMutation) ClearLocation() {
+	m.location = nil
+	m.clearedFields[groupsession.FieldLocation] = struct{}{}
+}
+
+// LocationCleared returns if the "location" field was cleared in this mutation.
+func (m *GroupSessionMutation) LocationCleared() bool {
+	_, ok := m.clearedFields[groupsession.FieldLocation]
+	return ok
+}
+
+// ResetLocation resets all changes to the "location" field.
+func (m *GroupSessionMutation) ResetLocation() {
+	m.location = nil
+	delete(m.clearedFields, groupsession.FieldLocation)
+}
+
+// SetOccurrence sets the "occurrence" field.
+func (m *GroupSessionMutation) SetOccurrence(s string) {
+	m.occurrence = &s
+}
+
+// Occurrence returns the value of the "occurrence" field in the mutation.
+func (m *GroupSessionMutation) Occurrence() (r string, exists bool) {
+	v := m.occurrence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOccurrence returns the old "occurrence" field's value of the GroupSession entity.
+// If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSessionMutation) OldOccurrence(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOccurrence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOccurrence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOccurrence: %w", err)
+	}
+	return oldValue.Occurrence, nil
+}
+
+// ClearOccurrence clears the value of the "occurrence" field.
+func (m *GroupSessionMutation) ClearOccurrence() {
+	m.occurrence = nil
+	m.clearedFields[groupsession.FieldOccurrence] = struct{}{}
+}
+
+// OccurrenceCleared returns if the "occurrence" field was cleared in this mutation.
+func (m *GroupSessionMutation) OccurrenceCleared() bool {
+	_, ok := m.clearedFields[groupsession.FieldOccurrence]
+	return ok
+}
+
+// ResetOccurrence resets all changes to the "occurrence" field.
+func (m *GroupSessionMutation) ResetOccurrence() {
+	m.occurrence = nil
+	delete(m.clearedFields, groupsession.FieldOccurrence)
+}
+
+// SetDetached sets the "detached" field.
+func (m *GroupSessionMutation) SetDetached(b bool) {
+	m.detached = &b
+}
+
+// Detached returns the value of the "detached" field in the mutation.
+func (m *GroupSessionMutation) Detached() (r bool, exists bool) {
+	v := m.detached
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDetached returns the old "detached" field's value of the GroupSession entity.
+// If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSessionMutation) OldDetached(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDetached is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDetached requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDetached: %w", err)
+	}
+	return oldValue.Detached, nil
+}
+
+// ResetDetached resets all changes to the "detached" field.
+func (m *GroupSessionMutation) ResetDetached() {
+	m.detached = nil
+}
+
+// ClearGroup clears the "group" edge to the Group entity.
+func (m *GroupSessionMutation) ClearGroup() {
+	m.clearedgroup = true
+	m.clearedFields[groupsession.FieldGroupID] = struct{}{}
+}
+
+// GroupCleared reports if the "group" edge to the Group entity was cleared.
+func (m *GroupSessionMutation) GroupCleared() bool {
+	return m.clearedgroup
+}
+
+// GroupIDs returns the "group" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GroupID instead. It exists only for internal usage by the builders.
+func (m *GroupSessionMutation) GroupIDs() (ids []int) {
+	if id := m.group; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGroup resets all changes to the "group" edge.
+func (m *GroupSessionMutation) ResetGroup() {
+	m.group = nil
+	m.clearedgroup = false
+}
+
+// Where appends a list predicates to the GroupSessionMutation builder.
+func (m *GroupSessionMutation) Where(ps ...predicate.GroupSession) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the GroupSessionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *GroupSessionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.GroupSession, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *GroupSessionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *GroupSessionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (GroupSession).
+func (m *GroupSessionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *GroupSessionMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, groupsession.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, groupsession.FieldUpdatedAt)
+	}
+	if m.group != nil {
+		fields = append(fields, groupsession.FieldGroupID)
+	}
+	if m.starts_at != nil {
+		fields = append(fields, groupsession.FieldStartsAt)
+	}
+	if m.ends_at != nil {
+		fields = append(fields, groupsession.FieldEndsAt)
+	}
+	if m.status != nil {
+		fields = append(fields, groupsession.FieldStatus)
+	}
+	if m.location != nil {
+		fields = append(fields, groupsession.FieldLocation)
+	}
+	if m.occurrence != nil {
+		fields = append(fields, groupsession.FieldOccurrence)
+	}
+	if m.detached != nil {
+		fields = append(fields, groupsession.FieldDetached)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *GroupSessionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case groupsession.FieldCreatedAt:
+		return m.CreatedAt()
+	case groupsession.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case groupsession.FieldGroupID:
+		return m.GroupID()
+	case groupsession.FieldStartsAt:
+		return m.StartsAt()
+	case groupsession.FieldEndsAt:
+		return m.EndsAt()
+	case groupsession.FieldStatus:
+		return m.Status()
+	case groupsession.FieldLocation:
+		return m.Location()
+	case groupsession.FieldOccurrence:
+		return m.Occurrence()
+	case groupsession.FieldDetached:
+		return m.Detached()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *GroupSessionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case groupsession.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case groupsession.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case groupsession.FieldGroupID:
+		return m.OldGroupID(ctx)
+	case groupsession.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case groupsession.FieldEndsAt:
+		return m.OldEndsAt(ctx)
+	case groupsession.FieldStatus:
+		return m.OldStatus(ctx)
+	case groupsession.FieldLocation:
+		return m.OldLocation(ctx)
+	case groupsession.FieldOccurrence:
+		return m.OldOccurrence(ctx)
+	case groupsession.FieldDetached:
+		return m.OldDetached(ctx)
+	}
+	return nil, fmt.Errorf("unknown GroupSession field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GroupSessionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case groupsession.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case groupsession.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case groupsession.FieldGroupID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGroupID(v)
+		return nil
+	case groupsession.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case groupsession.FieldEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsAt(v)
+		return nil
+	case groupsession.FieldStatus:
+		v, ok := value.(groupsession.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case groupsession.FieldLocation:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLocation(v)
+		return nil
+	case groupsession.FieldOccurrence:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOccurrence(v)
+		return nil
+	case groupsession.FieldDetached:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDetached(v)
+		return nil
+	}
+	return fmt.Errorf("unknown GroupSession field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *GroupSessionMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *GroupSessionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *GroupSessionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown GroupSession numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *GroupSessionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(groupsession.FieldLocation) {
+		fields = append(fields, groupsession.FieldLocation)
+	}
+	if m.FieldCleared(groupsession.FieldOccurrence) {
+		fields = append(fields, groupsession.FieldOccurrence)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *GroupSessionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *GroupSessionMutation) ClearField(name string) error {
+	switch name {
+	case groupsession.FieldLocation:
+		m.ClearLocation()
+		return nil
+	case groupsession.FieldOccurrence:
+		m.ClearOccurrence()
+		return nil
+	}
+	return fmt.Errorf("unknown GroupSession nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *GroupSessionMutation) ResetField(name string) error {
+	switch name {
+	case groupsession.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case groupsession.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case groupsession.FieldGroupID:
+		m.ResetGroupID()
+		return nil
+	case groupsession.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case groupsession.FieldEndsAt:
+		m.ResetEndsAt()
+		return nil
+	case groupsession.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case groupsession.FieldLocation:
+		m.ResetLocation()
+		return nil
+	case groupsession.FieldOccurrence:
+		m.ResetOccurrence()
+		return nil
+	case groupsession.FieldDetached:
+		m.ResetDetached()
+		return nil
+	}
+	return fmt.Errorf("unknown GroupSession field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *GroupSessionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.group != nil {
+		edges = append(edges, groupsession.EdgeGroup)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *GroupSessionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case groupsession.EdgeGroup:
+		if id := m.group; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *GroupSessionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *GroupSessionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *GroupSessionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedgroup {
+		edges = append(edges, groupsession.EdgeGroup)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *GroupSessionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case groupsession.EdgeGroup:
+		return m.clearedgroup
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *GroupSessionMutation) ClearEdge(name string) error {
+	switch name {
+	case groupsession.EdgeGroup:
+		m.ClearGroup()
+		return nil
+	}
+	return fmt.Errorf("unknown GroupSession unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *GroupSessionMutation) ResetEdge(name string) error {
+	switch name {
+	case groupsession.EdgeGroup:
+		m.ResetGroup()
+		return nil
+	}
+	return fmt.Errorf("unknown GroupSession edge %s", name)
 }
 
 // GroupSharingConsentMutation represents an operation that mutates the GroupSharingConsent nodes in the graph.
@@ -7316,25 +9964,34 @@ func (m *ReflectionReadMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *int
-	created_at         *time.Time
-	updated_at         *time.Time
-	firebase_uid       *string
-	email              *string
-	therapist          *bool
-	phone              *string
-	clearedFields      map[string]struct{}
-	memberships        map[int]struct{}
-	removedmemberships map[int]struct{}
-	clearedmemberships bool
-	reflections        map[int]struct{}
-	removedreflections map[int]struct{}
-	clearedreflections bool
-	done               bool
-	oldValue           func(context.Context) (*User, error)
-	predicates         []predicate.User
+	op                          Op
+	typ                         string
+	id                          *int
+	created_at                  *time.Time
+	updated_at                  *time.Time
+	firebase_uid                *string
+	email                       *string
+	therapist                   *bool
+	phone                       *string
+	reminder_lead_minutes       *[]int
+	appendreminder_lead_minutes []int
+	quiet_hours_start           *string
+	quiet_hours_end             *string
+	time_zone                   *string
+	encouragement_pushes        *bool
+	clearedFields               map[string]struct{}
+	memberships                 map[int]struct{}
+	removedmemberships          map[int]struct{}
+	clearedmemberships          bool
+	devices                     map[int]struct{}
+	removeddevices              map[int]struct{}
+	cleareddevices              bool
+	reflections                 map[int]struct{}
+	removedreflections          map[int]struct{}
+	clearedreflections          bool
+	done                        bool
+	oldValue                    func(context.Context) (*User, error)
+	predicates                  []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -7677,6 +10334,254 @@ func (m *UserMutation) ResetPhone() {
 	delete(m.clearedFields, user.FieldPhone)
 }
 
+// SetReminderLeadMinutes sets the "reminder_lead_minutes" field.
+func (m *UserMutation) SetReminderLeadMinutes(i []int) {
+	m.reminder_lead_minutes = &i
+	m.appendreminder_lead_minutes = nil
+}
+
+// ReminderLeadMinutes returns the value of the "reminder_lead_minutes" field in the mutation.
+func (m *UserMutation) ReminderLeadMinutes() (r []int, exists bool) {
+	v := m.reminder_lead_minutes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReminderLeadMinutes returns the old "reminder_lead_minutes" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldReminderLeadMinutes(ctx context.Context) (v []int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReminderLeadMinutes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReminderLeadMinutes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReminderLeadMinutes: %w", err)
+	}
+	return oldValue.ReminderLeadMinutes, nil
+}
+
+// AppendReminderLeadMinutes adds i to the "reminder_lead_minutes" field.
+func (m *UserMutation) AppendReminderLeadMinutes(i []int) {
+	m.appendreminder_lead_minutes = append(m.appendreminder_lead_minutes, i...)
+}
+
+// AppendedReminderLeadMinutes returns the list of values that were appended to the "reminder_lead_minutes" field in this mutation.
+func (m *UserMutation) AppendedReminderLeadMinutes() ([]int, bool) {
+	if len(m.appendreminder_lead_minutes) == 0 {
+		return nil, false
+	}
+	return m.appendreminder_lead_minutes, true
+}
+
+// ClearReminderLeadMinutes clears the value of the "reminder_lead_minutes" field.
+func (m *UserMutation) ClearReminderLeadMinutes() {
+	m.reminder_lead_minutes = nil
+	m.appendreminder_lead_minutes = nil
+	m.clearedFields[user.FieldReminderLeadMinutes] = struct{}{}
+}
+
+// ReminderLeadMinutesCleared returns if the "reminder_lead_minutes" field was cleared in this mutation.
+func (m *UserMutation) ReminderLeadMinutesCleared() bool {
+	_, ok := m.clearedFields[user.FieldReminderLeadMinutes]
+	return ok
+}
+
+// ResetReminderLeadMinutes resets all changes to the "reminder_lead_minutes" field.
+func (m *UserMutation) ResetReminderLeadMinutes() {
+	m.reminder_lead_minutes = nil
+	m.appendreminder_lead_minutes = nil
+	delete(m.clearedFields, user.FieldReminderLeadMinutes)
+}
+
+// SetQuietHoursStart sets the "quiet_hours_start" field.
+func (m *UserMutation) SetQuietHoursStart(s string) {
+	m.quiet_hours_start = &s
+}
+
+// QuietHoursStart returns the value of the "quiet_hours_start" field in the mutation.
+func (m *UserMutation) QuietHoursStart() (r string, exists bool) {
+	v := m.quiet_hours_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuietHoursStart returns the old "quiet_hours_start" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldQuietHoursStart(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuietHoursStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuietHoursStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuietHoursStart: %w", err)
+	}
+	return oldValue.QuietHoursStart, nil
+}
+
+// ClearQuietHoursStart clears the value of the "quiet_hours_start" field.
+func (m *UserMutation) ClearQuietHoursStart() {
+	m.quiet_hours_start = nil
+	m.clearedFields[user.FieldQuietHoursStart] = struct{}{}
+}
+
+// QuietHoursStartCleared returns if the "quiet_hours_start" field was cleared in this mutation.
+func (m *UserMutation) QuietHoursStartCleared() bool {
+	_, ok := m.clearedFields[user.FieldQuietHoursStart]
+	return ok
+}
+
+// ResetQuietHoursStart resets all changes to the "quiet_hours_start" field.
+func (m *UserMutation) ResetQuietHoursStart() {
+	m.quiet_hours_start = nil
+	delete(m.clearedFields, user.FieldQuietHoursStart)
+}
+
+// SetQuietHoursEnd sets the "quiet_hours_end" field.
+func (m *UserMutation) SetQuietHoursEnd(s string) {
+	m.quiet_hours_end = &s
+}
+
+// QuietHoursEnd returns the value of the "quiet_hours_end" field in the mutation.
+func (m *UserMutation) QuietHoursEnd() (r string, exists bool) {
+	v := m.quiet_hours_end
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuietHoursEnd returns the old "quiet_hours_end" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldQuietHoursEnd(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuietHoursEnd is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuietHoursEnd requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuietHoursEnd: %w", err)
+	}
+	return oldValue.QuietHoursEnd, nil
+}
+
+// ClearQuietHoursEnd clears the value of the "quiet_hours_end" field.
+func (m *UserMutation) ClearQuietHoursEnd() {
+	m.quiet_hours_end = nil
+	m.clearedFields[user.FieldQuietHoursEnd] = struct{}{}
+}
+
+// QuietHoursEndCleared returns if the "quiet_hours_end" field was cleared in this mutation.
+func (m *UserMutation) QuietHoursEndCleared() bool {
+	_, ok := m.clearedFields[user.FieldQuietHoursEnd]
+	return ok
+}
+
+// ResetQuietHoursEnd resets all changes to the "quiet_hours_end" field.
+func (m *UserMutation) ResetQuietHoursEnd() {
+	m.quiet_hours_end = nil
+	delete(m.clearedFields, user.FieldQuietHoursEnd)
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (m *UserMutation) SetTimeZone(s string) {
+	m.time_zone = &s
+}
+
+// TimeZone returns the value of the "time_zone" field in the mutation.
+func (m *UserMutation) TimeZone() (r string, exists bool) {
+	v := m.time_zone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTimeZone returns the old "time_zone" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldTimeZone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTimeZone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTimeZone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTimeZone: %w", err)
+	}
+	return oldValue.TimeZone, nil
+}
+
+// ClearTimeZone clears the value of the "time_zone" field.
+func (m *UserMutation) ClearTimeZone() {
+	m.time_zone = nil
+	m.clearedFields[user.FieldTimeZone] = struct{}{}
+}
+
+// TimeZoneCleared returns if the "time_zone" field was cleared in this mutation.
+func (m *UserMutation) TimeZoneCleared() bool {
+	_, ok := m.clearedFields[user.FieldTimeZone]
+	return ok
+}
+
+// ResetTimeZone resets all changes to the "time_zone" field.
+func (m *UserMutation) ResetTimeZone() {
+	m.time_zone = nil
+	delete(m.clearedFields, user.FieldTimeZone)
+}
+
+// SetEncouragementPushes sets the "encouragement_pushes" field.
+func (m *UserMutation) SetEncouragementPushes(b bool) {
+	m.encouragement_pushes = &b
+}
+
+// EncouragementPushes returns the value of the "encouragement_pushes" field in the mutation.
+func (m *UserMutation) EncouragementPushes() (r bool, exists bool) {
+	v := m.encouragement_pushes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEncouragementPushes returns the old "encouragement_pushes" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldEncouragementPushes(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEncouragementPushes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEncouragementPushes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEncouragementPushes: %w", err)
+	}
+	return oldValue.EncouragementPushes, nil
+}
+
+// ResetEncouragementPushes resets all changes to the "encouragement_pushes" field.
+func (m *UserMutation) ResetEncouragementPushes() {
+	m.encouragement_pushes = nil
+}
+
 // AddMembershipIDs adds the "memberships" edge to the Membership entity by ids.
 func (m *UserMutation) AddMembershipIDs(ids ...int) {
 	if m.memberships == nil {
@@ -7729,6 +10634,60 @@ func (m *UserMutation) ResetMemberships() {
 	m.memberships = nil
 	m.clearedmemberships = false
 	m.removedmemberships = nil
+}
+
+// AddDeviceIDs adds the "devices" edge to the Device entity by ids.
+func (m *UserMutation) AddDeviceIDs(ids ...int) {
+	if m.devices == nil {
+		m.devices = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.devices[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDevices clears the "devices" edge to the Device entity.
+func (m *UserMutation) ClearDevices() {
+	m.cleareddevices = true
+}
+
+// DevicesCleared reports if the "devices" edge to the Device entity was cleared.
+func (m *UserMutation) DevicesCleared() bool {
+	return m.cleareddevices
+}
+
+// RemoveDeviceIDs removes the "devices" edge to the Device entity by IDs.
+func (m *UserMutation) RemoveDeviceIDs(ids ...int) {
+	if m.removeddevices == nil {
+		m.removeddevices = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.devices, ids[i])
+		m.removeddevices[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDevices returns the removed IDs of the "devices" edge to the Device entity.
+func (m *UserMutation) RemovedDevicesIDs() (ids []int) {
+	for id := range m.removeddevices {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DevicesIDs returns the "devices" edge IDs in the mutation.
+func (m *UserMutation) DevicesIDs() (ids []int) {
+	for id := range m.devices {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDevices resets all changes to the "devices" edge.
+func (m *UserMutation) ResetDevices() {
+	m.devices = nil
+	m.cleareddevices = false
+	m.removeddevices = nil
 }
 
 // AddReflectionIDs adds the "reflections" edge to the Reflection entity by ids.
@@ -7819,7 +10778,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -7837,6 +10796,21 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.phone != nil {
 		fields = append(fields, user.FieldPhone)
+	}
+	if m.reminder_lead_minutes != nil {
+		fields = append(fields, user.FieldReminderLeadMinutes)
+	}
+	if m.quiet_hours_start != nil {
+		fields = append(fields, user.FieldQuietHoursStart)
+	}
+	if m.quiet_hours_end != nil {
+		fields = append(fields, user.FieldQuietHoursEnd)
+	}
+	if m.time_zone != nil {
+		fields = append(fields, user.FieldTimeZone)
+	}
+	if m.encouragement_pushes != nil {
+		fields = append(fields, user.FieldEncouragementPushes)
 	}
 	return fields
 }
@@ -7858,6 +10832,16 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Therapist()
 	case user.FieldPhone:
 		return m.Phone()
+	case user.FieldReminderLeadMinutes:
+		return m.ReminderLeadMinutes()
+	case user.FieldQuietHoursStart:
+		return m.QuietHoursStart()
+	case user.FieldQuietHoursEnd:
+		return m.QuietHoursEnd()
+	case user.FieldTimeZone:
+		return m.TimeZone()
+	case user.FieldEncouragementPushes:
+		return m.EncouragementPushes()
 	}
 	return nil, false
 }
@@ -7879,6 +10863,16 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldTherapist(ctx)
 	case user.FieldPhone:
 		return m.OldPhone(ctx)
+	case user.FieldReminderLeadMinutes:
+		return m.OldReminderLeadMinutes(ctx)
+	case user.FieldQuietHoursStart:
+		return m.OldQuietHoursStart(ctx)
+	case user.FieldQuietHoursEnd:
+		return m.OldQuietHoursEnd(ctx)
+	case user.FieldTimeZone:
+		return m.OldTimeZone(ctx)
+	case user.FieldEncouragementPushes:
+		return m.OldEncouragementPushes(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -7930,6 +10924,41 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPhone(v)
 		return nil
+	case user.FieldReminderLeadMinutes:
+		v, ok := value.([]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReminderLeadMinutes(v)
+		return nil
+	case user.FieldQuietHoursStart:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuietHoursStart(v)
+		return nil
+	case user.FieldQuietHoursEnd:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuietHoursEnd(v)
+		return nil
+	case user.FieldTimeZone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTimeZone(v)
+		return nil
+	case user.FieldEncouragementPushes:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEncouragementPushes(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -7966,6 +10995,18 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldPhone) {
 		fields = append(fields, user.FieldPhone)
 	}
+	if m.FieldCleared(user.FieldReminderLeadMinutes) {
+		fields = append(fields, user.FieldReminderLeadMinutes)
+	}
+	if m.FieldCleared(user.FieldQuietHoursStart) {
+		fields = append(fields, user.FieldQuietHoursStart)
+	}
+	if m.FieldCleared(user.FieldQuietHoursEnd) {
+		fields = append(fields, user.FieldQuietHoursEnd)
+	}
+	if m.FieldCleared(user.FieldTimeZone) {
+		fields = append(fields, user.FieldTimeZone)
+	}
 	return fields
 }
 
@@ -7985,6 +11026,18 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldPhone:
 		m.ClearPhone()
+		return nil
+	case user.FieldReminderLeadMinutes:
+		m.ClearReminderLeadMinutes()
+		return nil
+	case user.FieldQuietHoursStart:
+		m.ClearQuietHoursStart()
+		return nil
+	case user.FieldQuietHoursEnd:
+		m.ClearQuietHoursEnd()
+		return nil
+	case user.FieldTimeZone:
+		m.ClearTimeZone()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -8012,15 +11065,33 @@ func (m *UserMutation) ResetField(name string) error {
 	case user.FieldPhone:
 		m.ResetPhone()
 		return nil
+	case user.FieldReminderLeadMinutes:
+		m.ResetReminderLeadMinutes()
+		return nil
+	case user.FieldQuietHoursStart:
+		m.ResetQuietHoursStart()
+		return nil
+	case user.FieldQuietHoursEnd:
+		m.ResetQuietHoursEnd()
+		return nil
+	case user.FieldTimeZone:
+		m.ResetTimeZone()
+		return nil
+	case user.FieldEncouragementPushes:
+		m.ResetEncouragementPushes()
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.memberships != nil {
 		edges = append(edges, user.EdgeMemberships)
+	}
+	if m.devices != nil {
+		edges = append(edges, user.EdgeDevices)
 	}
 	if m.reflections != nil {
 		edges = append(edges, user.EdgeReflections)
@@ -8038,6 +11109,12 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeDevices:
+		ids := make([]ent.Value, 0, len(m.devices))
+		for id := range m.devices {
+			ids = append(ids, id)
+		}
+		return ids
 	case user.EdgeReflections:
 		ids := make([]ent.Value, 0, len(m.reflections))
 		for id := range m.reflections {
@@ -8050,9 +11127,12 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedmemberships != nil {
 		edges = append(edges, user.EdgeMemberships)
+	}
+	if m.removeddevices != nil {
+		edges = append(edges, user.EdgeDevices)
 	}
 	if m.removedreflections != nil {
 		edges = append(edges, user.EdgeReflections)
@@ -8070,6 +11150,12 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeDevices:
+		ids := make([]ent.Value, 0, len(m.removeddevices))
+		for id := range m.removeddevices {
+			ids = append(ids, id)
+		}
+		return ids
 	case user.EdgeReflections:
 		ids := make([]ent.Value, 0, len(m.removedreflections))
 		for id := range m.removedreflections {
@@ -8082,9 +11168,12 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedmemberships {
 		edges = append(edges, user.EdgeMemberships)
+	}
+	if m.cleareddevices {
+		edges = append(edges, user.EdgeDevices)
 	}
 	if m.clearedreflections {
 		edges = append(edges, user.EdgeReflections)
@@ -8098,6 +11187,8 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 	switch name {
 	case user.EdgeMemberships:
 		return m.clearedmemberships
+	case user.EdgeDevices:
+		return m.cleareddevices
 	case user.EdgeReflections:
 		return m.clearedreflections
 	}
@@ -8118,6 +11209,9 @@ func (m *UserMutation) ResetEdge(name string) error {
 	switch name {
 	case user.EdgeMemberships:
 		m.ResetMemberships()
+		return nil
+	case user.EdgeDevices:
+		m.ResetDevices()
 		return nil
 	case user.EdgeReflections:
 		m.ResetReflections()

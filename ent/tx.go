@@ -14,12 +14,18 @@ type Tx struct {
 	config
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// Delivery is the client for interacting with the Delivery builders.
+	Delivery *DeliveryClient
+	// Device is the client for interacting with the Device builders.
+	Device *DeviceClient
 	// Encouragement is the client for interacting with the Encouragement builders.
 	Encouragement *EncouragementClient
 	// Group is the client for interacting with the Group builders.
 	Group *GroupClient
 	// GroupInvite is the client for interacting with the GroupInvite builders.
 	GroupInvite *GroupInviteClient
+	// GroupSession is the client for interacting with the GroupSession builders.
+	GroupSession *GroupSessionClient
 	// GroupSharingConsent is the client for interacting with the GroupSharingConsent builders.
 	GroupSharingConsent *GroupSharingConsentClient
 	// Membership is the client for interacting with the Membership builders.
@@ -162,9 +168,12 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.AuditEvent = NewAuditEventClient(tx.config)
+	tx.Delivery = NewDeliveryClient(tx.config)
+	tx.Device = NewDeviceClient(tx.config)
 	tx.Encouragement = NewEncouragementClient(tx.config)
 	tx.Group = NewGroupClient(tx.config)
 	tx.GroupInvite = NewGroupInviteClient(tx.config)
+	tx.GroupSession = NewGroupSessionClient(tx.config)
 	tx.GroupSharingConsent = NewGroupSharingConsentClient(tx.config)
 	tx.Membership = NewMembershipClient(tx.config)
 	tx.Reflection = NewReflectionClient(tx.config)

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -29,6 +30,16 @@ type User struct {
 	Therapist bool `json:"therapist,omitempty"`
 	// Phone holds the value of the "phone" field.
 	Phone string `json:"-"`
+	// ReminderLeadMinutes holds the value of the "reminder_lead_minutes" field.
+	ReminderLeadMinutes []int `json:"reminder_lead_minutes,omitempty"`
+	// QuietHoursStart holds the value of the "quiet_hours_start" field.
+	QuietHoursStart string `json:"quiet_hours_start,omitempty"`
+	// QuietHoursEnd holds the value of the "quiet_hours_end" field.
+	QuietHoursEnd string `json:"quiet_hours_end,omitempty"`
+	// TimeZone holds the value of the "time_zone" field.
+	TimeZone string `json:"time_zone,omitempty"`
+	// EncouragementPushes holds the value of the "encouragement_pushes" field.
+	EncouragementPushes bool `json:"encouragement_pushes,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -39,15 +50,18 @@ type User struct {
 type UserEdges struct {
 	// Memberships holds the value of the memberships edge.
 	Memberships []*Membership `json:"memberships,omitempty"`
+	// Devices holds the value of the devices edge.
+	Devices []*Device `json:"devices,omitempty"`
 	// Reflections holds the value of the reflections edge.
 	Reflections []*Reflection `json:"reflections,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
 	namedMemberships map[string][]*Membership
+	namedDevices     map[string][]*Device
 	namedReflections map[string][]*Reflection
 }
 
@@ -60,10 +74,19 @@ func (e UserEdges) MembershipsOrErr() ([]*Membership, error) {
 	return nil, &NotLoadedError{edge: "memberships"}
 }
 
+// DevicesOrErr returns the Devices value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) DevicesOrErr() ([]*Device, error) {
+	if e.loadedTypes[1] {
+		return e.Devices, nil
+	}
+	return nil, &NotLoadedError{edge: "devices"}
+}
+
 // ReflectionsOrErr returns the Reflections value or an error if the edge
 // was not loaded in eager-loading.
 func (e UserEdges) ReflectionsOrErr() ([]*Reflection, error) {
-	if e.loadedTypes[1] {
+	if e.loadedTypes[2] {
 		return e.Reflections, nil
 	}
 	return nil, &NotLoadedError{edge: "reflections"}
@@ -74,11 +97,13 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldTherapist:
+		case user.FieldReminderLeadMinutes:
+			values[i] = new([]byte)
+		case user.FieldTherapist, user.FieldEncouragementPushes:
 			values[i] = new(sql.NullBool)
 		case user.FieldID:
 			values[i] = new(sql.NullInt64)
-		case user.FieldFirebaseUID, user.FieldEmail, user.FieldPhone:
+		case user.FieldFirebaseUID, user.FieldEmail, user.FieldPhone, user.FieldQuietHoursStart, user.FieldQuietHoursEnd, user.FieldTimeZone:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -139,6 +164,38 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Phone = value.String
 			}
+		case user.FieldReminderLeadMinutes:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field reminder_lead_minutes", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.ReminderLeadMinutes); err != nil {
+					return fmt.Errorf("unmarshal field reminder_lead_minutes: %w", err)
+				}
+			}
+		case user.FieldQuietHoursStart:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field quiet_hours_start", values[i])
+			} else if value.Valid {
+				_m.QuietHoursStart = value.String
+			}
+		case user.FieldQuietHoursEnd:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field quiet_hours_end", values[i])
+			} else if value.Valid {
+				_m.QuietHoursEnd = value.String
+			}
+		case user.FieldTimeZone:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field time_zone", values[i])
+			} else if value.Valid {
+				_m.TimeZone = value.String
+			}
+		case user.FieldEncouragementPushes:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field encouragement_pushes", values[i])
+			} else if value.Valid {
+				_m.EncouragementPushes = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -155,6 +212,11 @@ func (_m *User) Value(name string) (ent.Value, error) {
 // QueryMemberships queries the "memberships" edge of the User entity.
 func (_m *User) QueryMemberships() *MembershipQuery {
 	return NewUserClient(_m.config).QueryMemberships(_m)
+}
+
+// QueryDevices queries the "devices" edge of the User entity.
+func (_m *User) QueryDevices() *DeviceQuery {
+	return NewUserClient(_m.config).QueryDevices(_m)
 }
 
 // QueryReflections queries the "reflections" edge of the User entity.
@@ -199,6 +261,21 @@ func (_m *User) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Therapist))
 	builder.WriteString(", ")
 	builder.WriteString("phone=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("reminder_lead_minutes=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReminderLeadMinutes))
+	builder.WriteString(", ")
+	builder.WriteString("quiet_hours_start=")
+	builder.WriteString(_m.QuietHoursStart)
+	builder.WriteString(", ")
+	builder.WriteString("quiet_hours_end=")
+	builder.WriteString(_m.QuietHoursEnd)
+	builder.WriteString(", ")
+	builder.WriteString("time_zone=")
+	builder.WriteString(_m.TimeZone)
+	builder.WriteString(", ")
+	builder.WriteString("encouragement_pushes=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EncouragementPushes))
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -224,6 +301,30 @@ func (_m *User) appendNamedMemberships(name string, edges ...*Membership) {
 		_m.Edges.namedMemberships[name] = []*Membership{}
 	} else {
 		_m.Edges.namedMemberships[name] = append(_m.Edges.namedMemberships[name], edges...)
+	}
+}
+
+// NamedDevices returns the Devices named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedDevices(name string) ([]*Device, error) {
+	if _m.Edges.namedDevices == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDevices[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedDevices(name string, edges ...*Device) {
+	if _m.Edges.namedDevices == nil {
+		_m.Edges.namedDevices = make(map[string][]*Device)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDevices[name] = []*Device{}
+	} else {
+		_m.Edges.namedDevices[name] = append(_m.Edges.namedDevices[name], edges...)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/user"
@@ -100,6 +101,68 @@ func (_c *UserCreate) SetNillablePhone(v *string) *UserCreate {
 	return _c
 }
 
+// SetReminderLeadMinutes sets the "reminder_lead_minutes" field.
+func (_c *UserCreate) SetReminderLeadMinutes(v []int) *UserCreate {
+	_c.mutation.SetReminderLeadMinutes(v)
+	return _c
+}
+
+// SetQuietHoursStart sets the "quiet_hours_start" field.
+func (_c *UserCreate) SetQuietHoursStart(v string) *UserCreate {
+	_c.mutation.SetQuietHoursStart(v)
+	return _c
+}
+
+// SetNillableQuietHoursStart sets the "quiet_hours_start" field if the given value is not nil.
+func (_c *UserCreate) SetNillableQuietHoursStart(v *string) *UserCreate {
+	if v != nil {
+		_c.SetQuietHoursStart(*v)
+	}
+	return _c
+}
+
+// SetQuietHoursEnd sets the "quiet_hours_end" field.
+func (_c *UserCreate) SetQuietHoursEnd(v string) *UserCreate {
+	_c.mutation.SetQuietHoursEnd(v)
+	return _c
+}
+
+// SetNillableQuietHoursEnd sets the "quiet_hours_end" field if the given value is not nil.
+func (_c *UserCreate) SetNillableQuietHoursEnd(v *string) *UserCreate {
+	if v != nil {
+		_c.SetQuietHoursEnd(*v)
+	}
+	return _c
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (_c *UserCreate) SetTimeZone(v string) *UserCreate {
+	_c.mutation.SetTimeZone(v)
+	return _c
+}
+
+// SetNillableTimeZone sets the "time_zone" field if the given value is not nil.
+func (_c *UserCreate) SetNillableTimeZone(v *string) *UserCreate {
+	if v != nil {
+		_c.SetTimeZone(*v)
+	}
+	return _c
+}
+
+// SetEncouragementPushes sets the "encouragement_pushes" field.
+func (_c *UserCreate) SetEncouragementPushes(v bool) *UserCreate {
+	_c.mutation.SetEncouragementPushes(v)
+	return _c
+}
+
+// SetNillableEncouragementPushes sets the "encouragement_pushes" field if the given value is not nil.
+func (_c *UserCreate) SetNillableEncouragementPushes(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetEncouragementPushes(*v)
+	}
+	return _c
+}
+
 // AddMembershipIDs adds the "memberships" edge to the Membership entity by IDs.
 func (_c *UserCreate) AddMembershipIDs(ids ...int) *UserCreate {
 	_c.mutation.AddMembershipIDs(ids...)
@@ -113,6 +176,21 @@ func (_c *UserCreate) AddMemberships(v ...*Membership) *UserCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddMembershipIDs(ids...)
+}
+
+// AddDeviceIDs adds the "devices" edge to the Device entity by IDs.
+func (_c *UserCreate) AddDeviceIDs(ids ...int) *UserCreate {
+	_c.mutation.AddDeviceIDs(ids...)
+	return _c
+}
+
+// AddDevices adds the "devices" edges to the Device entity.
+func (_c *UserCreate) AddDevices(v ...*Device) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDeviceIDs(ids...)
 }
 
 // AddReflectionIDs adds the "reflections" edge to the Reflection entity by IDs.
@@ -185,6 +263,10 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultTherapist
 		_c.mutation.SetTherapist(v)
 	}
+	if _, ok := _c.mutation.EncouragementPushes(); !ok {
+		v := user.DefaultEncouragementPushes
+		_c.mutation.SetEncouragementPushes(v)
+	}
 	return nil
 }
 
@@ -206,6 +288,9 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.Therapist(); !ok {
 		return &ValidationError{Name: "therapist", err: errors.New(`ent: missing required field "User.therapist"`)}
+	}
+	if _, ok := _c.mutation.EncouragementPushes(); !ok {
+		return &ValidationError{Name: "encouragement_pushes", err: errors.New(`ent: missing required field "User.encouragement_pushes"`)}
 	}
 	return nil
 }
@@ -258,6 +343,26 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldPhone, field.TypeString, value)
 		_node.Phone = value
 	}
+	if value, ok := _c.mutation.ReminderLeadMinutes(); ok {
+		_spec.SetField(user.FieldReminderLeadMinutes, field.TypeJSON, value)
+		_node.ReminderLeadMinutes = value
+	}
+	if value, ok := _c.mutation.QuietHoursStart(); ok {
+		_spec.SetField(user.FieldQuietHoursStart, field.TypeString, value)
+		_node.QuietHoursStart = value
+	}
+	if value, ok := _c.mutation.QuietHoursEnd(); ok {
+		_spec.SetField(user.FieldQuietHoursEnd, field.TypeString, value)
+		_node.QuietHoursEnd = value
+	}
+	if value, ok := _c.mutation.TimeZone(); ok {
+		_spec.SetField(user.FieldTimeZone, field.TypeString, value)
+		_node.TimeZone = value
+	}
+	if value, ok := _c.mutation.EncouragementPushes(); ok {
+		_spec.SetField(user.FieldEncouragementPushes, field.TypeBool, value)
+		_node.EncouragementPushes = value
+	}
 	if nodes := _c.mutation.MembershipsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -267,6 +372,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(membership.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DevicesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.DevicesTable,
+			Columns: []string{user.DevicesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(device.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -414,6 +535,90 @@ func (u *UserUpsert) ClearPhone() *UserUpsert {
 	return u
 }
 
+// SetReminderLeadMinutes sets the "reminder_lead_minutes" field.
+func (u *UserUpsert) SetReminderLeadMinutes(v []int) *UserUpsert {
+	u.Set(user.FieldReminderLeadMinutes, v)
+	return u
+}
+
+// UpdateReminderLeadMinutes sets the "reminder_lead_minutes" field to the value that was provided on create.
+func (u *UserUpsert) UpdateReminderLeadMinutes() *UserUpsert {
+	u.SetExcluded(user.FieldReminderLeadMinutes)
+	return u
+}
+
+// ClearReminderLeadMinutes clears the value of the "reminder_lead_minutes" field.
+func (u *UserUpsert) ClearReminderLeadMinutes() *UserUpsert {
+	u.SetNull(user.FieldReminderLeadMinutes)
+	return u
+}
+
+// SetQuietHoursStart sets the "quiet_hours_start" field.
+func (u *UserUpsert) SetQuietHoursStart(v string) *UserUpsert {
+	u.Set(user.FieldQuietHoursStart, v)
+	return u
+}
+
+// UpdateQuietHoursStart sets the "quiet_hours_start" field to the value that was provided on create.
+func (u *UserUpsert) UpdateQuietHoursStart() *UserUpsert {
+	u.SetExcluded(user.FieldQuietHoursStart)
+	return u
+}
+
+// ClearQuietHoursStart clears the value of the "quiet_hours_start" field.
+func (u *UserUpsert) ClearQuietHoursStart() *UserUpsert {
+	u.SetNull(user.FieldQuietHoursStart)
+	return u
+}
+
+// SetQuietHoursEnd sets the "quiet_hours_end" field.
+func (u *UserUpsert) SetQuietHoursEnd(v string) *UserUpsert {
+	u.Set(user.FieldQuietHoursEnd, v)
+	return u
+}
+
+// UpdateQuietHoursEnd sets the "quiet_hours_end" field to the value that was provided on create.
+func (u *UserUpsert) UpdateQuietHoursEnd() *UserUpsert {
+	u.SetExcluded(user.FieldQuietHoursEnd)
+	return u
+}
+
+// ClearQuietHoursEnd clears the value of the "quiet_hours_end" field.
+func (u *UserUpsert) ClearQuietHoursEnd() *UserUpsert {
+	u.SetNull(user.FieldQuietHoursEnd)
+	return u
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (u *UserUpsert) SetTimeZone(v string) *UserUpsert {
+	u.Set(user.FieldTimeZone, v)
+	return u
+}
+
+// UpdateTimeZone sets the "time_zone" field to the value that was provided on create.
+func (u *UserUpsert) UpdateTimeZone() *UserUpsert {
+	u.SetExcluded(user.FieldTimeZone)
+	return u
+}
+
+// ClearTimeZone clears the value of the "time_zone" field.
+func (u *UserUpsert) ClearTimeZone() *UserUpsert {
+	u.SetNull(user.FieldTimeZone)
+	return u
+}
+
+// SetEncouragementPushes sets the "encouragement_pushes" field.
+func (u *UserUpsert) SetEncouragementPushes(v bool) *UserUpsert {
+	u.Set(user.FieldEncouragementPushes, v)
+	return u
+}
+
+// UpdateEncouragementPushes sets the "encouragement_pushes" field to the value that was provided on create.
+func (u *UserUpsert) UpdateEncouragementPushes() *UserUpsert {
+	u.SetExcluded(user.FieldEncouragementPushes)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -540,6 +745,104 @@ func (u *UserUpsertOne) UpdatePhone() *UserUpsertOne {
 func (u *UserUpsertOne) ClearPhone() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearPhone()
+	})
+}
+
+// SetReminderLeadMinutes sets the "reminder_lead_minutes" field.
+func (u *UserUpsertOne) SetReminderLeadMinutes(v []int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetReminderLeadMinutes(v)
+	})
+}
+
+// UpdateReminderLeadMinutes sets the "reminder_lead_minutes" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateReminderLeadMinutes() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateReminderLeadMinutes()
+	})
+}
+
+// ClearReminderLeadMinutes clears the value of the "reminder_lead_minutes" field.
+func (u *UserUpsertOne) ClearReminderLeadMinutes() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearReminderLeadMinutes()
+	})
+}
+
+// SetQuietHoursStart sets the "quiet_hours_start" field.
+func (u *UserUpsertOne) SetQuietHoursStart(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetQuietHoursStart(v)
+	})
+}
+
+// UpdateQuietHoursStart sets the "quiet_hours_start" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateQuietHoursStart() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateQuietHoursStart()
+	})
+}
+
+// ClearQuietHoursStart clears the value of the "quiet_hours_start" field.
+func (u *UserUpsertOne) ClearQuietHoursStart() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearQuietHoursStart()
+	})
+}
+
+// SetQuietHoursEnd sets the "quiet_hours_end" field.
+func (u *UserUpsertOne) SetQuietHoursEnd(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetQuietHoursEnd(v)
+	})
+}
+
+// UpdateQuietHoursEnd sets the "quiet_hours_end" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateQuietHoursEnd() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateQuietHoursEnd()
+	})
+}
+
+// ClearQuietHoursEnd clears the value of the "quiet_hours_end" field.
+func (u *UserUpsertOne) ClearQuietHoursEnd() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearQuietHoursEnd()
+	})
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (u *UserUpsertOne) SetTimeZone(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetTimeZone(v)
+	})
+}
+
+// UpdateTimeZone sets the "time_zone" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateTimeZone() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateTimeZone()
+	})
+}
+
+// ClearTimeZone clears the value of the "time_zone" field.
+func (u *UserUpsertOne) ClearTimeZone() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearTimeZone()
+	})
+}
+
+// SetEncouragementPushes sets the "encouragement_pushes" field.
+func (u *UserUpsertOne) SetEncouragementPushes(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEncouragementPushes(v)
+	})
+}
+
+// UpdateEncouragementPushes sets the "encouragement_pushes" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateEncouragementPushes() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEncouragementPushes()
 	})
 }
 
@@ -835,6 +1138,104 @@ func (u *UserUpsertBulk) UpdatePhone() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearPhone() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearPhone()
+	})
+}
+
+// SetReminderLeadMinutes sets the "reminder_lead_minutes" field.
+func (u *UserUpsertBulk) SetReminderLeadMinutes(v []int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetReminderLeadMinutes(v)
+	})
+}
+
+// UpdateReminderLeadMinutes sets the "reminder_lead_minutes" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateReminderLeadMinutes() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateReminderLeadMinutes()
+	})
+}
+
+// ClearReminderLeadMinutes clears the value of the "reminder_lead_minutes" field.
+func (u *UserUpsertBulk) ClearReminderLeadMinutes() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearReminderLeadMinutes()
+	})
+}
+
+// SetQuietHoursStart sets the "quiet_hours_start" field.
+func (u *UserUpsertBulk) SetQuietHoursStart(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetQuietHoursStart(v)
+	})
+}
+
+// UpdateQuietHoursStart sets the "quiet_hours_start" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateQuietHoursStart() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateQuietHoursStart()
+	})
+}
+
+// ClearQuietHoursStart clears the value of the "quiet_hours_start" field.
+func (u *UserUpsertBulk) ClearQuietHoursStart() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearQuietHoursStart()
+	})
+}
+
+// SetQuietHoursEnd sets the "quiet_hours_end" field.
+func (u *UserUpsertBulk) SetQuietHoursEnd(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetQuietHoursEnd(v)
+	})
+}
+
+// UpdateQuietHoursEnd sets the "quiet_hours_end" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateQuietHoursEnd() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateQuietHoursEnd()
+	})
+}
+
+// ClearQuietHoursEnd clears the value of the "quiet_hours_end" field.
+func (u *UserUpsertBulk) ClearQuietHoursEnd() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearQuietHoursEnd()
+	})
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (u *UserUpsertBulk) SetTimeZone(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetTimeZone(v)
+	})
+}
+
+// UpdateTimeZone sets the "time_zone" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateTimeZone() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateTimeZone()
+	})
+}
+
+// ClearTimeZone clears the value of the "time_zone" field.
+func (u *UserUpsertBulk) ClearTimeZone() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearTimeZone()
+	})
+}
+
+// SetEncouragementPushes sets the "encouragement_pushes" field.
+func (u *UserUpsertBulk) SetEncouragementPushes(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEncouragementPushes(v)
+	})
+}
+
+// UpdateEncouragementPushes sets the "encouragement_pushes" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateEncouragementPushes() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEncouragementPushes()
 	})
 }
 

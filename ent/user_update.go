@@ -10,7 +10,9 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
+	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
@@ -104,6 +106,98 @@ func (_u *UserUpdate) ClearPhone() *UserUpdate {
 	return _u
 }
 
+// SetReminderLeadMinutes sets the "reminder_lead_minutes" field.
+func (_u *UserUpdate) SetReminderLeadMinutes(v []int) *UserUpdate {
+	_u.mutation.SetReminderLeadMinutes(v)
+	return _u
+}
+
+// AppendReminderLeadMinutes appends value to the "reminder_lead_minutes" field.
+func (_u *UserUpdate) AppendReminderLeadMinutes(v []int) *UserUpdate {
+	_u.mutation.AppendReminderLeadMinutes(v)
+	return _u
+}
+
+// ClearReminderLeadMinutes clears the value of the "reminder_lead_minutes" field.
+func (_u *UserUpdate) ClearReminderLeadMinutes() *UserUpdate {
+	_u.mutation.ClearReminderLeadMinutes()
+	return _u
+}
+
+// SetQuietHoursStart sets the "quiet_hours_start" field.
+func (_u *UserUpdate) SetQuietHoursStart(v string) *UserUpdate {
+	_u.mutation.SetQuietHoursStart(v)
+	return _u
+}
+
+// SetNillableQuietHoursStart sets the "quiet_hours_start" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableQuietHoursStart(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetQuietHoursStart(*v)
+	}
+	return _u
+}
+
+// ClearQuietHoursStart clears the value of the "quiet_hours_start" field.
+func (_u *UserUpdate) ClearQuietHoursStart() *UserUpdate {
+	_u.mutation.ClearQuietHoursStart()
+	return _u
+}
+
+// SetQuietHoursEnd sets the "quiet_hours_end" field.
+func (_u *UserUpdate) SetQuietHoursEnd(v string) *UserUpdate {
+	_u.mutation.SetQuietHoursEnd(v)
+	return _u
+}
+
+// SetNillableQuietHoursEnd sets the "quiet_hours_end" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableQuietHoursEnd(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetQuietHoursEnd(*v)
+	}
+	return _u
+}
+
+// ClearQuietHoursEnd clears the value of the "quiet_hours_end" field.
+func (_u *UserUpdate) ClearQuietHoursEnd() *UserUpdate {
+	_u.mutation.ClearQuietHoursEnd()
+	return _u
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (_u *UserUpdate) SetTimeZone(v string) *UserUpdate {
+	_u.mutation.SetTimeZone(v)
+	return _u
+}
+
+// SetNillableTimeZone sets the "time_zone" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableTimeZone(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetTimeZone(*v)
+	}
+	return _u
+}
+
+// ClearTimeZone clears the value of the "time_zone" field.
+func (_u *UserUpdate) ClearTimeZone() *UserUpdate {
+	_u.mutation.ClearTimeZone()
+	return _u
+}
+
+// SetEncouragementPushes sets the "encouragement_pushes" field.
+func (_u *UserUpdate) SetEncouragementPushes(v bool) *UserUpdate {
+	_u.mutation.SetEncouragementPushes(v)
+	return _u
+}
+
+// SetNillableEncouragementPushes sets the "encouragement_pushes" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableEncouragementPushes(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetEncouragementPushes(*v)
+	}
+	return _u
+}
+
 // AddMembershipIDs adds the "memberships" edge to the Membership entity by IDs.
 func (_u *UserUpdate) AddMembershipIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddMembershipIDs(ids...)
@@ -117,6 +211,21 @@ func (_u *UserUpdate) AddMemberships(v ...*Membership) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddMembershipIDs(ids...)
+}
+
+// AddDeviceIDs adds the "devices" edge to the Device entity by IDs.
+func (_u *UserUpdate) AddDeviceIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddDeviceIDs(ids...)
+	return _u
+}
+
+// AddDevices adds the "devices" edges to the Device entity.
+func (_u *UserUpdate) AddDevices(v ...*Device) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeviceIDs(ids...)
 }
 
 // AddReflectionIDs adds the "reflections" edge to the Reflection entity by IDs.
@@ -158,6 +267,27 @@ func (_u *UserUpdate) RemoveMemberships(v ...*Membership) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMembershipIDs(ids...)
+}
+
+// ClearDevices clears all "devices" edges to the Device entity.
+func (_u *UserUpdate) ClearDevices() *UserUpdate {
+	_u.mutation.ClearDevices()
+	return _u
+}
+
+// RemoveDeviceIDs removes the "devices" edge to Device entities by IDs.
+func (_u *UserUpdate) RemoveDeviceIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveDeviceIDs(ids...)
+	return _u
+}
+
+// RemoveDevices removes "devices" edges to Device entities.
+func (_u *UserUpdate) RemoveDevices(v ...*Device) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeviceIDs(ids...)
 }
 
 // ClearReflections clears all "reflections" edges to the Reflection entity.
@@ -266,6 +396,38 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.PhoneCleared() {
 		_spec.ClearField(user.FieldPhone, field.TypeString)
 	}
+	if value, ok := _u.mutation.ReminderLeadMinutes(); ok {
+		_spec.SetField(user.FieldReminderLeadMinutes, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedReminderLeadMinutes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, user.FieldReminderLeadMinutes, value)
+		})
+	}
+	if _u.mutation.ReminderLeadMinutesCleared() {
+		_spec.ClearField(user.FieldReminderLeadMinutes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.QuietHoursStart(); ok {
+		_spec.SetField(user.FieldQuietHoursStart, field.TypeString, value)
+	}
+	if _u.mutation.QuietHoursStartCleared() {
+		_spec.ClearField(user.FieldQuietHoursStart, field.TypeString)
+	}
+	if value, ok := _u.mutation.QuietHoursEnd(); ok {
+		_spec.SetField(user.FieldQuietHoursEnd, field.TypeString, value)
+	}
+	if _u.mutation.QuietHoursEndCleared() {
+		_spec.ClearField(user.FieldQuietHoursEnd, field.TypeString)
+	}
+	if value, ok := _u.mutation.TimeZone(); ok {
+		_spec.SetField(user.FieldTimeZone, field.TypeString, value)
+	}
+	if _u.mutation.TimeZoneCleared() {
+		_spec.ClearField(user.FieldTimeZone, field.TypeString)
+	}
+	if value, ok := _u.mutation.EncouragementPushes(); ok {
+		_spec.SetField(user.FieldEncouragementPushes, field.TypeBool, value)
+	}
 	if _u.mutation.MembershipsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -304,6 +466,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(membership.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DevicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.DevicesTable,
+			Columns: []string{user.DevicesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(device.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDevicesIDs(); len(nodes) > 0 && !_u.mutation.DevicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.DevicesTable,
+			Columns: []string{user.DevicesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(device.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DevicesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.DevicesTable,
+			Columns: []string{user.DevicesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(device.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -450,6 +657,98 @@ func (_u *UserUpdateOne) ClearPhone() *UserUpdateOne {
 	return _u
 }
 
+// SetReminderLeadMinutes sets the "reminder_lead_minutes" field.
+func (_u *UserUpdateOne) SetReminderLeadMinutes(v []int) *UserUpdateOne {
+	_u.mutation.SetReminderLeadMinutes(v)
+	return _u
+}
+
+// AppendReminderLeadMinutes appends value to the "reminder_lead_minutes" field.
+func (_u *UserUpdateOne) AppendReminderLeadMinutes(v []int) *UserUpdateOne {
+	_u.mutation.AppendReminderLeadMinutes(v)
+	return _u
+}
+
+// ClearReminderLeadMinutes clears the value of the "reminder_lead_minutes" field.
+func (_u *UserUpdateOne) ClearReminderLeadMinutes() *UserUpdateOne {
+	_u.mutation.ClearReminderLeadMinutes()
+	return _u
+}
+
+// SetQuietHoursStart sets the "quiet_hours_start" field.
+func (_u *UserUpdateOne) SetQuietHoursStart(v string) *UserUpdateOne {
+	_u.mutation.SetQuietHoursStart(v)
+	return _u
+}
+
+// SetNillableQuietHoursStart sets the "quiet_hours_start" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableQuietHoursStart(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetQuietHoursStart(*v)
+	}
+	return _u
+}
+
+// ClearQuietHoursStart clears the value of the "quiet_hours_start" field.
+func (_u *UserUpdateOne) ClearQuietHoursStart() *UserUpdateOne {
+	_u.mutation.ClearQuietHoursStart()
+	return _u
+}
+
+// SetQuietHoursEnd sets the "quiet_hours_end" field.
+func (_u *UserUpdateOne) SetQuietHoursEnd(v string) *UserUpdateOne {
+	_u.mutation.SetQuietHoursEnd(v)
+	return _u
+}
+
+// SetNillableQuietHoursEnd sets the "quiet_hours_end" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableQuietHoursEnd(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetQuietHoursEnd(*v)
+	}
+	return _u
+}
+
+// ClearQuietHoursEnd clears the value of the "quiet_hours_end" field.
+func (_u *UserUpdateOne) ClearQuietHoursEnd() *UserUpdateOne {
+	_u.mutation.ClearQuietHoursEnd()
+	return _u
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (_u *UserUpdateOne) SetTimeZone(v string) *UserUpdateOne {
+	_u.mutation.SetTimeZone(v)
+	return _u
+}
+
+// SetNillableTimeZone sets the "time_zone" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableTimeZone(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetTimeZone(*v)
+	}
+	return _u
+}
+
+// ClearTimeZone clears the value of the "time_zone" field.
+func (_u *UserUpdateOne) ClearTimeZone() *UserUpdateOne {
+	_u.mutation.ClearTimeZone()
+	return _u
+}
+
+// SetEncouragementPushes sets the "encouragement_pushes" field.
+func (_u *UserUpdateOne) SetEncouragementPushes(v bool) *UserUpdateOne {
+	_u.mutation.SetEncouragementPushes(v)
+	return _u
+}
+
+// SetNillableEncouragementPushes sets the "encouragement_pushes" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableEncouragementPushes(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetEncouragementPushes(*v)
+	}
+	return _u
+}
+
 // AddMembershipIDs adds the "memberships" edge to the Membership entity by IDs.
 func (_u *UserUpdateOne) AddMembershipIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddMembershipIDs(ids...)
@@ -463,6 +762,21 @@ func (_u *UserUpdateOne) AddMemberships(v ...*Membership) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddMembershipIDs(ids...)
+}
+
+// AddDeviceIDs adds the "devices" edge to the Device entity by IDs.
+func (_u *UserUpdateOne) AddDeviceIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddDeviceIDs(ids...)
+	return _u
+}
+
+// AddDevices adds the "devices" edges to the Device entity.
+func (_u *UserUpdateOne) AddDevices(v ...*Device) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeviceIDs(ids...)
 }
 
 // AddReflectionIDs adds the "reflections" edge to the Reflection entity by IDs.
@@ -504,6 +818,27 @@ func (_u *UserUpdateOne) RemoveMemberships(v ...*Membership) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMembershipIDs(ids...)
+}
+
+// ClearDevices clears all "devices" edges to the Device entity.
+func (_u *UserUpdateOne) ClearDevices() *UserUpdateOne {
+	_u.mutation.ClearDevices()
+	return _u
+}
+
+// RemoveDeviceIDs removes the "devices" edge to Device entities by IDs.
+func (_u *UserUpdateOne) RemoveDeviceIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveDeviceIDs(ids...)
+	return _u
+}
+
+// RemoveDevices removes "devices" edges to Device entities.
+func (_u *UserUpdateOne) RemoveDevices(v ...*Device) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeviceIDs(ids...)
 }
 
 // ClearReflections clears all "reflections" edges to the Reflection entity.
@@ -642,6 +977,38 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	if _u.mutation.PhoneCleared() {
 		_spec.ClearField(user.FieldPhone, field.TypeString)
 	}
+	if value, ok := _u.mutation.ReminderLeadMinutes(); ok {
+		_spec.SetField(user.FieldReminderLeadMinutes, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedReminderLeadMinutes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, user.FieldReminderLeadMinutes, value)
+		})
+	}
+	if _u.mutation.ReminderLeadMinutesCleared() {
+		_spec.ClearField(user.FieldReminderLeadMinutes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.QuietHoursStart(); ok {
+		_spec.SetField(user.FieldQuietHoursStart, field.TypeString, value)
+	}
+	if _u.mutation.QuietHoursStartCleared() {
+		_spec.ClearField(user.FieldQuietHoursStart, field.TypeString)
+	}
+	if value, ok := _u.mutation.QuietHoursEnd(); ok {
+		_spec.SetField(user.FieldQuietHoursEnd, field.TypeString, value)
+	}
+	if _u.mutation.QuietHoursEndCleared() {
+		_spec.ClearField(user.FieldQuietHoursEnd, field.TypeString)
+	}
+	if value, ok := _u.mutation.TimeZone(); ok {
+		_spec.SetField(user.FieldTimeZone, field.TypeString, value)
+	}
+	if _u.mutation.TimeZoneCleared() {
+		_spec.ClearField(user.FieldTimeZone, field.TypeString)
+	}
+	if value, ok := _u.mutation.EncouragementPushes(); ok {
+		_spec.SetField(user.FieldEncouragementPushes, field.TypeBool, value)
+	}
 	if _u.mutation.MembershipsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -680,6 +1047,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(membership.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DevicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.DevicesTable,
+			Columns: []string{user.DevicesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(device.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDevicesIDs(); len(nodes) > 0 && !_u.mutation.DevicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.DevicesTable,
+			Columns: []string{user.DevicesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(device.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DevicesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.DevicesTable,
+			Columns: []string{user.DevicesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(device.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

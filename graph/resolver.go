@@ -5,12 +5,16 @@ package graph
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/account"
 	"github.com/processgroup/api/internal/consent"
 	"github.com/processgroup/api/internal/crisis"
+	"github.com/processgroup/api/internal/devices"
+	"github.com/processgroup/api/internal/sessions"
 	"github.com/processgroup/api/internal/groups"
 	"github.com/processgroup/api/internal/journal"
 )
@@ -24,6 +28,10 @@ type Resolver struct {
 	Consents *consent.Consents
 	// Accounts exports and deletes accounts.
 	Accounts *account.Accounts
+	// Sessions schedules sessions and weekly schedules.
+	Sessions *sessions.Sessions
+	// Devices registers devices and changes notification settings.
+	Devices *devices.Devices
 	// Program is the name of the treatment program, as the consent text names it.
 	Program string
 }
@@ -55,4 +63,35 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// weekdays are the GraphQL weekdays in time.Weekday order.
+var weekdays = []model.Weekday{
+	model.WeekdaySunday, model.WeekdayMonday, model.WeekdayTuesday, model.WeekdayWednesday,
+	model.WeekdayThursday, model.WeekdayFriday, model.WeekdaySaturday,
+}
+
+// weeklySchedule is the group's weekly schedule as the API shows it, or nil.
+func weeklySchedule(g *ent.Group) *model.WeeklySchedule {
+	if g.ScheduleWeekday == nil || *g.ScheduleWeekday < 0 || *g.ScheduleWeekday > 6 {
+		return nil
+	}
+	return &model.WeeklySchedule{
+		Weekday:         weekdays[*g.ScheduleWeekday],
+		LocalStartTime:  g.ScheduleStart,
+		DurationMinutes: g.ScheduleMinutes,
+		Location:        optional(g.ScheduleLocation),
+	}
+}
+
+// weekly is the schedule input for internal/sessions, or nil to remove the schedule.
+func weekly(in *model.WeeklyScheduleInput) *sessions.Weekly {
+	if in == nil {
+		return nil
+	}
+	w := &sessions.Weekly{Weekday: time.Weekday(slices.Index(weekdays, in.Weekday)), Start: in.LocalStartTime, Minutes: in.DurationMinutes}
+	if in.Location != nil {
+		w.Location = *in.Location
+	}
+	return w
 }

@@ -23,12 +23,24 @@ const (
 	FieldName = "name"
 	// FieldTimeZone holds the string denoting the time_zone field in the database.
 	FieldTimeZone = "time_zone"
+	// FieldScheduleWeekday holds the string denoting the schedule_weekday field in the database.
+	FieldScheduleWeekday = "schedule_weekday"
+	// FieldScheduleStart holds the string denoting the schedule_start field in the database.
+	FieldScheduleStart = "schedule_start"
+	// FieldScheduleMinutes holds the string denoting the schedule_minutes field in the database.
+	FieldScheduleMinutes = "schedule_minutes"
+	// FieldScheduleLocation holds the string denoting the schedule_location field in the database.
+	FieldScheduleLocation = "schedule_location"
+	// FieldSessionsUntil holds the string denoting the sessions_until field in the database.
+	FieldSessionsUntil = "sessions_until"
 	// EdgeMemberships holds the string denoting the memberships edge name in mutations.
 	EdgeMemberships = "memberships"
 	// EdgeReflections holds the string denoting the reflections edge name in mutations.
 	EdgeReflections = "reflections"
 	// EdgeInvites holds the string denoting the invites edge name in mutations.
 	EdgeInvites = "invites"
+	// EdgeSessions holds the string denoting the sessions edge name in mutations.
+	EdgeSessions = "sessions"
 	// Table holds the table name of the group in the database.
 	Table = "groups"
 	// MembershipsTable is the table that holds the memberships relation/edge.
@@ -52,6 +64,13 @@ const (
 	InvitesInverseTable = "group_invites"
 	// InvitesColumn is the table column denoting the invites relation/edge.
 	InvitesColumn = "group_id"
+	// SessionsTable is the table that holds the sessions relation/edge.
+	SessionsTable = "group_sessions"
+	// SessionsInverseTable is the table name for the GroupSession entity.
+	// It exists in this package in order to avoid circular dependency with the "groupsession" package.
+	SessionsInverseTable = "group_sessions"
+	// SessionsColumn is the table column denoting the sessions relation/edge.
+	SessionsColumn = "group_id"
 )
 
 // Columns holds all SQL columns for group fields.
@@ -61,6 +80,11 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldName,
 	FieldTimeZone,
+	FieldScheduleWeekday,
+	FieldScheduleStart,
+	FieldScheduleMinutes,
+	FieldScheduleLocation,
+	FieldSessionsUntil,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -91,6 +115,10 @@ var (
 	NameValidator func(string) error
 	// TimeZoneValidator is a validator for the "time_zone" field. It is called by the builders before save.
 	TimeZoneValidator func(string) error
+	// ScheduleWeekdayValidator is a validator for the "schedule_weekday" field. It is called by the builders before save.
+	ScheduleWeekdayValidator func(int) error
+	// ScheduleLocationValidator is a validator for the "schedule_location" field. It is called by the builders before save.
+	ScheduleLocationValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the Group queries.
@@ -119,6 +147,31 @@ func ByName(opts ...sql.OrderTermOption) OrderOption {
 // ByTimeZone orders the results by the time_zone field.
 func ByTimeZone(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTimeZone, opts...).ToFunc()
+}
+
+// ByScheduleWeekday orders the results by the schedule_weekday field.
+func ByScheduleWeekday(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScheduleWeekday, opts...).ToFunc()
+}
+
+// ByScheduleStart orders the results by the schedule_start field.
+func ByScheduleStart(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScheduleStart, opts...).ToFunc()
+}
+
+// ByScheduleMinutes orders the results by the schedule_minutes field.
+func ByScheduleMinutes(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScheduleMinutes, opts...).ToFunc()
+}
+
+// ByScheduleLocation orders the results by the schedule_location field.
+func ByScheduleLocation(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScheduleLocation, opts...).ToFunc()
+}
+
+// BySessionsUntil orders the results by the sessions_until field.
+func BySessionsUntil(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSessionsUntil, opts...).ToFunc()
 }
 
 // ByMembershipsCount orders the results by memberships count.
@@ -162,6 +215,20 @@ func ByInvites(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newInvitesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// BySessionsCount orders the results by sessions count.
+func BySessionsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSessionsStep(), opts...)
+	}
+}
+
+// BySessions orders the results by sessions terms.
+func BySessions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSessionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newMembershipsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -181,5 +248,12 @@ func newInvitesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(InvitesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, InvitesTable, InvitesColumn),
+	)
+}
+func newSessionsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SessionsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SessionsTable, SessionsColumn),
 	)
 }

@@ -75,6 +75,31 @@ func TimeZone(v string) predicate.Group {
 	return predicate.Group(sql.FieldEQ(FieldTimeZone, v))
 }
 
+// ScheduleWeekday applies equality check predicate on the "schedule_weekday" field. It's identical to ScheduleWeekdayEQ.
+func ScheduleWeekday(v int) predicate.Group {
+	return predicate.Group(sql.FieldEQ(FieldScheduleWeekday, v))
+}
+
+// ScheduleStart applies equality check predicate on the "schedule_start" field. It's identical to ScheduleStartEQ.
+func ScheduleStart(v string) predicate.Group {
+	return predicate.Group(sql.FieldEQ(FieldScheduleStart, v))
+}
+
+// ScheduleMinutes applies equality check predicate on the "schedule_minutes" field. It's identical to ScheduleMinutesEQ.
+func ScheduleMinutes(v int) predicate.Group {
+	return predicate.Group(sql.FieldEQ(FieldScheduleMinutes, v))
+}
+
+// ScheduleLocation applies equality check predicate on the "schedule_location" field. It's identical to ScheduleLocationEQ.
+func ScheduleLocation(v string) predicate.Group {
+	return predicate.Group(sql.FieldEQ(FieldScheduleLocation, v))
+}
+
+// SessionsUntil applies equality check predicate on the "sessions_until" field. It's identical to SessionsUntilEQ.
+func SessionsUntil(v time.Time) predicate.Group {
+	return predicate.Group(sql.FieldEQ(FieldSessionsUntil, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Group {
 	return predicate.Group(sql.FieldEQ(FieldCreatedAt, v))
@@ -285,6 +310,306 @@ func TimeZoneContainsFold(v string) predicate.Group {
 	return predicate.Group(sql.FieldContainsFold(FieldTimeZone, v))
 }
 
+// ScheduleWeekdayEQ applies the EQ predicate on the "schedule_weekday" field.
+func ScheduleWeekdayEQ(v int) predicate.Group {
+	return predicate.Group(sql.FieldEQ(FieldScheduleWeekday, v))
+}
+
+// ScheduleWeekdayNEQ applies the NEQ predicate on the "schedule_weekday" field.
+func ScheduleWeekdayNEQ(v int) predicate.Group {
+	return predicate.Group(sql.FieldNEQ(FieldScheduleWeekday, v))
+}
+
+// ScheduleWeekdayIn applies the In predicate on the "schedule_weekday" field.
+func ScheduleWeekdayIn(vs ...int) predicate.Group {
+	return predicate.Group(sql.FieldIn(FieldScheduleWeekday, vs...))
+}
+
+// ScheduleWeekdayNotIn applies the NotIn predicate on the "schedule_weekday" field.
+func ScheduleWeekdayNotIn(vs ...int) predicate.Group {
+	return predicate.Group(sql.FieldNotIn(FieldScheduleWeekday, vs...))
+}
+
+// ScheduleWeekdayGT applies the GT predicate on the "schedule_weekday" field.
+func ScheduleWeekdayGT(v int) predicate.Group {
+	return predicate.Group(sql.FieldGT(FieldScheduleWeekday, v))
+}
+
+// ScheduleWeekdayGTE applies the GTE predicate on the "schedule_weekday" field.
+func ScheduleWeekdayGTE(v int) predicate.Group {
+	return predicate.Group(sql.FieldGTE(FieldScheduleWeekday, v))
+}
+
+// ScheduleWeekdayLT applies the LT predicate on the "schedule_weekday" field.
+func ScheduleWeekdayLT(v int) predicate.Group {
+	return predicate.Group(sql.FieldLT(FieldScheduleWeekday, v))
+}
+
+// ScheduleWeekdayLTE applies the LTE predicate on the "schedule_weekday" field.
+func ScheduleWeekdayLTE(v int) predicate.Group {
+	return predicate.Group(sql.FieldLTE(FieldScheduleWeekday, v))
+}
+
+// ScheduleWeekdayIsNil applies the IsNil predicate on the "schedule_weekday" field.
+func ScheduleWeekdayIsNil() predicate.Group {
+	return predicate.Group(sql.FieldIsNull(FieldScheduleWeekday))
+}
+
+// ScheduleWeekdayNotNil applies the NotNil predicate on the "schedule_weekday" field.
+func ScheduleWeekdayNotNil() predicate.Group {
+	return predicate.Group(sql.FieldNotNull(FieldScheduleWeekday))
+}
+
+// ScheduleStartEQ applies the EQ predicate on the "schedule_start" field.
+func ScheduleStartEQ(v string) predicate.Group {
+	return predicate.Group(sql.FieldEQ(FieldScheduleStart, v))
+}
+
+// ScheduleStartNEQ applies the NEQ predicate on the "schedule_start" field.
+func ScheduleStartNEQ(v string) predicate.Group {
+	return predicate.Group(sql.FieldNEQ(FieldScheduleStart, v))
+}
+
+// ScheduleStartIn applies the In predicate on the "schedule_start" field.
+func ScheduleStartIn(vs ...string) predicate.Group {
+	return predicate.Group(sql.FieldIn(FieldScheduleStart, vs...))
+}
+
+// ScheduleStartNotIn applies the NotIn predicate on the "schedule_start" field.
+func ScheduleStartNotIn(vs ...string) predicate.Group {
+	return predicate.Group(sql.FieldNotIn(FieldScheduleStart, vs...))
+}
+
+// ScheduleStartGT applies the GT predicate on the "schedule_start" field.
+func ScheduleStartGT(v string) predicate.Group {
+	return predicate.Group(sql.FieldGT(FieldScheduleStart, v))
+}
+
+// ScheduleStartGTE applies the GTE predicate on the "schedule_start" field.
+func ScheduleStartGTE(v string) predicate.Group {
+	return predicate.Group(sql.FieldGTE(FieldScheduleStart, v))
+}
+
+// ScheduleStartLT applies the LT predicate on the "schedule_start" field.
+func ScheduleStartLT(v string) predicate.Group {
+	return predicate.Group(sql.FieldLT(FieldScheduleStart, v))
+}
+
+// ScheduleStartLTE applies the LTE predicate on the "schedule_start" field.
+func ScheduleStartLTE(v string) predicate.Group {
+	return predicate.Group(sql.FieldLTE(FieldScheduleStart, v))
+}
+
+// ScheduleStartContains applies the Contains predicate on the "schedule_start" field.
+func ScheduleStartContains(v string) predicate.Group {
+	return predicate.Group(sql.FieldContains(FieldScheduleStart, v))
+}
+
+// ScheduleStartHasPrefix applies the HasPrefix predicate on the "schedule_start" field.
+func ScheduleStartHasPrefix(v string) predicate.Group {
+	return predicate.Group(sql.FieldHasPrefix(FieldScheduleStart, v))
+}
+
+// ScheduleStartHasSuffix applies the HasSuffix predicate on the "schedule_start" field.
+func ScheduleStartHasSuffix(v string) predicate.Group {
+	return predicate.Group(sql.FieldHasSuffix(FieldScheduleStart, v))
+}
+
+// ScheduleStartIsNil applies the IsNil predicate on the "schedule_start" field.
+func ScheduleStartIsNil() predicate.Group {
+	return predicate.Group(sql.FieldIsNull(FieldScheduleStart))
+}
+
+// ScheduleStartNotNil applies the NotNil predicate on the "schedule_start" field.
+func ScheduleStartNotNil() predicate.Group {
+	return predicate.Group(sql.FieldNotNull(FieldScheduleStart))
+}
+
+// ScheduleStartEqualFold applies the EqualFold predicate on the "schedule_start" field.
+func ScheduleStartEqualFold(v string) predicate.Group {
+	return predicate.Group(sql.FieldEqualFold(FieldScheduleStart, v))
+}
+
+// ScheduleStartContainsFold applies the ContainsFold predicate on the "schedule_start" field.
+func ScheduleStartContainsFold(v string) predicate.Group {
+	return predicate.Group(sql.FieldContainsFold(FieldScheduleStart, v))
+}
+
+// ScheduleMinutesEQ applies the EQ predicate on the "schedule_minutes" field.
+func ScheduleMinutesEQ(v int) predicate.Group {
+	return predicate.Group(sql.FieldEQ(FieldScheduleMinutes, v))
+}
+
+// ScheduleMinutesNEQ applies the NEQ predicate on the "schedule_minutes" field.
+func ScheduleMinutesNEQ(v int) predicate.Group {
+	return predicate.Group(sql.FieldNEQ(FieldScheduleMinutes, v))
+}
+
+// ScheduleMinutesIn applies the In predicate on the "schedule_minutes" field.
+func ScheduleMinutesIn(vs ...int) predicate.Group {
+	return predicate.Group(sql.FieldIn(FieldScheduleMinutes, vs...))
+}
+
+// ScheduleMinutesNotIn applies the NotIn predicate on the "schedule_minutes" field.
+func ScheduleMinutesNotIn(vs ...int) predicate.Group {
+	return predicate.Group(sql.FieldNotIn(FieldScheduleMinutes, vs...))
+}
+
+// ScheduleMinutesGT applies the GT predicate on the "schedule_minutes" field.
+func ScheduleMinutesGT(v int) predicate.Group {
+	return predicate.Group(sql.FieldGT(FieldScheduleMinutes, v))
+}
+
+// ScheduleMinutesGTE applies the GTE predicate on the "schedule_minutes" field.
+func ScheduleMinutesGTE(v int) predicate.Group {
+	return predicate.Group(sql.FieldGTE(FieldScheduleMinutes, v))
+}
+
+// ScheduleMinutesLT applies the LT predicate on the "schedule_minutes" field.
+func ScheduleMinutesLT(v int) predicate.Group {
+	return predicate.Group(sql.FieldLT(FieldScheduleMinutes, v))
+}
+
+// ScheduleMinutesLTE applies the LTE predicate on the "schedule_minutes" field.
+func ScheduleMinutesLTE(v int) predicate.Group {
+	return predicate.Group(sql.FieldLTE(FieldScheduleMinutes, v))
+}
+
+// ScheduleMinutesIsNil applies the IsNil predicate on the "schedule_minutes" field.
+func ScheduleMinutesIsNil() predicate.Group {
+	return predicate.Group(sql.FieldIsNull(FieldScheduleMinutes))
+}
+
+// ScheduleMinutesNotNil applies the NotNil predicate on the "schedule_minutes" field.
+func ScheduleMinutesNotNil() predicate.Group {
+	return predicate.Group(sql.FieldNotNull(FieldScheduleMinutes))
+}
+
+// ScheduleLocationEQ applies the EQ predicate on the "schedule_location" field.
+func ScheduleLocationEQ(v string) predicate.Group {
+	return predicate.Group(sql.FieldEQ(FieldScheduleLocation, v))
+}
+
+// ScheduleLocationNEQ applies the NEQ predicate on the "schedule_location" field.
+func ScheduleLocationNEQ(v string) predicate.Group {
+	return predicate.Group(sql.FieldNEQ(FieldScheduleLocation, v))
+}
+
+// ScheduleLocationIn applies the In predicate on the "schedule_location" field.
+func ScheduleLocationIn(vs ...string) predicate.Group {
+	return predicate.Group(sql.FieldIn(FieldScheduleLocation, vs...))
+}
+
+// ScheduleLocationNotIn applies the NotIn predicate on the "schedule_location" field.
+func ScheduleLocationNotIn(vs ...string) predicate.Group {
+	return predicate.Group(sql.FieldNotIn(FieldScheduleLocation, vs...))
+}
+
+// ScheduleLocationGT applies the GT predicate on the "schedule_location" field.
+func ScheduleLocationGT(v string) predicate.Group {
+	return predicate.Group(sql.FieldGT(FieldScheduleLocation, v))
+}
+
+// ScheduleLocationGTE applies the GTE predicate on the "schedule_location" field.
+func ScheduleLocationGTE(v string) predicate.Group {
+	return predicate.Group(sql.FieldGTE(FieldScheduleLocation, v))
+}
+
+// ScheduleLocationLT applies the LT predicate on the "schedule_location" field.
+func ScheduleLocationLT(v string) predicate.Group {
+	return predicate.Group(sql.FieldLT(FieldScheduleLocation, v))
+}
+
+// ScheduleLocationLTE applies the LTE predicate on the "schedule_location" field.
+func ScheduleLocationLTE(v string) predicate.Group {
+	return predicate.Group(sql.FieldLTE(FieldScheduleLocation, v))
+}
+
+// ScheduleLocationContains applies the Contains predicate on the "schedule_location" field.
+func ScheduleLocationContains(v string) predicate.Group {
+	return predicate.Group(sql.FieldContains(FieldScheduleLocation, v))
+}
+
+// ScheduleLocationHasPrefix applies the HasPrefix predicate on the "schedule_location" field.
+func ScheduleLocationHasPrefix(v string) predicate.Group {
+	return predicate.Group(sql.FieldHasPrefix(FieldScheduleLocation, v))
+}
+
+// ScheduleLocationHasSuffix applies the HasSuffix predicate on the "schedule_location" field.
+func ScheduleLocationHasSuffix(v string) predicate.Group {
+	return predicate.Group(sql.FieldHasSuffix(FieldScheduleLocation, v))
+}
+
+// ScheduleLocationIsNil applies the IsNil predicate on the "schedule_location" field.
+func ScheduleLocationIsNil() predicate.Group {
+	return predicate.Group(sql.FieldIsNull(FieldScheduleLocation))
+}
+
+// ScheduleLocationNotNil applies the NotNil predicate on the "schedule_location" field.
+func ScheduleLocationNotNil() predicate.Group {
+	return predicate.Group(sql.FieldNotNull(FieldScheduleLocation))
+}
+
+// ScheduleLocationEqualFold applies the EqualFold predicate on the "schedule_location" field.
+func ScheduleLocationEqualFold(v string) predicate.Group {
+	return predicate.Group(sql.FieldEqualFold(FieldScheduleLocation, v))
+}
+
+// ScheduleLocationContainsFold applies the ContainsFold predicate on the "schedule_location" field.
+func ScheduleLocationContainsFold(v string) predicate.Group {
+	return predicate.Group(sql.FieldContainsFold(FieldScheduleLocation, v))
+}
+
+// SessionsUntilEQ applies the EQ predicate on the "sessions_until" field.
+func SessionsUntilEQ(v time.Time) predicate.Group {
+	return predicate.Group(sql.FieldEQ(FieldSessionsUntil, v))
+}
+
+// SessionsUntilNEQ applies the NEQ predicate on the "sessions_until" field.
+func SessionsUntilNEQ(v time.Time) predicate.Group {
+	return predicate.Group(sql.FieldNEQ(FieldSessionsUntil, v))
+}
+
+// SessionsUntilIn applies the In predicate on the "sessions_until" field.
+func SessionsUntilIn(vs ...time.Time) predicate.Group {
+	return predicate.Group(sql.FieldIn(FieldSessionsUntil, vs...))
+}
+
+// SessionsUntilNotIn applies the NotIn predicate on the "sessions_until" field.
+func SessionsUntilNotIn(vs ...time.Time) predicate.Group {
+	return predicate.Group(sql.FieldNotIn(FieldSessionsUntil, vs...))
+}
+
+// SessionsUntilGT applies the GT predicate on the "sessions_until" field.
+func SessionsUntilGT(v time.Time) predicate.Group {
+	return predicate.Group(sql.FieldGT(FieldSessionsUntil, v))
+}
+
+// SessionsUntilGTE applies the GTE predicate on the "sessions_until" field.
+func SessionsUntilGTE(v time.Time) predicate.Group {
+	return predicate.Group(sql.FieldGTE(FieldSessionsUntil, v))
+}
+
+// SessionsUntilLT applies the LT predicate on the "sessions_until" field.
+func SessionsUntilLT(v time.Time) predicate.Group {
+	return predicate.Group(sql.FieldLT(FieldSessionsUntil, v))
+}
+
+// SessionsUntilLTE applies the LTE predicate on the "sessions_until" field.
+func SessionsUntilLTE(v time.Time) predicate.Group {
+	return predicate.Group(sql.FieldLTE(FieldSessionsUntil, v))
+}
+
+// SessionsUntilIsNil applies the IsNil predicate on the "sessions_until" field.
+func SessionsUntilIsNil() predicate.Group {
+	return predicate.Group(sql.FieldIsNull(FieldSessionsUntil))
+}
+
+// SessionsUntilNotNil applies the NotNil predicate on the "sessions_until" field.
+func SessionsUntilNotNil() predicate.Group {
+	return predicate.Group(sql.FieldNotNull(FieldSessionsUntil))
+}
+
 // HasMemberships applies the HasEdge predicate on the "memberships" edge.
 func HasMemberships() predicate.Group {
 	return predicate.Group(func(s *sql.Selector) {
@@ -346,6 +671,29 @@ func HasInvites() predicate.Group {
 func HasInvitesWith(preds ...predicate.GroupInvite) predicate.Group {
 	return predicate.Group(func(s *sql.Selector) {
 		step := newInvitesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSessions applies the HasEdge predicate on the "sessions" edge.
+func HasSessions() predicate.Group {
+	return predicate.Group(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, SessionsTable, SessionsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSessionsWith applies the HasEdge predicate on the "sessions" edge with a given conditions (other predicates).
+func HasSessionsWith(preds ...predicate.GroupSession) predicate.Group {
+	return predicate.Group(func(s *sql.Selector) {
+		step := newSessionsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

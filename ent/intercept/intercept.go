@@ -9,9 +9,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/auditevent"
+	"github.com/processgroup/api/ent/delivery"
+	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
@@ -103,6 +106,60 @@ func (f TraverseAuditEvent) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditEventQuery", q)
 }
 
+// The DeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DeliveryFunc func(context.Context, *ent.DeliveryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DeliveryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DeliveryQuery", q)
+}
+
+// The TraverseDelivery type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDelivery func(context.Context, *ent.DeliveryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDelivery) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDelivery) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DeliveryQuery", q)
+}
+
+// The DeviceFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DeviceFunc func(context.Context, *ent.DeviceQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DeviceFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DeviceQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DeviceQuery", q)
+}
+
+// The TraverseDevice type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDevice func(context.Context, *ent.DeviceQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDevice) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDevice) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DeviceQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DeviceQuery", q)
+}
+
 // The EncouragementFunc type is an adapter to allow the use of ordinary function as a Querier.
 type EncouragementFunc func(context.Context, *ent.EncouragementQuery) (ent.Value, error)
 
@@ -182,6 +239,33 @@ func (f TraverseGroupInvite) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.GroupInviteQuery", q)
+}
+
+// The GroupSessionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type GroupSessionFunc func(context.Context, *ent.GroupSessionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f GroupSessionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.GroupSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.GroupSessionQuery", q)
+}
+
+// The TraverseGroupSession type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseGroupSession func(context.Context, *ent.GroupSessionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseGroupSession) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseGroupSession) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GroupSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.GroupSessionQuery", q)
 }
 
 // The GroupSharingConsentFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -324,12 +408,18 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.AuditEventQuery:
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
+	case *ent.DeliveryQuery:
+		return &query[*ent.DeliveryQuery, predicate.Delivery, delivery.OrderOption]{typ: ent.TypeDelivery, tq: q}, nil
+	case *ent.DeviceQuery:
+		return &query[*ent.DeviceQuery, predicate.Device, device.OrderOption]{typ: ent.TypeDevice, tq: q}, nil
 	case *ent.EncouragementQuery:
 		return &query[*ent.EncouragementQuery, predicate.Encouragement, encouragement.OrderOption]{typ: ent.TypeEncouragement, tq: q}, nil
 	case *ent.GroupQuery:
 		return &query[*ent.GroupQuery, predicate.Group, group.OrderOption]{typ: ent.TypeGroup, tq: q}, nil
 	case *ent.GroupInviteQuery:
 		return &query[*ent.GroupInviteQuery, predicate.GroupInvite, groupinvite.OrderOption]{typ: ent.TypeGroupInvite, tq: q}, nil
+	case *ent.GroupSessionQuery:
+		return &query[*ent.GroupSessionQuery, predicate.GroupSession, groupsession.OrderOption]{typ: ent.TypeGroupSession, tq: q}, nil
 	case *ent.GroupSharingConsentQuery:
 		return &query[*ent.GroupSharingConsentQuery, predicate.GroupSharingConsent, groupsharingconsent.OrderOption]{typ: ent.TypeGroupSharingConsent, tq: q}, nil
 	case *ent.MembershipQuery:

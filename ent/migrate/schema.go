@@ -37,6 +37,62 @@ var (
 			},
 		},
 	}
+	// DeliveriesColumns holds the columns for the "deliveries" table.
+	DeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "key", Type: field.TypeString},
+		{Name: "device_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "sent_at", Type: field.TypeTime},
+	}
+	// DeliveriesTable holds the schema information for the "deliveries" table.
+	DeliveriesTable = &schema.Table{
+		Name:       "deliveries",
+		Columns:    DeliveriesColumns,
+		PrimaryKey: []*schema.Column{DeliveriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "delivery_key_device_id",
+				Unique:  true,
+				Columns: []*schema.Column{DeliveriesColumns[1], DeliveriesColumns[2]},
+			},
+			{
+				Name:    "delivery_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[3]},
+			},
+			{
+				Name:    "delivery_sent_at",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[4]},
+			},
+		},
+	}
+	// DevicesColumns holds the columns for the "devices" table.
+	DevicesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "token", Type: field.TypeString, Unique: true, Size: 4096},
+		{Name: "platform", Type: field.TypeEnum, Enums: []string{"IOS", "ANDROID", "WEB"}},
+		{Name: "locale", Type: field.TypeString, Size: 35, Default: "en-US"},
+		{Name: "last_seen_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// DevicesTable holds the schema information for the "devices" table.
+	DevicesTable = &schema.Table{
+		Name:       "devices",
+		Columns:    DevicesColumns,
+		PrimaryKey: []*schema.Column{DevicesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "devices_users_devices",
+				Columns:    []*schema.Column{DevicesColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// EncouragementsColumns holds the columns for the "encouragements" table.
 	EncouragementsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -87,6 +143,11 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 320},
 		{Name: "time_zone", Type: field.TypeString},
+		{Name: "schedule_weekday", Type: field.TypeInt, Nullable: true},
+		{Name: "schedule_start", Type: field.TypeString, Nullable: true},
+		{Name: "schedule_minutes", Type: field.TypeInt, Nullable: true},
+		{Name: "schedule_location", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "sessions_until", Type: field.TypeTime, Nullable: true},
 	}
 	// GroupsTable holds the schema information for the "groups" table.
 	GroupsTable = &schema.Table{
@@ -122,6 +183,50 @@ var (
 				Columns:    []*schema.Column{GroupInvitesColumns[7]},
 				RefColumns: []*schema.Column{MembershipsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// GroupSessionsColumns holds the columns for the "group_sessions" table.
+	GroupSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "starts_at", Type: field.TypeTime},
+		{Name: "ends_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"SCHEDULED", "CANCELLED"}, Default: "SCHEDULED"},
+		{Name: "location", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "occurrence", Type: field.TypeString, Nullable: true},
+		{Name: "detached", Type: field.TypeBool, Default: false},
+		{Name: "group_id", Type: field.TypeInt},
+	}
+	// GroupSessionsTable holds the schema information for the "group_sessions" table.
+	GroupSessionsTable = &schema.Table{
+		Name:       "group_sessions",
+		Columns:    GroupSessionsColumns,
+		PrimaryKey: []*schema.Column{GroupSessionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "group_sessions_groups_sessions",
+				Columns:    []*schema.Column{GroupSessionsColumns[9]},
+				RefColumns: []*schema.Column{GroupsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "groupsession_group_id_occurrence",
+				Unique:  true,
+				Columns: []*schema.Column{GroupSessionsColumns[9], GroupSessionsColumns[7]},
+			},
+			{
+				Name:    "groupsession_group_id_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{GroupSessionsColumns[9], GroupSessionsColumns[3]},
+			},
+			{
+				Name:    "groupsession_starts_at",
+				Unique:  false,
+				Columns: []*schema.Column{GroupSessionsColumns[3]},
 			},
 		},
 	}
@@ -311,6 +416,11 @@ var (
 		{Name: "email", Type: field.TypeString, Nullable: true},
 		{Name: "therapist", Type: field.TypeBool, Default: false},
 		{Name: "phone", Type: field.TypeString, Nullable: true},
+		{Name: "reminder_lead_minutes", Type: field.TypeJSON, Nullable: true},
+		{Name: "quiet_hours_start", Type: field.TypeString, Nullable: true},
+		{Name: "quiet_hours_end", Type: field.TypeString, Nullable: true},
+		{Name: "time_zone", Type: field.TypeString, Nullable: true},
+		{Name: "encouragement_pushes", Type: field.TypeBool, Default: true},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{
@@ -321,9 +431,12 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AuditEventsTable,
+		DeliveriesTable,
+		DevicesTable,
 		EncouragementsTable,
 		GroupsTable,
 		GroupInvitesTable,
+		GroupSessionsTable,
 		GroupSharingConsentsTable,
 		MembershipsTable,
 		ReflectionsTable,
@@ -335,6 +448,13 @@ var (
 func init() {
 	AuditEventsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(34359738368),
+	}
+	DeliveriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
+	DevicesTable.ForeignKeys[0].RefTable = UsersTable
+	DevicesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(42949672960),
 	}
 	EncouragementsTable.ForeignKeys[0].RefTable = MembershipsTable
 	EncouragementsTable.ForeignKeys[1].RefTable = ReflectionsTable
@@ -348,6 +468,10 @@ func init() {
 	GroupInvitesTable.ForeignKeys[1].RefTable = MembershipsTable
 	GroupInvitesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
+	}
+	GroupSessionsTable.ForeignKeys[0].RefTable = GroupsTable
+	GroupSessionsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(47244640256),
 	}
 	GroupSharingConsentsTable.ForeignKeys[0].RefTable = MembershipsTable
 	GroupSharingConsentsTable.Annotation = &entsql.Annotation{

@@ -9,6 +9,12 @@ import (
 // AuditEvent is the predicate function for auditevent builders.
 type AuditEvent func(*sql.Selector)
 
+// Delivery is the predicate function for delivery builders.
+type Delivery func(*sql.Selector)
+
+// Device is the predicate function for device builders.
+type Device func(*sql.Selector)
+
 // Encouragement is the predicate function for encouragement builders.
 type Encouragement func(*sql.Selector)
 
@@ -28,6 +34,9 @@ type Group func(*sql.Selector)
 
 // GroupInvite is the predicate function for groupinvite builders.
 type GroupInvite func(*sql.Selector)
+
+// GroupSession is the predicate function for groupsession builders.
+type GroupSession func(*sql.Selector)
 
 // GroupSharingConsent is the predicate function for groupsharingconsent builders.
 type GroupSharingConsent func(*sql.Selector)

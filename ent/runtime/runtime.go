@@ -7,9 +7,12 @@ import (
 	"time"
 
 	"github.com/processgroup/api/ent/auditevent"
+	"github.com/processgroup/api/ent/delivery"
+	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
@@ -45,6 +48,77 @@ func init() {
 	auditeventDescAction := auditeventFields[2].Descriptor()
 	// auditevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
 	auditevent.ActionValidator = auditeventDescAction.Validators[0].(func(string) error)
+	delivery.Policy = privacy.NewPolicies(schema.Delivery{})
+	delivery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := delivery.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	deliveryFields := schema.Delivery{}.Fields()
+	_ = deliveryFields
+	// deliveryDescKey is the schema descriptor for key field.
+	deliveryDescKey := deliveryFields[0].Descriptor()
+	// delivery.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	delivery.KeyValidator = deliveryDescKey.Validators[0].(func(string) error)
+	// deliveryDescSentAt is the schema descriptor for sent_at field.
+	deliveryDescSentAt := deliveryFields[3].Descriptor()
+	// delivery.DefaultSentAt holds the default value on creation for the sent_at field.
+	delivery.DefaultSentAt = deliveryDescSentAt.Default.(func() time.Time)
+	deviceMixin := schema.Device{}.Mixin()
+	device.Policy = privacy.NewPolicies(schema.Device{})
+	device.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := device.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	deviceMixinFields0 := deviceMixin[0].Fields()
+	_ = deviceMixinFields0
+	deviceFields := schema.Device{}.Fields()
+	_ = deviceFields
+	// deviceDescCreatedAt is the schema descriptor for created_at field.
+	deviceDescCreatedAt := deviceMixinFields0[0].Descriptor()
+	// device.DefaultCreatedAt holds the default value on creation for the created_at field.
+	device.DefaultCreatedAt = deviceDescCreatedAt.Default.(func() time.Time)
+	// deviceDescUpdatedAt is the schema descriptor for updated_at field.
+	deviceDescUpdatedAt := deviceMixinFields0[1].Descriptor()
+	// device.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	device.DefaultUpdatedAt = deviceDescUpdatedAt.Default.(func() time.Time)
+	// device.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	device.UpdateDefaultUpdatedAt = deviceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// deviceDescToken is the schema descriptor for token field.
+	deviceDescToken := deviceFields[1].Descriptor()
+	// device.TokenValidator is a validator for the "token" field. It is called by the builders before save.
+	device.TokenValidator = func() func(string) error {
+		validators := deviceDescToken.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(token string) error {
+			for _, fn := range fns {
+				if err := fn(token); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// deviceDescLocale is the schema descriptor for locale field.
+	deviceDescLocale := deviceFields[3].Descriptor()
+	// device.DefaultLocale holds the default value on creation for the locale field.
+	device.DefaultLocale = deviceDescLocale.Default.(string)
+	// device.LocaleValidator is a validator for the "locale" field. It is called by the builders before save.
+	device.LocaleValidator = deviceDescLocale.Validators[0].(func(string) error)
+	// deviceDescLastSeenAt is the schema descriptor for last_seen_at field.
+	deviceDescLastSeenAt := deviceFields[4].Descriptor()
+	// device.DefaultLastSeenAt holds the default value on creation for the last_seen_at field.
+	device.DefaultLastSeenAt = deviceDescLastSeenAt.Default.(func() time.Time)
 	encouragementMixin := schema.Encouragement{}.Mixin()
 	encouragement.Policy = privacy.NewPolicies(schema.Encouragement{})
 	encouragement.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -118,6 +192,14 @@ func init() {
 	groupDescTimeZone := groupFields[1].Descriptor()
 	// group.TimeZoneValidator is a validator for the "time_zone" field. It is called by the builders before save.
 	group.TimeZoneValidator = groupDescTimeZone.Validators[0].(func(string) error)
+	// groupDescScheduleWeekday is the schema descriptor for schedule_weekday field.
+	groupDescScheduleWeekday := groupFields[2].Descriptor()
+	// group.ScheduleWeekdayValidator is a validator for the "schedule_weekday" field. It is called by the builders before save.
+	group.ScheduleWeekdayValidator = groupDescScheduleWeekday.Validators[0].(func(int) error)
+	// groupDescScheduleLocation is the schema descriptor for schedule_location field.
+	groupDescScheduleLocation := groupFields[5].Descriptor()
+	// group.ScheduleLocationValidator is a validator for the "schedule_location" field. It is called by the builders before save.
+	group.ScheduleLocationValidator = groupDescScheduleLocation.Validators[0].(func(string) error)
 	groupinviteMixin := schema.GroupInvite{}.Mixin()
 	groupinvite.Policy = privacy.NewPolicies(schema.GroupInvite{})
 	groupinvite.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -146,6 +228,38 @@ func init() {
 	groupinviteDescCode := groupinviteFields[2].Descriptor()
 	// groupinvite.CodeValidator is a validator for the "code" field. It is called by the builders before save.
 	groupinvite.CodeValidator = groupinviteDescCode.Validators[0].(func(string) error)
+	groupsessionMixin := schema.GroupSession{}.Mixin()
+	groupsession.Policy = privacy.NewPolicies(schema.GroupSession{})
+	groupsession.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := groupsession.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	groupsessionMixinFields0 := groupsessionMixin[0].Fields()
+	_ = groupsessionMixinFields0
+	groupsessionFields := schema.GroupSession{}.Fields()
+	_ = groupsessionFields
+	// groupsessionDescCreatedAt is the schema descriptor for created_at field.
+	groupsessionDescCreatedAt := groupsessionMixinFields0[0].Descriptor()
+	// groupsession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	groupsession.DefaultCreatedAt = groupsessionDescCreatedAt.Default.(func() time.Time)
+	// groupsessionDescUpdatedAt is the schema descriptor for updated_at field.
+	groupsessionDescUpdatedAt := groupsessionMixinFields0[1].Descriptor()
+	// groupsession.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	groupsession.DefaultUpdatedAt = groupsessionDescUpdatedAt.Default.(func() time.Time)
+	// groupsession.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	groupsession.UpdateDefaultUpdatedAt = groupsessionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// groupsessionDescLocation is the schema descriptor for location field.
+	groupsessionDescLocation := groupsessionFields[4].Descriptor()
+	// groupsession.LocationValidator is a validator for the "location" field. It is called by the builders before save.
+	groupsession.LocationValidator = groupsessionDescLocation.Validators[0].(func(string) error)
+	// groupsessionDescDetached is the schema descriptor for detached field.
+	groupsessionDescDetached := groupsessionFields[6].Descriptor()
+	// groupsession.DefaultDetached holds the default value on creation for the detached field.
+	groupsession.DefaultDetached = groupsessionDescDetached.Default.(bool)
 	groupsharingconsent.Policy = privacy.NewPolicies(schema.GroupSharingConsent{})
 	groupsharingconsent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -291,6 +405,10 @@ func init() {
 	userDescTherapist := userFields[2].Descriptor()
 	// user.DefaultTherapist holds the default value on creation for the therapist field.
 	user.DefaultTherapist = userDescTherapist.Default.(bool)
+	// userDescEncouragementPushes is the schema descriptor for encouragement_pushes field.
+	userDescEncouragementPushes := userFields[8].Descriptor()
+	// user.DefaultEncouragementPushes holds the default value on creation for the encouragement_pushes field.
+	user.DefaultEncouragementPushes = userDescEncouragementPushes.Default.(bool)
 }
 
 const (

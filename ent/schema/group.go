@@ -31,6 +31,31 @@ func (Group) Fields() []ent.Field {
 		// time_zone is the IANA name of the zone the group meets in, e.g. America/Chicago.
 		field.String("time_zone").
 			NotEmpty(),
+		// schedule_weekday is the day of the group's weekly session, 0 (Sunday) to 6, or nil
+		// when the group has no weekly schedule; the schedule's sessions are GroupSessions.
+		field.Int("schedule_weekday").
+			Optional().
+			Nillable().
+			Range(0, 6).
+			Annotations(entgql.Skip()),
+		// schedule_start is the local time of day of the weekly session, "HH:MM".
+		field.String("schedule_start").
+			Optional().
+			Annotations(entgql.Skip()),
+		// schedule_minutes is how long each weekly session lasts, 15 to 480.
+		field.Int("schedule_minutes").
+			Optional().
+			Annotations(entgql.Skip()),
+		// schedule_location is where the weekly session takes place, if given.
+		field.String("schedule_location").
+			Optional().
+			MaxLen(200).
+			Annotations(entgql.Skip()),
+		// sessions_until is how far ahead the weekly schedule has produced sessions.
+		field.Time("sessions_until").
+			Optional().
+			Nillable().
+			Annotations(entgql.Skip()),
 	}
 }
 
@@ -46,6 +71,9 @@ func (Group) Edges() []ent.Edge {
 		// invites are the join codes made for the group.
 		edge.To("invites", GroupInvite.Type).
 			Annotations(entgql.Skip()),
+		// sessions are the group's meetings, past and future.
+		edge.To("sessions", GroupSession.Type).
+			Annotations(entgql.RelayConnection()),
 	}
 }
 

@@ -46,6 +46,28 @@ func (User) Fields() []ent.Field {
 			Optional().
 			Sensitive().
 			Annotations(entgql.Skip()),
+		// reminder_lead_minutes are how long before each session the member wants a reminder;
+		// empty means the default, 1440 and 60.
+		field.JSON("reminder_lead_minutes", []int{}).
+			Optional().
+			Annotations(entgql.Skip()),
+		// quiet_hours_start and quiet_hours_end ("HH:MM", in time_zone) bound the daily span in
+		// which no push is sent; both empty means none.
+		field.String("quiet_hours_start").
+			Optional().
+			Annotations(entgql.Skip()),
+		field.String("quiet_hours_end").
+			Optional().
+			Annotations(entgql.Skip()),
+		// time_zone is the member's own IANA zone for quiet hours and the times in their
+		// notifications; empty means the zone of the group a notification is about.
+		field.String("time_zone").
+			Optional().
+			Annotations(entgql.Skip()),
+		// encouragement_pushes is whether the member wants a push when someone encourages them.
+		field.Bool("encouragement_pushes").
+			Default(true).
+			Annotations(entgql.Skip()),
 	}
 }
 
@@ -54,6 +76,9 @@ func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		// memberships are the user's places in groups, current and past.
 		edge.To("memberships", Membership.Type).
+			Annotations(entgql.Skip()),
+		// devices are the phones and tablets the member gets notifications on.
+		edge.To("devices", Device.Type).
 			Annotations(entgql.Skip()),
 		// reflections are everything the user wrote, in every group.
 		edge.To("reflections", Reflection.Type).

@@ -27,8 +27,20 @@ const (
 	FieldTherapist = "therapist"
 	// FieldPhone holds the string denoting the phone field in the database.
 	FieldPhone = "phone"
+	// FieldReminderLeadMinutes holds the string denoting the reminder_lead_minutes field in the database.
+	FieldReminderLeadMinutes = "reminder_lead_minutes"
+	// FieldQuietHoursStart holds the string denoting the quiet_hours_start field in the database.
+	FieldQuietHoursStart = "quiet_hours_start"
+	// FieldQuietHoursEnd holds the string denoting the quiet_hours_end field in the database.
+	FieldQuietHoursEnd = "quiet_hours_end"
+	// FieldTimeZone holds the string denoting the time_zone field in the database.
+	FieldTimeZone = "time_zone"
+	// FieldEncouragementPushes holds the string denoting the encouragement_pushes field in the database.
+	FieldEncouragementPushes = "encouragement_pushes"
 	// EdgeMemberships holds the string denoting the memberships edge name in mutations.
 	EdgeMemberships = "memberships"
+	// EdgeDevices holds the string denoting the devices edge name in mutations.
+	EdgeDevices = "devices"
 	// EdgeReflections holds the string denoting the reflections edge name in mutations.
 	EdgeReflections = "reflections"
 	// Table holds the table name of the user in the database.
@@ -40,6 +52,13 @@ const (
 	MembershipsInverseTable = "memberships"
 	// MembershipsColumn is the table column denoting the memberships relation/edge.
 	MembershipsColumn = "user_id"
+	// DevicesTable is the table that holds the devices relation/edge.
+	DevicesTable = "devices"
+	// DevicesInverseTable is the table name for the Device entity.
+	// It exists in this package in order to avoid circular dependency with the "device" package.
+	DevicesInverseTable = "devices"
+	// DevicesColumn is the table column denoting the devices relation/edge.
+	DevicesColumn = "user_id"
 	// ReflectionsTable is the table that holds the reflections relation/edge.
 	ReflectionsTable = "reflections"
 	// ReflectionsInverseTable is the table name for the Reflection entity.
@@ -58,6 +77,11 @@ var Columns = []string{
 	FieldEmail,
 	FieldTherapist,
 	FieldPhone,
+	FieldReminderLeadMinutes,
+	FieldQuietHoursStart,
+	FieldQuietHoursEnd,
+	FieldTimeZone,
+	FieldEncouragementPushes,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -88,6 +112,8 @@ var (
 	FirebaseUIDValidator func(string) error
 	// DefaultTherapist holds the default value on creation for the "therapist" field.
 	DefaultTherapist bool
+	// DefaultEncouragementPushes holds the default value on creation for the "encouragement_pushes" field.
+	DefaultEncouragementPushes bool
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -128,6 +154,26 @@ func ByPhone(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPhone, opts...).ToFunc()
 }
 
+// ByQuietHoursStart orders the results by the quiet_hours_start field.
+func ByQuietHoursStart(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldQuietHoursStart, opts...).ToFunc()
+}
+
+// ByQuietHoursEnd orders the results by the quiet_hours_end field.
+func ByQuietHoursEnd(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldQuietHoursEnd, opts...).ToFunc()
+}
+
+// ByTimeZone orders the results by the time_zone field.
+func ByTimeZone(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTimeZone, opts...).ToFunc()
+}
+
+// ByEncouragementPushes orders the results by the encouragement_pushes field.
+func ByEncouragementPushes(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEncouragementPushes, opts...).ToFunc()
+}
+
 // ByMembershipsCount orders the results by memberships count.
 func ByMembershipsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -139,6 +185,20 @@ func ByMembershipsCount(opts ...sql.OrderTermOption) OrderOption {
 func ByMemberships(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newMembershipsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByDevicesCount orders the results by devices count.
+func ByDevicesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDevicesStep(), opts...)
+	}
+}
+
+// ByDevices orders the results by devices terms.
+func ByDevices(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDevicesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
 
@@ -160,6 +220,13 @@ func newMembershipsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(MembershipsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, MembershipsTable, MembershipsColumn),
+	)
+}
+func newDevicesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DevicesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, DevicesTable, DevicesColumn),
 	)
 }
 func newReflectionsStep() *sqlgraph.Step {

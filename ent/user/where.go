@@ -85,6 +85,26 @@ func Phone(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldPhone, v))
 }
 
+// QuietHoursStart applies equality check predicate on the "quiet_hours_start" field. It's identical to QuietHoursStartEQ.
+func QuietHoursStart(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldQuietHoursStart, v))
+}
+
+// QuietHoursEnd applies equality check predicate on the "quiet_hours_end" field. It's identical to QuietHoursEndEQ.
+func QuietHoursEnd(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldQuietHoursEnd, v))
+}
+
+// TimeZone applies equality check predicate on the "time_zone" field. It's identical to TimeZoneEQ.
+func TimeZone(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldTimeZone, v))
+}
+
+// EncouragementPushes applies equality check predicate on the "encouragement_pushes" field. It's identical to EncouragementPushesEQ.
+func EncouragementPushes(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEncouragementPushes, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -390,6 +410,251 @@ func PhoneContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldPhone, v))
 }
 
+// ReminderLeadMinutesIsNil applies the IsNil predicate on the "reminder_lead_minutes" field.
+func ReminderLeadMinutesIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldReminderLeadMinutes))
+}
+
+// ReminderLeadMinutesNotNil applies the NotNil predicate on the "reminder_lead_minutes" field.
+func ReminderLeadMinutesNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldReminderLeadMinutes))
+}
+
+// QuietHoursStartEQ applies the EQ predicate on the "quiet_hours_start" field.
+func QuietHoursStartEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldQuietHoursStart, v))
+}
+
+// QuietHoursStartNEQ applies the NEQ predicate on the "quiet_hours_start" field.
+func QuietHoursStartNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldQuietHoursStart, v))
+}
+
+// QuietHoursStartIn applies the In predicate on the "quiet_hours_start" field.
+func QuietHoursStartIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldQuietHoursStart, vs...))
+}
+
+// QuietHoursStartNotIn applies the NotIn predicate on the "quiet_hours_start" field.
+func QuietHoursStartNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldQuietHoursStart, vs...))
+}
+
+// QuietHoursStartGT applies the GT predicate on the "quiet_hours_start" field.
+func QuietHoursStartGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldQuietHoursStart, v))
+}
+
+// QuietHoursStartGTE applies the GTE predicate on the "quiet_hours_start" field.
+func QuietHoursStartGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldQuietHoursStart, v))
+}
+
+// QuietHoursStartLT applies the LT predicate on the "quiet_hours_start" field.
+func QuietHoursStartLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldQuietHoursStart, v))
+}
+
+// QuietHoursStartLTE applies the LTE predicate on the "quiet_hours_start" field.
+func QuietHoursStartLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldQuietHoursStart, v))
+}
+
+// QuietHoursStartContains applies the Contains predicate on the "quiet_hours_start" field.
+func QuietHoursStartContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldQuietHoursStart, v))
+}
+
+// QuietHoursStartHasPrefix applies the HasPrefix predicate on the "quiet_hours_start" field.
+func QuietHoursStartHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldQuietHoursStart, v))
+}
+
+// QuietHoursStartHasSuffix applies the HasSuffix predicate on the "quiet_hours_start" field.
+func QuietHoursStartHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldQuietHoursStart, v))
+}
+
+// QuietHoursStartIsNil applies the IsNil predicate on the "quiet_hours_start" field.
+func QuietHoursStartIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldQuietHoursStart))
+}
+
+// QuietHoursStartNotNil applies the NotNil predicate on the "quiet_hours_start" field.
+func QuietHoursStartNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldQuietHoursStart))
+}
+
+// QuietHoursStartEqualFold applies the EqualFold predicate on the "quiet_hours_start" field.
+func QuietHoursStartEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldQuietHoursStart, v))
+}
+
+// QuietHoursStartContainsFold applies the ContainsFold predicate on the "quiet_hours_start" field.
+func QuietHoursStartContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldQuietHoursStart, v))
+}
+
+// QuietHoursEndEQ applies the EQ predicate on the "quiet_hours_end" field.
+func QuietHoursEndEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldQuietHoursEnd, v))
+}
+
+// QuietHoursEndNEQ applies the NEQ predicate on the "quiet_hours_end" field.
+func QuietHoursEndNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldQuietHoursEnd, v))
+}
+
+// QuietHoursEndIn applies the In predicate on the "quiet_hours_end" field.
+func QuietHoursEndIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldQuietHoursEnd, vs...))
+}
+
+// QuietHoursEndNotIn applies the NotIn predicate on the "quiet_hours_end" field.
+func QuietHoursEndNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldQuietHoursEnd, vs...))
+}
+
+// QuietHoursEndGT applies the GT predicate on the "quiet_hours_end" field.
+func QuietHoursEndGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldQuietHoursEnd, v))
+}
+
+// QuietHoursEndGTE applies the GTE predicate on the "quiet_hours_end" field.
+func QuietHoursEndGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldQuietHoursEnd, v))
+}
+
+// QuietHoursEndLT applies the LT predicate on the "quiet_hours_end" field.
+func QuietHoursEndLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldQuietHoursEnd, v))
+}
+
+// QuietHoursEndLTE applies the LTE predicate on the "quiet_hours_end" field.
+func QuietHoursEndLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldQuietHoursEnd, v))
+}
+
+// QuietHoursEndContains applies the Contains predicate on the "quiet_hours_end" field.
+func QuietHoursEndContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldQuietHoursEnd, v))
+}
+
+// QuietHoursEndHasPrefix applies the HasPrefix predicate on the "quiet_hours_end" field.
+func QuietHoursEndHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldQuietHoursEnd, v))
+}
+
+// QuietHoursEndHasSuffix applies the HasSuffix predicate on the "quiet_hours_end" field.
+func QuietHoursEndHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldQuietHoursEnd, v))
+}
+
+// QuietHoursEndIsNil applies the IsNil predicate on the "quiet_hours_end" field.
+func QuietHoursEndIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldQuietHoursEnd))
+}
+
+// QuietHoursEndNotNil applies the NotNil predicate on the "quiet_hours_end" field.
+func QuietHoursEndNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldQuietHoursEnd))
+}
+
+// QuietHoursEndEqualFold applies the EqualFold predicate on the "quiet_hours_end" field.
+func QuietHoursEndEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldQuietHoursEnd, v))
+}
+
+// QuietHoursEndContainsFold applies the ContainsFold predicate on the "quiet_hours_end" field.
+func QuietHoursEndContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldQuietHoursEnd, v))
+}
+
+// TimeZoneEQ applies the EQ predicate on the "time_zone" field.
+func TimeZoneEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldTimeZone, v))
+}
+
+// TimeZoneNEQ applies the NEQ predicate on the "time_zone" field.
+func TimeZoneNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldTimeZone, v))
+}
+
+// TimeZoneIn applies the In predicate on the "time_zone" field.
+func TimeZoneIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldTimeZone, vs...))
+}
+
+// TimeZoneNotIn applies the NotIn predicate on the "time_zone" field.
+func TimeZoneNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldTimeZone, vs...))
+}
+
+// TimeZoneGT applies the GT predicate on the "time_zone" field.
+func TimeZoneGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldTimeZone, v))
+}
+
+// TimeZoneGTE applies the GTE predicate on the "time_zone" field.
+func TimeZoneGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldTimeZone, v))
+}
+
+// TimeZoneLT applies the LT predicate on the "time_zone" field.
+func TimeZoneLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldTimeZone, v))
+}
+
+// TimeZoneLTE applies the LTE predicate on the "time_zone" field.
+func TimeZoneLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldTimeZone, v))
+}
+
+// TimeZoneContains applies the Contains predicate on the "time_zone" field.
+func TimeZoneContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldTimeZone, v))
+}
+
+// TimeZoneHasPrefix applies the HasPrefix predicate on the "time_zone" field.
+func TimeZoneHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldTimeZone, v))
+}
+
+// TimeZoneHasSuffix applies the HasSuffix predicate on the "time_zone" field.
+func TimeZoneHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldTimeZone, v))
+}
+
+// TimeZoneIsNil applies the IsNil predicate on the "time_zone" field.
+func TimeZoneIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldTimeZone))
+}
+
+// TimeZoneNotNil applies the NotNil predicate on the "time_zone" field.
+func TimeZoneNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldTimeZone))
+}
+
+// TimeZoneEqualFold applies the EqualFold predicate on the "time_zone" field.
+func TimeZoneEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldTimeZone, v))
+}
+
+// TimeZoneContainsFold applies the ContainsFold predicate on the "time_zone" field.
+func TimeZoneContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldTimeZone, v))
+}
+
+// EncouragementPushesEQ applies the EQ predicate on the "encouragement_pushes" field.
+func EncouragementPushesEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEncouragementPushes, v))
+}
+
+// EncouragementPushesNEQ applies the NEQ predicate on the "encouragement_pushes" field.
+func EncouragementPushesNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldEncouragementPushes, v))
+}
+
 // HasMemberships applies the HasEdge predicate on the "memberships" edge.
 func HasMemberships() predicate.User {
 	return predicate.User(func(s *sql.Selector) {
@@ -405,6 +670,29 @@ func HasMemberships() predicate.User {
 func HasMembershipsWith(preds ...predicate.Membership) predicate.User {
 	return predicate.User(func(s *sql.Selector) {
 		step := newMembershipsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDevices applies the HasEdge predicate on the "devices" edge.
+func HasDevices() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, DevicesTable, DevicesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDevicesWith applies the HasEdge predicate on the "devices" edge with a given conditions (other predicates).
+func HasDevicesWith(preds ...predicate.Device) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newDevicesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -55,6 +56,15 @@ type ComplexityRoot struct {
 		GeneratedAt func(childComplexity int) int
 	}
 
+	Device struct {
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastSeenAt func(childComplexity int) int
+		Locale     func(childComplexity int) int
+		Platform   func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
 	Encouragement struct {
 		ClientID   func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
@@ -82,11 +92,14 @@ type ComplexityRoot struct {
 		ID                   func(childComplexity int) int
 		Memberships          func(childComplexity int) int
 		Name                 func(childComplexity int) int
+		NextSession          func(childComplexity int) int
 		Reflections          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReflectionOrder, where *ent.ReflectionWhereInput) int
+		Sessions             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GroupSessionOrder) int
 		SharingConsentText   func(childComplexity int) int
 		TimeZone             func(childComplexity int) int
 		UpdatedAt            func(childComplexity int) int
 		ViewerSharingConsent func(childComplexity int) int
+		WeeklySchedule       func(childComplexity int) int
 	}
 
 	GroupInvite struct {
@@ -96,6 +109,28 @@ type ComplexityRoot struct {
 		Group     func(childComplexity int) int
 		ID        func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
+	}
+
+	GroupSession struct {
+		CreatedAt func(childComplexity int) int
+		EndsAt    func(childComplexity int) int
+		Group     func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Location  func(childComplexity int) int
+		StartsAt  func(childComplexity int) int
+		Status    func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	GroupSessionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	GroupSessionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	GroupSharingConsent struct {
@@ -116,20 +151,35 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateGroup               func(childComplexity int, input model.CreateGroupInput) int
-		CreateGroupInvite         func(childComplexity int, groupID int, expiresInHours *int) int
-		CreateReflection          func(childComplexity int, input model.CreateReflectionInput) int
-		DeleteAccount             func(childComplexity int, confirm bool) int
-		DeleteReflection          func(childComplexity int, id int) int
-		ExportMyData              func(childComplexity int) int
-		GrantGroupSharingConsent  func(childComplexity int, input model.GrantGroupSharingConsentInput) int
-		JoinGroup                 func(childComplexity int, input model.JoinGroupInput) int
-		LeaveGroup                func(childComplexity int, groupID int) int
-		RemoveMember              func(childComplexity int, membershipID int) int
-		RevokeGroupInvite         func(childComplexity int, id int) int
-		RevokeGroupSharingConsent func(childComplexity int, groupID int) int
-		SendEncouragement         func(childComplexity int, input model.SendEncouragementInput) int
-		UpdateReflection          func(childComplexity int, id int, expectedVersion int, input model.UpdateReflectionInput) int
+		CancelSession              func(childComplexity int, id int) int
+		CreateGroup                func(childComplexity int, input model.CreateGroupInput) int
+		CreateGroupInvite          func(childComplexity int, groupID int, expiresInHours *int) int
+		CreateReflection           func(childComplexity int, input model.CreateReflectionInput) int
+		DeleteAccount              func(childComplexity int, confirm bool) int
+		DeleteReflection           func(childComplexity int, id int) int
+		ExportMyData               func(childComplexity int) int
+		GrantGroupSharingConsent   func(childComplexity int, input model.GrantGroupSharingConsentInput) int
+		JoinGroup                  func(childComplexity int, input model.JoinGroupInput) int
+		LeaveGroup                 func(childComplexity int, groupID int) int
+		RegisterDevice             func(childComplexity int, input model.RegisterDeviceInput) int
+		RemoveMember               func(childComplexity int, membershipID int) int
+		RescheduleSession          func(childComplexity int, id int, startsAt time.Time, durationMinutes *int) int
+		RevokeGroupInvite          func(childComplexity int, id int) int
+		RevokeGroupSharingConsent  func(childComplexity int, groupID int) int
+		ScheduleSession            func(childComplexity int, input model.ScheduleSessionInput) int
+		SendEncouragement          func(childComplexity int, input model.SendEncouragementInput) int
+		SetWeeklySchedule          func(childComplexity int, groupID int, schedule *model.WeeklyScheduleInput) int
+		UnregisterDevice           func(childComplexity int, token string) int
+		UpdateNotificationSettings func(childComplexity int, input model.NotificationSettingsInput) int
+		UpdateReflection           func(childComplexity int, id int, expectedVersion int, input model.UpdateReflectionInput) int
+	}
+
+	NotificationSettings struct {
+		EncouragementPushes func(childComplexity int) int
+		QuietHoursEnd       func(childComplexity int) int
+		QuietHoursStart     func(childComplexity int) int
+		ReminderLeadMinutes func(childComplexity int) int
+		TimeZone            func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -206,12 +256,22 @@ type ComplexityRoot struct {
 
 	User struct {
 		CreatedAt             func(childComplexity int) int
+		Devices               func(childComplexity int) int
 		EncouragementReceived func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
 		ID                    func(childComplexity int) int
 		Memberships           func(childComplexity int) int
+		NotificationSettings  func(childComplexity int) int
 		ReflectionReads       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
 		Reflections           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReflectionOrder) int
+		UpcomingSessions      func(childComplexity int, first *int) int
 		UpdatedAt             func(childComplexity int) int
+	}
+
+	WeeklySchedule struct {
+		DurationMinutes func(childComplexity int) int
+		LocalStartTime  func(childComplexity int) int
+		Location        func(childComplexity int) int
+		Weekday         func(childComplexity int) int
 	}
 }
 
@@ -285,6 +345,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataExport.GeneratedAt(childComplexity), true
+
+	case "Device.createdAt":
+		if e.ComplexityRoot.Device.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.CreatedAt(childComplexity), true
+	case "Device.id":
+		if e.ComplexityRoot.Device.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.ID(childComplexity), true
+	case "Device.lastSeenAt":
+		if e.ComplexityRoot.Device.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.LastSeenAt(childComplexity), true
+	case "Device.locale":
+		if e.ComplexityRoot.Device.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.Locale(childComplexity), true
+	case "Device.platform":
+		if e.ComplexityRoot.Device.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.Platform(childComplexity), true
+	case "Device.updatedAt":
+		if e.ComplexityRoot.Device.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.UpdatedAt(childComplexity), true
 
 	case "Encouragement.clientID":
 		if e.ComplexityRoot.Encouragement.ClientID == nil {
@@ -391,6 +488,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Group.Name(childComplexity), true
+	case "Group.nextSession":
+		if e.ComplexityRoot.Group.NextSession == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.NextSession(childComplexity), true
 	case "Group.reflections":
 		if e.ComplexityRoot.Group.Reflections == nil {
 			break
@@ -402,6 +505,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Group.Reflections(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ReflectionOrder), args["where"].(*ent.ReflectionWhereInput)), true
+	case "Group.sessions":
+		if e.ComplexityRoot.Group.Sessions == nil {
+			break
+		}
+
+		args, err := ec.field_Group_sessions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Group.Sessions(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.GroupSessionOrder)), true
 	case "Group.sharingConsentText":
 		if e.ComplexityRoot.Group.SharingConsentText == nil {
 			break
@@ -426,6 +540,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Group.ViewerSharingConsent(childComplexity), true
+	case "Group.weeklySchedule":
+		if e.ComplexityRoot.Group.WeeklySchedule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.WeeklySchedule(childComplexity), true
 
 	case "GroupInvite.code":
 		if e.ComplexityRoot.GroupInvite.Code == nil {
@@ -463,6 +583,87 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GroupInvite.UpdatedAt(childComplexity), true
+
+	case "GroupSession.createdAt":
+		if e.ComplexityRoot.GroupSession.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSession.CreatedAt(childComplexity), true
+	case "GroupSession.endsAt":
+		if e.ComplexityRoot.GroupSession.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSession.EndsAt(childComplexity), true
+	case "GroupSession.group":
+		if e.ComplexityRoot.GroupSession.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSession.Group(childComplexity), true
+	case "GroupSession.id":
+		if e.ComplexityRoot.GroupSession.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSession.ID(childComplexity), true
+	case "GroupSession.location":
+		if e.ComplexityRoot.GroupSession.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSession.Location(childComplexity), true
+	case "GroupSession.startsAt":
+		if e.ComplexityRoot.GroupSession.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSession.StartsAt(childComplexity), true
+	case "GroupSession.status":
+		if e.ComplexityRoot.GroupSession.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSession.Status(childComplexity), true
+	case "GroupSession.updatedAt":
+		if e.ComplexityRoot.GroupSession.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSession.UpdatedAt(childComplexity), true
+
+	case "GroupSessionConnection.edges":
+		if e.ComplexityRoot.GroupSessionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSessionConnection.Edges(childComplexity), true
+	case "GroupSessionConnection.pageInfo":
+		if e.ComplexityRoot.GroupSessionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSessionConnection.PageInfo(childComplexity), true
+	case "GroupSessionConnection.totalCount":
+		if e.ComplexityRoot.GroupSessionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSessionConnection.TotalCount(childComplexity), true
+
+	case "GroupSessionEdge.cursor":
+		if e.ComplexityRoot.GroupSessionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSessionEdge.Cursor(childComplexity), true
+	case "GroupSessionEdge.node":
+		if e.ComplexityRoot.GroupSessionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSessionEdge.Node(childComplexity), true
 
 	case "GroupSharingConsent.active":
 		if e.ComplexityRoot.GroupSharingConsent.Active == nil {
@@ -532,6 +733,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Membership.Role(childComplexity), true
 
+	case "Mutation.cancelSession":
+		if e.ComplexityRoot.Mutation.CancelSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelSession(childComplexity, args["id"].(int)), true
 	case "Mutation.createGroup":
 		if e.ComplexityRoot.Mutation.CreateGroup == nil {
 			break
@@ -626,6 +838,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LeaveGroup(childComplexity, args["groupID"].(int)), true
+	case "Mutation.registerDevice":
+		if e.ComplexityRoot.Mutation.RegisterDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterDevice(childComplexity, args["input"].(model.RegisterDeviceInput)), true
 	case "Mutation.removeMember":
 		if e.ComplexityRoot.Mutation.RemoveMember == nil {
 			break
@@ -637,6 +860,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveMember(childComplexity, args["membershipID"].(int)), true
+	case "Mutation.rescheduleSession":
+		if e.ComplexityRoot.Mutation.RescheduleSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rescheduleSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RescheduleSession(childComplexity, args["id"].(int), args["startsAt"].(time.Time), args["durationMinutes"].(*int)), true
 	case "Mutation.revokeGroupInvite":
 		if e.ComplexityRoot.Mutation.RevokeGroupInvite == nil {
 			break
@@ -659,6 +893,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeGroupSharingConsent(childComplexity, args["groupID"].(int)), true
+	case "Mutation.scheduleSession":
+		if e.ComplexityRoot.Mutation.ScheduleSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_scheduleSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ScheduleSession(childComplexity, args["input"].(model.ScheduleSessionInput)), true
 	case "Mutation.sendEncouragement":
 		if e.ComplexityRoot.Mutation.SendEncouragement == nil {
 			break
@@ -670,6 +915,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendEncouragement(childComplexity, args["input"].(model.SendEncouragementInput)), true
+	case "Mutation.setWeeklySchedule":
+		if e.ComplexityRoot.Mutation.SetWeeklySchedule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setWeeklySchedule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetWeeklySchedule(childComplexity, args["groupID"].(int), args["schedule"].(*model.WeeklyScheduleInput)), true
+	case "Mutation.unregisterDevice":
+		if e.ComplexityRoot.Mutation.UnregisterDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unregisterDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnregisterDevice(childComplexity, args["token"].(string)), true
+	case "Mutation.updateNotificationSettings":
+		if e.ComplexityRoot.Mutation.UpdateNotificationSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateNotificationSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateNotificationSettings(childComplexity, args["input"].(model.NotificationSettingsInput)), true
 	case "Mutation.updateReflection":
 		if e.ComplexityRoot.Mutation.UpdateReflection == nil {
 			break
@@ -681,6 +959,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateReflection(childComplexity, args["id"].(int), args["expectedVersion"].(int), args["input"].(model.UpdateReflectionInput)), true
+
+	case "NotificationSettings.encouragementPushes":
+		if e.ComplexityRoot.NotificationSettings.EncouragementPushes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSettings.EncouragementPushes(childComplexity), true
+	case "NotificationSettings.quietHoursEnd":
+		if e.ComplexityRoot.NotificationSettings.QuietHoursEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSettings.QuietHoursEnd(childComplexity), true
+	case "NotificationSettings.quietHoursStart":
+		if e.ComplexityRoot.NotificationSettings.QuietHoursStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSettings.QuietHoursStart(childComplexity), true
+	case "NotificationSettings.reminderLeadMinutes":
+		if e.ComplexityRoot.NotificationSettings.ReminderLeadMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSettings.ReminderLeadMinutes(childComplexity), true
+	case "NotificationSettings.timeZone":
+		if e.ComplexityRoot.NotificationSettings.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSettings.TimeZone(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -965,6 +1274,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
+	case "User.devices":
+		if e.ComplexityRoot.User.Devices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Devices(childComplexity), true
 	case "User.encouragementReceived":
 		if e.ComplexityRoot.User.EncouragementReceived == nil {
 			break
@@ -988,6 +1303,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Memberships(childComplexity), true
+	case "User.notificationSettings":
+		if e.ComplexityRoot.User.NotificationSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.NotificationSettings(childComplexity), true
 	case "User.reflectionReads":
 		if e.ComplexityRoot.User.ReflectionReads == nil {
 			break
@@ -1010,12 +1331,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Reflections(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ReflectionOrder)), true
+	case "User.upcomingSessions":
+		if e.ComplexityRoot.User.UpcomingSessions == nil {
+			break
+		}
+
+		args, err := ec.field_User_upcomingSessions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.UpcomingSessions(childComplexity, args["first"].(*int)), true
 	case "User.updatedAt":
 		if e.ComplexityRoot.User.UpdatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.User.UpdatedAt(childComplexity), true
+
+	case "WeeklySchedule.durationMinutes":
+		if e.ComplexityRoot.WeeklySchedule.DurationMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeeklySchedule.DurationMinutes(childComplexity), true
+	case "WeeklySchedule.localStartTime":
+		if e.ComplexityRoot.WeeklySchedule.LocalStartTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeeklySchedule.LocalStartTime(childComplexity), true
+	case "WeeklySchedule.location":
+		if e.ComplexityRoot.WeeklySchedule.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeeklySchedule.Location(childComplexity), true
+	case "WeeklySchedule.weekday":
+		if e.ComplexityRoot.WeeklySchedule.Weekday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WeeklySchedule.Weekday(childComplexity), true
 
 	}
 	return 0, false
@@ -1030,12 +1387,17 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateReflectionInput", ec.unmarshalInputCreateReflectionInput),
 			graphql.NewInputUnmarshaler("EncouragementOrder", ec.unmarshalInputEncouragementOrder),
 			graphql.NewInputUnmarshaler("GrantGroupSharingConsentInput", ec.unmarshalInputGrantGroupSharingConsentInput),
+			graphql.NewInputUnmarshaler("GroupSessionOrder", ec.unmarshalInputGroupSessionOrder),
 			graphql.NewInputUnmarshaler("JoinGroupInput", ec.unmarshalInputJoinGroupInput),
+			graphql.NewInputUnmarshaler("NotificationSettingsInput", ec.unmarshalInputNotificationSettingsInput),
 			graphql.NewInputUnmarshaler("ReflectionOrder", ec.unmarshalInputReflectionOrder),
 			graphql.NewInputUnmarshaler("ReflectionReadOrder", ec.unmarshalInputReflectionReadOrder),
 			graphql.NewInputUnmarshaler("ReflectionWhereInput", ec.unmarshalInputReflectionWhereInput),
+			graphql.NewInputUnmarshaler("RegisterDeviceInput", ec.unmarshalInputRegisterDeviceInput),
+			graphql.NewInputUnmarshaler("ScheduleSessionInput", ec.unmarshalInputScheduleSessionInput),
 			graphql.NewInputUnmarshaler("SendEncouragementInput", ec.unmarshalInputSendEncouragementInput),
 			graphql.NewInputUnmarshaler("UpdateReflectionInput", ec.unmarshalInputUpdateReflectionInput),
+			graphql.NewInputUnmarshaler("WeeklyScheduleInput", ec.unmarshalInputWeeklyScheduleInput),
 		)
 	}
 	first := true
@@ -1301,6 +1663,22 @@ Define a Relay Cursor type:
 https://relay.dev/graphql/connections.htm#sec-Cursor
 """
 scalar Cursor
+type Device implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  platform: DevicePlatform!
+  locale: String!
+  lastSeenAt: Time!
+}
+"""
+DevicePlatform is enum for the field platform
+"""
+enum DevicePlatform @goModel(model: "github.com/processgroup/api/ent/device.Platform") {
+  IOS
+  ANDROID
+  WEB
+}
 type Encouragement implements Node {
   id: ID!
   createdAt: Time!
@@ -1406,6 +1784,32 @@ type Group implements Node {
     """
     where: ReflectionWhereInput
   ): ReflectionConnection!
+  sessions(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for GroupSessions returned from the connection.
+    """
+    orderBy: GroupSessionOrder
+  ): GroupSessionConnection!
 }
 type GroupInvite implements Node {
   id: ID!
@@ -1413,6 +1817,73 @@ type GroupInvite implements Node {
   updatedAt: Time!
   expiresAt: Time!
   group: Group!
+}
+type GroupSession implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  startsAt: Time!
+  endsAt: Time!
+  status: GroupSessionStatus!
+  location: String
+  group: Group!
+}
+"""
+A connection to a list of items.
+"""
+type GroupSessionConnection {
+  """
+  A list of edges.
+  """
+  edges: [GroupSessionEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type GroupSessionEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: GroupSession
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for GroupSession connections
+"""
+input GroupSessionOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order GroupSessions.
+  """
+  field: GroupSessionOrderField!
+}
+"""
+Properties by which GroupSession connections can be ordered.
+"""
+enum GroupSessionOrderField {
+  CREATED_AT
+  STARTS_AT
+}
+"""
+GroupSessionStatus is enum for the field status
+"""
+enum GroupSessionStatus @goModel(model: "github.com/processgroup/api/ent/groupsession.Status") {
+  SCHEDULED
+  CANCELLED
 }
 type GroupSharingConsent implements Node {
   id: ID!
@@ -1811,6 +2282,137 @@ extend type Mutation {
   deleteAccount(confirm: Boolean!): Boolean!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/sessions.graphql", Input: `# Sessions, weekly schedules, devices and notification settings (issue 4).
+
+"A day of the week."
+enum Weekday {
+  SUNDAY
+  MONDAY
+  TUESDAY
+  WEDNESDAY
+  THURSDAY
+  FRIDAY
+  SATURDAY
+}
+
+"""
+A group's regular weekly meeting, in the group's time zone. It produces GroupSessions several
+weeks ahead; each stays at its local time across daylight-saving changes.
+"""
+type WeeklySchedule {
+  weekday: Weekday!
+  "Local time of day, 24-hour \"HH:MM\"."
+  localStartTime: String!
+  "15 to 480."
+  durationMinutes: Int!
+  location: String
+}
+
+"""
+When and how the viewer is notified. Only the viewer can read or change these.
+"""
+type NotificationSettings {
+  "Minutes before each session that a reminder comes, largest first (default 1440 and 60)."
+  reminderLeadMinutes: [Int!]!
+  "Start of the daily quiet hours (\"HH:MM\" in timeZone), or null for none."
+  quietHoursStart: String
+  "End of the daily quiet hours (\"HH:MM\" in timeZone), or null for none."
+  quietHoursEnd: String
+  """
+  The viewer's IANA time zone for quiet hours and the times in notifications; null means the
+  time zone of the group a notification is about.
+  """
+  timeZone: String
+  "Whether a push comes when someone sends the viewer encouragement."
+  encouragementPushes: Boolean!
+}
+
+extend type Group {
+  "The weekly meeting slot, or null if the group has none."
+  weeklySchedule: WeeklySchedule
+  "The next session that has not started and is not cancelled, if any."
+  nextSession: GroupSession
+}
+
+extend type User {
+  """
+  The next sessions of all the viewer's groups that have not started and are not cancelled,
+  soonest first (first: 1 to 100, default 10).
+  """
+  upcomingSessions(first: Int = 10): [GroupSession!]!
+  "The viewer's notification settings."
+  notificationSettings: NotificationSettings!
+  "The devices the viewer gets notifications on, most recently seen first."
+  devices: [Device!]!
+}
+
+input ScheduleSessionInput {
+  groupID: ID!
+  "When it starts; must be in the future."
+  startsAt: Time!
+  "15 to 480."
+  durationMinutes: Int! @goTag(key: "validate", value: "min=15,max=480")
+  location: String @goTag(key: "validate", value: "omitnil,max=200")
+}
+
+input WeeklyScheduleInput {
+  weekday: Weekday!
+  "Local time of day in the group's time zone, 24-hour \"HH:MM\"."
+  localStartTime: String! @goTag(key: "validate", value: "hhmm")
+  "15 to 480."
+  durationMinutes: Int! @goTag(key: "validate", value: "min=15,max=480")
+  location: String @goTag(key: "validate", value: "omitnil,max=200")
+}
+
+input RegisterDeviceInput {
+  "The FCM registration token of the app on this device."
+  token: String! @goTag(key: "validate", value: "required,notblank,max=4096")
+  platform: DevicePlatform!
+  "The device's language and region as a BCP 47 tag, e.g. en-US (default en-US)."
+  locale: String @goTag(key: "validate", value: "omitnil,max=35,bcp47_language_tag")
+}
+
+"""
+A change of notification settings: fields left out stay as they are; quietHoursStart,
+quietHoursEnd and timeZone set to null are cleared.
+"""
+input NotificationSettingsInput {
+  "Up to 5 distinct values, each 1 to 10080 (7 days); an empty list turns reminders off."
+  reminderLeadMinutes: [Int!] @goTag(key: "validate", value: "omitnil,max=5,unique,dive,min=1,max=10080")
+  "\"HH:MM\"; set together with quietHoursEnd."
+  quietHoursStart: String @goField(omittable: true)
+  "\"HH:MM\"; set together with quietHoursStart."
+  quietHoursEnd: String @goField(omittable: true)
+  "An IANA time zone name, e.g. America/Chicago."
+  timeZone: String @goField(omittable: true)
+  encouragementPushes: Boolean
+}
+
+extend type Mutation {
+  "Facilitators: a one-off session. Its members are reminded at their lead times."
+  scheduleSession(input: ScheduleSessionInput!): GroupSession!
+  """
+  Facilitators: sets the weekly schedule (null removes it). Future sessions the old schedule
+  produced and nobody moved or cancelled are replaced.
+  """
+  setWeeklySchedule(groupID: ID!, schedule: WeeklyScheduleInput): Group!
+  """
+  Facilitators: moves a session that has not started to a new future start; the duration
+  stays unless given. Reminders follow it.
+  """
+  rescheduleSession(id: ID!, startsAt: Time!, durationMinutes: Int): GroupSession!
+  "Facilitators: cancels a session that has not started; its members are told."
+  cancelSession(id: ID!): GroupSession!
+  """
+  Registers this device for notifications, or refreshes it: the same token twice is one
+  device, and a token another account registered (a shared phone) moves to the viewer.
+  """
+  registerDevice(input: RegisterDeviceInput!): Device!
+  "Forgets the device with this token (at sign-out). True if the viewer had it."
+  unregisterDevice(token: String!): Boolean!
+  updateNotificationSettings(input: NotificationSettingsInput!): NotificationSettings!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1852,6 +2454,24 @@ func (ec *executionContext) childFields_DataExport(ctx context.Context, field gr
 		return ec.fieldContext_DataExport_data(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DataExport", field.Name)
+}
+
+func (ec *executionContext) childFields_Device(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Device_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Device_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Device_updatedAt(ctx, field)
+	case "platform":
+		return ec.fieldContext_Device_platform(ctx, field)
+	case "locale":
+		return ec.fieldContext_Device_locale(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_Device_lastSeenAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Device", field.Name)
 }
 
 func (ec *executionContext) childFields_Encouragement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1912,12 +2532,18 @@ func (ec *executionContext) childFields_Group(ctx context.Context, field graphql
 		return ec.fieldContext_Group_timeZone(ctx, field)
 	case "reflections":
 		return ec.fieldContext_Group_reflections(ctx, field)
+	case "sessions":
+		return ec.fieldContext_Group_sessions(ctx, field)
 	case "memberships":
 		return ec.fieldContext_Group_memberships(ctx, field)
 	case "viewerSharingConsent":
 		return ec.fieldContext_Group_viewerSharingConsent(ctx, field)
 	case "sharingConsentText":
 		return ec.fieldContext_Group_sharingConsentText(ctx, field)
+	case "weeklySchedule":
+		return ec.fieldContext_Group_weeklySchedule(ctx, field)
+	case "nextSession":
+		return ec.fieldContext_Group_nextSession(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Group", field.Name)
 }
@@ -1938,6 +2564,50 @@ func (ec *executionContext) childFields_GroupInvite(ctx context.Context, field g
 		return ec.fieldContext_GroupInvite_code(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GroupInvite", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GroupSession_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_GroupSession_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_GroupSession_updatedAt(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_GroupSession_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_GroupSession_endsAt(ctx, field)
+	case "status":
+		return ec.fieldContext_GroupSession_status(ctx, field)
+	case "location":
+		return ec.fieldContext_GroupSession_location(ctx, field)
+	case "group":
+		return ec.fieldContext_GroupSession_group(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupSession", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupSessionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_GroupSessionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_GroupSessionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_GroupSessionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupSessionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupSessionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_GroupSessionEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_GroupSessionEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupSessionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_GroupSharingConsent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1972,6 +2642,22 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 		return ec.fieldContext_Membership_group(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reminderLeadMinutes":
+		return ec.fieldContext_NotificationSettings_reminderLeadMinutes(ctx, field)
+	case "quietHoursStart":
+		return ec.fieldContext_NotificationSettings_quietHoursStart(ctx, field)
+	case "quietHoursEnd":
+		return ec.fieldContext_NotificationSettings_quietHoursEnd(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_NotificationSettings_timeZone(ctx, field)
+	case "encouragementPushes":
+		return ec.fieldContext_NotificationSettings_encouragementPushes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2122,8 +2808,28 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_encouragementReceived(ctx, field)
 	case "reflectionReads":
 		return ec.fieldContext_User_reflectionReads(ctx, field)
+	case "upcomingSessions":
+		return ec.fieldContext_User_upcomingSessions(ctx, field)
+	case "notificationSettings":
+		return ec.fieldContext_User_notificationSettings(ctx, field)
+	case "devices":
+		return ec.fieldContext_User_devices(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
+}
+
+func (ec *executionContext) childFields_WeeklySchedule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "weekday":
+		return ec.fieldContext_WeeklySchedule_weekday(ctx, field)
+	case "localStartTime":
+		return ec.fieldContext_WeeklySchedule_localStartTime(ctx, field)
+	case "durationMinutes":
+		return ec.fieldContext_WeeklySchedule_durationMinutes(ctx, field)
+	case "location":
+		return ec.fieldContext_WeeklySchedule_location(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WeeklySchedule", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

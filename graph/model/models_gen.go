@@ -3,10 +3,16 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/reflection"
 )
@@ -75,6 +81,52 @@ type JoinGroupInput struct {
 	DisplayName string `json:"displayName" validate:"required,notblank,max=40"`
 }
 
+// When and how the viewer is notified. Only the viewer can read or change these.
+type NotificationSettings struct {
+	// Minutes before each session that a reminder comes, largest first (default 1440 and 60).
+	ReminderLeadMinutes []int `json:"reminderLeadMinutes"`
+	// Start of the daily quiet hours ("HH:MM" in timeZone), or null for none.
+	QuietHoursStart *string `json:"quietHoursStart,omitempty"`
+	// End of the daily quiet hours ("HH:MM" in timeZone), or null for none.
+	QuietHoursEnd *string `json:"quietHoursEnd,omitempty"`
+	// The viewer's IANA time zone for quiet hours and the times in notifications; null means the
+	// time zone of the group a notification is about.
+	TimeZone *string `json:"timeZone,omitempty"`
+	// Whether a push comes when someone sends the viewer encouragement.
+	EncouragementPushes bool `json:"encouragementPushes"`
+}
+
+// A change of notification settings: fields left out stay as they are; quietHoursStart,
+// quietHoursEnd and timeZone set to null are cleared.
+type NotificationSettingsInput struct {
+	// Up to 5 distinct values, each 1 to 10080 (7 days); an empty list turns reminders off.
+	ReminderLeadMinutes []int `json:"reminderLeadMinutes,omitempty" validate:"omitnil,max=5,unique,dive,min=1,max=10080"`
+	// "HH:MM"; set together with quietHoursEnd.
+	QuietHoursStart graphql.Omittable[*string] `json:"quietHoursStart,omitempty"`
+	// "HH:MM"; set together with quietHoursStart.
+	QuietHoursEnd graphql.Omittable[*string] `json:"quietHoursEnd,omitempty"`
+	// An IANA time zone name, e.g. America/Chicago.
+	TimeZone            graphql.Omittable[*string] `json:"timeZone,omitempty"`
+	EncouragementPushes *bool                      `json:"encouragementPushes,omitempty"`
+}
+
+type RegisterDeviceInput struct {
+	// The FCM registration token of the app on this device.
+	Token    string          `json:"token" validate:"required,notblank,max=4096"`
+	Platform device.Platform `json:"platform"`
+	// The device's language and region as a BCP 47 tag, e.g. en-US (default en-US).
+	Locale *string `json:"locale,omitempty" validate:"omitnil,max=35,bcp47_language_tag"`
+}
+
+type ScheduleSessionInput struct {
+	GroupID int `json:"groupID"`
+	// When it starts; must be in the future.
+	StartsAt time.Time `json:"startsAt"`
+	// 15 to 480.
+	DurationMinutes int     `json:"durationMinutes" validate:"min=15,max=480"`
+	Location        *string `json:"location,omitempty" validate:"omitnil,max=200"`
+}
+
 type SendEncouragementInput struct {
 	// A UUID the app generates once per encouragement; sending it again returns the same one.
 	ClientID     uuid.UUID          `json:"clientID"`
@@ -104,4 +156,90 @@ type UpdateReflectionPayload struct {
 	Reflection *ent.Reflection `json:"reflection"`
 	// Non-empty when the text shows crisis language: show these to the author right away.
 	CrisisResources []*CrisisResource `json:"crisisResources"`
+}
+
+// A group's regular weekly meeting, in the group's time zone. It produces GroupSessions several
+// weeks ahead; each stays at its local time across daylight-saving changes.
+type WeeklySchedule struct {
+	Weekday Weekday `json:"weekday"`
+	// Local time of day, 24-hour "HH:MM".
+	LocalStartTime string `json:"localStartTime"`
+	// 15 to 480.
+	DurationMinutes int     `json:"durationMinutes"`
+	Location        *string `json:"location,omitempty"`
+}
+
+type WeeklyScheduleInput struct {
+	Weekday Weekday `json:"weekday"`
+	// Local time of day in the group's time zone, 24-hour "HH:MM".
+	LocalStartTime string `json:"localStartTime" validate:"hhmm"`
+	// 15 to 480.
+	DurationMinutes int     `json:"durationMinutes" validate:"min=15,max=480"`
+	Location        *string `json:"location,omitempty" validate:"omitnil,max=200"`
+}
+
+// A day of the week.
+type Weekday string
+
+const (
+	WeekdaySunday    Weekday = "SUNDAY"
+	WeekdayMonday    Weekday = "MONDAY"
+	WeekdayTuesday   Weekday = "TUESDAY"
+	WeekdayWednesday Weekday = "WEDNESDAY"
+	WeekdayThursday  Weekday = "THURSDAY"
+	WeekdayFriday    Weekday = "FRIDAY"
+	WeekdaySaturday  Weekday = "SATURDAY"
+)
+
+var AllWeekday = []Weekday{
+	WeekdaySunday,
+	WeekdayMonday,
+	WeekdayTuesday,
+	WeekdayWednesday,
+	WeekdayThursday,
+	WeekdayFriday,
+	WeekdaySaturday,
+}
+
+func (e Weekday) IsValid() bool {
+	switch e {
+	case WeekdaySunday, WeekdayMonday, WeekdayTuesday, WeekdayWednesday, WeekdayThursday, WeekdayFriday, WeekdaySaturday:
+		return true
+	}
+	return false
+}
+
+func (e Weekday) String() string {
+	return string(e)
+}
+
+func (e *Weekday) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Weekday(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Weekday", str)
+	}
+	return nil
+}
+
+func (e Weekday) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Weekday) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Weekday) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

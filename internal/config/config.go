@@ -46,6 +46,10 @@ var Settings = []Setting{
 	{"MAX_BODY_BYTES", "1048576", "largest request body"},
 	{"RATE_MUTATIONS_PER_MINUTE", itoa(limits.DefaultMutationRate().PerMinute), "mutation fields one signed-in member may run per minute (burst a third of it)"},
 	{"RATE_ANONYMOUS_PER_MINUTE", itoa(limits.DefaultAnonymousRate().PerMinute), "requests without a valid token one address may make per minute (burst a third of it)"},
+	{"FCM_ENDPOINT", "", "base URL of a fake Firebase Cloud Messaging server (tests); accepted only with a demo- project. Demo mode without it logs pushes instead of sending them"},
+	{"JOB_WORKERS", "20", "notification jobs this server runs at once; 0 runs none here (an API-only server: other servers on the same PostgreSQL send)"},
+	{"JOB_POLL_INTERVAL", "1s", "how often workers look for due notification jobs"},
+	{"SESSION_HORIZON", "672h", "how far ahead (28 days) weekly schedules produce sessions and their reminders"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long SIGTERM waits for in-flight requests"},
 }
@@ -74,6 +78,11 @@ type Config struct {
 	RateMutationsPerMinute, RateAnonymousPerMinute                     int
 	LogLevel                                                           string
 	ShutdownTimeout                                                    time.Duration
+	// Notifications.
+	FCMEndpoint    string
+	JobWorkers     int
+	JobPoll        time.Duration
+	SessionHorizon time.Duration
 }
 
 // DemoProjectID is the Firebase project of local demo mode.
@@ -170,6 +179,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(get("SHUTDOWN_TIMEOUT")); err != nil {
 		return c, fmt.Errorf("SHUTDOWN_TIMEOUT: %w", err)
+	}
+	c.FCMEndpoint = get("FCM_ENDPOINT")
+	if c.FCMEndpoint != "" && !strings.HasPrefix(c.FirebaseProjectID, "demo-") {
+		return c, errors.New("FCM_ENDPOINT is for tests: it needs FIREBASE_PROJECT_ID set to a demo- project")
+	}
+	if c.JobWorkers, err = strconv.Atoi(get("JOB_WORKERS")); err != nil || c.JobWorkers < 0 {
+		return c, fmt.Errorf("JOB_WORKERS must be a whole number, 0 or more, not %q", get("JOB_WORKERS"))
+	}
+	if c.JobPoll, err = time.ParseDuration(get("JOB_POLL_INTERVAL")); err != nil || c.JobPoll < 10*time.Millisecond {
+		return c, fmt.Errorf("JOB_POLL_INTERVAL must be a duration of at least 10ms, not %q", get("JOB_POLL_INTERVAL"))
+	}
+	if c.SessionHorizon, err = time.ParseDuration(get("SESSION_HORIZON")); err != nil || c.SessionHorizon < 7*24*time.Hour || c.SessionHorizon > 366*24*time.Hour {
+		return c, fmt.Errorf("SESSION_HORIZON must be a duration from 168h (a week) to 8784h, not %q", get("SESSION_HORIZON"))
 	}
 	return c, nil
 }

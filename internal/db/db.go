@@ -85,7 +85,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 
 // Driver is the ent driver over the pool.
 func (d *DB) Driver() dialect.Driver {
-	drv := entsql.OpenDB(d.Dialect, d.SQL)
+	drv := captureDriver{entsql.OpenDB(d.Dialect, d.SQL)}
 	if d.Dialect == dialect.SQLite {
 		return utcDriver{drv}
 	}

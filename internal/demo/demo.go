@@ -19,8 +19,10 @@ import (
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/authemu"
 	"github.com/processgroup/api/internal/consent"
+	"github.com/processgroup/api/internal/db"
 	"github.com/processgroup/api/internal/groups"
 	"github.com/processgroup/api/internal/journal"
+	"github.com/processgroup/api/internal/sessions"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -44,7 +46,7 @@ var ns = uuid.MustParse("6f1c1d9e-1d0a-4a53-9d7e-2f0c6c9e8a11")
 
 // Seed adds the demo users to emu and, on the first start, writes the demo group. It
 // returns the users with fresh tokens valid for ttl.
-func Seed(ctx context.Context, c *ent.Client, emu *authemu.Emulator, j *journal.Journal, g *groups.Groups, cs *consent.Consents, ttl time.Duration) ([]User, error) {
+func Seed(ctx context.Context, c *ent.Client, emu *authemu.Emulator, j *journal.Journal, g *groups.Groups, cs *consent.Consents, ss *sessions.Sessions, ttl time.Duration) ([]User, error) {
 	out := make([]User, len(people))
 	ids := map[string]*viewer.Viewer{}
 	sys := privacy.DecisionContext(ctx, privacy.Allow)
@@ -77,23 +79,38 @@ func Seed(ctx context.Context, c *ent.Client, emu *authemu.Emulator, j *journal.
 	if err != nil || n > 0 {
 		return out, err
 	}
+	// One transaction, as a request's: the reminders the seed plans are inserted in it.
+	ctx, tx, err := db.BeginTx(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	c = tx.Client()
+	if err := seed(ctx, c, ids, j, g, cs, ss); err != nil {
+		return nil, err
+	}
+	return out, tx.Commit()
+}
+
+func seed(ctx context.Context, c *ent.Client, ids map[string]*viewer.Viewer, j *journal.Journal, g *groups.Groups, cs *consent.Consents, ss *sessions.Sessions) error {
+	as := func(uid string) context.Context { return viewer.NewContext(ctx, ids[uid]) }
 	grp, err := g.Create(as("demo-therapist"), c, model.CreateGroupInput{
 		Name: "Tuesday Evening Group", TimeZone: "America/Chicago", DisplayName: "Dr. Rivera",
 	})
 	if err != nil {
-		return nil, fmt.Errorf("group: %w", err)
+		return fmt.Errorf("group: %w", err)
 	}
 	inv, err := g.CreateInvite(as("demo-therapist"), c, grp.ID, nil)
 	if err != nil {
-		return nil, fmt.Errorf("invite: %w", err)
+		return fmt.Errorf("invite: %w", err)
 	}
 	for _, p := range people[1:] {
 		if _, err := g.Join(as(p.UID), c, model.JoinGroupInput{Code: inv.Code, DisplayName: p.DisplayName}); err != nil {
-			return nil, fmt.Errorf("join: %w", err)
+			return fmt.Errorf("join: %w", err)
 		}
 		in := model.GrantGroupSharingConsentInput{GroupID: grp.ID, TextVersion: consent.TextVersion}
 		if _, err := cs.Grant(as(p.UID), c, in); err != nil {
-			return nil, fmt.Errorf("consent: %w", err)
+			return fmt.Errorf("consent: %w", err)
 		}
 	}
 	type entry struct {
@@ -116,7 +133,7 @@ func Seed(ctx context.Context, c *ent.Client, emu *authemu.Emulator, j *journal.
 			GroupID:  grp.ID, Body: e.body, Mood: e.mood, Craving: e.crav, Visibility: &vis,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("reflection: %w", err)
+			return fmt.Errorf("reflection: %w", err)
 		}
 		if vis == reflection.VisibilityGROUP {
 			shared = append(shared, r)
@@ -139,8 +156,14 @@ func Seed(ctx context.Context, c *ent.Client, emu *authemu.Emulator, j *journal.
 			ReflectionID: shared[s.on].ID, Kind: s.kind, Message: s.msg,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("encouragement: %w", err)
+			return fmt.Errorf("encouragement: %w", err)
 		}
 	}
-	return out, nil
+	_, err = ss.SetWeekly(as("demo-therapist"), c, grp.ID, &sessions.Weekly{
+		Weekday: time.Tuesday, Start: "18:00", Minutes: 90, Location: "Room 2",
+	})
+	if err != nil {
+		return fmt.Errorf("schedule: %w", err)
+	}
+	return nil
 }

@@ -32,11 +32,27 @@ const codeLength = 8
 
 // Groups runs the group operations.
 type Groups struct {
-	now func() time.Time
+	now  func() time.Time
+	plan Planner
 }
 
-// New returns Groups on the wall clock.
-func New() *Groups { return &Groups{now: func() time.Time { return time.Now().UTC() }} }
+// Planner replans a member's reminders when they join or leave a group (remind.Jobs).
+type Planner interface {
+	MemberChanged(ctx context.Context, userID int) error
+}
+
+// New returns Groups on the wall clock that replan reminders through plan (nil: none).
+func New(plan Planner) *Groups {
+	return &Groups{now: func() time.Time { return time.Now().UTC() }, plan: plan}
+}
+
+// replan replans the reminders of userID, if there is a planner.
+func (g *Groups) replan(ctx context.Context, userID int) error {
+	if g.plan == nil {
+		return nil
+	}
+	return g.plan.MemberChanged(ctx, userID)
+}
 
 // Create founds a group with the viewer, a therapist, as its facilitator.
 func (g *Groups) Create(ctx context.Context, c *ent.Client, in model.CreateGroupInput) (*ent.Group, error) {
@@ -65,9 +81,10 @@ func (g *Groups) Create(ctx context.Context, c *ent.Client, in model.CreateGroup
 	return grp, audit.Record(ctx, c, audit.Event{Action: audit.GroupCreated, GroupID: grp.ID})
 }
 
-// facilitatorOf returns the viewer's current facilitator membership of group id: NOT_FOUND
+// FacilitatorOf returns the viewer's current facilitator membership of group id: NOT_FOUND
 // when they cannot see the group, FORBIDDEN when they are in it but do not facilitate it.
-func facilitatorOf(ctx context.Context, c *ent.Client, groupID int) (*ent.Membership, error) {
+// It gives clear errors ahead of the privacy policies, which decide.
+func FacilitatorOf(ctx context.Context, c *ent.Client, groupID int) (*ent.Membership, error) {
 	v := viewer.FromContext(ctx)
 	m, err := c.Membership.Query().
 		Where(
@@ -97,7 +114,7 @@ func (g *Groups) CreateInvite(ctx context.Context, c *ent.Client, groupID int, h
 	if err := validate.Var("expiresInHours", h, "min=1,max=720"); err != nil {
 		return nil, err
 	}
-	by, err := facilitatorOf(ctx, c, groupID)
+	by, err := FacilitatorOf(ctx, c, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +159,14 @@ func NormalizeCode(code string) string {
 // Join adds the viewer to the group of a valid invite code. Joining a group one is in
 // returns the membership one has; a person a facilitator removed cannot rejoin by code.
 func (g *Groups) Join(ctx context.Context, c *ent.Client, in model.JoinGroupInput) (*ent.Membership, error) {
+	m, err := g.join(ctx, c, in)
+	if err != nil {
+		return nil, err
+	}
+	return m, g.replan(ctx, m.UserID)
+}
+
+func (g *Groups) join(ctx context.Context, c *ent.Client, in model.JoinGroupInput) (*ent.Membership, error) {
 	v := viewer.FromContext(ctx)
 	// SECURITY: holding a valid code is what lets a person join; the lookup by code runs as
 	// the system because the joiner cannot read the group's invites.
@@ -256,7 +281,10 @@ func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
 	if err := audit.Record(ctx, c, audit.Event{Action: audit.GroupLeft, GroupID: groupID, SubjectID: m.ID}); err != nil {
 		return err
 	}
-	return consent.EndForMembership(ctx, c, m.ID, now)
+	if err := consent.EndForMembership(ctx, c, m.ID, now); err != nil {
+		return err
+	}
+	return g.replan(ctx, m.UserID)
 }
 
 // Remove takes someone out of a group the viewer facilitates; their access ends at once and
@@ -270,7 +298,7 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 	if err != nil {
 		return err
 	}
-	if _, err := facilitatorOf(ctx, c, m.GroupID); err != nil {
+	if _, err := FacilitatorOf(ctx, c, m.GroupID); err != nil {
 		return err
 	}
 	if m.UserID == v.UserID {
@@ -292,7 +320,10 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 	if err := audit.Record(ctx, c, audit.Event{Action: audit.MemberRemoved, GroupID: m.GroupID, SubjectID: m.ID}); err != nil {
 		return err
 	}
-	return consent.EndForMembership(ctx, c, m.ID, now)
+	if err := consent.EndForMembership(ctx, c, m.ID, now); err != nil {
+		return err
+	}
+	return g.replan(ctx, m.UserID)
 }
 
 func newCode() (string, error) {

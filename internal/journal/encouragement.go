@@ -68,6 +68,11 @@ func (j *Journal) SendEncouragement(ctx context.Context, c client, in model.Send
 	if err != nil {
 		return nil, err
 	}
+	if j.notify != nil {
+		if err := j.notify.Encouraged(ctx, id, r.UserID); err != nil {
+			return nil, err
+		}
+	}
 	return c.Encouragement.Get(ctx, id)
 }
 

@@ -5,6 +5,7 @@
 package journal
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -16,12 +17,19 @@ import (
 // Journal writes reflections and encouragement.
 type Journal struct {
 	detector *crisis.Detector
+	notify   Notifier
 	now      func() time.Time
 }
 
-// New returns a Journal that looks for crisis language with d.
-func New(d *crisis.Detector) *Journal {
-	return &Journal{detector: d, now: func() time.Time { return time.Now().UTC() }}
+// Notifier queues the push that tells a member someone encouraged them (remind.Jobs).
+type Notifier interface {
+	Encouraged(ctx context.Context, encouragementID, recipientID int) error
+}
+
+// New returns a Journal that looks for crisis language with d and queues encouragement
+// pushes through n (nil: none).
+func New(d *crisis.Detector, n Notifier) *Journal {
+	return &Journal{detector: d, notify: n, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Resources returns the crisis resources to show for text: none for ordinary text.

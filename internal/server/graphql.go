@@ -25,6 +25,7 @@ import (
 	"github.com/processgroup/api/internal/apperr"
 	"github.com/processgroup/api/internal/audit"
 	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/db"
 	"github.com/processgroup/api/internal/disclosure"
 	"github.com/processgroup/api/internal/limits"
 	"github.com/processgroup/api/internal/validate"
@@ -64,7 +65,7 @@ func newGraphQL(res *graph.Resolver, cfg config.Config, mutations *limits.RateLi
 	// error presenter (the transaction wrapper's own).
 	srv.AroundResponses(ensureCodes(log))
 	srv.Use(transactions{entgql.Transactioner{TxOpener: entgql.TxOpenerFunc(func(ctx context.Context) (context.Context, driver.Tx, error) {
-		ctx, tx, err := ent.OpenTxFromContext(ctx)
+		ctx, tx, err := db.BeginTx(ctx, res.Client)
 		if err != nil {
 			log.ErrorContext(ctx, "open transaction", "error", err.Error())
 			return ctx, nil, errors.New("internal error")

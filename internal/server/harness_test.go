@@ -134,6 +134,10 @@ func newHWith(t testing.TB, dbURL string, settings map[string]string) *H {
 			return "debug"
 		case "ENCRYPTION_KEYS":
 			return testKeys
+		case "JOB_WORKERS":
+			return "0" // the reminder tests start workers where they need them
+		case "JOB_POLL_INTERVAL":
+			return "50ms"
 		case "RATE_MUTATIONS_PER_MINUTE", "RATE_ANONYMOUS_PER_MINUTE":
 			return "1000000" // tests write fast; TestRateLimits tries the real limits
 		}

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -23,6 +24,11 @@ import (
 	"github.com/processgroup/api/graph"
 	"github.com/processgroup/api/internal/account"
 	"github.com/processgroup/api/internal/auth"
+	"github.com/processgroup/api/internal/clock"
+	"github.com/processgroup/api/internal/devices"
+	"github.com/processgroup/api/internal/push"
+	"github.com/processgroup/api/internal/remind"
+	"github.com/processgroup/api/internal/sessions"
 	"github.com/processgroup/api/internal/authemu"
 	"github.com/processgroup/api/internal/config"
 	"github.com/processgroup/api/internal/consent"
@@ -50,7 +56,9 @@ type App struct {
 	anonymous *limits.RateLimiter
 	// DemoUsers are the seeded demo users with sign-in tokens (demo mode only).
 	DemoUsers []demo.User
-	closers   []func() error
+	// jobs runs the notification jobs.
+	jobs    *remind.Service
+	closers []func() error
 }
 
 // Option changes how New builds the App.
@@ -58,6 +66,12 @@ type Option func(*options)
 
 type options struct {
 	wrapDriver func(dialect.Driver) dialect.Driver
+	clock      clock.Clock
+}
+
+// WithClock sets the time source of sessions and notifications (tests move it forward).
+func WithClock(c clock.Clock) Option {
+	return func(o *options) { o.clock = c }
 }
 
 // WithDriver wraps the ent driver, e.g. to count SQL statements in tests.
@@ -118,26 +132,78 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.client = ent.NewClient(ent.Driver(drv))
 	a.client.Intercept(loader.HintInterceptor())
 
+	if o.clock == nil {
+		o.clock = clock.Real{}
+	}
+	sender, err := newSender(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	var sess *sessions.Sessions
+	a.jobs, err = remind.New(ctx, remind.Config{
+		Dialect:     a.db.Dialect,
+		SQL:         a.db.SQL,
+		PostgresURL: cfg.DatabaseURL,
+		Client:      a.client,
+		Sender:      sender,
+		Clock:       o.clock,
+		Log:         log,
+		Workers:     cfg.JobWorkers,
+		Poll:        cfg.JobPoll,
+		Extend:      func(ctx context.Context) error { return sess.Extend(ctx, a.client) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, func() error { a.jobs.Close(); return nil })
+	if err := a.jobs.Migrate(ctx); err != nil {
+		return nil, fmt.Errorf("job queue migration: %w", err)
+	}
+	sess = sessions.New(a.jobs.Jobs, o.clock, cfg.SessionHorizon)
+
 	res := &graph.Resolver{
 		Client:   a.client,
-		Journal:  journal.New(crisis.NewDetector()),
-		Groups:   groups.New(),
+		Journal:  journal.New(crisis.NewDetector(), a.jobs.Jobs),
+		Groups:   groups.New(a.jobs.Jobs),
 		Consents: consent.New(),
 		Accounts: account.New(fb),
+		Sessions: sess,
+		Devices:  devices.New(a.jobs.Jobs, o.clock),
 		Program:  cfg.ProgramName,
 	}
 	if cfg.DemoSeed {
 		if emu == nil {
 			return nil, errors.New("DEMO_SEED needs demo mode (no FIREBASE_PROJECT_ID)")
 		}
-		if a.DemoUsers, err = demo.Seed(ctx, a.client, emu, res.Journal, res.Groups, res.Consents, cfg.DemoTokenTTL); err != nil {
+		if a.DemoUsers, err = demo.Seed(ctx, a.client, emu, res.Journal, res.Groups, res.Consents, res.Sessions, cfg.DemoTokenTTL); err != nil {
 			return nil, fmt.Errorf("demo seed: %w", err)
 		}
 	}
 	mutations := limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateMutationsPerMinute, Burst: max(1, cfg.RateMutationsPerMinute/3)})
 	a.anonymous = limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateAnonymousPerMinute, Burst: max(1, cfg.RateAnonymousPerMinute/3)})
 	a.handler = a.routes(newGraphQL(res, cfg, mutations, log))
+	if cfg.JobWorkers > 0 {
+		if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
+			return nil, fmt.Errorf("start job workers: %w", err)
+		}
+		a.closers = append(a.closers, func() error {
+			// Running sends finish (and are recorded); the rest wait in the queue.
+			sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+			defer cancel()
+			return a.jobs.Stop(sctx)
+		})
+	}
 	return a, nil
+}
+
+// newSender is the push sender of cfg: Firebase Cloud Messaging through the Admin SDK for a
+// real project or with FCM_ENDPOINT (a fake FCM server, demo- projects only), otherwise a
+// sender that only logs (local demo mode).
+func newSender(ctx context.Context, cfg config.Config, log *slog.Logger) (push.Sender, error) {
+	if cfg.FCMEndpoint == "" && strings.HasPrefix(cfg.FirebaseProjectID, "demo-") {
+		return push.NewLog(log), nil
+	}
+	return push.NewFCM(ctx, push.FCMConfig{ProjectID: cfg.FirebaseProjectID, Endpoint: cfg.FCMEndpoint})
 }
 
 // LoadKeys returns the data-encryption keyring of cfg: ENCRYPTION_KEYS, or the key file,

@@ -13,6 +13,7 @@ import (
 	"github.com/go-playground/validator/v10/non-standard/validators"
 
 	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/schedule"
 )
 
 var v = newValidator()
@@ -34,6 +35,10 @@ func newValidator() *validator.Validate {
 			return false
 		}
 		_, err := time.LoadLocation(name)
+		return err == nil
+	}))
+	must(val.RegisterValidation("hhmm", func(fl validator.FieldLevel) bool {
+		_, err := schedule.ParseClock(fl.Field().String())
 		return err == nil
 	}))
 	return val
@@ -98,8 +103,11 @@ func convert(err error, field string) error {
 // message says in plain words what is wrong, without echoing the value.
 func message(name string, fe validator.FieldError) string {
 	unit := ""
-	if fe.Kind() == reflect.String {
+	switch fe.Kind() {
+	case reflect.String:
 		unit = " characters"
+	case reflect.Slice:
+		unit = " values"
 	}
 	switch fe.Tag() {
 	case "required":
@@ -120,6 +128,12 @@ func message(name string, fe validator.FieldError) string {
 		return name + " must be an IANA time zone name, such as America/Chicago"
 	case "uuid":
 		return name + " must be a UUID"
+	case "hhmm":
+		return name + ` must be a 24-hour time of day "HH:MM", 00:00 to 23:59`
+	case "unique":
+		return name + " must not repeat a value"
+	case "bcp47_language_tag":
+		return name + " must be a BCP 47 language tag, such as en-US"
 	}
 	return fmt.Sprintf("%s is not valid (%s)", name, fe.Tag())
 }

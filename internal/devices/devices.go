@@ -1,0 +1,175 @@
+// Package devices keeps the devices a member gets notifications on and their notification
+// settings.
+package devices
+
+import (
+	"context"
+	"slices"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/device"
+	"github.com/processgroup/api/ent/user"
+	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/clock"
+	"github.com/processgroup/api/internal/remind"
+	"github.com/processgroup/api/internal/schedule"
+	"github.com/processgroup/api/internal/validate"
+	"github.com/processgroup/api/internal/viewer"
+)
+
+// Devices registers devices and changes notification settings.
+type Devices struct {
+	jobs  *remind.Jobs
+	clock clock.Clock
+}
+
+// New returns Devices that replan reminders through jobs.
+func New(jobs *remind.Jobs, c clock.Clock) *Devices {
+	return &Devices{jobs: jobs, clock: c}
+}
+
+// Register adds the viewer's device, or refreshes it (platform, locale, last seen) when the
+// token is known: the same token twice is one device. A token another account registered
+// moves to the viewer, in the same statement.
+func (d *Devices) Register(ctx context.Context, c *ent.Client, in model.RegisterDeviceInput) (*ent.Device, error) {
+	v := viewer.FromContext(ctx)
+	locale := "en-US"
+	if in.Locale != nil {
+		locale = *in.Locale
+	}
+	now := d.clock.Now()
+	// SECURITY: the privacy policy checks the row as created (owned by the viewer). On a
+	// token conflict the row moves to the viewer: an FCM token is a secret only the app on
+	// that device holds, so presenting it is proof of holding the device (a shared phone
+	// on which someone else signed in before).
+	err := c.Device.Create().
+		SetUserID(v.UserID).
+		SetToken(in.Token).
+		SetPlatform(device.Platform(in.Platform)).
+		SetLocale(locale).
+		SetLastSeenAt(now).
+		OnConflictColumns(device.FieldToken).
+		Update(func(u *ent.DeviceUpsert) {
+			u.UpdateUserID().UpdatePlatform().UpdateLocale().UpdateLastSeenAt().UpdateUpdatedAt()
+		}).
+		Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.Device.Query().Where(device.Token(in.Token)).Only(ctx)
+}
+
+// Unregister forgets the viewer's device with token; false if they had none with it.
+func (d *Devices) Unregister(ctx context.Context, c *ent.Client, token string) (bool, error) {
+	n, err := c.Device.Delete().Where(device.Token(token)).Exec(ctx)
+	return n > 0, err
+}
+
+// List is the viewer's devices, most recently seen first.
+func List(ctx context.Context, c *ent.Client) ([]*ent.Device, error) {
+	v := viewer.FromContext(ctx)
+	return c.Device.Query().Where(device.UserID(v.UserID)).
+		Order(device.ByLastSeenAt(sql.OrderDesc()), device.ByID()).All(ctx)
+}
+
+// Settings are the notification settings of u as the API shows them.
+func Settings(u *ent.User) *model.NotificationSettings {
+	return &model.NotificationSettings{
+		ReminderLeadMinutes: remind.LeadMinutes(u),
+		QuietHoursStart:     optional(u.QuietHoursStart),
+		QuietHoursEnd:       optional(u.QuietHoursEnd),
+		TimeZone:            optional(u.TimeZone),
+		EncouragementPushes: u.EncouragementPushes,
+	}
+}
+
+// UpdateSettings changes the viewer's notification settings; a change of lead times replans
+// their reminders.
+func (d *Devices) UpdateSettings(ctx context.Context, c *ent.Client, in model.NotificationSettingsInput) (*model.NotificationSettings, error) {
+	v := viewer.FromContext(ctx)
+	u, err := c.User.Get(ctx, v.UserID)
+	if err != nil {
+		return nil, err
+	}
+	upd := c.User.UpdateOne(u)
+	start, startSet := in.QuietHoursStart.ValueOK()
+	end, endSet := in.QuietHoursEnd.ValueOK()
+	if startSet || endSet {
+		s, e := deref(start), deref(end)
+		if !startSet {
+			s = u.QuietHoursStart
+		}
+		if !endSet {
+			e = u.QuietHoursEnd
+		}
+		if (s == "") != (e == "") {
+			field := "quietHoursEnd"
+			if s == "" {
+				field = "quietHoursStart"
+			}
+			return nil, apperr.Input(field, "quietHoursStart and quietHoursEnd are set or cleared together")
+		}
+		for field, val := range map[string]string{"quietHoursStart": s, "quietHoursEnd": e} {
+			if _, err := schedule.ParseClock(val); val != "" && err != nil {
+				return nil, apperr.Input(field, field+` must be a 24-hour time of day "HH:MM", 00:00 to 23:59`)
+			}
+		}
+		if s == "" {
+			upd.ClearQuietHoursStart().ClearQuietHoursEnd()
+		} else {
+			upd.SetQuietHoursStart(s).SetQuietHoursEnd(e)
+		}
+	}
+	if tz, ok := in.TimeZone.ValueOK(); ok {
+		if tz == nil {
+			upd.ClearTimeZone()
+		} else {
+			if err := validate.Var("timeZone", *tz, "tz"); err != nil {
+				return nil, err
+			}
+			upd.SetTimeZone(*tz)
+		}
+	}
+	if in.EncouragementPushes != nil {
+		upd.SetEncouragementPushes(*in.EncouragementPushes)
+	}
+	leadsChanged := in.ReminderLeadMinutes != nil && !slices.Equal(sorted(in.ReminderLeadMinutes), sorted(remind.LeadMinutes(u)))
+	if in.ReminderLeadMinutes != nil {
+		upd.SetReminderLeadMinutes(sorted(in.ReminderLeadMinutes))
+	}
+	u, err = upd.Where(user.ID(v.UserID)).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if leadsChanged {
+		if err := d.jobs.MemberChanged(ctx, v.UserID); err != nil {
+			return nil, err
+		}
+	}
+	return Settings(u), nil
+}
+
+// sorted is a copy of l, largest first.
+func sorted(l []int) []int {
+	l = slices.Clone(l)
+	slices.Sort(l)
+	slices.Reverse(l)
+	return l
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,243 @@
+package remind
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/groupsession"
+	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/clock"
+	"github.com/processgroup/api/internal/db"
+)
+
+// DefaultLeadMinutes are the reminder lead times of a member who has not chosen any.
+var DefaultLeadMinutes = []int{1440, 60}
+
+// LeadMinutes are the member's reminder lead times, largest first.
+func LeadMinutes(u *ent.User) []int {
+	if u.ReminderLeadMinutes == nil {
+		return DefaultLeadMinutes
+	}
+	l := slices.Clone(u.ReminderLeadMinutes)
+	slices.Sort(l)
+	slices.Reverse(l)
+	return l
+}
+
+// Jobs inserts and cancels notification jobs inside the caller's transaction: the context
+// must carry a transaction begun with db.BeginTx (every GraphQL mutation does).
+type Jobs struct {
+	river   *river.Client[*sql.Tx]
+	dialect string
+	clock   clock.Clock
+}
+
+// pending are the states of a job that has not run yet.
+var pending = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStateScheduled,
+	rivertype.JobStateRetryable, rivertype.JobStatePending,
+}
+
+func (j *Jobs) tx(ctx context.Context) (*sql.Tx, *ent.Client, context.Context, error) {
+	tx, ok := db.SQLTx(ctx)
+	client := ent.FromContext(ctx)
+	if !ok || client == nil {
+		return nil, nil, ctx, errors.New("remind: no transaction in context")
+	}
+	// SECURITY: planning notifications reads other members' lead times and devices, which
+	// no viewer may read; nothing of it is returned to the viewer.
+	return tx, client, privacy.DecisionContext(ctx, privacy.Allow), nil
+}
+
+// SessionsChanged (re)plans the reminders of sessions that were created or moved: pending
+// reminders for their old times are cancelled, and every current member of their groups
+// gets one per lead time.
+func (j *Jobs) SessionsChanged(ctx context.Context, ids ...int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	tx, client, sys, err := j.tx(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "session_id", id); err != nil {
+			return err
+		}
+	}
+	sessions, err := client.GroupSession.Query().Where(
+		groupsession.IDIn(ids...),
+		groupsession.StatusEQ(groupsession.StatusSCHEDULED),
+		groupsession.StartsAtGT(j.clock.Now()),
+	).All(sys)
+	if err != nil {
+		return err
+	}
+	return j.plan(ctx, tx, client, sys, sessions, nil)
+}
+
+// SessionCancelled cancels the pending reminders of a session and tells its current
+// members, if it has not started.
+func (j *Jobs) SessionCancelled(ctx context.Context, s *ent.GroupSession) error {
+	tx, client, sys, err := j.tx(ctx)
+	if err != nil {
+		return err
+	}
+	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "session_id", s.ID); err != nil {
+		return err
+	}
+	if !s.StartsAt.After(j.clock.Now()) {
+		return nil
+	}
+	members, err := client.Membership.Query().Where(
+		membership.GroupID(s.GroupID), membership.LeftAtIsNil(),
+	).All(sys)
+	if err != nil {
+		return err
+	}
+	params := make([]river.InsertManyParams, 0, len(members))
+	for _, m := range members {
+		params = append(params, river.InsertManyParams{Args: CancelledArgs{SessionID: s.ID, UserID: m.UserID}})
+	}
+	return j.insert(ctx, tx, params)
+}
+
+// MemberChanged replans one member's reminders: after joining or leaving a group, or a change
+// of their lead times. Pending reminders are cancelled and those of every upcoming session of
+// their current groups inserted again (reminders already sent are not sent again).
+func (j *Jobs) MemberChanged(ctx context.Context, userID int) error {
+	tx, client, sys, err := j.tx(ctx)
+	if err != nil {
+		return err
+	}
+	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "user_id", userID); err != nil {
+		return err
+	}
+	sessions, err := client.GroupSession.Query().Where(
+		groupsession.StatusEQ(groupsession.StatusSCHEDULED),
+		groupsession.StartsAtGT(j.clock.Now()),
+		groupsession.HasGroupWith(groupHasCurrentMember(userID)),
+	).All(sys)
+	if err != nil {
+		return err
+	}
+	return j.plan(ctx, tx, client, sys, sessions, &userID)
+}
+
+// Encouraged queues "someone sent you encouragement" for the author of the reflection.
+func (j *Jobs) Encouraged(ctx context.Context, encouragementID, recipientID int) error {
+	tx, _, _, err := j.tx(ctx)
+	if err != nil {
+		return err
+	}
+	return j.insert(ctx, tx, []river.InsertManyParams{{Args: EncouragementArgs{EncouragementID: encouragementID, UserID: recipientID}}})
+}
+
+// plan inserts the reminders of sessions for their groups' current members (or only for
+// onlyUser).
+func (j *Jobs) plan(ctx context.Context, tx *sql.Tx, client *ent.Client, sys context.Context, sessions []*ent.GroupSession, onlyUser *int) error {
+	if len(sessions) == 0 {
+		return nil
+	}
+	groupIDs := make([]int, 0, len(sessions))
+	for _, s := range sessions {
+		groupIDs = append(groupIDs, s.GroupID)
+	}
+	q := client.Membership.Query().Where(membership.GroupIDIn(groupIDs...), membership.LeftAtIsNil()).WithUser()
+	if onlyUser != nil {
+		q.Where(membership.UserID(*onlyUser))
+	}
+	members, err := q.All(sys)
+	if err != nil {
+		return err
+	}
+	byGroup := map[int][]*ent.User{}
+	for _, m := range members {
+		if m.Edges.User != nil {
+			byGroup[m.GroupID] = append(byGroup[m.GroupID], m.Edges.User)
+		}
+	}
+	now := j.clock.Now()
+	var params []river.InsertManyParams
+	for _, s := range sessions {
+		for _, u := range byGroup[s.GroupID] {
+			for _, lead := range dueLeads(LeadMinutes(u), s.StartsAt, now) {
+				at := s.StartsAt.Add(-time.Duration(lead) * time.Minute)
+				if at.Before(now) {
+					at = now
+				}
+				params = append(params, river.InsertManyParams{
+					Args:       ReminderArgs{SessionID: s.ID, UserID: u.ID, LeadMinutes: lead, StartsAt: s.StartsAt.UTC()},
+					InsertOpts: &river.InsertOpts{ScheduledAt: at},
+				})
+			}
+		}
+	}
+	return j.insert(ctx, tx, params)
+}
+
+// dueLeads are the lead times (largest first) whose reminders are still worth sending for a
+// session at start: those still ahead; if none is ahead but the session has not started, the
+// smallest one, sent at once (a session scheduled at short notice gets one reminder).
+func dueLeads(leads []int, start, now time.Time) []int {
+	if !start.After(now) || len(leads) == 0 {
+		return nil
+	}
+	var ahead []int
+	for _, l := range leads {
+		if start.Add(-time.Duration(l) * time.Minute).After(now) {
+			ahead = append(ahead, l)
+		}
+	}
+	if len(ahead) > 0 {
+		return ahead
+	}
+	return leads[len(leads)-1:]
+}
+
+// insertBatch bounds the rows of one insert statement.
+const insertBatch = 1000
+
+func (j *Jobs) insert(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) error {
+	for len(params) > 0 {
+		n := min(len(params), insertBatch)
+		if _, err := j.river.InsertManyTx(ctx, tx, params[:n]); err != nil {
+			return fmt.Errorf("remind: insert jobs: %w", err)
+		}
+		params = params[n:]
+	}
+	return nil
+}
+
+// cancel cancels the pending jobs of kind whose argument field equals id.
+func (j *Jobs) cancel(ctx context.Context, tx *sql.Tx, kind, field string, id int) error {
+	where := "json_extract(args, '$." + field + "') = @id"
+	if j.dialect == dialect.Postgres {
+		where = "(args->>'" + field + "')::bigint = @id"
+	}
+	for {
+		res, err := j.river.JobListTx(ctx, tx, river.NewJobListParams().
+			Kinds(kind).States(pending...).Where(where, river.NamedArgs{"id": id}).First(1000))
+		if err != nil {
+			return fmt.Errorf("remind: list jobs: %w", err)
+		}
+		for _, job := range res.Jobs {
+			if _, err := j.river.JobCancelTx(ctx, tx, job.ID); err != nil {
+				return fmt.Errorf("remind: cancel job: %w", err)
+			}
+		}
+		if len(res.Jobs) < 1000 {
+			return nil
+		}
+	}
+}

@@ -1,0 +1,348 @@
+// Package sessions schedules group sessions: one-off sessions, weekly schedules that produce
+// sessions ahead of time in the group's time zone, moves and cancellations. Every change
+// plans or cancels the members' reminders in the same transaction (internal/remind).
+package sessions
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/group"
+	"github.com/processgroup/api/ent/groupsession"
+	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/clock"
+	"github.com/processgroup/api/internal/db"
+	"github.com/processgroup/api/internal/groups"
+	"github.com/processgroup/api/internal/remind"
+	"github.com/processgroup/api/internal/schedule"
+	"github.com/processgroup/api/internal/validate"
+	"github.com/processgroup/api/internal/viewer"
+)
+
+// Limits of a session.
+const (
+	MinMinutes = 15
+	MaxMinutes = 480
+	// MaxAhead is how far ahead a one-off session may be scheduled.
+	MaxAhead = 2 * 366 * 24 * time.Hour
+)
+
+// Sessions schedules sessions.
+type Sessions struct {
+	jobs  *remind.Jobs
+	clock clock.Clock
+	// horizon is how far ahead weekly schedules produce sessions.
+	horizon time.Duration
+}
+
+// New returns Sessions that plan reminders through jobs; weekly schedules produce sessions
+// horizon ahead.
+func New(jobs *remind.Jobs, c clock.Clock, horizon time.Duration) *Sessions {
+	return &Sessions{jobs: jobs, clock: c, horizon: horizon}
+}
+
+// Weekly is a weekly schedule as the facilitator gives it.
+type Weekly struct {
+	Weekday time.Weekday
+	// Start is the local time of day, "HH:MM".
+	Start    string
+	Minutes  int
+	Location string
+}
+
+// Schedule creates a one-off session.
+func (s *Sessions) Schedule(ctx context.Context, c *ent.Client, groupID int, startsAt time.Time, minutes int, location *string) (*ent.GroupSession, error) {
+	if _, err := groups.FacilitatorOf(ctx, c, groupID); err != nil {
+		return nil, err
+	}
+	if err := s.checkTimes("startsAt", startsAt, minutes); err != nil {
+		return nil, err
+	}
+	create := c.GroupSession.Create().
+		SetGroupID(groupID).
+		SetStartsAt(startsAt.UTC()).
+		SetEndsAt(startsAt.UTC().Add(time.Duration(minutes) * time.Minute))
+	if location != nil {
+		create.SetLocation(*location)
+	}
+	sess, err := create.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return sess, s.jobs.SessionsChanged(ctx, sess.ID)
+}
+
+// Reschedule moves a session that has not started to a new future start; minutes, if
+// given, changes its duration.
+func (s *Sessions) Reschedule(ctx context.Context, c *ent.Client, id int, startsAt time.Time, minutes *int) (*ent.GroupSession, error) {
+	sess, err := s.changeable(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Status == groupsession.StatusCANCELLED {
+		return nil, apperr.Input("id", "a cancelled session cannot be moved; schedule a new one")
+	}
+	d := sess.EndsAt.Sub(sess.StartsAt)
+	if minutes != nil {
+		d = time.Duration(*minutes) * time.Minute
+	}
+	if err := s.checkTimes("startsAt", startsAt, int(d/time.Minute)); err != nil {
+		return nil, err
+	}
+	if startsAt.Equal(sess.StartsAt) && d == sess.EndsAt.Sub(sess.StartsAt) {
+		return sess, nil // a retry of the same move
+	}
+	sess, err = c.GroupSession.UpdateOne(sess).
+		SetStartsAt(startsAt.UTC()).
+		SetEndsAt(startsAt.UTC().Add(d)).
+		SetDetached(true).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return sess, s.jobs.SessionsChanged(ctx, sess.ID)
+}
+
+// Cancel cancels a session that has not started, and tells its members. Cancelling it
+// again returns it unchanged.
+func (s *Sessions) Cancel(ctx context.Context, c *ent.Client, id int) (*ent.GroupSession, error) {
+	sess, err := s.changeable(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Status == groupsession.StatusCANCELLED {
+		return sess, nil
+	}
+	sess, err = c.GroupSession.UpdateOne(sess).
+		SetStatus(groupsession.StatusCANCELLED).
+		SetDetached(true).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return sess, s.jobs.SessionCancelled(ctx, sess)
+}
+
+// changeable loads a session the viewer facilitates and that has not started.
+func (s *Sessions) changeable(ctx context.Context, c *ent.Client, id int) (*ent.GroupSession, error) {
+	sess, err := c.GroupSession.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFoundf("session not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := groups.FacilitatorOf(ctx, c, sess.GroupID); err != nil {
+		return nil, err
+	}
+	if !s.clock.Now().Before(sess.StartsAt) {
+		return nil, apperr.Input("id", "the session has started or is over; past sessions do not change")
+	}
+	return sess, nil
+}
+
+// checkTimes checks a new start (in the future, within MaxAhead) and duration.
+func (s *Sessions) checkTimes(field string, startsAt time.Time, minutes int) error {
+	if err := validate.Var("durationMinutes", minutes, fmt.Sprintf("min=%d,max=%d", MinMinutes, MaxMinutes)); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	if !startsAt.After(now) {
+		return apperr.Input(field, field+" must be in the future")
+	}
+	if startsAt.Sub(now) > MaxAhead {
+		return apperr.Input(field, field+" must be within two years")
+	}
+	return nil
+}
+
+// SetWeekly sets (w != nil) or removes the group's weekly schedule. Future sessions the old
+// schedule produced that nobody moved or cancelled are removed (with their reminders), and
+// the new schedule produces sessions up to the horizon.
+func (s *Sessions) SetWeekly(ctx context.Context, c *ent.Client, groupID int, w *Weekly) (*ent.Group, error) {
+	if _, err := groups.FacilitatorOf(ctx, c, groupID); err != nil {
+		return nil, err
+	}
+	upd := c.Group.UpdateOneID(groupID)
+	if w == nil {
+		upd.ClearScheduleWeekday().ClearScheduleStart().ClearScheduleMinutes().ClearScheduleLocation().ClearSessionsUntil()
+	} else {
+		if _, err := schedule.ParseClock(w.Start); err != nil {
+			return nil, apperr.Input("localStartTime", `localStartTime must be a 24-hour time of day "HH:MM", 00:00 to 23:59`)
+		}
+		if err := validate.Var("durationMinutes", w.Minutes, fmt.Sprintf("min=%d,max=%d", MinMinutes, MaxMinutes)); err != nil {
+			return nil, err
+		}
+		upd.SetScheduleWeekday(int(w.Weekday)).SetScheduleStart(w.Start).SetScheduleMinutes(w.Minutes).ClearSessionsUntil()
+		if w.Location != "" {
+			upd.SetScheduleLocation(w.Location)
+		} else {
+			upd.ClearScheduleLocation()
+		}
+	}
+	// The update also locks the group row until commit, so that the hourly extension of
+	// schedules cannot produce sessions from the old schedule meanwhile.
+	g, err := upd.Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFoundf("group not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	stale, err := c.GroupSession.Query().Where(
+		groupsession.GroupID(groupID),
+		groupsession.OccurrenceNEQ(""),
+		groupsession.Detached(false),
+		groupsession.StartsAtGT(now),
+	).IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(stale) > 0 {
+		if _, err := c.GroupSession.Delete().Where(groupsession.IDIn(stale...)).Exec(ctx); err != nil {
+			return nil, err
+		}
+		// Their pending reminders are cancelled; the sessions no longer exist to plan new ones.
+		if err := s.jobs.SessionsChanged(ctx, stale...); err != nil {
+			return nil, err
+		}
+	}
+	if w == nil {
+		return g, nil
+	}
+	return g, s.produce(ctx, c, g, now)
+}
+
+// produce makes the group's weekly schedule produce its sessions from now to the horizon,
+// skipping slots that already became a session, and plans their reminders. The caller holds
+// the group row (it updated it in this transaction).
+func (s *Sessions) produce(ctx context.Context, c *ent.Client, g *ent.Group, now time.Time) error {
+	loc, err := time.LoadLocation(g.TimeZone)
+	if err != nil {
+		return fmt.Errorf("sessions: group time zone: %w", err)
+	}
+	start, err := schedule.ParseClock(g.ScheduleStart)
+	if err != nil || g.ScheduleWeekday == nil {
+		return nil
+	}
+	until := now.Add(s.horizon)
+	w := schedule.Weekly{Weekday: time.Weekday(*g.ScheduleWeekday), Start: start, Duration: time.Duration(g.ScheduleMinutes) * time.Minute}
+	from := now
+	if g.SessionsUntil != nil && g.SessionsUntil.After(from) {
+		from = *g.SessionsUntil
+	}
+	occ := schedule.Occurrences(w, loc, from, until)
+	if len(occ) > 0 {
+		keys := make([]string, len(occ))
+		for i, o := range occ {
+			keys[i] = o.Key
+		}
+		taken, err := c.GroupSession.Query().Where(
+			groupsession.GroupID(g.ID), groupsession.OccurrenceIn(keys...),
+		).Select(groupsession.FieldOccurrence).Strings(ctx)
+		if err != nil {
+			return err
+		}
+		done := map[string]bool{}
+		for _, k := range taken {
+			done[k] = true
+		}
+		var creates []*ent.GroupSessionCreate
+		for _, o := range occ {
+			if done[o.Key] {
+				continue
+			}
+			cr := c.GroupSession.Create().SetGroupID(g.ID).SetStartsAt(o.Start).SetEndsAt(o.End).SetOccurrence(o.Key)
+			if g.ScheduleLocation != "" {
+				cr.SetLocation(g.ScheduleLocation)
+			}
+			creates = append(creates, cr)
+		}
+		if len(creates) > 0 {
+			made, err := c.GroupSession.CreateBulk(creates...).Save(ctx)
+			if err != nil {
+				return err
+			}
+			ids := make([]int, len(made))
+			for i, m := range made {
+				ids[i] = m.ID
+			}
+			if err := s.jobs.SessionsChanged(ctx, ids...); err != nil {
+				return err
+			}
+		}
+	}
+	return c.Group.UpdateOneID(g.ID).SetSessionsUntil(until).Exec(ctx)
+}
+
+// Extend makes every weekly schedule produce its sessions up to the horizon, one group per
+// transaction. It runs as the system (the hourly job), on root.
+func (s *Sessions) Extend(ctx context.Context, root *ent.Client) error {
+	// SECURITY: the system produces sessions of every group with a schedule; nothing is
+	// returned to anyone.
+	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	now := s.clock.Now()
+	due, err := root.Group.Query().Where(
+		group.ScheduleWeekdayNotNil(),
+		group.Or(group.SessionsUntilIsNil(), group.SessionsUntilLT(now.Add(s.horizon-24*time.Hour))),
+	).IDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range due {
+		if err := s.extendGroup(ctx, root, id, now); err != nil {
+			return fmt.Errorf("sessions: extend group %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func (s *Sessions) extendGroup(ctx context.Context, root *ent.Client, id int, now time.Time) error {
+	ctx, tx, err := db.BeginTx(ctx, root)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	c := tx.Client()
+	// Lock the group row first (a no-op update), as SetWeekly does.
+	g, err := c.Group.UpdateOneID(id).SetUpdatedAt(now).Save(ctx)
+	if err != nil {
+		return err
+	}
+	if g.ScheduleWeekday == nil {
+		return nil
+	}
+	if err := s.produce(ctx, c, g, now); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Upcoming are the next sessions of the viewer's current groups that have not started and
+// are not cancelled, soonest first.
+func (s *Sessions) Upcoming(ctx context.Context, c *ent.Client, first int) ([]*ent.GroupSession, error) {
+	v := viewer.FromContext(ctx)
+	return c.GroupSession.Query().Where(
+		groupsession.HasGroupWith(group.HasMembershipsWith(membership.UserID(v.UserID), membership.LeftAtIsNil())),
+		groupsession.StatusEQ(groupsession.StatusSCHEDULED),
+		groupsession.StartsAtGT(s.clock.Now()),
+	).Order(groupsession.ByStartsAt(), groupsession.ByID()).Limit(first).All(ctx)
+}
+
+// Next is the group's next session that has not started and is not cancelled, or nil.
+func (s *Sessions) Next(ctx context.Context, c *ent.Client, groupID int) (*ent.GroupSession, error) {
+	sess, err := c.GroupSession.Query().Where(
+		groupsession.GroupID(groupID),
+		groupsession.StatusEQ(groupsession.StatusSCHEDULED),
+		groupsession.StartsAtGT(s.clock.Now()),
+	).Order(groupsession.ByStartsAt(), groupsession.ByID()).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return sess, err
+}
