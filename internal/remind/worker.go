@@ -186,6 +186,9 @@ func (w *ReminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 	if err != nil {
 		return err
 	}
+	if superseded(LeadMinutes(r.user), a.LeadMinutes, s.StartsAt, now) {
+		return nil // late (the queue was down or behind): a nearer reminder is due instead
+	}
 	if r.quiet.Contains(now, r.loc) {
 		w.d.log.DebugContext(ctx, "reminder not sent: quiet hours", "job", job.ID)
 		return nil
@@ -200,6 +203,17 @@ func (w *ReminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 			Expires:    s.StartsAt,
 		}
 	})
+}
+
+// superseded reports whether the member's reminder at lead has become pointless at now:
+// the time of one of their smaller lead times has come too, and that one is sent instead.
+func superseded(leads []int, lead int, start, now time.Time) bool {
+	for _, l := range leads {
+		if l < lead && !start.Add(-time.Duration(l)*time.Minute).After(now) {
+			return true
+		}
+	}
+	return false
 }
 
 // CancelledWorker tells members that a session was cancelled.
@@ -284,7 +298,7 @@ func (w *EncouragementWorker) Work(ctx context.Context, job *river.Job[Encourage
 	if e.Edges.Reflection == nil || e.Edges.Reflection.UserID != a.UserID || e.Edges.Reflection.DeletedAt != nil {
 		return nil
 	}
-	if now.Sub(e.CreatedAt) > encouragementTTL {
+	if now.Sub(job.CreatedAt) > encouragementTTL {
 		return nil
 	}
 	g, err := w.d.client.Group.Get(ctx, e.Edges.Reflection.GroupID)

@@ -116,8 +116,8 @@ type H struct {
 
 func newH(t testing.TB, dbURL string) *H { return newHWith(t, dbURL, nil) }
 
-// newHWith is newH with some settings given (by environment variable name).
-func newHWith(t testing.TB, dbURL string, settings map[string]string) *H {
+// newHWith is newH with some settings given (by environment variable name) and options.
+func newHWith(t testing.TB, dbURL string, settings map[string]string, opts ...server.Option) *H {
 	t.Helper()
 	cfg, err := config.FromEnv(func(name string) string {
 		if v, ok := settings[name]; ok {
@@ -148,10 +148,10 @@ func newHWith(t testing.TB, dbURL string, settings map[string]string) *H {
 	}
 	h := &H{t: t, Logs: &syncBuffer{}, dbURL: dbURL}
 	log := slog.New(slog.NewJSONHandler(h.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app, err := server.New(context.Background(), cfg, log, server.WithDriver(func(d dialect.Driver) dialect.Driver {
+	app, err := server.New(context.Background(), cfg, log, append([]server.Option{server.WithDriver(func(d dialect.Driver) dialect.Driver {
 		h.counter = &countingDriver{Driver: d}
 		return h.counter
-	}))
+	})}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,6 +291,16 @@ func (c *Client) MustOp(name string, vars map[string]any) *Resp {
 	r := c.Op(name, vars)
 	if len(r.Errors) > 0 {
 		c.h.t.Fatalf("%s: unexpected errors: %s", name, r.Raw)
+	}
+	return r
+}
+
+// MustRaw is Raw that fails the test on any error.
+func (c *Client) MustRaw(query, opName string, vars map[string]any) *Resp {
+	c.h.t.Helper()
+	r := c.Raw(query, opName, vars)
+	if len(r.Errors) > 0 {
+		c.h.t.Fatalf("%s: unexpected errors: %s", opName, r.Raw)
 	}
 	return r
 }
