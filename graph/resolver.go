@@ -14,9 +14,9 @@ import (
 	"github.com/processgroup/api/internal/consent"
 	"github.com/processgroup/api/internal/crisis"
 	"github.com/processgroup/api/internal/devices"
-	"github.com/processgroup/api/internal/sessions"
 	"github.com/processgroup/api/internal/groups"
 	"github.com/processgroup/api/internal/journal"
+	"github.com/processgroup/api/internal/sessions"
 )
 
 // Resolver is the root resolver: the dependencies every resolver may use.
