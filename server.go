@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // IANA zones for groups and members, also on hosts without a zone database
 	_ "time/tzdata" // IANA time zones even on machines without them
 
 	"github.com/processgroup/api/internal/auth"

@@ -31,7 +31,7 @@ type GroupSession struct {
 	// Status holds the value of the "status" field.
 	Status groupsession.Status `json:"status,omitempty"`
 	// Location holds the value of the "location" field.
-	Location string `json:"location,omitempty"`
+	Location *string `json:"location,omitempty"`
 	// Occurrence holds the value of the "occurrence" field.
 	Occurrence string `json:"occurrence,omitempty"`
 	// Detached holds the value of the "detached" field.
@@ -138,7 +138,8 @@ func (_m *GroupSession) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field location", values[i])
 			} else if value.Valid {
-				_m.Location = value.String
+				_m.Location = new(string)
+				*_m.Location = value.String
 			}
 		case groupsession.FieldOccurrence:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -211,8 +212,10 @@ func (_m *GroupSession) String() string {
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
 	builder.WriteString(", ")
-	builder.WriteString("location=")
-	builder.WriteString(_m.Location)
+	if v := _m.Location; v != nil {
+		builder.WriteString("location=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("occurrence=")
 	builder.WriteString(_m.Occurrence)

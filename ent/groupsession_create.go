@@ -277,7 +277,7 @@ func (_c *GroupSessionCreate) createSpec() (*GroupSession, *sqlgraph.CreateSpec)
 	}
 	if value, ok := _c.mutation.Location(); ok {
 		_spec.SetField(groupsession.FieldLocation, field.TypeString, value)
-		_node.Location = value
+		_node.Location = &value
 	}
 	if value, ok := _c.mutation.Occurrence(); ok {
 		_spec.SetField(groupsession.FieldOccurrence, field.TypeString, value)

@@ -5285,7 +5285,7 @@ func (m *GroupSessionMutation) Location() (r string, exists bool) {
 // OldLocation returns the old "location" field's value of the GroupSession entity.
 // If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *GroupSessionMutation) OldLocation(ctx context.Context) (v string, err error) {
+func (m *GroupSessionMutation) OldLocation(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldLocation is only allowed on UpdateOne operations")
 	}

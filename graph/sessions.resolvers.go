@@ -12,11 +12,16 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/devices"
+	"github.com/processgroup/api/internal/sessions"
 )
 
 // WeeklySchedule is the resolver for the weeklySchedule field.
 func (r *groupResolver) WeeklySchedule(ctx context.Context, obj *ent.Group) (*model.WeeklySchedule, error) {
-	return weeklySchedule(obj), nil
+	g, err := sessions.VisibleSchedule(ctx, r.ent(ctx), obj)
+	if err != nil || g == nil {
+		return nil, err
+	}
+	return weeklySchedule(g), nil
 }
 
 // NextSession is the resolver for the nextSession field.

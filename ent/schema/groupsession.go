@@ -42,6 +42,7 @@ func (GroupSession) Fields() []ent.Field {
 		// location is where the group meets (a room, an address or "online"), if given.
 		field.String("location").
 			Optional().
+			Nillable().
 			MaxLen(200),
 		// occurrence is, for a session the weekly schedule produced, the local date of its
 		// slot ("2026-12-01"): the schedule never produces that slot again, even after the

@@ -47,7 +47,7 @@ func (User) Fields() []ent.Field {
 			Sensitive().
 			Annotations(entgql.Skip()),
 		// reminder_lead_minutes are how long before each session the member wants a reminder;
-		// empty means the default, 1440 and 60.
+		// unset (NULL) means the default, 1440 and 60; an empty list means no reminders.
 		field.JSON("reminder_lead_minutes", []int{}).
 			Optional().
 			Annotations(entgql.Skip()),

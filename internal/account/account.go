@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/delivery"
+	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/groupinvite"
 	"github.com/processgroup/api/ent/groupsharingconsent"
@@ -20,6 +22,7 @@ import (
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/internal/apperr"
 	"github.com/processgroup/api/internal/audit"
+	"github.com/processgroup/api/internal/remind"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
 )
@@ -32,12 +35,18 @@ type Deleter interface {
 // Accounts exports and deletes accounts.
 type Accounts struct {
 	firebase Deleter
+	plan     Planner
 	now      func() time.Time
 }
 
-// New returns Accounts that delete Firebase users through d.
-func New(d Deleter) *Accounts {
-	return &Accounts{firebase: d, now: func() time.Time { return time.Now().UTC() }}
+// Planner replans a member's reminders (remind.Jobs): after deletion, none are left.
+type Planner interface {
+	MemberChanged(ctx context.Context, userID int) error
+}
+
+// New returns Accounts that delete Firebase users through d and cancel reminders through p.
+func New(d Deleter, p Planner) *Accounts {
+	return &Accounts{firebase: d, plan: p, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Tombstone is what a deleted account keeps of its Firebase uid: a hash, so that the old
@@ -63,8 +72,25 @@ type Export struct {
 	EncouragementReceived []exportEncouragement `json:"encouragementReceived"`
 	Consents              []exportConsent       `json:"consents"`
 	ReadsOfMyReflections  []exportRead          `json:"readsOfMyReflections"`
-	Devices               []any                 `json:"devices"`
-	NotificationSettings  any                   `json:"notificationSettings"`
+	Devices               []exportDevice        `json:"devices"`
+	NotificationSettings  exportSettings        `json:"notificationSettings"`
+}
+
+// exportDevice is a device without its push token (a credential, not information).
+type exportDevice struct {
+	ID         int       `json:"id"`
+	Platform   string    `json:"platform"`
+	Locale     string    `json:"locale"`
+	CreatedAt  time.Time `json:"createdAt"`
+	LastSeenAt time.Time `json:"lastSeenAt"`
+}
+
+type exportSettings struct {
+	ReminderLeadMinutes []int  `json:"reminderLeadMinutes"`
+	QuietHoursStart     string `json:"quietHoursStart,omitempty"`
+	QuietHoursEnd       string `json:"quietHoursEnd,omitempty"`
+	TimeZone            string `json:"timeZone,omitempty"`
+	EncouragementPushes bool   `json:"encouragementPushes"`
 }
 
 type exportMembership struct {
@@ -121,10 +147,21 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 	v := viewer.FromContext(ctx)
 	// SECURITY: every query below is restricted to the viewer's own rows.
 	sys := privacy.DecisionContext(ctx, privacy.Allow)
-	out := &Export{GeneratedAt: a.now(), Devices: []any{}}
+	out := &Export{GeneratedAt: a.now(), Devices: []exportDevice{}}
 	u, err := c.User.Get(sys, v.UserID)
 	if err != nil {
 		return nil, nil, err
+	}
+	out.NotificationSettings = exportSettings{
+		ReminderLeadMinutes: remind.LeadMinutes(u), QuietHoursStart: u.QuietHoursStart,
+		QuietHoursEnd: u.QuietHoursEnd, TimeZone: u.TimeZone, EncouragementPushes: u.EncouragementPushes,
+	}
+	devs, err := c.Device.Query().Where(device.UserID(v.UserID)).All(sys)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, d := range devs {
+		out.Devices = append(out.Devices, exportDevice{ID: d.ID, Platform: string(d.Platform), Locale: d.Locale, CreatedAt: d.CreatedAt, LastSeenAt: d.LastSeenAt})
 	}
 	out.Account.ID, out.Account.CreatedAt, out.Account.Email, out.Account.Phone, out.Account.Therapist = u.ID, u.CreatedAt, u.Email, u.Phone, u.Therapist
 
@@ -242,12 +279,26 @@ func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) erro
 		Exec(sys); err != nil {
 		return err
 	}
+	// No more notifications: devices, delivery records and settings go, and the pending
+	// reminders are cancelled (the member is in no group any more).
+	if _, err := c.Device.Delete().Where(device.UserID(v.UserID)).Exec(sys); err != nil {
+		return err
+	}
+	if _, err := c.Delivery.Delete().Where(delivery.UserID(v.UserID)).Exec(sys); err != nil {
+		return err
+	}
 	if err := c.User.Update().
 		Where(user.ID(v.UserID)).
 		SetFirebaseUID(Tombstone(v.UID)).
 		SetEmail("").SetPhone("").SetTherapist(false).
+		ClearReminderLeadMinutes().ClearQuietHoursStart().ClearQuietHoursEnd().ClearTimeZone().
 		Exec(sys); err != nil {
 		return err
+	}
+	if a.plan != nil {
+		if err := a.plan.MemberChanged(ctx, v.UserID); err != nil {
+			return err
+		}
 	}
 	if err := audit.Record(ctx, c, audit.Event{Action: audit.AccountDeleted, SubjectID: v.UserID}); err != nil {
 		return err

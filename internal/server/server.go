@@ -166,7 +166,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Journal:  journal.New(crisis.NewDetector(), a.jobs.Jobs),
 		Groups:   groups.New(a.jobs.Jobs),
 		Consents: consent.New(),
-		Accounts: account.New(fb),
+		Accounts: account.New(fb, a.jobs.Jobs),
 		Sessions: sess,
 		Devices:  devices.New(a.jobs.Jobs, o.clock),
 		Program:  cfg.ProgramName,

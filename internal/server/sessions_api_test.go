@@ -15,7 +15,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,10 +60,12 @@ type ssSess struct {
 	Location *string `json:"location"`
 }
 
-// String is the session's times and status, for comparisons.
+// String is the session's times, status and location ("-" for none), for comparisons.
+// The API gives a session without a location as "" today rather than null (see
+// TestSessionsAPISessionWithoutLocationIsNull); both read as none here.
 func (s ssSess) String() string {
 	loc := "-"
-	if s.Location != nil {
+	if s.Location != nil && *s.Location != "" {
 		loc = *s.Location
 	}
 	return s.StartsAt + "/" + s.EndsAt + "/" + s.Status + "/" + loc
@@ -219,6 +223,16 @@ func ssJSON(v any) string {
 	return string(b)
 }
 
+// ssMadeUp is an id in the same range as id (the same type) that nothing has.
+func ssMadeUp(t *testing.T, id string) string {
+	t.Helper()
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		t.Fatalf("id %q: %v", id, err)
+	}
+	return strconv.FormatInt(n+99999, 10)
+}
+
 // ssDemote takes c's therapist role away (as set-role UID member does) and returns c with a
 // fresh token.
 func ssDemote(t *testing.T, h *H, c *Client) *Client {
@@ -333,41 +347,55 @@ func TestSessionsAPIOneOffLifecycle(t *testing.T) {
 
 // TestSessionsAPIWeeklyScheduleAcrossDST: a Tuesday 18:00 schedule in America/Chicago
 // produces its sessions at 18:00 local time on both sides of each daylight-saving change:
-// 00:00Z the next day on CST (UTC-6), 23:00Z on CDT (UTC-5). The list pages with after.
+// 00:00Z the next day on CST (UTC-6), 23:00Z on CDT (UTC-5). A slot at a reading the change
+// skips moves forward by the jump; one at a reading that happens twice is the first. The
+// list pages with after.
 func TestSessionsAPIWeeklyScheduleAcrossDST(t *testing.T) {
+	fall := ssUTC(2026, 10, 19, 12, 0) // Monday 2026-10-19, 07:00 in Chicago
 	cases := []struct {
-		name  string
-		start time.Time
-		want  []string // startsAt of the produced sessions (28 days ahead)
+		name    string
+		start   time.Time
+		weekday string
+		local   string
+		want    []string // startsAt of the produced sessions (28 days ahead)
+		exact   bool     // every one is at the local time exactly (no skipped reading)
 	}{
 		// Daylight-saving time starts on Sunday 2027-03-14.
-		{"spring 2027", ssSpring, []string{
+		{"spring 2027", ssSpring, "TUESDAY", "18:00", []string{
 			"2027-03-03T00:00:00Z", "2027-03-10T00:00:00Z", "2027-03-16T23:00:00Z", "2027-03-23T23:00:00Z",
-		}},
-		// Daylight-saving time ends on Sunday 2026-11-01; Monday 2026-10-19, 07:00 in Chicago.
-		{"fall 2026", ssUTC(2026, 10, 19, 12, 0), []string{
+		}, true},
+		// Daylight-saving time ends on Sunday 2026-11-01.
+		{"fall 2026", fall, "TUESDAY", "18:00", []string{
 			"2026-10-20T23:00:00Z", "2026-10-27T23:00:00Z", "2026-11-04T00:00:00Z", "2026-11-11T00:00:00Z",
-		}},
+		}, true},
+		// 02:30 does not happen on 2027-03-14: that session is at 03:30 CDT, the others at 02:30.
+		{"spring 2027 skipped reading", ssSpring, "SUNDAY", "02:30", []string{
+			"2027-03-07T08:30:00Z", "2027-03-14T08:30:00Z", "2027-03-21T07:30:00Z", "2027-03-28T07:30:00Z",
+		}, false},
+		// 01:30 happens twice on 2026-11-01: the first (CDT) is meant.
+		{"fall 2026 repeated reading", fall, "SUNDAY", "01:30", []string{
+			"2026-10-25T06:30:00Z", "2026-11-01T06:30:00Z", "2026-11-08T07:30:00Z", "2026-11-15T07:30:00Z",
+		}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ssDatabases(t, tc.start, func(t *testing.T, h *H, clk *clock.Fake) {
 				g := h.NewGroup()
-				r := g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": ssWeekly("TUESDAY", "18:00", 90, "Room 7")})
-				if r.Str("setWeeklySchedule.id") != g.ID ||
-					ssJSON(r.Get("setWeeklySchedule.weeklySchedule")) != `{"durationMinutes":90,"localStartTime":"18:00","location":"Room 7","weekday":"TUESDAY"}` {
+				echo := `{"durationMinutes":90,"localStartTime":"` + tc.local + `","location":"Room 7","weekday":"` + tc.weekday + `"}`
+				r := g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": ssWeekly(tc.weekday, tc.local, 90, "Room 7")})
+				if r.Str("setWeeklySchedule.id") != g.ID || ssJSON(r.Get("setWeeklySchedule.weeklySchedule")) != echo {
 					t.Fatalf("weeklySchedule echoed: %s", r.Raw)
 				}
 				first, _ := time.Parse(time.RFC3339, tc.want[0])
 				if got := ssDecode(r.Get("setWeeklySchedule.nextSession")); got.String() != tc.want[0]+"/"+ssAt(first.Add(90*time.Minute))+"/SCHEDULED/Room 7" {
-					t.Fatalf("nextSession is the next Tuesday 18:00 in Chicago: %s", r.Raw)
+					t.Fatalf("nextSession is the next slot at its local time in Chicago: %s", r.Raw)
 				}
 
 				want := make([]string, len(tc.want))
 				for i, s := range tc.want {
 					at, _ := time.Parse(time.RFC3339, s)
-					if l := at.In(ssChicago(t)); l.Weekday() != time.Tuesday || l.Hour() != 18 || l.Minute() != 0 {
-						t.Fatalf("test data: %s is not Tuesday 18:00 in Chicago", s)
+					if l := at.In(ssChicago(t)); tc.exact && (strings.ToUpper(l.Weekday().String()) != tc.weekday || l.Format("15:04") != tc.local) {
+						t.Fatalf("test data: %s is not %s %s in Chicago", s, tc.weekday, tc.local)
 					}
 					want[i] = s + "/" + ssAt(at.Add(90*time.Minute)) + "/SCHEDULED/Room 7"
 				}
@@ -375,7 +403,7 @@ func TestSessionsAPIWeeklyScheduleAcrossDST(t *testing.T) {
 				if got := ssStrings(list); !slices.Equal(got, want) || r.Num("node.sessions.totalCount") != len(want) {
 					t.Fatalf("produced sessions:\n got %v\nwant %v\n%s", got, want, r.Raw)
 				}
-				if ssJSON(r.Get("node.weeklySchedule")) != `{"durationMinutes":90,"localStartTime":"18:00","location":"Room 7","weekday":"TUESDAY"}` {
+				if ssJSON(r.Get("node.weeklySchedule")) != echo {
 					t.Fatalf("weeklySchedule read back: %s", r.Raw)
 				}
 
@@ -732,6 +760,8 @@ func TestSessionsAPINotificationSettings(t *testing.T) {
 				`{"encouragementPushes":false,"quietHoursEnd":"07:00","quietHoursStart":"22:00","reminderLeadMinutes":[1440,60,15],"timeZone":"Europe/Berlin"}`},
 			{"quiet end alone", map[string]any{"quietHoursEnd": "06:30"},
 				`{"encouragementPushes":false,"quietHoursEnd":"06:30","quietHoursStart":"22:00","reminderLeadMinutes":[1440,60,15],"timeZone":"Europe/Berlin"}`},
+			{"leads null", map[string]any{"reminderLeadMinutes": nil},
+				`{"encouragementPushes":false,"quietHoursEnd":"06:30","quietHoursStart":"22:00","reminderLeadMinutes":[1440,60,15],"timeZone":"Europe/Berlin"}`},
 			{"nothing", map[string]any{},
 				`{"encouragementPushes":false,"quietHoursEnd":"06:30","quietHoursStart":"22:00","reminderLeadMinutes":[1440,60,15],"timeZone":"Europe/Berlin"}`},
 			{"quiet hours cleared", map[string]any{"quietHoursStart": nil, "quietHoursEnd": nil},
@@ -932,7 +962,24 @@ func TestSessionsAPIPrivacy(t *testing.T) {
 				}
 			}
 			tryAll(p.name, p.c)
+			// A hidden session and one that does not exist are refused alike.
+			for _, op := range []string{"RescheduleSession", "CancelSession"} {
+				vars := func(id string) map[string]any {
+					return map[string]any{"id": id, "startsAt": "2027-03-07T15:00:00Z"}
+				}
+				hidden, missing := p.c.Op(op, vars(one)), p.c.Op(op, vars(ssMadeUp(t, one)))
+				if hidden.Code() != "NOT_FOUND" || hidden.Code() != missing.Code() || hidden.Errors[0].Message != missing.Errors[0].Message {
+					t.Errorf("%s %s: a hidden session %s vs a missing one %s", p.name, op, hidden.Raw, missing.Raw)
+				}
+			}
 		}
+
+		// A therapist who joined as a plain member does not facilitate.
+		g.Join(g.Stranger, "S")
+		if r, l := ssGroupSessions(g.Stranger, g.ID); len(l) != 5 {
+			t.Fatalf("the therapist member reads the sessions: %s", r.Raw)
+		}
+		tryAll("therapist as member", g.Stranger)
 
 		// A therapist whose role was taken away no longer schedules, though still a member.
 		tryAll("demoted therapist", ssDemote(t, h, g.Therapist))
@@ -980,36 +1027,119 @@ func TestSessionsAPIFormerMemberSeesNoWeeklySchedule(t *testing.T) {
 	})
 }
 
-// TestSessionsAPIStatementsDoNotGrow: the sessions connection, nextSession and the
-// upcoming list run as many SQL statements for 40 sessions as for 5.
+// TestSessionsAPISessionWithoutLocationIsNull: GroupSession.location is a nullable String;
+// a session without a location has none (null), as WeeklySchedule.location does, not "".
+func TestSessionsAPISessionWithoutLocationIsNull(t *testing.T) {
+	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+		g := h.NewGroup()
+		r := g.Therapist.MustOp("ScheduleSession", map[string]any{"input": map[string]any{
+			"groupID": g.ID, "startsAt": "2027-03-04T15:00:00Z", "durationMinutes": 30,
+		}})
+		if v, ok := r.Get("scheduleSession").(map[string]any)["location"]; !ok || v != nil {
+			t.Errorf("scheduleSession without a location: %s", r.Raw)
+		}
+		r = g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": ssWeekly("TUESDAY", "18:00", 90, "")})
+		if r.Get("setWeeklySchedule.weeklySchedule.location") != nil || r.Get("setWeeklySchedule.nextSession.location") != nil {
+			t.Errorf("a schedule without a location produces sessions without one: %s", r.Raw)
+		}
+	})
+}
+
+// TestSessionsAPIStatementsDoNotGrow: the sessions connection and nextSession run as many
+// SQL statements for 40 sessions as for 5.
 func TestSessionsAPIStatementsDoNotGrow(t *testing.T) {
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		base := time.Now().UTC().Truncate(time.Hour).Add(48 * time.Hour)
-		for i := 0; i < 5; i++ {
-			ssSchedule(g.Therapist, g.ID, base.Add(time.Duration(i)*time.Hour), 60)
-		}
-		count := func() (int, int) {
+		ssStatementsFor(t, h, g, func() int {
 			var r *Resp
-			sessions := h.Statements(func() { r = g.A.MustOp("GroupSessions", map[string]any{"groupID": g.ID, "first": 100}) })
-			upcoming := h.Statements(func() { g.A.MustOp("UpcomingSessions", map[string]any{"first": 100}) })
-			t.Logf("%d sessions: %d statements for GroupSessions, %d for UpcomingSessions", r.Num("node.sessions.totalCount"), sessions, upcoming)
-			return sessions, upcoming
+			n := h.Statements(func() { r = g.A.MustOp("GroupSessions", map[string]any{"groupID": g.ID, "first": 100}) })
+			if len(ssEdges(r)) != r.Num("node.sessions.totalCount") || r.Get("node.nextSession") == nil {
+				t.Fatalf("GroupSessions: %s", r.Raw)
+			}
+			return n
+		})
+	})
+}
+
+// TestSessionsAPIUpcomingStatementsDoNotGrow: the home screen's upcoming list (with each
+// session's group) runs as many SQL statements for 40 sessions as for 5.
+func TestSessionsAPIUpcomingStatementsDoNotGrow(t *testing.T) {
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		ssStatementsFor(t, h, g, func() int {
+			var r *Resp
+			n := h.Statements(func() { r = g.A.MustOp("UpcomingSessions", map[string]any{"first": 100}) })
+			if r.Str("viewer.upcomingSessions.0.group.timeZone") != "America/Chicago" {
+				t.Fatalf("UpcomingSessions: %s", r.Raw)
+			}
+			return n
+		})
+	})
+}
+
+// ssStatementsFor fails unless count gives the same number with 5 and with 40 one-off
+// sessions in g.
+func ssStatementsFor(t *testing.T, h *H, g *Group, count func() int) {
+	t.Helper()
+	base := time.Now().UTC().Truncate(time.Hour).Add(48 * time.Hour)
+	for i := 0; i < 5; i++ {
+		ssSchedule(g.Therapist, g.ID, base.Add(time.Duration(i)*time.Hour), 60)
+	}
+	count() // warm up
+	small := count()
+	for i := 5; i < 40; i++ {
+		ssSchedule(g.Therapist, g.ID, base.Add(time.Duration(i)*time.Hour), 60)
+	}
+	if r, l := ssGroupSessions(g.A, g.ID); len(l) != 40 {
+		t.Fatalf("want 40 sessions: %s", r.Raw)
+	}
+	if large := count(); small != large {
+		t.Errorf("%d statements for 5 sessions, %d for 40", small, large)
+	} else {
+		t.Logf("%d statements for 5 sessions and for 40", small)
+	}
+}
+
+// TestSessionsAPIDoubleTaps: the same weekly schedule sent several times at once, and the
+// same device registered several times at once (an app start racing a token refresh), end
+// as if sent once, without errors.
+func TestSessionsAPIDoubleTaps(t *testing.T) {
+	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+		g := h.NewGroup()
+		res := make([]*Resp, 4)
+		var wg sync.WaitGroup
+		for i := range res {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i] = g.Therapist.Op("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": ssWeekly("TUESDAY", "18:00", 90, "")})
+			}()
 		}
-		count() // warm up
-		small, smallUp := count()
-		for i := 5; i < 40; i++ {
-			ssSchedule(g.Therapist, g.ID, base.Add(time.Duration(i)*time.Hour), 60)
+		wg.Wait()
+		for _, r := range res {
+			if len(r.Errors) > 0 || r.Str("setWeeklySchedule.nextSession.startsAt") != "2027-03-03T00:00:00Z" {
+				t.Fatalf("schedule sent at once: %s", r.Raw)
+			}
 		}
-		if r, l := ssGroupSessions(g.A, g.ID); len(l) != 40 {
-			t.Fatalf("want 40 sessions: %s", r.Raw)
+		if _, l := ssGroupSessions(g.A, g.ID); len(l) != 4 {
+			t.Fatalf("want 4 sessions after the same schedule 4 times, got %v", ssStrings(l))
 		}
-		large, largeUp := count()
-		if small != large {
-			t.Errorf("GroupSessions: %d statements for 5 sessions, %d for 40", small, large)
+
+		for i := range res {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i] = g.A.Op("RegisterDevice", map[string]any{"input": map[string]any{"token": "ss-token-race", "platform": "IOS"}})
+			}()
 		}
-		if smallUp != largeUp {
-			t.Errorf("UpcomingSessions: %d statements for 5 sessions, %d for 40", smallUp, largeUp)
+		wg.Wait()
+		for _, r := range res {
+			if len(r.Errors) > 0 || r.Str("registerDevice.id") != res[0].Str("registerDevice.id") {
+				t.Fatalf("device registered at once: %s / %s", r.Raw, res[0].Raw)
+			}
+		}
+		if l := ssDevices(g.A); len(l) != 1 {
+			t.Fatalf("want one device, got %+v", l)
 		}
 	})
 }

@@ -66,9 +66,7 @@ func (s *Sessions) Schedule(ctx context.Context, c *ent.Client, groupID int, sta
 		SetGroupID(groupID).
 		SetStartsAt(startsAt.UTC()).
 		SetEndsAt(startsAt.UTC().Add(time.Duration(minutes) * time.Minute))
-	if location != nil {
-		create.SetLocation(*location)
-	}
+	create.SetNillableLocation(location)
 	sess, err := create.Save(ctx)
 	if err != nil {
 		return nil, err
@@ -324,14 +322,37 @@ func (s *Sessions) extendGroup(ctx context.Context, root *ent.Client, id int, no
 }
 
 // Upcoming are the next sessions of the viewer's current groups that have not started and
-// are not cancelled, soonest first.
+// are not cancelled, soonest first; the fields the request selects under them (the group) are
+// loaded with them.
 func (s *Sessions) Upcoming(ctx context.Context, c *ent.Client, first int) ([]*ent.GroupSession, error) {
 	v := viewer.FromContext(ctx)
-	return c.GroupSession.Query().Where(
+	q, err := c.GroupSession.Query().Where(
 		groupsession.HasGroupWith(group.HasMembershipsWith(membership.UserID(v.UserID), membership.LeftAtIsNil())),
 		groupsession.StatusEQ(groupsession.StatusSCHEDULED),
 		groupsession.StartsAtGT(s.clock.Now()),
-	).Order(groupsession.ByStartsAt(), groupsession.ByID()).Limit(first).All(ctx)
+	).Order(groupsession.ByStartsAt(), groupsession.ByID()).Limit(first).CollectFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return q.All(ctx)
+}
+
+// VisibleSchedule is the group (with its weekly schedule) for a current member or facilitator, nil for
+// anyone else (a former member still sees the group's name, not when it meets) or when the
+// group has none.
+func VisibleSchedule(ctx context.Context, c *ent.Client, g *ent.Group) (*ent.Group, error) {
+	if g.ScheduleWeekday == nil {
+		return nil, nil
+	}
+	v := viewer.FromContext(ctx)
+	// SECURITY: when a group meets is for its current members, like its sessions.
+	ok, err := c.Membership.Query().Where(
+		membership.UserID(v.UserID), membership.GroupID(g.ID), membership.LeftAtIsNil(),
+	).Exist(ctx)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return g, nil
 }
 
 // Next is the group's next session that has not started and is not cancelled, or nil.
