@@ -92,6 +92,13 @@ var (
 				OnDelete:   schema.NoAction,
 			},
 		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "device_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{DevicesColumns[7]},
+			},
+		},
 	}
 	// EncouragementsColumns holds the columns for the "encouragements" table.
 	EncouragementsColumns = []*schema.Column{

@@ -6,6 +6,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/internal/rule"
@@ -60,6 +61,14 @@ func (Device) Edges() []ent.Edge {
 			Unique().
 			Required().
 			Annotations(entgql.Skip()),
+	}
+}
+
+// Indexes of the Device.
+func (Device) Indexes() []ent.Index {
+	return []ent.Index{
+		// A member's devices are looked up for every notification to them.
+		index.Fields("user_id"),
 	}
 }
 

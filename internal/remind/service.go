@@ -111,7 +111,14 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		}
 		s.start, s.stop = s.inserter.Start, s.inserter.Stop
 	case dialect.Postgres:
-		if s.pool, err = pgxpool.New(ctx, cfg.PostgresURL); err != nil {
+		pc, err := pgxpool.ParseConfig(cfg.PostgresURL)
+		if err != nil {
+			return nil, fmt.Errorf("remind: worker pool: %w", err)
+		}
+		// River fetches, completes and elects a leader on this pool; pgx's default of four
+		// connections would queue the completions of many workers.
+		pc.MaxConns = int32(max(8, cfg.Workers/4))
+		if s.pool, err = pgxpool.NewWithConfig(ctx, pc); err != nil {
 			return nil, fmt.Errorf("remind: worker pool: %w", err)
 		}
 		wc, err := river.NewClient(riverpgxv5.New(s.pool), rc)

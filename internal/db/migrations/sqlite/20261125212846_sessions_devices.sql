@@ -39,6 +39,8 @@ CREATE TABLE `devices` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `create
 INSERT INTO sqlite_sequence (name, seq) VALUES ("devices", 42949672960);
 -- create index "devices_token_key" to table: "devices"
 CREATE UNIQUE INDEX `devices_token_key` ON `devices` (`token`);
+-- create index "device_user_id" to table: "devices"
+CREATE INDEX `device_user_id` ON `devices` (`user_id`);
 -- create "group_sessions" table
 CREATE TABLE `group_sessions` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `starts_at` datetime NOT NULL, `ends_at` datetime NOT NULL, `status` text NOT NULL DEFAULT ('SCHEDULED'), `location` text NULL, `occurrence` text NULL, `detached` bool NOT NULL DEFAULT (false), `group_id` integer NOT NULL, CONSTRAINT `group_sessions_groups_sessions` FOREIGN KEY (`group_id`) REFERENCES `groups` (`id`) ON DELETE NO ACTION);
 -- set sequence for "group_sessions" table
@@ -63,6 +65,8 @@ DROP INDEX `groupsession_group_id_occurrence`;
 UPDATE sqlite_sequence SET seq = 0 WHERE name = "group_sessions";
 -- reverse: create "group_sessions" table
 DROP TABLE `group_sessions`;
+-- reverse: create index "device_user_id" to table: "devices"
+DROP INDEX `device_user_id`;
 -- reverse: create index "devices_token_key" to table: "devices"
 DROP INDEX `devices_token_key`;
 -- reverse: set sequence for "devices" table
