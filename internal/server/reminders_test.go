@@ -284,3 +284,41 @@ func TestReminderTwoServersOnePostgres(t *testing.T) {
 		}
 	}
 }
+
+// Saving the weekly schedule again (or with another location) keeps the sessions it
+// produced, so nobody is reminded twice; a start sent with fractions of a second is still
+// reminded.
+func TestReminderScheduleSavedAgainAndFractionalStart(t *testing.T) {
+	t.Parallel()
+	pushDatabases(t, tuesdayMorning, func(t *testing.T, p *PushH) {
+		g := p.NewGroup()
+		registerDevice(g.A, "token-a", "en-US")
+		weekly := map[string]any{"weekday": "TUESDAY", "localStartTime": "18:00", "durationMinutes": 90}
+		r := g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": weekly})
+		first := r.Str("setWeeklySchedule.nextSession.id")
+		// A one-off with a start in nanoseconds, two hours after the weekly session.
+		g.Therapist.MustOp("ScheduleSession", map[string]any{"input": map[string]any{
+			"groupID": g.ID, "startsAt": sixPM.Add(2*time.Hour + 123456789).Format(time.RFC3339Nano), "durationMinutes": 30,
+		}})
+		p.Clock.Set(sixPM.Add(-time.Hour + time.Second))
+		p.WaitPushes(1, 15*time.Second)
+		// Half an hour before the session, the facilitator saves it again, then adds a room.
+		p.Clock.Set(sixPM.Add(-30 * time.Minute))
+		r = g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": weekly})
+		weekly["location"] = "Room 12"
+		r = g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": weekly})
+		if got := r.Str("setWeeklySchedule.nextSession.id"); got != first {
+			t.Fatalf("the session was replaced: %s, then %s", first, got)
+		}
+		if got := r.Str("setWeeklySchedule.nextSession.location"); got != "Room 12" {
+			t.Fatalf("location %q", got)
+		}
+		p.Quiet(1, 6*time.Second)
+		// The one-off's hour-ahead reminder.
+		p.Clock.Set(sixPM.Add(time.Hour + time.Second))
+		ms := p.WaitPushes(2, 15*time.Second)
+		if len(ms) != 2 || ms[1].Body != "Your group meets at 8:00 PM" {
+			t.Fatalf("pushes: %v", summary(ms))
+		}
+	})
+}

@@ -59,6 +59,8 @@ func (s *Sessions) Schedule(ctx context.Context, c *ent.Client, groupID int, sta
 	if _, err := groups.FacilitatorOf(ctx, c, groupID); err != nil {
 		return nil, err
 	}
+	// Whole seconds: the reminders compare the start they were planned for with the stored one.
+	startsAt = startsAt.UTC().Truncate(time.Second)
 	if err := s.checkTimes("startsAt", startsAt, minutes); err != nil {
 		return nil, err
 	}
@@ -84,6 +86,7 @@ func (s *Sessions) Reschedule(ctx context.Context, c *ent.Client, id int, starts
 	if sess.Status == groupsession.StatusCANCELLED {
 		return nil, apperr.Input("id", "a cancelled session cannot be moved; schedule a new one")
 	}
+	startsAt = startsAt.UTC().Truncate(time.Second)
 	d := sess.EndsAt.Sub(sess.StartsAt)
 	if minutes != nil {
 		d = time.Duration(*minutes) * time.Minute
@@ -192,14 +195,41 @@ func (s *Sessions) SetWeekly(ctx context.Context, c *ent.Client, groupID int, w 
 		return nil, err
 	}
 	now := s.clock.Now()
-	stale, err := c.GroupSession.Query().Where(
+	future, err := c.GroupSession.Query().Where(
 		groupsession.GroupID(groupID),
 		groupsession.OccurrenceNEQ(""),
 		groupsession.Detached(false),
 		groupsession.StartsAtGT(now),
-	).IDs(ctx)
+	).All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	// A produced session the new schedule produces again at the same time stays (same id,
+	// reminders already sent count); only its location follows. The others go.
+	same := map[string]schedule.Occurrence{}
+	if w != nil {
+		for _, o := range s.occurrences(g, now, now.Add(s.horizon)) {
+			same[o.Key] = o
+		}
+	}
+	var stale []int
+	for _, sess := range future {
+		o, ok := same[sess.Occurrence]
+		if !ok || !o.Start.Equal(sess.StartsAt) || !o.End.Equal(sess.EndsAt) {
+			stale = append(stale, sess.ID)
+			continue
+		}
+		if loc := optional(g.ScheduleLocation); !equal(loc, sess.Location) {
+			upd := c.GroupSession.UpdateOne(sess)
+			if loc == nil {
+				upd.ClearLocation()
+			} else {
+				upd.SetLocation(*loc)
+			}
+			if err := upd.Exec(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if len(stale) > 0 {
 		if _, err := c.GroupSession.Delete().Where(groupsession.IDIn(stale...)).Exec(ctx); err != nil {
@@ -220,21 +250,12 @@ func (s *Sessions) SetWeekly(ctx context.Context, c *ent.Client, groupID int, w 
 // skipping slots that already became a session, and plans their reminders. The caller holds
 // the group row (it updated it in this transaction).
 func (s *Sessions) produce(ctx context.Context, c *ent.Client, g *ent.Group, now time.Time) error {
-	loc, err := time.LoadLocation(g.TimeZone)
-	if err != nil {
-		return fmt.Errorf("sessions: group time zone: %w", err)
-	}
-	start, err := schedule.ParseClock(g.ScheduleStart)
-	if err != nil || g.ScheduleWeekday == nil {
-		return nil
-	}
-	until := now.Add(s.horizon)
-	w := schedule.Weekly{Weekday: time.Weekday(*g.ScheduleWeekday), Start: start, Duration: time.Duration(g.ScheduleMinutes) * time.Minute}
 	from := now
 	if g.SessionsUntil != nil && g.SessionsUntil.After(from) {
 		from = *g.SessionsUntil
 	}
-	occ := schedule.Occurrences(w, loc, from, until)
+	until := now.Add(s.horizon)
+	occ := s.occurrences(g, from, until)
 	if len(occ) > 0 {
 		keys := make([]string, len(occ))
 		for i, o := range occ {
@@ -276,6 +297,31 @@ func (s *Sessions) produce(ctx context.Context, c *ent.Client, g *ent.Group, now
 		}
 	}
 	return c.Group.UpdateOneID(g.ID).SetSessionsUntil(until).Exec(ctx)
+}
+
+// occurrences are the slots of the group's weekly schedule after from, up to until.
+func (s *Sessions) occurrences(g *ent.Group, from, until time.Time) []schedule.Occurrence {
+	loc, err := time.LoadLocation(g.TimeZone)
+	start, err2 := schedule.ParseClock(g.ScheduleStart)
+	if err != nil || err2 != nil || g.ScheduleWeekday == nil {
+		return nil
+	}
+	w := schedule.Weekly{Weekday: time.Weekday(*g.ScheduleWeekday), Start: start, Duration: time.Duration(g.ScheduleMinutes) * time.Minute}
+	return schedule.Occurrences(w, loc, from, until)
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func equal(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // Extend makes every weekly schedule produce its sessions up to the horizon, one group per
