@@ -78,6 +78,29 @@ func (d *deps) loadRecipient(ctx context.Context, userID int, tz string) (*recip
 	return r, err
 }
 
+// sessionRecipient loads a session with its group and, if the member is still in that
+// group, the member; nils when either is gone.
+func (d *deps) sessionRecipient(ctx context.Context, sessionID, userID int) (*ent.GroupSession, *recipient, error) {
+	s, err := d.client.GroupSession.Query().Where(groupsession.ID(sessionID)).WithGroup().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil, nil
+	}
+	if err != nil || s.Edges.Group == nil {
+		return nil, nil, err
+	}
+	member, err := d.client.Membership.Query().Where(
+		membership.UserID(userID), membership.GroupID(s.GroupID), membership.LeftAtIsNil(),
+	).Exist(ctx)
+	if err != nil || !member {
+		return nil, nil, err
+	}
+	r, err := d.loadRecipient(ctx, userID, s.Edges.Group.TimeZone)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, r, nil
+}
+
 // deliver sends one notification to each of the recipient's devices that has not had it
 // yet (key names the notification), records each accepted send, drops devices Firebase
 // reports dead, and returns an error (for River to retry with backoff) if some send may
@@ -166,25 +189,12 @@ func (w *ReminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 	if !now.Before(a.StartsAt) {
 		return nil // the session has started: too late to remind
 	}
-	s, err := w.d.client.GroupSession.Query().Where(groupsession.ID(a.SessionID)).WithGroup().Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	s, r, err := w.d.sessionRecipient(ctx, a.SessionID, a.UserID)
+	if err != nil || s == nil {
 		return err
 	}
-	if s.Status != groupsession.StatusSCHEDULED || !s.StartsAt.Equal(a.StartsAt) || s.Edges.Group == nil {
+	if s.Status != groupsession.StatusSCHEDULED || !s.StartsAt.Equal(a.StartsAt) {
 		return nil // cancelled or moved: the move planned new reminders
-	}
-	member, err := w.d.client.Membership.Query().Where(
-		membership.UserID(a.UserID), membership.GroupID(s.GroupID), membership.LeftAtIsNil(),
-	).Exist(ctx)
-	if err != nil || !member {
-		return err
-	}
-	r, err := w.d.loadRecipient(ctx, a.UserID, s.Edges.Group.TimeZone)
-	if err != nil {
-		return err
 	}
 	if superseded(LeadMinutes(r.user), a.LeadMinutes, s.StartsAt, now) {
 		return nil // late (the queue was down or behind): a nearer reminder is due instead
@@ -230,25 +240,12 @@ func (w *CancelledWorker) Work(ctx context.Context, job *river.Job[CancelledArgs
 	ctx = system(ctx)
 	a := job.Args
 	now := w.d.clock.Now()
-	s, err := w.d.client.GroupSession.Query().Where(groupsession.ID(a.SessionID)).WithGroup().Only(ctx)
-	if ent.IsNotFound(err) {
+	s, r, err := w.d.sessionRecipient(ctx, a.SessionID, a.UserID)
+	if err != nil || s == nil {
+		return err
+	}
+	if s.Status != groupsession.StatusCANCELLED || !now.Before(s.StartsAt) {
 		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if s.Status != groupsession.StatusCANCELLED || !now.Before(s.StartsAt) || s.Edges.Group == nil {
-		return nil
-	}
-	member, err := w.d.client.Membership.Query().Where(
-		membership.UserID(a.UserID), membership.GroupID(s.GroupID), membership.LeftAtIsNil(),
-	).Exist(ctx)
-	if err != nil || !member {
-		return err
-	}
-	r, err := w.d.loadRecipient(ctx, a.UserID, s.Edges.Group.TimeZone)
-	if err != nil {
-		return err
 	}
 	if r.quiet.Contains(now, r.loc) {
 		// Told when the quiet hours end, unless the session would have started by then.
