@@ -422,6 +422,24 @@ func (u *GroupSessionUpsert) ClearLocation() *GroupSessionUpsert {
 	return u
 }
 
+// SetOccurrence sets the "occurrence" field.
+func (u *GroupSessionUpsert) SetOccurrence(v string) *GroupSessionUpsert {
+	u.Set(groupsession.FieldOccurrence, v)
+	return u
+}
+
+// UpdateOccurrence sets the "occurrence" field to the value that was provided on create.
+func (u *GroupSessionUpsert) UpdateOccurrence() *GroupSessionUpsert {
+	u.SetExcluded(groupsession.FieldOccurrence)
+	return u
+}
+
+// ClearOccurrence clears the value of the "occurrence" field.
+func (u *GroupSessionUpsert) ClearOccurrence() *GroupSessionUpsert {
+	u.SetNull(groupsession.FieldOccurrence)
+	return u
+}
+
 // SetDetached sets the "detached" field.
 func (u *GroupSessionUpsert) SetDetached(v bool) *GroupSessionUpsert {
 	u.Set(groupsession.FieldDetached, v)
@@ -450,9 +468,6 @@ func (u *GroupSessionUpsertOne) UpdateNewValues() *GroupSessionUpsertOne {
 		}
 		if _, exists := u.create.mutation.GroupID(); exists {
 			s.SetIgnore(groupsession.FieldGroupID)
-		}
-		if _, exists := u.create.mutation.Occurrence(); exists {
-			s.SetIgnore(groupsession.FieldOccurrence)
 		}
 	}))
 	return u
@@ -559,6 +574,27 @@ func (u *GroupSessionUpsertOne) UpdateLocation() *GroupSessionUpsertOne {
 func (u *GroupSessionUpsertOne) ClearLocation() *GroupSessionUpsertOne {
 	return u.Update(func(s *GroupSessionUpsert) {
 		s.ClearLocation()
+	})
+}
+
+// SetOccurrence sets the "occurrence" field.
+func (u *GroupSessionUpsertOne) SetOccurrence(v string) *GroupSessionUpsertOne {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.SetOccurrence(v)
+	})
+}
+
+// UpdateOccurrence sets the "occurrence" field to the value that was provided on create.
+func (u *GroupSessionUpsertOne) UpdateOccurrence() *GroupSessionUpsertOne {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.UpdateOccurrence()
+	})
+}
+
+// ClearOccurrence clears the value of the "occurrence" field.
+func (u *GroupSessionUpsertOne) ClearOccurrence() *GroupSessionUpsertOne {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.ClearOccurrence()
 	})
 }
 
@@ -758,9 +794,6 @@ func (u *GroupSessionUpsertBulk) UpdateNewValues() *GroupSessionUpsertBulk {
 			if _, exists := b.mutation.GroupID(); exists {
 				s.SetIgnore(groupsession.FieldGroupID)
 			}
-			if _, exists := b.mutation.Occurrence(); exists {
-				s.SetIgnore(groupsession.FieldOccurrence)
-			}
 		}
 	}))
 	return u
@@ -867,6 +900,27 @@ func (u *GroupSessionUpsertBulk) UpdateLocation() *GroupSessionUpsertBulk {
 func (u *GroupSessionUpsertBulk) ClearLocation() *GroupSessionUpsertBulk {
 	return u.Update(func(s *GroupSessionUpsert) {
 		s.ClearLocation()
+	})
+}
+
+// SetOccurrence sets the "occurrence" field.
+func (u *GroupSessionUpsertBulk) SetOccurrence(v string) *GroupSessionUpsertBulk {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.SetOccurrence(v)
+	})
+}
+
+// UpdateOccurrence sets the "occurrence" field to the value that was provided on create.
+func (u *GroupSessionUpsertBulk) UpdateOccurrence() *GroupSessionUpsertBulk {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.UpdateOccurrence()
+	})
+}
+
+// ClearOccurrence clears the value of the "occurrence" field.
+func (u *GroupSessionUpsertBulk) ClearOccurrence() *GroupSessionUpsertBulk {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.ClearOccurrence()
 	})
 }
 

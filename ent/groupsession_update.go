@@ -96,6 +96,26 @@ func (_u *GroupSessionUpdate) ClearLocation() *GroupSessionUpdate {
 	return _u
 }
 
+// SetOccurrence sets the "occurrence" field.
+func (_u *GroupSessionUpdate) SetOccurrence(v string) *GroupSessionUpdate {
+	_u.mutation.SetOccurrence(v)
+	return _u
+}
+
+// SetNillableOccurrence sets the "occurrence" field if the given value is not nil.
+func (_u *GroupSessionUpdate) SetNillableOccurrence(v *string) *GroupSessionUpdate {
+	if v != nil {
+		_u.SetOccurrence(*v)
+	}
+	return _u
+}
+
+// ClearOccurrence clears the value of the "occurrence" field.
+func (_u *GroupSessionUpdate) ClearOccurrence() *GroupSessionUpdate {
+	_u.mutation.ClearOccurrence()
+	return _u
+}
+
 // SetDetached sets the "detached" field.
 func (_u *GroupSessionUpdate) SetDetached(v bool) *GroupSessionUpdate {
 	_u.mutation.SetDetached(v)
@@ -205,6 +225,9 @@ func (_u *GroupSessionUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.LocationCleared() {
 		_spec.ClearField(groupsession.FieldLocation, field.TypeString)
 	}
+	if value, ok := _u.mutation.Occurrence(); ok {
+		_spec.SetField(groupsession.FieldOccurrence, field.TypeString, value)
+	}
 	if _u.mutation.OccurrenceCleared() {
 		_spec.ClearField(groupsession.FieldOccurrence, field.TypeString)
 	}
@@ -296,6 +319,26 @@ func (_u *GroupSessionUpdateOne) SetNillableLocation(v *string) *GroupSessionUpd
 // ClearLocation clears the value of the "location" field.
 func (_u *GroupSessionUpdateOne) ClearLocation() *GroupSessionUpdateOne {
 	_u.mutation.ClearLocation()
+	return _u
+}
+
+// SetOccurrence sets the "occurrence" field.
+func (_u *GroupSessionUpdateOne) SetOccurrence(v string) *GroupSessionUpdateOne {
+	_u.mutation.SetOccurrence(v)
+	return _u
+}
+
+// SetNillableOccurrence sets the "occurrence" field if the given value is not nil.
+func (_u *GroupSessionUpdateOne) SetNillableOccurrence(v *string) *GroupSessionUpdateOne {
+	if v != nil {
+		_u.SetOccurrence(*v)
+	}
+	return _u
+}
+
+// ClearOccurrence clears the value of the "occurrence" field.
+func (_u *GroupSessionUpdateOne) ClearOccurrence() *GroupSessionUpdateOne {
+	_u.mutation.ClearOccurrence()
 	return _u
 }
 
@@ -437,6 +480,9 @@ func (_u *GroupSessionUpdateOne) sqlSave(ctx context.Context) (_node *GroupSessi
 	}
 	if _u.mutation.LocationCleared() {
 		_spec.ClearField(groupsession.FieldLocation, field.TypeString)
+	}
+	if value, ok := _u.mutation.Occurrence(); ok {
+		_spec.SetField(groupsession.FieldOccurrence, field.TypeString, value)
 	}
 	if _u.mutation.OccurrenceCleared() {
 		_spec.ClearField(groupsession.FieldOccurrence, field.TypeString)

@@ -73,7 +73,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "token", Type: field.TypeString, Unique: true, Size: 4096},
+		{Name: "token", Type: field.TypeString, Unique: true, Size: 2048},
 		{Name: "platform", Type: field.TypeEnum, Enums: []string{"IOS", "ANDROID", "WEB"}},
 		{Name: "locale", Type: field.TypeString, Size: 35, Default: "en-US"},
 		{Name: "last_seen_at", Type: field.TypeTime},

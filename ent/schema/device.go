@@ -33,7 +33,7 @@ func (Device) Fields() []ent.Field {
 		// token is the FCM registration token: a secret address of the app on that device.
 		field.String("token").
 			NotEmpty().
-			MaxLen(4096).
+			MaxLen(2048).
 			Unique().
 			Sensitive().
 			Annotations(entgql.Skip()),

@@ -46,10 +46,10 @@ func (GroupSession) Fields() []ent.Field {
 			MaxLen(200),
 		// occurrence is, for a session the weekly schedule produced, the local date of its
 		// slot ("2026-12-01"): the schedule never produces that slot again, even after the
-		// session was moved or cancelled. Empty for one-off sessions.
+		// session was moved or cancelled by hand. Empty for one-off sessions, and cleared
+		// when a change of the schedule itself cancels the session.
 		field.String("occurrence").
 			Optional().
-			Immutable().
 			Annotations(entgql.Skip()),
 		// detached is true once a facilitator moved or cancelled the session by hand: a
 		// change of the weekly schedule leaves it alone.

@@ -2366,7 +2366,7 @@ input WeeklyScheduleInput {
 
 input RegisterDeviceInput {
   "The FCM registration token of the app on this device."
-  token: String! @goTag(key: "validate", value: "required,notblank,max=4096")
+  token: String! @goTag(key: "validate", value: "required,notblank,max=2048")
   platform: DevicePlatform!
   "The device's language and region as a BCP 47 tag, e.g. en-US (default en-US)."
   locale: String @goTag(key: "validate", value: "omitnil,max=35,bcp47_language_tag")

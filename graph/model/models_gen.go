@@ -112,7 +112,7 @@ type NotificationSettingsInput struct {
 
 type RegisterDeviceInput struct {
 	// The FCM registration token of the app on this device.
-	Token    string          `json:"token" validate:"required,notblank,max=4096"`
+	Token    string          `json:"token" validate:"required,notblank,max=2048"`
 	Platform device.Platform `json:"platform"`
 	// The device's language and region as a BCP 47 tag, e.g. en-US (default en-US).
 	Locale *string `json:"locale,omitempty" validate:"omitnil,max=35,bcp47_language_tag"`

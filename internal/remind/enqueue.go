@@ -9,12 +9,15 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/delivery"
 	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/internal/clock"
 	"github.com/processgroup/api/internal/db"
@@ -59,10 +62,13 @@ func (j *Jobs) tx(ctx context.Context) (*sql.Tx, *ent.Client, context.Context, e
 	return tx, client, privacy.DecisionContext(ctx, privacy.Allow), nil
 }
 
-// SessionsChanged (re)plans the reminders of sessions that were created or moved: pending
-// reminders for their old times are cancelled, and every current member of their groups
+// MovedLead is the lead time of the reminder that tells members already reminded of a
+// session that it moved: sent at once, whatever their lead times.
+const MovedLead = 0
+
+// SessionsCreated plans the reminders of new sessions: every current member of their groups
 // gets one per lead time.
-func (j *Jobs) SessionsChanged(ctx context.Context, ids ...int) error {
+func (j *Jobs) SessionsCreated(ctx context.Context, ids ...int) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -70,11 +76,49 @@ func (j *Jobs) SessionsChanged(ctx context.Context, ids ...int) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "session_id", id); err != nil {
-			return err
-		}
+	return j.planSessions(ctx, tx, client, sys, ids)
+}
+
+// SessionMoved replans the reminders of a session that moved: pending reminders for its old
+// time are cancelled, every current member gets one per lead time for the new time, and
+// members already reminded of the old time are told the new one at once.
+func (j *Jobs) SessionMoved(ctx context.Context, id int) error {
+	tx, client, sys, err := j.tx(ctx)
+	if err != nil {
+		return err
 	}
+	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "session_id", id); err != nil {
+		return err
+	}
+	if err := j.planSessions(ctx, tx, client, sys, []int{id}); err != nil {
+		return err
+	}
+	s, err := client.GroupSession.Get(sys, id)
+	if err != nil || s.Status != groupsession.StatusSCHEDULED || !s.StartsAt.After(j.clock.Now()) {
+		return err
+	}
+	told, err := client.Delivery.Query().
+		Where(delivery.KeyHasPrefix(fmt.Sprintf("reminder:%d:", id))).
+		Unique(true).Select(delivery.FieldUserID).Ints(sys)
+	if err != nil || len(told) == 0 {
+		return err
+	}
+	current, err := client.Membership.Query().Where(
+		membership.GroupID(s.GroupID), membership.LeftAtIsNil(), membership.UserIDIn(told...),
+	).Select(membership.FieldUserID).Ints(sys)
+	if err != nil {
+		return err
+	}
+	params := make([]river.InsertManyParams, 0, len(current))
+	for _, uid := range current {
+		params = append(params, river.InsertManyParams{
+			Args: ReminderArgs{SessionID: id, UserID: uid, LeadMinutes: MovedLead, StartsAt: s.StartsAt.UTC()},
+		})
+	}
+	return j.insert(ctx, tx, params)
+}
+
+func (j *Jobs) planSessions(ctx context.Context, tx *sql.Tx, client *ent.Client, sys context.Context, ids []int) error {
 	sessions, err := client.GroupSession.Query().Where(
 		groupsession.IDIn(ids...),
 		groupsession.StatusEQ(groupsession.StatusSCHEDULED),
@@ -87,7 +131,7 @@ func (j *Jobs) SessionsChanged(ctx context.Context, ids ...int) error {
 }
 
 // SessionCancelled cancels the pending reminders of a session and tells its current
-// members, if it has not started.
+// members, if it has not started (reminded or not: the app showed it).
 func (j *Jobs) SessionCancelled(ctx context.Context, s *ent.GroupSession) error {
 	tx, client, sys, err := j.tx(ctx)
 	if err != nil {
@@ -118,6 +162,12 @@ func (j *Jobs) SessionCancelled(ctx context.Context, s *ent.GroupSession) error 
 func (j *Jobs) MemberChanged(ctx context.Context, userID int) error {
 	tx, client, sys, err := j.tx(ctx)
 	if err != nil {
+		return err
+	}
+	// Wait for changes of the member's groups' schedules in flight (they hold the group
+	// rows), so that the sessions read below are those that will be: a member joining while
+	// the facilitator changes the schedule is planned for the new sessions.
+	if _, err := client.Group.Query().Where(groupHasCurrentMember(userID), forShare()).IDs(sys); err != nil {
 		return err
 	}
 	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "user_id", userID); err != nil {
@@ -184,6 +234,16 @@ func (j *Jobs) plan(ctx context.Context, tx *sql.Tx, client *ent.Client, sys con
 		}
 	}
 	return j.insert(ctx, tx, params)
+}
+
+// forShare locks the groups a query reads until the transaction ends (PostgreSQL; SQLite
+// runs one transaction at a time).
+func forShare() predicate.Group {
+	return func(s *entsql.Selector) {
+		if s.Dialect() == dialect.Postgres {
+			s.ForShare()
+		}
+	}
 }
 
 // dueLeads are the lead times (largest first) whose reminders are still worth sending for a

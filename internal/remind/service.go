@@ -54,9 +54,9 @@ type Service struct {
 	Jobs *Jobs
 	// inserter inserts jobs in the application's transactions (database/sql).
 	inserter *river.Client[*sql.Tx]
-	// start and stop run the workers: the inserter itself on SQLite; a pgx client on
-	// PostgreSQL.
-	start, stop func(ctx context.Context) error
+	// start, stop and stopNow run the workers: the inserter itself on SQLite; a pgx client
+	// on PostgreSQL.
+	start, stop, stopNow func(ctx context.Context) error
 	pool        *pgxpool.Pool
 }
 
@@ -109,7 +109,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		if s.inserter, err = river.NewClient(riversqlite.New(cfg.SQL), rc); err != nil {
 			return nil, fmt.Errorf("remind: %w", err)
 		}
-		s.start, s.stop = s.inserter.Start, s.inserter.Stop
+		s.start, s.stop, s.stopNow = s.inserter.Start, s.inserter.Stop, s.inserter.StopAndCancel
 	case dialect.Postgres:
 		pc, err := pgxpool.ParseConfig(cfg.PostgresURL)
 		if err != nil {
@@ -126,7 +126,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 			s.pool.Close()
 			return nil, fmt.Errorf("remind: %w", err)
 		}
-		s.start, s.stop = wc.Start, wc.Stop
+		s.start, s.stop, s.stopNow = wc.Start, wc.Stop, wc.StopAndCancel
 		if s.inserter, err = river.NewClient(riverdatabasesql.New(cfg.SQL), &river.Config{Workers: workers, Logger: rc.Logger, Test: rc.Test}); err != nil {
 			s.pool.Close()
 			return nil, fmt.Errorf("remind: %w", err)
@@ -172,6 +172,9 @@ func (s *Service) Start(ctx context.Context) error { return s.start(ctx) }
 
 // Stop stops fetching jobs and waits for those running, up to ctx's deadline.
 func (s *Service) Stop(ctx context.Context) error { return s.stop(ctx) }
+
+// StopAndCancel cancels the jobs still running and waits for them to return.
+func (s *Service) StopAndCancel(ctx context.Context) error { return s.stopNow(ctx) }
 
 // Close releases the workers' pool.
 func (s *Service) Close() {

@@ -1,6 +1,7 @@
 package remind
 
 import (
+	"slices"
 	"context"
 	"fmt"
 	"log/slog"
@@ -196,10 +197,18 @@ func (w *ReminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 	if s.Status != groupsession.StatusSCHEDULED || !s.StartsAt.Equal(a.StartsAt) {
 		return nil // cancelled or moved: the move planned new reminders
 	}
-	if superseded(LeadMinutes(r.user), a.LeadMinutes, s.StartsAt, now) {
+	leads := LeadMinutes(r.user)
+	if a.LeadMinutes != MovedLead && !slices.Contains(leads, a.LeadMinutes) {
+		return nil // the member no longer wants a reminder this long before
+	}
+	if superseded(leads, a.LeadMinutes, s.StartsAt, now) {
 		return nil // late (the queue was down or behind): a nearer reminder is due instead
 	}
 	if r.quiet.Contains(now, r.loc) {
+		// Sent when the quiet hours end, if that is before the session; else not at all.
+		if end := r.quiet.NextEnd(now, r.loc); end.Before(s.StartsAt) {
+			return river.JobSnooze(end.Sub(now))
+		}
 		w.d.log.DebugContext(ctx, "reminder not sent: quiet hours", "job", job.ID)
 		return nil
 	}
@@ -218,6 +227,9 @@ func (w *ReminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 // superseded reports whether the member's reminder at lead has become pointless at now:
 // the time of one of their smaller lead times has come too, and that one is sent instead.
 func superseded(leads []int, lead int, start, now time.Time) bool {
+	if lead == MovedLead {
+		return false
+	}
 	for _, l := range leads {
 		if l < lead && !start.Add(-time.Duration(l)*time.Minute).After(now) {
 			return true

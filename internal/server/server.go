@@ -187,10 +187,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, fmt.Errorf("start job workers: %w", err)
 		}
 		a.closers = append(a.closers, func() error {
-			// Running sends finish (and are recorded); the rest wait in the queue.
+			// Running sends finish and are recorded (each send has a 10 s deadline); the rest
+			// wait in the queue. Jobs still running at the timeout are cancelled, and the
+			// database stays open until they have returned.
 			sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 			defer cancel()
-			return a.jobs.Stop(sctx)
+			if err := a.jobs.Stop(sctx); err == nil {
+				return nil
+			}
+			hctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			return a.jobs.StopAndCancel(hctx)
 		})
 	}
 	return a, nil

@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/internal/apperr"
 	"github.com/processgroup/api/internal/clock"
@@ -45,6 +49,21 @@ func New(jobs *remind.Jobs, c clock.Clock, horizon time.Duration) *Sessions {
 	return &Sessions{jobs: jobs, clock: c, horizon: horizon}
 }
 
+// noticeWindow is how soon a session the schedule produced must be for its removal by a
+// change of the schedule to be told to members as a cancellation: the longest lead time a
+// member may choose, so anyone reminded of it hears of it.
+const noticeWindow = 7 * 24 * time.Hour
+
+// lockGroup holds the group rows a query reads until the transaction ends (PostgreSQL;
+// SQLite runs one transaction at a time).
+func lockGroup() predicate.Group {
+	return func(s *sql.Selector) {
+		if s.Dialect() == dialect.Postgres {
+			s.ForUpdate()
+		}
+	}
+}
+
 // Weekly is a weekly schedule as the facilitator gives it.
 type Weekly struct {
 	Weekday time.Weekday
@@ -64,16 +83,33 @@ func (s *Sessions) Schedule(ctx context.Context, c *ent.Client, groupID int, sta
 	if err := s.checkTimes("startsAt", startsAt, minutes); err != nil {
 		return nil, err
 	}
-	create := c.GroupSession.Create().
+	endsAt := startsAt.Add(time.Duration(minutes) * time.Minute)
+	// A retry of a request that did commit (a phone that timed out) finds the session it
+	// made: the same group, start and end, scheduled by hand. The group row is held so that
+	// two such requests at once make one session.
+	if _, err := c.Group.Query().Where(group.ID(groupID), lockGroup()).IDs(ctx); err != nil {
+		return nil, err
+	}
+	same, err := c.GroupSession.Query().Where(
+		groupsession.GroupID(groupID), groupsession.StartsAt(startsAt), groupsession.EndsAt(endsAt),
+		groupsession.StatusEQ(groupsession.StatusSCHEDULED), groupsession.OccurrenceIsNil(),
+	).First(ctx)
+	if err == nil {
+		return same, nil
+	}
+	if !ent.IsNotFound(err) {
+		return nil, err
+	}
+	sess, err := c.GroupSession.Create().
 		SetGroupID(groupID).
-		SetStartsAt(startsAt.UTC()).
-		SetEndsAt(startsAt.UTC().Add(time.Duration(minutes) * time.Minute))
-	create.SetNillableLocation(location)
-	sess, err := create.Save(ctx)
+		SetStartsAt(startsAt).
+		SetEndsAt(endsAt).
+		SetNillableLocation(location).
+		Save(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return sess, s.jobs.SessionsChanged(ctx, sess.ID)
+	return sess, s.jobs.SessionsCreated(ctx, sess.ID)
 }
 
 // Reschedule moves a session that has not started to a new future start; minutes, if
@@ -105,7 +141,7 @@ func (s *Sessions) Reschedule(ctx context.Context, c *ent.Client, id int, starts
 	if err != nil {
 		return nil, err
 	}
-	return sess, s.jobs.SessionsChanged(ctx, sess.ID)
+	return sess, s.jobs.SessionMoved(ctx, sess.ID)
 }
 
 // Cancel cancels a session that has not started, and tells its members. Cancelling it
@@ -212,11 +248,15 @@ func (s *Sessions) SetWeekly(ctx context.Context, c *ent.Client, groupID int, w 
 			same[o.Key] = o
 		}
 	}
-	var stale []int
+	var gone, told []int
 	for _, sess := range future {
 		o, ok := same[sess.Occurrence]
 		if !ok || !o.Start.Equal(sess.StartsAt) || !o.End.Equal(sess.EndsAt) {
-			stale = append(stale, sess.ID)
+			if sess.StartsAt.Sub(now) <= noticeWindow {
+				told = append(told, sess.ID)
+			} else {
+				gone = append(gone, sess.ID)
+			}
 			continue
 		}
 		if loc := optional(g.ScheduleLocation); !equal(loc, sess.Location) {
@@ -231,12 +271,31 @@ func (s *Sessions) SetWeekly(ctx context.Context, c *ent.Client, groupID int, w 
 			}
 		}
 	}
-	if len(stale) > 0 {
-		if _, err := c.GroupSession.Delete().Where(groupsession.IDIn(stale...)).Exec(ctx); err != nil {
+	// The conditions are checked again as rows are changed: a session a facilitator cancelled
+	// or moved by hand meanwhile is theirs, and stays.
+	untouched := []predicate.GroupSession{groupsession.Detached(false), groupsession.StatusEQ(groupsession.StatusSCHEDULED)}
+	// Sessions soon enough that members may have been reminded of them are cancelled, and
+	// members told; their slot is freed for the new schedule.
+	for _, id := range told {
+		n, err := c.GroupSession.Update().Where(append(untouched, groupsession.ID(id))...).
+			SetStatus(groupsession.StatusCANCELLED).SetDetached(true).ClearOccurrence().Save(ctx)
+		if err != nil {
 			return nil, err
 		}
-		// Their pending reminders are cancelled; the sessions no longer exist to plan new ones.
-		if err := s.jobs.SessionsChanged(ctx, stale...); err != nil {
+		if n == 0 {
+			continue
+		}
+		sess, err := c.GroupSession.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.jobs.SessionCancelled(ctx, sess); err != nil {
+			return nil, err
+		}
+	}
+	// Later ones go without a word; their pending reminders find no session and send nothing.
+	if len(gone) > 0 {
+		if _, err := c.GroupSession.Delete().Where(append(untouched, groupsession.IDIn(gone...))...).Exec(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -291,7 +350,7 @@ func (s *Sessions) produce(ctx context.Context, c *ent.Client, g *ent.Group, now
 			for i, m := range made {
 				ids[i] = m.ID
 			}
-			if err := s.jobs.SessionsChanged(ctx, ids...); err != nil {
+			if err := s.jobs.SessionsCreated(ctx, ids...); err != nil {
 				return err
 			}
 		}
