@@ -57,7 +57,7 @@ type Service struct {
 	// start, stop and stopNow run the workers: the inserter itself on SQLite; a pgx client
 	// on PostgreSQL.
 	start, stop, stopNow func(ctx context.Context) error
-	pool        *pgxpool.Pool
+	pool                 *pgxpool.Pool
 }
 
 // New builds the service; Migrate creates River's tables, Start runs the workers.

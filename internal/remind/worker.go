@@ -1,10 +1,10 @@
 package remind
 
 import (
-	"slices"
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
