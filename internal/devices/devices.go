@@ -10,6 +10,7 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/device"
+	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/apperr"
@@ -41,10 +42,16 @@ func (d *Devices) Register(ctx context.Context, c *ent.Client, in model.Register
 		locale = *in.Locale
 	}
 	now := d.clock.Now()
-	// SECURITY: the privacy policy checks the row as created (owned by the viewer). On a
-	// token conflict the row moves to the viewer: an FCM token is a secret only the app on
-	// that device holds, so presenting it is proof of holding the device (a shared phone
-	// on which someone else signed in before).
+	// SECURITY: an FCM token is a secret only the app on that device holds, so presenting
+	// it is proof of holding the device: on a shared phone on which someone else signed in
+	// before, their registration of it ends (as the system: it is not the viewer's row),
+	// and the viewer's begins, with nothing of the other's (not even when it was made).
+	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	if _, err := c.Device.Delete().Where(device.Token(in.Token), device.UserIDNEQ(v.UserID)).Exec(sys); err != nil {
+		return nil, err
+	}
+	// The privacy policy checks the row as created (owned by the viewer); a registration
+	// of the same token racing this one updates the row instead of failing.
 	err := c.Device.Create().
 		SetUserID(v.UserID).
 		SetToken(in.Token).
@@ -59,8 +66,25 @@ func (d *Devices) Register(ctx context.Context, c *ent.Client, in model.Register
 	if err != nil {
 		return nil, err
 	}
+	// Every reminder goes to every device: the ones not seen for longest beyond MaxDevices
+	// are forgotten.
+	old, err := c.Device.Query().Where(device.UserID(v.UserID)).
+		Order(device.ByLastSeenAt(sql.OrderDesc()), device.ByID(sql.OrderDesc())).
+		Offset(MaxDevices).IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(old) > 0 {
+		if _, err := c.Device.Delete().Where(device.IDIn(old...)).Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return c.Device.Query().Where(device.Token(in.Token)).Only(ctx)
 }
+
+// MaxDevices is how many devices a member keeps; registering one more forgets the one not
+// seen for longest.
+const MaxDevices = 10
 
 // Unregister forgets the viewer's device with token; false if they had none with it.
 func (d *Devices) Unregister(ctx context.Context, c *ent.Client, token string) (bool, error) {

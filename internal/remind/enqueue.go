@@ -90,9 +90,6 @@ func (j *Jobs) SessionMoved(ctx context.Context, id int) error {
 	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "session_id", id); err != nil {
 		return err
 	}
-	if err := j.planSessions(ctx, tx, client, sys, []int{id}); err != nil {
-		return err
-	}
 	s, err := client.GroupSession.Get(sys, id)
 	if err != nil || s.Status != groupsession.StatusSCHEDULED || !s.StartsAt.After(j.clock.Now()) {
 		return err
@@ -100,22 +97,14 @@ func (j *Jobs) SessionMoved(ctx context.Context, id int) error {
 	told, err := client.Delivery.Query().
 		Where(delivery.KeyHasPrefix(fmt.Sprintf("reminder:%d:", id))).
 		Unique(true).Select(delivery.FieldUserID).Ints(sys)
-	if err != nil || len(told) == 0 {
-		return err
-	}
-	current, err := client.Membership.Query().Where(
-		membership.GroupID(s.GroupID), membership.LeftAtIsNil(), membership.UserIDIn(told...),
-	).Select(membership.FieldUserID).Ints(sys)
 	if err != nil {
 		return err
 	}
-	params := make([]river.InsertManyParams, 0, len(current))
-	for _, uid := range current {
-		params = append(params, river.InsertManyParams{
-			Args: ReminderArgs{SessionID: id, UserID: uid, LeadMinutes: MovedLead, StartsAt: s.StartsAt.UTC()},
-		})
+	tell := map[int]bool{}
+	for _, uid := range told {
+		tell[uid] = true
 	}
-	return j.insert(ctx, tx, params)
+	return j.plan(ctx, tx, client, sys, []*ent.GroupSession{s}, nil, tell)
 }
 
 func (j *Jobs) planSessions(ctx context.Context, tx *sql.Tx, client *ent.Client, sys context.Context, ids []int) error {
@@ -127,7 +116,7 @@ func (j *Jobs) planSessions(ctx context.Context, tx *sql.Tx, client *ent.Client,
 	if err != nil {
 		return err
 	}
-	return j.plan(ctx, tx, client, sys, sessions, nil)
+	return j.plan(ctx, tx, client, sys, sessions, nil, nil)
 }
 
 // SessionCancelled cancels the pending reminders of a session and tells its current
@@ -181,7 +170,7 @@ func (j *Jobs) MemberChanged(ctx context.Context, userID int) error {
 	if err != nil {
 		return err
 	}
-	return j.plan(ctx, tx, client, sys, sessions, &userID)
+	return j.plan(ctx, tx, client, sys, sessions, &userID, nil)
 }
 
 // Encouraged queues "someone sent you encouragement" for the author of the reflection.
@@ -194,8 +183,9 @@ func (j *Jobs) Encouraged(ctx context.Context, encouragementID, recipientID int)
 }
 
 // plan inserts the reminders of sessions for their groups' current members (or only for
-// onlyUser).
-func (j *Jobs) plan(ctx context.Context, tx *sql.Tx, client *ent.Client, sys context.Context, sessions []*ent.GroupSession, onlyUser *int) error {
+// onlyUser). Members in tell were reminded of a session's old time: they are told its new
+// time at once (instead of a late reminder), and reminded at their lead times still ahead.
+func (j *Jobs) plan(ctx context.Context, tx *sql.Tx, client *ent.Client, sys context.Context, sessions []*ent.GroupSession, onlyUser *int, tell map[int]bool) error {
 	if len(sessions) == 0 {
 		return nil
 	}
@@ -221,7 +211,14 @@ func (j *Jobs) plan(ctx context.Context, tx *sql.Tx, client *ent.Client, sys con
 	var params []river.InsertManyParams
 	for _, s := range sessions {
 		for _, u := range byGroup[s.GroupID] {
-			for _, lead := range dueLeads(LeadMinutes(u), s.StartsAt, now) {
+			leads := dueLeads(LeadMinutes(u), s.StartsAt, now)
+			if tell[u.ID] {
+				leads = aheadOnly(leads, s.StartsAt, now)
+				params = append(params, river.InsertManyParams{Args: ReminderArgs{
+					SessionID: s.ID, UserID: u.ID, LeadMinutes: MovedLead, StartsAt: s.StartsAt.UTC(), Move: now.UnixNano(),
+				}})
+			}
+			for _, lead := range leads {
 				at := s.StartsAt.Add(-time.Duration(lead) * time.Minute)
 				if at.Before(now) {
 					at = now
@@ -263,6 +260,17 @@ func dueLeads(leads []int, start, now time.Time) []int {
 		return ahead
 	}
 	return leads[len(leads)-1:]
+}
+
+// aheadOnly are the leads whose time is still ahead (no reminder sent at once).
+func aheadOnly(leads []int, start, now time.Time) []int {
+	var out []int
+	for _, l := range leads {
+		if start.Add(-time.Duration(l) * time.Minute).After(now) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // insertBatch bounds the rows of one insert statement.

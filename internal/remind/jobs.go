@@ -22,6 +22,9 @@ type ReminderArgs struct {
 	UserID      int       `json:"user_id"`
 	LeadMinutes int       `json:"lead_minutes"`
 	StartsAt    time.Time `json:"starts_at"`
+	// Move tells the notices of a move (LeadMinutes MovedLead) apart: when the move was
+	// made, so that moving a session back and forth tells each time.
+	Move int64 `json:"move,omitempty"`
 }
 
 // Kind implements river.JobArgs.

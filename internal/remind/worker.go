@@ -212,7 +212,7 @@ func (w *ReminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 		w.d.log.DebugContext(ctx, "reminder not sent: quiet hours", "job", job.ID)
 		return nil
 	}
-	key := fmt.Sprintf("reminder:%d:%d:%d:%d", a.SessionID, a.UserID, a.LeadMinutes, a.StartsAt.Unix())
+	key := fmt.Sprintf("reminder:%d:%d:%d:%d:%d", a.SessionID, a.UserID, a.LeadMinutes, a.StartsAt.Unix(), a.Move)
 	return w.d.deliver(ctx, key, r, func(dev *ent.Device) push.Message {
 		title, body := push.Reminder(dev.Locale, r.loc, s.StartsAt, now)
 		return push.Message{

@@ -182,6 +182,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	mutations := limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateMutationsPerMinute, Burst: max(1, cfg.RateMutationsPerMinute/3)})
 	a.anonymous = limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateAnonymousPerMinute, Burst: max(1, cfg.RateAnonymousPerMinute/3)})
 	a.handler = a.routes(newGraphQL(res, cfg, mutations, log))
+	if cfg.JobWorkers == 0 && a.db.Dialect == dialect.SQLite {
+		log.Warn("JOB_WORKERS=0 on SQLite: no other server can share this database, so no notification is sent and weekly schedules produce no new sessions")
+	}
 	if cfg.JobWorkers > 0 {
 		if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 			return nil, fmt.Errorf("start job workers: %w", err)

@@ -59,7 +59,8 @@ const noticeWindow = 7 * 24 * time.Hour
 func lockGroup() predicate.Group {
 	return func(s *sql.Selector) {
 		if s.Dialect() == dialect.Postgres {
-			s.ForUpdate()
+			// NO KEY UPDATE: inserts that only reference the group (reflections, joins) go on.
+			s.For(sql.LockNoKeyUpdate)
 		}
 	}
 }
@@ -166,6 +167,11 @@ func (s *Sessions) Cancel(ctx context.Context, c *ent.Client, id int) (*ent.Grou
 
 // changeable loads a session the viewer facilitates and that has not started.
 func (s *Sessions) changeable(ctx context.Context, c *ent.Client, id int) (*ent.GroupSession, error) {
+	// Hold the group row first, as every change of the group's sessions does: a member
+	// joining meanwhile is then planned for the session as it will be.
+	if _, err := c.Group.Query().Where(group.HasSessionsWith(groupsession.ID(id)), lockGroup()).IDs(ctx); err != nil {
+		return nil, err
+	}
 	sess, err := c.GroupSession.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFoundf("session not found")
