@@ -1144,3 +1144,28 @@ func TestSessionsAPIDoubleTaps(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionsAPIDeviceCap: a member keeps their ten most recently seen devices; an
+// eleventh forgets the one not seen for longest, and refreshing a device keeps it.
+func TestSessionsAPIDeviceCap(t *testing.T) {
+	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+		c := h.Member("cap")
+		for i := 0; i < 10; i++ {
+			registerDevice(c, fmt.Sprint("cap-token-", i), "en-US")
+			clk.Advance(time.Minute)
+		}
+		registerDevice(c, "cap-token-0", "en-US") // seen again: now the most recent
+		clk.Advance(time.Minute)
+		registerDevice(c, "cap-token-10", "en-US")
+		r := c.MustRaw(`query { viewer { devices { id } } }`, "", nil)
+		if n := len(r.Get("viewer.devices").([]any)); n != 10 {
+			t.Fatalf("want 10 devices, got %d", n)
+		}
+		if c.MustOp("UnregisterDevice", map[string]any{"token": "cap-token-1"}).Get("unregisterDevice") != false {
+			t.Fatalf("the device not seen for longest is kept")
+		}
+		if c.MustOp("UnregisterDevice", map[string]any{"token": "cap-token-0"}).Get("unregisterDevice") != true {
+			t.Fatalf("the refreshed device was forgotten")
+		}
+	})
+}
