@@ -12,8 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	_ "time/tzdata" // IANA zones for groups and members, also on hosts without a zone database
 	_ "time/tzdata" // IANA time zones even on machines without them
+	_ "time/tzdata" // IANA zones for groups and members, also on hosts without a zone database
 
 	"github.com/processgroup/api/internal/auth"
 	"github.com/processgroup/api/internal/config"
