@@ -10,12 +10,12 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/device"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/apperr"
 	"github.com/processgroup/api/internal/clock"
 	"github.com/processgroup/api/internal/remind"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/schedule"
 	"github.com/processgroup/api/internal/validate"
 	"github.com/processgroup/api/internal/viewer"
@@ -42,12 +42,11 @@ func (d *Devices) Register(ctx context.Context, c *ent.Client, in model.Register
 		locale = *in.Locale
 	}
 	now := d.clock.Now()
-	// SECURITY: an FCM token is a secret only the app on that device holds, so presenting
-	// it is proof of holding the device: on a shared phone on which someone else signed in
-	// before, their registration of it ends (as the system: it is not the viewer's row),
-	// and the viewer's begins, with nothing of the other's (not even when it was made).
-	sys := privacy.DecisionContext(ctx, privacy.Allow)
-	if _, err := c.Device.Delete().Where(device.Token(in.Token), device.UserIDNEQ(v.UserID)).Exec(sys); err != nil {
+	// On a shared phone on which someone else signed in before, their registration of the
+	// token ends (the Device policy allows it to whoever presents the token), and the
+	// viewer's begins, with nothing of the other's (not even when it was made).
+	proof := rule.WithTokenProof(ctx, in.Token)
+	if _, err := c.Device.Delete().Where(device.Token(in.Token), device.UserIDNEQ(v.UserID)).Exec(proof); err != nil {
 		return nil, err
 	}
 	// The privacy policy checks the row as created (owned by the viewer); a registration

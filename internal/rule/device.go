@@ -31,11 +31,25 @@ func DeviceOwnerOnly() privacy.MutationRule {
 			}
 			return privacy.Allow
 		}
-		// SECURITY: other people's devices are not matched.
+		// SECURITY: other people's devices are not matched; a registration of a token the
+		// viewer presents (they hold the device: see WithTokenProof) may be ended.
+		if proof, ok := ctx.Value(tokenProofKey{}).(string); ok && proof != "" && m.Op().Is(ent.OpDelete) {
+			m.Where(device.Or(device.UserID(v.UserID), device.Token(proof)))
+			return privacy.Allow
+		}
 		m.Where(device.UserID(v.UserID))
 		if uid, ok := m.UserID(); ok && uid != v.UserID {
 			return privacy.Denyf("devices are registered as oneself")
 		}
 		return privacy.Allow
 	})
+}
+
+type tokenProofKey struct{}
+
+// WithTokenProof returns a copy of ctx in which the viewer has presented an FCM token. The
+// token is a secret only the app on that device holds, so presenting it proves holding the
+// device: on a shared phone, the registration someone else made of it may then be ended.
+func WithTokenProof(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, tokenProofKey{}, token)
 }

@@ -448,18 +448,16 @@ func (s *Sessions) Upcoming(ctx context.Context, c *ent.Client, first int) ([]*e
 	return q.All(ctx)
 }
 
-// VisibleSchedule is the group (with its weekly schedule) for a current member or facilitator, nil for
-// anyone else (a former member still sees the group's name, not when it meets) or when the
-// group has none.
+// VisibleSchedule is the group (with its weekly schedule) for those who may read the
+// group's sessions, nil for anyone else (a former member still sees the group's name, not
+// when it meets) or when the group has none.
 func VisibleSchedule(ctx context.Context, c *ent.Client, g *ent.Group) (*ent.Group, error) {
 	if g.ScheduleWeekday == nil {
 		return nil, nil
 	}
-	v := viewer.FromContext(ctx)
-	// SECURITY: when a group meets is for its current members, like its sessions.
-	ok, err := c.Membership.Query().Where(
-		membership.UserID(v.UserID), membership.GroupID(g.ID), membership.LeftAtIsNil(),
-	).Exist(ctx)
+	// SECURITY: the GroupSession policy decides: a schedule always has sessions (it produces
+	// at least a week ahead), and they are there only for the group's current members.
+	ok, err := c.GroupSession.Query().Where(groupsession.GroupID(g.ID)).Exist(ctx)
 	if err != nil || !ok {
 		return nil, err
 	}
