@@ -159,9 +159,9 @@ func (d *Devices) UpdateSettings(ctx context.Context, c *ent.Client, in model.No
 	if in.EncouragementPushes != nil {
 		upd.SetEncouragementPushes(*in.EncouragementPushes)
 	}
-	leadsChanged := in.ReminderLeadMinutes != nil && !slices.Equal(sorted(in.ReminderLeadMinutes), sorted(remind.LeadMinutes(u)))
+	leadsChanged := in.ReminderLeadMinutes != nil && !slices.Equal(remind.LargestFirst(in.ReminderLeadMinutes), remind.LeadMinutes(u))
 	if in.ReminderLeadMinutes != nil {
-		upd.SetReminderLeadMinutes(sorted(in.ReminderLeadMinutes))
+		upd.SetReminderLeadMinutes(remind.LargestFirst(in.ReminderLeadMinutes))
 	}
 	u, err = upd.Where(user.ID(v.UserID)).Save(ctx)
 	if err != nil {
@@ -173,14 +173,6 @@ func (d *Devices) UpdateSettings(ctx context.Context, c *ent.Client, in model.No
 		}
 	}
 	return Settings(u), nil
-}
-
-// sorted is a copy of l, largest first.
-func sorted(l []int) []int {
-	l = slices.Clone(l)
-	slices.Sort(l)
-	slices.Reverse(l)
-	return l
 }
 
 func deref(s *string) string {

@@ -31,7 +31,12 @@ func LeadMinutes(u *ent.User) []int {
 	if u.ReminderLeadMinutes == nil {
 		return DefaultLeadMinutes
 	}
-	l := slices.Clone(u.ReminderLeadMinutes)
+	return LargestFirst(u.ReminderLeadMinutes)
+}
+
+// LargestFirst is a copy of leads, largest first (the order the API shows and stores).
+func LargestFirst(leads []int) []int {
+	l := slices.Clone(leads)
 	slices.Sort(l)
 	slices.Reverse(l)
 	return l
