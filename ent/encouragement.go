@@ -34,6 +34,14 @@ type Encouragement struct {
 	Kind encouragement.Kind `json:"kind,omitempty"`
 	// Message holds the value of the "message" field.
 	Message string `json:"-"`
+	// ReportedAt holds the value of the "reported_at" field.
+	ReportedAt *time.Time `json:"reported_at,omitempty"`
+	// ReportReason holds the value of the "report_reason" field.
+	ReportReason string `json:"-"`
+	// HiddenAt holds the value of the "hidden_at" field.
+	HiddenAt *time.Time `json:"hidden_at,omitempty"`
+	// HideReason holds the value of the "hide_reason" field.
+	HideReason string `json:"-"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EncouragementQuery when eager-loading is set.
 	Edges        EncouragementEdges `json:"edges"`
@@ -84,12 +92,16 @@ func (*Encouragement) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case encouragement.FieldKind:
 			values[i] = new(sql.NullString)
-		case encouragement.FieldCreatedAt, encouragement.FieldUpdatedAt:
+		case encouragement.FieldCreatedAt, encouragement.FieldUpdatedAt, encouragement.FieldReportedAt, encouragement.FieldHiddenAt:
 			values[i] = new(sql.NullTime)
 		case encouragement.FieldClientID:
 			values[i] = new(uuid.UUID)
 		case encouragement.FieldMessage:
 			values[i] = encouragement.ValueScanner.Message.ScanValue()
+		case encouragement.FieldReportReason:
+			values[i] = encouragement.ValueScanner.ReportReason.ScanValue()
+		case encouragement.FieldHideReason:
+			values[i] = encouragement.ValueScanner.HideReason.ScanValue()
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -152,6 +164,32 @@ func (_m *Encouragement) assignValues(columns []string, values []any) error {
 				return err
 			} else {
 				_m.Message = value
+			}
+		case encouragement.FieldReportedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field reported_at", values[i])
+			} else if value.Valid {
+				_m.ReportedAt = new(time.Time)
+				*_m.ReportedAt = value.Time
+			}
+		case encouragement.FieldReportReason:
+			if value, err := encouragement.ValueScanner.ReportReason.FromValue(values[i]); err != nil {
+				return err
+			} else {
+				_m.ReportReason = value
+			}
+		case encouragement.FieldHiddenAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field hidden_at", values[i])
+			} else if value.Valid {
+				_m.HiddenAt = new(time.Time)
+				*_m.HiddenAt = value.Time
+			}
+		case encouragement.FieldHideReason:
+			if value, err := encouragement.ValueScanner.HideReason.FromValue(values[i]); err != nil {
+				return err
+			} else {
+				_m.HideReason = value
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -218,6 +256,20 @@ func (_m *Encouragement) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Kind))
 	builder.WriteString(", ")
 	builder.WriteString("message=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.ReportedAt; v != nil {
+		builder.WriteString("reported_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("report_reason=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.HiddenAt; v != nil {
+		builder.WriteString("hidden_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("hide_reason=<sensitive>")
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -99,6 +99,62 @@ func (_c *EncouragementCreate) SetNillableMessage(v *string) *EncouragementCreat
 	return _c
 }
 
+// SetReportedAt sets the "reported_at" field.
+func (_c *EncouragementCreate) SetReportedAt(v time.Time) *EncouragementCreate {
+	_c.mutation.SetReportedAt(v)
+	return _c
+}
+
+// SetNillableReportedAt sets the "reported_at" field if the given value is not nil.
+func (_c *EncouragementCreate) SetNillableReportedAt(v *time.Time) *EncouragementCreate {
+	if v != nil {
+		_c.SetReportedAt(*v)
+	}
+	return _c
+}
+
+// SetReportReason sets the "report_reason" field.
+func (_c *EncouragementCreate) SetReportReason(v string) *EncouragementCreate {
+	_c.mutation.SetReportReason(v)
+	return _c
+}
+
+// SetNillableReportReason sets the "report_reason" field if the given value is not nil.
+func (_c *EncouragementCreate) SetNillableReportReason(v *string) *EncouragementCreate {
+	if v != nil {
+		_c.SetReportReason(*v)
+	}
+	return _c
+}
+
+// SetHiddenAt sets the "hidden_at" field.
+func (_c *EncouragementCreate) SetHiddenAt(v time.Time) *EncouragementCreate {
+	_c.mutation.SetHiddenAt(v)
+	return _c
+}
+
+// SetNillableHiddenAt sets the "hidden_at" field if the given value is not nil.
+func (_c *EncouragementCreate) SetNillableHiddenAt(v *time.Time) *EncouragementCreate {
+	if v != nil {
+		_c.SetHiddenAt(*v)
+	}
+	return _c
+}
+
+// SetHideReason sets the "hide_reason" field.
+func (_c *EncouragementCreate) SetHideReason(v string) *EncouragementCreate {
+	_c.mutation.SetHideReason(v)
+	return _c
+}
+
+// SetNillableHideReason sets the "hide_reason" field if the given value is not nil.
+func (_c *EncouragementCreate) SetNillableHideReason(v *string) *EncouragementCreate {
+	if v != nil {
+		_c.SetHideReason(*v)
+	}
+	return _c
+}
+
 // SetReflection sets the "reflection" edge to the Reflection entity.
 func (_c *EncouragementCreate) SetReflection(v *Reflection) *EncouragementCreate {
 	return _c.SetReflectionID(v.ID)
@@ -242,6 +298,30 @@ func (_c *EncouragementCreate) createSpec() (*Encouragement, *sqlgraph.CreateSpe
 		_spec.SetField(encouragement.FieldMessage, field.TypeString, vv)
 		_node.Message = value
 	}
+	if value, ok := _c.mutation.ReportedAt(); ok {
+		_spec.SetField(encouragement.FieldReportedAt, field.TypeTime, value)
+		_node.ReportedAt = &value
+	}
+	if value, ok := _c.mutation.ReportReason(); ok {
+		vv, err := encouragement.ValueScanner.ReportReason.Value(value)
+		if err != nil {
+			return nil, nil, err
+		}
+		_spec.SetField(encouragement.FieldReportReason, field.TypeString, vv)
+		_node.ReportReason = value
+	}
+	if value, ok := _c.mutation.HiddenAt(); ok {
+		_spec.SetField(encouragement.FieldHiddenAt, field.TypeTime, value)
+		_node.HiddenAt = &value
+	}
+	if value, ok := _c.mutation.HideReason(); ok {
+		vv, err := encouragement.ValueScanner.HideReason.Value(value)
+		if err != nil {
+			return nil, nil, err
+		}
+		_spec.SetField(encouragement.FieldHideReason, field.TypeString, vv)
+		_node.HideReason = value
+	}
 	if nodes := _c.mutation.ReflectionIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -340,6 +420,78 @@ func (u *EncouragementUpsert) UpdateUpdatedAt() *EncouragementUpsert {
 	return u
 }
 
+// SetReportedAt sets the "reported_at" field.
+func (u *EncouragementUpsert) SetReportedAt(v time.Time) *EncouragementUpsert {
+	u.Set(encouragement.FieldReportedAt, v)
+	return u
+}
+
+// UpdateReportedAt sets the "reported_at" field to the value that was provided on create.
+func (u *EncouragementUpsert) UpdateReportedAt() *EncouragementUpsert {
+	u.SetExcluded(encouragement.FieldReportedAt)
+	return u
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (u *EncouragementUpsert) ClearReportedAt() *EncouragementUpsert {
+	u.SetNull(encouragement.FieldReportedAt)
+	return u
+}
+
+// SetReportReason sets the "report_reason" field.
+func (u *EncouragementUpsert) SetReportReason(v string) *EncouragementUpsert {
+	u.Set(encouragement.FieldReportReason, v)
+	return u
+}
+
+// UpdateReportReason sets the "report_reason" field to the value that was provided on create.
+func (u *EncouragementUpsert) UpdateReportReason() *EncouragementUpsert {
+	u.SetExcluded(encouragement.FieldReportReason)
+	return u
+}
+
+// ClearReportReason clears the value of the "report_reason" field.
+func (u *EncouragementUpsert) ClearReportReason() *EncouragementUpsert {
+	u.SetNull(encouragement.FieldReportReason)
+	return u
+}
+
+// SetHiddenAt sets the "hidden_at" field.
+func (u *EncouragementUpsert) SetHiddenAt(v time.Time) *EncouragementUpsert {
+	u.Set(encouragement.FieldHiddenAt, v)
+	return u
+}
+
+// UpdateHiddenAt sets the "hidden_at" field to the value that was provided on create.
+func (u *EncouragementUpsert) UpdateHiddenAt() *EncouragementUpsert {
+	u.SetExcluded(encouragement.FieldHiddenAt)
+	return u
+}
+
+// ClearHiddenAt clears the value of the "hidden_at" field.
+func (u *EncouragementUpsert) ClearHiddenAt() *EncouragementUpsert {
+	u.SetNull(encouragement.FieldHiddenAt)
+	return u
+}
+
+// SetHideReason sets the "hide_reason" field.
+func (u *EncouragementUpsert) SetHideReason(v string) *EncouragementUpsert {
+	u.Set(encouragement.FieldHideReason, v)
+	return u
+}
+
+// UpdateHideReason sets the "hide_reason" field to the value that was provided on create.
+func (u *EncouragementUpsert) UpdateHideReason() *EncouragementUpsert {
+	u.SetExcluded(encouragement.FieldHideReason)
+	return u
+}
+
+// ClearHideReason clears the value of the "hide_reason" field.
+func (u *EncouragementUpsert) ClearHideReason() *EncouragementUpsert {
+	u.SetNull(encouragement.FieldHideReason)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -411,6 +563,90 @@ func (u *EncouragementUpsertOne) SetUpdatedAt(v time.Time) *EncouragementUpsertO
 func (u *EncouragementUpsertOne) UpdateUpdatedAt() *EncouragementUpsertOne {
 	return u.Update(func(s *EncouragementUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (u *EncouragementUpsertOne) SetReportedAt(v time.Time) *EncouragementUpsertOne {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.SetReportedAt(v)
+	})
+}
+
+// UpdateReportedAt sets the "reported_at" field to the value that was provided on create.
+func (u *EncouragementUpsertOne) UpdateReportedAt() *EncouragementUpsertOne {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.UpdateReportedAt()
+	})
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (u *EncouragementUpsertOne) ClearReportedAt() *EncouragementUpsertOne {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.ClearReportedAt()
+	})
+}
+
+// SetReportReason sets the "report_reason" field.
+func (u *EncouragementUpsertOne) SetReportReason(v string) *EncouragementUpsertOne {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.SetReportReason(v)
+	})
+}
+
+// UpdateReportReason sets the "report_reason" field to the value that was provided on create.
+func (u *EncouragementUpsertOne) UpdateReportReason() *EncouragementUpsertOne {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.UpdateReportReason()
+	})
+}
+
+// ClearReportReason clears the value of the "report_reason" field.
+func (u *EncouragementUpsertOne) ClearReportReason() *EncouragementUpsertOne {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.ClearReportReason()
+	})
+}
+
+// SetHiddenAt sets the "hidden_at" field.
+func (u *EncouragementUpsertOne) SetHiddenAt(v time.Time) *EncouragementUpsertOne {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.SetHiddenAt(v)
+	})
+}
+
+// UpdateHiddenAt sets the "hidden_at" field to the value that was provided on create.
+func (u *EncouragementUpsertOne) UpdateHiddenAt() *EncouragementUpsertOne {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.UpdateHiddenAt()
+	})
+}
+
+// ClearHiddenAt clears the value of the "hidden_at" field.
+func (u *EncouragementUpsertOne) ClearHiddenAt() *EncouragementUpsertOne {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.ClearHiddenAt()
+	})
+}
+
+// SetHideReason sets the "hide_reason" field.
+func (u *EncouragementUpsertOne) SetHideReason(v string) *EncouragementUpsertOne {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.SetHideReason(v)
+	})
+}
+
+// UpdateHideReason sets the "hide_reason" field to the value that was provided on create.
+func (u *EncouragementUpsertOne) UpdateHideReason() *EncouragementUpsertOne {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.UpdateHideReason()
+	})
+}
+
+// ClearHideReason clears the value of the "hide_reason" field.
+func (u *EncouragementUpsertOne) ClearHideReason() *EncouragementUpsertOne {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.ClearHideReason()
 	})
 }
 
@@ -654,6 +890,90 @@ func (u *EncouragementUpsertBulk) SetUpdatedAt(v time.Time) *EncouragementUpsert
 func (u *EncouragementUpsertBulk) UpdateUpdatedAt() *EncouragementUpsertBulk {
 	return u.Update(func(s *EncouragementUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (u *EncouragementUpsertBulk) SetReportedAt(v time.Time) *EncouragementUpsertBulk {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.SetReportedAt(v)
+	})
+}
+
+// UpdateReportedAt sets the "reported_at" field to the value that was provided on create.
+func (u *EncouragementUpsertBulk) UpdateReportedAt() *EncouragementUpsertBulk {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.UpdateReportedAt()
+	})
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (u *EncouragementUpsertBulk) ClearReportedAt() *EncouragementUpsertBulk {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.ClearReportedAt()
+	})
+}
+
+// SetReportReason sets the "report_reason" field.
+func (u *EncouragementUpsertBulk) SetReportReason(v string) *EncouragementUpsertBulk {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.SetReportReason(v)
+	})
+}
+
+// UpdateReportReason sets the "report_reason" field to the value that was provided on create.
+func (u *EncouragementUpsertBulk) UpdateReportReason() *EncouragementUpsertBulk {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.UpdateReportReason()
+	})
+}
+
+// ClearReportReason clears the value of the "report_reason" field.
+func (u *EncouragementUpsertBulk) ClearReportReason() *EncouragementUpsertBulk {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.ClearReportReason()
+	})
+}
+
+// SetHiddenAt sets the "hidden_at" field.
+func (u *EncouragementUpsertBulk) SetHiddenAt(v time.Time) *EncouragementUpsertBulk {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.SetHiddenAt(v)
+	})
+}
+
+// UpdateHiddenAt sets the "hidden_at" field to the value that was provided on create.
+func (u *EncouragementUpsertBulk) UpdateHiddenAt() *EncouragementUpsertBulk {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.UpdateHiddenAt()
+	})
+}
+
+// ClearHiddenAt clears the value of the "hidden_at" field.
+func (u *EncouragementUpsertBulk) ClearHiddenAt() *EncouragementUpsertBulk {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.ClearHiddenAt()
+	})
+}
+
+// SetHideReason sets the "hide_reason" field.
+func (u *EncouragementUpsertBulk) SetHideReason(v string) *EncouragementUpsertBulk {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.SetHideReason(v)
+	})
+}
+
+// UpdateHideReason sets the "hide_reason" field to the value that was provided on create.
+func (u *EncouragementUpsertBulk) UpdateHideReason() *EncouragementUpsertBulk {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.UpdateHideReason()
+	})
+}
+
+// ClearHideReason clears the value of the "hide_reason" field.
+func (u *EncouragementUpsertBulk) ClearHideReason() *EncouragementUpsertBulk {
+	return u.Update(func(s *EncouragementUpsert) {
+		s.ClearHideReason()
 	})
 }
 

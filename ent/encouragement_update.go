@@ -34,6 +34,86 @@ func (_u *EncouragementUpdate) SetUpdatedAt(v time.Time) *EncouragementUpdate {
 	return _u
 }
 
+// SetReportedAt sets the "reported_at" field.
+func (_u *EncouragementUpdate) SetReportedAt(v time.Time) *EncouragementUpdate {
+	_u.mutation.SetReportedAt(v)
+	return _u
+}
+
+// SetNillableReportedAt sets the "reported_at" field if the given value is not nil.
+func (_u *EncouragementUpdate) SetNillableReportedAt(v *time.Time) *EncouragementUpdate {
+	if v != nil {
+		_u.SetReportedAt(*v)
+	}
+	return _u
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (_u *EncouragementUpdate) ClearReportedAt() *EncouragementUpdate {
+	_u.mutation.ClearReportedAt()
+	return _u
+}
+
+// SetReportReason sets the "report_reason" field.
+func (_u *EncouragementUpdate) SetReportReason(v string) *EncouragementUpdate {
+	_u.mutation.SetReportReason(v)
+	return _u
+}
+
+// SetNillableReportReason sets the "report_reason" field if the given value is not nil.
+func (_u *EncouragementUpdate) SetNillableReportReason(v *string) *EncouragementUpdate {
+	if v != nil {
+		_u.SetReportReason(*v)
+	}
+	return _u
+}
+
+// ClearReportReason clears the value of the "report_reason" field.
+func (_u *EncouragementUpdate) ClearReportReason() *EncouragementUpdate {
+	_u.mutation.ClearReportReason()
+	return _u
+}
+
+// SetHiddenAt sets the "hidden_at" field.
+func (_u *EncouragementUpdate) SetHiddenAt(v time.Time) *EncouragementUpdate {
+	_u.mutation.SetHiddenAt(v)
+	return _u
+}
+
+// SetNillableHiddenAt sets the "hidden_at" field if the given value is not nil.
+func (_u *EncouragementUpdate) SetNillableHiddenAt(v *time.Time) *EncouragementUpdate {
+	if v != nil {
+		_u.SetHiddenAt(*v)
+	}
+	return _u
+}
+
+// ClearHiddenAt clears the value of the "hidden_at" field.
+func (_u *EncouragementUpdate) ClearHiddenAt() *EncouragementUpdate {
+	_u.mutation.ClearHiddenAt()
+	return _u
+}
+
+// SetHideReason sets the "hide_reason" field.
+func (_u *EncouragementUpdate) SetHideReason(v string) *EncouragementUpdate {
+	_u.mutation.SetHideReason(v)
+	return _u
+}
+
+// SetNillableHideReason sets the "hide_reason" field if the given value is not nil.
+func (_u *EncouragementUpdate) SetNillableHideReason(v *string) *EncouragementUpdate {
+	if v != nil {
+		_u.SetHideReason(*v)
+	}
+	return _u
+}
+
+// ClearHideReason clears the value of the "hide_reason" field.
+func (_u *EncouragementUpdate) ClearHideReason() *EncouragementUpdate {
+	_u.mutation.ClearHideReason()
+	return _u
+}
+
 // Mutation returns the EncouragementMutation object of the builder.
 func (_u *EncouragementUpdate) Mutation() *EncouragementMutation {
 	return _u.mutation
@@ -107,6 +187,38 @@ func (_u *EncouragementUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if _u.mutation.MessageCleared() {
 		_spec.ClearField(encouragement.FieldMessage, field.TypeString)
 	}
+	if value, ok := _u.mutation.ReportedAt(); ok {
+		_spec.SetField(encouragement.FieldReportedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReportedAtCleared() {
+		_spec.ClearField(encouragement.FieldReportedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ReportReason(); ok {
+		vv, err := encouragement.ValueScanner.ReportReason.Value(value)
+		if err != nil {
+			return 0, err
+		}
+		_spec.SetField(encouragement.FieldReportReason, field.TypeString, vv)
+	}
+	if _u.mutation.ReportReasonCleared() {
+		_spec.ClearField(encouragement.FieldReportReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.HiddenAt(); ok {
+		_spec.SetField(encouragement.FieldHiddenAt, field.TypeTime, value)
+	}
+	if _u.mutation.HiddenAtCleared() {
+		_spec.ClearField(encouragement.FieldHiddenAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.HideReason(); ok {
+		vv, err := encouragement.ValueScanner.HideReason.Value(value)
+		if err != nil {
+			return 0, err
+		}
+		_spec.SetField(encouragement.FieldHideReason, field.TypeString, vv)
+	}
+	if _u.mutation.HideReasonCleared() {
+		_spec.ClearField(encouragement.FieldHideReason, field.TypeString)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{encouragement.Label}
@@ -130,6 +242,86 @@ type EncouragementUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *EncouragementUpdateOne) SetUpdatedAt(v time.Time) *EncouragementUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetReportedAt sets the "reported_at" field.
+func (_u *EncouragementUpdateOne) SetReportedAt(v time.Time) *EncouragementUpdateOne {
+	_u.mutation.SetReportedAt(v)
+	return _u
+}
+
+// SetNillableReportedAt sets the "reported_at" field if the given value is not nil.
+func (_u *EncouragementUpdateOne) SetNillableReportedAt(v *time.Time) *EncouragementUpdateOne {
+	if v != nil {
+		_u.SetReportedAt(*v)
+	}
+	return _u
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (_u *EncouragementUpdateOne) ClearReportedAt() *EncouragementUpdateOne {
+	_u.mutation.ClearReportedAt()
+	return _u
+}
+
+// SetReportReason sets the "report_reason" field.
+func (_u *EncouragementUpdateOne) SetReportReason(v string) *EncouragementUpdateOne {
+	_u.mutation.SetReportReason(v)
+	return _u
+}
+
+// SetNillableReportReason sets the "report_reason" field if the given value is not nil.
+func (_u *EncouragementUpdateOne) SetNillableReportReason(v *string) *EncouragementUpdateOne {
+	if v != nil {
+		_u.SetReportReason(*v)
+	}
+	return _u
+}
+
+// ClearReportReason clears the value of the "report_reason" field.
+func (_u *EncouragementUpdateOne) ClearReportReason() *EncouragementUpdateOne {
+	_u.mutation.ClearReportReason()
+	return _u
+}
+
+// SetHiddenAt sets the "hidden_at" field.
+func (_u *EncouragementUpdateOne) SetHiddenAt(v time.Time) *EncouragementUpdateOne {
+	_u.mutation.SetHiddenAt(v)
+	return _u
+}
+
+// SetNillableHiddenAt sets the "hidden_at" field if the given value is not nil.
+func (_u *EncouragementUpdateOne) SetNillableHiddenAt(v *time.Time) *EncouragementUpdateOne {
+	if v != nil {
+		_u.SetHiddenAt(*v)
+	}
+	return _u
+}
+
+// ClearHiddenAt clears the value of the "hidden_at" field.
+func (_u *EncouragementUpdateOne) ClearHiddenAt() *EncouragementUpdateOne {
+	_u.mutation.ClearHiddenAt()
+	return _u
+}
+
+// SetHideReason sets the "hide_reason" field.
+func (_u *EncouragementUpdateOne) SetHideReason(v string) *EncouragementUpdateOne {
+	_u.mutation.SetHideReason(v)
+	return _u
+}
+
+// SetNillableHideReason sets the "hide_reason" field if the given value is not nil.
+func (_u *EncouragementUpdateOne) SetNillableHideReason(v *string) *EncouragementUpdateOne {
+	if v != nil {
+		_u.SetHideReason(*v)
+	}
+	return _u
+}
+
+// ClearHideReason clears the value of the "hide_reason" field.
+func (_u *EncouragementUpdateOne) ClearHideReason() *EncouragementUpdateOne {
+	_u.mutation.ClearHideReason()
 	return _u
 }
 
@@ -235,6 +427,38 @@ func (_u *EncouragementUpdateOne) sqlSave(ctx context.Context) (_node *Encourage
 	}
 	if _u.mutation.MessageCleared() {
 		_spec.ClearField(encouragement.FieldMessage, field.TypeString)
+	}
+	if value, ok := _u.mutation.ReportedAt(); ok {
+		_spec.SetField(encouragement.FieldReportedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReportedAtCleared() {
+		_spec.ClearField(encouragement.FieldReportedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ReportReason(); ok {
+		vv, err := encouragement.ValueScanner.ReportReason.Value(value)
+		if err != nil {
+			return nil, err
+		}
+		_spec.SetField(encouragement.FieldReportReason, field.TypeString, vv)
+	}
+	if _u.mutation.ReportReasonCleared() {
+		_spec.ClearField(encouragement.FieldReportReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.HiddenAt(); ok {
+		_spec.SetField(encouragement.FieldHiddenAt, field.TypeTime, value)
+	}
+	if _u.mutation.HiddenAtCleared() {
+		_spec.ClearField(encouragement.FieldHiddenAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.HideReason(); ok {
+		vv, err := encouragement.ValueScanner.HideReason.Value(value)
+		if err != nil {
+			return nil, err
+		}
+		_spec.SetField(encouragement.FieldHideReason, field.TypeString, vv)
+	}
+	if _u.mutation.HideReasonCleared() {
+		_spec.ClearField(encouragement.FieldHideReason, field.TypeString)
 	}
 	_node = &Encouragement{config: _u.config}
 	_spec.Assign = _node.assignValues

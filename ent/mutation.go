@@ -2105,6 +2105,10 @@ type EncouragementMutation struct {
 	client_id         *uuid.UUID
 	kind              *encouragement.Kind
 	message           *string
+	reported_at       *time.Time
+	report_reason     *string
+	hidden_at         *time.Time
+	hide_reason       *string
 	clearedFields     map[string]struct{}
 	reflection        *int
 	clearedreflection bool
@@ -2491,6 +2495,202 @@ func (m *EncouragementMutation) ResetMessage() {
 	delete(m.clearedFields, encouragement.FieldMessage)
 }
 
+// SetReportedAt sets the "reported_at" field.
+func (m *EncouragementMutation) SetReportedAt(t time.Time) {
+	m.reported_at = &t
+}
+
+// ReportedAt returns the value of the "reported_at" field in the mutation.
+func (m *EncouragementMutation) ReportedAt() (r time.Time, exists bool) {
+	v := m.reported_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReportedAt returns the old "reported_at" field's value of the Encouragement entity.
+// If the Encouragement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EncouragementMutation) OldReportedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReportedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReportedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReportedAt: %w", err)
+	}
+	return oldValue.ReportedAt, nil
+}
+
+// ClearReportedAt clears the value of the "reported_at" field.
+func (m *EncouragementMutation) ClearReportedAt() {
+	m.reported_at = nil
+	m.clearedFields[encouragement.FieldReportedAt] = struct{}{}
+}
+
+// ReportedAtCleared returns if the "reported_at" field was cleared in this mutation.
+func (m *EncouragementMutation) ReportedAtCleared() bool {
+	_, ok := m.clearedFields[encouragement.FieldReportedAt]
+	return ok
+}
+
+// ResetReportedAt resets all changes to the "reported_at" field.
+func (m *EncouragementMutation) ResetReportedAt() {
+	m.reported_at = nil
+	delete(m.clearedFields, encouragement.FieldReportedAt)
+}
+
+// SetReportReason sets the "report_reason" field.
+func (m *EncouragementMutation) SetReportReason(s string) {
+	m.report_reason = &s
+}
+
+// ReportReason returns the value of the "report_reason" field in the mutation.
+func (m *EncouragementMutation) ReportReason() (r string, exists bool) {
+	v := m.report_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReportReason returns the old "report_reason" field's value of the Encouragement entity.
+// If the Encouragement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EncouragementMutation) OldReportReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReportReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReportReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReportReason: %w", err)
+	}
+	return oldValue.ReportReason, nil
+}
+
+// ClearReportReason clears the value of the "report_reason" field.
+func (m *EncouragementMutation) ClearReportReason() {
+	m.report_reason = nil
+	m.clearedFields[encouragement.FieldReportReason] = struct{}{}
+}
+
+// ReportReasonCleared returns if the "report_reason" field was cleared in this mutation.
+func (m *EncouragementMutation) ReportReasonCleared() bool {
+	_, ok := m.clearedFields[encouragement.FieldReportReason]
+	return ok
+}
+
+// ResetReportReason resets all changes to the "report_reason" field.
+func (m *EncouragementMutation) ResetReportReason() {
+	m.report_reason = nil
+	delete(m.clearedFields, encouragement.FieldReportReason)
+}
+
+// SetHiddenAt sets the "hidden_at" field.
+func (m *EncouragementMutation) SetHiddenAt(t time.Time) {
+	m.hidden_at = &t
+}
+
+// HiddenAt returns the value of the "hidden_at" field in the mutation.
+func (m *EncouragementMutation) HiddenAt() (r time.Time, exists bool) {
+	v := m.hidden_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHiddenAt returns the old "hidden_at" field's value of the Encouragement entity.
+// If the Encouragement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EncouragementMutation) OldHiddenAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHiddenAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHiddenAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHiddenAt: %w", err)
+	}
+	return oldValue.HiddenAt, nil
+}
+
+// ClearHiddenAt clears the value of the "hidden_at" field.
+func (m *EncouragementMutation) ClearHiddenAt() {
+	m.hidden_at = nil
+	m.clearedFields[encouragement.FieldHiddenAt] = struct{}{}
+}
+
+// HiddenAtCleared returns if the "hidden_at" field was cleared in this mutation.
+func (m *EncouragementMutation) HiddenAtCleared() bool {
+	_, ok := m.clearedFields[encouragement.FieldHiddenAt]
+	return ok
+}
+
+// ResetHiddenAt resets all changes to the "hidden_at" field.
+func (m *EncouragementMutation) ResetHiddenAt() {
+	m.hidden_at = nil
+	delete(m.clearedFields, encouragement.FieldHiddenAt)
+}
+
+// SetHideReason sets the "hide_reason" field.
+func (m *EncouragementMutation) SetHideReason(s string) {
+	m.hide_reason = &s
+}
+
+// HideReason returns the value of the "hide_reason" field in the mutation.
+func (m *EncouragementMutation) HideReason() (r string, exists bool) {
+	v := m.hide_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHideReason returns the old "hide_reason" field's value of the Encouragement entity.
+// If the Encouragement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EncouragementMutation) OldHideReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHideReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHideReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHideReason: %w", err)
+	}
+	return oldValue.HideReason, nil
+}
+
+// ClearHideReason clears the value of the "hide_reason" field.
+func (m *EncouragementMutation) ClearHideReason() {
+	m.hide_reason = nil
+	m.clearedFields[encouragement.FieldHideReason] = struct{}{}
+}
+
+// HideReasonCleared returns if the "hide_reason" field was cleared in this mutation.
+func (m *EncouragementMutation) HideReasonCleared() bool {
+	_, ok := m.clearedFields[encouragement.FieldHideReason]
+	return ok
+}
+
+// ResetHideReason resets all changes to the "hide_reason" field.
+func (m *EncouragementMutation) ResetHideReason() {
+	m.hide_reason = nil
+	delete(m.clearedFields, encouragement.FieldHideReason)
+}
+
 // ClearReflection clears the "reflection" edge to the Reflection entity.
 func (m *EncouragementMutation) ClearReflection() {
 	m.clearedreflection = true
@@ -2579,7 +2779,7 @@ func (m *EncouragementMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EncouragementMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, encouragement.FieldCreatedAt)
 	}
@@ -2600,6 +2800,18 @@ func (m *EncouragementMutation) Fields() []string {
 	}
 	if m.message != nil {
 		fields = append(fields, encouragement.FieldMessage)
+	}
+	if m.reported_at != nil {
+		fields = append(fields, encouragement.FieldReportedAt)
+	}
+	if m.report_reason != nil {
+		fields = append(fields, encouragement.FieldReportReason)
+	}
+	if m.hidden_at != nil {
+		fields = append(fields, encouragement.FieldHiddenAt)
+	}
+	if m.hide_reason != nil {
+		fields = append(fields, encouragement.FieldHideReason)
 	}
 	return fields
 }
@@ -2623,6 +2835,14 @@ func (m *EncouragementMutation) Field(name string) (ent.Value, bool) {
 		return m.Kind()
 	case encouragement.FieldMessage:
 		return m.Message()
+	case encouragement.FieldReportedAt:
+		return m.ReportedAt()
+	case encouragement.FieldReportReason:
+		return m.ReportReason()
+	case encouragement.FieldHiddenAt:
+		return m.HiddenAt()
+	case encouragement.FieldHideReason:
+		return m.HideReason()
 	}
 	return nil, false
 }
@@ -2646,6 +2866,14 @@ func (m *EncouragementMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldKind(ctx)
 	case encouragement.FieldMessage:
 		return m.OldMessage(ctx)
+	case encouragement.FieldReportedAt:
+		return m.OldReportedAt(ctx)
+	case encouragement.FieldReportReason:
+		return m.OldReportReason(ctx)
+	case encouragement.FieldHiddenAt:
+		return m.OldHiddenAt(ctx)
+	case encouragement.FieldHideReason:
+		return m.OldHideReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown Encouragement field %s", name)
 }
@@ -2704,6 +2932,34 @@ func (m *EncouragementMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMessage(v)
 		return nil
+	case encouragement.FieldReportedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReportedAt(v)
+		return nil
+	case encouragement.FieldReportReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReportReason(v)
+		return nil
+	case encouragement.FieldHiddenAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHiddenAt(v)
+		return nil
+	case encouragement.FieldHideReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHideReason(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Encouragement field %s", name)
 }
@@ -2743,6 +2999,18 @@ func (m *EncouragementMutation) ClearedFields() []string {
 	if m.FieldCleared(encouragement.FieldMessage) {
 		fields = append(fields, encouragement.FieldMessage)
 	}
+	if m.FieldCleared(encouragement.FieldReportedAt) {
+		fields = append(fields, encouragement.FieldReportedAt)
+	}
+	if m.FieldCleared(encouragement.FieldReportReason) {
+		fields = append(fields, encouragement.FieldReportReason)
+	}
+	if m.FieldCleared(encouragement.FieldHiddenAt) {
+		fields = append(fields, encouragement.FieldHiddenAt)
+	}
+	if m.FieldCleared(encouragement.FieldHideReason) {
+		fields = append(fields, encouragement.FieldHideReason)
+	}
 	return fields
 }
 
@@ -2762,6 +3030,18 @@ func (m *EncouragementMutation) ClearField(name string) error {
 		return nil
 	case encouragement.FieldMessage:
 		m.ClearMessage()
+		return nil
+	case encouragement.FieldReportedAt:
+		m.ClearReportedAt()
+		return nil
+	case encouragement.FieldReportReason:
+		m.ClearReportReason()
+		return nil
+	case encouragement.FieldHiddenAt:
+		m.ClearHiddenAt()
+		return nil
+	case encouragement.FieldHideReason:
+		m.ClearHideReason()
 		return nil
 	}
 	return fmt.Errorf("unknown Encouragement nullable field %s", name)
@@ -2791,6 +3071,18 @@ func (m *EncouragementMutation) ResetField(name string) error {
 		return nil
 	case encouragement.FieldMessage:
 		m.ResetMessage()
+		return nil
+	case encouragement.FieldReportedAt:
+		m.ResetReportedAt()
+		return nil
+	case encouragement.FieldReportReason:
+		m.ResetReportReason()
+		return nil
+	case encouragement.FieldHiddenAt:
+		m.ResetHiddenAt()
+		return nil
+	case encouragement.FieldHideReason:
+		m.ResetHideReason()
 		return nil
 	}
 	return fmt.Errorf("unknown Encouragement field %s", name)

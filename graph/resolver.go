@@ -14,9 +14,12 @@ import (
 	"github.com/processgroup/api/internal/consent"
 	"github.com/processgroup/api/internal/crisis"
 	"github.com/processgroup/api/internal/devices"
+	"github.com/processgroup/api/internal/digest"
 	"github.com/processgroup/api/internal/groups"
 	"github.com/processgroup/api/internal/journal"
+	"github.com/processgroup/api/internal/loader"
 	"github.com/processgroup/api/internal/sessions"
+	"github.com/processgroup/api/internal/viewer"
 )
 
 // Resolver is the root resolver: the dependencies every resolver may use.
@@ -32,6 +35,8 @@ type Resolver struct {
 	Sessions *sessions.Sessions
 	// Devices registers devices and changes notification settings.
 	Devices *devices.Devices
+	// Digests builds the facilitators' digests before sessions.
+	Digests *digest.Digests
 	// Program is the name of the treatment program, as the consent text names it.
 	Program string
 }
@@ -94,4 +99,18 @@ func weekly(in *model.WeeklyScheduleInput) *sessions.Weekly {
 		w.Location = *in.Location
 	}
 	return w
+}
+
+// moderationViewer says whether the viewer received e (wrote its reflection) and whether they
+// facilitate its group: who may see that it was reported or hidden.
+func (r *Resolver) moderationViewer(ctx context.Context, e *ent.Encouragement) (recipient, facilitator bool, err error) {
+	ref := e.Edges.Reflection
+	if ref == nil {
+		if ref, err = e.QueryReflection().Only(ctx); err != nil {
+			return false, false, err
+		}
+	}
+	recipient = ref.UserID == viewer.FromContext(ctx).UserID
+	facilitator, err = loader.FromContext(ctx).AttentionVisible.Load(ctx, ref.GroupID)
+	return recipient, facilitator, err
 }

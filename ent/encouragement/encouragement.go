@@ -33,6 +33,14 @@ const (
 	FieldKind = "kind"
 	// FieldMessage holds the string denoting the message field in the database.
 	FieldMessage = "message"
+	// FieldReportedAt holds the string denoting the reported_at field in the database.
+	FieldReportedAt = "reported_at"
+	// FieldReportReason holds the string denoting the report_reason field in the database.
+	FieldReportReason = "report_reason"
+	// FieldHiddenAt holds the string denoting the hidden_at field in the database.
+	FieldHiddenAt = "hidden_at"
+	// FieldHideReason holds the string denoting the hide_reason field in the database.
+	FieldHideReason = "hide_reason"
 	// EdgeReflection holds the string denoting the reflection edge name in mutations.
 	EdgeReflection = "reflection"
 	// EdgeSender holds the string denoting the sender edge name in mutations.
@@ -65,6 +73,10 @@ var Columns = []string{
 	FieldSenderID,
 	FieldKind,
 	FieldMessage,
+	FieldReportedAt,
+	FieldReportReason,
+	FieldHiddenAt,
+	FieldHideReason,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -93,7 +105,9 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// ValueScanner of all Encouragement fields.
 	ValueScanner struct {
-		Message field.TypeValueScanner[string]
+		Message      field.TypeValueScanner[string]
+		ReportReason field.TypeValueScanner[string]
+		HideReason   field.TypeValueScanner[string]
 	}
 )
 
@@ -164,6 +178,26 @@ func ByKind(opts ...sql.OrderTermOption) OrderOption {
 // ByMessage orders the results by the message field.
 func ByMessage(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMessage, opts...).ToFunc()
+}
+
+// ByReportedAt orders the results by the reported_at field.
+func ByReportedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReportedAt, opts...).ToFunc()
+}
+
+// ByReportReason orders the results by the report_reason field.
+func ByReportReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReportReason, opts...).ToFunc()
+}
+
+// ByHiddenAt orders the results by the hidden_at field.
+func ByHiddenAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHiddenAt, opts...).ToFunc()
+}
+
+// ByHideReason orders the results by the hide_reason field.
+func ByHideReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHideReason, opts...).ToFunc()
 }
 
 // ByReflectionField orders the results by reflection field.

@@ -88,6 +88,28 @@ func Message(v string) predicate.Encouragement {
 	return predicate.EncouragementOrErr(sql.FieldEQ(FieldMessage, vc), err)
 }
 
+// ReportedAt applies equality check predicate on the "reported_at" field. It's identical to ReportedAtEQ.
+func ReportedAt(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldEQ(FieldReportedAt, v))
+}
+
+// ReportReason applies equality check predicate on the "report_reason" field. It's identical to ReportReasonEQ.
+func ReportReason(v string) predicate.Encouragement {
+	vc, err := ValueScanner.ReportReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldEQ(FieldReportReason, vc), err)
+}
+
+// HiddenAt applies equality check predicate on the "hidden_at" field. It's identical to HiddenAtEQ.
+func HiddenAt(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldEQ(FieldHiddenAt, v))
+}
+
+// HideReason applies equality check predicate on the "hide_reason" field. It's identical to HideReasonEQ.
+func HideReason(v string) predicate.Encouragement {
+	vc, err := ValueScanner.HideReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldEQ(FieldHideReason, vc), err)
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Encouragement {
 	return predicate.Encouragement(sql.FieldEQ(FieldCreatedAt, v))
@@ -400,6 +422,354 @@ func MessageContainsFold(v string) predicate.Encouragement {
 		err = fmt.Errorf("message value is not a string: %T", vc)
 	}
 	return predicate.EncouragementOrErr(sql.FieldContainsFold(FieldMessage, vcs), err)
+}
+
+// ReportedAtEQ applies the EQ predicate on the "reported_at" field.
+func ReportedAtEQ(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldEQ(FieldReportedAt, v))
+}
+
+// ReportedAtNEQ applies the NEQ predicate on the "reported_at" field.
+func ReportedAtNEQ(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldNEQ(FieldReportedAt, v))
+}
+
+// ReportedAtIn applies the In predicate on the "reported_at" field.
+func ReportedAtIn(vs ...time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldIn(FieldReportedAt, vs...))
+}
+
+// ReportedAtNotIn applies the NotIn predicate on the "reported_at" field.
+func ReportedAtNotIn(vs ...time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldNotIn(FieldReportedAt, vs...))
+}
+
+// ReportedAtGT applies the GT predicate on the "reported_at" field.
+func ReportedAtGT(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldGT(FieldReportedAt, v))
+}
+
+// ReportedAtGTE applies the GTE predicate on the "reported_at" field.
+func ReportedAtGTE(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldGTE(FieldReportedAt, v))
+}
+
+// ReportedAtLT applies the LT predicate on the "reported_at" field.
+func ReportedAtLT(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldLT(FieldReportedAt, v))
+}
+
+// ReportedAtLTE applies the LTE predicate on the "reported_at" field.
+func ReportedAtLTE(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldLTE(FieldReportedAt, v))
+}
+
+// ReportedAtIsNil applies the IsNil predicate on the "reported_at" field.
+func ReportedAtIsNil() predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldIsNull(FieldReportedAt))
+}
+
+// ReportedAtNotNil applies the NotNil predicate on the "reported_at" field.
+func ReportedAtNotNil() predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldNotNull(FieldReportedAt))
+}
+
+// ReportReasonEQ applies the EQ predicate on the "report_reason" field.
+func ReportReasonEQ(v string) predicate.Encouragement {
+	vc, err := ValueScanner.ReportReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldEQ(FieldReportReason, vc), err)
+}
+
+// ReportReasonNEQ applies the NEQ predicate on the "report_reason" field.
+func ReportReasonNEQ(v string) predicate.Encouragement {
+	vc, err := ValueScanner.ReportReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldNEQ(FieldReportReason, vc), err)
+}
+
+// ReportReasonIn applies the In predicate on the "report_reason" field.
+func ReportReasonIn(vs ...string) predicate.Encouragement {
+	var (
+		err error
+		v   = make([]any, len(vs))
+	)
+	for i := range v {
+		if v[i], err = ValueScanner.ReportReason.Value(vs[i]); err != nil {
+			break
+		}
+	}
+	return predicate.EncouragementOrErr(sql.FieldIn(FieldReportReason, v...), err)
+}
+
+// ReportReasonNotIn applies the NotIn predicate on the "report_reason" field.
+func ReportReasonNotIn(vs ...string) predicate.Encouragement {
+	var (
+		err error
+		v   = make([]any, len(vs))
+	)
+	for i := range v {
+		if v[i], err = ValueScanner.ReportReason.Value(vs[i]); err != nil {
+			break
+		}
+	}
+	return predicate.EncouragementOrErr(sql.FieldNotIn(FieldReportReason, v...), err)
+}
+
+// ReportReasonGT applies the GT predicate on the "report_reason" field.
+func ReportReasonGT(v string) predicate.Encouragement {
+	vc, err := ValueScanner.ReportReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldGT(FieldReportReason, vc), err)
+}
+
+// ReportReasonGTE applies the GTE predicate on the "report_reason" field.
+func ReportReasonGTE(v string) predicate.Encouragement {
+	vc, err := ValueScanner.ReportReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldGTE(FieldReportReason, vc), err)
+}
+
+// ReportReasonLT applies the LT predicate on the "report_reason" field.
+func ReportReasonLT(v string) predicate.Encouragement {
+	vc, err := ValueScanner.ReportReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldLT(FieldReportReason, vc), err)
+}
+
+// ReportReasonLTE applies the LTE predicate on the "report_reason" field.
+func ReportReasonLTE(v string) predicate.Encouragement {
+	vc, err := ValueScanner.ReportReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldLTE(FieldReportReason, vc), err)
+}
+
+// ReportReasonContains applies the Contains predicate on the "report_reason" field.
+func ReportReasonContains(v string) predicate.Encouragement {
+	vc, err := ValueScanner.ReportReason.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("report_reason value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldContains(FieldReportReason, vcs), err)
+}
+
+// ReportReasonHasPrefix applies the HasPrefix predicate on the "report_reason" field.
+func ReportReasonHasPrefix(v string) predicate.Encouragement {
+	vc, err := ValueScanner.ReportReason.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("report_reason value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldHasPrefix(FieldReportReason, vcs), err)
+}
+
+// ReportReasonHasSuffix applies the HasSuffix predicate on the "report_reason" field.
+func ReportReasonHasSuffix(v string) predicate.Encouragement {
+	vc, err := ValueScanner.ReportReason.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("report_reason value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldHasSuffix(FieldReportReason, vcs), err)
+}
+
+// ReportReasonIsNil applies the IsNil predicate on the "report_reason" field.
+func ReportReasonIsNil() predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldIsNull(FieldReportReason))
+}
+
+// ReportReasonNotNil applies the NotNil predicate on the "report_reason" field.
+func ReportReasonNotNil() predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldNotNull(FieldReportReason))
+}
+
+// ReportReasonEqualFold applies the EqualFold predicate on the "report_reason" field.
+func ReportReasonEqualFold(v string) predicate.Encouragement {
+	vc, err := ValueScanner.ReportReason.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("report_reason value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldEqualFold(FieldReportReason, vcs), err)
+}
+
+// ReportReasonContainsFold applies the ContainsFold predicate on the "report_reason" field.
+func ReportReasonContainsFold(v string) predicate.Encouragement {
+	vc, err := ValueScanner.ReportReason.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("report_reason value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldContainsFold(FieldReportReason, vcs), err)
+}
+
+// HiddenAtEQ applies the EQ predicate on the "hidden_at" field.
+func HiddenAtEQ(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldEQ(FieldHiddenAt, v))
+}
+
+// HiddenAtNEQ applies the NEQ predicate on the "hidden_at" field.
+func HiddenAtNEQ(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldNEQ(FieldHiddenAt, v))
+}
+
+// HiddenAtIn applies the In predicate on the "hidden_at" field.
+func HiddenAtIn(vs ...time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldIn(FieldHiddenAt, vs...))
+}
+
+// HiddenAtNotIn applies the NotIn predicate on the "hidden_at" field.
+func HiddenAtNotIn(vs ...time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldNotIn(FieldHiddenAt, vs...))
+}
+
+// HiddenAtGT applies the GT predicate on the "hidden_at" field.
+func HiddenAtGT(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldGT(FieldHiddenAt, v))
+}
+
+// HiddenAtGTE applies the GTE predicate on the "hidden_at" field.
+func HiddenAtGTE(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldGTE(FieldHiddenAt, v))
+}
+
+// HiddenAtLT applies the LT predicate on the "hidden_at" field.
+func HiddenAtLT(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldLT(FieldHiddenAt, v))
+}
+
+// HiddenAtLTE applies the LTE predicate on the "hidden_at" field.
+func HiddenAtLTE(v time.Time) predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldLTE(FieldHiddenAt, v))
+}
+
+// HiddenAtIsNil applies the IsNil predicate on the "hidden_at" field.
+func HiddenAtIsNil() predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldIsNull(FieldHiddenAt))
+}
+
+// HiddenAtNotNil applies the NotNil predicate on the "hidden_at" field.
+func HiddenAtNotNil() predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldNotNull(FieldHiddenAt))
+}
+
+// HideReasonEQ applies the EQ predicate on the "hide_reason" field.
+func HideReasonEQ(v string) predicate.Encouragement {
+	vc, err := ValueScanner.HideReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldEQ(FieldHideReason, vc), err)
+}
+
+// HideReasonNEQ applies the NEQ predicate on the "hide_reason" field.
+func HideReasonNEQ(v string) predicate.Encouragement {
+	vc, err := ValueScanner.HideReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldNEQ(FieldHideReason, vc), err)
+}
+
+// HideReasonIn applies the In predicate on the "hide_reason" field.
+func HideReasonIn(vs ...string) predicate.Encouragement {
+	var (
+		err error
+		v   = make([]any, len(vs))
+	)
+	for i := range v {
+		if v[i], err = ValueScanner.HideReason.Value(vs[i]); err != nil {
+			break
+		}
+	}
+	return predicate.EncouragementOrErr(sql.FieldIn(FieldHideReason, v...), err)
+}
+
+// HideReasonNotIn applies the NotIn predicate on the "hide_reason" field.
+func HideReasonNotIn(vs ...string) predicate.Encouragement {
+	var (
+		err error
+		v   = make([]any, len(vs))
+	)
+	for i := range v {
+		if v[i], err = ValueScanner.HideReason.Value(vs[i]); err != nil {
+			break
+		}
+	}
+	return predicate.EncouragementOrErr(sql.FieldNotIn(FieldHideReason, v...), err)
+}
+
+// HideReasonGT applies the GT predicate on the "hide_reason" field.
+func HideReasonGT(v string) predicate.Encouragement {
+	vc, err := ValueScanner.HideReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldGT(FieldHideReason, vc), err)
+}
+
+// HideReasonGTE applies the GTE predicate on the "hide_reason" field.
+func HideReasonGTE(v string) predicate.Encouragement {
+	vc, err := ValueScanner.HideReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldGTE(FieldHideReason, vc), err)
+}
+
+// HideReasonLT applies the LT predicate on the "hide_reason" field.
+func HideReasonLT(v string) predicate.Encouragement {
+	vc, err := ValueScanner.HideReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldLT(FieldHideReason, vc), err)
+}
+
+// HideReasonLTE applies the LTE predicate on the "hide_reason" field.
+func HideReasonLTE(v string) predicate.Encouragement {
+	vc, err := ValueScanner.HideReason.Value(v)
+	return predicate.EncouragementOrErr(sql.FieldLTE(FieldHideReason, vc), err)
+}
+
+// HideReasonContains applies the Contains predicate on the "hide_reason" field.
+func HideReasonContains(v string) predicate.Encouragement {
+	vc, err := ValueScanner.HideReason.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("hide_reason value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldContains(FieldHideReason, vcs), err)
+}
+
+// HideReasonHasPrefix applies the HasPrefix predicate on the "hide_reason" field.
+func HideReasonHasPrefix(v string) predicate.Encouragement {
+	vc, err := ValueScanner.HideReason.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("hide_reason value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldHasPrefix(FieldHideReason, vcs), err)
+}
+
+// HideReasonHasSuffix applies the HasSuffix predicate on the "hide_reason" field.
+func HideReasonHasSuffix(v string) predicate.Encouragement {
+	vc, err := ValueScanner.HideReason.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("hide_reason value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldHasSuffix(FieldHideReason, vcs), err)
+}
+
+// HideReasonIsNil applies the IsNil predicate on the "hide_reason" field.
+func HideReasonIsNil() predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldIsNull(FieldHideReason))
+}
+
+// HideReasonNotNil applies the NotNil predicate on the "hide_reason" field.
+func HideReasonNotNil() predicate.Encouragement {
+	return predicate.Encouragement(sql.FieldNotNull(FieldHideReason))
+}
+
+// HideReasonEqualFold applies the EqualFold predicate on the "hide_reason" field.
+func HideReasonEqualFold(v string) predicate.Encouragement {
+	vc, err := ValueScanner.HideReason.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("hide_reason value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldEqualFold(FieldHideReason, vcs), err)
+}
+
+// HideReasonContainsFold applies the ContainsFold predicate on the "hide_reason" field.
+func HideReasonContainsFold(v string) predicate.Encouragement {
+	vc, err := ValueScanner.HideReason.Value(v)
+	vcs, ok := vc.(string)
+	if err == nil && !ok {
+		err = fmt.Errorf("hide_reason value is not a string: %T", vc)
+	}
+	return predicate.EncouragementOrErr(sql.FieldContainsFold(FieldHideReason, vcs), err)
 }
 
 // HasReflection applies the HasEdge predicate on the "reflection" edge.

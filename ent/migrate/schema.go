@@ -108,6 +108,10 @@ var (
 		{Name: "client_id", Type: field.TypeUUID},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"HEART", "HUG", "STRENGTH", "RELATE", "PROUD"}},
 		{Name: "message", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "reported_at", Type: field.TypeTime, Nullable: true},
+		{Name: "report_reason", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "hidden_at", Type: field.TypeTime, Nullable: true},
+		{Name: "hide_reason", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "sender_id", Type: field.TypeInt, Nullable: true},
 		{Name: "reflection_id", Type: field.TypeInt},
 	}
@@ -119,13 +123,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "encouragements_memberships_encouragements",
-				Columns:    []*schema.Column{EncouragementsColumns[6]},
+				Columns:    []*schema.Column{EncouragementsColumns[10]},
 				RefColumns: []*schema.Column{MembershipsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "encouragements_reflections_encouragements",
-				Columns:    []*schema.Column{EncouragementsColumns[7]},
+				Columns:    []*schema.Column{EncouragementsColumns[11]},
 				RefColumns: []*schema.Column{ReflectionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -134,12 +138,12 @@ var (
 			{
 				Name:    "encouragement_reflection_id_sender_id",
 				Unique:  true,
-				Columns: []*schema.Column{EncouragementsColumns[7], EncouragementsColumns[6]},
+				Columns: []*schema.Column{EncouragementsColumns[11], EncouragementsColumns[10]},
 			},
 			{
 				Name:    "encouragement_sender_id_client_id",
 				Unique:  true,
-				Columns: []*schema.Column{EncouragementsColumns[6], EncouragementsColumns[3]},
+				Columns: []*schema.Column{EncouragementsColumns[10], EncouragementsColumns[3]},
 			},
 		},
 	}

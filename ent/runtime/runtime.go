@@ -146,6 +146,12 @@ func init() {
 	// encouragementDescMessage is the schema descriptor for message field.
 	encouragementDescMessage := encouragementFields[4].Descriptor()
 	encouragement.ValueScanner.Message = encouragementDescMessage.ValueScanner.(field.TypeValueScanner[string])
+	// encouragementDescReportReason is the schema descriptor for report_reason field.
+	encouragementDescReportReason := encouragementFields[6].Descriptor()
+	encouragement.ValueScanner.ReportReason = encouragementDescReportReason.ValueScanner.(field.TypeValueScanner[string])
+	// encouragementDescHideReason is the schema descriptor for hide_reason field.
+	encouragementDescHideReason := encouragementFields[8].Descriptor()
+	encouragement.ValueScanner.HideReason = encouragementDescHideReason.ValueScanner.(field.TypeValueScanner[string])
 	groupMixin := schema.Group{}.Mixin()
 	group.Policy = privacy.NewPolicies(schema.Group{})
 	group.Hooks[0] = func(next ent.Mutator) ent.Mutator {

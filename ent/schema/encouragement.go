@@ -15,7 +15,9 @@ import (
 )
 
 // Encouragement is what a peer sends on a reflection they can read: a kind and, optionally,
-// a short message. Whoever may read the reflection may read its encouragement.
+// a short message. Whoever may read the reflection may read its encouragement, unless it was
+// moderated: the reflection's author no longer sees what they reported, and only the group's
+// facilitators and its sender see what a facilitator hid.
 type Encouragement struct {
 	ent.Schema
 }
@@ -52,6 +54,31 @@ func (Encouragement) Fields() []ent.Field {
 			Immutable().
 			Sensitive().
 			ValueScanner(sealed.Column{Name: "encouragements.message"}),
+		// reported_at is when the reflection's author reported it as hurtful; from then on
+		// it is hidden from them and waits in the facilitators' moderation queue.
+		field.Time("reported_at").
+			Optional().
+			Nillable().
+			Annotations(entgql.Skip()),
+		// report_reason is what the author said about it, for the facilitators; empty if
+		// nothing.
+		field.Text("report_reason").
+			Optional().
+			Sensitive().
+			ValueScanner(sealed.Column{Name: "encouragements.report_reason"}).
+			Annotations(entgql.Skip()),
+		// hidden_at is when a facilitator hid it; from then on only the group's facilitators
+		// and its sender see it.
+		field.Time("hidden_at").
+			Optional().
+			Nillable().
+			Annotations(entgql.Skip()),
+		// hide_reason is the facilitator's note on hiding it; empty if none.
+		field.Text("hide_reason").
+			Optional().
+			Sensitive().
+			ValueScanner(sealed.Column{Name: "encouragements.hide_reason"}).
+			Annotations(entgql.Skip()),
 	}
 }
 
@@ -97,6 +124,8 @@ func (Encouragement) Policy() ent.Policy {
 			rule.DenyIfNoViewer(),
 			rule.EncouragementCreate(),
 			rule.EncouragementDeleteByReflectionAuthor(),
+			rule.EncouragementReportByRecipient(),
+			rule.EncouragementHideByFacilitator(),
 			privacy.AlwaysDenyRule(),
 		},
 		Query: privacy.QueryPolicy{

@@ -22,6 +22,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/digest"
 	"github.com/processgroup/api/internal/gqlscalar"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -30,6 +31,9 @@ import (
 
 type EncouragementResolver interface {
 	Message(ctx context.Context, obj *ent.Encouragement) (*string, error)
+	Reported(ctx context.Context, obj *ent.Encouragement) (bool, error)
+	Hidden(ctx context.Context, obj *ent.Encouragement) (bool, error)
+	ReportReason(ctx context.Context, obj *ent.Encouragement) (*string, error)
 }
 type GroupResolver interface {
 	Memberships(ctx context.Context, obj *ent.Group) ([]*ent.Membership, error)
@@ -37,6 +41,8 @@ type GroupResolver interface {
 	SharingConsentText(ctx context.Context, obj *ent.Group) (*model.SharingConsentText, error)
 	WeeklySchedule(ctx context.Context, obj *ent.Group) (*model.WeeklySchedule, error)
 	NextSession(ctx context.Context, obj *ent.Group) (*ent.GroupSession, error)
+	Digest(ctx context.Context, obj *ent.Group, sessionID *int) (*digest.Digest, error)
+	ReportedEncouragements(ctx context.Context, obj *ent.Group) ([]*ent.Encouragement, error)
 }
 type GroupSharingConsentResolver interface {
 	Active(ctx context.Context, obj *ent.GroupSharingConsent) (bool, error)
@@ -68,6 +74,20 @@ type UserResolver interface {
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Group_digest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sessionID",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sessionID"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Group_reflections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -737,6 +757,75 @@ func (ec *executionContext) fieldContext_Encouragement_message(_ context.Context
 	return graphql.NewScalarFieldContext("Encouragement", field, true, true, "String")
 }
 
+func (ec *executionContext) _Encouragement_reported(ctx context.Context, field graphql.CollectedField, obj *ent.Encouragement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Encouragement_reported(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Encouragement().Reported(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Encouragement_reported(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Encouragement", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Encouragement_hidden(ctx context.Context, field graphql.CollectedField, obj *ent.Encouragement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Encouragement_hidden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Encouragement().Hidden(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Encouragement_hidden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Encouragement", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Encouragement_reportReason(ctx context.Context, field graphql.CollectedField, obj *ent.Encouragement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Encouragement_reportReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Encouragement().ReportReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Encouragement_reportReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Encouragement", field, true, true, "String")
+}
+
 func (ec *executionContext) _EncouragementConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EncouragementConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1237,6 +1326,82 @@ func (ec *executionContext) fieldContext_Group_nextSession(_ context.Context, fi
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_GroupSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Group_digest(ctx context.Context, field graphql.CollectedField, obj *ent.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Group_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Group().Digest(ctx, obj, fc.Args["sessionID"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *digest.Digest) graphql.Marshaler {
+			return ec.marshalOGroupDigest2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐDigest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Group_digest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Group",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupDigest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Group_digest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Group_reportedEncouragements(ctx context.Context, field graphql.CollectedField, obj *ent.Group) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Group_reportedEncouragements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Group().ReportedEncouragements(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Encouragement) graphql.Marshaler {
+			return ec.marshalNEncouragement2ᚕᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐEncouragementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Group_reportedEncouragements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Group",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Encouragement(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4090,6 +4255,24 @@ func (ec *executionContext) _Encouragement(ctx context.Context, sel ast.Selectio
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Encouragement_message(ctx, field, obj)
 				})
+		case "reported":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Encouragement_reported(ctx, field, obj)
+				})
+		case "hidden":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Encouragement_hidden(ctx, field, obj)
+				})
+		case "reportReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Encouragement_reportReason(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4265,6 +4448,18 @@ func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, ob
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Group_nextSession(ctx, field, obj)
+				})
+		case "digest":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Group_digest(ctx, field, obj)
+				})
+		case "reportedEncouragements":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Group_reportedEncouragements(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -5190,6 +5385,22 @@ func (ec *executionContext) marshalNDevicePlatform2githubᚗcomᚋprocessgroup�
 	return v
 }
 
+func (ec *executionContext) marshalNEncouragement2ᚕᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐEncouragementᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Encouragement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEncouragement2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐEncouragement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNEncouragement2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐEncouragement(ctx context.Context, sel ast.SelectionSet, v *ent.Encouragement) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Encouragement!")
@@ -5366,6 +5577,22 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReflection2ᚕᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Reflection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReflection2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNReflection2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐReflection(ctx context.Context, sel ast.SelectionSet, v *ent.Reflection) graphql.Marshaler {

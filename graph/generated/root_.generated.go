@@ -65,15 +65,32 @@ type ComplexityRoot struct {
 		UpdatedAt  func(childComplexity int) int
 	}
 
+	DigestMember struct {
+		AttentionReasons        func(childComplexity int) int
+		AverageCraving          func(childComplexity int) int
+		AverageMood             func(childComplexity int) int
+		CravingChange           func(childComplexity int) int
+		DaysSinceLastReflection func(childComplexity int) int
+		LastReflectionAt        func(childComplexity int) int
+		Membership              func(childComplexity int) int
+		MoodChange              func(childComplexity int) int
+		NeedsAttention          func(childComplexity int) int
+		ReflectionCount         func(childComplexity int) int
+		Reflections             func(childComplexity int) int
+	}
+
 	Encouragement struct {
-		ClientID   func(childComplexity int) int
-		CreatedAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Kind       func(childComplexity int) int
-		Message    func(childComplexity int) int
-		Reflection func(childComplexity int) int
-		Sender     func(childComplexity int) int
-		UpdatedAt  func(childComplexity int) int
+		ClientID     func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Hidden       func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Message      func(childComplexity int) int
+		Reflection   func(childComplexity int) int
+		ReportReason func(childComplexity int) int
+		Reported     func(childComplexity int) int
+		Sender       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
 	}
 
 	EncouragementConnection struct {
@@ -88,18 +105,29 @@ type ComplexityRoot struct {
 	}
 
 	Group struct {
-		CreatedAt            func(childComplexity int) int
-		ID                   func(childComplexity int) int
-		Memberships          func(childComplexity int) int
-		Name                 func(childComplexity int) int
-		NextSession          func(childComplexity int) int
-		Reflections          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReflectionOrder, where *ent.ReflectionWhereInput) int
-		Sessions             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GroupSessionOrder) int
-		SharingConsentText   func(childComplexity int) int
-		TimeZone             func(childComplexity int) int
-		UpdatedAt            func(childComplexity int) int
-		ViewerSharingConsent func(childComplexity int) int
-		WeeklySchedule       func(childComplexity int) int
+		CreatedAt              func(childComplexity int) int
+		Digest                 func(childComplexity int, sessionID *int) int
+		ID                     func(childComplexity int) int
+		Memberships            func(childComplexity int) int
+		Name                   func(childComplexity int) int
+		NextSession            func(childComplexity int) int
+		Reflections            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReflectionOrder, where *ent.ReflectionWhereInput) int
+		ReportedEncouragements func(childComplexity int) int
+		Sessions               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.GroupSessionOrder) int
+		SharingConsentText     func(childComplexity int) int
+		TimeZone               func(childComplexity int) int
+		UpdatedAt              func(childComplexity int) int
+		ViewerSharingConsent   func(childComplexity int) int
+		WeeklySchedule         func(childComplexity int) int
+	}
+
+	GroupDigest struct {
+		AttentionCount  func(childComplexity int) int
+		Members         func(childComplexity int) int
+		PeriodEnd       func(childComplexity int) int
+		PeriodStart     func(childComplexity int) int
+		ReflectionCount func(childComplexity int) int
+		Session         func(childComplexity int) int
 	}
 
 	GroupInvite struct {
@@ -159,10 +187,12 @@ type ComplexityRoot struct {
 		DeleteReflection           func(childComplexity int, id int) int
 		ExportMyData               func(childComplexity int) int
 		GrantGroupSharingConsent   func(childComplexity int, input model.GrantGroupSharingConsentInput) int
+		HideEncouragement          func(childComplexity int, id int, reason *string) int
 		JoinGroup                  func(childComplexity int, input model.JoinGroupInput) int
 		LeaveGroup                 func(childComplexity int, groupID int) int
 		RegisterDevice             func(childComplexity int, input model.RegisterDeviceInput) int
 		RemoveMember               func(childComplexity int, membershipID int) int
+		ReportEncouragement        func(childComplexity int, id int, reason *string) int
 		RescheduleSession          func(childComplexity int, id int, startsAt time.Time, durationMinutes *int) int
 		RevokeGroupInvite          func(childComplexity int, id int) int
 		RevokeGroupSharingConsent  func(childComplexity int, groupID int) int
@@ -383,6 +413,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Device.UpdatedAt(childComplexity), true
 
+	case "DigestMember.attentionReasons":
+		if e.ComplexityRoot.DigestMember.AttentionReasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestMember.AttentionReasons(childComplexity), true
+	case "DigestMember.averageCraving":
+		if e.ComplexityRoot.DigestMember.AverageCraving == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestMember.AverageCraving(childComplexity), true
+	case "DigestMember.averageMood":
+		if e.ComplexityRoot.DigestMember.AverageMood == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestMember.AverageMood(childComplexity), true
+	case "DigestMember.cravingChange":
+		if e.ComplexityRoot.DigestMember.CravingChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestMember.CravingChange(childComplexity), true
+	case "DigestMember.daysSinceLastReflection":
+		if e.ComplexityRoot.DigestMember.DaysSinceLastReflection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestMember.DaysSinceLastReflection(childComplexity), true
+	case "DigestMember.lastReflectionAt":
+		if e.ComplexityRoot.DigestMember.LastReflectionAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestMember.LastReflectionAt(childComplexity), true
+	case "DigestMember.membership":
+		if e.ComplexityRoot.DigestMember.Membership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestMember.Membership(childComplexity), true
+	case "DigestMember.moodChange":
+		if e.ComplexityRoot.DigestMember.MoodChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestMember.MoodChange(childComplexity), true
+	case "DigestMember.needsAttention":
+		if e.ComplexityRoot.DigestMember.NeedsAttention == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestMember.NeedsAttention(childComplexity), true
+	case "DigestMember.reflectionCount":
+		if e.ComplexityRoot.DigestMember.ReflectionCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestMember.ReflectionCount(childComplexity), true
+	case "DigestMember.reflections":
+		if e.ComplexityRoot.DigestMember.Reflections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestMember.Reflections(childComplexity), true
+
 	case "Encouragement.clientID":
 		if e.ComplexityRoot.Encouragement.ClientID == nil {
 			break
@@ -395,6 +492,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Encouragement.CreatedAt(childComplexity), true
+	case "Encouragement.hidden":
+		if e.ComplexityRoot.Encouragement.Hidden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Encouragement.Hidden(childComplexity), true
 	case "Encouragement.id":
 		if e.ComplexityRoot.Encouragement.ID == nil {
 			break
@@ -419,6 +522,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Encouragement.Reflection(childComplexity), true
+	case "Encouragement.reportReason":
+		if e.ComplexityRoot.Encouragement.ReportReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Encouragement.ReportReason(childComplexity), true
+	case "Encouragement.reported":
+		if e.ComplexityRoot.Encouragement.Reported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Encouragement.Reported(childComplexity), true
 	case "Encouragement.sender":
 		if e.ComplexityRoot.Encouragement.Sender == nil {
 			break
@@ -470,6 +585,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Group.CreatedAt(childComplexity), true
+	case "Group.digest":
+		if e.ComplexityRoot.Group.Digest == nil {
+			break
+		}
+
+		args, err := ec.field_Group_digest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Group.Digest(childComplexity, args["sessionID"].(*int)), true
 	case "Group.id":
 		if e.ComplexityRoot.Group.ID == nil {
 			break
@@ -505,6 +631,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Group.Reflections(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ReflectionOrder), args["where"].(*ent.ReflectionWhereInput)), true
+	case "Group.reportedEncouragements":
+		if e.ComplexityRoot.Group.ReportedEncouragements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Group.ReportedEncouragements(childComplexity), true
 	case "Group.sessions":
 		if e.ComplexityRoot.Group.Sessions == nil {
 			break
@@ -546,6 +678,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Group.WeeklySchedule(childComplexity), true
+
+	case "GroupDigest.attentionCount":
+		if e.ComplexityRoot.GroupDigest.AttentionCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupDigest.AttentionCount(childComplexity), true
+	case "GroupDigest.members":
+		if e.ComplexityRoot.GroupDigest.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupDigest.Members(childComplexity), true
+	case "GroupDigest.periodEnd":
+		if e.ComplexityRoot.GroupDigest.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupDigest.PeriodEnd(childComplexity), true
+	case "GroupDigest.periodStart":
+		if e.ComplexityRoot.GroupDigest.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupDigest.PeriodStart(childComplexity), true
+	case "GroupDigest.reflectionCount":
+		if e.ComplexityRoot.GroupDigest.ReflectionCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupDigest.ReflectionCount(childComplexity), true
+	case "GroupDigest.session":
+		if e.ComplexityRoot.GroupDigest.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupDigest.Session(childComplexity), true
 
 	case "GroupInvite.code":
 		if e.ComplexityRoot.GroupInvite.Code == nil {
@@ -816,6 +985,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.GrantGroupSharingConsent(childComplexity, args["input"].(model.GrantGroupSharingConsentInput)), true
+	case "Mutation.hideEncouragement":
+		if e.ComplexityRoot.Mutation.HideEncouragement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_hideEncouragement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.HideEncouragement(childComplexity, args["id"].(int), args["reason"].(*string)), true
 	case "Mutation.joinGroup":
 		if e.ComplexityRoot.Mutation.JoinGroup == nil {
 			break
@@ -860,6 +1040,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveMember(childComplexity, args["membershipID"].(int)), true
+	case "Mutation.reportEncouragement":
+		if e.ComplexityRoot.Mutation.ReportEncouragement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reportEncouragement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReportEncouragement(childComplexity, args["id"].(int), args["reason"].(*string)), true
 	case "Mutation.rescheduleSession":
 		if e.ComplexityRoot.Mutation.RescheduleSession == nil {
 			break
@@ -2413,6 +2604,103 @@ extend type Mutation {
   updateNotificationSettings(input: NotificationSettingsInput!): NotificationSettings!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/therapist.graphql", Input: `# The therapist's pre-group digest and the moderation of encouragement (issue 5).
+
+"Why a member is listed first in a digest."
+enum AttentionReason {
+  "A reflection in the period showed crisis language."
+  CRISIS
+  "Their average craving in the period was 7 or more."
+  HIGH_CRAVING
+  "Their average mood fell by 3 or more against the period before."
+  MOOD_DROP
+  "They shared nothing for 14 days or more (counted in the group's time zone)."
+  QUIET
+}
+
+"""
+What the members shared between two sessions, for the group's facilitators. Only reflections
+facilitators may read are in it (never PRIVATE ones); every reflection listed counts as a read
+in its author's accounting of reads.
+"""
+type GroupDigest {
+  "Start of the period: the previous session that was not cancelled, or when the group was created."
+  periodStart: Time!
+  "End of the period: the session's start, or now if that is earlier."
+  periodEnd: Time!
+  "The session the digest prepares; null when the group has no next session."
+  session: GroupSession
+  "Reflections in the period, of all members."
+  reflectionCount: Int!
+  "Members who need attention."
+  attentionCount: Int!
+  """
+  Every current member (role MEMBER), also those who shared nothing: first those who need
+  attention (crisis language first), then the others, quietest first.
+  """
+  members: [DigestMember!]!
+}
+
+"One member in a digest. Averages and changes are rounded to one decimal; the rules use the rounded values."
+type DigestMember {
+  membership: Membership!
+  "Reflections in the period."
+  reflectionCount: Int!
+  "Average mood (1 to 10) in the period; null without reflections."
+  averageMood: Float
+  "Average craving (0 to 10) in the period; null without reflections."
+  averageCraving: Float
+  "Average mood minus that of the period of equal length just before; null when either has no reflections."
+  moodChange: Float
+  "Average craving minus that of the period of equal length just before; null when either has no reflections."
+  cravingChange: Float
+  "When they last shared a reflection facilitators may read, up to the end of the period."
+  lastReflectionAt: Time
+  "Calendar days in the group's time zone from lastReflectionAt to the end of the period."
+  daysSinceLastReflection: Int
+  needsAttention: Boolean!
+  "Why they need attention; empty when they do not."
+  attentionReasons: [AttentionReason!]!
+  "Their reflections in the period, oldest first."
+  reflections: [Reflection!]!
+}
+
+extend type Group {
+  """
+  Facilitators only: the digest before a session of the group (sessionID; default the next
+  one). Others get FORBIDDEN.
+  """
+  digest(sessionID: ID): GroupDigest
+  """
+  Facilitators only: encouragement the recipients reported, waiting for review first (oldest
+  report first), then what was already hidden (latest first); at most 200. Others get FORBIDDEN.
+  """
+  reportedEncouragements: [Encouragement!]!
+}
+
+extend type Encouragement {
+  "Reported by its recipient. Only the group's facilitators and the recipient ever see true."
+  reported: Boolean!
+  "Hidden by a facilitator. Only the group's facilitators ever see true."
+  hidden: Boolean!
+  "What the recipient said when reporting it; only the group's facilitators see it."
+  reportReason: String @goField(forceResolver: true)
+}
+
+extend type Mutation {
+  """
+  The author of a reflection reports an encouragement on it as hurtful: it is hidden from them
+  at once and waits in the facilitators' moderation queue. Reporting again changes nothing.
+  reason: at most 500 characters.
+  """
+  reportEncouragement(id: ID!, reason: String): Encouragement!
+  """
+  Facilitators: hides an encouragement in their group from everyone but the group's
+  facilitators and its sender. Hiding again changes nothing. reason: at most 500 characters.
+  """
+  hideEncouragement(id: ID!, reason: String): Encouragement!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2474,6 +2762,34 @@ func (ec *executionContext) childFields_Device(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Device", field.Name)
 }
 
+func (ec *executionContext) childFields_DigestMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "membership":
+		return ec.fieldContext_DigestMember_membership(ctx, field)
+	case "reflectionCount":
+		return ec.fieldContext_DigestMember_reflectionCount(ctx, field)
+	case "averageMood":
+		return ec.fieldContext_DigestMember_averageMood(ctx, field)
+	case "averageCraving":
+		return ec.fieldContext_DigestMember_averageCraving(ctx, field)
+	case "moodChange":
+		return ec.fieldContext_DigestMember_moodChange(ctx, field)
+	case "cravingChange":
+		return ec.fieldContext_DigestMember_cravingChange(ctx, field)
+	case "lastReflectionAt":
+		return ec.fieldContext_DigestMember_lastReflectionAt(ctx, field)
+	case "daysSinceLastReflection":
+		return ec.fieldContext_DigestMember_daysSinceLastReflection(ctx, field)
+	case "needsAttention":
+		return ec.fieldContext_DigestMember_needsAttention(ctx, field)
+	case "attentionReasons":
+		return ec.fieldContext_DigestMember_attentionReasons(ctx, field)
+	case "reflections":
+		return ec.fieldContext_DigestMember_reflections(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DigestMember", field.Name)
+}
+
 func (ec *executionContext) childFields_Encouragement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2492,6 +2808,12 @@ func (ec *executionContext) childFields_Encouragement(ctx context.Context, field
 		return ec.fieldContext_Encouragement_sender(ctx, field)
 	case "message":
 		return ec.fieldContext_Encouragement_message(ctx, field)
+	case "reported":
+		return ec.fieldContext_Encouragement_reported(ctx, field)
+	case "hidden":
+		return ec.fieldContext_Encouragement_hidden(ctx, field)
+	case "reportReason":
+		return ec.fieldContext_Encouragement_reportReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Encouragement", field.Name)
 }
@@ -2544,8 +2866,30 @@ func (ec *executionContext) childFields_Group(ctx context.Context, field graphql
 		return ec.fieldContext_Group_weeklySchedule(ctx, field)
 	case "nextSession":
 		return ec.fieldContext_Group_nextSession(ctx, field)
+	case "digest":
+		return ec.fieldContext_Group_digest(ctx, field)
+	case "reportedEncouragements":
+		return ec.fieldContext_Group_reportedEncouragements(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Group", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupDigest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "periodStart":
+		return ec.fieldContext_GroupDigest_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_GroupDigest_periodEnd(ctx, field)
+	case "session":
+		return ec.fieldContext_GroupDigest_session(ctx, field)
+	case "reflectionCount":
+		return ec.fieldContext_GroupDigest_reflectionCount(ctx, field)
+	case "attentionCount":
+		return ec.fieldContext_GroupDigest_attentionCount(ctx, field)
+	case "members":
+		return ec.fieldContext_GroupDigest_members(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupDigest", field.Name)
 }
 
 func (ec *executionContext) childFields_GroupInvite(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

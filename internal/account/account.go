@@ -192,7 +192,12 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 	if err != nil {
 		return nil, nil, err
 	}
-	received, err := c.Encouragement.Query().Where(encouragement.HasReflectionWith(reflection.UserID(v.UserID))).All(sys)
+	// What was reported or hidden is no longer the member's to see, in the app or here.
+	received, err := c.Encouragement.Query().Where(
+		encouragement.HasReflectionWith(reflection.UserID(v.UserID)),
+		encouragement.ReportedAtIsNil(),
+		encouragement.HiddenAtIsNil(),
+	).All(sys)
 	if err != nil {
 		return nil, nil, err
 	}

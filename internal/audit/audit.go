@@ -1,7 +1,8 @@
 // Package audit records security events, without content: new members, role changes,
 // joins, leaves, removals, consent granted or revoked, export and deletion of accounts,
-// and denied attempts. Events written inside a mutation's transaction share its fate;
-// denied attempts are written after the request, since their transaction rolls back.
+// moderation of encouragement, and denied attempts. Events written inside a mutation's
+// transaction share its fate; denied attempts are written after the request, since their
+// transaction rolls back.
 package audit
 
 import (
@@ -27,7 +28,11 @@ const (
 	ConsentRevoked  = "consent.revoked"
 	AccountExported = "account.exported"
 	AccountDeleted  = "account.deleted"
-	Denied          = "denied"
+	// EncouragementReported: a member reported encouragement they received (subject: it).
+	EncouragementReported = "encouragement.reported"
+	// EncouragementHidden: a facilitator hid encouragement in their group (subject: it).
+	EncouragementHidden = "encouragement.hidden"
+	Denied              = "denied"
 )
 
 // Event is one thing to record. Detail must be a fixed, content-free word (an operation

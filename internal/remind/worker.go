@@ -307,6 +307,9 @@ func (w *EncouragementWorker) Work(ctx context.Context, job *river.Job[Encourage
 	if e.Edges.Reflection == nil || e.Edges.Reflection.UserID != a.UserID || e.Edges.Reflection.DeletedAt != nil {
 		return nil
 	}
+	if e.HiddenAt != nil || e.ReportedAt != nil {
+		return nil // moderated before the push went: the recipient no longer sees it
+	}
 	if now.Sub(job.CreatedAt) > encouragementTTL {
 		return nil
 	}

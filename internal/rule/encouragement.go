@@ -2,21 +2,103 @@ package rule
 
 import (
 	"context"
+	"slices"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
+	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/internal/viewer"
 )
 
-// EncouragementQuery lets a viewer read the encouragement on reflections they may read.
+// EncouragementReadable matches the encouragement v may read: on reflections v may read,
+// except what was moderated:
+//   - reported by the reflection's author: hidden from that author at once;
+//   - hidden by a facilitator: seen only by the group's current facilitators and its sender.
+//
 // Who sent it is a Membership, with its own rule: a reader who no longer shares the group
 // with the sender sees the encouragement without its sender.
+func EncouragementReadable(v *viewer.Viewer) predicate.Encouragement {
+	// SECURITY: moderation narrows who sees an encouragement, never widens it.
+	return encouragement.And(
+		encouragement.HasReflectionWith(ReflectionReadable(v)),
+		encouragement.Or(
+			EncouragementModeratedBy(v),
+			encouragement.HasSenderWith(membership.UserID(v.UserID)),
+			encouragement.And(
+				encouragement.HiddenAtIsNil(),
+				encouragement.Or(
+					encouragement.ReportedAtIsNil(),
+					encouragement.Not(encouragement.HasReflectionWith(reflection.UserID(v.UserID))),
+				),
+			),
+		),
+	)
+}
+
+// EncouragementModeratedBy matches the encouragement in the groups v currently facilitates:
+// what they may see reported or hidden, and hide.
+func EncouragementModeratedBy(v *viewer.Viewer) predicate.Encouragement {
+	return encouragement.HasReflectionWith(reflection.HasGroupWith(viewerFacilitates(v)))
+}
+
+// EncouragementQuery filters every encouragement query down to what the viewer may read.
 func EncouragementQuery() privacy.QueryRule {
 	return privacy.EncouragementQueryRuleFunc(func(ctx context.Context, q *ent.EncouragementQuery) error {
-		// SECURITY: encouragement is readable by whoever may read its reflection.
-		q.Where(encouragement.HasReflectionWith(ReflectionReadable(viewer.FromContext(ctx))))
+		q.Where(EncouragementReadable(viewer.FromContext(ctx)))
+		return privacy.Allow
+	})
+}
+
+// onlyFields reports whether m sets no field outside allowed and clears none.
+func onlyFields(m ent.Mutation, allowed ...string) bool {
+	if len(m.ClearedFields()) > 0 || len(m.Fields()) == 0 {
+		return false
+	}
+	for _, f := range m.Fields() {
+		if !slices.Contains(allowed, f) {
+			return false
+		}
+	}
+	return true
+}
+
+// EncouragementReportByRecipient lets the author of a reflection report the encouragement
+// on it, and change nothing else about it.
+func EncouragementReportByRecipient() privacy.MutationRule {
+	return privacy.EncouragementMutationRuleFunc(func(ctx context.Context, m *ent.EncouragementMutation) error {
+		if !m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) ||
+			!onlyFields(m, encouragement.FieldReportedAt, encouragement.FieldReportReason, encouragement.FieldUpdatedAt) {
+			return privacy.Skip
+		}
+		if _, ok := m.ReportedAt(); !ok {
+			return privacy.Skip
+		}
+		// SECURITY: only encouragement received on the viewer's own readable reflections is
+		// matched.
+		m.Where(encouragement.HasReflectionWith(
+			reflection.UserID(viewer.FromContext(ctx).UserID),
+			reflection.DeletedAtIsNil(),
+		))
+		return privacy.Allow
+	})
+}
+
+// EncouragementHideByFacilitator lets a group's current facilitators hide any
+// encouragement in it, and change nothing else about it.
+func EncouragementHideByFacilitator() privacy.MutationRule {
+	return privacy.EncouragementMutationRuleFunc(func(ctx context.Context, m *ent.EncouragementMutation) error {
+		if !m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) ||
+			!onlyFields(m, encouragement.FieldHiddenAt, encouragement.FieldHideReason, encouragement.FieldUpdatedAt) {
+			return privacy.Skip
+		}
+		if _, ok := m.HiddenAt(); !ok {
+			return privacy.Skip
+		}
+		// SECURITY: only encouragement in groups the viewer facilitates is matched.
+		m.Where(EncouragementModeratedBy(viewer.FromContext(ctx)))
 		return privacy.Allow
 	})
 }

@@ -33,3 +33,31 @@ func BenchmarkGroupFeed(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGroupDigest measures the facilitator's digest of a 15-member group with 300
+// reflections in the period (the whole GroupDigest operation, through the real handler and
+// sign-in, reads accounted), on SQLite and (with TEST_POSTGRES_URL) PostgreSQL.
+//
+//	go test ./internal/server -run '^$' -bench GroupDigest -benchmem
+func BenchmarkGroupDigest(b *testing.B) {
+	dbs := map[string]string{"sqlite": "sqlite:" + b.TempDir() + "/bench.db"}
+	if pg := postgresURL(); pg != "" {
+		dbs["postgres"] = freshSchema(b, pg)
+	}
+	for name, url := range dbs {
+		b.Run(name, func(b *testing.B) {
+			h := newH(b, url)
+			g := h.NewGroup()
+			dgBigGroup(b, h, g, 15, 20)
+			vars := map[string]any{"groupID": g.ID}
+			if n := g.Therapist.MustOp("GroupDigest", vars).Num("node.digest.reflectionCount"); n != 300 {
+				b.Fatalf("digest of %d reflections, want 300", n)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				g.Therapist.MustOp("GroupDigest", vars)
+			}
+		})
+	}
+}

@@ -33,6 +33,7 @@ import (
 	"github.com/processgroup/api/internal/db"
 	"github.com/processgroup/api/internal/demo"
 	"github.com/processgroup/api/internal/devices"
+	"github.com/processgroup/api/internal/digest"
 	"github.com/processgroup/api/internal/groups"
 	"github.com/processgroup/api/internal/journal"
 	"github.com/processgroup/api/internal/limits"
@@ -169,6 +170,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Accounts: account.New(fb, a.jobs.Jobs),
 		Sessions: sess,
 		Devices:  devices.New(a.jobs.Jobs, o.clock),
+		Digests:  digest.New(o.clock),
 		Program:  cfg.ProgramName,
 	}
 	if cfg.DemoSeed {
