@@ -3,7 +3,7 @@
 //
 // A digest reads a fixed number of SQL statements whatever the size of the group or of the
 // period: the members, the reflections of the period and of the period before it (one
-// statement), and each member's latest reflection (one statement). Everything it reads goes
+// statement), and the latest reflection of members who wrote in neither (one statement). Everything it reads goes
 // through the privacy policies as the viewer, so it holds only what the facilitator may read.
 package digest
 
@@ -147,29 +147,39 @@ func (d *Digests) For(ctx context.Context, c *ent.Client, g *ent.Group, sessionI
 	}
 	shared := []predicate.Reflection{
 		reflection.GroupID(g.ID),
-		reflection.UserIDIn(users...),
 		// SECURITY: the policy already keeps PRIVATE reflections from facilitators; the
 		// digest states it too.
 		reflection.VisibilityNEQ(reflection.VisibilityPRIVATE),
 		reflection.DeletedAtIsNil(),
 	}
 	rs, err := c.Reflection.Query().
-		Where(append(shared, reflection.CreatedAtGTE(before), reflection.CreatedAtLT(end))...).
+		Where(append(shared, reflection.UserIDIn(users...), reflection.CreatedAtGTE(before), reflection.CreatedAtLT(end))...).
 		Order(reflection.ByCreatedAt(), reflection.ByID()).
 		All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	latest, err := c.Reflection.Query().
-		Where(append(shared, reflection.CreatedAtLT(end), latestOfAuthor(end))...).
-		Select(reflection.FieldUserID, reflection.FieldCreatedAt).
-		All(ctx)
-	if err != nil {
-		return nil, err
+	// The latest reflection of each member is in rs when they wrote in either period;
+	// only the others' history is looked up.
+	last := make(map[int]time.Time, len(members))
+	for _, r := range rs {
+		last[r.UserID] = r.CreatedAt // rs is oldest first
 	}
-	last := make(map[int]time.Time, len(latest))
-	for _, r := range latest {
-		if r.CreatedAt.After(last[r.UserID]) {
+	var quiet []int
+	for _, u := range users {
+		if _, ok := last[u]; !ok {
+			quiet = append(quiet, u)
+		}
+	}
+	if len(quiet) > 0 {
+		latest, err := c.Reflection.Query().
+			Where(append(shared, reflection.UserIDIn(quiet...), reflection.CreatedAtLT(before), latestOfAuthor(before))...).
+			Select(reflection.FieldUserID, reflection.FieldCreatedAt).
+			All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range latest {
 			last[r.UserID] = r.CreatedAt
 		}
 	}
@@ -240,7 +250,7 @@ func periodStart(ctx context.Context, c *ent.Client, g *ent.Group, sess *ent.Gro
 }
 
 // latestOfAuthor keeps, per author, the reflections written last before end that
-// facilitators may read.
+// facilitators may read (a correlated subquery, served by the index on user_id, created_at).
 func latestOfAuthor(end time.Time) predicate.Reflection {
 	return func(s *sql.Selector) {
 		t := sql.Table(reflection.Table).As("latest")

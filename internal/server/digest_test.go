@@ -153,7 +153,7 @@ var (
 	dgS5 = ssUTC(2027, 3, 2, 0, 0)
 )
 
-// TestDigestKnownNumbers: a group of six members with known reflections. The period of the
+// TestDigestKnownNumbers: a group of seven members with known reflections. The period of the
 // session of 23 February runs from the session of 9 February (the one of 16 February was
 // cancelled) to its start; the period before it is the 14 days before that. It checks every
 // number, the order, the totals, the edges of the period, what is never shown (PRIVATE,
@@ -161,8 +161,8 @@ var (
 func TestDigestKnownNumbers(t *testing.T) {
 	ssDatabases(t, ssUTC(2027, 2, 1, 12, 0), func(t *testing.T, h *H, clk *clock.Fake) {
 		g := h.NewGroup()
-		cara, dan, eve, fay := h.Member("cara"), h.Member("dan"), h.Member("eve"), h.Member("fay")
-		for c, name := range map[*Client]string{cara: "Cara", dan: "Dan", eve: "Eve", fay: "Fay"} {
+		cara, dan, eve, fay, gil := h.Member("cara"), h.Member("dan"), h.Member("eve"), h.Member("fay"), h.Member("gil")
+		for c, name := range map[*Client]string{cara: "Cara", dan: "Dan", eve: "Eve", fay: "Fay", gil: "Gil"} {
 			g.Memberships[c] = g.Join(c, name)
 		}
 		var sess []string
@@ -196,6 +196,12 @@ func TestDigestKnownNumbers(t *testing.T) {
 		// Fay: only in the period before, 20 days before the session; and one PRIVATE since.
 		dgReflect(t, h, g, fay, "GROUP", "fay before", 5, 5, dgS4.Add(-20*day))
 		dgReflect(t, h, g, fay, "PRIVATE", "fay private", 5, 5, dgS4.Add(-day))
+		// Gil: last shared before both periods (20 January), then only PRIVATE or deleted.
+		dgReflect(t, h, g, gil, "GROUP", "gil older", 5, 5, dgS2.Add(-30*day))
+		dgReflect(t, h, g, gil, "FACILITATORS", "gil last", 5, 5, dgS2.Add(-20*day))
+		dgReflect(t, h, g, gil, "PRIVATE", "gil private", 5, 5, dgS2.Add(-19*day))
+		gone = dgReflect(t, h, g, gil, "GROUP", "gil deleted", 5, 5, dgS2.Add(-18*day))
+		gil.MustOp("DeleteReflection", map[string]any{"id": gone})
 		// The facilitator's own reflection is not a member's.
 		dgReflect(t, h, g, g.Therapist, "GROUP", "therapist", 5, 5, dgS2.Add(day))
 
@@ -208,8 +214,8 @@ func TestDigestKnownNumbers(t *testing.T) {
 		if n := r.Num("node.digest.reflectionCount"); n != 7 {
 			t.Errorf("reflectionCount %d, want 7 (Ann 3, Ben 2, Cara 1, Eve 1)", n)
 		}
-		if n := r.Num("node.digest.attentionCount"); n != 4 {
-			t.Errorf("attentionCount %d, want 4 (Cara, Dan, Fay, Ann)", n)
+		if n := r.Num("node.digest.attentionCount"); n != 5 {
+			t.Errorf("attentionCount %d, want 5 (Cara, Dan, Gil, Fay, Ann)", n)
 		}
 		ms := dgMembers(t, r)
 		var names []string
@@ -217,8 +223,8 @@ func TestDigestKnownNumbers(t *testing.T) {
 			names = append(names, m.Name)
 		}
 		// Crisis first; then the others who need attention, quietest first (Dan never wrote,
-		// Fay not for 20 days, Ann wrote 3); then the rest, quietest first.
-		if want := []string{"Cara", "Dan", "Fay", "Ann", "Eve", "Ben"}; !slices.Equal(names, want) {
+		// Gil not for 34 days, Fay not for 20, Ann wrote 3); then the rest, quietest first.
+		if want := []string{"Cara", "Dan", "Gil", "Fay", "Ann", "Eve", "Ben"}; !slices.Equal(names, want) {
 			t.Fatalf("order %v, want %v", names, want)
 		}
 		byName := map[string]dgMember{}
@@ -231,18 +237,20 @@ func TestDigestKnownNumbers(t *testing.T) {
 		dgCheck(t, byName["Dan"], 0, nil, nil, nil, nil, nil, true)
 		dgCheck(t, byName["Eve"], 1, fp(6), fp(1), nil, nil, ip(10), false)
 		dgCheck(t, byName["Fay"], 0, nil, nil, nil, nil, ip(20), true)
+		dgCheck(t, byName["Gil"], 0, nil, nil, nil, nil, ip(34), true)
 		if got := byName["Ann"].Reflections; !slices.Equal(got, []string{"ann 1", "ann 2", "ann 3"}) {
 			t.Errorf("Ann's reflections %v, want the three of the period, oldest first", got)
 		}
 		if got := byName["Ben"].Reflections; !slices.Equal(got, []string{"ben 1", "ben 2"}) {
 			t.Errorf("Ben's reflections %v: PRIVATE and deleted ones must not be shown", got)
 		}
-		if byName["Ann"].Last != "2027-02-22T23:59:59Z" || byName["Dan"].Last != "" || byName["Fay"].Last != "2027-02-03T00:00:00Z" {
-			t.Errorf("lastReflectionAt: Ann %q Dan %q Fay %q", byName["Ann"].Last, byName["Dan"].Last, byName["Fay"].Last)
+		if byName["Ann"].Last != "2027-02-22T23:59:59Z" || byName["Dan"].Last != "" || byName["Fay"].Last != "2027-02-03T00:00:00Z" ||
+			byName["Gil"].Last != "2027-01-20T00:00:00Z" {
+			t.Errorf("lastReflectionAt: Ann %q Dan %q Fay %q Gil %q", byName["Ann"].Last, byName["Dan"].Last, byName["Fay"].Last, byName["Gil"].Last)
 		}
 		reasons := dgReasons(t, g.Therapist, g.ID, sess[3])
 		for name, want := range map[string][]string{
-			"Ann": {"HIGH_CRAVING", "MOOD_DROP"}, "Cara": {"CRISIS"}, "Dan": {"QUIET"}, "Fay": {"QUIET"}, "Ben": nil, "Eve": nil,
+			"Ann": {"HIGH_CRAVING", "MOOD_DROP"}, "Cara": {"CRISIS"}, "Dan": {"QUIET"}, "Fay": {"QUIET"}, "Gil": {"QUIET"}, "Ben": nil, "Eve": nil,
 		} {
 			if !slices.Equal(reasons[name], want) {
 				t.Errorf("%s: attentionReasons %v, want %v", name, reasons[name], want)
@@ -496,5 +504,45 @@ func TestGroupReflectionsSince(t *testing.T) {
 		if r.Get("node") != nil {
 			t.Errorf("outsider: %s", r.Raw)
 		}
+	})
+}
+
+// TestDigestOnlyCurrentMembersOfThisGroup: a therapist who leads two groups gets each
+// group's own members and reflections; a member who left or was removed is no longer listed
+// and their reflections are not counted; a member in both groups is counted in each group
+// with that group's reflections only.
+func TestDigestOnlyCurrentMembersOfThisGroup(t *testing.T) {
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		cara := h.Member("cara")
+		g.Memberships[cara] = g.Join(cara, "Cara")
+		// The same therapist's second group, with Ann in it too.
+		other := g.Therapist.MustOp("CreateGroup", map[string]any{"input": map[string]any{
+			"name": "Thursday Group", "timeZone": "America/Chicago", "displayName": "Dr. T",
+		}}).Str("createGroup.id")
+		g2 := &Group{ID: other, Therapist: g.Therapist, Memberships: map[*Client]string{}}
+		g2.Code = g.Therapist.MustOp("CreateGroupInvite", map[string]any{"groupID": other}).Str("createGroupInvite.code")
+		g2.Join(g.A, "Ann T")
+		g.Reflect(g.A, "GROUP", "ann in tuesday")
+		g2.Reflect(g.A, "GROUP", "ann in thursday 1")
+		g2.Reflect(g.A, "FACILITATORS", "ann in thursday 2")
+		g.Reflect(g.B, "GROUP", "ben before leaving")
+		g.Reflect(cara, "GROUP", "cara before removal")
+		g.B.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
+		g.Therapist.MustOp("RemoveMember", map[string]any{"membershipID": g.Memberships[cara]})
+
+		r := g.Therapist.MustOp("GroupDigest", map[string]any{"groupID": g.ID})
+		ms := dgMembers(t, r)
+		if len(ms) != 1 || ms[0].Name != "Ann" || !slices.Equal(ms[0].Reflections, []string{"ann in tuesday"}) ||
+			r.Num("node.digest.reflectionCount") != 1 {
+			t.Errorf("Tuesday digest: %s", r.Raw)
+		}
+		a3NoLeak(t, "Tuesday digest", r, "thursday", "ben before leaving", "cara before removal")
+		r = g.Therapist.MustOp("GroupDigest", map[string]any{"groupID": other})
+		ms = dgMembers(t, r)
+		if len(ms) != 1 || ms[0].Name != "Ann T" || !slices.Equal(ms[0].Reflections, []string{"ann in thursday 1", "ann in thursday 2"}) {
+			t.Errorf("Thursday digest: %s", r.Raw)
+		}
+		a3NoLeak(t, "Thursday digest", r, "ann in tuesday")
 	})
 }
