@@ -2667,8 +2667,8 @@ type DigestMember {
 
 extend type Group {
   """
-  Facilitators only: the digest before a session of the group (sessionID; default the next
-  one). Others get FORBIDDEN.
+  Facilitators only: the digest before a session of the group (sessionID; default the one
+  under way, else the next one). Others get FORBIDDEN.
   """
   digest(sessionID: ID): GroupDigest
   """

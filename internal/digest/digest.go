@@ -153,17 +153,26 @@ func (d *Digests) For(ctx context.Context, c *ent.Client, g *ent.Group, sessionI
 		reflection.DeletedAtIsNil(),
 	}
 	rs, err := c.Reflection.Query().
-		Where(append(shared, reflection.UserIDIn(users...), reflection.CreatedAtGTE(before), reflection.CreatedAtLT(end))...).
+		Where(append(shared, reflection.UserIDIn(users...), reflection.CreatedAtGTE(start), reflection.CreatedAtLT(end))...).
 		Order(reflection.ByCreatedAt(), reflection.ByID()).
 		All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	// The latest reflection of each member is in rs when they wrote in either period;
-	// only the others' history is looked up.
+	// Of the period before, only the numbers are needed.
+	prev, err := c.Reflection.Query().
+		Where(append(shared, reflection.UserIDIn(users...), reflection.CreatedAtGTE(before), reflection.CreatedAtLT(start))...).
+		Order(reflection.ByCreatedAt(), reflection.ByID()).
+		Select(reflection.FieldUserID, reflection.FieldMood, reflection.FieldCraving, reflection.FieldCreatedAt).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The latest reflection of each member is in rs or prev when they wrote in either
+	// period; only the others' history is looked up.
 	last := make(map[int]time.Time, len(members))
-	for _, r := range rs {
-		last[r.UserID] = r.CreatedAt // rs is oldest first
+	for _, r := range append(prev, rs...) { // oldest first
+		last[r.UserID] = r.CreatedAt
 	}
 	var quiet []int
 	for _, u := range users {
@@ -183,7 +192,7 @@ func (d *Digests) For(ctx context.Context, c *ent.Client, g *ent.Group, sessionI
 			last[r.UserID] = r.CreatedAt
 		}
 	}
-	out := build(members, rs, last, start, end, loc)
+	out := build(members, rs, prev, last, start, end, loc)
 	out.Session = sess
 	for _, m := range out.Members {
 		for _, r := range m.Reflections {
@@ -194,14 +203,16 @@ func (d *Digests) For(ctx context.Context, c *ent.Client, g *ent.Group, sessionI
 	return out, nil
 }
 
-// session is the session named by id in group groupID, or the group's next one.
+// session is the session named by id in group groupID, or else the group's session in
+// progress or its next one.
 func session(ctx context.Context, c *ent.Client, groupID int, id *int, now time.Time) (*ent.GroupSession, error) {
 	if id == nil {
+		// A therapist who opens the digest during the session gets that session's.
 		s, err := c.GroupSession.Query().
 			Where(
 				groupsession.GroupID(groupID),
 				groupsession.StatusEQ(groupsession.StatusSCHEDULED),
-				groupsession.StartsAtGT(now),
+				groupsession.EndsAtGT(now),
 			).
 			Order(groupsession.ByStartsAt(), groupsession.ByID()).
 			First(ctx)
@@ -265,21 +276,12 @@ func latestOfAuthor(end time.Time) predicate.Reflection {
 	}
 }
 
-// build computes the digest of members from rs, their reflections in [start-(end-start),
-// end) oldest first, and last, the time of each author's latest reflection before end.
-func build(members []*ent.Membership, rs []*ent.Reflection, last map[int]time.Time, start, end time.Time, loc *time.Location) *Digest {
+// build computes the digest of members from rs, their reflections in the period [start,
+// end), prev, those of the period before, and last, the time of each author's latest
+// reflection before end.
+func build(members []*ent.Membership, rs, prev []*ent.Reflection, last map[int]time.Time, start, end time.Time, loc *time.Location) *Digest {
 	type sums struct{ n, mood, craving int }
-	cur := map[int]*sums{}
-	prev := map[int]*sums{}
-	byUser := map[int][]*ent.Reflection{}
-	crisis := map[int]bool{}
-	for _, r := range rs {
-		into := prev
-		if !r.CreatedAt.Before(start) {
-			into = cur
-			byUser[r.UserID] = append(byUser[r.UserID], r)
-			crisis[r.UserID] = crisis[r.UserID] || r.NeedsAttention
-		}
+	add := func(into map[int]*sums, r *ent.Reflection) {
 		s := into[r.UserID]
 		if s == nil {
 			s = &sums{}
@@ -288,6 +290,17 @@ func build(members []*ent.Membership, rs []*ent.Reflection, last map[int]time.Ti
 		s.n++
 		s.mood += r.Mood
 		s.craving += r.Craving
+	}
+	cur, before := map[int]*sums{}, map[int]*sums{}
+	byUser := map[int][]*ent.Reflection{}
+	crisis := map[int]bool{}
+	for _, r := range rs {
+		add(cur, r)
+		byUser[r.UserID] = append(byUser[r.UserID], r)
+		crisis[r.UserID] = crisis[r.UserID] || r.NeedsAttention
+	}
+	for _, r := range prev {
+		add(before, r)
 	}
 	d := &Digest{PeriodStart: start, PeriodEnd: end, Members: make([]*Member, 0, len(members))}
 	for _, ms := range members {
@@ -299,7 +312,7 @@ func build(members []*ent.Membership, rs []*ent.Reflection, last map[int]time.Ti
 			m.ReflectionCount = c.n
 			m.AverageMood = avg(c.mood, c.n)
 			m.AverageCraving = avg(c.craving, c.n)
-			if p := prev[ms.UserID]; p != nil {
+			if p := before[ms.UserID]; p != nil {
 				m.MoodChange = change(c.mood, c.n, p.mood, p.n)
 				m.CravingChange = change(c.craving, c.n, p.craving, p.n)
 			}
@@ -367,19 +380,27 @@ func order(a, b *Member) int {
 	return a.Membership.ID - b.Membership.ID
 }
 
-// round1 rounds to one decimal, as the digest shows numbers.
-func round1(x float64) float64 { return math.Round(x*10) / 10 }
+// tenths is num/den rounded to one decimal, half away from zero. num and den are integers,
+// so a value halfway between two tenths is exactly representable and rounds the same way
+// whatever the floating point of the division.
+func tenths(num, den int) float64 {
+	v := math.Round(float64(10*num)/float64(den)) / 10
+	if v == 0 {
+		return 0 // never -0
+	}
+	return v
+}
 
+// avg is the average sum/n, as the digest shows it.
 func avg(sum, n int) *float64 {
-	v := round1(float64(sum) / float64(n))
+	v := tenths(sum, n)
 	return &v
 }
 
+// change is the exact difference of the averages sum/n and prevSum/prevN, as the digest
+// shows it.
 func change(sum, n, prevSum, prevN int) *float64 {
-	v := round1(float64(sum)/float64(n) - float64(prevSum)/float64(prevN))
-	if v == 0 {
-		v = 0 // never -0
-	}
+	v := tenths(sum*prevN-prevSum*n, n*prevN)
 	return &v
 }
 

@@ -205,7 +205,11 @@ func TestDigestKnownNumbers(t *testing.T) {
 		// The facilitator's own reflection is not a member's.
 		dgReflect(t, h, g, g.Therapist, "GROUP", "therapist", 5, 5, dgS2.Add(day))
 
-		clk.Set(dgS4.Add(time.Hour)) // the session of the 23rd has started
+		clk.Set(dgS4.Add(time.Hour)) // the session of the 23rd is under way (90 minutes)
+		// Opened during the session, the default is that session's digest.
+		if r := g.Therapist.MustOp("GroupDigest", map[string]any{"groupID": g.ID}); r.Str("node.digest.session.id") != sess[3] {
+			t.Errorf("during the session the default digest is for %s, want %s", r.Str("node.digest.session.id"), sess[3])
+		}
 		r := g.Therapist.MustOp("GroupDigest", map[string]any{"groupID": g.ID, "sessionID": sess[3]})
 		if r.Str("node.digest.periodStart") != "2027-02-09T00:00:00Z" || r.Str("node.digest.periodEnd") != "2027-02-23T00:00:00Z" ||
 			r.Str("node.digest.session.id") != sess[3] || r.Str("node.digest.session.startsAt") != "2027-02-23T00:00:00Z" {
