@@ -105,7 +105,9 @@ func weekly(in *model.WeeklyScheduleInput) *sessions.Weekly {
 // facilitate its group: who may see that it was reported or hidden.
 func (r *Resolver) moderationViewer(ctx context.Context, e *ent.Encouragement) (recipient, facilitator bool, err error) {
 	ref := e.Edges.Reflection
-	if ref == nil {
+	// The request's own selection may have loaded the reflection with only the columns it
+	// asks for (reflection { id }), without its author and group: then look them up.
+	if ref == nil || ref.UserID == 0 || ref.GroupID == 0 {
 		if ref, err = e.QueryReflection().Only(ctx); err != nil {
 			return false, false, err
 		}

@@ -79,4 +79,6 @@ var Columns = []Column{
 	{Name: "reflections.body"},
 	{Name: "reflections.prompt"},
 	{Name: "encouragements.message"},
+	{Name: "encouragements.report_reason"},
+	{Name: "encouragements.hide_reason"},
 }
