@@ -18,6 +18,7 @@ import (
 	"github.com/processgroup/api/internal/groups"
 	"github.com/processgroup/api/internal/journal"
 	"github.com/processgroup/api/internal/loader"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/sessions"
 	"github.com/processgroup/api/internal/viewer"
 )
@@ -101,18 +102,20 @@ func weekly(in *model.WeeklyScheduleInput) *sessions.Weekly {
 	return w
 }
 
-// moderationViewer says whether the viewer received e (wrote its reflection) and whether they
-// facilitate its group: who may see that it was reported or hidden.
-func (r *Resolver) moderationViewer(ctx context.Context, e *ent.Encouragement) (recipient, facilitator bool, err error) {
+// moderation is what the viewer may see of the moderation of e (rule.ModerationVisible).
+func (r *Resolver) moderation(ctx context.Context, e *ent.Encouragement) (rule.ModerationSight, error) {
 	ref := e.Edges.Reflection
 	// The request's own selection may have loaded the reflection with only the columns it
 	// asks for (reflection { id }), without its author and group: then look them up.
 	if ref == nil || ref.UserID == 0 || ref.GroupID == 0 {
+		var err error
 		if ref, err = e.QueryReflection().Only(ctx); err != nil {
-			return false, false, err
+			return rule.ModerationSight{}, err
 		}
 	}
-	recipient = ref.UserID == viewer.FromContext(ctx).UserID
-	facilitator, err = loader.FromContext(ctx).AttentionVisible.Load(ctx, ref.GroupID)
-	return recipient, facilitator, err
+	facilitates, err := loader.FromContext(ctx).AttentionVisible.Load(ctx, ref.GroupID)
+	if err != nil {
+		return rule.ModerationSight{}, err
+	}
+	return rule.ModerationVisible(viewer.FromContext(ctx), ref, facilitates), nil
 }

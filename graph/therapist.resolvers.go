@@ -18,8 +18,8 @@ func (r *encouragementResolver) Reported(ctx context.Context, obj *ent.Encourage
 	if obj.ReportedAt == nil {
 		return false, nil
 	}
-	recipient, facilitator, err := r.moderationViewer(ctx, obj)
-	return recipient || facilitator, err
+	sight, err := r.moderation(ctx, obj)
+	return sight.Reported, err
 }
 
 // Hidden is the resolver for the hidden field.
@@ -27,8 +27,8 @@ func (r *encouragementResolver) Hidden(ctx context.Context, obj *ent.Encourageme
 	if obj.HiddenAt == nil {
 		return false, nil
 	}
-	_, facilitator, err := r.moderationViewer(ctx, obj)
-	return facilitator, err
+	sight, err := r.moderation(ctx, obj)
+	return sight.Hidden, err
 }
 
 // ReportReason is the resolver for the reportReason field.
@@ -36,8 +36,8 @@ func (r *encouragementResolver) ReportReason(ctx context.Context, obj *ent.Encou
 	if obj.ReportReason == "" {
 		return nil, nil
 	}
-	_, facilitator, err := r.moderationViewer(ctx, obj)
-	if err != nil || !facilitator {
+	sight, err := r.moderation(ctx, obj)
+	if err != nil || !sight.Reason {
 		return nil, err
 	}
 	return &obj.ReportReason, nil

@@ -105,8 +105,8 @@ func New(clk clock.Clock) *Digests {
 	return &Digests{clock: clk}
 }
 
-// For builds the digest of group g before session sessionID, or before its next session
-// when sessionID is nil. Only the group's current facilitators get one.
+// For builds the digest of group g before session sessionID, or, when sessionID is nil,
+// before its session under way or else its next one. Only the group's current facilitators get one.
 func (d *Digests) For(ctx context.Context, c *ent.Client, g *ent.Group, sessionID *int) (*Digest, error) {
 	if _, err := groups.FacilitatorOf(ctx, c, g.ID); err != nil {
 		return nil, err
@@ -145,33 +145,40 @@ func (d *Digests) For(ctx context.Context, c *ent.Client, g *ent.Group, sessionI
 	for i, m := range members {
 		users[i] = m.UserID
 	}
-	shared := []predicate.Reflection{
-		reflection.GroupID(g.ID),
-		// SECURITY: the policy already keeps PRIVATE reflections from facilitators; the
-		// digest states it too.
-		reflection.VisibilityNEQ(reflection.VisibilityPRIVATE),
-		reflection.DeletedAtIsNil(),
+	shared := func(more ...predicate.Reflection) []predicate.Reflection {
+		return append([]predicate.Reflection{
+			reflection.GroupID(g.ID),
+			// SECURITY: the policy already keeps PRIVATE reflections from facilitators; the
+			// digest states it too.
+			reflection.VisibilityNEQ(reflection.VisibilityPRIVATE),
+			reflection.DeletedAtIsNil(),
+		}, more...)
 	}
 	rs, err := c.Reflection.Query().
-		Where(append(shared, reflection.UserIDIn(users...), reflection.CreatedAtGTE(start), reflection.CreatedAtLT(end))...).
+		Where(shared(reflection.UserIDIn(users...), reflection.CreatedAtGTE(start), reflection.CreatedAtLT(end))...).
 		Order(reflection.ByCreatedAt(), reflection.ByID()).
 		All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	// Of the period before, only the numbers are needed.
-	prev, err := c.Reflection.Query().
-		Where(append(shared, reflection.UserIDIn(users...), reflection.CreatedAtGTE(before), reflection.CreatedAtLT(start))...).
+	// Of the period before, only the numbers are needed (scanned, not loaded as
+	// reflections: nothing of them is shown).
+	var prev []numbers
+	err = c.Reflection.Query().
+		Where(shared(reflection.UserIDIn(users...), reflection.CreatedAtGTE(before), reflection.CreatedAtLT(start))...).
 		Order(reflection.ByCreatedAt(), reflection.ByID()).
 		Select(reflection.FieldUserID, reflection.FieldMood, reflection.FieldCraving, reflection.FieldCreatedAt).
-		All(ctx)
+		Scan(ctx, &prev)
 	if err != nil {
 		return nil, err
 	}
 	// The latest reflection of each member is in rs or prev when they wrote in either
 	// period; only the others' history is looked up.
 	last := make(map[int]time.Time, len(members))
-	for _, r := range append(prev, rs...) { // oldest first
+	for _, r := range prev {
+		last[r.UserID] = r.CreatedAt
+	}
+	for _, r := range rs { // after prev, oldest first
 		last[r.UserID] = r.CreatedAt
 	}
 	var quiet []int
@@ -182,7 +189,7 @@ func (d *Digests) For(ctx context.Context, c *ent.Client, g *ent.Group, sessionI
 	}
 	if len(quiet) > 0 {
 		latest, err := c.Reflection.Query().
-			Where(append(shared, reflection.UserIDIn(quiet...), reflection.CreatedAtLT(before), latestOfAuthor(before))...).
+			Where(shared(reflection.UserIDIn(quiet...), reflection.CreatedAtLT(before), latestOfAuthor(before))...).
 			Select(reflection.FieldUserID, reflection.FieldCreatedAt).
 			All(ctx)
 		if err != nil {
@@ -276,12 +283,20 @@ func latestOfAuthor(end time.Time) predicate.Reflection {
 	}
 }
 
+// numbers are what the digest needs of a reflection of the period before.
+type numbers struct {
+	UserID    int       `json:"user_id"`
+	Mood      int       `json:"mood"`
+	Craving   int       `json:"craving"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
 // build computes the digest of members from rs, their reflections in the period [start,
 // end), prev, those of the period before, and last, the time of each author's latest
 // reflection before end.
-func build(members []*ent.Membership, rs, prev []*ent.Reflection, last map[int]time.Time, start, end time.Time, loc *time.Location) *Digest {
+func build(members []*ent.Membership, rs []*ent.Reflection, prev []numbers, last map[int]time.Time, start, end time.Time, loc *time.Location) *Digest {
 	type sums struct{ n, mood, craving int }
-	add := func(into map[int]*sums, r *ent.Reflection) {
+	add := func(into map[int]*sums, r numbers) {
 		s := into[r.UserID]
 		if s == nil {
 			s = &sums{}
@@ -295,7 +310,7 @@ func build(members []*ent.Membership, rs, prev []*ent.Reflection, last map[int]t
 	byUser := map[int][]*ent.Reflection{}
 	crisis := map[int]bool{}
 	for _, r := range rs {
-		add(cur, r)
+		add(cur, numbers{UserID: r.UserID, Mood: r.Mood, Craving: r.Craving})
 		byUser[r.UserID] = append(byUser[r.UserID], r)
 		crisis[r.UserID] = crisis[r.UserID] || r.NeedsAttention
 	}

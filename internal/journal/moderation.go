@@ -140,15 +140,16 @@ func ModerationQueue(ctx context.Context, c client, groupID int, fields func(*en
 		return nil, err
 	}
 	query := func() (*ent.EncouragementQuery, error) {
-		// The reflection tells who may see the moderation fields; the request's own
-		// selection, applied after, may replace it with one of fewer columns
-		// (completeReflections fills them in).
-		return fields(c.Encouragement.Query().
-			Where(
-				encouragement.ReportedAtNotNil(),
-				encouragement.HasReflectionWith(reflection.GroupID(groupID)),
-			).
-			WithReflection())
+		q, err := fields(c.Encouragement.Query().Where(
+			encouragement.ReportedAtNotNil(),
+			encouragement.HasReflectionWith(reflection.GroupID(groupID)),
+		))
+		if err != nil {
+			return nil, err
+		}
+		// The whole reflection, whatever the selection asks of it: its author and group
+		// tell who may see the moderation fields (one statement for the list).
+		return q.WithReflection(), nil
 	}
 	q, err := query()
 	if err != nil {
@@ -158,11 +159,8 @@ func ModerationQueue(ctx context.Context, c client, groupID int, fields func(*en
 		Order(encouragement.ByReportedAt(), encouragement.ByID()).
 		Limit(QueueLimit).
 		All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(waiting) == QueueLimit {
-		return waiting, completeReflections(ctx, c, waiting)
+	if err != nil || len(waiting) == QueueLimit {
+		return waiting, err
 	}
 	if q, err = query(); err != nil {
 		return nil, err
@@ -171,47 +169,5 @@ func ModerationQueue(ctx context.Context, c client, groupID int, fields func(*en
 		Order(encouragement.ByHiddenAt(sql.OrderDesc()), encouragement.ByID(sql.OrderDesc())).
 		Limit(QueueLimit - len(waiting)).
 		All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	all := append(waiting, hidden...)
-	return all, completeReflections(ctx, c, all)
-}
-
-// completeReflections makes sure the reflection loaded with each encouragement carries its
-// author and group, which tell who may see the moderation fields: the request's selection,
-// applied after WithReflection, loads only the columns it asks for (reflection { id }). One
-// statement for the whole list, only when needed.
-func completeReflections(ctx context.Context, c client, es []*ent.Encouragement) error {
-	var ids []int
-	for _, e := range es {
-		if r := e.Edges.Reflection; r == nil || r.UserID == 0 || r.GroupID == 0 {
-			ids = append(ids, e.ReflectionID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	rs, err := c.Reflection.Query().
-		Where(reflection.IDIn(ids...)).
-		Select(reflection.FieldUserID, reflection.FieldGroupID).
-		All(ctx)
-	if err != nil {
-		return err
-	}
-	byID := make(map[int]*ent.Reflection, len(rs))
-	for _, r := range rs {
-		byID[r.ID] = r
-	}
-	for _, e := range es {
-		full := byID[e.ReflectionID]
-		switch {
-		case full == nil:
-		case e.Edges.Reflection == nil:
-			e.Edges.Reflection = full
-		default:
-			e.Edges.Reflection.UserID, e.Edges.Reflection.GroupID = full.UserID, full.GroupID
-		}
-	}
-	return nil
+	return append(waiting, hidden...), err
 }

@@ -44,6 +44,28 @@ func EncouragementModeratedBy(v *viewer.Viewer) predicate.Encouragement {
 	return encouragement.HasReflectionWith(reflection.HasGroupWith(viewerFacilitates(v)))
 }
 
+// ModerationSight is which moderation facts about an encouragement a viewer may see.
+type ModerationSight struct {
+	// Reported: that its recipient reported it.
+	Reported bool
+	// Hidden: that a facilitator hid it.
+	Hidden bool
+	// Reason: what the recipient said when reporting it.
+	Reason bool
+}
+
+// ModerationVisible is what v may see of the moderation of encouragement on reflection
+// ref, given whether v currently facilitates ref's group (AttentionVisible): the group's
+// facilitators see everything; the recipient (ref's author) sees that they reported it;
+// nobody else, the sender included, is told anything.
+func ModerationVisible(v *viewer.Viewer, ref *ent.Reflection, facilitates bool) ModerationSight {
+	// SECURITY: row visibility is EncouragementReadable; these are the fields on top of it.
+	if facilitates {
+		return ModerationSight{Reported: true, Hidden: true, Reason: true}
+	}
+	return ModerationSight{Reported: v != nil && ref.UserID == v.UserID}
+}
+
 // EncouragementQuery filters every encouragement query down to what the viewer may read.
 func EncouragementQuery() privacy.QueryRule {
 	return privacy.EncouragementQueryRuleFunc(func(ctx context.Context, q *ent.EncouragementQuery) error {
