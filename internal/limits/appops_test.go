@@ -42,8 +42,8 @@ func operationDocument(doc *ast.QueryDocument, op *ast.OperationDefinition) stri
 
 // TestAppOperationsFit measures every operation the app sends and checks that it needs at
 // most half of each default limit. Complexity is measured at the operations' default page
-// sizes and with first: 100 (the most the server serves) on every $first; only for the
-// files that validate against the schema today (core.graphql must).
+// sizes and with first: 100 (the most the server serves) on every $first. Costs and limits
+// hold only for the files that validate against the schema today (core.graphql must).
 func TestAppOperationsFit(t *testing.T) {
 	cfg := DefaultConfig()
 	schema := appSchema(t)
@@ -94,6 +94,11 @@ func TestAppOperationsFit(t *testing.T) {
 				{"tokens", opTokens, cfg.MaxTokens},
 			} {
 				// Depth grows by levels, not by factors: two levels of room; the rest twice.
+				// A file the schema does not serve yet (pending in graph/operations_test.go) is
+				// measured and shown, and held to the limits once its issue makes it validate.
+				if !validates {
+					continue
+				}
 				if (c.name == "depth" && c.got+2 > c.limit) || (c.name != "depth" && 2*c.got > c.limit) {
 					t.Errorf("%s: %s %d leaves too little room under the default limit %d", op.Name, c.name, c.got, c.limit)
 				}
