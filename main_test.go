@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/processgroup/api/internal/authemu"
-	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/firebase/authemu"
+	"github.com/processgroup/api/internal/platform/config"
 )
 
 func TestHelpListsEverySetting(t *testing.T) {

@@ -15,11 +15,11 @@ import (
 	_ "time/tzdata" // IANA time zones even on machines without them
 	_ "time/tzdata" // IANA zones for groups and members, also on hosts without a zone database
 
-	"github.com/processgroup/api/internal/auth"
-	"github.com/processgroup/api/internal/config"
-	"github.com/processgroup/api/internal/crypt"
-	"github.com/processgroup/api/internal/db"
-	"github.com/processgroup/api/internal/sealed"
+	"github.com/processgroup/api/internal/firebase/auth"
+	"github.com/processgroup/api/internal/platform/config"
+	"github.com/processgroup/api/internal/platform/crypt"
+	"github.com/processgroup/api/internal/platform/db"
+	"github.com/processgroup/api/internal/platform/sealed"
 	"github.com/processgroup/api/internal/server"
 )
 

@@ -15,8 +15,8 @@ import (
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/graph/generated"
 	"github.com/processgroup/api/graph/model"
-	"github.com/processgroup/api/internal/disclosure"
-	"github.com/processgroup/api/internal/loader"
+	"github.com/processgroup/api/internal/graphql/loader"
+	"github.com/processgroup/api/internal/service/disclosure"
 	"github.com/processgroup/api/internal/viewer"
 )
 

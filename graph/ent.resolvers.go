@@ -10,8 +10,8 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/generated"
-	"github.com/processgroup/api/internal/apperr"
-	"github.com/processgroup/api/internal/audit"
+	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/service/audit"
 )
 
 // Node is the resolver for the node field.

@@ -14,7 +14,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/graph/model"
-	"github.com/processgroup/api/internal/consent"
+	"github.com/processgroup/api/internal/service/consent"
 	"github.com/processgroup/api/internal/viewer"
 )
 

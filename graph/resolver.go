@@ -1,5 +1,5 @@
 // Package graph holds the GraphQL resolvers. They are thin: each makes one call into ent or
-// into a domain package (internal/journal, internal/groups). gqlgen rewrites
+// into a domain package (internal/service/journal, internal/service/groups). gqlgen rewrites
 // *.resolvers.go on every `go generate`; helpers live in this file.
 package graph
 
@@ -10,16 +10,16 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/model"
-	"github.com/processgroup/api/internal/account"
-	"github.com/processgroup/api/internal/consent"
-	"github.com/processgroup/api/internal/crisis"
-	"github.com/processgroup/api/internal/devices"
-	"github.com/processgroup/api/internal/digest"
-	"github.com/processgroup/api/internal/groups"
-	"github.com/processgroup/api/internal/journal"
-	"github.com/processgroup/api/internal/loader"
+	"github.com/processgroup/api/internal/graphql/loader"
 	"github.com/processgroup/api/internal/rule"
-	"github.com/processgroup/api/internal/sessions"
+	"github.com/processgroup/api/internal/service/account"
+	"github.com/processgroup/api/internal/service/consent"
+	"github.com/processgroup/api/internal/service/crisis"
+	"github.com/processgroup/api/internal/service/devices"
+	"github.com/processgroup/api/internal/service/digest"
+	"github.com/processgroup/api/internal/service/groups"
+	"github.com/processgroup/api/internal/service/journal"
+	"github.com/processgroup/api/internal/service/sessions"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -90,7 +90,7 @@ func weeklySchedule(g *ent.Group) *model.WeeklySchedule {
 	}
 }
 
-// weekly is the schedule input for internal/sessions, or nil to remove the schedule.
+// weekly is the schedule input for internal/service/sessions, or nil to remove the schedule.
 func weekly(in *model.WeeklyScheduleInput) *sessions.Weekly {
 	if in == nil {
 		return nil

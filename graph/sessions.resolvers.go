@@ -11,8 +11,8 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/model"
-	"github.com/processgroup/api/internal/devices"
-	"github.com/processgroup/api/internal/sessions"
+	"github.com/processgroup/api/internal/service/devices"
+	"github.com/processgroup/api/internal/service/sessions"
 )
 
 // WeeklySchedule is the resolver for the weeklySchedule field.

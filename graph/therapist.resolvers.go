@@ -9,8 +9,8 @@ import (
 	"context"
 
 	"github.com/processgroup/api/ent"
-	"github.com/processgroup/api/internal/digest"
-	"github.com/processgroup/api/internal/journal"
+	"github.com/processgroup/api/internal/service/digest"
+	"github.com/processgroup/api/internal/service/journal"
 )
 
 // Reported is the resolver for the reported field.

@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/platform/sealed"
 	"github.com/processgroup/api/internal/rule"
-	"github.com/processgroup/api/internal/sealed"
 )
 
 // Encouragement is what a peer sends on a reflection they can read: a kind and, optionally,

@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/platform/sealed"
 	"github.com/processgroup/api/internal/rule"
-	"github.com/processgroup/api/internal/sealed"
 )
 
 // Reflection is a short journal entry a member writes in one of their groups, with the

@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/model"
-	"github.com/processgroup/api/internal/gqlscalar"
+	"github.com/processgroup/api/internal/graphql/scalar"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -2365,13 +2365,13 @@ func (ec *executionContext) unmarshalNSendEncouragementInput2githubᚗcomᚋproc
 }
 
 func (ec *executionContext) unmarshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
-	res, err := gqlscalar.UnmarshalUUID(v)
+	res, err := scalar.UnmarshalUUID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUUID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, sel ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
 	_ = sel
-	res := gqlscalar.MarshalUUID(v)
+	res := scalar.MarshalUUID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "UUID!")
 	}

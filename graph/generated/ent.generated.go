@@ -22,8 +22,8 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/graph/model"
-	"github.com/processgroup/api/internal/digest"
-	"github.com/processgroup/api/internal/gqlscalar"
+	"github.com/processgroup/api/internal/graphql/scalar"
+	"github.com/processgroup/api/internal/service/digest"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -1345,7 +1345,7 @@ func (ec *executionContext) _Group_digest(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *digest.Digest) graphql.Marshaler {
-			return ec.marshalOGroupDigest2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐDigest(ctx, selections, v)
+			return ec.marshalOGroupDigest2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐDigest(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5663,13 +5663,13 @@ func (ec *executionContext) unmarshalNReflectionWhereInput2ᚖgithubᚗcomᚋpro
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := gqlscalar.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := gqlscalar.MarshalTime(v)
+	res := scalar.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -5969,7 +5969,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := gqlscalar.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -5979,7 +5979,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := gqlscalar.MarshalTime(*v)
+	res := scalar.MarshalTime(*v)
 	return res
 }
 

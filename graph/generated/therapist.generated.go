@@ -11,7 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/processgroup/api/ent"
-	"github.com/processgroup/api/internal/digest"
+	"github.com/processgroup/api/internal/service/digest"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -254,7 +254,7 @@ func (ec *executionContext) _DigestMember_attentionReasons(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []digest.Reason) graphql.Marshaler {
-			return ec.marshalNAttentionReason2ᚕgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐReasonᚄ(ctx, selections, v)
+			return ec.marshalNAttentionReason2ᚕgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐReasonᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -433,7 +433,7 @@ func (ec *executionContext) _GroupDigest_members(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*digest.Member) graphql.Marshaler {
-			return ec.marshalNDigestMember2ᚕᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐMemberᚄ(ctx, selections, v)
+			return ec.marshalNDigestMember2ᚕᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐMemberᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -609,23 +609,23 @@ func (ec *executionContext) _GroupDigest(ctx context.Context, sel ast.SelectionS
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNAttentionReason2githubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐReason(ctx context.Context, v any) (digest.Reason, error) {
+func (ec *executionContext) unmarshalNAttentionReason2githubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐReason(ctx context.Context, v any) (digest.Reason, error) {
 	var res digest.Reason
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAttentionReason2githubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐReason(ctx context.Context, sel ast.SelectionSet, v digest.Reason) graphql.Marshaler {
+func (ec *executionContext) marshalNAttentionReason2githubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐReason(ctx context.Context, sel ast.SelectionSet, v digest.Reason) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) unmarshalNAttentionReason2ᚕgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐReasonᚄ(ctx context.Context, v any) ([]digest.Reason, error) {
+func (ec *executionContext) unmarshalNAttentionReason2ᚕgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐReasonᚄ(ctx context.Context, v any) ([]digest.Reason, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
 	res := make([]digest.Reason, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAttentionReason2githubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐReason(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAttentionReason2githubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐReason(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -633,11 +633,11 @@ func (ec *executionContext) unmarshalNAttentionReason2ᚕgithubᚗcomᚋprocessg
 	return res, nil
 }
 
-func (ec *executionContext) marshalNAttentionReason2ᚕgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []digest.Reason) graphql.Marshaler {
+func (ec *executionContext) marshalNAttentionReason2ᚕgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []digest.Reason) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttentionReason2githubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐReason(ctx, sel, v[i])
+		return ec.marshalNAttentionReason2githubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐReason(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -649,11 +649,11 @@ func (ec *executionContext) marshalNAttentionReason2ᚕgithubᚗcomᚋprocessgro
 	return ret
 }
 
-func (ec *executionContext) marshalNDigestMember2ᚕᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*digest.Member) graphql.Marshaler {
+func (ec *executionContext) marshalNDigestMember2ᚕᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*digest.Member) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDigestMember2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐMember(ctx, sel, v[i])
+		return ec.marshalNDigestMember2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐMember(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -665,7 +665,7 @@ func (ec *executionContext) marshalNDigestMember2ᚕᚖgithubᚗcomᚋprocessgro
 	return ret
 }
 
-func (ec *executionContext) marshalNDigestMember2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐMember(ctx context.Context, sel ast.SelectionSet, v *digest.Member) graphql.Marshaler {
+func (ec *executionContext) marshalNDigestMember2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐMember(ctx context.Context, sel ast.SelectionSet, v *digest.Member) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DigestMember!")
 		return graphql.Null
@@ -673,7 +673,7 @@ func (ec *executionContext) marshalNDigestMember2ᚖgithubᚗcomᚋprocessgroup�
 	return ec._DigestMember(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOGroupDigest2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋdigestᚐDigest(ctx context.Context, sel ast.SelectionSet, v *digest.Digest) graphql.Marshaler {
+func (ec *executionContext) marshalOGroupDigest2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdigestᚐDigest(ctx context.Context, sel ast.SelectionSet, v *digest.Digest) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -17,12 +17,12 @@ import (
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/graph/model"
-	"github.com/processgroup/api/internal/authemu"
-	"github.com/processgroup/api/internal/consent"
-	"github.com/processgroup/api/internal/db"
-	"github.com/processgroup/api/internal/groups"
-	"github.com/processgroup/api/internal/journal"
-	"github.com/processgroup/api/internal/sessions"
+	"github.com/processgroup/api/internal/firebase/authemu"
+	"github.com/processgroup/api/internal/platform/db"
+	"github.com/processgroup/api/internal/service/consent"
+	"github.com/processgroup/api/internal/service/groups"
+	"github.com/processgroup/api/internal/service/journal"
+	"github.com/processgroup/api/internal/service/sessions"
 	"github.com/processgroup/api/internal/viewer"
 )
 

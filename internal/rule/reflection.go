@@ -10,7 +10,7 @@ import (
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/reflection"
-	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/viewer"
 )
 

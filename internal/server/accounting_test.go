@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/processgroup/api/internal/authemu"
+	"github.com/processgroup/api/internal/firebase/authemu"
 )
 
 // TestAccountingOfReads: every read of a reflection's content by someone else is recorded,

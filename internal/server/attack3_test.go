@@ -22,7 +22,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/processgroup/api/internal/authemu"
+	"github.com/processgroup/api/internal/firebase/authemu"
 )
 
 // a3Post sends a GraphQL request from any goroutine: it reports transport failures as an

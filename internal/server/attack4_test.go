@@ -17,8 +17,8 @@ import (
 
 	"entgo.io/ent/dialect"
 
-	"github.com/processgroup/api/internal/clock"
-	"github.com/processgroup/api/internal/fcmfake"
+	"github.com/processgroup/api/internal/firebase/fcmfake"
+	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/server"
 )
 

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/processgroup/api/internal/clock"
+	"github.com/processgroup/api/internal/platform/clock"
 )
 
 // a5Digest asks for g's digest as c; sessionID nil means the default (next) session.

@@ -11,10 +11,10 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/user"
-	"github.com/processgroup/api/internal/account"
-	"github.com/processgroup/api/internal/audit"
-	"github.com/processgroup/api/internal/auth"
-	"github.com/processgroup/api/internal/loader"
+	"github.com/processgroup/api/internal/firebase/auth"
+	"github.com/processgroup/api/internal/graphql/loader"
+	"github.com/processgroup/api/internal/service/account"
+	"github.com/processgroup/api/internal/service/audit"
 	"github.com/processgroup/api/internal/viewer"
 )
 

@@ -18,7 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/processgroup/api/internal/clock"
+	"github.com/processgroup/api/internal/platform/clock"
 )
 
 // dgReflect writes a reflection as c with the given numbers and dates it at.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/processgroup/api/internal/crypt"
-	"github.com/processgroup/api/internal/sealed"
+	"github.com/processgroup/api/internal/platform/crypt"
+	"github.com/processgroup/api/internal/platform/sealed"
 )
 
 const (

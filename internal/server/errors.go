@@ -13,7 +13,7 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/privacy"
-	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/platform/apperr"
 )
 
 // presentError gives every error sent to a client a code from the fixed set and a message

@@ -9,7 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 
-	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/platform/apperr"
 )
 
 // checkGET answers the GET requests that gqlgen's GET transport would refuse without an

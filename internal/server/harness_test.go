@@ -25,8 +25,8 @@ import (
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/parser"
 
-	"github.com/processgroup/api/internal/authemu"
-	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/firebase/authemu"
+	"github.com/processgroup/api/internal/platform/config"
 	"github.com/processgroup/api/internal/server"
 )
 

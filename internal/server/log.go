@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/processgroup/api/internal/config"
 	"github.com/processgroup/api/internal/demo"
+	"github.com/processgroup/api/internal/platform/config"
 )
 
 // NewLogger returns the JSON logger of the server. Nothing logged may carry reflection or

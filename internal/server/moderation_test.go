@@ -25,9 +25,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/processgroup/api/internal/authemu"
-	"github.com/processgroup/api/internal/crypt"
-	"github.com/processgroup/api/internal/sealed"
+	"github.com/processgroup/api/internal/firebase/authemu"
+	"github.com/processgroup/api/internal/platform/crypt"
+	"github.com/processgroup/api/internal/platform/sealed"
 )
 
 const (

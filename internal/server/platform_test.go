@@ -17,7 +17,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/processgroup/api/ent/migrate"
-	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/platform/config"
 	"github.com/processgroup/api/internal/server"
 )
 
@@ -58,7 +58,7 @@ func TestFeedStatementsDoNotGrow(t *testing.T) {
 
 // TestMigrationsMatchSchema applies the versioned migrations and checks that ent sees no
 // difference left between them and ent/schema: a schema change needs a new migration
-// (go run ./internal/db/migrategen NAME).
+// (go run ./internal/platform/db/migrategen NAME).
 func TestMigrationsMatchSchema(t *testing.T) {
 	databases(t, func(t *testing.T, h *H) {
 		d := dialect.SQLite
@@ -78,7 +78,7 @@ func TestMigrationsMatchSchema(t *testing.T) {
 			changes = append(changes, line)
 		}
 		if len(changes) > 0 {
-			t.Fatalf("the migrations lag behind ent/schema; run go run ./internal/db/migrategen NAME:\n%s", strings.Join(changes, "\n"))
+			t.Fatalf("the migrations lag behind ent/schema; run go run ./internal/platform/db/migrategen NAME:\n%s", strings.Join(changes, "\n"))
 		}
 	})
 }

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/processgroup/api/internal/clock"
-	"github.com/processgroup/api/internal/fcmfake"
-	"github.com/processgroup/api/internal/push"
+	"github.com/processgroup/api/internal/firebase/fcmfake"
+	"github.com/processgroup/api/internal/notify/push"
+	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/server"
 )
 

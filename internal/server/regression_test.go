@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/processgroup/api/internal/authemu"
-	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/firebase/authemu"
+	"github.com/processgroup/api/internal/platform/config"
 )
 
 // TestDemotedTherapistLosesFacilitatorPowers: when the therapist role is taken away

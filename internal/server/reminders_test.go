@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/processgroup/api/internal/fcmfake"
+	"github.com/processgroup/api/internal/firebase/fcmfake"
 )
 
 // registerDevice registers a device for c with token and locale.

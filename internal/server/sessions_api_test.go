@@ -21,8 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/processgroup/api/internal/authemu"
-	"github.com/processgroup/api/internal/clock"
+	"github.com/processgroup/api/internal/firebase/authemu"
+	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/server"
 )
 

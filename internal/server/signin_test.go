@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/processgroup/api/internal/authemu"
-	"github.com/processgroup/api/internal/config"
+	"github.com/processgroup/api/internal/firebase/authemu"
+	"github.com/processgroup/api/internal/platform/config"
 	"github.com/processgroup/api/internal/server"
 )
 

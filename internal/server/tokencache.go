@@ -7,7 +7,7 @@ import (
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
 
-	"github.com/processgroup/api/internal/auth"
+	"github.com/processgroup/api/internal/firebase/auth"
 )
 
 // cachedVerifier remembers verified tokens for a short time, so that a phone's burst of

@@ -8,7 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/processgroup/api/internal/apperr"
+	"github.com/processgroup/api/internal/platform/apperr"
 )
 
 // Bounds of a where: filter (the app's is one term).

@@ -1,0 +1,227 @@
+package remind
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/delivery"
+	"github.com/processgroup/api/internal/notify/push"
+	"github.com/processgroup/api/internal/platform/clock"
+)
+
+// Config configures the Service.
+type Config struct {
+	// Dialect is dialect.SQLite or dialect.Postgres.
+	Dialect string
+	// SQL is the application's database pool.
+	SQL *sql.DB
+	// PostgresURL is the database URL, for the workers' own pgx pool (PostgreSQL only).
+	PostgresURL string
+	// Client is the root ent client.
+	Client *ent.Client
+	// Sender sends the notifications.
+	Sender push.Sender
+	// Clock is the time source (a fake in tests).
+	Clock clock.Clock
+	// Log receives operational lines (never content, names or tokens).
+	Log *slog.Logger
+	// Workers is how many notification jobs run at once on this server.
+	Workers int
+	// Poll is how often workers look for due jobs (PostgreSQL also wakes them on insert).
+	Poll time.Duration
+	// Extend makes weekly schedules produce sessions ahead; run hourly by one server.
+	Extend func(ctx context.Context) error
+	// KeepDeliveries is how long delivery records are kept.
+	KeepDeliveries time.Duration
+}
+
+// Service runs the notification jobs. Jobs is what the domain uses to plan them.
+type Service struct {
+	cfg  Config
+	Jobs *Jobs
+	// inserter inserts jobs in the application's transactions (database/sql).
+	inserter *river.Client[*sql.Tx]
+	// start, stop and stopNow run the workers: the inserter itself on SQLite; a pgx client
+	// on PostgreSQL.
+	start, stop, stopNow func(ctx context.Context) error
+	pool                 *pgxpool.Pool
+}
+
+// New builds the service; Migrate creates River's tables, Start runs the workers.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 20
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.KeepDeliveries <= 0 {
+		cfg.KeepDeliveries = 30 * 24 * time.Hour
+	}
+	d := &deps{client: cfg.Client, sender: cfg.Sender, clock: cfg.Clock, log: cfg.Log}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &ReminderWorker{d: d})
+	river.AddWorker(workers, &CancelledWorker{d: d})
+	river.AddWorker(workers, &EncouragementWorker{d: d})
+	river.AddWorker(workers, &ExtendWorker{extend: cfg.Extend, prune: func(ctx context.Context) error {
+		_, err := cfg.Client.Delivery.Delete().Where(delivery.SentAtLT(cfg.Clock.Now().Add(-cfg.KeepDeliveries))).Exec(system(ctx))
+		return err
+	}})
+	rc := &river.Config{
+		Workers: workers,
+		Queues: map[string]river.QueueConfig{
+			Queue:              {MaxWorkers: cfg.Workers},
+			river.QueueDefault: {MaxWorkers: 1},
+		},
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return ExtendArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true, ID: "extend_schedules"}),
+		},
+		FetchPollInterval:    cfg.Poll,
+		FetchCooldown:        min(cfg.Poll, 100*time.Millisecond),
+		RescueStuckJobsAfter: 10 * time.Minute,
+		Logger:               quietLogger(cfg.Log),
+	}
+	if _, ok := cfg.Clock.(clock.Real); !ok {
+		rc.Test.Time = cfg.Clock
+	}
+	s := &Service{cfg: cfg}
+	var err error
+	switch cfg.Dialect {
+	case dialect.SQLite:
+		if s.inserter, err = river.NewClient(riversqlite.New(cfg.SQL), rc); err != nil {
+			return nil, fmt.Errorf("remind: %w", err)
+		}
+		s.start, s.stop, s.stopNow = s.inserter.Start, s.inserter.Stop, s.inserter.StopAndCancel
+	case dialect.Postgres:
+		pc, err := pgxpool.ParseConfig(cfg.PostgresURL)
+		if err != nil {
+			return nil, fmt.Errorf("remind: worker pool: %w", err)
+		}
+		// River fetches, completes and elects a leader on this pool; pgx's default of four
+		// connections would queue the completions of many workers.
+		pc.MaxConns = int32(max(8, cfg.Workers/4))
+		if s.pool, err = pgxpool.NewWithConfig(ctx, pc); err != nil {
+			return nil, fmt.Errorf("remind: worker pool: %w", err)
+		}
+		wc, err := river.NewClient(riverpgxv5.New(s.pool), rc)
+		if err != nil {
+			s.pool.Close()
+			return nil, fmt.Errorf("remind: %w", err)
+		}
+		s.start, s.stop, s.stopNow = wc.Start, wc.Stop, wc.StopAndCancel
+		if s.inserter, err = river.NewClient(riverdatabasesql.New(cfg.SQL), &river.Config{Workers: workers, Logger: rc.Logger, Test: rc.Test}); err != nil {
+			s.pool.Close()
+			return nil, fmt.Errorf("remind: %w", err)
+		}
+	default:
+		return nil, errors.New("remind: unknown dialect " + cfg.Dialect)
+	}
+	s.Jobs = &Jobs{river: s.inserter, dialect: cfg.Dialect, clock: cfg.Clock}
+	return s, nil
+}
+
+// Migrate creates or updates River's tables. On PostgreSQL it holds an advisory lock, so
+// that servers starting together migrate once.
+func (s *Service) Migrate(ctx context.Context) error {
+	if s.pool == nil {
+		m, err := rivermigrate.New(riversqlite.New(s.cfg.SQL), nil)
+		if err != nil {
+			return err
+		}
+		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		return err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	const lockID = 0x70726f63 // "proc"
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockID); err != nil {
+		return err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockID) //nolint:errcheck
+	m, err := rivermigrate.New(riverpgxv5.New(s.pool), nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
+
+// Start runs the workers until Stop.
+func (s *Service) Start(ctx context.Context) error { return s.start(ctx) }
+
+// Stop stops fetching jobs and waits for those running, up to ctx's deadline.
+func (s *Service) Stop(ctx context.Context) error { return s.stop(ctx) }
+
+// StopAndCancel cancels the jobs still running and waits for them to return.
+func (s *Service) StopAndCancel(ctx context.Context) error { return s.stopNow(ctx) }
+
+// Close releases the workers' pool.
+func (s *Service) Close() {
+	if s.pool != nil {
+		s.pool.Close()
+	}
+}
+
+// ExtendWorker runs the hourly upkeep: schedules produce sessions ahead (with their
+// reminders) and old delivery records are forgotten.
+type ExtendWorker struct {
+	river.WorkerDefaults[ExtendArgs]
+	extend func(ctx context.Context) error
+	prune  func(ctx context.Context) error
+}
+
+// Work implements river.Worker.
+func (w *ExtendWorker) Work(ctx context.Context, _ *river.Job[ExtendArgs]) error {
+	if w.extend != nil {
+		if err := w.extend(ctx); err != nil {
+			return err
+		}
+	}
+	return w.prune(ctx)
+}
+
+// quietLogger passes River's own warnings and errors on, without its info chatter.
+func quietLogger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return nil
+	}
+	return slog.New(levelFilter{l.Handler(), slog.LevelWarn}).With("component", "river")
+}
+
+type levelFilter struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= f.min && f.Handler.Enabled(ctx, l)
+}
+
+func (f levelFilter) WithAttrs(as []slog.Attr) slog.Handler {
+	return levelFilter{f.Handler.WithAttrs(as), f.min}
+}
+
+func (f levelFilter) WithGroup(name string) slog.Handler {
+	return levelFilter{f.Handler.WithGroup(name), f.min}
+}

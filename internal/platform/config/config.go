@@ -1,0 +1,214 @@
+// Package config reads the server's settings from the environment. Every setting is listed
+// once, in Settings, with its default and a description: `--help` prints that list, and the
+// README's configuration table mirrors it.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/processgroup/api/internal/graphql/limits"
+)
+
+// Setting is one environment variable the server reads.
+type Setting struct {
+	Name        string
+	Default     string
+	Description string
+}
+
+// Settings lists every environment variable the server reads.
+var Settings = []Setting{
+	{"LISTEN_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
+	{"DATABASE_URL", "sqlite:./data/processgroup.db", "sqlite:PATH for an embedded SQLite file, or postgres://user@host:5432/db?sslmode=… for PostgreSQL"},
+	{"APP_ENV", "production with a real Firebase project, else development", "development or production; production turns off GraphiQL and introspection and refuses demo mode"},
+	{"FIREBASE_PROJECT_ID", "", "Firebase project whose ID tokens are accepted; empty means local demo mode (project demo-processgroup, a built-in emulator, seeded demo users)"},
+	{"FIREBASE_AUTH_EMULATOR_HOST", "", "host:port of a Firebase Auth Emulator; accepted only with a demo- project (it turns off token signature checks)"},
+	{"GOOGLE_APPLICATION_CREDENTIALS", "", "path of a Firebase service-account JSON file; empty means Google application default credentials"},
+	{"AUTH_CACHE_TTL", "60s", "how long a verified ID token is remembered (0 verifies every request); a revoked or disabled user loses access within this time"},
+	{"ENCRYPTION_KEYS", "", "data-encryption keys, \"id:base64-32-bytes\" comma-separated, the first one current (see `api new-key`); required in production"},
+	{"ENCRYPTION_KEY_FILE", "beside the SQLite file", "a file holding ENCRYPTION_KEYS; outside production it is created (0600) with a fresh key if missing"},
+	{"PROGRAM_NAME", "your treatment program", "the treatment program's name, as the consent to share names it"},
+	{"DEMO_SEED", "true in demo mode", "seed the demo group and users at start (true/false)"},
+	{"DEMO_TOKEN_TTL", "720h", "how long the demo sign-in tokens printed at start stay valid"},
+	{"MAX_QUERY_DEPTH", itoa(limits.DefaultConfig().MaxDepth), "deepest field nesting an operation may have (the app needs 6; Group.memberships ↔ Membership.group cycles multiply below that)"},
+	{"MAX_ALIASES", itoa(limits.DefaultConfig().MaxAliases), "most aliased fields in one operation"},
+	{"MAX_DIRECTIVES", itoa(limits.DefaultConfig().MaxDirectives), "most directive uses in one operation"},
+	{"MAX_TOKENS", itoa(limits.DefaultConfig().MaxTokens), "most lexical tokens in one document"},
+	{"MAX_COMPLEXITY", itoa(limits.DefaultConfig().MaxComplexity), "highest cost of one operation (connections cost their page size times their contents)"},
+	{"MAX_BODY_BYTES", "1048576", "largest request body"},
+	{"RATE_MUTATIONS_PER_MINUTE", itoa(limits.DefaultMutationRate().PerMinute), "mutation fields one signed-in member may run per minute (burst a third of it)"},
+	{"RATE_ANONYMOUS_PER_MINUTE", itoa(limits.DefaultAnonymousRate().PerMinute), "requests without a valid token one address may make per minute (burst a third of it)"},
+	{"FCM_ENDPOINT", "", "base URL of a fake Firebase Cloud Messaging server (tests); accepted only with a demo- project. Demo mode without it logs pushes instead of sending them"},
+	{"JOB_WORKERS", "20", "notification jobs this server runs at once; 0 runs none here (an API-only server: other servers on the same PostgreSQL send)"},
+	{"JOB_POLL_INTERVAL", "1s", "how often workers look for due notification jobs"},
+	{"SESSION_HORIZON", "672h", "how far ahead (28 days) weekly schedules produce sessions and their reminders"},
+	{"LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"SHUTDOWN_TIMEOUT", "20s", "how long SIGTERM waits for in-flight requests"},
+}
+
+// itoa writes a default taken from the package that owns it.
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// Config is the server's configuration.
+type Config struct {
+	ListenAddr        string
+	DatabaseURL       string
+	Production        bool
+	FirebaseProjectID string
+	AuthEmulatorHost  string
+	CredentialsFile   string
+	Demo              bool
+	DemoSeed          bool
+	DemoTokenTTL      time.Duration
+	AuthCacheTTL      time.Duration
+	ProgramName       string
+	EncryptionKeys    string
+	EncryptionKeyFile string
+	// Limits of one request, and rates.
+	MaxQueryDepth, MaxAliases, MaxDirectives, MaxTokens, MaxComplexity int
+	MaxBodyBytes                                                       int64
+	RateMutationsPerMinute, RateAnonymousPerMinute                     int
+	LogLevel                                                           string
+	ShutdownTimeout                                                    time.Duration
+	// Notifications.
+	FCMEndpoint    string
+	JobWorkers     int
+	JobPoll        time.Duration
+	SessionHorizon time.Duration
+}
+
+// DemoProjectID is the Firebase project of local demo mode.
+const DemoProjectID = "demo-processgroup"
+
+// FromEnv reads the configuration from getenv (os.Getenv in production).
+func FromEnv(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, s := range Settings {
+			if s.Name == name {
+				return s.Default
+			}
+		}
+		return ""
+	}
+	c := Config{
+		ListenAddr:        get("LISTEN_ADDR"),
+		DatabaseURL:       get("DATABASE_URL"),
+		FirebaseProjectID: get("FIREBASE_PROJECT_ID"),
+		AuthEmulatorHost:  get("FIREBASE_AUTH_EMULATOR_HOST"),
+		CredentialsFile:   get("GOOGLE_APPLICATION_CREDENTIALS"),
+		LogLevel:          get("LOG_LEVEL"),
+		ProgramName:       get("PROGRAM_NAME"),
+		EncryptionKeys:    strings.TrimSpace(getenv("ENCRYPTION_KEYS")),
+		EncryptionKeyFile: strings.TrimSpace(getenv("ENCRYPTION_KEY_FILE")),
+	}
+	c.Demo = c.FirebaseProjectID == ""
+	switch env := strings.TrimSpace(getenv("APP_ENV")); env {
+	case "production":
+		c.Production = true
+	case "development":
+	case "":
+		// Safe by default: a real Firebase project means production unless said otherwise.
+		c.Production = !c.Demo && !strings.HasPrefix(c.FirebaseProjectID, "demo-")
+	default:
+		return c, fmt.Errorf("APP_ENV must be development or production, not %q", env)
+	}
+	if c.Demo {
+		if c.Production {
+			return c, errors.New("production needs FIREBASE_PROJECT_ID (demo mode is for laptops)")
+		}
+		if c.AuthEmulatorHost != "" {
+			return c, errors.New("FIREBASE_AUTH_EMULATOR_HOST needs FIREBASE_PROJECT_ID set to a demo- project")
+		}
+		c.FirebaseProjectID = DemoProjectID
+	}
+	switch v := getenv("DEMO_SEED"); v {
+	case "":
+		c.DemoSeed = c.Demo
+	case "true", "1":
+		c.DemoSeed = true
+	case "false", "0":
+	default:
+		return c, fmt.Errorf("DEMO_SEED must be true or false, not %q", v)
+	}
+	if c.EncryptionKeys == "" && c.EncryptionKeyFile == "" {
+		if c.Production {
+			return c, errors.New("production needs ENCRYPTION_KEYS or ENCRYPTION_KEY_FILE")
+		}
+		if path, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok {
+			c.EncryptionKeyFile = filepath.Join(filepath.Dir(strings.TrimPrefix(path, "//")), "encryption.key")
+		} else {
+			c.EncryptionKeyFile = filepath.Join("data", "encryption.key")
+		}
+	}
+	for name, dst := range map[string]*int{
+		"MAX_QUERY_DEPTH": &c.MaxQueryDepth, "MAX_ALIASES": &c.MaxAliases, "MAX_DIRECTIVES": &c.MaxDirectives,
+		"MAX_TOKENS": &c.MaxTokens, "MAX_COMPLEXITY": &c.MaxComplexity,
+		"RATE_MUTATIONS_PER_MINUTE": &c.RateMutationsPerMinute, "RATE_ANONYMOUS_PER_MINUTE": &c.RateAnonymousPerMinute,
+	} {
+		n, err := strconv.Atoi(get(name))
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("%s must be a whole number above 0, not %q", name, get(name))
+		}
+		*dst = n
+	}
+	body, err := strconv.ParseInt(get("MAX_BODY_BYTES"), 10, 64)
+	if err != nil || body < 1024 {
+		return c, fmt.Errorf("MAX_BODY_BYTES must be a whole number of at least 1024, not %q", get("MAX_BODY_BYTES"))
+	}
+	c.MaxBodyBytes = body
+	ttl := get("DEMO_TOKEN_TTL")
+	if v := getenv("DEMO_TOKEN_TTL"); v == "" {
+		ttl = "720h"
+	}
+	if c.DemoTokenTTL, err = time.ParseDuration(ttl); err != nil {
+		return c, fmt.Errorf("DEMO_TOKEN_TTL: %w", err)
+	}
+	if c.AuthCacheTTL, err = time.ParseDuration(get("AUTH_CACHE_TTL")); err != nil || c.AuthCacheTTL < 0 {
+		return c, fmt.Errorf("AUTH_CACHE_TTL must be a duration such as 60s or 0, not %q", get("AUTH_CACHE_TTL"))
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(get("SHUTDOWN_TIMEOUT")); err != nil {
+		return c, fmt.Errorf("SHUTDOWN_TIMEOUT: %w", err)
+	}
+	c.FCMEndpoint = get("FCM_ENDPOINT")
+	if c.FCMEndpoint != "" && !strings.HasPrefix(c.FirebaseProjectID, "demo-") {
+		return c, errors.New("FCM_ENDPOINT is for tests: it needs FIREBASE_PROJECT_ID set to a demo- project")
+	}
+	if c.JobWorkers, err = strconv.Atoi(get("JOB_WORKERS")); err != nil || c.JobWorkers < 0 {
+		return c, fmt.Errorf("JOB_WORKERS must be a whole number, 0 or more, not %q", get("JOB_WORKERS"))
+	}
+	if c.JobPoll, err = time.ParseDuration(get("JOB_POLL_INTERVAL")); err != nil || c.JobPoll < 10*time.Millisecond {
+		return c, fmt.Errorf("JOB_POLL_INTERVAL must be a duration of at least 10ms, not %q", get("JOB_POLL_INTERVAL"))
+	}
+	if c.SessionHorizon, err = time.ParseDuration(get("SESSION_HORIZON")); err != nil || c.SessionHorizon < 7*24*time.Hour || c.SessionHorizon > 366*24*time.Hour {
+		return c, fmt.Errorf("SESSION_HORIZON must be a duration from 168h (a week) to 8784h, not %q", get("SESSION_HORIZON"))
+	}
+	return c, nil
+}
+
+// PrintHelp writes the list of settings.
+func PrintHelp(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VARIABLE\tDEFAULT\tMEANING")
+	for _, s := range Settings {
+		d := s.Default
+		if d == "" {
+			d = "(empty)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, d, s.Description)
+	}
+	tw.Flush()
+}
+
+// Environ is os.Getenv, named for callers that pass it to FromEnv.
+var Environ = os.Getenv

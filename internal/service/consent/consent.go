@@ -1,0 +1,180 @@
+// Package consent holds the member's consent to share reflections with a group: the text
+// the member is shown (versioned, so that what was agreed to is on record) and granting
+// and revoking it. Sharing a reflection with the group is a disclosure of substance-use
+// treatment information (42 CFR Part 2): it needs this consent first.
+package consent
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/groupsharingconsent"
+	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/rule"
+	"github.com/processgroup/api/internal/service/audit"
+	"github.com/processgroup/api/internal/viewer"
+)
+
+// TextVersion is the version of the consent text members are shown now. Change it, and
+// keep the old text in texts, whenever the wording changes.
+const TextVersion = 1
+
+// texts are every consent text ever shown, by version. Placeholders: %[1]s the member's
+// display name, %[2]s the program, %[3]s the group, %[4]s the date.
+var texts = map[int]string{
+	1: `Consent to share my reflections with my group
+
+I, %[1]s, allow %[2]s to share with the group "%[3]s" the reflections I mark "Group" in this app: what I write, my mood and craving scores, and the prompt I answered.
+
+Who will see them: the people who are members or facilitators of this group at the time they read them.
+
+Why: for peer support in my treatment.
+
+I can revoke this consent at any time in the app. Revoking stops further sharing at once; it cannot undo what people have already read. This consent ends by itself when I leave the group, or on the end date I choose. I do not have to consent to take part in the group or to receive treatment; without it, my reflections are shared with the facilitators only, or with no one, as I choose.
+
+Date: %[4]s`,
+}
+
+// Text is the consent text as a member sees it.
+type Text struct {
+	Version int
+	Text    string
+}
+
+// Render returns the current consent text for a member of a group, dated now.
+func Render(displayName, program, groupName string, now time.Time, loc *time.Location) Text {
+	return Text{
+		Version: TextVersion,
+		Text:    fmt.Sprintf(texts[TextVersion], displayName, program, groupName, now.In(loc).Format("January 2, 2006")),
+	}
+}
+
+// Consents grants and revokes consent.
+type Consents struct {
+	now func() time.Time
+}
+
+// New returns Consents on the wall clock.
+func New() *Consents { return &Consents{now: func() time.Time { return time.Now().UTC() }} }
+
+// Grant records the viewer's consent to share with a group, for the text version they saw.
+// A consent already in force is replaced by the new one (a new end date, a newer text).
+func (c *Consents) Grant(ctx context.Context, client *ent.Client, in model.GrantGroupSharingConsentInput) (*ent.GroupSharingConsent, error) {
+	v := viewer.FromContext(ctx)
+	now := c.now()
+	if in.TextVersion != TextVersion {
+		return nil, &apperr.Error{
+			Code:       apperr.Conflict,
+			Message:    "the consent text has changed: show the current text and ask again",
+			Extensions: map[string]any{"currentVersion": TextVersion},
+		}
+	}
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		return nil, apperr.Input("expiresAt", "expiresAt must be in the future")
+	}
+	// The membership row is locked until commit, so that two grants, or a grant and leaving,
+	// happen one after the other: at most one consent is ever in force.
+	m, err := client.Membership.Query().
+		Where(membership.UserID(v.UserID), membership.GroupID(in.GroupID), membership.LeftAtIsNil(), rule.ForUpdate()).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFoundf("group not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := revokeActive(ctx, client, m.ID, now); err != nil {
+		return nil, err
+	}
+	create := client.GroupSharingConsent.Create().
+		SetUserID(v.UserID).
+		SetGroupID(in.GroupID).
+		SetMembershipID(m.ID).
+		SetTextVersion(in.TextVersion).
+		SetGrantedAt(now)
+	if in.ExpiresAt != nil {
+		create.SetExpiresAt(in.ExpiresAt.UTC())
+	}
+	granted, err := create.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return granted, audit.Record(ctx, client, audit.Event{Action: audit.ConsentGranted, GroupID: in.GroupID, SubjectID: granted.ID})
+}
+
+// Revoke ends the viewer's consent for a group at once and returns it. Revoking again
+// returns the consent already revoked.
+func (c *Consents) Revoke(ctx context.Context, client *ent.Client, groupID int) (*ent.GroupSharingConsent, error) {
+	v := viewer.FromContext(ctx)
+	now := c.now()
+	// As Grant does: one after the other, so that a grant under way cannot slip past.
+	if _, err := client.Membership.Query().
+		Where(membership.UserID(v.UserID), membership.GroupID(groupID), rule.ForUpdate()).
+		IDs(ctx); err != nil {
+		return nil, err
+	}
+	n, err := client.GroupSharingConsent.Update().
+		Where(groupsharingconsent.UserID(v.UserID), groupsharingconsent.GroupID(groupID), rule.ConsentActive(now)).
+		SetRevokedAt(now).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := Latest(ctx, client, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if latest == nil {
+		return nil, apperr.NotFoundf("no consent to revoke for this group")
+	}
+	if n > 0 {
+		if err := audit.Record(ctx, client, audit.Event{Action: audit.ConsentRevoked, GroupID: groupID, SubjectID: latest.ID}); err != nil {
+			return nil, err
+		}
+	}
+	return latest, nil
+}
+
+// Latest returns the viewer's most recent consent for a group, or nil.
+func Latest(ctx context.Context, client *ent.Client, groupID int) (*ent.GroupSharingConsent, error) {
+	v := viewer.FromContext(ctx)
+	latest, err := client.GroupSharingConsent.Query().
+		Where(groupsharingconsent.UserID(v.UserID), groupsharingconsent.GroupID(groupID)).
+		Order(ent.Desc(groupsharingconsent.FieldGrantedAt), ent.Desc(groupsharingconsent.FieldID)).
+		First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return latest, err
+}
+
+// Active reports whether a consent is in force at now.
+func Active(c *ent.GroupSharingConsent, now time.Time) bool {
+	return c.RevokedAt == nil && (c.ExpiresAt == nil || c.ExpiresAt.After(now))
+}
+
+// EndForMembership revokes the consents in force of a membership that ends (leaving or
+// removal): consent ends with membership.
+func EndForMembership(ctx context.Context, client *ent.Client, membershipID int, now time.Time) error {
+	// SECURITY: runs as the system so that a facilitator's removal ends the removed
+	// member's consent; it only ever ends consents, never grants one.
+	return revokeActive(privacy.DecisionContext(ctx, privacy.Allow), client, membershipID, now)
+}
+
+func revokeActive(ctx context.Context, client *ent.Client, membershipID int, now time.Time) error {
+	return client.GroupSharingConsent.Update().
+		Where(groupsharingconsent.MembershipID(membershipID), rule.ConsentActive(now)).
+		SetRevokedAt(now).
+		Exec(ctx)
+}
+
+// DisclosureNotice goes with every reflection shown to someone other than its author
+// (42 CFR Part 2 §2.32).
+const DisclosureNotice = "42 CFR part 2 prohibits unauthorized use or disclosure of these records. " +
+	"This reflection was shared with you with its author's consent, for peer support in this group only. " +
+	"Do not copy it, share it or repeat it outside the group."

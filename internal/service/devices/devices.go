@@ -1,0 +1,190 @@
+// Package devices keeps the devices a member gets notifications on and their notification
+// settings.
+package devices
+
+import (
+	"context"
+	"slices"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/device"
+	"github.com/processgroup/api/ent/user"
+	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/notify/remind"
+	"github.com/processgroup/api/internal/notify/schedule"
+	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/platform/clock"
+	"github.com/processgroup/api/internal/platform/validate"
+	"github.com/processgroup/api/internal/rule"
+	"github.com/processgroup/api/internal/viewer"
+)
+
+// Devices registers devices and changes notification settings.
+type Devices struct {
+	jobs  *remind.Jobs
+	clock clock.Clock
+}
+
+// New returns Devices that replan reminders through jobs.
+func New(jobs *remind.Jobs, c clock.Clock) *Devices {
+	return &Devices{jobs: jobs, clock: c}
+}
+
+// Register adds the viewer's device, or refreshes it (platform, locale, last seen) when the
+// token is known: the same token twice is one device. A token another account registered
+// moves to the viewer, in the same statement.
+func (d *Devices) Register(ctx context.Context, c *ent.Client, in model.RegisterDeviceInput) (*ent.Device, error) {
+	v := viewer.FromContext(ctx)
+	locale := "en-US"
+	if in.Locale != nil {
+		locale = *in.Locale
+	}
+	now := d.clock.Now()
+	// On a shared phone on which someone else signed in before, their registration of the
+	// token ends (the Device policy allows it to whoever presents the token), and the
+	// viewer's begins, with nothing of the other's (not even when it was made).
+	proof := rule.WithTokenProof(ctx, in.Token)
+	if _, err := c.Device.Delete().Where(device.Token(in.Token), device.UserIDNEQ(v.UserID)).Exec(proof); err != nil {
+		return nil, err
+	}
+	// The privacy policy checks the row as created (owned by the viewer); a registration
+	// of the same token racing this one updates the row instead of failing.
+	err := c.Device.Create().
+		SetUserID(v.UserID).
+		SetToken(in.Token).
+		SetPlatform(device.Platform(in.Platform)).
+		SetLocale(locale).
+		SetLastSeenAt(now).
+		OnConflictColumns(device.FieldToken).
+		Update(func(u *ent.DeviceUpsert) {
+			u.UpdateUserID().UpdatePlatform().UpdateLocale().UpdateLastSeenAt().UpdateUpdatedAt()
+		}).
+		Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Every reminder goes to every device: the ones not seen for longest beyond MaxDevices
+	// are forgotten.
+	old, err := c.Device.Query().Where(device.UserID(v.UserID)).
+		Order(device.ByLastSeenAt(sql.OrderDesc()), device.ByID(sql.OrderDesc())).
+		Offset(MaxDevices).IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(old) > 0 {
+		if _, err := c.Device.Delete().Where(device.IDIn(old...)).Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return c.Device.Query().Where(device.Token(in.Token)).Only(ctx)
+}
+
+// MaxDevices is how many devices a member keeps; registering one more forgets the one not
+// seen for longest.
+const MaxDevices = 10
+
+// Unregister forgets the viewer's device with token; false if they had none with it.
+func (d *Devices) Unregister(ctx context.Context, c *ent.Client, token string) (bool, error) {
+	n, err := c.Device.Delete().Where(device.Token(token)).Exec(ctx)
+	return n > 0, err
+}
+
+// List is the viewer's devices, most recently seen first.
+func List(ctx context.Context, c *ent.Client) ([]*ent.Device, error) {
+	v := viewer.FromContext(ctx)
+	return c.Device.Query().Where(device.UserID(v.UserID)).
+		Order(device.ByLastSeenAt(sql.OrderDesc()), device.ByID()).All(ctx)
+}
+
+// Settings are the notification settings of u as the API shows them.
+func Settings(u *ent.User) *model.NotificationSettings {
+	return &model.NotificationSettings{
+		ReminderLeadMinutes: remind.LeadMinutes(u),
+		QuietHoursStart:     optional(u.QuietHoursStart),
+		QuietHoursEnd:       optional(u.QuietHoursEnd),
+		TimeZone:            optional(u.TimeZone),
+		EncouragementPushes: u.EncouragementPushes,
+	}
+}
+
+// UpdateSettings changes the viewer's notification settings; a change of lead times replans
+// their reminders.
+func (d *Devices) UpdateSettings(ctx context.Context, c *ent.Client, in model.NotificationSettingsInput) (*model.NotificationSettings, error) {
+	v := viewer.FromContext(ctx)
+	u, err := c.User.Get(ctx, v.UserID)
+	if err != nil {
+		return nil, err
+	}
+	upd := c.User.UpdateOne(u)
+	start, startSet := in.QuietHoursStart.ValueOK()
+	end, endSet := in.QuietHoursEnd.ValueOK()
+	if startSet || endSet {
+		s, e := deref(start), deref(end)
+		if !startSet {
+			s = u.QuietHoursStart
+		}
+		if !endSet {
+			e = u.QuietHoursEnd
+		}
+		if (s == "") != (e == "") {
+			field := "quietHoursEnd"
+			if s == "" {
+				field = "quietHoursStart"
+			}
+			return nil, apperr.Input(field, "quietHoursStart and quietHoursEnd are set or cleared together")
+		}
+		for field, val := range map[string]string{"quietHoursStart": s, "quietHoursEnd": e} {
+			if _, err := schedule.ParseClock(val); val != "" && err != nil {
+				return nil, apperr.Input(field, field+` must be a 24-hour time of day "HH:MM", 00:00 to 23:59`)
+			}
+		}
+		if s == "" {
+			upd.ClearQuietHoursStart().ClearQuietHoursEnd()
+		} else {
+			upd.SetQuietHoursStart(s).SetQuietHoursEnd(e)
+		}
+	}
+	if tz, ok := in.TimeZone.ValueOK(); ok {
+		if tz == nil {
+			upd.ClearTimeZone()
+		} else {
+			if err := validate.Var("timeZone", *tz, "tz"); err != nil {
+				return nil, err
+			}
+			upd.SetTimeZone(*tz)
+		}
+	}
+	if in.EncouragementPushes != nil {
+		upd.SetEncouragementPushes(*in.EncouragementPushes)
+	}
+	leadsChanged := in.ReminderLeadMinutes != nil && !slices.Equal(remind.LargestFirst(in.ReminderLeadMinutes), remind.LeadMinutes(u))
+	if in.ReminderLeadMinutes != nil {
+		upd.SetReminderLeadMinutes(remind.LargestFirst(in.ReminderLeadMinutes))
+	}
+	u, err = upd.Where(user.ID(v.UserID)).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if leadsChanged {
+		if err := d.jobs.MemberChanged(ctx, v.UserID); err != nil {
+			return nil, err
+		}
+	}
+	return Settings(u), nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

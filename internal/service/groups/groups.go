@@ -1,0 +1,347 @@
+// Package groups is the life of a process group: founding it, inviting people with a code,
+// joining, leaving and removing. Every function runs as the viewer in ctx; the privacy rules
+// of ent/schema decide what it may read and change.
+package groups
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/groupinvite"
+	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/platform/validate"
+	"github.com/processgroup/api/internal/rule"
+	"github.com/processgroup/api/internal/service/audit"
+	"github.com/processgroup/api/internal/service/consent"
+	"github.com/processgroup/api/internal/viewer"
+)
+
+// Invite codes are typed by people: no 0/O, 1/I/L.
+const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// codeLength gives about 40 bits per code.
+const codeLength = 8
+
+// Groups runs the group operations.
+type Groups struct {
+	now  func() time.Time
+	plan Planner
+}
+
+// Planner replans a member's reminders when they join or leave a group (remind.Jobs).
+type Planner interface {
+	MemberChanged(ctx context.Context, userID int) error
+}
+
+// New returns Groups on the wall clock that replan reminders through plan (nil: none).
+func New(plan Planner) *Groups {
+	return &Groups{now: func() time.Time { return time.Now().UTC() }, plan: plan}
+}
+
+// replan replans the reminders of userID, if there is a planner.
+func (g *Groups) replan(ctx context.Context, userID int) error {
+	if g.plan == nil {
+		return nil
+	}
+	return g.plan.MemberChanged(ctx, userID)
+}
+
+// Create founds a group with the viewer, a therapist, as its facilitator.
+func (g *Groups) Create(ctx context.Context, c *ent.Client, in model.CreateGroupInput) (*ent.Group, error) {
+	v := viewer.FromContext(ctx)
+	// Who may found a group is the Group policy's decision (rule.GroupCreateTherapistOnly).
+	grp, err := c.Group.Create().
+		SetName(strings.TrimSpace(in.Name)).
+		SetTimeZone(in.TimeZone).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// SECURITY: the founder's facilitator membership is granted here, right after the
+	// group rule let a therapist create the group.
+	ctx = rule.WithGrant(ctx, rule.Grant{GroupID: grp.ID, Role: membership.RoleFACILITATOR})
+	_, err = c.Membership.Create().
+		SetUserID(v.UserID).
+		SetGroupID(grp.ID).
+		SetRole(membership.RoleFACILITATOR).
+		SetDisplayName(strings.TrimSpace(in.DisplayName)).
+		SetJoinedAt(g.now()).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return grp, audit.Record(ctx, c, audit.Event{Action: audit.GroupCreated, GroupID: grp.ID})
+}
+
+// FacilitatorOf returns the viewer's current facilitator membership of group id: NOT_FOUND
+// when they cannot see the group, FORBIDDEN when they are in it but do not facilitate it.
+// It gives clear errors ahead of the privacy policies, which decide.
+func FacilitatorOf(ctx context.Context, c *ent.Client, groupID int) (*ent.Membership, error) {
+	v := viewer.FromContext(ctx)
+	m, err := c.Membership.Query().
+		Where(
+			membership.UserID(v.UserID),
+			membership.GroupID(groupID),
+			membership.LeftAtIsNil(),
+		).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFoundf("group not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m.Role != membership.RoleFACILITATOR || !v.Therapist {
+		return nil, apperr.New(apperr.Forbidden, "only the group's facilitators can do this")
+	}
+	return m, nil
+}
+
+// CreateInvite makes a join code for the group, valid for hours (default 72, 1 to 720).
+func (g *Groups) CreateInvite(ctx context.Context, c *ent.Client, groupID int, hours *int) (*ent.GroupInvite, error) {
+	h := 72
+	if hours != nil {
+		h = *hours
+	}
+	if err := validate.Var("expiresInHours", h, "min=1,max=720"); err != nil {
+		return nil, err
+	}
+	by, err := FacilitatorOf(ctx, c, groupID)
+	if err != nil {
+		return nil, err
+	}
+	code, err := newCode()
+	if err != nil {
+		return nil, err
+	}
+	return c.GroupInvite.Create().
+		SetGroupID(groupID).
+		SetCreatedByID(by.ID).
+		SetCode(code).
+		SetExpiresAt(g.now().Add(time.Duration(h) * time.Hour)).
+		Save(ctx)
+}
+
+// RevokeInvite withdraws a join code. Revoking it again succeeds.
+func (g *Groups) RevokeInvite(ctx context.Context, c *ent.Client, id int) error {
+	inv, err := c.GroupInvite.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return apperr.NotFoundf("invite not found")
+	}
+	if err != nil {
+		return err
+	}
+	if inv.RevokedAt != nil {
+		return nil
+	}
+	return c.GroupInvite.UpdateOne(inv).SetRevokedAt(g.now()).Exec(ctx)
+}
+
+// NormalizeCode puts a typed code in its stored form: upper case, without spaces or dashes.
+func NormalizeCode(code string) string {
+	code = strings.ToUpper(code)
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' || r == '\t' {
+			return -1
+		}
+		return r
+	}, code)
+}
+
+// Join adds the viewer to the group of a valid invite code. Joining a group one is in
+// returns the membership one has; a person a facilitator removed cannot rejoin by code.
+func (g *Groups) Join(ctx context.Context, c *ent.Client, in model.JoinGroupInput) (*ent.Membership, error) {
+	m, err := g.join(ctx, c, in)
+	if err != nil {
+		return nil, err
+	}
+	return m, g.replan(ctx, m.UserID)
+}
+
+func (g *Groups) join(ctx context.Context, c *ent.Client, in model.JoinGroupInput) (*ent.Membership, error) {
+	v := viewer.FromContext(ctx)
+	// SECURITY: holding a valid code is what lets a person join; the lookup by code runs as
+	// the system because the joiner cannot read the group's invites.
+	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	inv, err := c.GroupInvite.Query().
+		Where(groupinvite.Code(NormalizeCode(in.Code))).
+		Only(sys)
+	if ent.IsNotFound(err) || (err == nil && (inv.RevokedAt != nil || !g.now().Before(inv.ExpiresAt))) {
+		return nil, apperr.Input("code", "this invite code is not valid or has expired")
+	}
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(in.DisplayName)
+	ctx = rule.WithGrant(ctx, rule.Grant{GroupID: inv.GroupID, Role: membership.RoleMEMBER})
+	// SECURITY: a system read limited to the viewer's own membership of that group.
+	old, err := c.Membership.Query().
+		Where(membership.UserID(v.UserID), membership.GroupID(inv.GroupID)).
+		Only(sys)
+	switch {
+	case ent.IsNotFound(err):
+		err = c.Membership.Create().
+			SetUserID(v.UserID).
+			SetGroupID(inv.GroupID).
+			SetRole(membership.RoleMEMBER).
+			SetDisplayName(name).
+			SetJoinedAt(g.now()).
+			OnConflictColumns(membership.FieldUserID, membership.FieldGroupID).
+			DoNothing().
+			Exec(ctx)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) && !ent.IsNotFound(err) {
+			return nil, err
+		}
+		// Created, or a double-tapped join created it a moment ago: either way it is there.
+		m, err := c.Membership.Query().
+			Where(membership.UserID(v.UserID), membership.GroupID(inv.GroupID), membership.LeftAtIsNil()).
+			Only(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return m, audit.Record(ctx, c, audit.Event{Action: audit.GroupJoined, GroupID: inv.GroupID, SubjectID: m.ID})
+	case err != nil:
+		return nil, err
+	case old.Removed:
+		return nil, errRemoved
+	case old.LeftAt == nil:
+		return c.Membership.Get(ctx, old.ID)
+	}
+	// Coming back: only while still left and not removed, so that a removal racing this
+	// rejoin wins.
+	n, err := c.Membership.Update().
+		Where(membership.ID(old.ID), membership.LeftAtNotNil(), membership.Removed(false)).
+		ClearLeftAt().
+		SetRole(membership.RoleMEMBER).
+		SetJoinedAt(g.now()).
+		SetDisplayName(name).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.Membership.Get(sys, old.ID)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 && (m.Removed || m.LeftAt != nil) {
+		return nil, errRemoved
+	}
+	if err := audit.Record(ctx, c, audit.Event{Action: audit.GroupJoined, GroupID: inv.GroupID, SubjectID: old.ID}); err != nil {
+		return nil, err
+	}
+	// Consent ended with leaving: one given while leaving was under way must not revive.
+	if err := consent.EndForMembership(ctx, c, old.ID, g.now()); err != nil {
+		return nil, err
+	}
+	return c.Membership.Get(ctx, old.ID)
+}
+
+var errRemoved = apperr.New(apperr.Forbidden, "you were removed from this group; ask its facilitator")
+
+// Leave ends the viewer's membership of the group; their access ends at once. The last
+// facilitator cannot leave: a group must have someone to lead it.
+func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
+	v := viewer.FromContext(ctx)
+	m, err := c.Membership.Query().
+		Where(membership.UserID(v.UserID), membership.GroupID(groupID), membership.LeftAtIsNil()).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return apperr.NotFoundf("group not found")
+	}
+	if err != nil {
+		return err
+	}
+	if m.Role == membership.RoleFACILITATOR {
+		n, err := c.Membership.Query().
+			Where(
+				membership.GroupID(groupID),
+				membership.LeftAtIsNil(),
+				membership.RoleEQ(membership.RoleFACILITATOR),
+			).
+			Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n <= 1 {
+			return apperr.New(apperr.Conflict, "the last facilitator cannot leave the group")
+		}
+	}
+	now := g.now()
+	if err := c.Membership.UpdateOne(m).SetLeftAt(now).Exec(ctx); err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, c, audit.Event{Action: audit.GroupLeft, GroupID: groupID, SubjectID: m.ID}); err != nil {
+		return err
+	}
+	if err := consent.EndForMembership(ctx, c, m.ID, now); err != nil {
+		return err
+	}
+	return g.replan(ctx, m.UserID)
+}
+
+// Remove takes someone out of a group the viewer facilitates; their access ends at once and
+// they cannot rejoin by code. Removing someone already gone succeeds.
+func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) error {
+	v := viewer.FromContext(ctx)
+	m, err := c.Membership.Get(ctx, membershipID)
+	if ent.IsNotFound(err) {
+		return apperr.NotFoundf("membership not found")
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := FacilitatorOf(ctx, c, m.GroupID); err != nil {
+		return err
+	}
+	if m.UserID == v.UserID {
+		return apperr.Input("membershipID", "to leave a group yourself, use leaveGroup")
+	}
+	if m.Removed {
+		return nil
+	}
+	// Conditional on not yet removed, so that a rejoin racing this removal cannot survive it.
+	now := g.now()
+	_, err = c.Membership.Update().
+		Where(membership.ID(m.ID), membership.Removed(false)).
+		SetRemoved(true).
+		SetLeftAt(now).
+		Save(ctx)
+	if err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, c, audit.Event{Action: audit.MemberRemoved, GroupID: m.GroupID, SubjectID: m.ID}); err != nil {
+		return err
+	}
+	if err := consent.EndForMembership(ctx, c, m.ID, now); err != nil {
+		return err
+	}
+	return g.replan(ctx, m.UserID)
+}
+
+func newCode() (string, error) {
+	b := make([]byte, codeLength)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	out := make([]byte, codeLength)
+	for i, x := range b {
+		// 256 % 31 != 0 gives a slight bias; acceptable at 40 bits. Avoid it anyway:
+		for int(x) >= 256-256%len(codeAlphabet) {
+			var one [1]byte
+			if _, err := rand.Read(one[:]); err != nil {
+				return "", err
+			}
+			x = one[0]
+		}
+		out[i] = codeAlphabet[int(x)%len(codeAlphabet)]
+	}
+	return string(out), nil
+}

@@ -1,0 +1,64 @@
+// Package journal is the everyday domain of the app: reflections and the encouragement
+// peers send on them. Every function runs as the viewer in ctx, so the privacy rules of
+// ent/schema decide what it may read and change; the functions add what the rules cannot
+// express: idempotent creates, optimistic concurrency and crisis language.
+package journal
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/internal/platform/sealed"
+	"github.com/processgroup/api/internal/service/crisis"
+)
+
+// Journal writes reflections and encouragement.
+type Journal struct {
+	detector *crisis.Detector
+	notify   Notifier
+	now      func() time.Time
+}
+
+// Notifier queues the push that tells a member someone encouraged them (remind.Jobs).
+type Notifier interface {
+	Encouraged(ctx context.Context, encouragementID, recipientID int) error
+}
+
+// New returns a Journal that looks for crisis language with d and queues encouragement
+// pushes through n (nil: none).
+func New(d *crisis.Detector, n Notifier) *Journal {
+	return &Journal{detector: d, notify: n, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Resources returns the crisis resources to show for text: none for ordinary text.
+func (j *Journal) Resources(text string) []crisis.Resource {
+	if !j.detector.Detect(text) {
+		return []crisis.Resource{}
+	}
+	return j.detector.Resources("")
+}
+
+// digest is a keyed fingerprint of the content of a create request, so that a retry can be
+// told from a different write that reuses the client id. It is keyed (see sealed.MAC) so
+// that it reveals nothing about the content to someone who reads the database.
+func digest(parts ...any) (string, error) {
+	strs := make([]string, 0, len(parts))
+	for _, p := range parts {
+		switch v := p.(type) {
+		case *string:
+			if v == nil {
+				strs = append(strs, "\x00nil")
+			} else {
+				strs = append(strs, "="+*v)
+			}
+		default:
+			strs = append(strs, fmt.Sprint(v))
+		}
+	}
+	return sealed.MAC(strs...)
+}
+
+// client is a shorthand used by callers to pass the request's ent client.
+type client = *ent.Client
