@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
+
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflectionread"
@@ -35,13 +36,13 @@ func (r *groupResolver) SharingConsentText(ctx context.Context, obj *ent.Group) 
 	if err != nil {
 		loc = time.UTC
 	}
-	t := consent.Render(m.DisplayName, r.Program, obj.Name, time.Now(), loc)
+	t := consent.Render(m.DisplayName, r.Program, obj.Name, r.Clock.Now(), loc)
 	return &model.SharingConsentText{Version: t.Version, Text: t.Text}, nil
 }
 
 // Active is the resolver for the active field.
 func (r *groupSharingConsentResolver) Active(ctx context.Context, obj *ent.GroupSharingConsent) (bool, error) {
-	return consent.Active(obj, time.Now()), nil
+	return consent.Active(obj, r.Clock.Now()), nil
 }
 
 // GrantGroupSharingConsent is the resolver for the grantGroupSharingConsent field.

@@ -11,6 +11,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/graphql/loader"
+	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/account"
 	"github.com/processgroup/api/internal/service/consent"
@@ -25,7 +26,9 @@ import (
 
 // Resolver is the root resolver: the dependencies every resolver may use.
 type Resolver struct {
-	Client  *ent.Client
+	Client *ent.Client
+	// Clock is the time of the application.
+	Clock   clock.Clock
 	Journal *journal.Journal
 	Groups  *groups.Groups
 	// Consents grants and revokes consent to share with a group.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
+
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"

@@ -13,12 +13,12 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/firebase/authemu"
 	"github.com/processgroup/api/internal/platform/db"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/consent"
 	"github.com/processgroup/api/internal/service/groups"
 	"github.com/processgroup/api/internal/service/journal"
@@ -49,7 +49,7 @@ var ns = uuid.MustParse("6f1c1d9e-1d0a-4a53-9d7e-2f0c6c9e8a11")
 func Seed(ctx context.Context, c *ent.Client, emu *authemu.Emulator, j *journal.Journal, g *groups.Groups, cs *consent.Consents, ss *sessions.Sessions, ttl time.Duration) ([]User, error) {
 	out := make([]User, len(people))
 	ids := map[string]*viewer.Viewer{}
-	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	sys := rule.ForDemoSeed(ctx)
 	for i, p := range people {
 		claims := map[string]any{}
 		if p.Therapist {

@@ -3,6 +3,7 @@ package rule
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
@@ -10,6 +11,7 @@ import (
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -20,10 +22,10 @@ import (
 //
 // Who sent it is a Membership, with its own rule: a reader who no longer shares the group
 // with the sender sees the encouragement without its sender.
-func EncouragementReadable(v *viewer.Viewer) predicate.Encouragement {
+func EncouragementReadable(v *viewer.Viewer, now time.Time) predicate.Encouragement {
 	// SECURITY: moderation narrows who sees an encouragement, never widens it.
 	return encouragement.And(
-		encouragement.HasReflectionWith(ReflectionReadable(v)),
+		encouragement.HasReflectionWith(ReflectionReadable(v, now)),
 		encouragement.Or(
 			EncouragementModeratedBy(v),
 			encouragement.HasSenderWith(membership.UserID(v.UserID)),
@@ -69,7 +71,7 @@ func ModerationVisible(v *viewer.Viewer, ref *ent.Reflection, facilitates bool) 
 // EncouragementQuery filters every encouragement query down to what the viewer may read.
 func EncouragementQuery() privacy.QueryRule {
 	return privacy.EncouragementQueryRuleFunc(func(ctx context.Context, q *ent.EncouragementQuery) error {
-		q.Where(EncouragementReadable(viewer.FromContext(ctx)))
+		q.Where(EncouragementReadable(viewer.FromContext(ctx), clock.FromContext(ctx).Now()))
 		return privacy.Allow
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -23,7 +24,7 @@ import (
 //     keep reading it as FACILITATORS).
 //
 // Deleted reflections match nobody.
-func ReflectionReadable(v *viewer.Viewer) predicate.Reflection {
+func ReflectionReadable(v *viewer.Viewer, now time.Time) predicate.Reflection {
 	// SECURITY: the read table of the product brief, as SQL.
 	return reflection.And(
 		reflection.DeletedAtIsNil(),
@@ -38,7 +39,7 @@ func ReflectionReadable(v *viewer.Viewer) predicate.Reflection {
 				reflection.HasGroupWith(viewerIn(v)),
 				reflection.HasAuthorWith(
 					membership.LeftAtIsNil(),
-					membership.HasConsentsWith(ConsentActive(time.Now().UTC())),
+					membership.HasConsentsWith(ConsentActive(now)),
 				),
 			),
 		),
@@ -48,7 +49,7 @@ func ReflectionReadable(v *viewer.Viewer) predicate.Reflection {
 // ReflectionQuery filters every reflection query down to what the viewer may read.
 func ReflectionQuery() privacy.QueryRule {
 	return privacy.ReflectionQueryRuleFunc(func(ctx context.Context, q *ent.ReflectionQuery) error {
-		q.Where(ReflectionReadable(viewer.FromContext(ctx)))
+		q.Where(ReflectionReadable(viewer.FromContext(ctx), clock.FromContext(ctx).Now()))
 		return privacy.Allow
 	})
 }
@@ -79,7 +80,7 @@ func ReflectionCreate() privacy.MutationRule {
 			// SECURITY: sharing with the group is a disclosure that needs the author's consent.
 			ok, err := m.Client().GroupSharingConsent.Query().Where(
 				groupsharingconsent.MembershipID(aid),
-				ConsentActive(time.Now().UTC()),
+				ConsentActive(clock.FromContext(ctx).Now()),
 			).Exist(ctx)
 			if err != nil {
 				return err
@@ -109,7 +110,7 @@ func ReflectionAuthorOnly() privacy.MutationRule {
 		m.Where(reflection.UserID(viewer.FromContext(ctx).UserID))
 		if vis, _ := m.Visibility(); vis == reflection.VisibilityGROUP {
 			// SECURITY: nor, when sharing with the group, reflections without consent in force.
-			m.Where(reflection.HasAuthorWith(membership.HasConsentsWith(ConsentActive(time.Now().UTC()))))
+			m.Where(reflection.HasAuthorWith(membership.HasConsentsWith(ConsentActive(clock.FromContext(ctx).Now()))))
 		}
 		return privacy.Allow
 	})

@@ -10,6 +10,7 @@ package rule
 
 import (
 	"context"
+	"errors"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -23,8 +24,8 @@ import (
 )
 
 // DenyIfNoViewer denies every query and mutation made without a signed-in viewer.
-// Trusted system work (sign-in, seeding) runs with privacy.DecisionContext(ctx, privacy.Allow),
-// which ent evaluates before any rule.
+// Trusted system work (sign-in, jobs, seeding) runs in a context from one of the For…
+// functions of system.go, which ent evaluates before any rule.
 func DenyIfNoViewer() privacy.QueryMutationRule {
 	return privacy.ContextQueryMutationRule(func(ctx context.Context) error {
 		// SECURITY: no viewer, no data.
@@ -118,3 +119,6 @@ func isCurrentMembership(ctx context.Context, client *ent.Client, id, userID, gr
 	).IDs(ctx)
 	return len(ids) > 0, err
 }
+
+// IsDenied reports whether err is a privacy policy's refusal.
+func IsDenied(err error) bool { return errors.Is(err, privacy.Deny) }

@@ -9,10 +9,11 @@ import (
 	"strings"
 
 	"github.com/processgroup/api/ent"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/internal/firebase/auth"
 	"github.com/processgroup/api/internal/graphql/loader"
+	"github.com/processgroup/api/internal/platform/clock"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/account"
 	"github.com/processgroup/api/internal/service/audit"
 	"github.com/processgroup/api/internal/viewer"
@@ -29,12 +30,13 @@ var _ Verifier = (*auth.Firebase)(nil)
 type authErrKey struct{}
 
 // authenticate verifies the bearer token, loads (or, on first sign-in, creates) the member
-// record, and puts the viewer, the ent client and the request's loaders in the context.
+// record, and puts the viewer, the ent client, the clock and the request's loaders in the
+// context.
 // A request without a valid token continues without a viewer: GraphQL operations then fail
 // with UNAUTHENTICATED (see requireViewer).
 func (a *App) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := ent.NewContext(r.Context(), a.client)
+		ctx := ent.NewContext(clock.NewContext(r.Context(), a.clock), a.client)
 		ctx = loader.NewContext(ctx, loader.NewReflections(a.client))
 		token, ok := bearer(r.Header.Get("Authorization"))
 		switch {
@@ -72,7 +74,7 @@ func (a *App) signIn(ctx context.Context, token string) (*viewer.Viewer, error) 
 	}
 	// SECURITY: the member record is read and written as the system, keyed by the uid of a
 	// token the Admin SDK has just verified.
-	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	sys := rule.ForSignIn(ctx)
 	u, err := a.client.User.Query().Where(user.FirebaseUID(id.UID)).Only(sys)
 	if ent.IsNotFound(err) {
 		// An account deleted in the app stays deleted, whatever a cache or Firebase says.

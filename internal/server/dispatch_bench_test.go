@@ -10,7 +10,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/membership"
-	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/rule"
 )
 
 // BenchmarkReminderDispatch measures reminders for a session of a group of 10,000 members,
@@ -66,7 +66,7 @@ func BenchmarkReminderDispatch(b *testing.B) {
 // system (signing in 10,000 people through the API would measure sign-in instead).
 func seedMembers(b *testing.B, c *ent.Client, g *Group, n int) {
 	b.Helper()
-	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
+	ctx := rule.ForOperator(context.Background())
 	gid, err := strconv.Atoi(g.ID)
 	if err != nil {
 		b.Fatal(err)

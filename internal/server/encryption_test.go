@@ -95,14 +95,13 @@ func TestNoPlaintextAtRest(t *testing.T) {
 // under the new key and reads back, also once the old key is gone.
 func TestKeyRotation(t *testing.T) {
 	databases(t, func(t *testing.T, h *H) {
-		defer sealed.Use(mustKeys(t, testKeys))
 		g, id := writeMarkers(t, h)
 		newKey, err := crypt.NewKey()
 		if err != nil {
 			t.Fatal(err)
 		}
 		both := mustKeys(t, newKey+","+testKeys)
-		sealed.Use(both)
+		h.Restart(map[string]string{"ENCRYPTION_KEYS": newKey + "," + testKeys})
 		n, err := sealed.Reencrypt(context.Background(), rawDB(t, h), both)
 		if err != nil || n < 4 {
 			t.Fatalf("re-encrypted %d values: %v", n, err)
@@ -110,13 +109,13 @@ func TestKeyRotation(t *testing.T) {
 		if again, err := sealed.Reencrypt(context.Background(), rawDB(t, h), both); err != nil || again != 0 {
 			t.Fatalf("a second run rewrote %d values: %v", again, err)
 		}
-		sealed.Use(mustKeys(t, newKey))
+		h.Restart(map[string]string{"ENCRYPTION_KEYS": newKey})
 		r := g.B.MustOp("Reflection", map[string]any{"id": id})
 		if r.Str("node.body") != markBody || r.Str("node.encouragements.edges.0.node.message") != markMessage {
 			t.Fatalf("reads after rotation: %s", r.Raw)
 		}
 		// Without the key a value was written with, reads fail rather than show garbage.
-		sealed.Use(mustKeys(t, testKeys))
+		h.Restart(map[string]string{"ENCRYPTION_KEYS": testKeys})
 		if r := g.B.Op("Reflection", map[string]any{"id": id}); r.Code() != "INTERNAL" || strings.Contains(r.Raw, "MARKER") {
 			t.Fatalf("a read with the wrong key: %s", r.Raw)
 		}

@@ -12,8 +12,8 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/processgroup/api/ent"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/rule"
 )
 
 // presentError gives every error sent to a client a code from the fixed set and a message
@@ -62,7 +62,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				out.Extensions[k] = v
 			}
 			return out
-		case errors.Is(err, privacy.Deny):
+		case rule.IsDenied(err):
 			return set(apperr.Forbidden, "you are not allowed to do this")
 		case ent.IsNotFound(err):
 			return set(apperr.NotFound, "not found")

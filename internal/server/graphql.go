@@ -24,6 +24,7 @@ import (
 	"github.com/processgroup/api/graph/generated"
 	"github.com/processgroup/api/internal/graphql/limits"
 	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/config"
 	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/platform/validate"
@@ -151,7 +152,7 @@ func afterOperation(client *ent.Client, log *slog.Logger) graphql.OperationMiddl
 			}
 			// Reads are accounted for only when data went out (a failed mutation sends none).
 			if len(resp.Data) > 0 && string(resp.Data) != "null" {
-				if err := rec.Flush(ctx, client, time.Now().UTC()); err != nil {
+				if err := rec.Flush(ctx, client, clock.FromContext(ctx).Now()); err != nil {
 					log.ErrorContext(ctx, "accounting of reads failed: response withheld", "error", err.Error())
 					return &graphql.Response{Errors: gqlerror.List{{
 						Message:    "internal error",

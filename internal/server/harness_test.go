@@ -165,6 +165,17 @@ func newHWith(t testing.TB, dbURL string, settings map[string]string, opts ...se
 	return h
 }
 
+// Restart stops the API and starts it again on the same database with some settings changed,
+// as a deployment with a new configuration does; the clients signed in keep working.
+func (h *H) Restart(settings map[string]string) {
+	h.t.Helper()
+	if err := h.App.Close(); err != nil {
+		h.t.Fatalf("close: %v", err)
+	}
+	n := newHWith(h.t, h.dbURL, settings)
+	h.App, h.URL, h.counter = n.App, n.URL, n.counter
+}
+
 // Client is a signed-in person: requests carry their Firebase ID token.
 type Client struct {
 	h     *H

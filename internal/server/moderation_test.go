@@ -972,7 +972,6 @@ func TestModerationReasonsEncryptedAtRest(t *testing.T) {
 // still reads, and the reason with it.
 func TestModerationReasonsSurviveKeyRotation(t *testing.T) {
 	databases(t, func(t *testing.T, h *H) {
-		defer sealed.Use(mustKeys(t, testKeys))
 		f := modSetup(t, h)
 		modMustReport(t, f.g.A, f.Hurt, modReason)
 		modMustHide(t, f.g.Therapist, f.Hurt, modHideNote)
@@ -981,11 +980,11 @@ func TestModerationReasonsSurviveKeyRotation(t *testing.T) {
 			t.Fatal(err)
 		}
 		both := mustKeys(t, newKey+","+testKeys)
-		sealed.Use(both)
+		h.Restart(map[string]string{"ENCRYPTION_KEYS": newKey + "," + testKeys})
 		if _, err := sealed.Reencrypt(context.Background(), rawDB(t, h), both); err != nil {
 			t.Fatalf("re-encrypt: %v", err)
 		}
-		sealed.Use(mustKeys(t, newKey)) // the old key is dropped
+		h.Restart(map[string]string{"ENCRYPTION_KEYS": newKey}) // the old key is dropped
 		if r := f.g.B.Op("Reflection", map[string]any{"id": f.Ref}); len(r.Errors) > 0 || r.Num("node.encouragementCount") != 2 ||
 			r.Num("node.encouragements.totalCount") != 2 {
 			t.Errorf("the sender reads the reflection after rotation: %s", r.Raw)

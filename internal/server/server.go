@@ -58,7 +58,9 @@ type App struct {
 	// DemoUsers are the seeded demo users with sign-in tokens (demo mode only).
 	DemoUsers []demo.User
 	// jobs runs the notification jobs.
-	jobs    *remind.Service
+	jobs *remind.Service
+	// clock is the time of everything: services, rules (through the request's context), jobs.
+	clock   clock.Clock
 	closers []func() error
 }
 
@@ -117,7 +119,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	sealed.Use(keys)
+	if o.clock == nil {
+		o.clock = clock.Real{}
+	}
+	a.clock = o.clock
+	ctx = clock.NewContext(ctx, a.clock)
 
 	if a.db, err = db.Open(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
@@ -126,32 +132,35 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err := a.db.Migrate(ctx); err != nil {
 		return nil, err
 	}
-	drv := a.db.Driver()
+	// The sealed columns are encrypted and decrypted with this application's keys, below
+	// whatever the tests wrap around the driver.
+	drv := sealed.NewDriver(a.db.Driver(), keys)
 	if o.wrapDriver != nil {
 		drv = o.wrapDriver(drv)
 	}
 	a.client = ent.NewClient(ent.Driver(drv))
 	a.client.Intercept(loader.HintInterceptor())
 
-	if o.clock == nil {
-		o.clock = clock.Real{}
-	}
 	sender, err := newSender(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	var sess *sessions.Sessions
+	jobs, err := remind.NewJobs(a.db.Dialect, a.db.SQL, a.clock)
+	if err != nil {
+		return nil, err
+	}
+	sess := sessions.New(jobs, a.clock, cfg.SessionHorizon)
 	a.jobs, err = remind.New(ctx, remind.Config{
 		Dialect:     a.db.Dialect,
 		SQL:         a.db.SQL,
 		PostgresURL: cfg.DatabaseURL,
 		Client:      a.client,
 		Sender:      sender,
-		Clock:       o.clock,
+		Clock:       a.clock,
 		Log:         log,
 		Workers:     cfg.JobWorkers,
 		Poll:        cfg.JobPoll,
-		Extend:      func(ctx context.Context) error { return sess.Extend(ctx, a.client) },
+		Upkeep:      sess,
 	})
 	if err != nil {
 		return nil, err
@@ -160,17 +169,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err := a.jobs.Migrate(ctx); err != nil {
 		return nil, fmt.Errorf("job queue migration: %w", err)
 	}
-	sess = sessions.New(a.jobs.Jobs, o.clock, cfg.SessionHorizon)
 
 	res := &graph.Resolver{
 		Client:   a.client,
-		Journal:  journal.New(crisis.NewDetector(), a.jobs.Jobs),
-		Groups:   groups.New(a.jobs.Jobs),
-		Consents: consent.New(),
-		Accounts: account.New(fb, a.jobs.Jobs),
+		Clock:    a.clock,
+		Journal:  journal.New(crisis.NewDetector(), jobs, keys, a.clock),
+		Groups:   groups.New(jobs, a.clock),
+		Consents: consent.New(a.clock),
+		Accounts: account.New(fb, jobs, a.clock),
 		Sessions: sess,
-		Devices:  devices.New(a.jobs.Jobs, o.clock),
-		Digests:  digest.New(o.clock),
+		Devices:  devices.New(jobs, a.clock),
+		Digests:  digest.New(a.clock),
 		Program:  cfg.ProgramName,
 	}
 	if cfg.DemoSeed {
@@ -231,6 +240,9 @@ func LoadKeys(cfg config.Config) (*crypt.Keyring, error) {
 	}
 	return crypt.LoadOrCreateKeyFile(cfg.EncryptionKeyFile)
 }
+
+// Jobs runs the notification jobs (tests drive them with RunDue).
+func (a *App) Jobs() *remind.Service { return a.jobs }
 
 // Client is the root ent client (for tests and tools).
 func (a *App) Client() *ent.Client { return a.client }

@@ -18,9 +18,9 @@ import (
 	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/db"
+	"github.com/processgroup/api/internal/rule"
 )
 
 // DefaultLeadMinutes are the reminder lead times of a member who has not chosen any.
@@ -64,7 +64,7 @@ func (j *Jobs) tx(ctx context.Context) (*sql.Tx, *ent.Client, context.Context, e
 	}
 	// SECURITY: planning notifications reads other members' lead times and devices, which
 	// no viewer may read; nothing of it is returned to the viewer.
-	return tx, client, privacy.DecisionContext(ctx, privacy.Allow), nil
+	return tx, client, rule.ForNotifications(ctx), nil
 }
 
 // MovedLead is the lead time of the reminder that tells members already reminded of a

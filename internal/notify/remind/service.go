@@ -11,16 +11,49 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/delivery"
 	"github.com/processgroup/api/internal/notify/push"
 	"github.com/processgroup/api/internal/platform/clock"
+	"github.com/processgroup/api/internal/rule"
 )
+
+// NewJobs returns the Jobs that plan notifications inside the application's transactions on
+// pool (dialect.SQLite or dialect.Postgres), on the clock c. They only insert and cancel:
+// the workers of a Service run what they plan.
+func NewJobs(dialectName string, pool *sql.DB, c clock.Clock) (*Jobs, error) {
+	var drv riverdriver.Driver[*sql.Tx]
+	switch dialectName {
+	case dialect.SQLite:
+		drv = riversqlite.New(pool)
+	case dialect.Postgres:
+		drv = riverdatabasesql.New(pool)
+	default:
+		return nil, errors.New("remind: unknown dialect " + dialectName)
+	}
+	rc := &river.Config{}
+	if _, ok := c.(clock.Real); !ok {
+		rc.Test.Time = c
+	}
+	inserter, err := river.NewClient(drv, rc)
+	if err != nil {
+		return nil, fmt.Errorf("remind: %w", err)
+	}
+	return &Jobs{river: inserter, dialect: dialectName, clock: c}, nil
+}
+
+// Upkeep is the hourly work of the schedules: weekly schedules produce their sessions
+// ahead, with their reminders (sessions.Sessions).
+type Upkeep interface {
+	Extend(ctx context.Context, root *ent.Client) error
+}
 
 // Config configures the Service.
 type Config struct {
@@ -42,22 +75,29 @@ type Config struct {
 	Workers int
 	// Poll is how often workers look for due jobs (PostgreSQL also wakes them on insert).
 	Poll time.Duration
-	// Extend makes weekly schedules produce sessions ahead; run hourly by one server.
-	Extend func(ctx context.Context) error
+	// Upkeep makes weekly schedules produce sessions ahead; run hourly by one server.
+	Upkeep Upkeep
 	// KeepDeliveries is how long delivery records are kept.
 	KeepDeliveries time.Duration
 }
 
-// Service runs the notification jobs. Jobs is what the domain uses to plan them.
+// Service runs the notification jobs that Jobs plan.
 type Service struct {
-	cfg  Config
-	Jobs *Jobs
-	// inserter inserts jobs in the application's transactions (database/sql).
-	inserter *river.Client[*sql.Tx]
-	// start, stop and stopNow run the workers: the inserter itself on SQLite; a pgx client
-	// on PostgreSQL.
-	start, stop, stopNow func(ctx context.Context) error
-	pool                 *pgxpool.Pool
+	cfg Config
+	// client works the jobs: over the application's pool on SQLite, over a pgx pool of its
+	// own on PostgreSQL.
+	client runner
+	pool   *pgxpool.Pool
+}
+
+// runner is what the Service uses of its River client (*river.Client over either driver).
+type runner interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
+	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
+	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
 }
 
 // New builds the service; Migrate creates River's tables, Start runs the workers.
@@ -79,8 +119,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	river.AddWorker(workers, &ReminderWorker{d: d})
 	river.AddWorker(workers, &CancelledWorker{d: d})
 	river.AddWorker(workers, &EncouragementWorker{d: d})
-	river.AddWorker(workers, &ExtendWorker{extend: cfg.Extend, prune: func(ctx context.Context) error {
-		_, err := cfg.Client.Delivery.Delete().Where(delivery.SentAtLT(cfg.Clock.Now().Add(-cfg.KeepDeliveries))).Exec(system(ctx))
+	river.AddWorker(workers, &ExtendWorker{upkeep: cfg.Upkeep, client: cfg.Client, prune: func(ctx context.Context) error {
+		_, err := cfg.Client.Delivery.Delete().Where(delivery.SentAtLT(cfg.Clock.Now().Add(-cfg.KeepDeliveries))).Exec(rule.ForNotifications(ctx))
 		return err
 	}})
 	rc := &river.Config{
@@ -106,10 +146,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	var err error
 	switch cfg.Dialect {
 	case dialect.SQLite:
-		if s.inserter, err = river.NewClient(riversqlite.New(cfg.SQL), rc); err != nil {
+		if s.client, err = river.NewClient(riversqlite.New(cfg.SQL), rc); err != nil {
 			return nil, fmt.Errorf("remind: %w", err)
 		}
-		s.start, s.stop, s.stopNow = s.inserter.Start, s.inserter.Stop, s.inserter.StopAndCancel
 	case dialect.Postgres:
 		pc, err := pgxpool.ParseConfig(cfg.PostgresURL)
 		if err != nil {
@@ -121,20 +160,13 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		if s.pool, err = pgxpool.NewWithConfig(ctx, pc); err != nil {
 			return nil, fmt.Errorf("remind: worker pool: %w", err)
 		}
-		wc, err := river.NewClient(riverpgxv5.New(s.pool), rc)
-		if err != nil {
-			s.pool.Close()
-			return nil, fmt.Errorf("remind: %w", err)
-		}
-		s.start, s.stop, s.stopNow = wc.Start, wc.Stop, wc.StopAndCancel
-		if s.inserter, err = river.NewClient(riverdatabasesql.New(cfg.SQL), &river.Config{Workers: workers, Logger: rc.Logger, Test: rc.Test}); err != nil {
+		if s.client, err = river.NewClient(riverpgxv5.New(s.pool), rc); err != nil {
 			s.pool.Close()
 			return nil, fmt.Errorf("remind: %w", err)
 		}
 	default:
 		return nil, errors.New("remind: unknown dialect " + cfg.Dialect)
 	}
-	s.Jobs = &Jobs{river: s.inserter, dialect: cfg.Dialect, clock: cfg.Clock}
 	return s, nil
 }
 
@@ -168,13 +200,13 @@ func (s *Service) Migrate(ctx context.Context) error {
 }
 
 // Start runs the workers until Stop.
-func (s *Service) Start(ctx context.Context) error { return s.start(ctx) }
+func (s *Service) Start(ctx context.Context) error { return s.client.Start(ctx) }
 
 // Stop stops fetching jobs and waits for those running, up to ctx's deadline.
-func (s *Service) Stop(ctx context.Context) error { return s.stop(ctx) }
+func (s *Service) Stop(ctx context.Context) error { return s.client.Stop(ctx) }
 
 // StopAndCancel cancels the jobs still running and waits for them to return.
-func (s *Service) StopAndCancel(ctx context.Context) error { return s.stopNow(ctx) }
+func (s *Service) StopAndCancel(ctx context.Context) error { return s.client.StopAndCancel(ctx) }
 
 // Close releases the workers' pool.
 func (s *Service) Close() {
@@ -187,14 +219,15 @@ func (s *Service) Close() {
 // reminders) and old delivery records are forgotten.
 type ExtendWorker struct {
 	river.WorkerDefaults[ExtendArgs]
-	extend func(ctx context.Context) error
+	upkeep Upkeep
+	client *ent.Client
 	prune  func(ctx context.Context) error
 }
 
 // Work implements river.Worker.
 func (w *ExtendWorker) Work(ctx context.Context, _ *river.Job[ExtendArgs]) error {
-	if w.extend != nil {
-		if err := w.extend(ctx); err != nil {
+	if w.upkeep != nil {
+		if err := w.upkeep.Extend(ctx, w.client); err != nil {
 			return err
 		}
 	}

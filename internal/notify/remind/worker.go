@@ -18,10 +18,10 @@ import (
 	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/internal/notify/push"
 	"github.com/processgroup/api/internal/notify/schedule"
 	"github.com/processgroup/api/internal/platform/clock"
+	"github.com/processgroup/api/internal/rule"
 )
 
 // sendTimeout bounds one job: loading, sending (each send has its own deadline, see
@@ -44,7 +44,7 @@ func groupHasCurrentMember(userID int) predicate.Group {
 func system(ctx context.Context) context.Context {
 	// SECURITY: workers act for no viewer: they read sessions, memberships, settings and
 	// devices to address notifications, and send nothing but the fixed discreet texts.
-	return privacy.DecisionContext(ctx, privacy.Allow)
+	return rule.ForNotifications(ctx)
 }
 
 // recipient is a member about to be notified: their settings and devices.

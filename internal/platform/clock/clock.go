@@ -1,12 +1,30 @@
-// Package clock is the time source of everything that depends on "now" in sessions and
-// notifications, so that tests can move time forward (a daylight-saving week, a session
-// starting) without waiting.
+// Package clock is the one time source of the application: the services are given it, the
+// privacy rules find it in the request's context (they see nothing else), and the job queue
+// runs on it, so that tests move time forward (a consent expiring, a daylight-saving week, a
+// session starting) without waiting.
 package clock
 
 import (
+	"context"
 	"sync"
 	"time"
 )
+
+type ctxKey struct{}
+
+// NewContext returns a copy of ctx that carries c, for code that gets nothing but a context
+// (the privacy rules).
+func NewContext(ctx context.Context, c Clock) context.Context {
+	return context.WithValue(ctx, ctxKey{}, c)
+}
+
+// FromContext is the clock in ctx, or the real clock when ctx carries none.
+func FromContext(ctx context.Context) Clock {
+	if c, ok := ctx.Value(ctxKey{}).(Clock); ok {
+		return c
+	}
+	return Real{}
+}
 
 // Clock tells the time. It also satisfies River's rivertype.TimeGenerator, so the job
 // queue and the domain see the same time.

@@ -16,12 +16,12 @@ import (
 	"github.com/processgroup/api/ent/groupinvite"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/internal/notify/remind"
 	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/audit"
 	"github.com/processgroup/api/internal/viewer"
@@ -36,7 +36,7 @@ type Deleter interface {
 type Accounts struct {
 	firebase Deleter
 	plan     Planner
-	now      func() time.Time
+	clock    clock.Clock
 }
 
 // Planner replans a member's reminders (remind.Jobs): after deletion, none are left.
@@ -44,10 +44,13 @@ type Planner interface {
 	MemberChanged(ctx context.Context, userID int) error
 }
 
-// New returns Accounts that delete Firebase users through d and cancel reminders through p.
-func New(d Deleter, p Planner) *Accounts {
-	return &Accounts{firebase: d, plan: p, now: func() time.Time { return time.Now().UTC() }}
+// New returns Accounts that delete Firebase users through d, cancel reminders through p and
+// tell the time by c.
+func New(d Deleter, p Planner, c clock.Clock) *Accounts {
+	return &Accounts{firebase: d, plan: p, clock: c}
 }
+
+func (a *Accounts) now() time.Time { return a.clock.Now() }
 
 // Tombstone is what a deleted account keeps of its Firebase uid: a hash, so that the old
 // token can be refused without keeping the uid.
@@ -146,7 +149,7 @@ type exportRead struct {
 func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, error) {
 	v := viewer.FromContext(ctx)
 	// SECURITY: every query below is restricted to the viewer's own rows.
-	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	sys := rule.ForOwnRows(ctx)
 	out := &Export{GeneratedAt: a.now(), Devices: []exportDevice{}}
 	u, err := c.User.Get(sys, v.UserID)
 	if err != nil {
@@ -245,7 +248,7 @@ func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) erro
 	v := viewer.FromContext(ctx)
 	now := a.now()
 	// SECURITY: as the system, limited throughout to the viewer's own rows.
-	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	sys := rule.ForOwnRows(ctx)
 	// Lock the member's places first: their own writes still under way (which hold them
 	// ForShare) finish before, and any that come after find them gone.
 	ms, err := c.Membership.Query().Where(membership.UserID(v.UserID), rule.ForUpdate()).IDs(sys)

@@ -12,9 +12,9 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/audit"
 	"github.com/processgroup/api/internal/viewer"
@@ -56,11 +56,13 @@ func Render(displayName, program, groupName string, now time.Time, loc *time.Loc
 
 // Consents grants and revokes consent.
 type Consents struct {
-	now func() time.Time
+	clock clock.Clock
 }
 
-// New returns Consents on the wall clock.
-func New() *Consents { return &Consents{now: func() time.Time { return time.Now().UTC() }} }
+// New returns Consents that tell the time by c.
+func New(c clock.Clock) *Consents { return &Consents{clock: c} }
+
+func (c *Consents) now() time.Time { return c.clock.Now() }
 
 // Grant records the viewer's consent to share with a group, for the text version they saw.
 // A consent already in force is replaced by the new one (a new end date, a newer text).
@@ -163,7 +165,7 @@ func Active(c *ent.GroupSharingConsent, now time.Time) bool {
 func EndForMembership(ctx context.Context, client *ent.Client, membershipID int, now time.Time) error {
 	// SECURITY: runs as the system so that a facilitator's removal ends the removed
 	// member's consent; it only ever ends consents, never grants one.
-	return revokeActive(privacy.DecisionContext(ctx, privacy.Allow), client, membershipID, now)
+	return revokeActive(rule.ForEndingConsent(ctx), client, membershipID, now)
 }
 
 func revokeActive(ctx context.Context, client *ent.Client, membershipID int, now time.Time) error {

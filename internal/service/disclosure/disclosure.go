@@ -11,7 +11,7 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/membership"
-	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -62,7 +62,7 @@ func (rec *Recorder) Flush(ctx context.Context, client *ent.Client, now time.Tim
 	}
 	// SECURITY: the accounting is written by the server only, as the system, for reads the
 	// privacy rules already allowed.
-	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	sys := rule.ForAccounting(ctx)
 	groups := map[int]bool{}
 	for _, r := range reads {
 		groups[r.GroupID] = true

@@ -14,9 +14,9 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/groupinvite"
 	"github.com/processgroup/api/ent/membership"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/validate"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/audit"
@@ -32,8 +32,8 @@ const codeLength = 8
 
 // Groups runs the group operations.
 type Groups struct {
-	now  func() time.Time
-	plan Planner
+	clock clock.Clock
+	plan  Planner
 }
 
 // Planner replans a member's reminders when they join or leave a group (remind.Jobs).
@@ -41,10 +41,12 @@ type Planner interface {
 	MemberChanged(ctx context.Context, userID int) error
 }
 
-// New returns Groups on the wall clock that replan reminders through plan (nil: none).
-func New(plan Planner) *Groups {
-	return &Groups{now: func() time.Time { return time.Now().UTC() }, plan: plan}
+// New returns Groups that tell the time by c and replan reminders through plan (nil: none).
+func New(plan Planner, c clock.Clock) *Groups {
+	return &Groups{clock: c, plan: plan}
 }
+
+func (g *Groups) now() time.Time { return g.clock.Now() }
 
 // replan replans the reminders of userID, if there is a planner.
 func (g *Groups) replan(ctx context.Context, userID int) error {
@@ -170,7 +172,7 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in model.JoinGroupInpu
 	v := viewer.FromContext(ctx)
 	// SECURITY: holding a valid code is what lets a person join; the lookup by code runs as
 	// the system because the joiner cannot read the group's invites.
-	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	sys := rule.ForInviteCode(ctx)
 	inv, err := c.GroupInvite.Query().
 		Where(groupinvite.Code(NormalizeCode(in.Code))).
 		Only(sys)

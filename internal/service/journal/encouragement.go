@@ -9,9 +9,9 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -89,7 +89,7 @@ func existingEncouragement(ctx context.Context, c client, senderID int, in model
 				encouragement.ReflectionID(in.ReflectionID),
 			),
 		).
-		First(privacy.DecisionContext(ctx, privacy.Allow))
+		First(rule.ForOwnRows(ctx))
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}

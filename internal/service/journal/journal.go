@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/processgroup/api/ent"
-	"github.com/processgroup/api/internal/platform/sealed"
+	"github.com/processgroup/api/internal/platform/clock"
+	"github.com/processgroup/api/internal/platform/crypt"
 	"github.com/processgroup/api/internal/service/crisis"
 )
 
@@ -18,7 +19,8 @@ import (
 type Journal struct {
 	detector *crisis.Detector
 	notify   Notifier
-	now      func() time.Time
+	keys     *crypt.Keyring
+	clock    clock.Clock
 }
 
 // Notifier queues the push that tells a member someone encouraged them (remind.Jobs).
@@ -26,11 +28,13 @@ type Notifier interface {
 	Encouraged(ctx context.Context, encouragementID, recipientID int) error
 }
 
-// New returns a Journal that looks for crisis language with d and queues encouragement
-// pushes through n (nil: none).
-func New(d *crisis.Detector, n Notifier) *Journal {
-	return &Journal{detector: d, notify: n, now: func() time.Time { return time.Now().UTC() }}
+// New returns a Journal that looks for crisis language with d, queues encouragement pushes
+// through n (nil: none), fingerprints create requests under keys and tells the time by c.
+func New(d *crisis.Detector, n Notifier, keys *crypt.Keyring, c clock.Clock) *Journal {
+	return &Journal{detector: d, notify: n, keys: keys, clock: c}
 }
+
+func (j *Journal) now() time.Time { return j.clock.Now() }
 
 // Resources returns the crisis resources to show for text: none for ordinary text.
 func (j *Journal) Resources(text string) []crisis.Resource {
@@ -41,9 +45,9 @@ func (j *Journal) Resources(text string) []crisis.Resource {
 }
 
 // digest is a keyed fingerprint of the content of a create request, so that a retry can be
-// told from a different write that reuses the client id. It is keyed (see sealed.MAC) so
-// that it reveals nothing about the content to someone who reads the database.
-func digest(parts ...any) (string, error) {
+// told from a different write that reuses the client id. It is keyed (see crypt.Keyring.MAC)
+// so that it reveals nothing about the content to someone who reads the database.
+func (j *Journal) digest(parts ...any) string {
 	strs := make([]string, 0, len(parts))
 	for _, p := range parts {
 		switch v := p.(type) {
@@ -57,7 +61,7 @@ func digest(parts ...any) (string, error) {
 			strs = append(strs, fmt.Sprint(v))
 		}
 	}
-	return sealed.MAC(strs...)
+	return j.keys.MAC(strs...)
 }
 
 // client is a shorthand used by callers to pass the request's ent client.

@@ -9,9 +9,9 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/audit"
 	"github.com/processgroup/api/internal/service/groups"
 	"github.com/processgroup/api/internal/viewer"
@@ -88,7 +88,7 @@ func reported(ctx context.Context, c client, id, userID int) (*ent.Encouragement
 			encouragement.HasReflectionWith(reflection.UserID(userID), reflection.DeletedAtIsNil()),
 		).
 		WithReflection().
-		Only(privacy.DecisionContext(ctx, privacy.Allow))
+		Only(rule.ForOwnRows(ctx))
 	if ent.IsNotFound(err) {
 		return nil, apperr.NotFoundf("encouragement not found")
 	}

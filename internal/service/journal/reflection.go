@@ -8,7 +8,6 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/membership"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/platform/apperr"
@@ -26,10 +25,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in model.Creat
 	if in.Visibility != nil {
 		visibility = *in.Visibility
 	}
-	sum, err := digest(in.ClientID.String(), in.GroupID, in.Body, in.Mood, in.Craving, in.Prompt, string(visibility))
-	if err != nil {
-		return nil, nil, err
-	}
+	sum := j.digest(in.ClientID.String(), in.GroupID, in.Body, in.Mood, in.Craving, in.Prompt, string(visibility))
 	// A retry first: it returns what was made even if the author has left the group since.
 	if r, err := j.existingReflection(ctx, c, v, in, sum); r != nil || err != nil {
 		return r, j.resourcesFor(r), err
@@ -86,7 +82,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in model.Creat
 func (j *Journal) existingReflection(ctx context.Context, c client, v *viewer.Viewer, in model.CreateReflectionInput, sum string) (*ent.Reflection, error) {
 	// SECURITY: read as the system to see the viewer's own deleted reflections too; the
 	// query is limited to the viewer's own rows.
-	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	sys := rule.ForOwnRows(ctx)
 	old, err := c.Reflection.Query().
 		Where(reflection.UserID(v.UserID), reflection.ClientID(in.ClientID)).
 		Only(sys)
@@ -208,7 +204,7 @@ func (j *Journal) DeleteReflection(ctx context.Context, c client, id int) error 
 		// SECURITY: a system read of the viewer's own rows, to recognise a retried delete.
 		gone, err := c.Reflection.Query().
 			Where(reflection.ID(id), reflection.UserID(v.UserID), reflection.DeletedAtNotNil()).
-			Exist(privacy.DecisionContext(ctx, privacy.Allow))
+			Exist(rule.ForOwnRows(ctx))
 		if err != nil {
 			return err
 		}

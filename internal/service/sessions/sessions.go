@@ -16,13 +16,13 @@ import (
 	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
-	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/internal/notify/remind"
 	"github.com/processgroup/api/internal/notify/schedule"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/platform/validate"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/groups"
 	"github.com/processgroup/api/internal/viewer"
 )
@@ -394,7 +394,7 @@ func equal(a, b *string) bool {
 func (s *Sessions) Extend(ctx context.Context, root *ent.Client) error {
 	// SECURITY: the system produces sessions of every group with a schedule; nothing is
 	// returned to anyone.
-	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	ctx = rule.ForSchedules(ctx)
 	now := s.clock.Now()
 	due, err := root.Group.Query().Where(
 		group.ScheduleWeekdayNotNil(),
