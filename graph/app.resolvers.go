@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"entgo.io/contrib/entgql"
-
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/membership"
@@ -17,7 +16,10 @@ import (
 	"github.com/processgroup/api/graph/generated"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/graphql/loader"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/disclosure"
+	"github.com/processgroup/api/internal/service/groups"
+	"github.com/processgroup/api/internal/service/journal"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -29,14 +31,14 @@ func (r *encouragementResolver) Message(ctx context.Context, obj *ent.Encouragem
 // Memberships is the resolver for the memberships field.
 func (r *groupResolver) Memberships(ctx context.Context, obj *ent.Group) ([]*ent.Membership, error) {
 	return obj.QueryMemberships().
-		Where(membership.LeftAtIsNil()).
+		Where(rule.Current()).
 		Order(ent.Asc(membership.FieldRole), ent.Asc(membership.FieldJoinedAt)).
 		All(ctx)
 }
 
 // CreateReflection is the resolver for the createReflection field.
 func (r *mutationResolver) CreateReflection(ctx context.Context, input model.CreateReflectionInput) (*model.CreateReflectionPayload, error) {
-	ref, res, err := r.Journal.CreateReflection(ctx, r.ent(ctx), input)
+	ref, res, err := r.Journal.CreateReflection(ctx, r.ent(ctx), journal.NewReflection(input))
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +47,7 @@ func (r *mutationResolver) CreateReflection(ctx context.Context, input model.Cre
 
 // UpdateReflection is the resolver for the updateReflection field.
 func (r *mutationResolver) UpdateReflection(ctx context.Context, id int, expectedVersion int, input model.UpdateReflectionInput) (*model.UpdateReflectionPayload, error) {
-	ref, res, err := r.Journal.UpdateReflection(ctx, r.ent(ctx), id, expectedVersion, input)
+	ref, res, err := r.Journal.UpdateReflection(ctx, r.ent(ctx), id, expectedVersion, reflectionChange(input))
 	if err != nil {
 		return nil, err
 	}
@@ -62,12 +64,12 @@ func (r *mutationResolver) DeleteReflection(ctx context.Context, id int) (bool, 
 
 // SendEncouragement is the resolver for the sendEncouragement field.
 func (r *mutationResolver) SendEncouragement(ctx context.Context, input model.SendEncouragementInput) (*ent.Encouragement, error) {
-	return r.Journal.SendEncouragement(ctx, r.ent(ctx), input)
+	return r.Journal.SendEncouragement(ctx, r.ent(ctx), journal.NewEncouragement(input))
 }
 
 // CreateGroup is the resolver for the createGroup field.
 func (r *mutationResolver) CreateGroup(ctx context.Context, input model.CreateGroupInput) (*ent.Group, error) {
-	return r.Groups.Create(ctx, r.ent(ctx), input)
+	return r.Groups.Create(ctx, r.ent(ctx), groups.NewGroup(input))
 }
 
 // CreateGroupInvite is the resolver for the createGroupInvite field.
@@ -85,7 +87,7 @@ func (r *mutationResolver) RevokeGroupInvite(ctx context.Context, id int) (bool,
 
 // JoinGroup is the resolver for the joinGroup field.
 func (r *mutationResolver) JoinGroup(ctx context.Context, input model.JoinGroupInput) (*ent.Membership, error) {
-	return r.Groups.Join(ctx, r.ent(ctx), input)
+	return r.Groups.Join(ctx, r.ent(ctx), groups.JoinRequest(input))
 }
 
 // LeaveGroup is the resolver for the leaveGroup field.
@@ -154,7 +156,7 @@ func (r *reflectionResolver) NeedsAttention(ctx context.Context, obj *ent.Reflec
 // Memberships is the resolver for the memberships field.
 func (r *userResolver) Memberships(ctx context.Context, obj *ent.User) ([]*ent.Membership, error) {
 	return obj.QueryMemberships().
-		Where(membership.LeftAtIsNil()).
+		Where(rule.Current()).
 		WithGroup().
 		Order(ent.Asc(membership.FieldJoinedAt)).
 		All(ctx)

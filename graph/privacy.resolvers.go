@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
-
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflectionread"
@@ -47,7 +46,7 @@ func (r *groupSharingConsentResolver) Active(ctx context.Context, obj *ent.Group
 
 // GrantGroupSharingConsent is the resolver for the grantGroupSharingConsent field.
 func (r *mutationResolver) GrantGroupSharingConsent(ctx context.Context, input model.GrantGroupSharingConsentInput) (*ent.GroupSharingConsent, error) {
-	return r.Consents.Grant(ctx, r.ent(ctx), input)
+	return r.Consents.Grant(ctx, r.ent(ctx), consent.Request(input))
 }
 
 // RevokeGroupSharingConsent is the resolver for the revokeGroupSharingConsent field.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/graphql/loader"
@@ -121,4 +123,28 @@ func (r *Resolver) moderation(ctx context.Context, e *ent.Encouragement) (rule.M
 		return rule.ModerationSight{}, err
 	}
 	return rule.ModerationVisible(viewer.FromContext(ctx), ref, facilitates), nil
+}
+
+// reflectionChange is the journal's form of a reflection update.
+func reflectionChange(in model.UpdateReflectionInput) journal.ReflectionChange {
+	return journal.ReflectionChange{
+		Body: in.Body, Mood: in.Mood, Craving: in.Craving, Prompt: in.Prompt,
+		ClearPrompt: in.ClearPrompt != nil && *in.ClearPrompt, Visibility: in.Visibility,
+	}
+}
+
+// settingsChange is the devices' form of a change of notification settings.
+func settingsChange(in model.NotificationSettingsInput) devices.SettingsChange {
+	return devices.SettingsChange{
+		ReminderLeadMinutes: in.ReminderLeadMinutes,
+		QuietHoursStart:     optionalSetting(in.QuietHoursStart),
+		QuietHoursEnd:       optionalSetting(in.QuietHoursEnd),
+		TimeZone:            optionalSetting(in.TimeZone),
+		EncouragementPushes: in.EncouragementPushes,
+	}
+}
+
+func optionalSetting(o graphql.Omittable[*string]) devices.Optional {
+	v, set := o.ValueOK()
+	return devices.Optional{Set: set, Value: v}
 }

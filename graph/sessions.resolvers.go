@@ -51,7 +51,7 @@ func (r *mutationResolver) CancelSession(ctx context.Context, id int) (*ent.Grou
 
 // RegisterDevice is the resolver for the registerDevice field.
 func (r *mutationResolver) RegisterDevice(ctx context.Context, input model.RegisterDeviceInput) (*ent.Device, error) {
-	return r.Devices.Register(ctx, r.ent(ctx), input)
+	return r.Devices.Register(ctx, r.ent(ctx), devices.Registration(input))
 }
 
 // UnregisterDevice is the resolver for the unregisterDevice field.
@@ -60,8 +60,8 @@ func (r *mutationResolver) UnregisterDevice(ctx context.Context, token string) (
 }
 
 // UpdateNotificationSettings is the resolver for the updateNotificationSettings field.
-func (r *mutationResolver) UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*model.NotificationSettings, error) {
-	return r.Devices.UpdateSettings(ctx, r.ent(ctx), input)
+func (r *mutationResolver) UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*devices.NotificationSettings, error) {
+	return r.Devices.UpdateSettings(ctx, r.ent(ctx), settingsChange(input))
 }
 
 // UpcomingSessions is the resolver for the upcomingSessions field.
@@ -74,7 +74,7 @@ func (r *userResolver) UpcomingSessions(ctx context.Context, obj *ent.User, firs
 }
 
 // NotificationSettings is the resolver for the notificationSettings field.
-func (r *userResolver) NotificationSettings(ctx context.Context, obj *ent.User) (*model.NotificationSettings, error) {
+func (r *userResolver) NotificationSettings(ctx context.Context, obj *ent.User) (*devices.NotificationSettings, error) {
 	return devices.Settings(obj), nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/graphql/scalar"
+	"github.com/processgroup/api/internal/service/devices"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -41,7 +42,7 @@ type MutationResolver interface {
 	CancelSession(ctx context.Context, id int) (*ent.GroupSession, error)
 	RegisterDevice(ctx context.Context, input model.RegisterDeviceInput) (*ent.Device, error)
 	UnregisterDevice(ctx context.Context, token string) (bool, error)
-	UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*model.NotificationSettings, error)
+	UpdateNotificationSettings(ctx context.Context, input model.NotificationSettingsInput) (*devices.NotificationSettings, error)
 	ReportEncouragement(ctx context.Context, id int, reason *string) (*ent.Encouragement, error)
 	HideEncouragement(ctx context.Context, id int, reason *string) (*ent.Encouragement, error)
 }
@@ -1463,8 +1464,8 @@ func (ec *executionContext) _Mutation_updateNotificationSettings(ctx context.Con
 			return ec.Resolvers.Mutation().UpdateNotificationSettings(ctx, fc.Args["input"].(model.NotificationSettingsInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationSettings) graphql.Marshaler {
-			return ec.marshalNNotificationSettings2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋgraphᚋmodelᚐNotificationSettings(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *devices.NotificationSettings) graphql.Marshaler {
+			return ec.marshalNNotificationSettings2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdevicesᚐNotificationSettings(ctx, selections, v)
 		},
 		true,
 		true,

@@ -23,6 +23,7 @@ import (
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/graphql/scalar"
+	"github.com/processgroup/api/internal/service/devices"
 	"github.com/processgroup/api/internal/service/digest"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -67,7 +68,7 @@ type UserResolver interface {
 	EncouragementReceived(ctx context.Context, obj *ent.User, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.EncouragementConnection, error)
 	ReflectionReads(ctx context.Context, obj *ent.User, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.ReflectionReadConnection, error)
 	UpcomingSessions(ctx context.Context, obj *ent.User, first *int) ([]*ent.GroupSession, error)
-	NotificationSettings(ctx context.Context, obj *ent.User) (*model.NotificationSettings, error)
+	NotificationSettings(ctx context.Context, obj *ent.User) (*devices.NotificationSettings, error)
 	Devices(ctx context.Context, obj *ent.User) ([]*ent.Device, error)
 }
 
@@ -3552,8 +3553,8 @@ func (ec *executionContext) _User_notificationSettings(ctx context.Context, fiel
 			return ec.Resolvers.User().NotificationSettings(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationSettings) graphql.Marshaler {
-			return ec.marshalNNotificationSettings2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋgraphᚋmodelᚐNotificationSettings(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *devices.NotificationSettings) graphql.Marshaler {
+			return ec.marshalNNotificationSettings2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdevicesᚐNotificationSettings(ctx, selections, v)
 		},
 		true,
 		true,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/service/devices"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -23,7 +24,7 @@ import (
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _NotificationSettings_reminderLeadMinutes(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettings) (ret graphql.Marshaler) {
+func (ec *executionContext) _NotificationSettings_reminderLeadMinutes(ctx context.Context, field graphql.CollectedField, obj *devices.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46,7 +47,7 @@ func (ec *executionContext) fieldContext_NotificationSettings_reminderLeadMinute
 	return graphql.NewScalarFieldContext("NotificationSettings", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NotificationSettings_quietHoursStart(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettings) (ret graphql.Marshaler) {
+func (ec *executionContext) _NotificationSettings_quietHoursStart(ctx context.Context, field graphql.CollectedField, obj *devices.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -69,7 +70,7 @@ func (ec *executionContext) fieldContext_NotificationSettings_quietHoursStart(_ 
 	return graphql.NewScalarFieldContext("NotificationSettings", field, false, false, "String")
 }
 
-func (ec *executionContext) _NotificationSettings_quietHoursEnd(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettings) (ret graphql.Marshaler) {
+func (ec *executionContext) _NotificationSettings_quietHoursEnd(ctx context.Context, field graphql.CollectedField, obj *devices.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -92,7 +93,7 @@ func (ec *executionContext) fieldContext_NotificationSettings_quietHoursEnd(_ co
 	return graphql.NewScalarFieldContext("NotificationSettings", field, false, false, "String")
 }
 
-func (ec *executionContext) _NotificationSettings_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettings) (ret graphql.Marshaler) {
+func (ec *executionContext) _NotificationSettings_timeZone(ctx context.Context, field graphql.CollectedField, obj *devices.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -115,7 +116,7 @@ func (ec *executionContext) fieldContext_NotificationSettings_timeZone(_ context
 	return graphql.NewScalarFieldContext("NotificationSettings", field, false, false, "String")
 }
 
-func (ec *executionContext) _NotificationSettings_encouragementPushes(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettings) (ret graphql.Marshaler) {
+func (ec *executionContext) _NotificationSettings_encouragementPushes(ctx context.Context, field graphql.CollectedField, obj *devices.NotificationSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -496,7 +497,7 @@ func UnmarshalWeeklyScheduleInput(ctx context.Context, raw any) (model.WeeklySch
 
 var notificationSettingsImplementors = []string{"NotificationSettings"}
 
-func (ec *executionContext) _NotificationSettings(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationSettings) graphql.Marshaler {
+func (ec *executionContext) _NotificationSettings(ctx context.Context, sel ast.SelectionSet, obj *devices.NotificationSettings) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -599,7 +600,7 @@ func (ec *executionContext) _WeeklySchedule(ctx context.Context, sel ast.Selecti
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNNotificationSettings2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋgraphᚋmodelᚐNotificationSettings(ctx context.Context, sel ast.SelectionSet, v *model.NotificationSettings) graphql.Marshaler {
+func (ec *executionContext) marshalNNotificationSettings2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋinternalᚋserviceᚋdevicesᚐNotificationSettings(ctx context.Context, sel ast.SelectionSet, v *devices.NotificationSettings) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "NotificationSettings!")
 		return graphql.Null

@@ -11,7 +11,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
-
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"
@@ -80,21 +79,6 @@ type JoinGroupInput struct {
 	Code string `json:"code" validate:"required,max=64"`
 	// The name the group will know the member by.
 	DisplayName string `json:"displayName" validate:"required,notblank,max=40"`
-}
-
-// When and how the viewer is notified. Only the viewer can read or change these.
-type NotificationSettings struct {
-	// Minutes before each session that a reminder comes, largest first (default 1440 and 60).
-	ReminderLeadMinutes []int `json:"reminderLeadMinutes"`
-	// Start of the daily quiet hours ("HH:MM" in timeZone), or null for none.
-	QuietHoursStart *string `json:"quietHoursStart,omitempty"`
-	// End of the daily quiet hours ("HH:MM" in timeZone), or null for none.
-	QuietHoursEnd *string `json:"quietHoursEnd,omitempty"`
-	// The viewer's IANA time zone for quiet hours and the times in notifications; null means the
-	// time zone of the group a notification is about.
-	TimeZone *string `json:"timeZone,omitempty"`
-	// Whether a push comes when someone sends the viewer encouragement.
-	EncouragementPushes bool `json:"encouragementPushes"`
 }
 
 // A change of notification settings: fields left out stay as they are; quietHoursStart,

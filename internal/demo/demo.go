@@ -15,7 +15,6 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/user"
-	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/firebase/authemu"
 	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/rule"
@@ -94,7 +93,7 @@ func Seed(ctx context.Context, c *ent.Client, emu *authemu.Emulator, j *journal.
 
 func seed(ctx context.Context, c *ent.Client, ids map[string]*viewer.Viewer, j *journal.Journal, g *groups.Groups, cs *consent.Consents, ss *sessions.Sessions) error {
 	as := func(uid string) context.Context { return viewer.NewContext(ctx, ids[uid]) }
-	grp, err := g.Create(as("demo-therapist"), c, model.CreateGroupInput{
+	grp, err := g.Create(as("demo-therapist"), c, groups.NewGroup{
 		Name: "Tuesday Evening Group", TimeZone: "America/Chicago", DisplayName: "Dr. Rivera",
 	})
 	if err != nil {
@@ -105,10 +104,10 @@ func seed(ctx context.Context, c *ent.Client, ids map[string]*viewer.Viewer, j *
 		return fmt.Errorf("invite: %w", err)
 	}
 	for _, p := range people[1:] {
-		if _, err := g.Join(as(p.UID), c, model.JoinGroupInput{Code: inv.Code, DisplayName: p.DisplayName}); err != nil {
+		if _, err := g.Join(as(p.UID), c, groups.JoinRequest{Code: inv.Code, DisplayName: p.DisplayName}); err != nil {
 			return fmt.Errorf("join: %w", err)
 		}
-		in := model.GrantGroupSharingConsentInput{GroupID: grp.ID, TextVersion: consent.TextVersion}
+		in := consent.Request{GroupID: grp.ID, TextVersion: consent.TextVersion}
 		if _, err := cs.Grant(as(p.UID), c, in); err != nil {
 			return fmt.Errorf("consent: %w", err)
 		}
@@ -128,7 +127,7 @@ func seed(ctx context.Context, c *ent.Client, ids map[string]*viewer.Viewer, j *
 	var shared []*ent.Reflection
 	for i, e := range entries {
 		vis := e.vis
-		r, _, err := j.CreateReflection(as(e.uid), c, model.CreateReflectionInput{
+		r, _, err := j.CreateReflection(as(e.uid), c, journal.NewReflection{
 			ClientID: uuid.NewSHA1(ns, []byte(fmt.Sprint("reflection", i))),
 			GroupID:  grp.ID, Body: e.body, Mood: e.mood, Craving: e.crav, Visibility: &vis,
 		})
@@ -151,7 +150,7 @@ func seed(ctx context.Context, c *ent.Client, ids map[string]*viewer.Viewer, j *
 		{"demo-sam", 2, encouragement.KindPROUD, nil},
 	}
 	for i, s := range sends {
-		_, err := j.SendEncouragement(as(s.uid), c, model.SendEncouragementInput{
+		_, err := j.SendEncouragement(as(s.uid), c, journal.NewEncouragement{
 			ClientID:     uuid.NewSHA1(ns, []byte(fmt.Sprint("encouragement", i))),
 			ReflectionID: shared[s.on].ID, Kind: s.kind, Message: s.msg,
 		})

@@ -11,6 +11,7 @@ import (
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/viewer"
 )
@@ -127,6 +128,33 @@ func EncouragementHideByFacilitator() privacy.MutationRule {
 	})
 }
 
+// ErrOwnReflection refuses encouragement on one's own reflection.
+var ErrOwnReflection = apperr.New(apperr.Forbidden, "encouragement goes to others' reflections")
+
+// MayEncourage decides whether v may send encouragement on r, a reflection v can read: not
+// on their own. EncouragementCreate decides with it, and the service asks it first.
+func MayEncourage(v *viewer.Viewer, r *ent.Reflection) error {
+	// SECURITY: encouragement is from peers, never to oneself.
+	if r.UserID == v.UserID {
+		return ErrOwnReflection
+	}
+	return nil
+}
+
+// ErrNotRecipient refuses a report by anyone but the encouragement's recipient.
+var ErrNotRecipient = apperr.New(apperr.Forbidden, "only the member who received it can report it")
+
+// MayReport decides whether v may report encouragement sent on ref: only its author, who
+// received it. It is EncouragementReportByRecipient's predicate, for an encouragement the
+// viewer can already read.
+func MayReport(v *viewer.Viewer, ref *ent.Reflection) error {
+	// SECURITY: a report is the recipient's to make.
+	if ref.UserID != v.UserID {
+		return ErrNotRecipient
+	}
+	return nil
+}
+
 // EncouragementCreate allows sending encouragement only as oneself, through one's current
 // membership of the reflection's group, on a reflection one may read and did not write.
 func EncouragementCreate() privacy.MutationRule {
@@ -148,8 +176,8 @@ func EncouragementCreate() privacy.MutationRule {
 		if err != nil {
 			return err
 		}
-		if r.UserID == v.UserID {
-			return privacy.Denyf("no encouragement on one's own reflection")
+		if err := MayEncourage(v, r); err != nil {
+			return err
 		}
 		ok, err := isCurrentMembership(ctx, m.Client(), sid, v.UserID, r.GroupID)
 		if err != nil {

@@ -2,11 +2,13 @@ package rule
 
 import (
 	"context"
+	"time"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/groupinvite"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -49,4 +51,32 @@ func InviteFacilitatorOnly() privacy.MutationRule {
 		}
 		return privacy.Skip
 	})
+}
+
+// ErrInviteInvalid answers a code that is unknown, revoked or expired (the same answer for
+// all three).
+var ErrInviteInvalid = apperr.Input("code", "this invite code is not valid or has expired")
+
+// JoinGrant is what a valid invite gives whoever holds its code at now: one membership, as
+// MEMBER, of its group. A revoked or expired invite gives nothing (ErrInviteInvalid).
+func JoinGrant(inv *ent.GroupInvite, now time.Time) (Grant, error) {
+	// SECURITY: holding a code in force is the whole reason a person may join.
+	if inv.RevokedAt != nil || !now.Before(inv.ExpiresAt) {
+		return Grant{}, ErrInviteInvalid
+	}
+	return Grant{GroupID: inv.GroupID, Role: membership.RoleMEMBER}, nil
+}
+
+// ErrRemoved refuses coming back by code to a group one was removed from.
+var ErrRemoved = apperr.New(apperr.Forbidden, "you were removed from this group; ask its facilitator")
+
+// MayRejoin decides whether the holder of old, their own past membership of a group, may
+// come back into it: not after a facilitator removed them. MembershipUpdate holds the same
+// rule for the row (a removal is never undone).
+func MayRejoin(old *ent.Membership) error {
+	// SECURITY: a removal is final.
+	if old.Removed {
+		return ErrRemoved
+	}
+	return nil
 }

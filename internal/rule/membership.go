@@ -20,7 +20,7 @@ func MembershipQuery() privacy.QueryRule {
 			membership.UserID(v.UserID),
 			membership.HasGroupWith(viewerFacilitates(v)),
 			membership.And(
-				membership.LeftAtIsNil(),
+				Current(),
 				membership.HasGroupWith(viewerIn(v)),
 			),
 		))

@@ -38,7 +38,7 @@ func ReflectionReadable(v *viewer.Viewer, now time.Time) predicate.Reflection {
 				reflection.VisibilityEQ(reflection.VisibilityGROUP),
 				reflection.HasGroupWith(viewerIn(v)),
 				reflection.HasAuthorWith(
-					membership.LeftAtIsNil(),
+					Current(),
 					membership.HasConsentsWith(ConsentActive(now)),
 				),
 			),
@@ -98,6 +98,19 @@ var ErrConsentRequired = &apperr.Error{
 	Code:    apperr.ConsentRequired,
 	Message: "visibility GROUP needs your consent to share with the group first: see Group.sharingConsentText",
 	Field:   "visibility",
+}
+
+// ErrNotAuthor refuses a change of a reflection by anyone but its author.
+var ErrNotAuthor = apperr.New(apperr.Forbidden, "only the author can change a reflection")
+
+// MayChangeReflection decides whether v may change or delete r, a reflection v can read:
+// only its author. It is ReflectionAuthorOnly's predicate, for a reflection already loaded.
+func MayChangeReflection(v *viewer.Viewer, r *ent.Reflection) error {
+	// SECURITY: a reflection is its author's to change.
+	if r.UserID != v.UserID {
+		return ErrNotAuthor
+	}
+	return nil
 }
 
 // ReflectionAuthorOnly lets only the author change or delete a reflection.

@@ -38,10 +38,7 @@ func DenyIfNoViewer() privacy.QueryMutationRule {
 
 // viewerIn matches groups where the viewer is a current member, in any role.
 func viewerIn(v *viewer.Viewer) predicate.Group {
-	return group.HasMembershipsWith(
-		membership.UserID(v.UserID),
-		membership.LeftAtIsNil(),
-	)
+	return HasCurrentMember(v.UserID)
 }
 
 // viewerFacilitates matches groups where the viewer is a current facilitator.
@@ -60,7 +57,7 @@ func FacilitatorMembership(v *viewer.Viewer) predicate.Membership {
 	}
 	return membership.And(
 		membership.UserID(v.UserID),
-		membership.LeftAtIsNil(),
+		Current(),
 		membership.RoleEQ(membership.RoleFACILITATOR),
 	)
 }
@@ -112,9 +109,7 @@ func ForUpdate() predicate.Membership {
 func isCurrentMembership(ctx context.Context, client *ent.Client, id, userID, groupID int) (bool, error) {
 	ids, err := client.Membership.Query().Where(
 		membership.ID(id),
-		membership.UserID(userID),
-		membership.GroupID(groupID),
-		membership.LeftAtIsNil(),
+		CurrentMembershipOf(userID, groupID),
 		ForShare(),
 	).IDs(ctx)
 	return len(ids) > 0, err

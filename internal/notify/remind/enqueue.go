@@ -138,7 +138,7 @@ func (j *Jobs) SessionCancelled(ctx context.Context, s *ent.GroupSession) error 
 		return nil
 	}
 	members, err := client.Membership.Query().Where(
-		membership.GroupID(s.GroupID), membership.LeftAtIsNil(),
+		membership.GroupID(s.GroupID), rule.Current(),
 	).All(sys)
 	if err != nil {
 		return err
@@ -161,7 +161,7 @@ func (j *Jobs) MemberChanged(ctx context.Context, userID int) error {
 	// Wait for changes of the member's groups' schedules in flight (they hold the group
 	// rows), so that the sessions read below are those that will be: a member joining while
 	// the facilitator changes the schedule is planned for the new sessions.
-	if _, err := client.Group.Query().Where(groupHasCurrentMember(userID), forShare()).IDs(sys); err != nil {
+	if _, err := client.Group.Query().Where(rule.HasCurrentMember(userID), forShare()).IDs(sys); err != nil {
 		return err
 	}
 	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "user_id", userID); err != nil {
@@ -170,7 +170,7 @@ func (j *Jobs) MemberChanged(ctx context.Context, userID int) error {
 	sessions, err := client.GroupSession.Query().Where(
 		groupsession.StatusEQ(groupsession.StatusSCHEDULED),
 		groupsession.StartsAtGT(j.clock.Now()),
-		groupsession.HasGroupWith(groupHasCurrentMember(userID)),
+		groupsession.HasGroupWith(rule.HasCurrentMember(userID)),
 	).All(sys)
 	if err != nil {
 		return err
@@ -198,7 +198,7 @@ func (j *Jobs) plan(ctx context.Context, tx *sql.Tx, client *ent.Client, sys con
 	for _, s := range sessions {
 		groupIDs = append(groupIDs, s.GroupID)
 	}
-	q := client.Membership.Query().Where(membership.GroupIDIn(groupIDs...), membership.LeftAtIsNil()).WithUser()
+	q := client.Membership.Query().Where(membership.GroupIDIn(groupIDs...), rule.Current()).WithUser()
 	if onlyUser != nil {
 		q.Where(membership.UserID(*onlyUser))
 	}

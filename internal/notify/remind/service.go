@@ -141,6 +141,11 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if _, ok := cfg.Clock.(clock.Real); !ok {
 		rc.Test.Time = cfg.Clock
+		// River's job cleaner reads the wall clock, not this one: on a clock set in the past
+		// it would delete the jobs this clock has just finished. Finished jobs are kept.
+		rc.CompletedJobRetentionPeriod = -1
+		rc.CancelledJobRetentionPeriod = -1
+		rc.DiscardedJobRetentionPeriod = -1
 	}
 	s := &Service{cfg: cfg}
 	var err error

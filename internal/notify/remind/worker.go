@@ -14,10 +14,7 @@ import (
 	"github.com/processgroup/api/ent/delivery"
 	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"
-	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupsession"
-	"github.com/processgroup/api/ent/membership"
-	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/internal/notify/push"
 	"github.com/processgroup/api/internal/notify/schedule"
 	"github.com/processgroup/api/internal/platform/clock"
@@ -34,10 +31,6 @@ type deps struct {
 	sender push.Sender
 	clock  clock.Clock
 	log    *slog.Logger
-}
-
-func groupHasCurrentMember(userID int) predicate.Group {
-	return group.HasMembershipsWith(membership.UserID(userID), membership.LeftAtIsNil())
 }
 
 // system is the context of work done as the system, not as a viewer.
@@ -89,9 +82,7 @@ func (d *deps) sessionRecipient(ctx context.Context, sessionID, userID int) (*en
 	if err != nil || s.Edges.Group == nil {
 		return nil, nil, err
 	}
-	member, err := d.client.Membership.Query().Where(
-		membership.UserID(userID), membership.GroupID(s.GroupID), membership.LeftAtIsNil(),
-	).Exist(ctx)
+	member, err := d.client.Membership.Query().Where(rule.CurrentMembershipOf(userID, s.GroupID)).Exist(ctx)
 	if err != nil || !member {
 		return nil, nil, err
 	}

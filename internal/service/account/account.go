@@ -195,12 +195,11 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 	if err != nil {
 		return nil, nil, err
 	}
-	// What was reported or hidden is no longer the member's to see, in the app or here.
+	// What they received is what they may read of it (as the viewer, not the system): what
+	// was reported or hidden is no longer the member's to see, in the app or here.
 	received, err := c.Encouragement.Query().Where(
 		encouragement.HasReflectionWith(reflection.UserID(v.UserID)),
-		encouragement.ReportedAtIsNil(),
-		encouragement.HiddenAtIsNil(),
-	).All(sys)
+	).All(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -255,7 +254,7 @@ func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) erro
 	if err != nil {
 		return err
 	}
-	if err := c.Membership.Update().Where(membership.IDIn(ms...), membership.LeftAtIsNil()).SetLeftAt(now).Exec(sys); err != nil {
+	if err := c.Membership.Update().Where(membership.IDIn(ms...), rule.Current()).SetLeftAt(now).Exec(sys); err != nil {
 		return err
 	}
 	// Their invite codes stop working: nobody may join through a deleted account.

@@ -12,7 +12,6 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
-	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
@@ -54,6 +53,15 @@ func Render(displayName, program, groupName string, now time.Time, loc *time.Loc
 	}
 }
 
+// Request is a member's consent to share with a group, as they give it.
+type Request struct {
+	GroupID int
+	// TextVersion is the version of the consent text the member was shown.
+	TextVersion int
+	// ExpiresAt is when the consent ends by itself, if the member chose a date.
+	ExpiresAt *time.Time
+}
+
 // Consents grants and revokes consent.
 type Consents struct {
 	clock clock.Clock
@@ -66,7 +74,7 @@ func (c *Consents) now() time.Time { return c.clock.Now() }
 
 // Grant records the viewer's consent to share with a group, for the text version they saw.
 // A consent already in force is replaced by the new one (a new end date, a newer text).
-func (c *Consents) Grant(ctx context.Context, client *ent.Client, in model.GrantGroupSharingConsentInput) (*ent.GroupSharingConsent, error) {
+func (c *Consents) Grant(ctx context.Context, client *ent.Client, in Request) (*ent.GroupSharingConsent, error) {
 	v := viewer.FromContext(ctx)
 	now := c.now()
 	if in.TextVersion != TextVersion {
@@ -81,12 +89,7 @@ func (c *Consents) Grant(ctx context.Context, client *ent.Client, in model.Grant
 	}
 	// The membership row is locked until commit, so that two grants, or a grant and leaving,
 	// happen one after the other: at most one consent is ever in force.
-	m, err := client.Membership.Query().
-		Where(membership.UserID(v.UserID), membership.GroupID(in.GroupID), membership.LeftAtIsNil(), rule.ForUpdate()).
-		Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, apperr.NotFoundf("group not found")
-	}
+	m, err := rule.ViewerMembership(ctx, client, in.GroupID, rule.ForUpdate())
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/user"
-	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/notify/remind"
 	"github.com/processgroup/api/internal/notify/schedule"
 	"github.com/processgroup/api/internal/platform/apperr"
@@ -20,6 +19,31 @@ import (
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
 )
+
+// Registration is a device registering for notifications.
+type Registration struct {
+	// Token is the FCM registration token of the app on the device.
+	Token    string
+	Platform device.Platform
+	// Locale is the device's language and region (BCP 47); nil is en-US.
+	Locale *string
+}
+
+// SettingsChange is a change of notification settings: fields not set stay as they are.
+type SettingsChange struct {
+	// ReminderLeadMinutes, when not nil, replaces the lead times (empty: no reminders).
+	ReminderLeadMinutes []int
+	// QuietHoursStart and QuietHoursEnd are set or cleared together.
+	QuietHoursStart, QuietHoursEnd Optional
+	TimeZone                       Optional
+	EncouragementPushes            *bool
+}
+
+// Optional is a setting a change may leave out (Set false), set (Value) or clear (Value nil).
+type Optional struct {
+	Set   bool
+	Value *string
+}
 
 // Devices registers devices and changes notification settings.
 type Devices struct {
@@ -35,7 +59,7 @@ func New(jobs *remind.Jobs, c clock.Clock) *Devices {
 // Register adds the viewer's device, or refreshes it (platform, locale, last seen) when the
 // token is known: the same token twice is one device. A token another account registered
 // moves to the viewer, in the same statement.
-func (d *Devices) Register(ctx context.Context, c *ent.Client, in model.RegisterDeviceInput) (*ent.Device, error) {
+func (d *Devices) Register(ctx context.Context, c *ent.Client, in Registration) (*ent.Device, error) {
 	v := viewer.FromContext(ctx)
 	locale := "en-US"
 	if in.Locale != nil {
@@ -54,7 +78,7 @@ func (d *Devices) Register(ctx context.Context, c *ent.Client, in model.Register
 	err := c.Device.Create().
 		SetUserID(v.UserID).
 		SetToken(in.Token).
-		SetPlatform(device.Platform(in.Platform)).
+		SetPlatform(in.Platform).
 		SetLocale(locale).
 		SetLastSeenAt(now).
 		OnConflictColumns(device.FieldToken).
@@ -98,9 +122,22 @@ func List(ctx context.Context, c *ent.Client) ([]*ent.Device, error) {
 		Order(device.ByLastSeenAt(sql.OrderDesc()), device.ByID()).All(ctx)
 }
 
-// Settings are the notification settings of u as the API shows them.
-func Settings(u *ent.User) *model.NotificationSettings {
-	return &model.NotificationSettings{
+// NotificationSettings are when and how a member is notified, as the API shows them.
+type NotificationSettings struct {
+	// ReminderLeadMinutes are the minutes before each session that a reminder comes, largest
+	// first.
+	ReminderLeadMinutes []int
+	// QuietHoursStart and QuietHoursEnd bound the daily quiet hours ("HH:MM"), or are nil.
+	QuietHoursStart, QuietHoursEnd *string
+	// TimeZone is the member's own zone, or nil for the zone of each group.
+	TimeZone *string
+	// EncouragementPushes says whether encouragement is pushed.
+	EncouragementPushes bool
+}
+
+// Settings are the notification settings of u.
+func Settings(u *ent.User) *NotificationSettings {
+	return &NotificationSettings{
 		ReminderLeadMinutes: remind.LeadMinutes(u),
 		QuietHoursStart:     optional(u.QuietHoursStart),
 		QuietHoursEnd:       optional(u.QuietHoursEnd),
@@ -111,15 +148,15 @@ func Settings(u *ent.User) *model.NotificationSettings {
 
 // UpdateSettings changes the viewer's notification settings; a change of lead times replans
 // their reminders.
-func (d *Devices) UpdateSettings(ctx context.Context, c *ent.Client, in model.NotificationSettingsInput) (*model.NotificationSettings, error) {
+func (d *Devices) UpdateSettings(ctx context.Context, c *ent.Client, in SettingsChange) (*NotificationSettings, error) {
 	v := viewer.FromContext(ctx)
 	u, err := c.User.Get(ctx, v.UserID)
 	if err != nil {
 		return nil, err
 	}
 	upd := c.User.UpdateOne(u)
-	start, startSet := in.QuietHoursStart.ValueOK()
-	end, endSet := in.QuietHoursEnd.ValueOK()
+	start, startSet := in.QuietHoursStart.Value, in.QuietHoursStart.Set
+	end, endSet := in.QuietHoursEnd.Value, in.QuietHoursEnd.Set
 	if startSet || endSet {
 		s, e := deref(start), deref(end)
 		if !startSet {
@@ -146,7 +183,7 @@ func (d *Devices) UpdateSettings(ctx context.Context, c *ent.Client, in model.No
 			upd.SetQuietHoursStart(s).SetQuietHoursEnd(e)
 		}
 	}
-	if tz, ok := in.TimeZone.ValueOK(); ok {
+	if tz, ok := in.TimeZone.Value, in.TimeZone.Set; ok {
 		if tz == nil {
 			upd.ClearTimeZone()
 		} else {

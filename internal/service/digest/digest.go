@@ -25,8 +25,8 @@ import (
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/disclosure"
-	"github.com/processgroup/api/internal/service/groups"
 )
 
 // The rules of attention.
@@ -108,7 +108,7 @@ func New(clk clock.Clock) *Digests {
 // For builds the digest of group g before session sessionID, or, when sessionID is nil,
 // before its session under way or else its next one. Only the group's current facilitators get one.
 func (d *Digests) For(ctx context.Context, c *ent.Client, g *ent.Group, sessionID *int) (*Digest, error) {
-	if _, err := groups.FacilitatorOf(ctx, c, g.ID); err != nil {
+	if _, err := rule.FacilitatorOf(ctx, c, g.ID); err != nil {
 		return nil, err
 	}
 	loc, err := time.LoadLocation(g.TimeZone)
@@ -133,7 +133,7 @@ func (d *Digests) For(ctx context.Context, c *ent.Client, g *ent.Group, sessionI
 	members, err := c.Membership.Query().
 		Where(
 			membership.GroupID(g.ID),
-			membership.LeftAtIsNil(),
+			rule.Current(),
 			membership.RoleEQ(membership.RoleMEMBER),
 		).
 		Order(membership.ByID()).

@@ -14,7 +14,6 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/groupinvite"
 	"github.com/processgroup/api/ent/membership"
-	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/validate"
@@ -29,6 +28,23 @@ const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 // codeLength gives about 40 bits per code.
 const codeLength = 8
+
+// NewGroup is a group to found.
+type NewGroup struct {
+	Name string
+	// TimeZone is the IANA name of the zone the group meets in.
+	TimeZone string
+	// DisplayName is the name its members will see for the founding therapist.
+	DisplayName string
+}
+
+// JoinRequest is a person joining with an invite code.
+type JoinRequest struct {
+	// Code is the invite code as typed (spaces, dashes and case do not matter).
+	Code string
+	// DisplayName is the name the group will know them by.
+	DisplayName string
+}
 
 // Groups runs the group operations.
 type Groups struct {
@@ -57,7 +73,7 @@ func (g *Groups) replan(ctx context.Context, userID int) error {
 }
 
 // Create founds a group with the viewer, a therapist, as its facilitator.
-func (g *Groups) Create(ctx context.Context, c *ent.Client, in model.CreateGroupInput) (*ent.Group, error) {
+func (g *Groups) Create(ctx context.Context, c *ent.Client, in NewGroup) (*ent.Group, error) {
 	v := viewer.FromContext(ctx)
 	// Who may found a group is the Group policy's decision (rule.GroupCreateTherapistOnly).
 	grp, err := c.Group.Create().
@@ -83,30 +99,6 @@ func (g *Groups) Create(ctx context.Context, c *ent.Client, in model.CreateGroup
 	return grp, audit.Record(ctx, c, audit.Event{Action: audit.GroupCreated, GroupID: grp.ID})
 }
 
-// FacilitatorOf returns the viewer's current facilitator membership of group id: NOT_FOUND
-// when they cannot see the group, FORBIDDEN when they are in it but do not facilitate it.
-// It gives clear errors ahead of the privacy policies, which decide.
-func FacilitatorOf(ctx context.Context, c *ent.Client, groupID int) (*ent.Membership, error) {
-	v := viewer.FromContext(ctx)
-	m, err := c.Membership.Query().
-		Where(
-			membership.UserID(v.UserID),
-			membership.GroupID(groupID),
-			membership.LeftAtIsNil(),
-		).
-		Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, apperr.NotFoundf("group not found")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if m.Role != membership.RoleFACILITATOR || !v.Therapist {
-		return nil, apperr.New(apperr.Forbidden, "only the group's facilitators can do this")
-	}
-	return m, nil
-}
-
 // CreateInvite makes a join code for the group, valid for hours (default 72, 1 to 720).
 func (g *Groups) CreateInvite(ctx context.Context, c *ent.Client, groupID int, hours *int) (*ent.GroupInvite, error) {
 	h := 72
@@ -116,7 +108,7 @@ func (g *Groups) CreateInvite(ctx context.Context, c *ent.Client, groupID int, h
 	if err := validate.Var("expiresInHours", h, "min=1,max=720"); err != nil {
 		return nil, err
 	}
-	by, err := FacilitatorOf(ctx, c, groupID)
+	by, err := rule.FacilitatorOf(ctx, c, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +152,7 @@ func NormalizeCode(code string) string {
 
 // Join adds the viewer to the group of a valid invite code. Joining a group one is in
 // returns the membership one has; a person a facilitator removed cannot rejoin by code.
-func (g *Groups) Join(ctx context.Context, c *ent.Client, in model.JoinGroupInput) (*ent.Membership, error) {
+func (g *Groups) Join(ctx context.Context, c *ent.Client, in JoinRequest) (*ent.Membership, error) {
 	m, err := g.join(ctx, c, in)
 	if err != nil {
 		return nil, err
@@ -168,26 +160,31 @@ func (g *Groups) Join(ctx context.Context, c *ent.Client, in model.JoinGroupInpu
 	return m, g.replan(ctx, m.UserID)
 }
 
-func (g *Groups) join(ctx context.Context, c *ent.Client, in model.JoinGroupInput) (*ent.Membership, error) {
+func (g *Groups) join(ctx context.Context, c *ent.Client, in JoinRequest) (*ent.Membership, error) {
 	v := viewer.FromContext(ctx)
-	// SECURITY: holding a valid code is what lets a person join; the lookup by code runs as
-	// the system because the joiner cannot read the group's invites.
-	sys := rule.ForInviteCode(ctx)
+	// Holding a valid code is what lets a person join: the lookup by code runs as the system
+	// because the joiner cannot read the group's invites.
 	inv, err := c.GroupInvite.Query().
 		Where(groupinvite.Code(NormalizeCode(in.Code))).
-		Only(sys)
-	if ent.IsNotFound(err) || (err == nil && (inv.RevokedAt != nil || !g.now().Before(inv.ExpiresAt))) {
-		return nil, apperr.Input("code", "this invite code is not valid or has expired")
+		Only(rule.ForInviteCode(ctx))
+	if ent.IsNotFound(err) {
+		return nil, rule.ErrInviteInvalid
 	}
 	if err != nil {
 		return nil, err
 	}
+	grant, err := rule.JoinGrant(inv, g.now())
+	if err != nil {
+		return nil, err
+	}
 	name := strings.TrimSpace(in.DisplayName)
-	ctx = rule.WithGrant(ctx, rule.Grant{GroupID: inv.GroupID, Role: membership.RoleMEMBER})
-	// SECURITY: a system read limited to the viewer's own membership of that group.
+	ctx = rule.WithGrant(ctx, grant)
+	// The viewer's own membership of that group, current or past (the read rules would hide
+	// a past one in a group they no longer see).
+	own := rule.ForOwnRows(ctx)
 	old, err := c.Membership.Query().
 		Where(membership.UserID(v.UserID), membership.GroupID(inv.GroupID)).
-		Only(sys)
+		Only(own)
 	switch {
 	case ent.IsNotFound(err):
 		err = c.Membership.Create().
@@ -203,19 +200,19 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in model.JoinGroupInpu
 			return nil, err
 		}
 		// Created, or a double-tapped join created it a moment ago: either way it is there.
-		m, err := c.Membership.Query().
-			Where(membership.UserID(v.UserID), membership.GroupID(inv.GroupID), membership.LeftAtIsNil()).
-			Only(ctx)
+		m, err := c.Membership.Query().Where(rule.CurrentMembershipOf(v.UserID, inv.GroupID)).Only(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return m, audit.Record(ctx, c, audit.Event{Action: audit.GroupJoined, GroupID: inv.GroupID, SubjectID: m.ID})
 	case err != nil:
 		return nil, err
-	case old.Removed:
-		return nil, errRemoved
-	case old.LeftAt == nil:
-		return c.Membership.Get(ctx, old.ID)
+	}
+	if err := rule.MayRejoin(old); err != nil {
+		return nil, err
+	}
+	if old.LeftAt == nil {
+		return c.Membership.Get(ctx, old.ID) // already in: a retried join
 	}
 	// Coming back: only while still left and not removed, so that a removal racing this
 	// rejoin wins.
@@ -229,12 +226,12 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in model.JoinGroupInpu
 	if err != nil {
 		return nil, err
 	}
-	m, err := c.Membership.Get(sys, old.ID)
+	m, err := c.Membership.Get(own, old.ID)
 	if err != nil {
 		return nil, err
 	}
 	if n == 0 && (m.Removed || m.LeftAt != nil) {
-		return nil, errRemoved
+		return nil, rule.ErrRemoved // removed meanwhile
 	}
 	if err := audit.Record(ctx, c, audit.Event{Action: audit.GroupJoined, GroupID: inv.GroupID, SubjectID: old.ID}); err != nil {
 		return nil, err
@@ -246,18 +243,10 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in model.JoinGroupInpu
 	return c.Membership.Get(ctx, old.ID)
 }
 
-var errRemoved = apperr.New(apperr.Forbidden, "you were removed from this group; ask its facilitator")
-
 // Leave ends the viewer's membership of the group; their access ends at once. The last
 // facilitator cannot leave: a group must have someone to lead it.
 func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
-	v := viewer.FromContext(ctx)
-	m, err := c.Membership.Query().
-		Where(membership.UserID(v.UserID), membership.GroupID(groupID), membership.LeftAtIsNil()).
-		Only(ctx)
-	if ent.IsNotFound(err) {
-		return apperr.NotFoundf("group not found")
-	}
+	m, err := rule.ViewerMembership(ctx, c, groupID)
 	if err != nil {
 		return err
 	}
@@ -265,7 +254,7 @@ func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
 		n, err := c.Membership.Query().
 			Where(
 				membership.GroupID(groupID),
-				membership.LeftAtIsNil(),
+				rule.Current(),
 				membership.RoleEQ(membership.RoleFACILITATOR),
 			).
 			Count(ctx)
@@ -300,7 +289,7 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 	if err != nil {
 		return err
 	}
-	if _, err := FacilitatorOf(ctx, c, m.GroupID); err != nil {
+	if _, err := rule.FacilitatorOf(ctx, c, m.GroupID); err != nil {
 		return err
 	}
 	if m.UserID == v.UserID {

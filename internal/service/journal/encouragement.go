@@ -7,9 +7,7 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
-	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
-	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
@@ -21,7 +19,7 @@ func encouragementOn(reflectionID int) predicate.Encouragement {
 
 // SendEncouragement sends encouragement on a reflection the viewer may read and did not
 // write; one per sender and reflection. The client id makes it idempotent.
-func (j *Journal) SendEncouragement(ctx context.Context, c client, in model.SendEncouragementInput) (*ent.Encouragement, error) {
+func (j *Journal) SendEncouragement(ctx context.Context, c client, in NewEncouragement) (*ent.Encouragement, error) {
 	v := viewer.FromContext(ctx)
 	r, err := c.Reflection.Get(ctx, in.ReflectionID)
 	if ent.IsNotFound(err) {
@@ -30,17 +28,11 @@ func (j *Journal) SendEncouragement(ctx context.Context, c client, in model.Send
 	if err != nil {
 		return nil, err
 	}
-	if r.UserID == v.UserID {
-		return nil, apperr.New(apperr.Forbidden, "encouragement goes to others' reflections")
+	if err := rule.MayEncourage(v, r); err != nil {
+		return nil, err
 	}
-	sender, err := c.Membership.Query().
-		Where(
-			membership.UserID(v.UserID),
-			membership.GroupID(r.GroupID),
-			membership.LeftAtIsNil(),
-		).
-		Only(ctx)
-	if ent.IsNotFound(err) {
+	sender, err := rule.ViewerMembership(ctx, c, r.GroupID)
+	if errors.Is(err, rule.ErrNotInGroup) {
 		return nil, apperr.NotFoundf("reflection not found")
 	}
 	if err != nil {
@@ -78,7 +70,7 @@ func (j *Journal) SendEncouragement(ctx context.Context, c client, in model.Send
 
 // existingEncouragement finds what the sender already sent with the client id of in, or on
 // the same reflection, and says whether in is a retry of it.
-func existingEncouragement(ctx context.Context, c client, senderID int, in model.SendEncouragementInput) (*ent.Encouragement, error) {
+func existingEncouragement(ctx context.Context, c client, senderID int, in NewEncouragement) (*ent.Encouragement, error) {
 	// SECURITY: a system read limited to what the viewer's own membership sent, so that a
 	// send whose reflection the viewer can no longer read still counts as used.
 	old, err := c.Encouragement.Query().

@@ -13,7 +13,6 @@ import (
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/audit"
-	"github.com/processgroup/api/internal/service/groups"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -58,8 +57,8 @@ func (j *Journal) ReportEncouragement(ctx context.Context, c client, id int, rea
 		return nil, err
 	}
 	ref := e.Edges.Reflection
-	if ref.UserID != v.UserID {
-		return nil, apperr.New(apperr.Forbidden, "only the member who received it can report it")
+	if err := rule.MayReport(v, ref); err != nil {
+		return nil, err
 	}
 	upd, err := c.Encouragement.UpdateOne(e).
 		Where(encouragement.ReportedAtIsNil()).
@@ -110,7 +109,7 @@ func (j *Journal) HideEncouragement(ctx context.Context, c client, id int, reaso
 		return nil, err
 	}
 	ref := e.Edges.Reflection
-	if _, err := groups.FacilitatorOf(ctx, c, ref.GroupID); err != nil {
+	if _, err := rule.FacilitatorOf(ctx, c, ref.GroupID); err != nil {
 		return nil, err
 	}
 	if e.HiddenAt != nil {
@@ -136,7 +135,7 @@ func (j *Journal) HideEncouragement(ctx context.Context, c client, id int, reaso
 // waits for a decision first, oldest report first, then what was already hidden, latest
 // first; at most QueueLimit in all. fields adds the eager loading the request asks for.
 func ModerationQueue(ctx context.Context, c client, groupID int, fields func(*ent.EncouragementQuery) (*ent.EncouragementQuery, error)) ([]*ent.Encouragement, error) {
-	if _, err := groups.FacilitatorOf(ctx, c, groupID); err != nil {
+	if _, err := rule.FacilitatorOf(ctx, c, groupID); err != nil {
 		return nil, err
 	}
 	query := func() (*ent.EncouragementQuery, error) {

@@ -7,9 +7,7 @@ import (
 	"errors"
 
 	"github.com/processgroup/api/ent"
-	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
-	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/crisis"
@@ -19,7 +17,7 @@ import (
 // CreateReflection writes a reflection in one of the viewer's groups. The client id makes it
 // idempotent: the same request again returns the reflection already made, a different
 // request with the same client id is refused with CONFLICT and changes nothing.
-func (j *Journal) CreateReflection(ctx context.Context, c client, in model.CreateReflectionInput) (*ent.Reflection, []crisis.Resource, error) {
+func (j *Journal) CreateReflection(ctx context.Context, c client, in NewReflection) (*ent.Reflection, []crisis.Resource, error) {
 	v := viewer.FromContext(ctx)
 	visibility := reflection.VisibilityPRIVATE
 	if in.Visibility != nil {
@@ -30,16 +28,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in model.Creat
 	if r, err := j.existingReflection(ctx, c, v, in, sum); r != nil || err != nil {
 		return r, j.resourcesFor(r), err
 	}
-	author, err := c.Membership.Query().
-		Where(
-			membership.UserID(v.UserID),
-			membership.GroupID(in.GroupID),
-			membership.LeftAtIsNil(),
-		).
-		Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil, apperr.NotFoundf("group not found")
-	}
+	author, err := rule.ViewerMembership(ctx, c, in.GroupID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,7 +68,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in model.Creat
 
 // existingReflection finds the viewer's reflection with the client id of in, if any, and
 // says whether in is a retry of the request that made it.
-func (j *Journal) existingReflection(ctx context.Context, c client, v *viewer.Viewer, in model.CreateReflectionInput, sum string) (*ent.Reflection, error) {
+func (j *Journal) existingReflection(ctx context.Context, c client, v *viewer.Viewer, in NewReflection, sum string) (*ent.Reflection, error) {
 	// SECURITY: read as the system to see the viewer's own deleted reflections too; the
 	// query is limited to the viewer's own rows.
 	sys := rule.ForOwnRows(ctx)
@@ -112,7 +101,7 @@ func (j *Journal) resourcesFor(r *ent.Reflection) []crisis.Resource {
 // UpdateReflection changes the viewer's reflection if it is still at expectedVersion; a
 // stale version is refused with CONFLICT and the current version in extensions, so that two
 // devices never silently overwrite each other.
-func (j *Journal) UpdateReflection(ctx context.Context, c client, id, expectedVersion int, in model.UpdateReflectionInput) (*ent.Reflection, []crisis.Resource, error) {
+func (j *Journal) UpdateReflection(ctx context.Context, c client, id, expectedVersion int, in ReflectionChange) (*ent.Reflection, []crisis.Resource, error) {
 	upd := c.Reflection.Update().
 		Where(
 			reflection.ID(id),
@@ -137,7 +126,7 @@ func (j *Journal) UpdateReflection(ctx context.Context, c client, id, expectedVe
 		upd.SetCraving(*in.Craving)
 		changed = true
 	}
-	if in.ClearPrompt != nil && *in.ClearPrompt {
+	if in.ClearPrompt {
 		if in.Prompt != nil {
 			return nil, nil, apperr.Input("clearPrompt", "clearPrompt cannot go with a new prompt")
 		}
@@ -166,8 +155,8 @@ func (j *Journal) UpdateReflection(ctx context.Context, c client, id, expectedVe
 		return nil, nil, err
 	}
 	if n == 0 {
-		if current.UserID != viewer.FromContext(ctx).UserID {
-			return nil, nil, apperr.New(apperr.Forbidden, "only the author can change a reflection")
+		if err := rule.MayChangeReflection(viewer.FromContext(ctx), current); err != nil {
+			return nil, nil, err
 		}
 		if current.Version == expectedVersion && in.Visibility != nil && *in.Visibility == reflection.VisibilityGROUP {
 			return nil, nil, rule.ErrConsentRequired

@@ -14,7 +14,6 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupsession"
-	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/internal/notify/remind"
 	"github.com/processgroup/api/internal/notify/schedule"
@@ -23,8 +22,6 @@ import (
 	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/platform/validate"
 	"github.com/processgroup/api/internal/rule"
-	"github.com/processgroup/api/internal/service/groups"
-	"github.com/processgroup/api/internal/viewer"
 )
 
 // Limits of a session.
@@ -76,7 +73,7 @@ type Weekly struct {
 
 // Schedule creates a one-off session.
 func (s *Sessions) Schedule(ctx context.Context, c *ent.Client, groupID int, startsAt time.Time, minutes int, location *string) (*ent.GroupSession, error) {
-	if _, err := groups.FacilitatorOf(ctx, c, groupID); err != nil {
+	if _, err := rule.FacilitatorOf(ctx, c, groupID); err != nil {
 		return nil, err
 	}
 	// Whole seconds: the reminders compare the start they were planned for with the stored one.
@@ -179,7 +176,7 @@ func (s *Sessions) changeable(ctx context.Context, c *ent.Client, id int) (*ent.
 	if err != nil {
 		return nil, err
 	}
-	if _, err := groups.FacilitatorOf(ctx, c, sess.GroupID); err != nil {
+	if _, err := rule.FacilitatorOf(ctx, c, sess.GroupID); err != nil {
 		return nil, err
 	}
 	if !s.clock.Now().Before(sess.StartsAt) {
@@ -207,7 +204,7 @@ func (s *Sessions) checkTimes(field string, startsAt time.Time, minutes int) err
 // schedule produced that nobody moved or cancelled are removed (with their reminders), and
 // the new schedule produces sessions up to the horizon.
 func (s *Sessions) SetWeekly(ctx context.Context, c *ent.Client, groupID int, w *Weekly) (*ent.Group, error) {
-	if _, err := groups.FacilitatorOf(ctx, c, groupID); err != nil {
+	if _, err := rule.FacilitatorOf(ctx, c, groupID); err != nil {
 		return nil, err
 	}
 	upd := c.Group.UpdateOneID(groupID)
@@ -436,9 +433,9 @@ func (s *Sessions) extendGroup(ctx context.Context, root *ent.Client, id int, no
 // are not cancelled, soonest first; the fields the request selects under them (the group) are
 // loaded with them.
 func (s *Sessions) Upcoming(ctx context.Context, c *ent.Client, first int) ([]*ent.GroupSession, error) {
-	v := viewer.FromContext(ctx)
+	// Which groups: those whose sessions the GroupSession policy shows the viewer (their
+	// current groups).
 	q, err := c.GroupSession.Query().Where(
-		groupsession.HasGroupWith(group.HasMembershipsWith(membership.UserID(v.UserID), membership.LeftAtIsNil())),
 		groupsession.StatusEQ(groupsession.StatusSCHEDULED),
 		groupsession.StartsAtGT(s.clock.Now()),
 	).Order(groupsession.ByStartsAt(), groupsession.ByID()).Limit(first).CollectFields(ctx)
