@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/processgroup/api/internal/firebase/authemu"
-	"github.com/processgroup/api/internal/platform/config"
+	"github.com/processgroup/api/internal/server/config"
 )
 
 func TestHelpListsEverySetting(t *testing.T) {

@@ -16,11 +16,11 @@ import (
 	_ "time/tzdata" // IANA zones for groups and members, also on hosts without a zone database
 
 	"github.com/processgroup/api/internal/firebase/auth"
-	"github.com/processgroup/api/internal/platform/config"
 	"github.com/processgroup/api/internal/platform/crypt"
 	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/platform/sealed"
 	"github.com/processgroup/api/internal/server"
+	"github.com/processgroup/api/internal/server/config"
 )
 
 func main() {

@@ -26,8 +26,8 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/processgroup/api/internal/firebase/authemu"
-	"github.com/processgroup/api/internal/platform/config"
 	"github.com/processgroup/api/internal/server"
+	"github.com/processgroup/api/internal/server/config"
 )
 
 // testProject is the Firebase project of the tests: a demo- project, so that the real

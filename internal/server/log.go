@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/processgroup/api/internal/demo"
-	"github.com/processgroup/api/internal/platform/config"
+	"github.com/processgroup/api/internal/server/config"
 )
 
 // NewLogger returns the JSON logger of the server. Nothing logged may carry reflection or

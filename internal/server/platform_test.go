@@ -17,8 +17,8 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/processgroup/api/ent/migrate"
-	"github.com/processgroup/api/internal/platform/config"
 	"github.com/processgroup/api/internal/server"
+	"github.com/processgroup/api/internal/server/config"
 )
 
 // TestFeedStatementsDoNotGrow counts the SQL statements of the app's feed and journal

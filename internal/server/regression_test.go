@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/processgroup/api/internal/firebase/authemu"
-	"github.com/processgroup/api/internal/platform/config"
+	"github.com/processgroup/api/internal/server/config"
 )
 
 // TestDemotedTherapistLosesFacilitatorPowers: when the therapist role is taken away

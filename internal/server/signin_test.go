@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/processgroup/api/internal/firebase/authemu"
-	"github.com/processgroup/api/internal/platform/config"
 	"github.com/processgroup/api/internal/server"
+	"github.com/processgroup/api/internal/server/config"
 )
 
 func TestSignIn(t *testing.T) {
