@@ -97,22 +97,30 @@ func TestRunDemoAndSIGTERM(t *testing.T) {
 	}
 	t.Setenv("DATABASE_URL", "sqlite:"+t.TempDir()+"/demo.db")
 	t.Setenv("LISTEN_ADDR", "127.0.0.1:0")
-	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	out, errOut := newLockedBuffer(), newLockedBuffer()
 	done := make(chan int, 1)
 	go func() { done <- run(nil, out, errOut) }()
 
+	// The address is in the log line "listening": read the log each time it grows.
 	var addr string
-	for i := 0; i < 200 && addr == ""; i++ {
-		time.Sleep(50 * time.Millisecond)
+	timeout := time.After(30 * time.Second)
+	for addr == "" {
 		for _, line := range strings.Split(errOut.String(), "\n") {
 			var entry struct{ Msg, Addr string }
 			if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "listening" {
 				addr = entry.Addr
 			}
 		}
-	}
-	if addr == "" {
-		t.Fatalf("the server did not start: %s", errOut.String())
+		if addr != "" {
+			break
+		}
+		select {
+		case <-errOut.grew:
+		case code := <-done:
+			t.Fatalf("the server exited (%d) before listening: %s", code, errOut.String())
+		case <-timeout:
+			t.Fatalf("the server did not start: %s", errOut.String())
+		}
 	}
 	m := regexp.MustCompile(`export TOKEN_SAM='([^']+)'`).FindStringSubmatch(out.String())
 	if m == nil {
@@ -146,14 +154,22 @@ func TestRunDemoAndSIGTERM(t *testing.T) {
 	}
 }
 
+// lockedBuffer is a goroutine-safe buffer that tells (grew) when something is written.
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu   sync.Mutex
+	b    bytes.Buffer
+	grew chan struct{}
 }
+
+func newLockedBuffer() *lockedBuffer { return &lockedBuffer{grew: make(chan struct{}, 1)} }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	select {
+	case l.grew <- struct{}{}:
+	default:
+	}
 	return l.b.Write(p)
 }
 

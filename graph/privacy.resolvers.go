@@ -15,6 +15,7 @@ import (
 	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/service/consent"
+	"github.com/processgroup/api/internal/service/disclosure"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -73,7 +74,7 @@ func (r *mutationResolver) DeleteAccount(ctx context.Context, confirm bool) (boo
 
 // DisclosureNotice is the resolver for the disclosureNotice field.
 func (r *reflectionResolver) DisclosureNotice(ctx context.Context, obj *ent.Reflection) (*string, error) {
-	if obj.UserID == viewer.FromContext(ctx).UserID {
+	if !disclosure.Discloses(viewer.FromContext(ctx), obj) {
 		return nil, nil
 	}
 	notice := consent.DisclosureNotice

@@ -29,12 +29,16 @@ func NewContext(ctx context.Context) (context.Context, *Recorder) {
 	return context.WithValue(ctx, ctxKey{}, r), r
 }
 
-// Read notes that the viewer in ctx read the content of r; reads of one's own reflections
-// are not disclosures and are not noted.
+// Discloses reports whether v reading r is a disclosure: the reader is someone other than
+// its author. Such reads are accounted for, and carry the disclosure notice.
+func Discloses(v *viewer.Viewer, r *ent.Reflection) bool {
+	return v != nil && r.UserID != v.UserID
+}
+
+// Read notes that the viewer in ctx read the content of r, if that discloses it.
 func Read(ctx context.Context, r *ent.Reflection) {
 	rec, _ := ctx.Value(ctxKey{}).(*Recorder)
-	v := viewer.FromContext(ctx)
-	if rec == nil || v == nil || r.UserID == v.UserID {
+	if rec == nil || !Discloses(viewer.FromContext(ctx), r) {
 		return
 	}
 	rec.mu.Lock()
