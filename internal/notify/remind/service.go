@@ -119,7 +119,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	river.AddWorker(workers, &ReminderWorker{d: d})
 	river.AddWorker(workers, &CancelledWorker{d: d})
 	river.AddWorker(workers, &EncouragementWorker{d: d})
-	river.AddWorker(workers, &ExtendWorker{upkeep: cfg.Upkeep, client: cfg.Client, prune: func(ctx context.Context) error {
+	river.AddWorker(workers, &ExtendWorker{upkeep: cfg.Upkeep, client: cfg.Client, clock: cfg.Clock, prune: func(ctx context.Context) error {
 		_, err := cfg.Client.Delivery.Delete().Where(delivery.SentAtLT(cfg.Clock.Now().Add(-cfg.KeepDeliveries))).Exec(rule.ForNotifications(ctx))
 		return err
 	}})
@@ -226,11 +226,13 @@ type ExtendWorker struct {
 	river.WorkerDefaults[ExtendArgs]
 	upkeep Upkeep
 	client *ent.Client
+	clock  clock.Clock
 	prune  func(ctx context.Context) error
 }
 
 // Work implements river.Worker.
 func (w *ExtendWorker) Work(ctx context.Context, _ *river.Job[ExtendArgs]) error {
+	ctx = clock.NewContext(ctx, w.clock)
 	if w.upkeep != nil {
 		if err := w.upkeep.Extend(ctx, w.client); err != nil {
 			return err

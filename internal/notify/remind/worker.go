@@ -33,11 +33,11 @@ type deps struct {
 	log    *slog.Logger
 }
 
-// system is the context of work done as the system, not as a viewer.
-func system(ctx context.Context) context.Context {
-	// SECURITY: workers act for no viewer: they read sessions, memberships, settings and
-	// devices to address notifications, and send nothing but the fixed discreet texts.
-	return rule.ForNotifications(ctx)
+// system is the context of a worker's job: as the system, not as a viewer (workers read
+// sessions, memberships, settings and devices to address notifications, and send nothing
+// but the fixed discreet texts), on the application's clock.
+func (d *deps) system(ctx context.Context) context.Context {
+	return rule.ForNotifications(clock.NewContext(ctx, d.clock))
 }
 
 // recipient is a member about to be notified: their settings and devices.
@@ -175,7 +175,7 @@ func (w *ReminderWorker) Timeout(*river.Job[ReminderArgs]) time.Duration { retur
 
 // Work implements river.Worker.
 func (w *ReminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs]) error {
-	ctx = system(ctx)
+	ctx = w.d.system(ctx)
 	a := job.Args
 	now := w.d.clock.Now()
 	if !now.Before(a.StartsAt) {
@@ -240,7 +240,7 @@ func (w *CancelledWorker) Timeout(*river.Job[CancelledArgs]) time.Duration { ret
 
 // Work implements river.Worker.
 func (w *CancelledWorker) Work(ctx context.Context, job *river.Job[CancelledArgs]) error {
-	ctx = system(ctx)
+	ctx = w.d.system(ctx)
 	a := job.Args
 	now := w.d.clock.Now()
 	s, r, err := w.d.sessionRecipient(ctx, a.SessionID, a.UserID)
@@ -285,7 +285,7 @@ const encouragementTTL = 24 * time.Hour
 
 // Work implements river.Worker.
 func (w *EncouragementWorker) Work(ctx context.Context, job *river.Job[EncouragementArgs]) error {
-	ctx = system(ctx)
+	ctx = w.d.system(ctx)
 	a := job.Args
 	now := w.d.clock.Now()
 	e, err := w.d.client.Encouragement.Query().Where(encouragement.ID(a.EncouragementID)).WithReflection().Only(ctx)
