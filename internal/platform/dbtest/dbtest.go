@@ -3,7 +3,8 @@
 // driver with its encrypted columns, the privacy policies of ent/runtime), a fake clock,
 // viewers signed into contexts, transactions begun as a mutation's are, a count of SQL
 // statements, and fixtures written as the operator (below the API, policies lifted through
-// rule.ForOperator, the one way the code base allows).
+// rule.ForOperator, the one way the code base allows), dated by the fake clock (rows the
+// services write are dated by ent's defaults, the wall clock, whatever the test's clock).
 //
 // It is test support: only _test.go files import it. It sits above what it sets up (the
 // database, the keys, the clock, the viewer and the rules), below the services it serves.
@@ -174,6 +175,7 @@ func (e *Env) NewUser(therapist bool) *User {
 		SetFirebaseUID(fmt.Sprintf("uid-%d", n)).
 		SetEmail(fmt.Sprintf("user%d@example.invalid", n)).
 		SetTherapist(therapist).
+		SetCreatedAt(e.Clock.Now()).
 		Save(e.Operator())
 	if err != nil {
 		e.t.Fatalf("dbtest: user: %v", err)
@@ -184,7 +186,7 @@ func (e *Env) NewUser(therapist bool) *User {
 // NewGroup writes a group in zone tz founded by a new therapist, its facilitator ("Dr. T").
 func (e *Env) NewGroup(tz string) *Group {
 	e.t.Helper()
-	g, err := e.Client.Group.Create().SetName("Tuesday Group").SetTimeZone(tz).Save(e.Operator())
+	g, err := e.Client.Group.Create().SetName("Tuesday Group").SetTimeZone(tz).SetCreatedAt(e.Clock.Now()).Save(e.Operator())
 	if err != nil {
 		e.t.Fatalf("dbtest: group: %v", err)
 	}
@@ -250,6 +252,7 @@ func (e *Env) Session(g *ent.Group, start time.Time, minutes int) *ent.GroupSess
 	e.t.Helper()
 	s, err := e.Client.GroupSession.Create().
 		SetGroupID(g.ID).SetStartsAt(start.UTC()).SetEndsAt(start.UTC().Add(time.Duration(minutes) * time.Minute)).
+		SetCreatedAt(e.Clock.Now()).
 		Save(e.Operator())
 	if err != nil {
 		e.t.Fatalf("dbtest: session: %v", err)
