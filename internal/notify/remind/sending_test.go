@@ -2,6 +2,7 @@ package remind
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -20,11 +21,12 @@ import (
 )
 
 // recorder is a push.Sender that keeps what it was given and answers per token: success,
-// unless fail names the token's result.
+// unless fail names the token's result (failOnce: for the next send only).
 type recorder struct {
-	mu   sync.Mutex
-	sent []push.Message
-	fail map[string]push.Result
+	mu       sync.Mutex
+	sent     []push.Message
+	fail     map[string]push.Result
+	failOnce map[string]push.Result
 }
 
 var _ push.Sender = (*recorder)(nil)
@@ -35,6 +37,11 @@ func (r *recorder) Send(_ context.Context, msgs []push.Message) ([]push.Result, 
 	out := make([]push.Result, len(msgs))
 	for i, m := range msgs {
 		if res, ok := r.fail[m.Token]; ok {
+			out[i] = res
+			continue
+		}
+		if res, ok := r.failOnce[m.Token]; ok {
+			delete(r.failOnce, m.Token)
 			out[i] = res
 			continue
 		}
@@ -61,7 +68,7 @@ type sender struct {
 func newSender(t *testing.T) *sender {
 	t.Helper()
 	p := newPlanner(t)
-	rec := &recorder{fail: map[string]push.Result{}}
+	rec := &recorder{fail: map[string]push.Result{}, failOnce: map[string]push.Result{}}
 	svc, err := New(context.Background(), Config{
 		Dialect: p.DB.Dialect, SQL: p.DB.SQL, Client: p.Client, Sender: rec, Clock: p.Clock,
 		Log: slog.New(slog.DiscardHandler), Workers: 2, Poll: 20 * time.Millisecond,
@@ -323,5 +330,32 @@ func TestRunDueEncouragement(t *testing.T) {
 			}
 			checkDiscreet(t, got)
 		})
+	}
+}
+
+// TestRunDueRetryDoesNotSendTwice pins a send that failed for now on one device: the job is
+// retried later, and the retry sends to that device only; the device that got it the first
+// time does not get it again.
+func TestRunDueRetryDoesNotSendTwice(t *testing.T) {
+	t.Parallel()
+	s := newSender(t)
+	s.device(t, s.a.User, "token-ok", "en-US")
+	s.device(t, s.a.User, "token-flaky", "en-US")
+	s.rec.mu.Lock()
+	s.rec.failOnce["token-flaky"] = push.Result{Err: errors.New("unavailable"), Retry: true}
+	s.rec.mu.Unlock()
+	s.setLeads(t, s.a.User, []int{60})
+	sess := s.Session(s.g.Group, s.Clock.Now().Add(3*time.Hour), 60)
+	s.plan(t, func(ctx context.Context) error { return s.jobs.SessionsCreated(ctx, sess.ID) })
+
+	s.Clock.Set(sess.StartsAt.Add(-time.Hour + time.Second))
+	s.runDue(t)
+	if b := bodies(s.rec.messages()); len(b["token-ok"]) != 1 || len(b["token-flaky"]) != 0 {
+		t.Fatalf("first attempt sent %v, want the reliable device only", b)
+	}
+	s.Clock.Advance(10 * time.Minute) // past River's first backoff
+	s.runDue(t)
+	if b := bodies(s.rec.messages()); len(b["token-ok"]) != 1 || len(b["token-flaky"]) != 1 {
+		t.Fatalf("after the retry: %v, want one reminder per device", b)
 	}
 }
