@@ -250,3 +250,23 @@ func TestDeleteAccountEmptiesContent(t *testing.T) {
 		t.Errorf("replanned %v, Firebase users deleted %v", f.rec.planned, f.rec.deleted)
 	}
 }
+
+// TestExportAndDeleteWithoutGroups pins a member who never joined a group: the export holds
+// their record and empty lists, and deletion works.
+func TestExportAndDeleteWithoutGroups(t *testing.T) {
+	t.Parallel()
+	e := dbtest.New(t)
+	rec := &recorder{}
+	accounts := New(rec, rec, e.Clock)
+	u := e.NewUser(false)
+	out, _, err := accounts.Export(e.As(u), e.Client)
+	if err != nil || out.Account.ID != u.ID || len(out.Memberships) != 0 || len(out.EncouragementSent) != 0 || len(out.Reflections) != 0 {
+		t.Fatalf("export: %+v, %v", out, err)
+	}
+	if err := accounts.Delete(e.As(u), e.Client, true); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.Client.User.Get(e.Operator(), u.ID); err != nil || got.FirebaseUID != Tombstone(u.FirebaseUID) {
+		t.Fatalf("record after deletion: %+v, %v", got, err)
+	}
+}

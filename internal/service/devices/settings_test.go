@@ -160,7 +160,7 @@ func TestTimeZoneSetting(t *testing.T) {
 	if got, err := f.update(SettingsChange{TimeZone: set("Europe/Berlin")}); err != nil || str(got.TimeZone) != "Europe/Berlin" {
 		t.Fatalf("set: %v, %v", got, err)
 	}
-	for _, bad := range []string{"Mars/Olympus", "CEST+2", "europe/berlin "} {
+	for _, bad := range []string{"Mars/Olympus", "CEST+2", "europe/berlin ", "Local", "", "../../etc/localtime"} {
 		var ae *apperr.Error
 		if _, err := f.update(SettingsChange{TimeZone: set(bad)}); !errors.As(err, &ae) || ae.Field != "timeZone" {
 			t.Errorf("%q: %v, want BAD_USER_INPUT on timeZone", bad, err)
