@@ -87,7 +87,6 @@ func newSender(t *testing.T) *sender {
 		}
 	})
 	s := &sender{planner: p, svc: svc, rec: rec}
-	s.runDue(t) // the upkeep job that runs on start
 	return s
 }
 
