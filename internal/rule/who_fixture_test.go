@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,11 +15,9 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	_ "github.com/processgroup/api/ent/runtime" // the privacy policies under test
+	"github.com/processgroup/api/internal/dbtest"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
-	"github.com/processgroup/api/internal/platform/crypt"
-	"github.com/processgroup/api/internal/platform/db"
-	"github.com/processgroup/api/internal/platform/sealed"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
 )
@@ -34,9 +31,6 @@ import (
 // a rule that read the real clock instead would find the consents that are "not yet
 // expired" at t0 long expired, and fail those rows.
 var t0 = time.Date(2025, 1, 15, 18, 0, 0, 0, time.UTC)
-
-// testKeys are the sealed-column keys of the tests (internal/server uses the same).
-const testKeys = "test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 // person is one member of the cast: who they are in every scene they appear in.
 type person struct {
@@ -74,28 +68,15 @@ type env struct {
 	groups    int
 }
 
-// newEnv opens a fresh database in a temporary folder, as internal/server does, and writes
-// the cast into it.
+// newEnv opens a fresh database (dbtest: as internal/server opens it) and writes the cast
+// into it.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	keys, err := crypt.ParseKeys(testKeys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := db.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "rules.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
-	if err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	fake := clock.NewFake(t0)
+	d := dbtest.New(t, dbtest.At(t0))
 	e := &env{
-		client: ent.NewClient(ent.Driver(sealed.NewDriver(d.Driver(), keys))),
-		clock:  fake,
-		op:     rule.ForOperator(clock.NewContext(ctx, fake)),
+		client: d.Client,
+		clock:  d.Clock,
+		op:     d.Operator(),
 		users:  map[role]*ent.User{},
 	}
 	for r, p := range cast {

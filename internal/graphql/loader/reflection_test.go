@@ -8,7 +8,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/reflection"
-	"github.com/processgroup/api/internal/platform/dbtest"
+	"github.com/processgroup/api/internal/dbtest"
 )
 
 // TestReflectionLoadersBatchAList pins the numbers of a list of reflections: after ent

@@ -52,9 +52,14 @@ func (s *Service) RunDue(ctx context.Context) error {
 	}
 }
 
+// dueSlack is how far ahead of the clock a job may read and still be due: River's SQLite
+// driver stores times rounded to the millisecond, so a job queued "now" can read up to half a
+// millisecond ahead.
+const dueSlack = time.Millisecond
+
 // due lists the jobs that are due by the clock and have not finished.
 func (s *Service) due(ctx context.Context) ([]*rivertype.JobRow, error) {
-	now := s.cfg.Clock.Now()
+	now := s.cfg.Clock.Now().Add(dueSlack)
 	params := river.NewJobListParams().
 		States(dueStates...).
 		OrderBy(river.JobListOrderByScheduledAt, river.SortOrderAsc).

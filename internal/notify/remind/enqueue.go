@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -26,10 +27,10 @@ import (
 // DefaultLeadMinutes are the reminder lead times of a member who has not chosen any.
 var DefaultLeadMinutes = []int{1440, 60}
 
-// LeadMinutes are the member's reminder lead times, largest first.
+// LeadMinutes are the member's reminder lead times, largest first (a slice of their own).
 func LeadMinutes(u *ent.User) []int {
 	if u.ReminderLeadMinutes == nil {
-		return DefaultLeadMinutes
+		return slices.Clone(DefaultLeadMinutes)
 	}
 	return LargestFirst(u.ReminderLeadMinutes)
 }
@@ -164,7 +165,9 @@ func (j *Jobs) MemberChanged(ctx context.Context, userID int) error {
 	if _, err := client.Group.Query().Where(rule.HasCurrentMember(userID), forShare()).IDs(sys); err != nil {
 		return err
 	}
-	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "user_id", userID); err != nil {
+	// Their pending reminders go (they are planned again below), not the notices of a move
+	// (sent at once, whatever the lead times; nothing plans them again).
+	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "user_id", userID, notMoveNotice); err != nil {
 		return err
 	}
 	sessions, err := client.GroupSession.Query().Where(
@@ -292,11 +295,27 @@ func (j *Jobs) insert(ctx context.Context, tx *sql.Tx, params []river.InsertMany
 	return nil
 }
 
-// cancel cancels the pending jobs of kind whose argument field equals id.
-func (j *Jobs) cancel(ctx context.Context, tx *sql.Tx, kind, field string, id int) error {
-	where := "json_extract(args, '$." + field + "') = @id"
-	if j.dialect == dialect.Postgres {
-		where = "(args->>'" + field + "')::bigint = @id"
+// jobFilter narrows the jobs cancel cancels.
+type jobFilter int
+
+const (
+	allJobs jobFilter = iota
+	// notMoveNotice leaves the notices of a move (ReminderArgs with MovedLead) alone.
+	notMoveNotice
+)
+
+// cancel cancels the pending jobs of kind whose argument field equals id (and that pass
+// filter).
+func (j *Jobs) cancel(ctx context.Context, tx *sql.Tx, kind, field string, id int, filter ...jobFilter) error {
+	arg := func(name, cast string) string {
+		if j.dialect == dialect.Postgres {
+			return "(args->>'" + name + "')::" + cast
+		}
+		return "json_extract(args, '$." + name + "')"
+	}
+	where := arg(field, "bigint") + " = @id"
+	if slices.Contains(filter, notMoveNotice) {
+		where += " AND " + arg("lead_minutes", "int") + " <> " + strconv.Itoa(MovedLead)
 	}
 	for {
 		res, err := j.river.JobListTx(ctx, tx, river.NewJobListParams().

@@ -15,7 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/processgroup/api/ent"
-	"github.com/processgroup/api/internal/platform/dbtest"
+	"github.com/processgroup/api/internal/dbtest"
 )
 
 // planner is a test database with River's tables, the Jobs that plan in it, and a group:
@@ -408,5 +408,12 @@ func TestSessionMovedTellsThoseAlreadyReminded(t *testing.T) {
 		if j.args.LeadMinutes == MovedLead && j.args.Move == 0 {
 			t.Errorf("the notice of a move carries no move stamp: %v", j)
 		}
+	}
+
+	// A's reminders are planned again (a change of lead times, joining another group): the
+	// notice of the move is still to be sent.
+	p.plan(t, func(ctx context.Context) error { return p.jobs.MemberChanged(ctx, p.a.ID) })
+	if got := p.reminders(p.list(t)); !slices.Contains(got, "A/0") {
+		t.Errorf("after A's reminders were planned again: %v, want the notice of the move (A/0) still pending", got)
 	}
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/delivery"
 	"github.com/processgroup/api/ent/device"
+	"github.com/processgroup/api/internal/dbtest"
 	"github.com/processgroup/api/internal/notify/push"
-	"github.com/processgroup/api/internal/platform/dbtest"
 )
 
 // recorder is a push.Sender that keeps what it was given and answers per token: success,
@@ -90,13 +90,9 @@ func newSender(t *testing.T) *sender {
 	return s
 }
 
-// runDue runs the jobs due by the clock, within a bound. The clock first moves on by a
-// millisecond: River's SQLite driver stores times rounded to the millisecond, so a job
-// queued "now" can read up to half a millisecond ahead of the clock, and RunDue called at
-// once may leave it for later.
+// runDue runs the jobs due by the clock, within a bound.
 func (s *sender) runDue(t *testing.T) {
 	t.Helper()
-	s.Clock.Advance(time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := s.svc.RunDue(ctx); err != nil {

@@ -23,7 +23,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/internal/platform/apperr"
-	"github.com/processgroup/api/internal/platform/dbtest"
+	"github.com/processgroup/api/internal/dbtest"
 )
 
 // TestTombstone pins what a deleted account keeps of its Firebase uid: a fixed-length hash,

@@ -172,9 +172,9 @@ func (d *Devices) UpdateSettings(ctx context.Context, c *ent.Client, in Settings
 			}
 			return nil, apperr.Input(field, "quietHoursStart and quietHoursEnd are set or cleared together")
 		}
-		for field, val := range map[string]string{"quietHoursStart": s, "quietHoursEnd": e} {
-			if _, err := schedule.ParseClock(val); val != "" && err != nil {
-				return nil, apperr.Input(field, field+` must be a 24-hour time of day "HH:MM", 00:00 to 23:59`)
+		for _, f := range []struct{ name, val string }{{"quietHoursStart", s}, {"quietHoursEnd", e}} {
+			if _, err := schedule.ParseClock(f.val); f.val != "" && err != nil {
+				return nil, apperr.Input(f.name, f.name+` must be a 24-hour time of day "HH:MM", 00:00 to 23:59`)
 			}
 		}
 		if s == "" {

@@ -16,7 +16,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/internal/notify/remind"
 	"github.com/processgroup/api/internal/platform/apperr"
-	"github.com/processgroup/api/internal/platform/dbtest"
+	"github.com/processgroup/api/internal/dbtest"
 )
 
 // fixture is a member A of a group with a session in three days, and Devices that plan
@@ -123,6 +123,7 @@ func TestQuietHoursSetOrClearedTogether(t *testing.T) {
 		{"7:00", [2]string{}, SettingsChange{QuietHoursStart: set("22:00"), QuietHoursEnd: set("7:00")}, [2]string{}, "quietHoursEnd"},
 		{"23:60", [2]string{"22:00", "07:00"}, SettingsChange{QuietHoursEnd: set("23:60")}, [2]string{"22:00", "07:00"}, "quietHoursEnd"},
 		{"00:00 to 23:59", [2]string{}, SettingsChange{QuietHoursStart: set("00:00"), QuietHoursEnd: set("23:59")}, [2]string{"00:00", "23:59"}, ""},
+		{"both wrong: the start is named", [2]string{}, SettingsChange{QuietHoursStart: set("25:00"), QuietHoursEnd: set("7:00")}, [2]string{}, "quietHoursStart"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

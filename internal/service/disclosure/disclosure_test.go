@@ -10,7 +10,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
-	"github.com/processgroup/api/internal/platform/dbtest"
+	"github.com/processgroup/api/internal/dbtest"
 )
 
 // TestReadNotesOthersReadsOnce pins what the recorder notes: a read of someone else's

@@ -12,7 +12,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/internal/platform/apperr"
-	"github.com/processgroup/api/internal/platform/dbtest"
+	"github.com/processgroup/api/internal/dbtest"
 	"github.com/processgroup/api/internal/rule"
 )
 

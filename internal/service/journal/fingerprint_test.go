@@ -6,7 +6,7 @@ import (
 
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/crypt"
-	"github.com/processgroup/api/internal/platform/dbtest"
+	"github.com/processgroup/api/internal/dbtest"
 )
 
 // TestCreateFingerprint pins the fingerprint that tells a retry from a reused client id:

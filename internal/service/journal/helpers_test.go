@@ -11,7 +11,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/internal/platform/apperr"
-	"github.com/processgroup/api/internal/platform/dbtest"
+	"github.com/processgroup/api/internal/dbtest"
 	"github.com/processgroup/api/internal/service/crisis"
 )
 
