@@ -14,9 +14,9 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/internal/dbtest"
 	"github.com/processgroup/api/internal/notify/remind"
 	"github.com/processgroup/api/internal/platform/apperr"
-	"github.com/processgroup/api/internal/dbtest"
 )
 
 // fixture is a member A of a group with a session in three days, and Devices that plan
