@@ -22,8 +22,8 @@ import (
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
-	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/dbtest"
+	"github.com/processgroup/api/internal/platform/apperr"
 )
 
 // TestTombstone pins what a deleted account keeps of its Firebase uid: a fixed-length hash,

@@ -8,8 +8,8 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/groupsharingconsent"
-	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/dbtest"
+	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/rule"
 )
 

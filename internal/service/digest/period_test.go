@@ -7,8 +7,8 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/reflection"
-	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/dbtest"
+	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/service/disclosure"
 )
 

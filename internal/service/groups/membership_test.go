@@ -11,8 +11,8 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/membership"
-	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/dbtest"
+	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/rule"
 )
 

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/processgroup/api/internal/dbtest"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/crypt"
-	"github.com/processgroup/api/internal/dbtest"
 )
 
 // TestCreateFingerprint pins the fingerprint that tells a retry from a reused client id:

@@ -11,8 +11,8 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/reflection"
-	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/dbtest"
+	"github.com/processgroup/api/internal/platform/apperr"
 )
 
 // TestReasonOf pins the reason of a report or a hide: trimmed, at most 500 characters

@@ -9,8 +9,8 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/reflection"
-	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/dbtest"
+	"github.com/processgroup/api/internal/platform/apperr"
 )
 
 // count is the number of reflections of m, deleted ones included.

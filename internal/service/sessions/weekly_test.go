@@ -16,9 +16,9 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/groupsession"
+	"github.com/processgroup/api/internal/dbtest"
 	"github.com/processgroup/api/internal/notify/remind"
 	"github.com/processgroup/api/internal/platform/apperr"
-	"github.com/processgroup/api/internal/dbtest"
 )
 
 // horizon is how far ahead weekly schedules produce sessions in these tests (the default).
