@@ -8,6 +8,7 @@ import (
 
 // TestExportMyData: the export holds everything about the viewer and nothing of others'.
 func TestExportMyData(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		mine := g.Reflect(g.A, "PRIVATE", "MARKER-EXPORT-mine")
@@ -45,6 +46,7 @@ func TestExportMyData(t *testing.T) {
 // accounting and audit without content, deletes the Firebase user, and the old token stops
 // working; confirm: false changes nothing.
 func TestDeleteAccount(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		own := g.Reflect(g.A, "GROUP", "MARKER-DELACC-own")

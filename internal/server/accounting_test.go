@@ -11,6 +11,7 @@ import (
 // TestAccountingOfReads: every read of a reflection's content by someone else is recorded,
 // once per request, and only its author sees the records, which outlive the content.
 func TestAccountingOfReads(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "GROUP", "read me")
@@ -55,6 +56,7 @@ func TestAccountingOfReads(t *testing.T) {
 // TestReadsAreOneWrite: a feed of many reflections is accounted for with a bounded number
 // of statements, not one per reflection.
 func TestReadsAreOneWrite(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		for i := 0; i < 30; i++ {
@@ -73,6 +75,7 @@ func TestReadsAreOneWrite(t *testing.T) {
 
 // TestAuditTrail: security events are recorded without content.
 func TestAuditTrail(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		g.A.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})

@@ -131,6 +131,7 @@ const a3NodeDoc = `query A3Node($id: ID!, $ids: [ID!]!) {
 // numbers), while the facilitator still reads it, and the reads a peer no longer makes are
 // not accounted for.
 func TestAttack3ConsentExpiredASecondAgo(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		const body, prompt, msg = "MARKER-A3EXP-body", "MARKER-A3EXP-prompt", "MARKER-A3EXP-msg"
@@ -139,7 +140,7 @@ func TestAttack3ConsentExpiredASecondAgo(t *testing.T) {
 		benOwn := g.Reflect(g.B, "GROUP", "ben own")
 		g.A.MustOp("RevokeGroupSharingConsent", map[string]any{"groupID": g.ID})
 
-		end := time.Now().Add(2500 * time.Millisecond)
+		end := h.Clock.Now().Add(time.Hour)
 		r := a3Grant(g.A, g.ID, &end)
 		if r.Get("grantGroupSharingConsent.active") != true || r.Str("grantGroupSharingConsent.expiresAt") == "" {
 			t.Fatalf("grant with an end date: %s", r.Raw)
@@ -161,15 +162,12 @@ func TestAttack3ConsentExpiredASecondAgo(t *testing.T) {
 		page := g.B.Raw(a3FeedDoc, "A3Feed", map[string]any{"groupID": g.ID, "first": 1})
 		cursor := page.Get("node.reflections.pageInfo.endCursor")
 		before := g.B.Raw(a3NodeDoc, "A3Node", map[string]any{"id": rid, "ids": []string{rid, encID}})
-		if time.Now().After(end) {
-			t.Skip("the setup took longer than the consent's 2.5 s")
-		}
 		if before.Str("node.body") != body || page.Num("node.reflections.totalCount") != 4 {
 			t.Fatalf("before the end date Ben reads it: %s %s", before.Raw, page.Raw)
 		}
 		readsBefore := a3Reads(t, g.A)
 
-		time.Sleep(time.Until(end) + time.Second) // it ended a second ago
+		h.Clock.Set(end.Add(time.Second)) // it ended a second ago
 
 		who := "Ben after the consent ended"
 		r = g.B.Raw(a3NodeDoc, "A3Node", map[string]any{"id": rid, "ids": []string{rid, encID}})
@@ -247,13 +245,15 @@ func TestAttack3ConsentExpiredASecondAgo(t *testing.T) {
 // revoking for groups one left, never joined, or that do not exist; reading the consent of
 // another group.
 func TestAttack3ConsentEdgeCases(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		rid := g.Reflect(g.A, "GROUP", "MARKER-A3EDGE-shared")
 		consentID := g.A.MustOp("GroupSharingConsent", map[string]any{"groupID": g.ID}).Str("node.viewerSharingConsent.id")
 
 		// In the past, and a moment ago: refused, and the consent in force is untouched.
-		for _, at := range []time.Time{time.Now().Add(-time.Hour), time.Now().Add(-time.Millisecond), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		now := h.Clock.Now()
+		for _, at := range []time.Time{now.Add(-time.Hour), now.Add(-time.Millisecond), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)} {
 			at := at
 			r := a3Grant(g.A, g.ID, &at)
 			if r.Code() != "BAD_USER_INPUT" || r.Get("grantGroupSharingConsent") != nil {
@@ -285,7 +285,7 @@ func TestAttack3ConsentEdgeCases(t *testing.T) {
 			t.Error("a consent until 9999 does not share")
 		}
 		// Kiribati is UTC+14: an end date that is an hour away there is an hour away here.
-		soon := time.Now().Add(time.Hour).In(time.FixedZone("LINT", 14*3600)).Format(time.RFC3339)
+		soon := h.Clock.Now().Add(time.Hour).In(time.FixedZone("LINT", 14*3600)).Format(time.RFC3339)
 		r = g.A.Op("GrantGroupSharingConsent", map[string]any{"input": map[string]any{"groupID": g.ID, "textVersion": 1, "expiresAt": soon}})
 		if r.Get("grantGroupSharingConsent.active") != true {
 			t.Fatalf("an end date an hour away, written at UTC+14: %s", r.Raw)
@@ -353,6 +353,7 @@ const a3ChildEnv = "ATTACK3_TZ_CHILD"
 // as on a therapist's laptop running the demo. An end date is one instant wherever the
 // server runs: a consent that ended must stop sharing at once, and one in force must share.
 func TestAttack3ConsentExpiryOffUTCHost(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(a3ChildEnv) != "" {
 		t.Skip("the child runs TestAttack3ZoneChild")
 	}
@@ -373,6 +374,7 @@ func TestAttack3ConsentExpiryOffUTCHost(t *testing.T) {
 // TestAttack3ZoneChild is the body of TestAttack3ConsentExpiryOffUTCHost; it only runs in
 // the child process.
 func TestAttack3ZoneChild(t *testing.T) {
+	t.Parallel()
 	if os.Getenv(a3ChildEnv) == "" {
 		t.Skip("runs only as the child of TestAttack3ConsentExpiryOffUTCHost")
 	}
@@ -380,7 +382,7 @@ func TestAttack3ZoneChild(t *testing.T) {
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		// An end date an hour ahead: in force, so Ann shares and Ben reads.
-		hour := time.Now().Add(time.Hour)
+		hour := h.Clock.Now().Add(time.Hour)
 		if r := a3Grant(g.A, g.ID, &hour); r.Get("grantGroupSharingConsent.active") != true {
 			t.Fatalf("grant: %s", r.Raw)
 		}
@@ -393,11 +395,11 @@ func TestAttack3ZoneChild(t *testing.T) {
 			t.Errorf("a consent in force for another hour does not share")
 		}
 		// An end date a moment ahead, then passed: Ben no longer reads.
-		soon := time.Now().Add(700 * time.Millisecond)
+		soon := h.Clock.Now().Add(time.Minute)
 		if r := a3Grant(g.A, g.ID, &soon); r.Code() != "" {
 			t.Fatalf("grant: %s", r.Raw)
 		}
-		time.Sleep(time.Until(soon) + time.Second)
+		h.Clock.Set(soon.Add(time.Second))
 		if r := g.B.MustOp("Reflection", map[string]any{"id": rid}); r.Get("node") != nil {
 			t.Errorf("a consent that ended a second ago still shares: %s", r.Raw)
 		}
@@ -415,6 +417,7 @@ const a3GrantDoc = `mutation A3Grant($groupID: ID!) {
 // the same moment; then the member revokes once, from one device. Revoking must end the
 // sharing: no consent of hers may stay in force, and her peer reads nothing more.
 func TestAttack3ConcurrentGrantsThenRevoke(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		rid := g.Reflect(g.A, "GROUP", "MARKER-A3RACE-shared")
@@ -454,6 +457,7 @@ func TestAttack3ConcurrentGrantsThenRevoke(t *testing.T) {
 // group. Whatever the order, once she has left no consent of hers may be in force; in
 // particular, coming back must not bring a consent back to life without a new grant.
 func TestAttack3GrantRacesLeave(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		rid := g.Reflect(g.A, "GROUP", "MARKER-A3LEAVE-shared")
@@ -487,6 +491,7 @@ func TestAttack3GrantRacesLeave(t *testing.T) {
 // flushes its offline queue of reflections. Whatever the order, no reflection of hers may
 // survive the deletion with its content, for the facilitator or anyone else to read.
 func TestAttack3DeleteAccountRacesWrites(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		const createDoc = `mutation A3Create($input: CreateReflectionInput!) { createReflection(input: $input) { reflection { id } } }`
@@ -526,6 +531,7 @@ func TestAttack3DeleteAccountRacesWrites(t *testing.T) {
 // (another field of it failed, so its transaction rolled back and its data was dropped)
 // disclosed nothing and must not be accounted as a read.
 func TestAttack3ReadsThroughMutations(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		rid := g.Reflect(g.A, "GROUP", "MARKER-A3MUT-shared")
@@ -594,6 +600,7 @@ func TestAttack3ReadsThroughMutations(t *testing.T) {
 // deletion; and the author learns nothing from them about a reader they can no longer see
 // (a reader who left, or deleted their account), while the facilitator shows as such.
 func TestAttack3ReadRecordsAreFixed(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		c := h.Member("c")
@@ -655,6 +662,7 @@ func TestAttack3ReadRecordsAreFixed(t *testing.T) {
 // someone else), email, Firebase uid, display name or token; its size and the work it
 // costs stay proportionate.
 func TestAttack3ExportHoldsOnlyTheViewers(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		var mine []string
@@ -727,6 +735,7 @@ func TestAttack3ExportHoldsOnlyTheViewers(t *testing.T) {
 // from every path for everyone, facilitator included, the numbers on others' reflections
 // follow, and the group goes on for the others.
 func TestAttack3DeleteAccountEverywhere(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		grp := g.Reflect(g.A, "GROUP", "MARKER-A3DEL-group")
@@ -840,6 +849,7 @@ func TestAttack3DeleteAccountEverywhere(t *testing.T) {
 // read stays accounted for, without their name for members; their own reflections go; the
 // members carry on among themselves; FACILITATORS reflections are then read by nobody else.
 func TestAttack3DeletedTherapistsGroup(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		fac := g.Reflect(g.A, "FACILITATORS", "MARKER-A3DT-fac")
@@ -875,18 +885,6 @@ func TestAttack3DeletedTherapistsGroup(t *testing.T) {
 	})
 }
 
-// a3Databases is databases with settings: SQLite, and PostgreSQL when TEST_POSTGRES_URL is set.
-func a3Databases(t *testing.T, settings map[string]string, f func(t *testing.T, h *H)) {
-	t.Run("sqlite", func(t *testing.T) {
-		f(t, newHWith(t, "sqlite:"+t.TempDir()+"/a3.db", settings))
-	})
-	if pg := postgresURL(); pg != "" {
-		t.Run("postgres", func(t *testing.T) {
-			f(t, newHWith(t, freshSchema(t, pg), settings))
-		})
-	}
-}
-
 // a3Get sends a GraphQL query with GET.
 func a3Get(t *testing.T, h *H, token, query string, vars map[string]any) *Resp {
 	t.Helper()
@@ -906,7 +904,8 @@ func a3Get(t *testing.T, h *H, token, query string, vars map[string]any) *Resp {
 // fragments; mutation aliases, also spread from fragments, counted against the rate; and
 // oversized or overnested variables refused with a client error, not an internal one.
 func TestAttack3ShapeLimitsCannotBeDodged(t *testing.T) {
-	a3Databases(t, map[string]string{"RATE_MUTATIONS_PER_MINUTE": "30"}, func(t *testing.T, h *H) { // burst 10
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) { // burst 10
 		g := h.NewGroup()
 		// Depth 10 through a chain of fragments, and through inline fragments.
 		frags := `query A3Deep { viewer { ...L1 } }
@@ -974,13 +973,14 @@ fragment L8 on Membership { group { id } }`
 				t.Errorf("where %s: want a client error (or an answer), got %s: %.300s", name, r.Code(), r.Raw)
 			}
 		}
-	})
+	}, withSettings(map[string]string{"RATE_MUTATIONS_PER_MINUTE": "30"}))
 }
 
 // TestAttack3ProductionIntrospection: in production neither __schema nor __type answers,
 // over POST or GET, signed in or not, and no validation message names what exists.
 func TestAttack3ProductionIntrospection(t *testing.T) {
-	h := newHWith(t, "sqlite:"+t.TempDir()+"/a3p.db", map[string]string{"APP_ENV": "production"})
+	t.Parallel()
+	h := sqliteH(t, withSettings(map[string]string{"APP_ENV": "production"}))
 	m := h.Member("m")
 	docs := []string{
 		`{ __type(name: "Reflection") { name fields { name } } }`,
@@ -1027,6 +1027,7 @@ func TestAttack3ProductionIntrospection(t *testing.T) {
 // body into an encouragement's message, a prompt into a body. The API must fail closed
 // (an error, no content) and never show the moved value as the content of its new place.
 func TestAttack3SealedValuesStayInTheirPlace(t *testing.T) {
+	t.Parallel()
 	t.Skip("known limitation, left for later: a sealed value is bound to its column, not to its row, so someone " +
 		"who can write the database can copy one member's ciphertext into another row of the same column")
 	databases(t, func(t *testing.T, h *H) {
@@ -1087,6 +1088,7 @@ func TestAttack3SealedValuesStayInTheirPlace(t *testing.T) {
 // server write megabytes of audit: a signed-in member sending a query named with 200,000
 // characters that asks for 100 ids it may not read.
 func TestAttack3DeniedAuditIsBounded(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		priv := g.Reflect(g.A, "PRIVATE", "MARKER-A3AUD-private")

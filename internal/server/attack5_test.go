@@ -15,8 +15,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/processgroup/api/internal/platform/clock"
 )
 
 // a5Digest asks for g's digest as c; sessionID nil means the default (next) session.
@@ -142,7 +140,9 @@ var (
 // S1 2 Feb, S2 moved from 9 to 12 Feb, S4 moved from 23 to 14 Feb, S3 16 Feb. A session
 // further ahead than the next one has an empty period.
 func TestAttack5MovedSessionsPeriods(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g := h.NewGroup()
 		s1 := ssSchedule(g.Therapist, g.ID, a5Feb(2, 0), 90)
 		s2 := ssSchedule(g.Therapist, g.ID, a5Feb(9, 0), 90)
@@ -202,14 +202,16 @@ func TestAttack5MovedSessionsPeriods(t *testing.T) {
 			t.Errorf("default digest after the last session: %s", r.Raw)
 		}
 		dgCheck(t, a5ByName(t, r)["Ann"], 1, fp(9), fp(5), fp(1), fp(1), ip(0), false)
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5SameInstantSessions: two sessions at the same instant (9 Feb), one later
 // cancelled. Neither is the other's "previous session"; the default is the earlier-made one
 // until it is cancelled; the session after them starts its period at their instant.
 func TestAttack5SameInstantSessions(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g := h.NewGroup()
 		s0 := ssSchedule(g.Therapist, g.ID, a5Feb(2, 0), 60)
 		sa := ssSchedule(g.Therapist, g.ID, a5Feb(9, 0), 60)
@@ -258,14 +260,15 @@ func TestAttack5SameInstantSessions(t *testing.T) {
 		if !slices.Equal(ann.Reflections, []string{"MARKER at nine", "MARKER y"}) {
 			t.Errorf("Ann's reflections %v", ann.Reflections)
 		}
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5SessionIDNotASessionOfTheGroup: sessionID naming a reflection, the group itself,
 // a membership, a session of the same therapist's other group, or garbage. Each is refused
 // without a digest, without content in the answer, and without any read accounted.
 func TestAttack5SessionIDNotASessionOfTheGroup(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		refl := dgReflect(t, h, g, g.A, "FACILITATORS", "MARKER secret", 3, 9, a5Feb(1, 11))
 		ssSchedule(g.Therapist, g.ID, a5Feb(2, 0), 60)
@@ -300,14 +303,16 @@ func TestAttack5SessionIDNotASessionOfTheGroup(t *testing.T) {
 		if n := a3Count(t, h, "SELECT count(*) FROM reflection_reads"); n != 0 {
 			t.Errorf("%d reads accounted after refused digests", n)
 		}
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5EditedToPrivateDisappears: a reflection shown in the digest and then changed
 // from GROUP to PRIVATE is hidden at once: no longer in the digest, its numbers, the last
 // reflection time, or GroupReflectionsSince; nothing more is accounted as read.
 func TestAttack5EditedToPrivateDisappears(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g := h.NewGroup()
 		ssSchedule(g.Therapist, g.ID, a5Feb(2, 0), 60)
 		sess := ssSchedule(g.Therapist, g.ID, a5Feb(9, 0), 60)
@@ -348,14 +353,15 @@ func TestAttack5EditedToPrivateDisappears(t *testing.T) {
 		if got := a5Reads(t, g.A); !slices.Equal(got, want) {
 			t.Errorf("reads: %v", got)
 		}
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5ConsentRevoked: Ann revokes her consent to share with the group. Her GROUP
 // reflection is then no longer shown to Ben, while the facilitator, as program staff, keeps
 // reading it (as FACILITATORS) in the digest and GroupReflectionsSince.
 func TestAttack5ConsentRevoked(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		dgReflect(t, h, g, g.A, "GROUP", "MARKER ann shared", 4, 6, a5Feb(1, 10))
 		dgReflect(t, h, g, g.B, "GROUP", "MARKER ben shared", 7, 1, a5Feb(1, 11))
@@ -377,14 +383,15 @@ func TestAttack5ConsentRevoked(t *testing.T) {
 		if !slices.Equal(ms["Ann"].Reflections, []string{"MARKER ann shared"}) || r.Num("node.digest.reflectionCount") != 2 {
 			t.Errorf("digest after Ann revoked: %s", r.Raw)
 		}
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5LeftAndRejoined: Ben leaves and rejoins under another name. He is listed once,
 // under his current name, with the reflections of the period facilitators may read; his
 // digest days count from his reflections, and while he is gone he is not listed.
 func TestAttack5LeftAndRejoined(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		dgReflect(t, h, g, g.B, "GROUP", "MARKER ben first", 3, 3, a5Feb(1, 8))
 		g.B.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
@@ -408,7 +415,7 @@ func TestAttack5LeftAndRejoined(t *testing.T) {
 		if r.Num("node.digest.reflectionCount") != 2 || len(dgMembers(t, r)) != 2 {
 			t.Errorf("totals: %s", r.Raw)
 		}
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5CrisisAddedByEdit: a reflection without crisis language is edited to show it;
@@ -417,7 +424,8 @@ func TestAttack5LeftAndRejoined(t *testing.T) {
 // (the facilitators should know it was written); making it PRIVATE removes it from the
 // digest and the flag with it.
 func TestAttack5CrisisAddedByEdit(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		dgReflect(t, h, g, g.A, "GROUP", "MARKER fine", 6, 2, a5Feb(1, 9))
 		id := dgReflect(t, h, g, g.B, "FACILITATORS", "MARKER an ordinary day", 6, 2, a5Feb(1, 10))
@@ -451,14 +459,16 @@ func TestAttack5CrisisAddedByEdit(t *testing.T) {
 		check("after it was made PRIVATE", false)
 		r := a5MustDigest(t, g.Therapist, g.ID, nil)
 		a3NoLeak(t, "digest", r, "better now", "end my life")
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5CrisisOutsideThePeriodOrHidden: crisis language only in the period before, only
 // in a PRIVATE reflection, only in a deleted one, or only after the end of the period does not
 // make a member CRISIS; a crisis in a PRIVATE reflection is never shown.
 func TestAttack5CrisisOutsideThePeriodOrHidden(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g := h.NewGroup()
 		cara, dan := h.Member("cara"), h.Member("dan")
 		g.Memberships[cara] = g.Join(cara, "Cara")
@@ -497,14 +507,16 @@ func TestAttack5CrisisOutsideThePeriodOrHidden(t *testing.T) {
 		if got := dgReasons(t, g.Therapist, g.ID, nil)["Dan"]; !slices.Equal(got, []string{"CRISIS"}) {
 			t.Errorf("next session: Dan %v, want CRISIS", got)
 		}
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5NewMemberNotQuiet: a member who joined 3 days before the session and wrote
 // nothing is not QUIET; one who joined 14 calendar days before (in Chicago) is, and 13 is
 // not, however the hours fall.
 func TestAttack5NewMemberNotQuiet(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g := h.NewGroup()
 		cara, dan, eve := h.Member("cara"), h.Member("dan"), h.Member("eve")
 		g.Memberships[cara] = g.Join(cara, "Cara")
@@ -538,14 +550,16 @@ func TestAttack5NewMemberNotQuiet(t *testing.T) {
 		if names := a5Names(t, r); !slices.Equal(names, []string{"Dan", "Cara", "Eve", "Ann", "Ben"}) {
 			t.Errorf("order %v", names)
 		}
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5RoundingAtTheThresholds: the rules use the numbers as shown (one decimal):
 // a craving average of 6.95 shows 7.0 and is HIGH_CRAVING; 6.67 shows 6.7 and is not; a mood
 // fall of exactly 3 and one of 2.98 (shown -3.0) are MOOD_DROP; 2.75 (-2.8) is not.
 func TestAttack5RoundingAtTheThresholds(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g := h.NewGroup()
 		cara, dan := h.Member("cara"), h.Member("dan")
 		g.Memberships[cara] = g.Join(cara, "Cara")
@@ -603,7 +617,7 @@ func TestAttack5RoundingAtTheThresholds(t *testing.T) {
 		if strings.Contains(r.Raw, "-0,") || strings.Contains(r.Raw, "-0}") {
 			t.Errorf("a negative zero: %s", r.Raw)
 		}
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5ReadAccounting: every reflection the digest shows is one read by the
@@ -612,7 +626,9 @@ func TestAttack5RoundingAtTheThresholds(t *testing.T) {
 // digest (a member, a demoted therapist, another group's therapist through nodes) adds
 // nothing.
 func TestAttack5ReadAccounting(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g := h.NewGroup()
 		ssSchedule(g.Therapist, g.ID, a5Feb(2, 0), 60)
 		sess := ssSchedule(g.Therapist, g.ID, a5Feb(9, 0), 60)
@@ -655,7 +671,7 @@ func TestAttack5ReadAccounting(t *testing.T) {
 		if len(got) != 4 || !slices.Equal(slices.Compact(slices.Clone(got)), want) {
 			t.Errorf("after two digests: %v, want each of %v twice", got, want)
 		}
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5CoMemberTherapist: a person with the therapist role who joined the group with
@@ -663,7 +679,8 @@ func TestAttack5ReadAccounting(t *testing.T) {
 // digest, and shown only what members see (not FACILITATORS reflections of others, not the
 // crisis marks).
 func TestAttack5CoMemberTherapist(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		cody := h.Therapist("cody")
 		g.Memberships[cody] = g.Join(cody, "Cody")
@@ -697,14 +714,15 @@ func TestAttack5CoMemberTherapist(t *testing.T) {
 		if names := a5Names(t, r); names[0] != "Ann" {
 			t.Errorf("Ann (crisis) should be first: %v", names)
 		}
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5SecondFacilitatorWhoLeft: a second facilitator of the group gets the digest
 // (and is not listed in it); once they have left they get no digest and no reflections,
 // and nothing more is accounted in their name.
 func TestAttack5SecondFacilitatorWhoLeft(t *testing.T) {
-	ssDatabases(t, a5Feb(1, 12), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		second := g.Join(g.Stranger, "Dr. Second")
 		if _, err := rawDB(t, h).Exec("UPDATE memberships SET role = 'FACILITATOR' WHERE id = $1", second); err != nil {
@@ -736,12 +754,13 @@ func TestAttack5SecondFacilitatorWhoLeft(t *testing.T) {
 		if got := a5Reads(t, g.A); len(got) != 1 {
 			t.Errorf("reads after leaving: %v", got)
 		}
-	})
+	}, startingAt(a5Feb(1, 12)))
 }
 
 // TestAttack5MemberPathsToTheDigest: a member reaching the group through their own
 // memberships, and an anonymous caller, get no digest.
 func TestAttack5MemberPathsToTheDigest(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		g.Reflect(g.B, "FACILITATORS", "MARKER ben for facilitators")
@@ -764,6 +783,7 @@ func TestAttack5MemberPathsToTheDigest(t *testing.T) {
 // FACILITATORS or PRIVATE ones; totalCount counts only those; crisis marks are not shown to
 // members, not even their own.
 func TestAttack5SinceMemberView(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		since := ssUTC(2026, 1, 1, 0, 0)
@@ -801,6 +821,7 @@ func TestAttack5SinceMemberView(t *testing.T) {
 // through, two or one at a time, each exactly once, in order of id; the member's paging
 // skips the facilitators-only ones among them without losing or repeating any.
 func TestAttack5SincePagingTies(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		at := ssUTC(2026, 3, 3, 3, 3)
@@ -848,6 +869,7 @@ func TestAttack5SincePagingTies(t *testing.T) {
 // TestAttack5SinceFutureAndOffsets: since in the future gives nothing; since with a UTC
 // offset means the same instant in UTC.
 func TestAttack5SinceFutureAndOffsets(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		dgReflect(t, h, g, g.A, "GROUP", "MARKER just before", 5, 5, ssUTC(2026, 2, 8, 23, 30))
@@ -874,6 +896,7 @@ func TestAttack5SinceFutureAndOffsets(t *testing.T) {
 // TestAttack5DeletedAccountNotListed: a member who deleted their account is no longer in the
 // digest, and nothing of theirs is counted or shown.
 func TestAttack5DeletedAccountNotListed(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		g.Reflect(g.A, "FACILITATORS", "MARKER ann gone")
@@ -896,6 +919,7 @@ func TestAttack5DeletedAccountNotListed(t *testing.T) {
 // Cody's group's is refused; only the Tuesday reflections are accounted as read; and crisis
 // marks on reflections of both groups fetched together show only where Dr. T facilitates.
 func TestAttack5TwoGroupsOneRequest(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		cody := h.Therapist("cody")

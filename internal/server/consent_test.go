@@ -10,6 +10,7 @@ import (
 // TestConsentBeforeSharing: sharing with the group is refused with CONSENT_REQUIRED until the
 // member consents, for the current text version, and nothing is written meanwhile.
 func TestConsentBeforeSharing(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		c := h.Member("c")
@@ -65,6 +66,7 @@ func TestConsentBeforeSharing(t *testing.T) {
 // TestConsentEnds: revoking, expiry and leaving each hide the member's GROUP reflections from
 // peers at once; facilitators still read them.
 func TestConsentEnds(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		for _, how := range []string{"revoke", "expiry", "leave"} {
 			t.Run(how, func(t *testing.T) {
@@ -83,7 +85,7 @@ func TestConsentEnds(t *testing.T) {
 						t.Fatalf("revoking twice: %s", again.Raw)
 					}
 				case "expiry":
-					if _, err := rawDB(t, h).ExecContext(context.Background(), "UPDATE group_sharing_consents SET expires_at = $1", time.Now().UTC().Add(-time.Second)); err != nil {
+					if _, err := rawDB(t, h).ExecContext(context.Background(), "UPDATE group_sharing_consents SET expires_at = $1", h.Clock.Now().Add(-time.Second)); err != nil {
 						t.Fatal(err)
 					}
 				case "leave":
@@ -116,6 +118,7 @@ func TestConsentEnds(t *testing.T) {
 
 // TestDisclosureNotice: the notice goes with every reflection the viewer did not write.
 func TestDisclosureNotice(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "GROUP", "notice me")

@@ -13,12 +13,11 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/processgroup/api/internal/platform/clock"
 )
 
 // dgReflect writes a reflection as c with the given numbers and dates it at.
@@ -159,7 +158,9 @@ var (
 // number, the order, the totals, the edges of the period, what is never shown (PRIVATE,
 // deleted, the facilitator's own), and the accounting of reads.
 func TestDigestKnownNumbers(t *testing.T) {
-	ssDatabases(t, ssUTC(2027, 2, 1, 12, 0), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g := h.NewGroup()
 		cara, dan, eve, fay, gil := h.Member("cara"), h.Member("dan"), h.Member("eve"), h.Member("fay"), h.Member("gil")
 		for c, name := range map[*Client]string{cara: "Cara", dan: "Dan", eve: "Eve", fay: "Fay", gil: "Gil"} {
@@ -294,7 +295,7 @@ func TestDigestKnownNumbers(t *testing.T) {
 		if start, _ := time.Parse(time.RFC3339Nano, r.Str("node.digest.periodStart")); start.After(time.Now()) || start.Before(time.Now().Add(-time.Hour)) {
 			t.Errorf("first session's period starts at %s, want the group's creation (today)", r.Str("node.digest.periodStart"))
 		}
-	})
+	}, startingAt(ssUTC(2027, 2, 1, 12, 0)))
 }
 
 // TestDigestDaylightSavingWeek: the week in which Chicago moves to daylight time. The period
@@ -302,7 +303,9 @@ func TestDigestKnownNumbers(t *testing.T) {
 // days and 23 hours; the period before has the same length. Days since are calendar days in
 // Chicago, not 24-hour blocks.
 func TestDigestDaylightSavingWeek(t *testing.T) {
-	ssDatabases(t, ssUTC(2027, 3, 1, 12, 0), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g := h.NewGroup()
 		before := ssSchedule(g.Therapist, g.ID, ssUTC(2027, 3, 10, 0, 0), 90)
 		sess := ssSchedule(g.Therapist, g.ID, ssUTC(2027, 3, 16, 23, 0), 90)
@@ -341,7 +344,7 @@ func TestDigestDaylightSavingWeek(t *testing.T) {
 			t.Fatalf("Ben should no longer be first: %+v", ms)
 		}
 		dgCheck(t, ms[1], 0, nil, nil, nil, nil, ip(13), false)
-	})
+	}, startingAt(ssUTC(2027, 3, 1, 12, 0)))
 }
 
 // reflectionID is the id of the only reflection of member m in g (through the facilitator).
@@ -359,7 +362,8 @@ func (m dgMember) reflectionID(t *testing.T, g *Group, h *H) string {
 // FORBIDDEN, people outside the group see no group, a demoted therapist is refused, and a
 // session of another group is not found.
 func TestDigestWrongPeople(t *testing.T) {
-	ssDatabases(t, ssUTC(2027, 2, 1, 12, 0), func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		dgReflect(t, h, g, g.A, "FACILITATORS", "ann facilitators only", 3, 8, ssUTC(2027, 2, 1, 11, 0))
 		dgReflect(t, h, g, g.B, "GROUP", "ben group", 3, 8, ssUTC(2027, 2, 1, 11, 0))
@@ -408,7 +412,7 @@ func TestDigestWrongPeople(t *testing.T) {
 			r.Num("node.digest.reflectionCount") != 2 {
 			t.Errorf("facilitator: %s", r.Raw)
 		}
-	})
+	}, startingAt(ssUTC(2027, 2, 1, 12, 0)))
 }
 
 // dgBigGroup gives g members in all (A and B, and more) and each reflections per member,
@@ -420,23 +424,36 @@ func dgBigGroup(t testing.TB, h *H, g *Group, members, each int) {
 		g.Join(c, fmt.Sprint("Member ", i))
 		all = append(all, c)
 	}
+	// Each member writes from a phone of their own: at once.
+	var wg sync.WaitGroup
 	for i, c := range all {
-		for j := 0; j < each; j++ {
-			vis := "GROUP"
-			if j%3 == 0 {
-				vis = "FACILITATORS"
+		wg.Go(func() {
+			for j := 0; j < each; j++ {
+				vis := "GROUP"
+				if j%3 == 0 {
+					vis = "FACILITATORS"
+				}
+				r := c.Op("CreateReflection", map[string]any{"input": map[string]any{
+					"clientID": uuid.NewString(), "groupID": g.ID, "body": fmt.Sprintf("entry %d of %d", j, i),
+					"mood": 1 + (i+j)%10, "craving": (i * j) % 11, "visibility": vis,
+				}})
+				if len(r.Errors) > 0 {
+					t.Errorf("CreateReflection: %s", r.Raw)
+					return
+				}
 			}
-			c.MustOp("CreateReflection", map[string]any{"input": map[string]any{
-				"clientID": uuid.NewString(), "groupID": g.ID, "body": fmt.Sprintf("entry %d of %d", j, i),
-				"mood": 1 + (i+j)%10, "craving": (i * j) % 11, "visibility": vis,
-			}})
-		}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
 	}
 }
 
 // TestDigestStatementsDoNotGrow: the digest and GroupReflectionsSince issue as many SQL
 // statements for 15 members with 300 reflections as for 3 members with 3.
 func TestDigestStatementsDoNotGrow(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		count := func(members, each int) (digest, since int) {
 			g := h.NewGroup()
@@ -472,6 +489,7 @@ func TestDigestStatementsDoNotGrow(t *testing.T) {
 // TestGroupReflectionsSince: the facilitator pages through what was shared since a time,
 // oldest first, with authors; never PRIVATE; a member sees only what they may read.
 func TestGroupReflectionsSince(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		since := time.Now().UTC().Add(-24 * time.Hour)
@@ -516,6 +534,7 @@ func TestGroupReflectionsSince(t *testing.T) {
 // and their reflections are not counted; a member in both groups is counted in each group
 // with that group's reflections only.
 func TestDigestOnlyCurrentMembersOfThisGroup(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		cara := h.Member("cara")

@@ -37,6 +37,7 @@ func writeMarkers(t *testing.T, h *H) (*Group, string) {
 // TestNoPlaintextAtRest: the database holds no plaintext of any reflection, prompt or
 // message, while the API reads them back as written.
 func TestNoPlaintextAtRest(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g, id := writeMarkers(t, h)
 		r := g.B.MustOp("Reflection", map[string]any{"id": id})
@@ -94,6 +95,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 // TestKeyRotation: after a new key is put first and the re-encryption runs, every value is
 // under the new key and reads back, also once the old key is gone.
 func TestKeyRotation(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g, id := writeMarkers(t, h)
 		newKey, err := crypt.NewKey()
@@ -124,7 +126,8 @@ func TestKeyRotation(t *testing.T) {
 
 // TestNoFilterOnEncryptedFields: no where: input offers a predicate on sealed fields.
 func TestNoFilterOnEncryptedFields(t *testing.T) {
-	h := newH(t, "sqlite:"+t.TempDir()+"/w.db")
+	t.Parallel()
+	h := sqliteH(t)
 	r := h.Member("m").Raw(`{ __type(name: "ReflectionWhereInput") { inputFields { name } } }`, "", nil)
 	for _, banned := range []string{"body", "prompt", "message"} {
 		if strings.Contains(strings.ToLower(r.Raw), `"`+banned) {

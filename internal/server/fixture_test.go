@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -88,6 +89,7 @@ func Encourage(c *Client, reflectionID, message string) *Resp {
 }
 
 func TestSmoke(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "GROUP", "hello group")
@@ -103,4 +105,27 @@ func TestSmoke(t *testing.T) {
 			t.Fatal(r.Raw)
 		}
 	})
+}
+
+// registerDevice registers an Android device of c with token and locale; it returns the
+// device's id.
+func registerDevice(c *Client, token, locale string) string {
+	c.h.t.Helper()
+	r := c.MustOp("RegisterDevice", map[string]any{"input": map[string]any{
+		"token": token, "platform": "ANDROID", "locale": locale,
+	}})
+	return r.Str("registerDevice.id")
+}
+
+// schedule makes a one-off session of g starting at start (90 minutes) and returns its id.
+func schedule(g *Group, start time.Time) string {
+	g.Therapist.h.t.Helper()
+	return ssSchedule(g.Therapist, g.ID, start, 90)
+}
+
+// setWeekly sets g's weekly schedule: Tuesdays at start (local time), 90 minutes, at
+// location ("" for none).
+func setWeekly(g *Group, start, location string) *Resp {
+	g.Therapist.h.t.Helper()
+	return g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": ssWeekly("TUESDAY", start, 90, location)})
 }

@@ -8,6 +8,7 @@ import (
 )
 
 func TestGroupLifecycle(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		feed := g.A.MustOp("GroupFeed", map[string]any{"groupID": g.ID})
@@ -86,6 +87,7 @@ func TestGroupLifecycle(t *testing.T) {
 }
 
 func TestInviteCodes(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		r := g.Therapist.MustOp("CreateGroupInvite", map[string]any{"groupID": g.ID, "expiresInHours": 2})

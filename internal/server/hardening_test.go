@@ -10,7 +10,8 @@ import (
 // TestQueryLimits: over-deep, over-aliased, over-long and over-costly documents and JSON
 // batches are refused with BAD_USER_INPUT before they run; the app's operations pass.
 func TestQueryLimits(t *testing.T) {
-	h := newH(t, "sqlite:"+t.TempDir()+"/l.db")
+	t.Parallel()
+	h := sqliteH(t)
 	g := h.NewGroup()
 	deep := "{ viewer { memberships { group { memberships { group { memberships { group { memberships { group { memberships { group { id } } } } } } } } } } } }"
 	aliases := "{ " + strings.Repeat("a: viewer { id } ", 1) + func() string {
@@ -44,10 +45,11 @@ func TestQueryLimits(t *testing.T) {
 // TestRateLimits: a member's mutations and an address's unauthenticated requests are
 // limited, with RATE_LIMITED and nothing written past the limit; others are not affected.
 func TestRateLimits(t *testing.T) {
-	h := newHWith(t, "sqlite:"+t.TempDir()+"/r.db", map[string]string{
+	t.Parallel()
+	h := sqliteH(t, withSettings(map[string]string{
 		"RATE_MUTATIONS_PER_MINUTE": "30", // burst 10
 		"RATE_ANONYMOUS_PER_MINUTE": "9",  // burst 3
-	})
+	}))
 	g := h.NewGroup() // the therapist spends a few mutations here
 	limited := 0
 	for i := 0; i < 15; i++ {
@@ -80,7 +82,8 @@ func TestRateLimits(t *testing.T) {
 
 // TestNoSuggestionsInProduction: in production a wrong field name gets no "Did you mean".
 func TestNoSuggestionsInProduction(t *testing.T) {
-	h := newHWith(t, "sqlite:"+t.TempDir()+"/p.db", map[string]string{"APP_ENV": "production"})
+	t.Parallel()
+	h := sqliteH(t, withSettings(map[string]string{"APP_ENV": "production"}))
 	r := h.Member("m").Raw(`{ viewer { reflection { id } } }`, "", nil)
 	if r.Code() != "BAD_USER_INPUT" || strings.Contains(r.Raw, "Did you mean") {
 		t.Fatalf("production: %s", r.Raw)

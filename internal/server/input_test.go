@@ -251,6 +251,7 @@ func inpDel(k string) func(map[string]any) {
 }
 
 func TestInputCreateReflection(t *testing.T) {
+	t.Parallel()
 	cases := []inpCase{
 		{"valid", func(map[string]any) {}, ""},
 		{"body 10000 é passes", inpSet("body", inpText(10000, "é")), ""},
@@ -350,6 +351,7 @@ func TestInputCreateReflection(t *testing.T) {
 }
 
 func TestInputUpdateReflection(t *testing.T) {
+	t.Parallel()
 	type ucase struct {
 		name  string
 		edit  func(vars, in map[string]any)
@@ -457,6 +459,7 @@ func TestInputUpdateReflection(t *testing.T) {
 }
 
 func TestInputSendEncouragement(t *testing.T) {
+	t.Parallel()
 	msg280 := inpText(280, "🙂")
 	cases := []inpCase{
 		{"no message passes", inpDel("message"), ""},
@@ -518,6 +521,7 @@ func TestInputSendEncouragement(t *testing.T) {
 }
 
 func TestInputCreateGroup(t *testing.T) {
+	t.Parallel()
 	cases := []inpCase{
 		{"valid", func(map[string]any) {}, ""},
 		{"displayName 40 emoji passes", inpSet("displayName", inpText(40, "🙂")), ""},
@@ -576,6 +580,7 @@ func TestInputCreateGroup(t *testing.T) {
 }
 
 func TestInputJoinGroup(t *testing.T) {
+	t.Parallel()
 	cases := []inpCase{
 		{"valid", func(map[string]any) {}, ""},
 		{"displayName 40 emoji passes", inpSet("displayName", inpText(40, "🙂")), ""},
@@ -624,6 +629,7 @@ func TestInputJoinGroup(t *testing.T) {
 }
 
 func TestInputCreateGroupInvite(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		cases := []struct {
@@ -671,6 +677,7 @@ func TestInputCreateGroupInvite(t *testing.T) {
 }
 
 func TestInputPageSize(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		var ids []string
@@ -763,6 +770,7 @@ func inpPost(t *testing.T, h *H, c *Client, contentType string, body []byte) *Re
 // TestErrorsBrokenDocuments: a document that does not parse or validate is BAD_USER_INPUT,
 // runs nothing and changes nothing.
 func TestErrorsBrokenDocuments(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		vars := map[string]any{"input": reflectionInput(g.ID, "GROUP", inpMarker+" secret body")}
@@ -795,6 +803,7 @@ func TestErrorsBrokenDocuments(t *testing.T) {
 // shape, too large) is the client's mistake: BAD_USER_INPUT, and the body (which carries
 // the variables) never reaches the log.
 func TestErrorsMalformedHTTPBody(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		t.Run("malformed JSON", func(t *testing.T) {
@@ -826,6 +835,7 @@ func TestErrorsMalformedHTTPBody(t *testing.T) {
 
 // TestErrorsGETTransport: errors of GET requests carry a code from the fixed set too.
 func TestErrorsGETTransport(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		get := func(t *testing.T, rawQuery string) *Resp {
@@ -866,6 +876,7 @@ func TestErrorsGETTransport(t *testing.T) {
 // TestErrorsDocumentLiterals sends invalid values written into the document itself (not as
 // variables): still BAD_USER_INPUT, and the value is not echoed.
 func TestErrorsDocumentLiterals(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		lit := strings.ReplaceAll(inpMarker, "-", "_") // a valid GraphQL name
@@ -899,6 +910,7 @@ func TestErrorsDocumentLiterals(t *testing.T) {
 // store it in text): it is either accepted everywhere or refused with BAD_USER_INPUT, never
 // an INTERNAL error.
 func TestInputNULBytes(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		rid := g.Reflect(g.A, "GROUP", "plain")
@@ -943,6 +955,7 @@ func TestInputNULBytes(t *testing.T) {
 // TestErrorsLogsCarryNoContent drives ordinary successful use with content, names and
 // variables that carry the marker, then reads the whole log.
 func TestErrorsLogsCarryNoContent(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		th := h.Therapist("lead")
 		r := th.MustOp("CreateGroup", map[string]any{"input": map[string]any{

@@ -10,6 +10,7 @@ import (
 )
 
 func TestCreateReflectionIsIdempotent(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		in := reflectionInput(g.ID, "GROUP", "first try")
@@ -66,6 +67,7 @@ func TestCreateReflectionIsIdempotent(t *testing.T) {
 }
 
 func TestConcurrentRetriesMakeOneReflection(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		in := reflectionInput(g.ID, "PRIVATE", "sent from a train")
@@ -93,6 +95,7 @@ func TestConcurrentRetriesMakeOneReflection(t *testing.T) {
 }
 
 func TestStaleUpdateIsRefused(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "GROUP", "v1")
@@ -131,6 +134,7 @@ func TestStaleUpdateIsRefused(t *testing.T) {
 }
 
 func TestConcurrentUpdatesOneWins(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "PRIVATE", "v1")
@@ -165,6 +169,7 @@ func TestConcurrentUpdatesOneWins(t *testing.T) {
 }
 
 func TestDeleteReflectionRemovesContent(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "GROUP", "MARKER-DEL-5521 to be deleted")
@@ -199,6 +204,7 @@ func TestDeleteReflectionRemovesContent(t *testing.T) {
 }
 
 func TestEncouragementRules(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "GROUP", "could use some support")
@@ -249,6 +255,7 @@ func TestEncouragementRules(t *testing.T) {
 }
 
 func TestCrisisLanguage(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		in := reflectionInput(g.ID, "GROUP", "Some nights I just want to end my life.")
@@ -297,6 +304,7 @@ func copyMap(m map[string]any) map[string]any {
 // read its reflection; once its sender has left, readers who no longer share the group with
 // them see it without a sender.
 func TestEncouragementOutlivesItsSendersMembership(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "GROUP", "long week")

@@ -17,7 +17,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -387,6 +386,7 @@ func modRefused(t *testing.T, what string, r *Resp, field, code string) {
 // facilitators and the recipient learns it was reported; facilitators find it in their queue
 // with the trimmed reason.
 func TestModerationReportHidesItFromTheRecipientOnly(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		g := f.g
@@ -480,6 +480,7 @@ func TestModerationReportHidesItFromTheRecipientOnly(t *testing.T) {
 // nothing. A retry answers as the first report did and records nothing more; the reason of
 // the retry does not replace the first. Ids that are not an encouragement are NOT_FOUND.
 func TestModerationOnlyTheRecipientReports(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		g := f.g
@@ -545,6 +546,7 @@ func TestModerationOnlyTheRecipientReports(t *testing.T) {
 // trimming): one longer is BAD_USER_INPUT on field "reason" and changes nothing; a blank one
 // is stored as none. The same holds for hiding.
 func TestModerationReasonLimits(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		g := f.g
@@ -595,6 +597,7 @@ func TestModerationReasonLimits(t *testing.T) {
 // member), in counts as in lists. The sender is not told. A retry records nothing more. What
 // was hidden without a report is not in the queue; what was reported and hidden is, as both.
 func TestModerationHideLeavesOnlyFacilitatorsAndSender(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		g := f.g
@@ -689,6 +692,7 @@ func TestModerationHideLeavesOnlyFacilitatorsAndSender(t *testing.T) {
 // an anonymous caller and a therapist whose role was taken away are refused and change
 // nothing.
 func TestModerationHideIsForCurrentFacilitatorsOnly(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		g := f.g
@@ -744,6 +748,7 @@ func TestModerationHideIsForCurrentFacilitatorsOnly(t *testing.T) {
 // Rule 3. Moderation belongs to the current facilitators: one who left the group no longer
 // hides, sees the queue or sees what was hidden; a facilitator who remains does.
 func TestModerationFormerFacilitatorLosesModeration(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		g := f.g
@@ -788,6 +793,7 @@ func TestModerationFormerFacilitatorLosesModeration(t *testing.T) {
 // Rule 4. Only the group's facilitators read the queue: a member (even the reporter, even the
 // sender) gets FORBIDDEN and no data; people outside the group do not get the group.
 func TestModerationQueueIsForFacilitatorsOnly(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		g := f.g
@@ -832,6 +838,7 @@ func TestModerationQueueIsForFacilitatorsOnly(t *testing.T) {
 // order of sending), then what was hidden, latest hide first. It holds only what was
 // reported, and only in its own group.
 func TestModerationQueueOrder(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		g := f.g
@@ -898,6 +905,7 @@ func TestModerationQueueOrder(t *testing.T) {
 // Rule 5. One audit event per report and per hide, whatever the retries, naming the
 // encouragement, the group and who did it, and nothing anyone wrote.
 func TestModerationAuditEvents(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		g := f.g
@@ -936,6 +944,7 @@ func TestModerationAuditEvents(t *testing.T) {
 
 // Rule 6. Report reasons and hide notes are stored encrypted, like messages.
 func TestModerationReasonsEncryptedAtRest(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		modMustReport(t, f.g.A, f.Hurt, modReason)
@@ -971,6 +980,7 @@ func TestModerationReasonsEncryptedAtRest(t *testing.T) {
 // re-encrypts them, so that once the old key is dropped the encouragement (and its reflection)
 // still reads, and the reason with it.
 func TestModerationReasonsSurviveKeyRotation(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		modMustReport(t, f.g.A, f.Hurt, modReason)
@@ -1002,6 +1012,7 @@ func TestModerationReasonsSurviveKeyRotation(t *testing.T) {
 // Rule 7. The recipient's export leaves out what they reported and what was hidden, as the
 // app does; the senders' exports keep what they sent.
 func TestModerationExport(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		g := f.g
@@ -1048,6 +1059,7 @@ func TestModerationExport(t *testing.T) {
 // Retries racing each other (a phone resending while the first request is under way) end as
 // one report and one hide: every answer is {id, true} and one event is recorded of each.
 func TestModerationConcurrentRetries(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		g := f.g
@@ -1097,6 +1109,7 @@ func TestModerationConcurrentRetries(t *testing.T) {
 // A reflection whose author reported encouragement on it can still be deleted, and what was
 // reported goes with it, out of the queue.
 func TestModerationDeleteReflectionWithReportedEncouragement(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		f := modSetup(t, h)
 		g := f.g
@@ -1121,11 +1134,10 @@ func TestModerationDeleteReflectionWithReportedEncouragement(t *testing.T) {
 // No push tells the recipient of encouragement that was reported or hidden before the push
 // went out; encouragement that was not moderated is pushed as before.
 func TestModerationNoPushOnceModerated(t *testing.T) {
-	run := func(t *testing.T, dbURL string) {
-		// No workers at first, so that the moderation surely comes before the push.
-		p := newPushH(t, dbURL, tuesdayMorning, map[string]string{"JOB_WORKERS": "0"})
-		g := p.NewGroup()
-		cara := p.Member("cara")
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		cara := h.Member("cara")
 		g.Join(cara, "Cara")
 		registerDevice(g.A, "token-a", "en-US")
 		registerDevice(g.B, "token-b", "en-US")
@@ -1137,36 +1149,20 @@ func TestModerationNoPushOnceModerated(t *testing.T) {
 		modMustReport(t, g.A, reported, modReason)
 		modMustHide(t, g.Therapist, hidden)
 
-		p.set["JOB_WORKERS"] = "4"
-		p.Restart()
-		p.WaitPushes(1, 10*time.Second)
-		// Wait until every encouragement job is done, then count.
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			var open int
-			if err := rawDB(t, p.H).QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'encouragement_push'
-				AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&open); err != nil {
-				t.Fatal(err)
-			}
-			if open == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d encouragement jobs still open", open)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		ms := p.FCM.Messages()
-		if len(ms) != 1 || ms[0].Token != "token-b" {
+		h.Restart(map[string]string{"JOB_WORKERS": "4"})
+		ms := h.Pushes(1)
+		if ms[0].Token != "token-b" {
 			t.Fatalf("pushes: %v, want only Ben's", summary(ms))
 		}
-		var jobs int
-		if err := rawDB(t, p.H).QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'encouragement_push'`).Scan(&jobs); err != nil || jobs != 3 {
+		var jobs, open int
+		if err := rawDB(t, h).QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'encouragement_push'`).Scan(&jobs); err != nil || jobs != 3 {
 			t.Fatalf("want 3 encouragement jobs (so that the moderated ones were looked at), got %d %v", jobs, err)
 		}
-	}
-	t.Run("sqlite", func(t *testing.T) { run(t, "sqlite:"+filepath.Join(t.TempDir(), "push.db")) })
-	if pg := postgresURL(); pg != "" {
-		t.Run("postgres", func(t *testing.T) { run(t, freshSchema(t, pg)) })
-	}
+		if err := rawDB(t, h).QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'encouragement_push'
+			AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&open); err != nil || open != 0 {
+			t.Fatalf("%d encouragement jobs still open (%v)", open, err)
+		}
+	}, withPush(), startingAt(tuesdayMorning),
+		// No workers at first, so that the moderation surely comes before the push.
+		withSettings(map[string]string{"JOB_WORKERS": "0"}))
 }

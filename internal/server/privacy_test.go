@@ -246,6 +246,7 @@ func privUpdate(c *Client, id string, version int, input map[string]any) *Resp {
 // TestPrivacyReflectionVisibility attacks each visibility from everyone around the group,
 // through every read path and every mutation on the reflection.
 func TestPrivacyReflectionVisibility(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		visibility string
 		readers    map[string]bool // who may read it
@@ -257,6 +258,7 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.visibility, func(t *testing.T) {
+			t.Parallel()
 			databases(t, func(t *testing.T, h *H) {
 				g := h.NewGroup()
 				body := "MARKER-REFL-" + tc.visibility + "-7f3a"
@@ -519,6 +521,7 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 // TestPrivacyUnreadableLooksMissing compares, byte for byte, the answer for a reflection the
 // viewer may not read with the answer for an id that does not exist.
 func TestPrivacyUnreadableLooksMissing(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		priv := g.Reflect(g.A, "PRIVATE", "MARKER-PRIV-7f3a")
@@ -582,8 +585,10 @@ func TestPrivacyUnreadableLooksMissing(t *testing.T) {
 // TestPrivacyLeavingEndsAccess: leaving, or being removed by the facilitator, ends access at
 // once, both ways.
 func TestPrivacyLeavingEndsAccess(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"leave", "remove"} {
 		t.Run(how, func(t *testing.T) {
+			t.Parallel()
 			databases(t, func(t *testing.T, h *H) {
 				g := h.NewGroup()
 				cat := h.Member("cat")
@@ -761,6 +766,7 @@ func TestPrivacyLeavingEndsAccess(t *testing.T) {
 // encouragement a peer sent on it, opens without errors and without the peer's name (they no
 // longer share a group).
 func TestPrivacyFormerMemberReadsOwnReflection(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		body := "MARKER-OWN-7a7a"
@@ -805,6 +811,7 @@ func TestPrivacyFormerMemberReadsOwnReflection(t *testing.T) {
 // TestPrivacyVisibilityChangeHidesAtOnce: GROUP -> PRIVATE with UpdateReflection hides the
 // reflection and its encouragement from peers and the therapist at once.
 func TestPrivacyVisibilityChangeHidesAtOnce(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		body := "MARKER-FLIP-7f3a"
@@ -920,6 +927,7 @@ func TestPrivacyVisibilityChangeHidesAtOnce(t *testing.T) {
 // TestPrivacyDisplayNames: a membership (display name) is readable by people who currently
 // share the group only.
 func TestPrivacyDisplayNames(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		r := g.Stranger.MustOp("Viewer", nil)
@@ -975,6 +983,7 @@ func TestPrivacyDisplayNames(t *testing.T) {
 // TestPrivacyUserNodes: a member record is its owner's only, and the schema has no field that
 // could carry an email, phone or Firebase uid.
 func TestPrivacyUserNodes(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		everyone := privEveryone(g)
@@ -1049,6 +1058,7 @@ func TestPrivacyUserNodes(t *testing.T) {
 // TestPrivacyGroupAndInviteNodes: a group is null for people with no membership in it; its
 // invites (codes) are for its facilitators only.
 func TestPrivacyGroupAndInviteNodes(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		body := "MARKER-GRPNODE-1234"
@@ -1101,6 +1111,7 @@ func TestPrivacyGroupAndInviteNodes(t *testing.T) {
 
 // TestPrivacyGroupMutationsRefused: who may found groups, invite, revoke, remove and join.
 func TestPrivacyGroupMutationsRefused(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 
@@ -1232,6 +1243,7 @@ func TestPrivacyGroupMutationsRefused(t *testing.T) {
 // TestPrivacyFeedFiltersAndPaging: where-filters, ordering and cursors never widen what the
 // feed shows; totalCount counts only what the viewer may read.
 func TestPrivacyFeedFiltersAndPaging(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		want := map[string][]string{} // reader -> ids they may read, oldest first
@@ -1309,6 +1321,7 @@ func TestPrivacyFeedFiltersAndPaging(t *testing.T) {
 
 // TestPrivacyAnonymous: without a token nothing is answered, however the document is dressed.
 func TestPrivacyAnonymous(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		body := "MARKER-ANON-4242"
@@ -1368,6 +1381,7 @@ func privGet(t *testing.T, h *H, c *Client, query, opName string, vars map[strin
 // TestPrivacyGETTransport: the GET transport answers with the same rules as POST, and
 // changes nothing.
 func TestPrivacyGETTransport(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		body := "MARKER-GET-PRIV-5150"
@@ -1421,6 +1435,7 @@ func TestPrivacyGETTransport(t *testing.T) {
 // TestPrivacyCrossGroup: a member of two groups shares each reflection with one group only,
 // and is known in each group by that group's display name only.
 func TestPrivacyCrossGroup(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		// Ann also joins the stranger's group, as "Annie".
@@ -1512,6 +1527,7 @@ func TestPrivacyCrossGroup(t *testing.T) {
 // refused as a reuse of that clientID (CONFLICT, as for any other reuse), not with an
 // internal error, and without a word about the hidden reflection.
 func TestPrivacyHiddenEncouragementClientIDReuse(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		hidden := g.Reflect(g.A, "GROUP", "MARKER-REUSE-HIDDEN-4e4e")

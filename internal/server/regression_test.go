@@ -13,6 +13,7 @@ import (
 // (set-role UID member), the person's group membership no longer opens FACILITATORS
 // reflections, crisis marks, invites or removals.
 func TestDemotedTherapistLosesFacilitatorPowers(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "FACILITATORS", "for the therapist: I want to end my life")
@@ -41,6 +42,7 @@ func TestDemotedTherapistLosesFacilitatorPowers(t *testing.T) {
 // TestRemovalWinsOverARacingRejoin: a facilitator removes someone who left while they
 // rejoin with the code; whatever the order, they end up outside the group.
 func TestRemovalWinsOverARacingRejoin(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		for i := 0; i < 8; i++ {
 			g := h.NewGroup()
@@ -65,6 +67,7 @@ func TestRemovalWinsOverARacingRejoin(t *testing.T) {
 
 // TestDoubleTappedJoin: two joins at once by a new member give one membership, no error.
 func TestDoubleTappedJoin(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		c := h.Member("c")
@@ -89,6 +92,7 @@ func TestDoubleTappedJoin(t *testing.T) {
 // TestRetryAfterLeavingReturnsTheReflection: a create retried after the author left the
 // group returns the reflection that was made, not an error.
 func TestRetryAfterLeavingReturnsTheReflection(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		in := reflectionInput(g.ID, "GROUP", "written on the bus")
@@ -106,6 +110,7 @@ func TestRetryAfterLeavingReturnsTheReflection(t *testing.T) {
 
 // TestDeleteLeavesNoFingerprint: nothing derived from a deleted reflection's content stays.
 func TestDeleteLeavesNoFingerprint(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "PRIVATE", "I relapsed")
@@ -119,6 +124,7 @@ func TestDeleteLeavesNoFingerprint(t *testing.T) {
 
 // TestConflictNamesNoField: only input errors name a field.
 func TestConflictNamesNoField(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "PRIVATE", "v1")
@@ -132,6 +138,7 @@ func TestConflictNamesNoField(t *testing.T) {
 // TestProductionIsTheDefaultWithARealProject: without APP_ENV, a real Firebase project
 // means production (no GraphiQL, no introspection); a demo- project means development.
 func TestProductionIsTheDefaultWithARealProject(t *testing.T) {
+	t.Parallel()
 	for project, want := range map[string]bool{"clinic-prod": true, "demo-x": false, "": false} {
 		cfg, err := config.FromEnv(func(name string) string {
 			switch name {

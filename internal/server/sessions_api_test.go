@@ -12,8 +12,6 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,26 +20,7 @@ import (
 	"time"
 
 	"github.com/processgroup/api/internal/firebase/authemu"
-	"github.com/processgroup/api/internal/platform/clock"
-	"github.com/processgroup/api/internal/server"
 )
-
-// ssDatabases runs f once per database, like databases, with an API whose sessions and
-// notifications read a fake clock that starts at start. No workers run.
-func ssDatabases(t *testing.T, start time.Time, f func(t *testing.T, h *H, clk *clock.Fake)) {
-	t.Run("sqlite", func(t *testing.T) {
-		clk := clock.NewFake(start)
-		f(t, newHWith(t, "sqlite:"+filepath.Join(t.TempDir(), "test.db"), nil, server.WithClock(clk)), clk)
-	})
-	if pg := postgresURL(); pg != "" {
-		t.Run("postgres", func(t *testing.T) {
-			clk := clock.NewFake(start)
-			f(t, newHWith(t, freshSchema(t, pg), nil, server.WithClock(clk)), clk)
-		})
-	} else if os.Getenv("CI") != "" {
-		t.Fatal("CI must run the suite on PostgreSQL too: set TEST_POSTGRES_URL")
-	}
-}
 
 // ssUTC is an instant in UTC.
 func ssUTC(y int, m time.Month, d, hh, mm int) time.Time {
@@ -252,7 +231,9 @@ var ssSpring = ssUTC(2027, 3, 1, 12, 0)
 // kept unless given) and cancelled (twice is fine), and nextSession and UpcomingSessions
 // skip what is cancelled.
 func TestSessionsAPIOneOffLifecycle(t *testing.T) {
-	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g := h.NewGroup()
 		r, list := ssGroupSessions(g.A, g.ID)
 		if r.Str("node.__typename") != "Group" || r.Str("node.timeZone") != "America/Chicago" ||
@@ -342,7 +323,7 @@ func TestSessionsAPIOneOffLifecycle(t *testing.T) {
 		if up := g.A.MustOp("UpcomingSessions", nil); len(up.Get("viewer.upcomingSessions").([]any)) != 0 {
 			t.Fatalf("a started session is not upcoming: %s", up.Raw)
 		}
-	})
+	}, startingAt(ssSpring))
 }
 
 // TestSessionsAPIWeeklyScheduleAcrossDST: a Tuesday 18:00 schedule in America/Chicago
@@ -351,6 +332,7 @@ func TestSessionsAPIOneOffLifecycle(t *testing.T) {
 // skips moves forward by the jump; one at a reading that happens twice is the first. The
 // list pages with after.
 func TestSessionsAPIWeeklyScheduleAcrossDST(t *testing.T) {
+	t.Parallel()
 	fall := ssUTC(2026, 10, 19, 12, 0) // Monday 2026-10-19, 07:00 in Chicago
 	cases := []struct {
 		name    string
@@ -379,7 +361,8 @@ func TestSessionsAPIWeeklyScheduleAcrossDST(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ssDatabases(t, tc.start, func(t *testing.T, h *H, clk *clock.Fake) {
+			t.Parallel()
+			databases(t, func(t *testing.T, h *H) {
 				g := h.NewGroup()
 				echo := `{"durationMinutes":90,"localStartTime":"` + tc.local + `","location":"Room 7","weekday":"` + tc.weekday + `"}`
 				r := g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": ssWeekly(tc.weekday, tc.local, 90, "Room 7")})
@@ -428,7 +411,7 @@ func TestSessionsAPIWeeklyScheduleAcrossDST(t *testing.T) {
 						t.Fatalf("upcoming #%d: %s, want %s", i, got, want[i])
 					}
 				}
-			})
+			}, startingAt(tc.start))
 		})
 	}
 }
@@ -449,7 +432,9 @@ func ssChicago(t *testing.T) *time.Location {
 // moved and the cancelled ones and never touches a session that has started; removing the
 // schedule does the same with the rest.
 func TestSessionsAPIReplaceWeeklySchedule(t *testing.T) {
-	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g := h.NewGroup()
 		g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": ssWeekly("TUESDAY", "18:00", 90, "")})
 		_, list := ssGroupSessions(g.Therapist, g.ID)
@@ -515,13 +500,15 @@ func TestSessionsAPIReplaceWeeklySchedule(t *testing.T) {
 		if _, again := ssGroupSessions(g.B, g.ID); !slices.Equal(ssStrings(again), ssStrings(list)) {
 			t.Fatalf("removing twice: %v", ssStrings(again))
 		}
-	})
+	}, startingAt(ssSpring))
 }
 
 // TestSessionsAPIUpcomingAcrossGroups: a member of two groups sees the sessions of both,
 // soonest first, as many as first asks; cancelled and started ones are not upcoming.
 func TestSessionsAPIUpcomingAcrossGroups(t *testing.T) {
-	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g1, g2 := h.NewGroup(), h.NewGroup()
 		ann := g1.A
 		g2.Join(ann, "Ann")
@@ -571,13 +558,15 @@ func TestSessionsAPIUpcomingAcrossGroups(t *testing.T) {
 		if ids, _ := upcoming(ann, map[string]any{"first": 2}); !slices.Equal(ids, []string{a2, b2}) {
 			t.Fatalf("after two started: %v", ids)
 		}
-	})
+	}, startingAt(ssSpring))
 }
 
 // TestSessionsAPIBadInput: every rule on session input is BAD_USER_INPUT naming the field,
 // and changes nothing.
 func TestSessionsAPIBadInput(t *testing.T) {
-	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		g := h.NewGroup()
 		g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": ssWeekly("TUESDAY", "18:00", 90, "Room 7")})
 		one := ssSchedule(g.Therapist, g.ID, ssUTC(2027, 3, 5, 15, 0), 60)
@@ -650,12 +639,13 @@ func TestSessionsAPIBadInput(t *testing.T) {
 		if after, _ := ssGroupSessions(g.Therapist, g.ID); after.Raw != before.Raw {
 			t.Fatalf("a started session changed:\nbefore %s\nafter  %s", before.Raw, after.Raw)
 		}
-	})
+	}, startingAt(ssSpring))
 }
 
 // TestSessionsAPISettingsAndDeviceBadInput: bad notification settings and device input are
 // BAD_USER_INPUT naming the field, and change nothing.
 func TestSessionsAPISettingsAndDeviceBadInput(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		a, b := h.Member("a"), h.Member("b")
 		a.MustOp("UpdateNotificationSettings", map[string]any{"input": map[string]any{
@@ -736,6 +726,7 @@ func TestSessionsAPISettingsAndDeviceBadInput(t *testing.T) {
 // TestSessionsAPINotificationSettings: defaults, partial updates, clearing with null, lead
 // times largest first, an empty list turns reminders off.
 func TestSessionsAPINotificationSettings(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		a, b := h.Member("a"), h.Member("b")
 		r := a.MustOp("NotificationSettings", nil)
@@ -796,7 +787,9 @@ func TestSessionsAPINotificationSettings(t *testing.T) {
 // devices are listed most recently seen first, only their owner sees or forgets them, and a
 // token registered by another account (a shared phone) moves to the new one.
 func TestSessionsAPIDevices(t *testing.T) {
-	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		a, b := h.Member("a"), h.Member("b")
 		d1 := ssRegister(a, "ss-token-phone", "IOS", "en-US")
 		if d1.ID == "" || d1.Platform != "IOS" || d1.Locale != "en-US" || d1.CreatedAt == "" || !strings.HasPrefix(d1.LastSeenAt, "2027-03-01T12:") {
@@ -890,7 +883,7 @@ func TestSessionsAPIDevices(t *testing.T) {
 		if r := h.Anonymous().Op("RegisterDevice", map[string]any{"input": map[string]any{"token": "ss-token-anon", "platform": "IOS"}}); r.Code() != "UNAUTHENTICATED" {
 			t.Fatalf("anonymous register: %s", r.Raw)
 		}
-	})
+	}, startingAt(ssSpring))
 }
 
 // TestSessionsAPIPrivacy: members read sessions but do not change them; people outside the
@@ -898,7 +891,8 @@ func TestSessionsAPIDevices(t *testing.T) {
 // a member who left or was removed no longer sees them; a therapist whose role was taken
 // away no longer schedules.
 func TestSessionsAPIPrivacy(t *testing.T) {
-	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": ssWeekly("TUESDAY", "18:00", 90, "Room 7")})
 		one := ssSchedule(g.Therapist, g.ID, ssUTC(2027, 3, 5, 15, 0), 60)
@@ -1008,13 +1002,14 @@ func TestSessionsAPIPrivacy(t *testing.T) {
 			}
 			tryAll(p.name, p.c)
 		}
-	})
+	}, startingAt(ssSpring))
 }
 
 // TestSessionsAPIFormerMemberSeesNoWeeklySchedule: a former member still reads the group's
 // name (their journal was written in it) and nothing else: not when and where it meets.
 func TestSessionsAPIFormerMemberSeesNoWeeklySchedule(t *testing.T) {
-	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": ssWeekly("TUESDAY", "18:00", 90, "Room 7")})
 		g.A.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
@@ -1025,13 +1020,14 @@ func TestSessionsAPIFormerMemberSeesNoWeeklySchedule(t *testing.T) {
 				t.Errorf("%s still reads when and where the group meets: %s", name, r.Raw)
 			}
 		}
-	})
+	}, startingAt(ssSpring))
 }
 
 // TestSessionsAPISessionWithoutLocationIsNull: GroupSession.location is a nullable String;
 // a session without a location has none (null), as WeeklySchedule.location does, not "".
 func TestSessionsAPISessionWithoutLocationIsNull(t *testing.T) {
-	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		r := g.Therapist.MustOp("ScheduleSession", map[string]any{"input": map[string]any{
 			"groupID": g.ID, "startsAt": "2027-03-04T15:00:00Z", "durationMinutes": 30,
@@ -1043,12 +1039,13 @@ func TestSessionsAPISessionWithoutLocationIsNull(t *testing.T) {
 		if r.Get("setWeeklySchedule.weeklySchedule.location") != nil || r.Get("setWeeklySchedule.nextSession.location") != nil {
 			t.Errorf("a schedule without a location produces sessions without one: %s", r.Raw)
 		}
-	})
+	}, startingAt(ssSpring))
 }
 
 // TestSessionsAPIStatementsDoNotGrow: the sessions connection and nextSession run as many
 // SQL statements for 40 sessions as for 5.
 func TestSessionsAPIStatementsDoNotGrow(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		ssStatementsFor(t, h, g, func() int {
@@ -1065,6 +1062,7 @@ func TestSessionsAPIStatementsDoNotGrow(t *testing.T) {
 // TestSessionsAPIUpcomingStatementsDoNotGrow: the home screen's upcoming list (with each
 // session's group) runs as many SQL statements for 40 sessions as for 5.
 func TestSessionsAPIUpcomingStatementsDoNotGrow(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		ssStatementsFor(t, h, g, func() int {
@@ -1105,7 +1103,8 @@ func ssStatementsFor(t *testing.T, h *H, g *Group, count func() int) {
 // same device registered several times at once (an app start racing a token refresh), end
 // as if sent once, without errors.
 func TestSessionsAPIDoubleTaps(t *testing.T) {
-	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		res := make([]*Resp, 4)
 		var wg sync.WaitGroup
@@ -1142,13 +1141,15 @@ func TestSessionsAPIDoubleTaps(t *testing.T) {
 		if l := ssDevices(g.A); len(l) != 1 {
 			t.Fatalf("want one device, got %+v", l)
 		}
-	})
+	}, startingAt(ssSpring))
 }
 
 // TestSessionsAPIDeviceCap: a member keeps their ten most recently seen devices; an
 // eleventh forgets the one not seen for longest, and refreshing a device keeps it.
 func TestSessionsAPIDeviceCap(t *testing.T) {
-	ssDatabases(t, ssSpring, func(t *testing.T, h *H, clk *clock.Fake) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		clk := h.Clock
 		c := h.Member("cap")
 		for i := 0; i < 10; i++ {
 			registerDevice(c, fmt.Sprint("cap-token-", i), "en-US")
@@ -1167,5 +1168,5 @@ func TestSessionsAPIDeviceCap(t *testing.T) {
 		if c.MustOp("UnregisterDevice", map[string]any{"token": "cap-token-0"}).Get("unregisterDevice") != true {
 			t.Fatalf("the refreshed device was forgotten")
 		}
-	})
+	}, startingAt(ssSpring))
 }

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		c := h.Member("new")
 		// The first request of a new Firebase user creates their member record, once.
@@ -76,6 +77,7 @@ func TestSignIn(t *testing.T) {
 }
 
 func TestEmulatorNeedsDemoProject(t *testing.T) {
+	t.Parallel()
 	cfg, err := config.FromEnv(func(name string) string {
 		switch name {
 		case "DATABASE_URL":
@@ -102,19 +104,22 @@ func TestEmulatorNeedsDemoProject(t *testing.T) {
 // TestTokenCache: a verified token is remembered for AUTH_CACHE_TTL, so a disabled user
 // keeps access at most that long, and never past the token's expiry.
 func TestTokenCache(t *testing.T) {
-	h := newHWith(t, "sqlite:"+t.TempDir()+"/c.db", map[string]string{"AUTH_CACHE_TTL": "1500ms"})
+	t.Parallel()
+	h := sqliteH(t, withSettings(map[string]string{"AUTH_CACHE_TTL": "1500ms"}))
 	c := h.Member("cached")
 	c.MustOp("Viewer", nil)
 	emu.SetDisabled(c.UID, true)
 	if r := c.Op("Viewer", nil); r.Code() != "" {
 		t.Skipf("the machine stalled past the cache time: %s", r.Raw)
 	}
+	// The cache keeps a verified token for AUTH_CACHE_TTL of real time (its entries expire by
+	// their own timer, not by the application's clock), so this one wait is real.
 	time.Sleep(1600 * time.Millisecond)
 	if r := c.Op("Viewer", nil); r.Code() != "UNAUTHENTICATED" {
 		t.Fatalf("disabled user still signed in after the cache time: %s", r.Raw)
 	}
 	// Off: every request is verified.
-	h = newHWith(t, "sqlite:"+t.TempDir()+"/d.db", map[string]string{"AUTH_CACHE_TTL": "0"})
+	h = sqliteH(t, withSettings(map[string]string{"AUTH_CACHE_TTL": "0"}))
 	d := h.Member("uncached")
 	d.MustOp("Viewer", nil)
 	emu.SetDisabled(d.UID, true)
