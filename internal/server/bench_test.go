@@ -49,7 +49,7 @@ func BenchmarkGroupDigest(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			h := newH(b, url)
 			g := h.NewGroup()
-			dgBigGroup(b, h, g, 15, 20)
+			fillGroup(b, h, g, 15, 20)
 			vars := map[string]any{"groupID": g.ID}
 			if n := g.Therapist.MustOp("GroupDigest", vars).Num("node.digest.reflectionCount"); n != 300 {
 				b.Fatalf("digest of %d reflections, want 300", n)

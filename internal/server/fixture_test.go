@@ -1,10 +1,18 @@
 package server_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/processgroup/api/internal/firebase/authemu"
 )
 
 // Group is a process group with a therapist (its facilitator), two members, and people
@@ -88,44 +96,189 @@ func Encourage(c *Client, reflectionID, message string) *Resp {
 	return c.Op("SendEncouragement", map[string]any{"input": in})
 }
 
-func TestSmoke(t *testing.T) {
-	t.Parallel()
-	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
-		id := g.Reflect(g.A, "GROUP", "hello group")
-		r := g.B.MustOp("Reflection", map[string]any{"id": id})
-		if r.Str("node.body") != "hello group" || r.Str("node.author.displayName") != "Ann" {
-			t.Fatalf("peer should read a GROUP reflection: %s", r.Raw)
-		}
-		if e := Encourage(g.B, id, "you got this"); len(e.Errors) > 0 {
-			t.Fatal(e.Raw)
-		}
-		r = g.A.MustOp("EncouragementReceived", nil)
-		if r.Num("viewer.encouragementReceived.totalCount") != 1 {
-			t.Fatal(r.Raw)
-		}
-	})
-}
-
-// registerDevice registers an Android device of c with token and locale; it returns the
-// device's id.
-func registerDevice(c *Client, token, locale string) string {
-	c.h.t.Helper()
-	r := c.MustOp("RegisterDevice", map[string]any{"input": map[string]any{
-		"token": token, "platform": "ANDROID", "locale": locale,
-	}})
-	return r.Str("registerDevice.id")
-}
-
-// schedule makes a one-off session of g starting at start (90 minutes) and returns its id.
-func schedule(g *Group, start time.Time) string {
-	g.Therapist.h.t.Helper()
-	return ssSchedule(g.Therapist, g.ID, start, 90)
-}
-
 // setWeekly sets g's weekly schedule: Tuesdays at start (local time), 90 minutes, at
 // location ("" for none).
 func setWeekly(g *Group, start, location string) *Resp {
 	g.Therapist.h.t.Helper()
-	return g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": ssWeekly("TUESDAY", start, 90, location)})
+	return g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": weeklyInput("TUESDAY", start, 90, location)})
+}
+
+// atOnce runs n copies of f at once and waits for them.
+func atOnce(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			f(i)
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+}
+
+// noLeak fails when the raw answer carries any of the markers.
+func noLeak(t *testing.T, what string, r *Resp, markers ...string) {
+	t.Helper()
+	for _, m := range markers {
+		if m != "" && strings.Contains(r.Raw, m) {
+			t.Errorf("%s: the answer carries %q: %.600s", what, m, r.Raw)
+		}
+	}
+}
+
+// countRows runs a COUNT(*) query on the server's database.
+func countRows(t *testing.T, h *H, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := rawDB(t, h).QueryRow(query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+const feedDoc = `query Feed($groupID: ID!, $first: Int, $after: Cursor, $where: ReflectionWhereInput) {
+  node(id: $groupID) {
+    ... on Group {
+      reflections(first: $first, after: $after, where: $where, orderBy: {direction: DESC, field: CREATED_AT}) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges { cursor node { id body prompt mood craving encouragementCount viewerHasEncouraged } }
+      }
+    }
+  }
+}`
+
+const nodeAndNodesDoc = `query Node($id: ID!, $ids: [ID!]!) {
+  node(id: $id) {
+    __typename
+    id
+    ... on Reflection { body prompt mood craving encouragementCount viewerHasEncouraged disclosureNotice }
+    ... on Encouragement { message reflection { id body } }
+  }
+  nodes(ids: $ids) {
+    __typename
+    id
+    ... on Reflection { body prompt }
+    ... on Encouragement { message reflection { id body } }
+  }
+}`
+
+// rfc3339 writes an instant as the API does (RFC 3339, UTC).
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// utc is an instant in UTC.
+func utc(y int, m time.Month, d, hh, mm int) time.Time {
+	return time.Date(y, m, d, hh, mm, 0, 0, time.UTC)
+}
+
+// scheduleSession schedules a one-off session as c and returns its id.
+func scheduleSession(c *Client, groupID string, startsAt time.Time, minutes int) string {
+	c.h.t.Helper()
+	r := c.MustOp("ScheduleSession", map[string]any{"input": map[string]any{
+		"groupID": groupID, "startsAt": rfc3339(startsAt), "durationMinutes": minutes,
+	}})
+	return r.Str("scheduleSession.id")
+}
+
+// registerDevice registers a device for c and returns it.
+func registerDevice(c *Client, token, platform, locale string) deviceInfo {
+	c.h.t.Helper()
+	in := map[string]any{"token": token, "platform": platform}
+	if locale != "" {
+		in["locale"] = locale
+	}
+	r := c.MustOp("RegisterDevice", map[string]any{"input": in})
+	var d deviceInfo
+	b, _ := json.Marshal(r.Get("registerDevice"))
+	_ = json.Unmarshal(b, &d)
+	return d
+}
+
+// deviceInfo is a Device as devicesDoc and RegisterDevice select it.
+type deviceInfo struct {
+	ID         string `json:"id"`
+	Platform   string `json:"platform"`
+	Locale     string `json:"locale"`
+	CreatedAt  string `json:"createdAt"`
+	LastSeenAt string `json:"lastSeenAt"`
+}
+
+// madeUpID is an id in the same range as id (the same type) that nothing has.
+func madeUpID(t *testing.T, id string) string {
+	t.Helper()
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		t.Fatalf("id %q: %v", id, err)
+	}
+	return strconv.FormatInt(n+99999, 10)
+}
+
+// demote takes c's therapist role away (as set-role UID member does) and returns c with a
+// fresh token.
+func demote(t *testing.T, h *H, c *Client) *Client {
+	t.Helper()
+	emu.AddUser(authemu.User{UID: c.UID, Email: c.UID + "@example.invalid"})
+	tok, err := emu.Token(c.UID, 2*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Client{h: h, UID: c.UID, Token: tok}
+}
+
+// readsOf is the accounting of reads of c's reflections, as "reflectionID/readerName/role",
+// sorted.
+func readsOf(t *testing.T, c *Client) []string {
+	t.Helper()
+	r := c.MustOp("MyReflectionReads", map[string]any{"first": 100})
+	var out []string
+	edges, _ := r.Get("viewer.reflectionReads.edges").([]any)
+	for _, e := range edges {
+		n := e.(map[string]any)["node"].(map[string]any)
+		who := "?/?"
+		if rd, ok := n["reader"].(map[string]any); ok {
+			who = fmt.Sprint(rd["displayName"], "/", rd["role"])
+		}
+		ref := "?" // a reflection deleted since
+		if rf, ok := n["reflection"].(map[string]any); ok {
+			ref = fmt.Sprint(rf["id"])
+		}
+		out = append(out, ref+"/"+who)
+	}
+	sort.Strings(out)
+	if n := r.Num("viewer.reflectionReads.totalCount"); n != len(out) {
+		t.Fatalf("reflectionReads: totalCount %d but %d edges", n, len(out))
+	}
+	return out
+}
+
+// mustEncourage sends encouragement and returns its id.
+func mustEncourage(t *testing.T, c *Client, reflectionID, message string) string {
+	t.Helper()
+	r := Encourage(c, reflectionID, message)
+	id := r.Str("sendEncouragement.id")
+	if len(r.Errors) > 0 || id == "" {
+		t.Fatalf("send encouragement: %s", r.Raw)
+	}
+	return id
+}
+
+// schedule makes a one-off session of g starting at start (90 minutes), as its facilitator,
+// and returns its id.
+func schedule(g *Group, start time.Time) string {
+	g.Therapist.h.t.Helper()
+	return scheduleSession(g.Therapist, g.ID, start, 90)
+}
+
+// chicago is the time zone of the fixture's group.
+var chicago = mustZone("America/Chicago")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
 }

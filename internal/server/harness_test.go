@@ -751,15 +751,6 @@ func rawDB(t *testing.T, h *H) *sql.DB {
 	return h.App.SQL()
 }
 
-// rawRequest posts body to /graphql with the given Authorization header.
-func rawRequest(t *testing.T, h *H, authorization, body string) *Resp {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, h.URL+"/graphql", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", authorization)
-	return send(t, req)
-}
-
 func newTestServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
 
 // leaks are strings of the suite's traffic that must never reach a log: the marker every
@@ -778,4 +769,60 @@ func checkLogs(t testing.TB, logs string) {
 			t.Errorf("the server logged %q: …%s…", s, logs[start:min(len(logs), i+60)])
 		}
 	}
+}
+
+// Get sends a GraphQL request with GET (query string), as c; opName and vars are left out
+// when empty.
+func (c *Client) Get(query, opName string, vars map[string]any) *Resp {
+	c.h.t.Helper()
+	q := url.Values{"query": {query}}
+	if opName != "" {
+		q.Set("operationName", opName)
+	}
+	if vars != nil {
+		b, _ := json.Marshal(vars)
+		q.Set("variables", string(b))
+	}
+	req, _ := http.NewRequest(http.MethodGet, c.h.URL+"/graphql?"+q.Encode(), nil)
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	return send(c.h.t, req)
+}
+
+// Try is Raw for any goroutine: it reports a failed request as an error instead of failing
+// the test (t.Fatal is for the test's own goroutine only).
+func (c *Client) Try(query, opName string, vars map[string]any) (*Resp, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "operationName": opName, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, c.h.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := &Resp{Status: res.StatusCode, Raw: string(raw)}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return nil, fmt.Errorf("response is not JSON (%d): %.300s", res.StatusCode, raw)
+	}
+	return out, nil
+}
+
+// postBody posts body as it is to /graphql with contentType, signed in as c (nil: nobody),
+// or with the Authorization header given instead.
+func postBody(t testing.TB, h *H, c *Client, contentType string, body []byte, authorization ...string) *Resp {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, h.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	if c != nil && c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	for _, a := range authorization {
+		req.Header.Set("Authorization", a)
+	}
+	return send(t, req)
 }

@@ -21,42 +21,6 @@ import (
 	"github.com/processgroup/api/internal/server"
 )
 
-// TestFeedStatementsDoNotGrow counts the SQL statements of the app's feed and journal
-// queries for 5 and for 50 reflections: they must be the same.
-func TestFeedStatementsDoNotGrow(t *testing.T) {
-	t.Parallel()
-	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
-		write := func(n int) {
-			for i := 0; i < n; i++ {
-				id := g.Reflect(g.A, "GROUP", fmt.Sprint("entry ", i))
-				if r := Encourage(g.B, id, "nice"); len(r.Errors) > 0 {
-					t.Fatal(r.Raw)
-				}
-			}
-		}
-		count := func(c *Client, op string, vars map[string]any) int {
-			return h.Statements(func() { c.MustOp(op, vars) })
-		}
-		feed := map[string]any{"groupID": g.ID, "first": 100}
-		write(5)
-		small := []int{count(g.B, "GroupFeed", feed), count(g.A, "MyReflections", map[string]any{"first": 100}), count(g.A, "EncouragementReceived", map[string]any{"first": 100})}
-		write(45)
-		large := []int{count(g.B, "GroupFeed", feed), count(g.A, "MyReflections", map[string]any{"first": 100}), count(g.A, "EncouragementReceived", map[string]any{"first": 100})}
-		for i, op := range []string{"GroupFeed", "MyReflections", "EncouragementReceived"} {
-			t.Logf("%s: %d statements for 5 reflections, %d for 50", op, small[i], large[i])
-			if small[i] != large[i] {
-				t.Errorf("%s: %d statements for 5 reflections, %d for 50", op, small[i], large[i])
-			}
-		}
-		r := g.B.MustOp("GroupFeed", feed)
-		if r.Num("node.reflections.totalCount") != 50 || r.Num("node.reflections.edges.49.node.encouragementCount") != 1 ||
-			r.Get("node.reflections.edges.49.node.viewerHasEncouraged") != true {
-			t.Fatalf("feed numbers: %.300s", r.Raw)
-		}
-	})
-}
-
 // TestMigrationsMatchSchema applies the versioned migrations and checks that ent sees no
 // difference left between them and ent/schema: a schema change needs a new migration
 // (go run ./internal/platform/db/migrategen NAME).
@@ -263,4 +227,24 @@ func testConfig(t *testing.T, extra map[string]string) config.Config {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// TestProductionIsTheDefaultWithARealProject: without APP_ENV, a real Firebase project
+// means production (no GraphiQL, no introspection); a demo- project means development.
+func TestProductionIsTheDefaultWithARealProject(t *testing.T) {
+	t.Parallel()
+	for project, want := range map[string]bool{"clinic-prod": true, "demo-x": false, "": false} {
+		cfg, err := config.FromEnv(func(name string) string {
+			switch name {
+			case "FIREBASE_PROJECT_ID":
+				return project
+			case "ENCRYPTION_KEYS":
+				return testKeys
+			}
+			return ""
+		})
+		if err != nil || cfg.Production != want {
+			t.Errorf("project %q: production %v (err %v), want %v", project, cfg.Production, err, want)
+		}
+	}
 }

@@ -22,17 +22,6 @@ import (
 	"github.com/processgroup/api/internal/firebase/fcmfake"
 )
 
-// chicago is the time zone of the fixture's group.
-var chicago = mustZone("America/Chicago")
-
-func mustZone(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
 // tuesdayMorning is 06:00 in Chicago on a Tuesday one to two weeks ahead with no change of
 // daylight saving in the four weeks after it; sixPM is 18:00 that day. The push tests start
 // their clock there: ahead of the real time, as River's own maintenance needs (see H.Clock),
@@ -74,8 +63,8 @@ func TestReminderWeeklyScheduleSendsOnce(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		registerDevice(g.B, "token-b", "en-GB")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b", "ANDROID", "en-GB")
 		r := setWeekly(g, "18:00", "Room 12")
 		if got := r.Str("setWeeklySchedule.nextSession.startsAt"); got != rfc3339(sixPM) {
 			t.Fatalf("next session starts %s, want %s", got, rfc3339(sixPM))
@@ -120,7 +109,7 @@ func TestReminderAcrossDaylightSaving(t *testing.T) {
 	// From the Monday before the change, at noon in Chicago.
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
 		setWeekly(g, "18:00", "")
 		r := g.Therapist.MustOp("GroupSessions", map[string]any{"groupID": g.ID, "first": 3})
 		before, after := at(-5, 18), at(2, 18)
@@ -148,8 +137,8 @@ func TestReminderRescheduleAndCancel(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		registerDevice(g.B, "token-b", "es-MX")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b", "ANDROID", "es-MX")
 		moved := schedule(g, sixPM)
 		cancelled := schedule(g, sixPM.Add(24*time.Hour))
 		// Moved two hours later: nothing at the old lead time.
@@ -185,10 +174,10 @@ func TestReminderQuietHoursAndLeavers(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		registerDevice(g.B, "token-b", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b", "ANDROID", "en-US")
 		c := h.Member("c")
-		registerDevice(c, "token-c", "en-US")
+		registerDevice(c, "token-c", "ANDROID", "en-US")
 		g.Join(c, "Cy")
 		// A is in New York: 17:00 in Chicago is 18:00 there, inside 17:30–08:00.
 		g.A.MustOp("UpdateNotificationSettings", map[string]any{"input": map[string]any{
@@ -215,7 +204,7 @@ func TestReminderQuietHoursWaitForTheirEnd(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
 		g.A.MustOp("UpdateNotificationSettings", map[string]any{"input": map[string]any{
 			"reminderLeadMinutes": []int{60}, "quietHoursStart": "22:00", "quietHoursEnd": "08:00",
 		}})
@@ -240,9 +229,9 @@ func TestReminderFailures(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		registerDevice(g.B, "token-b1", "en-US")
-		registerDevice(g.B, "token-b2", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b1", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b2", "ANDROID", "en-US")
 		h.FCM.Unregister("token-a")
 		h.FCM.FailNext("token-b1", 1, fcmfake.Unavailable)   // the SDK retries this itself
 		h.FCM.FailNext("token-b2", 2, fcmfake.QuotaExceeded) // River retries this job
@@ -268,12 +257,12 @@ func TestReminderFailures(t *testing.T) {
 }
 
 // Someone's encouragement tells its recipient, once, unless they turned that off.
-func TestReminderEncouragementPush(t *testing.T) {
+func TestEncouragementPush(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		registerDevice(g.B, "token-b", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b", "ANDROID", "en-US")
 		ra := g.Reflect(g.A, "GROUP", "MARKER a long day")
 		rb := g.Reflect(g.B, "GROUP", "MARKER a better day")
 		g.B.MustOp("UpdateNotificationSettings", map[string]any{"input": map[string]any{"encouragementPushes": false}})
@@ -293,7 +282,7 @@ func TestReminderAcrossRestart(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
 		schedule(g, sixPM)
 		schedule(g, sixPM.Add(48*time.Hour))
 		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
@@ -317,7 +306,7 @@ func TestReminderTwoServersOnePostgres(t *testing.T) {
 		for i := 0; i < extra; i++ {
 			c := h.Member(fmt.Sprint("m", i))
 			g.Join(c, fmt.Sprint("M", i))
-			registerDevice(c, fmt.Sprint("token-m", i), "en-US")
+			registerDevice(c, fmt.Sprint("token-m", i), "ANDROID", "en-US")
 		}
 		schedule(g, sixPM)
 		schedule(g, sixPM.Add(30*time.Minute))
@@ -345,7 +334,7 @@ func TestReminderServersStartTogether(t *testing.T) {
 		return
 	}
 	g := hs[2].NewGroup()
-	registerDevice(g.A, "token-a", "en-US")
+	registerDevice(g.A, "token-a", "ANDROID", "en-US")
 	schedule(g, sixPM)
 	hs[0].Clock.Set(sixPM.Add(-time.Hour + time.Second))
 	hs[0].Pushes(1)
@@ -358,7 +347,7 @@ func TestReminderScheduleSavedAgainAndFractionalStart(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
 		first := setWeekly(g, "18:00", "").Str("setWeeklySchedule.nextSession.id")
 		// A one-off with a start in nanoseconds, two hours after the weekly session.
 		g.Therapist.MustOp("ScheduleSession", map[string]any{"input": map[string]any{
@@ -393,7 +382,7 @@ func TestReminderWeeklyEditKeepsSession(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
 		before := setWeekly(g, "18:00", "Room 12").Str("setWeeklySchedule.nextSession.id")
 		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
 		h.Pushes(1)
@@ -416,7 +405,7 @@ func TestReminderRemovingScheduleTellsMembers(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
 		setWeekly(g, "18:00", "")
 		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
 		h.Pushes(1)
@@ -436,7 +425,7 @@ func TestReminderMoveAfterReminderTellsMembers(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
 		wed := sixPM.Add(24 * time.Hour)
 		id := schedule(g, wed)
 		h.Clock.Set(wed.Add(-24*time.Hour + time.Second)) // the day-ahead reminder
@@ -457,8 +446,8 @@ func TestReminderLeadChangeReplans(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		registerDevice(g.B, "token-b", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b", "ANDROID", "en-US")
 		schedule(g, sixPM)
 		g.A.MustOp("UpdateNotificationSettings", map[string]any{"input": map[string]any{"reminderLeadMinutes": []int{1440, 60, 30}}})
 		g.B.MustOp("UpdateNotificationSettings", map[string]any{"input": map[string]any{"reminderLeadMinutes": []int{30}}})
@@ -485,7 +474,7 @@ func TestReminderMoveNoticeOnceEachMove(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
 		id := schedule(g, sixPM)
 		h.Clock.Set(sixPM.Add(-59 * time.Minute))
 		h.Pushes(1)
@@ -517,7 +506,7 @@ func TestReminderPeriodicExtension(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
 		setWeekly(g, "18:00", "")
 		next := sixPM.AddDate(0, 0, 7)
 		// Monday noon in Chicago: the schedule has produced sessions up to Tuesday 06:00.
@@ -559,7 +548,7 @@ func TestReminderShutdownDuringSend(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
 		schedule(g, sixPM)
 		// The workers send through a proxy that tells when a send reaches FCM.
 		arrived := make(chan struct{}, 16)
@@ -610,6 +599,3 @@ func TestReminderShutdownDuringSend(t *testing.T) {
 		}
 	}, withPush(), startingAt(tuesdayMorning), withSettings(map[string]string{"SHUTDOWN_TIMEOUT": "1s"}), onlySQLite())
 }
-
-// rfc3339 writes an instant as the API does (RFC 3339, UTC).
-func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -67,7 +67,7 @@ func TestSignIn(t *testing.T) {
 		}
 		// The scheme is case-insensitive; anything but Bearer is refused.
 		for _, hdr := range []string{"bearer " + c.Token, "Basic " + c.Token} {
-			rr := rawRequest(t, h, hdr, `{"query":"{ viewer { id } }"}`)
+			rr := postBody(t, h, nil, "application/json", []byte(`{"query":"{ viewer { id } }"}`), hdr)
 			want := "bearer " + c.Token
 			if (hdr == want) != (rr.Code() == "") {
 				t.Errorf("header %.12q…: %s", hdr, rr.Raw)
@@ -76,7 +76,7 @@ func TestSignIn(t *testing.T) {
 	})
 }
 
-func TestEmulatorNeedsDemoProject(t *testing.T) {
+func TestSignInEmulatorNeedsDemoProject(t *testing.T) {
 	t.Parallel()
 	cfg, err := config.FromEnv(func(name string) string {
 		switch name {
@@ -101,9 +101,9 @@ func TestEmulatorNeedsDemoProject(t *testing.T) {
 	}
 }
 
-// TestTokenCache: a verified token is remembered for AUTH_CACHE_TTL, so a disabled user
+// TestSignInTokenCache: a verified token is remembered for AUTH_CACHE_TTL, so a disabled user
 // keeps access at most that long, and never past the token's expiry.
-func TestTokenCache(t *testing.T) {
+func TestSignInTokenCache(t *testing.T) {
 	t.Parallel()
 	h := sqliteH(t, withSettings(map[string]string{"AUTH_CACHE_TTL": "1500ms"}))
 	c := h.Member("cached")
