@@ -1,5 +1,8 @@
 package server_test
 
+// Export and deletion of an account from inside the app (exportMyData, deleteAccount): what
+// the export holds, what deletion removes everywhere, and deletion racing other requests.
+
 import (
 	"encoding/json"
 	"fmt"

@@ -1,5 +1,9 @@
 package server_test
 
+// The accounting of reads: every read of a reflection's content by someone else is recorded
+// (one batched write per request) and listed to its author; a response whose reads cannot
+// be recorded is not sent; no mutation creates, changes or deletes a read record.
+
 import (
 	"fmt"
 	"strings"

@@ -1,5 +1,8 @@
 package server_test
 
+// The audit trail (audit_events, for operators): which events are recorded, without content,
+// and how much a flood of denied attempts can write.
+
 import (
 	"strings"
 	"testing"

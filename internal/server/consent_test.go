@@ -1,5 +1,9 @@
 package server_test
 
+// The consent to share with a group: before sharing, its end (revoked, expired, leaving),
+// end dates at the edges and on hosts off UTC, concurrent grants and revokes, and the
+// disclosure notice. Expiry is driven by moving the API's clock.
+
 import (
 	"context"
 	"fmt"

@@ -1,5 +1,8 @@
 package server_test
 
+// Devices and notification settings: registering (one device per token, a token moving to
+// another account, at most ten a member), settings and their bad input.
+
 import (
 	"crypto/rand"
 	"encoding/hex"
@@ -9,10 +12,10 @@ import (
 	"time"
 )
 
-// TestDeviceLongTokenIsBadInput (found on 4d5e5c0 with 4000-character tokens, fixed in ed6cdb6): registerDevice validates the token's length in characters,
-// while the column and PostgreSQL's unique btree index (at most ~2700 bytes a row) count
-// bytes: a token the validation allows becomes INTERNAL instead of BAD_USER_INPUT. (Real FCM
-// tokens are ASCII; this is about the error code, not about real tokens.)
+// TestDeviceLongTokenIsBadInput: registerDevice validates the token's length, while the
+// column and PostgreSQL's unique btree index (at most ~2700 bytes a row) count bytes: a long
+// token of many-byte characters must be accepted or refused as BAD_USER_INPUT, never become
+// INTERNAL. (Real FCM tokens are ASCII; this is about the error code, not about real tokens.)
 func TestDeviceLongTokenIsBadInput(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {

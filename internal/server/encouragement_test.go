@@ -1,5 +1,8 @@
 package server_test
 
+// Encouragement between members: who may send it on what, and what becomes of it when its
+// sender leaves.
+
 import (
 	"maps"
 	"strings"

@@ -1,5 +1,8 @@
 package server_test
 
+// Encryption at rest: no plaintext of sealed columns in the database, key rotation,
+// sealed values bound to their place, no filtering on encrypted fields.
+
 import (
 	"bytes"
 	"context"

@@ -1,5 +1,7 @@
 package server_test
 
+// Groups: founding, invites, joining, leaving and removal, and their races.
+
 import (
 	"context"
 	"strings"

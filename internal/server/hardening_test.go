@@ -1,5 +1,9 @@
 package server_test
 
+// Hardening: limits on the shape and cost of operations, rate limits, production without
+// introspection or suggestions, and malformed documents, bodies and GET requests, whose
+// errors carry a code from the fixed set and leave nothing in the log.
+
 import (
 	"encoding/json"
 	"fmt"

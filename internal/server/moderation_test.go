@@ -1,6 +1,6 @@
 package server_test
 
-// Moderation of encouragement (issue 5, part 4): the recipient of an encouragement (the
+// Moderation of encouragement: the recipient of an encouragement (the
 // author of the reflection it was sent on) reports it, a facilitator of the group hides it.
 //
 //   - reported: hidden from the recipient at once; everyone else who reads the reflection

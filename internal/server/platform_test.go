@@ -1,5 +1,8 @@
 package server_test
 
+// The platform: migrations against ent/schema, health, GraphiQL and production defaults,
+// graceful shutdown, demo mode.
+
 import (
 	"bytes"
 	"context"

@@ -1,5 +1,8 @@
 package server_test
 
+// Checks of what the fake FCM server received: every push is discreet (checkPushes), and
+// summaries for failure messages.
+
 import (
 	"sync"
 	"testing"

@@ -1,5 +1,8 @@
 package server_test
 
+// Reflections: idempotent creates by clientID, versions (a stale write is refused), deletion,
+// crisis language, and the statement count of the group feed.
+
 import (
 	"fmt"
 	"maps"

@@ -1,13 +1,13 @@
 package server_test
 
-// Sessions, weekly schedules, devices and notification settings through the real handler:
-// every operation of schema/app-operations/sessions.graphql with known values, weekly
-// schedules across both daylight-saving changes of the group's zone, bad input, the privacy
-// rules of sessions and devices attacked from the wrong people, and the statement count of
-// the sessions connection.
+// Sessions and weekly schedules through the real handler: the operations of
+// schema/app-operations/sessions.graphql with known values, weekly schedules across both
+// daylight-saving changes of the group's zone, bad input, the privacy rules of sessions
+// attacked from the wrong people, races of schedule changes with joins and cancellations,
+// and the statement count of the sessions connection.
 //
-// Most tests run on a fake clock (no workers), so that "now", the produced sessions and the
-// moment a session starts are known exactly.
+// The tests start the API's clock at a known moment (no workers run), so that "now", the
+// produced sessions and the moment a session starts are known exactly.
 
 import (
 	"context"
@@ -878,12 +878,14 @@ func (t *pauseTx) Query(ctx context.Context, q string, args, v any) error {
 	return err
 }
 
-// TestSessionJoinRacesWeeklySchedule (found on 4d5e5c0, fixed in ed6cdb6): a member joins while the facilitator moves the weekly
-// schedule from 18:00 to 19:00. SetWeekly plans reminders for the members it read (not the
-// joiner, whose membership is not committed yet) and Join's MemberChanged plans for the
-// sessions it sees (the old ones, which SetWeekly is deleting): the joiner ends with no
-// reminder for any session of the schedule. (The database pauses SetWeekly for a moment
-// right after it read the members, where a busy server would be slow anyway.)
+// TestSessionJoinRacesWeeklySchedule: a member joins while the facilitator moves the weekly
+// schedule from 18:00 to 19:00. The schedule change plans reminders for the members it read
+// (not the joiner, whose membership is not committed yet) and the join plans for the
+// sessions it sees (the old ones, which the change is replacing): unless the two wait for
+// each other, the joiner ends with no reminder for any session of the schedule. The joiner
+// must have as many pending reminders as a member who was there all along. (The database
+// pauses the change for a moment right after it read the members, where a busy server
+// would be slow anyway, so that the race shows every time.)
 func TestSessionJoinRacesWeeklySchedule(t *testing.T) {
 	t.Parallel()
 	pg := postgresURL()
@@ -953,12 +955,11 @@ func bigScheduledGroup(t testing.TB, h *H, members int) *Group {
 	return g
 }
 
-// TestSessionCancelRacesScheduleEdit (found on a27c21d, fixed in ed6cdb6): the facilitator cancels next week's session while a
-// co-facilitator moves the weekly schedule from 18:00 to 19:00. SetWeekly lists the
-// schedule's undetached sessions, then deletes them by id only; when the cancel commits in
-// between, the delete still matches and removes the session the API just answered as
-// CANCELLED: the members' "cancelled" notice is then dropped (the worker finds no session)
-// and the slot is produced again by the new schedule.
+// TestSessionCancelRacesScheduleEdit: the facilitator cancels next week's session while a
+// co-facilitator moves the weekly schedule from 18:00 to 19:00. The schedule change lists
+// the schedule's untouched sessions, then removes them; a session the API answered as
+// CANCELLED in between must survive (otherwise the members' "cancelled" notice is dropped,
+// the worker finding no session, and the slot is produced again by the new schedule).
 func TestSessionCancelRacesScheduleEdit(t *testing.T) {
 	t.Parallel()
 	pg := postgresURL()
@@ -1012,9 +1013,9 @@ func TestSessionCancelRacesScheduleEdit(t *testing.T) {
 	}
 }
 
-// TestSessionScheduleRetryMakesOne (found on 4d5e5c0, fixed in ed6cdb6): the therapist's phone retries scheduleSession after a
-// timeout (the first request did commit). There is no client id or natural key, so the group
-// now has two sessions at the same time, and every member gets every reminder twice.
+// TestSessionScheduleRetryMakesOne: the therapist's phone retries scheduleSession after a
+// timeout (the first request did commit). The group has one session at that time, not two
+// (every member would get every reminder twice).
 func TestSessionScheduleRetryMakesOne(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
@@ -1028,10 +1029,10 @@ func TestSessionScheduleRetryMakesOne(t *testing.T) {
 }
 
 // TestSessionJoinRacesReschedule: as TestSessionJoinRacesWeeklySchedule, for a one-off
-// session moved while a member joins. Reschedule does not hold the group row (SetWeekly and
-// Schedule do), so the joiner's MemberChanged, which waits for those, does not wait for it:
-// it plans the session's old time, and the move plans only the members it read. The joiner
-// gets no reminder for the moved session.
+// session moved while a member joins: unless the move and the join wait for each other, the
+// join plans the session's old time and the move plans only the members it read, and the
+// joiner gets no reminder for the moved session. The joiner must have as many reminders of
+// the new time as a member who was there all along.
 func TestSessionJoinRacesReschedule(t *testing.T) {
 	t.Parallel()
 	pg := postgresURL()

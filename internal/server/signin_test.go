@@ -1,5 +1,8 @@
 package server_test
 
+// Sign-in with Firebase ID tokens (emulator-style, through the real Admin SDK), the
+// emulator's limits, and the cache of verified tokens.
+
 import (
 	"context"
 	"io"
