@@ -364,9 +364,15 @@ func TestAccountDeletedTherapistsGroup(t *testing.T) {
 		if r := Encourage(g.B, grp, ""); len(r.Errors) > 0 {
 			t.Errorf("encouragement in a group without facilitator: %s", r.Raw)
 		}
-		// What happens to the invite the deleted therapist handed out: nobody can revoke it now.
+		// The invite the deleted therapist handed out ends with them (nobody could revoke it
+		// any more): a newcomer with the code does not get into a group without facilitator.
 		c := h.Member("c")
 		j := c.Op("JoinGroup", map[string]any{"input": map[string]any{"code": g.Code, "displayName": "Cy"}})
-		t.Logf("joining with the deleted facilitator's invite code: %.200s", j.Raw)
+		if j.Code() != "BAD_USER_INPUT" || j.Errors[0].Extensions["field"] != "code" {
+			t.Errorf("joining with the deleted facilitator's invite code: %.300s", j.Raw)
+		}
+		if groups := viewerGroups(c); len(groups) != 0 {
+			t.Errorf("the newcomer is a member of %v", groups)
+		}
 	})
 }

@@ -142,15 +142,6 @@ func TestConsentDisclosureNotice(t *testing.T) {
 	})
 }
 
-// grantConsent grants c's consent for groupID with an end date (nil: none).
-func grantConsent(c *Client, groupID string, expiresAt *time.Time) *Resp {
-	in := map[string]any{"groupID": groupID, "textVersion": 1}
-	if expiresAt != nil {
-		in["expiresAt"] = expiresAt.UTC().Format(time.RFC3339Nano)
-	}
-	return c.Op("GrantGroupSharingConsent", map[string]any{"input": in})
-}
-
 // TestConsentExpiredASecondAgo: a member consents with an end date a moment ahead
 // through the API; a second after it passes, a peer finds none of her GROUP reflection on
 // any path (node, nodes, the feed and its cursors and filters, encouragement on it, the

@@ -149,13 +149,12 @@ func mustKeys(t *testing.T, s string) *crypt.Keyring {
 }
 
 // TestEncryptionSealedValuesStayInTheirPlace: someone who can write the database but has no
-// key moves sealed values around: another row's body into a reflection they can read, a
-// body into an encouragement's message, a prompt into a body. The API must fail closed
-// (an error, no content) and never show the moved value as the content of its new place.
+// key moves sealed values around: a body into an encouragement's message, a prompt into a
+// body. The API must fail closed (an error, no content) and never show the moved value as
+// the content of its new place. (A value moved to another row of the same column is
+// TestEncryptionSealedValueMovedToAnotherRow.)
 func TestEncryptionSealedValuesStayInTheirPlace(t *testing.T) {
 	t.Parallel()
-	t.Skip("known limitation, left for later: a sealed value is bound to its column, not to its row, so someone " +
-		"who can write the database can copy one member's ciphertext into another row of the same column")
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		const secret = "MARKER-SWAP-ann-private"
@@ -163,30 +162,11 @@ func TestEncryptionSealedValuesStayInTheirPlace(t *testing.T) {
 		in["prompt"] = "MARKER-SWAP-ann-prompt"
 		annPriv := g.A.MustOp("CreateReflection", map[string]any{"input": in}).Str("createReflection.reflection.id")
 		annShared := g.Reflect(g.A, "GROUP", "ann shared")
-		benOwn := g.Reflect(g.B, "PRIVATE", "ben own")
 		encID := Encourage(g.B, annShared, "ben's message").Str("sendEncouragement.id")
 		annOther := g.Reflect(g.A, "PRIVATE", "ann other")
-		db := rawDB(t, h)
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if _, err := db.ExecContext(context.Background(), q, args...); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
+		exec := sqlExec(t, h)
 
-		// 1. The same column, another row: Ann's private body into Ben's own reflection.
-		exec("UPDATE reflections SET body = (SELECT body FROM reflections WHERE id = $1) WHERE id = $2", annPriv, benOwn)
-		for what, r := range map[string]*Resp{
-			"Ben's reflection by node": g.B.Op("Reflection", map[string]any{"id": benOwn}),
-			"Ben's journal":            g.B.Op("MyReflections", nil),
-			"Ben's export":             g.B.Op("ExportMyData", nil),
-		} {
-			noLeak(t, "row swap: "+what, r, secret)
-			if r.Code() == "" {
-				t.Errorf("row swap: %s answers without an error: %.300s", what, r.Raw)
-			}
-		}
-		// 2. Another column: Ann's private body into the message Ben sent her.
+		// Another column: Ann's private body into the message Ben sent her.
 		exec("UPDATE encouragements SET message = (SELECT body FROM reflections WHERE id = $1) WHERE id = $2", annPriv, encID)
 		for what, r := range map[string]*Resp{
 			"Ann's encouragement received": g.A.Op("EncouragementReceived", nil),
@@ -197,7 +177,7 @@ func TestEncryptionSealedValuesStayInTheirPlace(t *testing.T) {
 				t.Errorf("column swap: %s answers without an error: %.300s", what, r.Raw)
 			}
 		}
-		// 3. Another column of the same author: a prompt into a body.
+		// Another column of the same author: a prompt into a body.
 		exec("UPDATE reflections SET body = (SELECT prompt FROM reflections WHERE id = $1) WHERE id = $2", annPriv, annOther)
 		if r := g.A.Op("Reflection", map[string]any{"id": annOther}); r.Code() == "" || strings.Contains(r.Raw, "MARKER-SWAP-ann-prompt") {
 			t.Errorf("prompt moved into a body: %.300s", r.Raw)
@@ -207,4 +187,41 @@ func TestEncryptionSealedValuesStayInTheirPlace(t *testing.T) {
 			t.Errorf("the untouched original: %.300s", r.Raw)
 		}
 	})
+}
+
+// TestEncryptionSealedValueMovedToAnotherRow: someone who can write the database but has no
+// key copies Ann's private body into Ben's own reflection (the same column, another row).
+// The API should fail closed there too; it cannot yet, since a sealed value is bound to its
+// column and not to its row, so this stays skipped until it is.
+func TestEncryptionSealedValueMovedToAnotherRow(t *testing.T) {
+	t.Parallel()
+	t.Skip("known limitation: a sealed value is bound to its column, not to its row, so someone " +
+		"who can write the database can copy one member's ciphertext into another row of the same column")
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		const secret = "MARKER-SWAP-ann-private"
+		annPriv := g.Reflect(g.A, "PRIVATE", secret)
+		benOwn := g.Reflect(g.B, "PRIVATE", "ben own")
+		sqlExec(t, h)("UPDATE reflections SET body = (SELECT body FROM reflections WHERE id = $1) WHERE id = $2", annPriv, benOwn)
+		for what, r := range map[string]*Resp{
+			"Ben's reflection by node": g.B.Op("Reflection", map[string]any{"id": benOwn}),
+			"Ben's journal":            g.B.Op("MyReflections", nil),
+			"Ben's export":             g.B.Op("ExportMyData", nil),
+		} {
+			noLeak(t, "row swap: "+what, r, secret)
+			if r.Code() == "" {
+				t.Errorf("row swap: %s answers without an error: %.300s", what, r.Raw)
+			}
+		}
+	})
+}
+
+// sqlExec runs statements on the API's database, below the API, failing the test on error.
+func sqlExec(t *testing.T, h *H) func(q string, args ...any) {
+	return func(q string, args ...any) {
+		t.Helper()
+		if _, err := rawDB(t, h).ExecContext(context.Background(), q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
 }

@@ -71,7 +71,10 @@ func (g *Group) Join(c *Client, name string) string {
 
 // Consent makes c consent to share their GROUP reflections with g.
 func (g *Group) Consent(c *Client) {
-	c.MustOp("GrantGroupSharingConsent", map[string]any{"input": map[string]any{"groupID": g.ID, "textVersion": 1}})
+	c.h.t.Helper()
+	if r := grantConsent(c, g.ID, nil); len(r.Errors) > 0 {
+		c.h.t.Fatalf("consent: %s", r.Raw)
+	}
 }
 
 // Reflect writes a reflection as c in g with visibility; it returns its id.
@@ -285,4 +288,13 @@ func mustZone(name string) *time.Location {
 		panic(err)
 	}
 	return loc
+}
+
+// grantConsent grants c's consent for groupID with an end date (nil: none).
+func grantConsent(c *Client, groupID string, expiresAt *time.Time) *Resp {
+	in := map[string]any{"groupID": groupID, "textVersion": 1}
+	if expiresAt != nil {
+		in["expiresAt"] = expiresAt.UTC().Format(time.RFC3339Nano)
+	}
+	return c.Op("GrantGroupSharingConsent", map[string]any{"input": in})
 }

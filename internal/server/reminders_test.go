@@ -576,7 +576,9 @@ func TestReminderShutdownDuringSend(t *testing.T) {
 		err := h.App.Close() // as SIGTERM does
 		cancel()
 		<-ran
-		t.Logf("close: %v", err)
+		if err != nil {
+			t.Errorf("the shutdown during a send: %v", err)
+		}
 		h.FCM.SetLatency(0)
 		h.Restart(nil)
 		// A retry after the cancelled send waits for River's backoff, by the clock. (FCM had
