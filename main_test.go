@@ -97,22 +97,25 @@ func TestRunDemoAndSIGTERM(t *testing.T) {
 	}
 	t.Setenv("DATABASE_URL", "sqlite:"+t.TempDir()+"/demo.db")
 	t.Setenv("LISTEN_ADDR", "127.0.0.1:0")
-	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	out, errOut := &lockedBuffer{}, &lockedBuffer{wrote: make(chan struct{}, 1)}
 	done := make(chan int, 1)
 	go func() { done <- run(nil, out, errOut) }()
 
+	// Read the log each time the program writes to it, until it says where it listens.
 	var addr string
-	for i := 0; i < 200 && addr == ""; i++ {
-		time.Sleep(50 * time.Millisecond)
+	deadline := time.After(10 * time.Second)
+	for addr == "" {
+		select {
+		case <-errOut.wrote:
+		case <-deadline:
+			t.Fatalf("the server did not start: %s", errOut.String())
+		}
 		for _, line := range strings.Split(errOut.String(), "\n") {
 			var entry struct{ Msg, Addr string }
 			if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "listening" {
 				addr = entry.Addr
 			}
 		}
-	}
-	if addr == "" {
-		t.Fatalf("the server did not start: %s", errOut.String())
 	}
 	m := regexp.MustCompile(`export TOKEN_SAM='([^']+)'`).FindStringSubmatch(out.String())
 	if m == nil {
@@ -149,12 +152,21 @@ func TestRunDemoAndSIGTERM(t *testing.T) {
 type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
+	// wrote, if set, is signalled after each write.
+	wrote chan struct{}
 }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.b.Write(p)
+	n, err := l.b.Write(p)
+	if l.wrote != nil {
+		select {
+		case l.wrote <- struct{}{}:
+		default:
+		}
+	}
+	return n, err
 }
 
 func (l *lockedBuffer) String() string {

@@ -6,6 +6,7 @@ package server_test
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -305,4 +306,28 @@ func TestDeviceCap(t *testing.T) {
 			t.Fatalf("the refreshed device was forgotten")
 		}
 	}, startingAt(springMonday))
+}
+
+// devicesDoc lists the viewer's devices.
+const devicesDoc = `query SSDevices { viewer { id devices { id platform locale createdAt lastSeenAt } } }`
+
+// devicesOf lists c's devices.
+func devicesOf(c *Client) []deviceInfo {
+	c.h.t.Helper()
+	r := c.Raw(devicesDoc, "SSDevices", nil)
+	if len(r.Errors) > 0 {
+		c.h.t.Fatalf("devices: %s", r.Raw)
+	}
+	var out []deviceInfo
+	b, _ := json.Marshal(r.Get("viewer.devices"))
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// settingsOf reads c's notification settings as raw JSON.
+func settingsOf(c *Client) string {
+	c.h.t.Helper()
+	r := c.MustOp("NotificationSettings", nil)
+	b, _ := json.Marshal(r.Get("viewer.notificationSettings"))
+	return string(b)
 }

@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -415,41 +414,6 @@ func TestDigestWrongPeople(t *testing.T) {
 			t.Errorf("facilitator: %s", r.Raw)
 		}
 	}, startingAt(utc(2027, 2, 1, 12, 0)))
-}
-
-// fillGroup gives g members in all (A and B, and more) and each reflections per member,
-// a third of them FACILITATORS, the rest GROUP.
-func fillGroup(t testing.TB, h *H, g *Group, members, each int) {
-	all := []*Client{g.A, g.B}
-	for i := len(all); i < members; i++ {
-		c := h.Member(fmt.Sprint("m", i))
-		g.Join(c, fmt.Sprint("Member ", i))
-		all = append(all, c)
-	}
-	// Each member writes from a phone of their own: at once.
-	var wg sync.WaitGroup
-	for i, c := range all {
-		wg.Go(func() {
-			for j := 0; j < each; j++ {
-				vis := "GROUP"
-				if j%3 == 0 {
-					vis = "FACILITATORS"
-				}
-				r := c.Op("CreateReflection", map[string]any{"input": map[string]any{
-					"clientID": uuid.NewString(), "groupID": g.ID, "body": fmt.Sprintf("entry %d of %d", j, i),
-					"mood": 1 + (i+j)%10, "craving": (i * j) % 11, "visibility": vis,
-				}})
-				if len(r.Errors) > 0 {
-					t.Errorf("CreateReflection: %s", r.Raw)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
 }
 
 // TestDigestStatementsDoNotGrow: the digest and GroupReflectionsSince issue as many SQL

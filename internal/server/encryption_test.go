@@ -139,15 +139,6 @@ func TestEncryptionNoFilterOnEncryptedFields(t *testing.T) {
 	}
 }
 
-func mustKeys(t *testing.T, s string) *crypt.Keyring {
-	t.Helper()
-	k, err := crypt.ParseKeys(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 // TestEncryptionSealedValuesStayInTheirPlace: someone who can write the database but has no
 // key moves sealed values around: a body into an encouragement's message, a prompt into a
 // body. The API must fail closed (an error, no content) and never show the moved value as

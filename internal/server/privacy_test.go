@@ -23,9 +23,6 @@ import (
 	"github.com/processgroup/api/internal/firebase/authemu"
 )
 
-// madeUpReflectionID is an id in the reflections' id range that no test ever reaches.
-const madeUpReflectionID = "17179999999"
-
 // nodeFields selects everything readable on every node type.
 const nodeFields = `
 fragment PrivAll on Node {
@@ -164,20 +161,6 @@ func errorShape(r *Resp) string {
 	return strings.Join(out, "\n")
 }
 
-// edgeIDs returns the node ids of a connection at path (".edges" is appended).
-func edgeIDs(r *Resp, path string) []string {
-	edges, _ := r.Get(path + ".edges").([]any)
-	var ids []string
-	for _, e := range edges {
-		m, _ := e.(map[string]any)
-		n, _ := m["node"].(map[string]any)
-		if id, ok := n["id"].(string); ok {
-			ids = append(ids, id)
-		}
-	}
-	return ids
-}
-
 // edgeNode returns the edge node with id in the connection at path, or nil.
 func edgeNode(r *Resp, path, id string) map[string]any {
 	edges, _ := r.Get(path + ".edges").([]any)
@@ -189,39 +172,6 @@ func edgeNode(r *Resp, path, id string) map[string]any {
 		}
 	}
 	return nil
-}
-
-// membershipNames returns the display names in a memberships list at path.
-func membershipNames(r *Resp, path string) []string {
-	list, _ := r.Get(path).([]any)
-	var names []string
-	for _, x := range list {
-		m, _ := x.(map[string]any)
-		if s, ok := m["displayName"].(string); ok {
-			names = append(names, s)
-		}
-	}
-	sort.Strings(names)
-	return names
-}
-
-// viewerGroups returns the ids of the groups in the viewer's memberships.
-func viewerGroups(c *Client) []string {
-	r := c.MustOp("Viewer", nil)
-	list, _ := r.Get("viewer.memberships").([]any)
-	var ids []string
-	for _, x := range list {
-		m, _ := x.(map[string]any)
-		g, _ := m["group"].(map[string]any)
-		if id, ok := g["id"].(string); ok {
-			ids = append(ids, id)
-		}
-	}
-	return ids
-}
-
-func updateReflection(c *Client, id string, version int, input map[string]any) *Resp {
-	return c.Op("UpdateReflection", map[string]any{"id": id, "expectedVersion": version, "input": input})
 }
 
 // TestPrivacyReflectionVisibility attacks each visibility from everyone around the group,

@@ -22,41 +22,6 @@ import (
 	"github.com/processgroup/api/internal/firebase/fcmfake"
 )
 
-// tuesdayMorning is 06:00 in Chicago on a Tuesday one to two weeks ahead with no change of
-// daylight saving in the four weeks after it; sixPM is 18:00 that day. The push tests start
-// their clock there: ahead of the real time, as River's own maintenance needs (see H.Clock),
-// and clear of a change of offset unless the test is about one.
-var tuesdayMorning, sixPM = aTuesdayAhead(time.Now())
-
-func aTuesdayAhead(now time.Time) (morning, evening time.Time) {
-	d := now.In(chicago).AddDate(0, 0, 7)
-	for {
-		day := time.Date(d.Year(), d.Month(), d.Day(), 6, 0, 0, 0, chicago)
-		_, before := day.Zone()
-		_, after := day.AddDate(0, 0, 28).Zone()
-		if day.Weekday() == time.Tuesday && before == after {
-			return day.UTC(), time.Date(d.Year(), d.Month(), d.Day(), 18, 0, 0, 0, chicago).UTC()
-		}
-		d = d.AddDate(0, 0, 1)
-	}
-}
-
-// springForward is the next Sunday, a week or more ahead, on which Chicago's clocks go
-// forward an hour (at midnight in Chicago).
-func springForward(now time.Time) time.Time {
-	d := now.In(chicago).AddDate(0, 0, 7)
-	for {
-		day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, chicago)
-		next := day.AddDate(0, 0, 1)
-		_, a := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, chicago).Zone()
-		_, b := time.Date(next.Year(), next.Month(), next.Day(), 12, 0, 0, 0, chicago).Zone()
-		if b > a {
-			return next
-		}
-		d = next
-	}
-}
-
 // A weekly schedule produces sessions; each member's device gets each reminder once, at
 // the lead time, worded in its locale and the group's zone.
 func TestReminderWeeklyScheduleSendsOnce(t *testing.T) {

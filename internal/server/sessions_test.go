@@ -78,94 +78,6 @@ func sessionStrings(l []sessionInfo) []string {
 	return out
 }
 
-// weeklyInput is a WeeklyScheduleInput.
-func weeklyInput(weekday, start string, minutes int, location string) map[string]any {
-	w := map[string]any{"weekday": weekday, "localStartTime": start, "durationMinutes": minutes}
-	if location != "" {
-		w["location"] = location
-	}
-	return w
-}
-
-// wantBadInput fails unless r is BAD_USER_INPUT naming field.
-func wantBadInput(t *testing.T, what string, r *Resp, field string) {
-	t.Helper()
-	if r.Code() != "BAD_USER_INPUT" {
-		t.Errorf("%s: want BAD_USER_INPUT, got %s", what, r.Raw)
-		return
-	}
-	if got, _ := r.Errors[0].Extensions["field"].(string); got != field {
-		t.Errorf("%s: the error names field %q, want %q: %s", what, got, field, r.Raw)
-	}
-}
-
-// wantDenied fails unless r is FORBIDDEN or NOT_FOUND without data.
-func wantDenied(t *testing.T, what string, r *Resp) {
-	t.Helper()
-	if c := r.Code(); c != "FORBIDDEN" && c != "NOT_FOUND" {
-		t.Errorf("%s: want FORBIDDEN or NOT_FOUND, got %s", what, r.Raw)
-	}
-	for _, v := range r.Data {
-		if v != nil {
-			t.Errorf("%s: a refused mutation returned data: %s", what, r.Raw)
-		}
-	}
-}
-
-// sessionNodeDoc reads any node with the fields of sessions, devices and users.
-const sessionNodeDoc = `query SSNode($id: ID!) {
-  node(id: $id) {
-    __typename
-    id
-    ... on GroupSession { startsAt endsAt status location group { id name weeklySchedule { weekday } } }
-    ... on Device { platform locale lastSeenAt }
-    ... on User { notificationSettings { reminderLeadMinutes timeZone quietHoursStart } devices { id } upcomingSessions { id } }
-  }
-}`
-
-// sessionNodesDoc is sessionNodeDoc through nodes(ids:).
-const sessionNodesDoc = `query SSNodes($ids: [ID!]!) {
-  nodes(ids: $ids) {
-    __typename
-    id
-    ... on GroupSession { startsAt status location }
-    ... on Device { platform locale }
-  }
-}`
-
-// devicesDoc lists the viewer's devices.
-const devicesDoc = `query SSDevices { viewer { id devices { id platform locale createdAt lastSeenAt } } }`
-
-// devicesOf lists c's devices.
-func devicesOf(c *Client) []deviceInfo {
-	c.h.t.Helper()
-	r := c.Raw(devicesDoc, "SSDevices", nil)
-	if len(r.Errors) > 0 {
-		c.h.t.Fatalf("devices: %s", r.Raw)
-	}
-	var out []deviceInfo
-	b, _ := json.Marshal(r.Get("viewer.devices"))
-	_ = json.Unmarshal(b, &out)
-	return out
-}
-
-// settingsOf reads c's notification settings as raw JSON.
-func settingsOf(c *Client) string {
-	c.h.t.Helper()
-	r := c.MustOp("NotificationSettings", nil)
-	b, _ := json.Marshal(r.Get("viewer.notificationSettings"))
-	return string(b)
-}
-
-// compactJSON is v as compact JSON.
-func compactJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// Monday 2027-03-01, 06:00 in Chicago; daylight-saving time starts on Sunday 2027-03-14.
-var springMonday = utc(2027, 3, 1, 12, 0)
-
 // TestSessionOneOffLifecycle: a one-off session is scheduled, listed, moved (duration
 // kept unless given) and cancelled (twice is fine), and nextSession and UpcomingSessions
 // skip what is cancelled.
@@ -856,6 +768,8 @@ func (t *pauseTx) Query(ctx context.Context, q string, args, v any) error {
 	err := t.Tx.Query(ctx, q, args, v)
 	if strings.Contains(q, `FROM "memberships"`) && strings.Contains(q, `"group_id" IN`) && t.d.armed.CompareAndSwap(true, false) {
 		close(t.d.hit)
+		// A slow moment of the database, long enough for the racing request to reach the
+		// point where it must wait for this transaction (nothing tells when it gets there).
 		time.Sleep(t.d.pause)
 	}
 	return err
@@ -924,18 +838,6 @@ func TestSessionScheduleChangeDoesNotGrowWithTheGroup(t *testing.T) {
 	if small != big {
 		t.Errorf("a schedule change runs %d statements for 2 members and %d for 60", small, big)
 	}
-}
-
-// bigScheduledGroup is a group of the fixture with members in all, and a weekly schedule on
-// Tuesdays at 18:00.
-func bigScheduledGroup(t testing.TB, h *H, members int) *Group {
-	g := h.NewGroup()
-	for i := 2; i < members; i++ {
-		c := h.Member(fmt.Sprint("m", i))
-		c.MustOp("JoinGroup", map[string]any{"input": map[string]any{"code": g.Code, "displayName": fmt.Sprint("M", i)}})
-	}
-	setWeekly(g, "18:00", "")
-	return g
 }
 
 // TestSessionCancelRacesScheduleEdit: the facilitator cancels next week's session while a
