@@ -291,7 +291,8 @@ func TestDigestKnownNumbers(t *testing.T) {
 		if r.Str("node.digest.periodStart") != "2027-02-09T00:00:00Z" || r.Str("node.digest.periodEnd") != "2027-02-16T00:00:00Z" {
 			t.Errorf("cancelled session's digest: %s", r.Raw)
 		}
-		// The first session's period starts when the group was created.
+		// The first session's period starts when the group was created (today by the real
+		// clock: rows are stamped created_at by the real clock, not the API's).
 		r = g.Therapist.MustOp("GroupDigest", map[string]any{"groupID": g.ID, "sessionID": sess[0]})
 		if start, _ := time.Parse(time.RFC3339Nano, r.Str("node.digest.periodStart")); start.After(time.Now()) || start.Before(time.Now().Add(-time.Hour)) {
 			t.Errorf("first session's period starts at %s, want the group's creation (today)", r.Str("node.digest.periodStart"))
