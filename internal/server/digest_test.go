@@ -459,7 +459,7 @@ func TestDigestReflectionsSince(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		since := time.Now().UTC().Add(-24 * time.Hour)
+		since := h.Clock.Now().Add(-24 * time.Hour)
 		reflectAt(t, h, g, g.A, "GROUP", "too old", 5, 5, since.Add(-time.Minute))
 		reflectAt(t, h, g, g.A, "GROUP", "a1", 5, 5, since)
 		reflectAt(t, h, g, g.B, "FACILITATORS", "b1", 5, 5, since.Add(time.Hour))

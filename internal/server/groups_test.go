@@ -119,7 +119,7 @@ func TestGroupInviteCodes(t *testing.T) {
 			t.Fatalf("revoked code: %s", r.Raw)
 		}
 		// Expired codes stop working.
-		if _, err := rawDB(t, h).ExecContext(context.Background(), "UPDATE group_invites SET expires_at = $1", time.Now().Add(-time.Minute)); err != nil {
+		if _, err := rawDB(t, h).ExecContext(context.Background(), "UPDATE group_invites SET expires_at = $1", h.Clock.Now().Add(-time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if r := d.Op("JoinGroup", map[string]any{"input": map[string]any{"code": g.Code, "displayName": "Di"}}); r.Code() != "BAD_USER_INPUT" {

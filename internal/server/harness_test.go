@@ -48,10 +48,12 @@ var (
 	emuHost string
 )
 
-// defaultParallel is how many tests run at once unless -parallel says otherwise. The tests
-// wait on SQLite files, PostgreSQL and HTTP far more than they compute, so more of them than
-// the machine has cores run well together; each PostgreSQL test holds a few connections of
-// the server's 100.
+// defaultParallel is how many tests run at once unless -parallel says otherwise (Go's default
+// is the number of cores). The tests wait on SQLite files, PostgreSQL and HTTP more than they
+// compute, so more of them than the machine has cores run well together. Each PostgreSQL
+// test holds a few connections of the server's 100, a push test up to a dozen: at 8 the
+// whole suite was seen to peak at about 45, the push tests alone at about 60; at 16 and more
+// the push tests ran out of connections.
 const defaultParallel = "8"
 
 func TestMain(m *testing.M) {

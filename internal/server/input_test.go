@@ -456,7 +456,7 @@ func TestInputCreateGroupInvite(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				snap := dbSnapshot(t, h)
-				start := time.Now()
+				start := h.Clock.Now()
 				r := g.Therapist.Op("CreateGroupInvite", tc.vars)
 				checkErrors(t, r)
 				if tc.field == "" {

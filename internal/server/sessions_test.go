@@ -677,7 +677,7 @@ func TestSessionUpcomingStatementsDoNotGrow(t *testing.T) {
 // sessions in g.
 func sameStatementsForSessions(t *testing.T, h *H, g *Group, count func() int) {
 	t.Helper()
-	base := time.Now().UTC().Truncate(time.Hour).Add(48 * time.Hour)
+	base := h.Clock.Now().Truncate(time.Hour).Add(48 * time.Hour)
 	for i := 0; i < 5; i++ {
 		scheduleSession(g.Therapist, g.ID, base.Add(time.Duration(i)*time.Hour), 60)
 	}
@@ -785,33 +785,31 @@ func (t *pauseTx) Query(ctx context.Context, q string, args, v any) error {
 // would be slow anyway, so that the race shows every time.)
 func TestSessionJoinRacesWeeklySchedule(t *testing.T) {
 	t.Parallel()
-	pg := postgresURL()
-	if pg == "" {
-		t.Skip("needs TEST_POSTGRES_URL (SQLite serialises the two transactions)")
-	}
+	// PostgreSQL only: SQLite serialises the two transactions.
 	pd := &pauseDriver{hit: make(chan struct{}), pause: 500 * time.Millisecond}
-	h := newH(t, postgresDB(t), withDriver(func(d dialect.Driver) dialect.Driver {
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		setWeekly(g, "18:00", "")
+		aID := g.A.MustOp("NotificationSettings", nil).Str("viewer.id")
+		c := h.Member("joiner")
+		cID := c.MustOp("NotificationSettings", nil).Str("viewer.id")
+		pd.armed.Store(true)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			setWeekly(g, "19:00", "")
+		}()
+		<-pd.hit
+		c.MustOp("JoinGroup", map[string]any{"input": map[string]any{"code": g.Code, "displayName": "Jo"}})
+		<-done
+		want, got := pendingReminders(t, h, aID, time.Time{}), pendingReminders(t, h, cID, time.Time{})
+		if got != want {
+			t.Errorf("the member who joined during the schedule change has %d pending reminders for its sessions; a member there all along has %d", got, want)
+		}
+	}, withDriver(func(d dialect.Driver) dialect.Driver {
 		pd.Driver = d
 		return pd
-	}))
-	g := h.NewGroup()
-	setWeekly(g, "18:00", "")
-	aID := g.A.MustOp("NotificationSettings", nil).Str("viewer.id")
-	c := h.Member("joiner")
-	cID := c.MustOp("NotificationSettings", nil).Str("viewer.id")
-	pd.armed.Store(true)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		setWeekly(g, "19:00", "")
-	}()
-	<-pd.hit
-	c.MustOp("JoinGroup", map[string]any{"input": map[string]any{"code": g.Code, "displayName": "Jo"}})
-	<-done
-	want, got := pendingReminders(t, h, aID, time.Time{}), pendingReminders(t, h, cID, time.Time{})
-	if got != want {
-		t.Errorf("the member who joined during the schedule change has %d pending reminders for its sessions; a member there all along has %d", got, want)
-	}
+	}), onlyPostgres())
 }
 
 // TestSessionScheduleChangeDoesNotGrowWithTheGroup: changing the weekly schedule of a group with a one-year
@@ -847,61 +845,59 @@ func TestSessionScheduleChangeDoesNotGrowWithTheGroup(t *testing.T) {
 // the worker finding no session, and the slot is produced again by the new schedule).
 func TestSessionCancelRacesScheduleEdit(t *testing.T) {
 	t.Parallel()
-	pg := postgresURL()
-	if pg == "" {
-		t.Skip("needs TEST_POSTGRES_URL (SQLite serialises the two transactions)")
-	}
-	h := newH(t, postgresDB(t))
-	g := h.NewGroup()
-	setWeekly(g, "18:00", "")
-	gone, tried := 0, 0
-	const rounds = 20
-	for i := 0; i < rounds; i++ {
-		_, ss := groupSessions(g.A, g.ID)
-		var target sessionInfo
-		for _, s := range ss {
-			if s.Status == "SCHEDULED" {
-				target = s
-				break
+	// PostgreSQL only: SQLite serialises the two transactions.
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		setWeekly(g, "18:00", "")
+		gone, tried := 0, 0
+		const rounds = 20
+		for i := 0; i < rounds; i++ {
+			_, ss := groupSessions(g.A, g.ID)
+			var target sessionInfo
+			for _, s := range ss {
+				if s.Status == "SCHEDULED" {
+					target = s
+					break
+				}
+			}
+			var wg sync.WaitGroup
+			var cancelled bool
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				// Rounds start the cancellation 0 to 9 ms after the schedule change, so that the
+				// two meet at different points (a jitter of the race, not a wait for the API).
+				time.Sleep(time.Duration(i%4) * 3 * time.Millisecond)
+				// NOT_FOUND when the schedule change deleted it first: fine, the facilitator is told.
+				r := g.Therapist.Op("CancelSession", map[string]any{"id": target.ID})
+				cancelled = r.Code() == "" && r.Str("cancelSession.status") == "CANCELLED"
+			}()
+			go func() {
+				defer wg.Done()
+				setWeekly(g, []string{"19:00", "18:00"}[i%2], "")
+			}()
+			wg.Wait()
+			if !cancelled {
+				continue
+			}
+			tried++
+			_, ss = groupSessions(g.A, g.ID)
+			found := false
+			for _, s := range ss {
+				found = found || s.ID == target.ID
+			}
+			if !found {
+				gone++
+				t.Logf("round %d: session %s (%s) was answered CANCELLED, and is gone", i, target.ID, target.StartsAt)
 			}
 		}
-		var wg sync.WaitGroup
-		var cancelled bool
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			// Rounds start the cancellation 0 to 9 ms after the schedule change, so that the
-			// two meet at different points (a jitter of the race, not a wait for the API).
-			time.Sleep(time.Duration(i%4) * 3 * time.Millisecond)
-			// NOT_FOUND when the schedule change deleted it first: fine, the facilitator is told.
-			r := g.Therapist.Op("CancelSession", map[string]any{"id": target.ID})
-			cancelled = r.Code() == "" && r.Str("cancelSession.status") == "CANCELLED"
-		}()
-		go func() {
-			defer wg.Done()
-			setWeekly(g, []string{"19:00", "18:00"}[i%2], "")
-		}()
-		wg.Wait()
-		if !cancelled {
-			continue
+		if gone > 0 {
+			t.Errorf("%d of %d successfully cancelled sessions were deleted by the concurrent schedule change", gone, tried)
 		}
-		tried++
-		_, ss = groupSessions(g.A, g.ID)
-		found := false
-		for _, s := range ss {
-			found = found || s.ID == target.ID
+		if tried == 0 {
+			t.Errorf("no cancellation of %d succeeded next to a schedule change: the race was never tried", rounds)
 		}
-		if !found {
-			gone++
-			t.Logf("round %d: session %s (%s) was answered CANCELLED, and is gone", i, target.ID, target.StartsAt)
-		}
-	}
-	if gone > 0 {
-		t.Errorf("%d of %d successfully cancelled sessions were deleted by the concurrent schedule change", gone, tried)
-	}
-	if tried == 0 {
-		t.Errorf("no cancellation of %d succeeded next to a schedule change: the race was never tried", rounds)
-	}
+	}, onlyPostgres())
 }
 
 // TestSessionScheduleRetryMakesOne: the therapist's phone retries scheduleSession after a
@@ -926,34 +922,32 @@ func TestSessionScheduleRetryMakesOne(t *testing.T) {
 // the new time as a member who was there all along.
 func TestSessionJoinRacesReschedule(t *testing.T) {
 	t.Parallel()
-	pg := postgresURL()
-	if pg == "" {
-		t.Skip("needs TEST_POSTGRES_URL (SQLite serialises the two transactions)")
-	}
+	// PostgreSQL only: SQLite serialises the two transactions.
 	pd := &pauseDriver{hit: make(chan struct{}), pause: 500 * time.Millisecond}
-	h := newH(t, postgresDB(t), withDriver(func(d dialect.Driver) dialect.Driver {
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		start := h.Clock.Now().Add(72 * time.Hour).Truncate(time.Hour)
+		id := schedule(g, start)
+		aID := g.A.MustOp("NotificationSettings", nil).Str("viewer.id")
+		c := h.Member("joiner")
+		cID := c.MustOp("NotificationSettings", nil).Str("viewer.id")
+		pd.armed.Store(true)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			g.Therapist.MustOp("RescheduleSession", map[string]any{"id": id, "startsAt": start.Add(24 * time.Hour).Format(time.RFC3339)})
+		}()
+		<-pd.hit
+		c.MustOp("JoinGroup", map[string]any{"input": map[string]any{"code": g.Code, "displayName": "Jo"}})
+		<-done
+		want, got := pendingReminders(t, h, aID, start.Add(24*time.Hour)), pendingReminders(t, h, cID, start.Add(24*time.Hour))
+		if want == 0 || got != want {
+			t.Errorf("reminders for the moved session: the member who joined during the move has %d, a member there all along %d", got, want)
+		}
+	}, withDriver(func(d dialect.Driver) dialect.Driver {
 		pd.Driver = d
 		return pd
-	}))
-	g := h.NewGroup()
-	start := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
-	id := schedule(g, start)
-	aID := g.A.MustOp("NotificationSettings", nil).Str("viewer.id")
-	c := h.Member("joiner")
-	cID := c.MustOp("NotificationSettings", nil).Str("viewer.id")
-	pd.armed.Store(true)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		g.Therapist.MustOp("RescheduleSession", map[string]any{"id": id, "startsAt": start.Add(24 * time.Hour).Format(time.RFC3339)})
-	}()
-	<-pd.hit
-	c.MustOp("JoinGroup", map[string]any{"input": map[string]any{"code": g.Code, "displayName": "Jo"}})
-	<-done
-	want, got := pendingReminders(t, h, aID, start.Add(24*time.Hour)), pendingReminders(t, h, cID, start.Add(24*time.Hour))
-	if want == 0 || got != want {
-		t.Errorf("reminders for the moved session: the member who joined during the move has %d, a member there all along %d", got, want)
-	}
+	}), onlyPostgres())
 }
 
 // pendingReminders counts the reminder jobs not yet run of the user with internal id uid,
