@@ -203,6 +203,9 @@ func TestReminderFailures(t *testing.T) {
 		schedule(g, sixPM)
 		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
 		h.RunDue()
+		if n := byToken(h.FCM.Messages())["token-b1"]; n != 1 {
+			t.Fatalf("after the SDK's own retry, token-b1 got %d pushes: %v", n, summary(h.FCM.Messages()))
+		}
 		// River schedules each retry by the clock with its backoff (seconds after the first
 		// failure, more after the second): move past it and run it, as often as it takes.
 		for i := 0; i < 4 && byToken(h.FCM.Messages())["token-b2"] == 0; i++ {
