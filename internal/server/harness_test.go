@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -100,6 +102,7 @@ func migrateTemplate() (drop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	dropLeftovers(admin)
 	name := fmt.Sprintf("t_%d_template", os.Getpid())
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
 		admin.Close()
@@ -253,6 +256,34 @@ func sqliteURL(t testing.TB) string {
 func sqliteH(t testing.TB, opts ...option) *H { return newH(t, sqliteURL(t), opts...) }
 
 var databaseSeq atomic.Int64
+
+// dropLeftovers drops the databases of test runs that ended without cleaning up (killed at a
+// timeout): those named t_PID_... whose process is gone from this machine.
+func dropLeftovers(admin *sql.DB) {
+	rows, err := admin.Query(`SELECT datname FROM pg_database WHERE datname LIKE 't\_%'`)
+	if err != nil {
+		return
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if rows.Scan(&n) == nil {
+			names = append(names, n)
+		}
+	}
+	rows.Close()
+	for _, n := range names {
+		var pid int
+		var rest string
+		if _, err := fmt.Sscanf(n, "t_%d_%s", &pid, &rest); err != nil || pid <= 0 {
+			continue
+		}
+		p, err := os.FindProcess(pid)
+		if err == nil && errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone) {
+			admin.Exec("DROP DATABASE IF EXISTS " + n + " WITH (FORCE)") //nolint:errcheck // best effort
+		}
+	}
+}
 
 // postgresDB is a new database on the PostgreSQL server of TEST_POSTGRES_URL, a copy of the
 // migrated template; it is dropped when the test ends.
