@@ -1,5 +1,8 @@
 package server_test
 
+// Checks many tests share: errors carry a code of the fixed set and name the bad field, the
+// log carries no content, a refused request changed nothing in the database.
+
 import (
 	"context"
 	"encoding/json"
@@ -10,9 +13,6 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/internal/rule"
 )
-
-// Checks many tests share: errors carry a code of the fixed set and name the bad field, the
-// log carries no content, a refused request changed nothing in the database.
 
 // logMarker is put in content, names and invalid values; it must never reach the log, and
 // never come back in an error.

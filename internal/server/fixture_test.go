@@ -1,5 +1,9 @@
 package server_test
 
+// The fixture (a group with a facilitator, two members and people outside it) and one helper
+// per job the tests do through the API: sign in, join, consent, reflect, encourage,
+// schedule, register a device, read the accounting, count rows below the API.
+
 import (
 	"encoding/json"
 	"fmt"
@@ -15,10 +19,6 @@ import (
 	"github.com/processgroup/api/internal/firebase/authemu"
 	"github.com/processgroup/api/internal/platform/crypt"
 )
-
-// The fixture (a group with a facilitator, two members and people outside it) and one helper
-// per job the tests do through the API: sign in, join, consent, reflect, encourage,
-// schedule, register a device, read the accounting, count rows below the API.
 
 // Group is a process group with a therapist (its facilitator), two members, and people
 // outside it: a member of no group and a therapist of another group.
