@@ -1,5 +1,8 @@
 package server_test
 
+// Encryption at rest: no plaintext of sealed columns in the database, key rotation,
+// sealed values bound to their place, no filtering on encrypted fields.
+
 import (
 	"bytes"
 	"context"
@@ -34,9 +37,10 @@ func writeMarkers(t *testing.T, h *H) (*Group, string) {
 	return g, id
 }
 
-// TestNoPlaintextAtRest: the database holds no plaintext of any reflection, prompt or
+// TestEncryptionNoPlaintextAtRest: the database holds no plaintext of any reflection, prompt or
 // message, while the API reads them back as written.
-func TestNoPlaintextAtRest(t *testing.T) {
+func TestEncryptionNoPlaintextAtRest(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g, id := writeMarkers(t, h)
 		r := g.B.MustOp("Reflection", map[string]any{"id": id})
@@ -91,9 +95,10 @@ func TestNoPlaintextAtRest(t *testing.T) {
 	})
 }
 
-// TestKeyRotation: after a new key is put first and the re-encryption runs, every value is
+// TestEncryptionKeyRotation: after a new key is put first and the re-encryption runs, every value is
 // under the new key and reads back, also once the old key is gone.
-func TestKeyRotation(t *testing.T) {
+func TestEncryptionKeyRotation(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g, id := writeMarkers(t, h)
 		newKey, err := crypt.NewKey()
@@ -122,9 +127,10 @@ func TestKeyRotation(t *testing.T) {
 	})
 }
 
-// TestNoFilterOnEncryptedFields: no where: input offers a predicate on sealed fields.
-func TestNoFilterOnEncryptedFields(t *testing.T) {
-	h := newH(t, "sqlite:"+t.TempDir()+"/w.db")
+// TestEncryptionNoFilterOnEncryptedFields: no where: input offers a predicate on sealed fields.
+func TestEncryptionNoFilterOnEncryptedFields(t *testing.T) {
+	t.Parallel()
+	h := sqliteH(t)
 	r := h.Member("m").Raw(`{ __type(name: "ReflectionWhereInput") { inputFields { name } } }`, "", nil)
 	for _, banned := range []string{"body", "prompt", "message"} {
 		if strings.Contains(strings.ToLower(r.Raw), `"`+banned) {
@@ -133,11 +139,80 @@ func TestNoFilterOnEncryptedFields(t *testing.T) {
 	}
 }
 
-func mustKeys(t *testing.T, s string) *crypt.Keyring {
-	t.Helper()
-	k, err := crypt.ParseKeys(s)
-	if err != nil {
-		t.Fatal(err)
+// TestEncryptionSealedValuesStayInTheirPlace: someone who can write the database but has no
+// key moves sealed values around: a body into an encouragement's message, a prompt into a
+// body. The API must fail closed (an error, no content) and never show the moved value as
+// the content of its new place. (A value moved to another row of the same column is
+// TestEncryptionSealedValueMovedToAnotherRow.)
+func TestEncryptionSealedValuesStayInTheirPlace(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		const secret = "MARKER-SWAP-ann-private"
+		in := reflectionInput(g.ID, "PRIVATE", secret)
+		in["prompt"] = "MARKER-SWAP-ann-prompt"
+		annPriv := g.A.MustOp("CreateReflection", map[string]any{"input": in}).Str("createReflection.reflection.id")
+		annShared := g.Reflect(g.A, "GROUP", "ann shared")
+		encID := Encourage(g.B, annShared, "ben's message").Str("sendEncouragement.id")
+		annOther := g.Reflect(g.A, "PRIVATE", "ann other")
+		exec := sqlExec(t, h)
+
+		// Another column: Ann's private body into the message Ben sent her.
+		exec("UPDATE encouragements SET message = (SELECT body FROM reflections WHERE id = $1) WHERE id = $2", annPriv, encID)
+		for what, r := range map[string]*Resp{
+			"Ann's encouragement received": g.A.Op("EncouragementReceived", nil),
+			"the facilitator's view":       g.Therapist.Op("Reflection", map[string]any{"id": annShared}),
+		} {
+			noLeak(t, "column swap: "+what, r, secret)
+			if r.Code() == "" {
+				t.Errorf("column swap: %s answers without an error: %.300s", what, r.Raw)
+			}
+		}
+		// Another column of the same author: a prompt into a body.
+		exec("UPDATE reflections SET body = (SELECT prompt FROM reflections WHERE id = $1) WHERE id = $2", annPriv, annOther)
+		if r := g.A.Op("Reflection", map[string]any{"id": annOther}); r.Code() == "" || strings.Contains(r.Raw, "MARKER-SWAP-ann-prompt") {
+			t.Errorf("prompt moved into a body: %.300s", r.Raw)
+		}
+		// Ann's own untouched reflection still reads.
+		if r := g.A.MustOp("Reflection", map[string]any{"id": annPriv}); r.Str("node.body") != secret {
+			t.Errorf("the untouched original: %.300s", r.Raw)
+		}
+	})
+}
+
+// TestEncryptionSealedValueMovedToAnotherRow: someone who can write the database but has no
+// key copies Ann's private body into Ben's own reflection (the same column, another row).
+// The API should fail closed there too; it cannot yet, since a sealed value is bound to its
+// column and not to its row, so this stays skipped until it is.
+func TestEncryptionSealedValueMovedToAnotherRow(t *testing.T) {
+	t.Parallel()
+	t.Skip("known limitation: a sealed value is bound to its column, not to its row, so someone " +
+		"who can write the database can copy one member's ciphertext into another row of the same column")
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		const secret = "MARKER-SWAP-ann-private"
+		annPriv := g.Reflect(g.A, "PRIVATE", secret)
+		benOwn := g.Reflect(g.B, "PRIVATE", "ben own")
+		sqlExec(t, h)("UPDATE reflections SET body = (SELECT body FROM reflections WHERE id = $1) WHERE id = $2", annPriv, benOwn)
+		for what, r := range map[string]*Resp{
+			"Ben's reflection by node": g.B.Op("Reflection", map[string]any{"id": benOwn}),
+			"Ben's journal":            g.B.Op("MyReflections", nil),
+			"Ben's export":             g.B.Op("ExportMyData", nil),
+		} {
+			noLeak(t, "row swap: "+what, r, secret)
+			if r.Code() == "" {
+				t.Errorf("row swap: %s answers without an error: %.300s", what, r.Raw)
+			}
+		}
+	})
+}
+
+// sqlExec runs statements on the API's database, below the API, failing the test on error.
+func sqlExec(t *testing.T, h *H) func(q string, args ...any) {
+	return func(q string, args ...any) {
+		t.Helper()
+		if _, err := rawDB(t, h).ExecContext(context.Background(), q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
-	return k
 }

@@ -1,13 +1,17 @@
 package server_test
 
+// Groups: founding, invites, joining, leaving and removal, and their races.
+
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
 func TestGroupLifecycle(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		feed := g.A.MustOp("GroupFeed", map[string]any{"groupID": g.ID})
@@ -85,7 +89,8 @@ func TestGroupLifecycle(t *testing.T) {
 	})
 }
 
-func TestInviteCodes(t *testing.T) {
+func TestGroupInviteCodes(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		r := g.Therapist.MustOp("CreateGroupInvite", map[string]any{"groupID": g.ID, "expiresInHours": 2})
@@ -114,7 +119,7 @@ func TestInviteCodes(t *testing.T) {
 			t.Fatalf("revoked code: %s", r.Raw)
 		}
 		// Expired codes stop working.
-		if _, err := rawDB(t, h).ExecContext(context.Background(), "UPDATE group_invites SET expires_at = $1", time.Now().Add(-time.Minute)); err != nil {
+		if _, err := rawDB(t, h).ExecContext(context.Background(), "UPDATE group_invites SET expires_at = $1", h.Clock.Now().Add(-time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if r := d.Op("JoinGroup", map[string]any{"input": map[string]any{"code": g.Code, "displayName": "Di"}}); r.Code() != "BAD_USER_INPUT" {
@@ -122,6 +127,56 @@ func TestInviteCodes(t *testing.T) {
 		}
 		if r := d.Op("JoinGroup", map[string]any{"input": map[string]any{"code": "NOPE2345", "displayName": "Di"}}); r.Code() != "BAD_USER_INPUT" {
 			t.Fatalf("unknown code: %s", r.Raw)
+		}
+	})
+}
+
+// TestGroupRemovalWinsOverARacingRejoin: a facilitator removes someone who left while they
+// rejoin with the code; whatever the order, they end up outside the group.
+func TestGroupRemovalWinsOverARacingRejoin(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		for i := 0; i < 8; i++ {
+			g := h.NewGroup()
+			g.A.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				g.Therapist.Op("RemoveMember", map[string]any{"membershipID": g.Memberships[g.A]})
+			}()
+			go func() {
+				defer wg.Done()
+				g.A.Op("JoinGroup", map[string]any{"input": map[string]any{"code": g.Code, "displayName": "Ann"}})
+			}()
+			wg.Wait()
+			if r := g.A.MustOp("Viewer", nil); len(r.Get("viewer.memberships").([]any)) != 0 {
+				t.Fatalf("round %d: a removed member is back in the group: %s", i, r.Raw)
+			}
+		}
+	})
+}
+
+// TestGroupDoubleTappedJoin: two joins at once by a new member give one membership, no error.
+func TestGroupDoubleTappedJoin(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		c := h.Member("c")
+		var wg sync.WaitGroup
+		res := make([]*Resp, 4)
+		for i := range res {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i] = c.Op("JoinGroup", map[string]any{"input": map[string]any{"code": g.Code, "displayName": "Cy"}})
+			}()
+		}
+		wg.Wait()
+		for _, r := range res {
+			if r.Code() != "" || r.Str("joinGroup.id") != res[0].Str("joinGroup.id") {
+				t.Fatalf("double-tapped join: %s / %s", r.Raw, res[0].Raw)
+			}
 		}
 	})
 }

@@ -1,6 +1,6 @@
 package server_test
 
-// Moderation of encouragement (issue 5, part 4): the recipient of an encouragement (the
+// Moderation of encouragement: the recipient of an encouragement (the
 // author of the reflection it was sent on) reports it, a facilitator of the group hides it.
 //
 //   - reported: hidden from the recipient at once; everyone else who reads the reflection
@@ -17,29 +17,26 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/processgroup/api/internal/firebase/authemu"
 	"github.com/processgroup/api/internal/platform/crypt"
 	"github.com/processgroup/api/internal/platform/sealed"
 )
 
 const (
-	modHurt     = "MARKER-MOD-hurtful-words"
-	modKind     = "MARKER-MOD-kind-words"
-	modReason   = "MARKER-MOD-reason-it-hurt"
-	modHideNote = "MARKER-MOD-facilitator-note"
+	hurtMessage      = "MARKER-MOD-hurtful-words"
+	kindMessage      = "MARKER-MOD-kind-words"
+	reportReasonText = "MARKER-MOD-reason-it-hurt"
+	hideReasonText   = "MARKER-MOD-facilitator-note"
 )
 
-// modFixture is a group with a third member, Cara, and a GROUP reflection of Ann's with two
+// moderationFixture is a group with a third member, Cara, and a GROUP reflection of Ann's with two
 // encouragements on it: a hurtful one from Ben and a kind one from Cara.
-type modFixture struct {
+type moderationFixture struct {
 	g    *Group
 	Cara *Client
 	Ref  string // Ann's reflection
@@ -47,32 +44,21 @@ type modFixture struct {
 	Kind string // Cara's encouragement on it
 }
 
-func modSetup(t *testing.T, h *H) *modFixture {
+func newModerationFixture(t *testing.T, h *H) *moderationFixture {
 	t.Helper()
 	g := h.NewGroup()
 	cara := h.Member("cara")
 	g.Memberships[cara] = g.Join(cara, "Cara")
 	ref := g.Reflect(g.A, "GROUP", "MARKER-MOD-reflection")
-	return &modFixture{
+	return &moderationFixture{
 		g: g, Cara: cara, Ref: ref,
-		Hurt: modEncourage(t, g.B, ref, modHurt),
-		Kind: modEncourage(t, cara, ref, modKind),
+		Hurt: mustEncourage(t, g.B, ref, hurtMessage),
+		Kind: mustEncourage(t, cara, ref, kindMessage),
 	}
 }
 
-// modEncourage sends encouragement and returns its id.
-func modEncourage(t *testing.T, c *Client, reflectionID, message string) string {
-	t.Helper()
-	r := Encourage(c, reflectionID, message)
-	id := r.Str("sendEncouragement.id")
-	if len(r.Errors) > 0 || id == "" {
-		t.Fatalf("send encouragement: %s", r.Raw)
-	}
-	return id
-}
-
-// modReport reports encouragement id as c, with a reason if one is given.
-func modReport(c *Client, id string, reason ...string) *Resp {
+// reportEnc reports encouragement id as c, with a reason if one is given.
+func reportEnc(c *Client, id string, reason ...string) *Resp {
 	vars := map[string]any{"id": id}
 	if len(reason) > 0 {
 		vars["reason"] = reason[0]
@@ -80,8 +66,8 @@ func modReport(c *Client, id string, reason ...string) *Resp {
 	return c.Op("ReportEncouragement", vars)
 }
 
-// modHide hides encouragement id as c, with a reason if one is given.
-func modHide(c *Client, id string, reason ...string) *Resp {
+// hideEnc hides encouragement id as c, with a reason if one is given.
+func hideEnc(c *Client, id string, reason ...string) *Resp {
 	vars := map[string]any{"id": id}
 	if len(reason) > 0 {
 		vars["reason"] = reason[0]
@@ -89,25 +75,25 @@ func modHide(c *Client, id string, reason ...string) *Resp {
 	return c.Op("HideEncouragement", vars)
 }
 
-// modMustReport reports and fails unless the answer is {id, reported: true}.
-func modMustReport(t *testing.T, c *Client, id string, reason ...string) {
+// mustReport reports and fails unless the answer is {id, reported: true}.
+func mustReport(t *testing.T, c *Client, id string, reason ...string) {
 	t.Helper()
-	r := modReport(c, id, reason...)
+	r := reportEnc(c, id, reason...)
 	if len(r.Errors) > 0 || r.Str("reportEncouragement.id") != id || r.Get("reportEncouragement.reported") != true {
 		t.Fatalf("report %s: want {id: %s, reported: true}, got %s", id, id, r.Raw)
 	}
 }
 
-// modMustHide hides and fails unless the answer is {id, hidden: true}.
-func modMustHide(t *testing.T, c *Client, id string, reason ...string) {
+// mustHide hides and fails unless the answer is {id, hidden: true}.
+func mustHide(t *testing.T, c *Client, id string, reason ...string) {
 	t.Helper()
-	r := modHide(c, id, reason...)
+	r := hideEnc(c, id, reason...)
 	if len(r.Errors) > 0 || r.Str("hideEncouragement.id") != id || r.Get("hideEncouragement.hidden") != true {
 		t.Fatalf("hide %s: want {id: %s, hidden: true}, got %s", id, id, r.Raw)
 	}
 }
 
-const modReflectionDoc = `query ModReflection($id: ID!) {
+const moderationReflectionDoc = `query ModReflection($id: ID!) {
   node(id: $id) {
     __typename
     ... on Reflection {
@@ -121,22 +107,22 @@ const modReflectionDoc = `query ModReflection($id: ID!) {
   }
 }`
 
-// modSeen is what one reader sees of a reflection's encouragement.
-type modSeen struct {
+// seenEncouragement is what one reader sees of a reflection's encouragement.
+type seenEncouragement struct {
 	Count int                       // encouragementCount
 	Total int                       // encouragements.totalCount
 	ByID  map[string]map[string]any // the listed encouragements
 	Raw   string
 }
 
-// modLook reads the reflection as c (who must be able to read it).
-func modLook(t *testing.T, c *Client, reflectionID string) modSeen {
+// lookAtEncouragement reads the reflection as c (who must be able to read it).
+func lookAtEncouragement(t *testing.T, c *Client, reflectionID string) seenEncouragement {
 	t.Helper()
-	r := c.MustRaw(modReflectionDoc, "ModReflection", map[string]any{"id": reflectionID})
+	r := c.MustRaw(moderationReflectionDoc, "ModReflection", map[string]any{"id": reflectionID})
 	if r.Str("node.__typename") != "Reflection" {
 		t.Fatalf("the reader should read reflection %s: %s", reflectionID, r.Raw)
 	}
-	s := modSeen{Count: r.Num("node.encouragementCount"), Total: r.Num("node.encouragements.totalCount"), ByID: map[string]map[string]any{}, Raw: r.Raw}
+	s := seenEncouragement{Count: r.Num("node.encouragementCount"), Total: r.Num("node.encouragements.totalCount"), ByID: map[string]map[string]any{}, Raw: r.Raw}
 	edges, _ := r.Get("node.encouragements.edges").([]any)
 	for _, e := range edges {
 		n := e.(map[string]any)["node"].(map[string]any)
@@ -148,20 +134,20 @@ func modLook(t *testing.T, c *Client, reflectionID string) modSeen {
 	return s
 }
 
-// modExpectEnc is how one reader must see one encouragement.
-type modExpectEnc struct {
+// expectedEnc is how one reader must see one encouragement.
+type expectedEnc struct {
 	Message  string
 	Reported bool
 	Hidden   bool
 	Reason   any // nil or the reason
 }
 
-// modExpect checks what c sees on a reflection: encouragementCount, totalCount, and exactly
+// expectEncouragement checks what c sees on a reflection: encouragementCount, totalCount, and exactly
 // the encouragements in want, each with the message, reported, hidden and reportReason c must
 // see.
-func modExpect(t *testing.T, who string, c *Client, reflectionID string, want map[string]modExpectEnc) modSeen {
+func expectEncouragement(t *testing.T, who string, c *Client, reflectionID string, want map[string]expectedEnc) seenEncouragement {
 	t.Helper()
-	s := modLook(t, c, reflectionID)
+	s := lookAtEncouragement(t, c, reflectionID)
 	if s.Count != len(want) || s.Total != len(want) {
 		t.Errorf("%s: encouragementCount %d, totalCount %d, want %d: %s", who, s.Count, s.Total, len(want), s.Raw)
 	}
@@ -184,20 +170,20 @@ func modExpect(t *testing.T, who string, c *Client, reflectionID string, want ma
 	return s
 }
 
-const modNodeDoc = `query ModNode($id: ID!) {
+const encouragementNodeDoc = `query ModNode($id: ID!) {
   node(id: $id) { __typename ... on Encouragement { id message reported hidden reportReason reflection { id } } }
 }`
 
-// modNode is encouragement id as node(id:) gives it to c, or nil.
-func modNode(t *testing.T, c *Client, id string) map[string]any {
+// encouragementNode is encouragement id as node(id:) gives it to c, or nil.
+func encouragementNode(t *testing.T, c *Client, id string) map[string]any {
 	t.Helper()
-	r := c.MustRaw(modNodeDoc, "ModNode", map[string]any{"id": id})
+	r := c.MustRaw(encouragementNodeDoc, "ModNode", map[string]any{"id": id})
 	n, _ := r.Get("node").(map[string]any)
 	return n
 }
 
-// modReceived is viewer.encouragementReceived of c: its totalCount and ids.
-func modReceived(t *testing.T, c *Client) (int, []string) {
+// receivedEncouragement is viewer.encouragementReceived of c: its totalCount and ids.
+func receivedEncouragement(t *testing.T, c *Client) (int, []string) {
 	t.Helper()
 	r := c.MustOp("EncouragementReceived", map[string]any{"first": 50})
 	var ids []string
@@ -209,9 +195,9 @@ func modReceived(t *testing.T, c *Client) (int, []string) {
 	return r.Num("viewer.encouragementReceived.totalCount"), ids
 }
 
-// modListCount is the encouragementCount of reflection in GroupFeed and in MyReflections
+// listedEncouragementCount is the encouragementCount of reflection in GroupFeed and in MyReflections
 // (the author's journal), as c sees them; -1 where it is not listed.
-func modListCount(t *testing.T, c *Client, op string, vars map[string]any, reflectionID string) int {
+func listedEncouragementCount(t *testing.T, c *Client, op string, vars map[string]any, reflectionID string) int {
 	t.Helper()
 	r := c.MustOp(op, vars)
 	path := "node.reflections.edges"
@@ -227,8 +213,8 @@ func modListCount(t *testing.T, c *Client, op string, vars map[string]any, refle
 	return -1
 }
 
-// modQueue is the facilitators' moderation queue as the app asks for it (ModerationQueue).
-func modQueue(t *testing.T, c *Client, groupID string) ([]map[string]any, *Resp) {
+// moderationQueue is the facilitators' moderation queue as the app asks for it (ModerationQueue).
+func moderationQueue(t *testing.T, c *Client, groupID string) ([]map[string]any, *Resp) {
 	t.Helper()
 	r := c.MustOp("ModerationQueue", map[string]any{"groupID": groupID})
 	if r.Str("node.__typename") != "Group" || r.Str("node.id") != groupID {
@@ -245,10 +231,10 @@ func modQueue(t *testing.T, c *Client, groupID string) ([]map[string]any, *Resp)
 	return out, r
 }
 
-// modQueueIDs is the ids of the queue, in order.
-func modQueueIDs(t *testing.T, c *Client, groupID string) []string {
+// queueIDs is the ids of the queue, in order.
+func queueIDs(t *testing.T, c *Client, groupID string) []string {
 	t.Helper()
-	q, _ := modQueue(t, c, groupID)
+	q, _ := moderationQueue(t, c, groupID)
 	ids := make([]string, len(q))
 	for i, e := range q {
 		ids[i] = e["id"].(string)
@@ -256,14 +242,14 @@ func modQueueIDs(t *testing.T, c *Client, groupID string) []string {
 	return ids
 }
 
-const modQueueReasonsDoc = `query ModQueueReasons($groupID: ID!) {
+const queueReasonsDoc = `query ModQueueReasons($groupID: ID!) {
   node(id: $groupID) { ... on Group { reportedEncouragements { id reportReason } } }
 }`
 
-// modQueueReasons maps the ids in the queue to their reportReason (nil when none).
-func modQueueReasons(t *testing.T, c *Client, groupID string) map[string]any {
+// queueReasons maps the ids in the queue to their reportReason (nil when none).
+func queueReasons(t *testing.T, c *Client, groupID string) map[string]any {
 	t.Helper()
-	r := c.MustRaw(modQueueReasonsDoc, "ModQueueReasons", map[string]any{"groupID": groupID})
+	r := c.MustRaw(queueReasonsDoc, "ModQueueReasons", map[string]any{"groupID": groupID})
 	out := map[string]any{}
 	list, _ := r.Get("node.reportedEncouragements").([]any)
 	for _, e := range list {
@@ -273,7 +259,7 @@ func modQueueReasons(t *testing.T, c *Client, groupID string) map[string]any {
 	return out
 }
 
-func modInt(t *testing.T, id string) int {
+func idNum(t *testing.T, id string) int {
 	t.Helper()
 	n, err := strconv.Atoi(id)
 	if err != nil {
@@ -282,40 +268,40 @@ func modInt(t *testing.T, id string) int {
 	return n
 }
 
-// modStored says, from the database, whether encouragement id is reported and hidden.
-func modStored(t *testing.T, h *H, id string) (reported, hidden bool) {
+// moderationStored says, from the database, whether encouragement id is reported and hidden.
+func moderationStored(t *testing.T, h *H, id string) (reported, hidden bool) {
 	t.Helper()
 	var rep, hid int
 	err := rawDB(t, h).QueryRow(`SELECT CASE WHEN reported_at IS NULL THEN 0 ELSE 1 END,
-		CASE WHEN hidden_at IS NULL THEN 0 ELSE 1 END FROM encouragements WHERE id = $1`, modInt(t, id)).Scan(&rep, &hid)
+		CASE WHEN hidden_at IS NULL THEN 0 ELSE 1 END FROM encouragements WHERE id = $1`, idNum(t, id)).Scan(&rep, &hid)
 	if err != nil {
 		t.Fatalf("stored state of %s: %v", id, err)
 	}
 	return rep == 1, hid == 1
 }
 
-// modEvent is one audit event.
-type modEvent struct {
+// auditEvent is one audit event.
+type auditEvent struct {
 	Actor, Group, Subject int
 	Detail                string
 }
 
-// modEvents lists the audit events of action, oldest first.
-func modEvents(t *testing.T, h *H, action string) []modEvent {
+// auditEvents lists the audit events of action, oldest first.
+func auditEvents(t *testing.T, h *H, action string) []auditEvent {
 	t.Helper()
 	rows, err := rawDB(t, h).Query(`SELECT actor_user_id, group_id, subject_id, detail FROM audit_events WHERE action = $1 ORDER BY id`, action)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var out []modEvent
+	var out []auditEvent
 	for rows.Next() {
 		var actor, group, subject sql.NullInt64
 		var detail sql.NullString
 		if err := rows.Scan(&actor, &group, &subject, &detail); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, modEvent{Actor: int(actor.Int64), Group: int(group.Int64), Subject: int(subject.Int64), Detail: detail.String})
+		out = append(out, auditEvent{Actor: int(actor.Int64), Group: int(group.Int64), Subject: int(subject.Int64), Detail: detail.String})
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
@@ -323,59 +309,41 @@ func modEvents(t *testing.T, h *H, action string) []modEvent {
 	return out
 }
 
-// modUserID is c's user id, as viewer.id gives it.
-func modUserID(t *testing.T, c *Client) int {
+// viewerID is c's user id, as viewer.id gives it.
+func viewerID(t *testing.T, c *Client) int {
 	t.Helper()
-	return modInt(t, c.MustOp("Viewer", nil).Str("viewer.id"))
+	return idNum(t, c.MustOp("Viewer", nil).Str("viewer.id"))
 }
 
-// modDemote takes c's therapist role away (as set-role UID member does) and returns c with
-// a fresh token.
-func modDemote(t *testing.T, h *H, c *Client) *Client {
-	t.Helper()
-	emu.AddUser(authemu.User{UID: c.UID, Email: c.UID + "@example.invalid"})
-	tok, err := emu.Token(c.UID, 2*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Client{h: h, UID: c.UID, Token: tok}
-}
-
-// modMadeUp is an id of the same type as id that nothing has.
-func modMadeUp(t *testing.T, id string) string {
-	t.Helper()
-	return strconv.Itoa(modInt(t, id) + 99999)
-}
-
-// modNothingModerated checks that neither encouragement of f was reported or hidden, in the
+// nothingModerated checks that neither encouragement of f was reported or hidden, in the
 // database, in the audit, in the queue and for the recipient.
-func modNothingModerated(t *testing.T, h *H, f *modFixture) {
+func nothingModerated(t *testing.T, h *H, f *moderationFixture) {
 	t.Helper()
 	for _, id := range []string{f.Hurt, f.Kind} {
-		if rep, hid := modStored(t, h, id); rep || hid {
+		if rep, hid := moderationStored(t, h, id); rep || hid {
 			t.Errorf("encouragement %s was changed: reported %v, hidden %v", id, rep, hid)
 		}
 	}
 	for _, action := range []string{"encouragement.reported", "encouragement.hidden"} {
-		if ev := modEvents(t, h, action); len(ev) != 0 {
+		if ev := auditEvents(t, h, action); len(ev) != 0 {
 			t.Errorf("%s: %d audit events, want none", action, len(ev))
 		}
 	}
-	if ids := modQueueIDs(t, f.g.Therapist, f.g.ID); len(ids) != 0 {
+	if ids := queueIDs(t, f.g.Therapist, f.g.ID); len(ids) != 0 {
 		t.Errorf("the queue is not empty: %v", ids)
 	}
-	if s := modLook(t, f.g.A, f.Ref); s.Count != 2 || s.Total != 2 {
+	if s := lookAtEncouragement(t, f.g.A, f.Ref); s.Count != 2 || s.Total != 2 {
 		t.Errorf("the recipient no longer sees both encouragements: %s", s.Raw)
 	}
 }
 
-// modRefused checks that an attempt was refused with code and returned nothing.
-func modRefused(t *testing.T, what string, r *Resp, field, code string) {
+// refusedWith checks that an attempt was refused with code and returned nothing.
+func refusedWith(t *testing.T, what string, r *Resp, field, code string) {
 	t.Helper()
 	if r.Code() != code || r.Get(field) != nil {
 		t.Errorf("%s: want %s and no data, got %s", what, code, r.Raw)
 	}
-	for _, m := range []string{modHurt, modKind} {
+	for _, m := range []string{hurtMessage, kindMessage} {
 		if strings.Contains(r.Raw, m) {
 			t.Errorf("%s: the refusal carries the message %q: %s", what, m, r.Raw)
 		}
@@ -387,35 +355,36 @@ func modRefused(t *testing.T, what string, r *Resp, field, code string) {
 // facilitators and the recipient learns it was reported; facilitators find it in their queue
 // with the trimmed reason.
 func TestModerationReportHidesItFromTheRecipientOnly(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
+		f := newModerationFixture(t, h)
 		g := f.g
 		// A therapist who is only a member of this group (and facilitates another one).
 		g.Memberships[g.Stranger] = g.Join(g.Stranger, "Sam")
-		both := map[string]modExpectEnc{f.Hurt: {Message: modHurt}, f.Kind: {Message: modKind}}
-		modExpect(t, "Ann before the report", g.A, f.Ref, both)
-		if n, _ := modReceived(t, g.A); n != 2 {
+		both := map[string]expectedEnc{f.Hurt: {Message: hurtMessage}, f.Kind: {Message: kindMessage}}
+		expectEncouragement(t, "Ann before the report", g.A, f.Ref, both)
+		if n, _ := receivedEncouragement(t, g.A); n != 2 {
 			t.Fatalf("Ann received %d before the report, want 2", n)
 		}
 
-		modMustReport(t, g.A, f.Hurt, "  "+modReason+" \n\t")
+		mustReport(t, g.A, f.Hurt, "  "+reportReasonText+" \n\t")
 
 		// The recipient: gone everywhere, at once.
-		modExpect(t, "Ann (recipient)", g.A, f.Ref, map[string]modExpectEnc{f.Kind: {Message: modKind}})
-		if n, ids := modReceived(t, g.A); n != 1 || !slices.Equal(ids, []string{f.Kind}) {
+		expectEncouragement(t, "Ann (recipient)", g.A, f.Ref, map[string]expectedEnc{f.Kind: {Message: kindMessage}})
+		if n, ids := receivedEncouragement(t, g.A); n != 1 || !slices.Equal(ids, []string{f.Kind}) {
 			t.Errorf("Ann's encouragementReceived: %d %v, want only %s", n, ids, f.Kind)
 		}
-		if n := modNode(t, g.A, f.Hurt); n != nil {
+		if n := encouragementNode(t, g.A, f.Hurt); n != nil {
 			t.Errorf("Ann still gets the reported encouragement by node(id:): %v", n)
 		}
-		if n := modListCount(t, g.A, "GroupFeed", map[string]any{"groupID": g.ID}, f.Ref); n != 1 {
+		if n := listedEncouragementCount(t, g.A, "GroupFeed", map[string]any{"groupID": g.ID}, f.Ref); n != 1 {
 			t.Errorf("Ann's GroupFeed counts %d encouragements, want 1", n)
 		}
-		if n := modListCount(t, g.A, "MyReflections", nil, f.Ref); n != 1 {
+		if n := listedEncouragementCount(t, g.A, "MyReflections", nil, f.Ref); n != 1 {
 			t.Errorf("Ann's MyReflections counts %d encouragements, want 1", n)
 		}
 		if r := g.A.MustOp("Reflection", map[string]any{"id": f.Ref}); r.Num("node.encouragementCount") != 1 ||
-			r.Num("node.encouragements.totalCount") != 1 || strings.Contains(r.Raw, modHurt) {
+			r.Num("node.encouragements.totalCount") != 1 || strings.Contains(r.Raw, hurtMessage) {
 			t.Errorf("Ann's Reflection operation still shows it: %s", r.Raw)
 		}
 
@@ -424,42 +393,42 @@ func TestModerationReportHidesItFromTheRecipientOnly(t *testing.T) {
 			who string
 			c   *Client
 		}{{"Cara (other member)", f.Cara}, {"Ben (sender)", g.B}, {"Sam (a therapist who is only a member)", g.Stranger}} {
-			s := modExpect(t, p.who, p.c, f.Ref, both)
-			if n := modNode(t, p.c, f.Hurt); n == nil || n["message"] != modHurt || n["reported"] != false || n["hidden"] != false || n["reportReason"] != nil {
+			s := expectEncouragement(t, p.who, p.c, f.Ref, both)
+			if n := encouragementNode(t, p.c, f.Hurt); n == nil || n["message"] != hurtMessage || n["reported"] != false || n["hidden"] != false || n["reportReason"] != nil {
 				t.Errorf("%s by node(id:): %v", p.who, n)
 			}
-			if n := modListCount(t, p.c, "GroupFeed", map[string]any{"groupID": g.ID}, f.Ref); n != 2 {
+			if n := listedEncouragementCount(t, p.c, "GroupFeed", map[string]any{"groupID": g.ID}, f.Ref); n != 2 {
 				t.Errorf("%s: GroupFeed counts %d, want 2", p.who, n)
 			}
-			if strings.Contains(s.Raw, modReason) {
+			if strings.Contains(s.Raw, reportReasonText) {
 				t.Errorf("%s is shown the reason: %s", p.who, s.Raw)
 			}
-			if r := p.c.Raw(modQueueReasonsDoc, "ModQueueReasons", map[string]any{"groupID": g.ID}); strings.Contains(r.Raw, modReason) || strings.Contains(r.Raw, modHurt) {
+			if r := p.c.Raw(queueReasonsDoc, "ModQueueReasons", map[string]any{"groupID": g.ID}); strings.Contains(r.Raw, reportReasonText) || strings.Contains(r.Raw, hurtMessage) {
 				t.Errorf("%s reads the queue: %s", p.who, r.Raw)
 			}
 		}
 
 		// The facilitator: sees it, reported, with the trimmed reason, and in the queue.
-		modExpect(t, "the facilitator", g.Therapist, f.Ref, map[string]modExpectEnc{
-			f.Hurt: {Message: modHurt, Reported: true, Reason: modReason},
-			f.Kind: {Message: modKind},
+		expectEncouragement(t, "the facilitator", g.Therapist, f.Ref, map[string]expectedEnc{
+			f.Hurt: {Message: hurtMessage, Reported: true, Reason: reportReasonText},
+			f.Kind: {Message: kindMessage},
 		})
-		if n := modNode(t, g.Therapist, f.Hurt); n == nil || n["reported"] != true || n["hidden"] != false || n["reportReason"] != modReason {
+		if n := encouragementNode(t, g.Therapist, f.Hurt); n == nil || n["reported"] != true || n["hidden"] != false || n["reportReason"] != reportReasonText {
 			t.Errorf("the facilitator by node(id:): %v", n)
 		}
-		q, raw := modQueue(t, g.Therapist, g.ID)
+		q, raw := moderationQueue(t, g.Therapist, g.ID)
 		if len(q) != 1 {
 			t.Fatalf("the queue: want exactly the reported encouragement, got %s", raw.Raw)
 		}
 		e := q[0]
 		sender, _ := e["sender"].(map[string]any)
 		ref, _ := e["reflection"].(map[string]any)
-		if e["id"] != f.Hurt || e["kind"] != "HEART" || e["message"] != modHurt || e["reported"] != true || e["hidden"] != false ||
+		if e["id"] != f.Hurt || e["kind"] != "HEART" || e["message"] != hurtMessage || e["reported"] != true || e["hidden"] != false ||
 			sender["id"] != g.Memberships[g.B] || sender["displayName"] != "Ben" || ref["id"] != f.Ref || e["createdAt"] == nil {
 			t.Errorf("the queue's entry: %v", e)
 		}
-		if reasons := modQueueReasons(t, g.Therapist, g.ID); len(reasons) != 1 || reasons[f.Hurt] != modReason {
-			t.Errorf("the queue's reportReason: %v, want %q (trimmed)", reasons, modReason)
+		if reasons := queueReasons(t, g.Therapist, g.ID); len(reasons) != 1 || reasons[f.Hurt] != reportReasonText {
+			t.Errorf("the queue's reportReason: %v, want %q (trimmed)", reasons, reportReasonText)
 		}
 		// The therapist who is only a member has a queue of their own group, without this.
 		other := g.Stranger.MustOp("Viewer", nil)
@@ -468,7 +437,7 @@ func TestModerationReportHidesItFromTheRecipientOnly(t *testing.T) {
 			if gid == g.ID {
 				continue
 			}
-			if ids := modQueueIDs(t, g.Stranger, gid); len(ids) != 0 {
+			if ids := queueIDs(t, g.Stranger, gid); len(ids) != 0 {
 				t.Errorf("the queue of another group lists %v", ids)
 			}
 		}
@@ -480,8 +449,9 @@ func TestModerationReportHidesItFromTheRecipientOnly(t *testing.T) {
 // nothing. A retry answers as the first report did and records nothing more; the reason of
 // the retry does not replace the first. Ids that are not an encouragement are NOT_FOUND.
 func TestModerationOnlyTheRecipientReports(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
+		f := newModerationFixture(t, h)
 		g := f.g
 		for _, try := range []struct {
 			who  string
@@ -497,21 +467,21 @@ func TestModerationOnlyTheRecipientReports(t *testing.T) {
 			{"someone outside", g.Outsider, f.Hurt, "NOT_FOUND"},
 			{"anonymous", h.Anonymous(), f.Hurt, "UNAUTHENTICATED"},
 		} {
-			modRefused(t, try.who+" reports", modReport(try.c, try.id, modReason), "reportEncouragement", try.code)
+			refusedWith(t, try.who+" reports", reportEnc(try.c, try.id, reportReasonText), "reportEncouragement", try.code)
 		}
 		// Not an encouragement: made up, or a reflection's id.
-		modRefused(t, "a made-up id", modReport(g.A, modMadeUp(t, f.Hurt), modReason), "reportEncouragement", "NOT_FOUND")
-		modRefused(t, "a reflection's id", modReport(g.A, f.Ref, modReason), "reportEncouragement", "NOT_FOUND")
-		modNothingModerated(t, h, f)
+		refusedWith(t, "a made-up id", reportEnc(g.A, madeUpID(t, f.Hurt), reportReasonText), "reportEncouragement", "NOT_FOUND")
+		refusedWith(t, "a reflection's id", reportEnc(g.A, f.Ref, reportReasonText), "reportEncouragement", "NOT_FOUND")
+		nothingModerated(t, h, f)
 
-		modMustReport(t, g.A, f.Hurt, modReason)
+		mustReport(t, g.A, f.Hurt, reportReasonText)
 		// A retry (the phone did not get the answer), even with another reason.
-		modMustReport(t, g.A, f.Hurt, "MARKER-MOD-second-reason")
-		modMustReport(t, g.A, f.Hurt)
-		if ev := modEvents(t, h, "encouragement.reported"); len(ev) != 1 {
+		mustReport(t, g.A, f.Hurt, "MARKER-MOD-second-reason")
+		mustReport(t, g.A, f.Hurt)
+		if ev := auditEvents(t, h, "encouragement.reported"); len(ev) != 1 {
 			t.Errorf("%d report events after retries, want 1", len(ev))
 		}
-		if reasons := modQueueReasons(t, g.Therapist, g.ID); len(reasons) != 1 || reasons[f.Hurt] != modReason {
+		if reasons := queueReasons(t, g.Therapist, g.ID); len(reasons) != 1 || reasons[f.Hurt] != reportReasonText {
 			t.Errorf("a retry changed the reason: %v", reasons)
 		}
 		// Once reported, still only the recipient: those who see it are still refused, and
@@ -527,15 +497,15 @@ func TestModerationOnlyTheRecipientReports(t *testing.T) {
 			{"a therapist of another group", g.Stranger, "NOT_FOUND"},
 			{"someone outside", g.Outsider, "NOT_FOUND"},
 		} {
-			modRefused(t, try.who+" reports a reported one", modReport(try.c, f.Hurt), "reportEncouragement", try.code)
+			refusedWith(t, try.who+" reports a reported one", reportEnc(try.c, f.Hurt), "reportEncouragement", try.code)
 		}
-		if ev := modEvents(t, h, "encouragement.reported"); len(ev) != 1 {
+		if ev := auditEvents(t, h, "encouragement.reported"); len(ev) != 1 {
 			t.Errorf("%d report events, want 1", len(ev))
 		}
-		if rep, hid := modStored(t, h, f.Kind); rep || hid {
+		if rep, hid := moderationStored(t, h, f.Kind); rep || hid {
 			t.Errorf("the other encouragement changed: reported %v hidden %v", rep, hid)
 		}
-		if ids := modQueueIDs(t, g.Therapist, g.ID); !slices.Equal(ids, []string{f.Hurt}) {
+		if ids := queueIDs(t, g.Therapist, g.ID); !slices.Equal(ids, []string{f.Hurt}) {
 			t.Errorf("queue %v, want [%s]", ids, f.Hurt)
 		}
 	})
@@ -545,46 +515,47 @@ func TestModerationOnlyTheRecipientReports(t *testing.T) {
 // trimming): one longer is BAD_USER_INPUT on field "reason" and changes nothing; a blank one
 // is stored as none. The same holds for hiding.
 func TestModerationReasonLimits(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
+		f := newModerationFixture(t, h)
 		g := f.g
 		long := "MARKER-MOD-" + strings.Repeat("x", 501-len("MARKER-MOD-"))
 		for _, r := range []*Resp{
-			modReport(g.A, f.Hurt, long),
-			modReport(g.A, f.Hurt, strings.Repeat("é", 501)),
+			reportEnc(g.A, f.Hurt, long),
+			reportEnc(g.A, f.Hurt, strings.Repeat("é", 501)),
 		} {
-			modRefused(t, "a report with 501 characters", r, "reportEncouragement", "BAD_USER_INPUT")
+			refusedWith(t, "a report with 501 characters", r, "reportEncouragement", "BAD_USER_INPUT")
 			if len(r.Errors) > 0 && r.Errors[0].Extensions["field"] != "reason" {
 				t.Errorf("the error's field: %v", r.Errors[0].Extensions["field"])
 			}
 		}
 		for _, r := range []*Resp{
-			modHide(g.Therapist, f.Hurt, long),
-			modHide(g.Therapist, f.Hurt, strings.Repeat("é", 501)),
+			hideEnc(g.Therapist, f.Hurt, long),
+			hideEnc(g.Therapist, f.Hurt, strings.Repeat("é", 501)),
 		} {
-			modRefused(t, "a hide with 501 characters", r, "hideEncouragement", "BAD_USER_INPUT")
+			refusedWith(t, "a hide with 501 characters", r, "hideEncouragement", "BAD_USER_INPUT")
 			if len(r.Errors) > 0 && r.Errors[0].Extensions["field"] != "reason" {
 				t.Errorf("the error's field: %v", r.Errors[0].Extensions["field"])
 			}
 		}
-		modNothingModerated(t, h, f)
+		nothingModerated(t, h, f)
 
 		// 500 characters (1000 bytes), padded with blanks that are trimmed: accepted whole.
 		five := strings.Repeat("é", 500)
-		modMustReport(t, g.A, f.Hurt, "\n  "+five+"  ")
+		mustReport(t, g.A, f.Hurt, "\n  "+five+"  ")
 		// Blank: no reason.
-		modMustReport(t, g.A, f.Kind, " \t\n ")
-		reasons := modQueueReasons(t, g.Therapist, g.ID)
+		mustReport(t, g.A, f.Kind, " \t\n ")
+		reasons := queueReasons(t, g.Therapist, g.ID)
 		if len(reasons) != 2 || reasons[f.Hurt] != five || reasons[f.Kind] != nil {
 			t.Errorf("reasons: want 500 characters for %s and null for %s, got %v", f.Hurt, f.Kind, reasons)
 		}
 		var n int
-		if err := rawDB(t, h).QueryRow("SELECT COUNT(*) FROM encouragements WHERE id = $1 AND report_reason IS NULL", modInt(t, f.Kind)).Scan(&n); err != nil || n != 1 {
+		if err := rawDB(t, h).QueryRow("SELECT COUNT(*) FROM encouragements WHERE id = $1 AND report_reason IS NULL", idNum(t, f.Kind)).Scan(&n); err != nil || n != 1 {
 			t.Errorf("a blank reason is stored: %d %v", n, err)
 		}
 		// A hide with a blank reason stores none either.
-		modMustHide(t, g.Therapist, f.Kind, "   ")
-		if err := rawDB(t, h).QueryRow("SELECT COUNT(*) FROM encouragements WHERE id = $1 AND hide_reason IS NULL", modInt(t, f.Kind)).Scan(&n); err != nil || n != 1 {
+		mustHide(t, g.Therapist, f.Kind, "   ")
+		if err := rawDB(t, h).QueryRow("SELECT COUNT(*) FROM encouragements WHERE id = $1 AND hide_reason IS NULL", idNum(t, f.Kind)).Scan(&n); err != nil || n != 1 {
 			t.Errorf("a blank hide reason is stored: %d %v", n, err)
 		}
 	})
@@ -595,25 +566,26 @@ func TestModerationReasonLimits(t *testing.T) {
 // member), in counts as in lists. The sender is not told. A retry records nothing more. What
 // was hidden without a report is not in the queue; what was reported and hidden is, as both.
 func TestModerationHideLeavesOnlyFacilitatorsAndSender(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
+		f := newModerationFixture(t, h)
 		g := f.g
 		g.Memberships[g.Stranger] = g.Join(g.Stranger, "Sam")
 
-		modMustHide(t, g.Therapist, f.Hurt, modHideNote)
+		mustHide(t, g.Therapist, f.Hurt, hideReasonText)
 
-		kindOnly := map[string]modExpectEnc{f.Kind: {Message: modKind}}
-		modExpect(t, "Ann (recipient)", g.A, f.Ref, kindOnly)
-		modExpect(t, "Cara (other member)", f.Cara, f.Ref, kindOnly)
-		modExpect(t, "Sam (a therapist who is only a member)", g.Stranger, f.Ref, kindOnly)
-		modExpect(t, "Ben (sender)", g.B, f.Ref, map[string]modExpectEnc{f.Hurt: {Message: modHurt}, f.Kind: {Message: modKind}})
-		modExpect(t, "the facilitator", g.Therapist, f.Ref, map[string]modExpectEnc{f.Hurt: {Message: modHurt, Hidden: true}, f.Kind: {Message: modKind}})
+		kindOnly := map[string]expectedEnc{f.Kind: {Message: kindMessage}}
+		expectEncouragement(t, "Ann (recipient)", g.A, f.Ref, kindOnly)
+		expectEncouragement(t, "Cara (other member)", f.Cara, f.Ref, kindOnly)
+		expectEncouragement(t, "Sam (a therapist who is only a member)", g.Stranger, f.Ref, kindOnly)
+		expectEncouragement(t, "Ben (sender)", g.B, f.Ref, map[string]expectedEnc{f.Hurt: {Message: hurtMessage}, f.Kind: {Message: kindMessage}})
+		expectEncouragement(t, "the facilitator", g.Therapist, f.Ref, map[string]expectedEnc{f.Hurt: {Message: hurtMessage, Hidden: true}, f.Kind: {Message: kindMessage}})
 		for _, p := range []struct {
 			who     string
 			c       *Client
 			visible bool
 		}{{"Ann", g.A, false}, {"Cara", f.Cara, false}, {"Sam", g.Stranger, false}, {"Ben", g.B, true}, {"the facilitator", g.Therapist, true}} {
-			n := modNode(t, p.c, f.Hurt)
+			n := encouragementNode(t, p.c, f.Hurt)
 			if (n != nil) != p.visible {
 				t.Errorf("%s by node(id:): %v, want visible %v", p.who, n, p.visible)
 			}
@@ -621,52 +593,52 @@ func TestModerationHideLeavesOnlyFacilitatorsAndSender(t *testing.T) {
 			if p.visible {
 				want = 2
 			}
-			if c := modListCount(t, p.c, "GroupFeed", map[string]any{"groupID": g.ID}, f.Ref); c != want {
+			if c := listedEncouragementCount(t, p.c, "GroupFeed", map[string]any{"groupID": g.ID}, f.Ref); c != want {
 				t.Errorf("%s: GroupFeed counts %d, want %d", p.who, c, want)
 			}
 		}
-		if n, ids := modReceived(t, g.A); n != 1 || !slices.Equal(ids, []string{f.Kind}) {
+		if n, ids := receivedEncouragement(t, g.A); n != 1 || !slices.Equal(ids, []string{f.Kind}) {
 			t.Errorf("Ann's encouragementReceived: %d %v", n, ids)
 		}
-		if n := modListCount(t, g.A, "MyReflections", nil, f.Ref); n != 1 {
+		if n := listedEncouragementCount(t, g.A, "MyReflections", nil, f.Ref); n != 1 {
 			t.Errorf("Ann's MyReflections counts %d, want 1", n)
 		}
 		// Hidden without a report: not in the queue.
-		if ids := modQueueIDs(t, g.Therapist, g.ID); len(ids) != 0 {
+		if ids := queueIDs(t, g.Therapist, g.ID); len(ids) != 0 {
 			t.Errorf("an unreported hidden encouragement is in the queue: %v", ids)
 		}
 		// A retry, even with another reason: the same answer, one event.
-		modMustHide(t, g.Therapist, f.Hurt, "MARKER-MOD-other-note")
-		modMustHide(t, g.Therapist, f.Hurt)
-		if ev := modEvents(t, h, "encouragement.hidden"); len(ev) != 1 {
+		mustHide(t, g.Therapist, f.Hurt, "MARKER-MOD-other-note")
+		mustHide(t, g.Therapist, f.Hurt)
+		if ev := auditEvents(t, h, "encouragement.hidden"); len(ev) != 1 {
 			t.Errorf("%d hide events, want 1", len(ev))
 		}
 		// The recipient cannot report what they no longer see.
-		modRefused(t, "reporting a hidden one", modReport(g.A, f.Hurt, modReason), "reportEncouragement", "NOT_FOUND")
-		if rep, _ := modStored(t, h, f.Hurt); rep {
+		refusedWith(t, "reporting a hidden one", reportEnc(g.A, f.Hurt, reportReasonText), "reportEncouragement", "NOT_FOUND")
+		if rep, _ := moderationStored(t, h, f.Hurt); rep {
 			t.Error("a hidden encouragement was reported by someone who cannot see it")
 		}
-		if ev := modEvents(t, h, "encouragement.reported"); len(ev) != 0 {
+		if ev := auditEvents(t, h, "encouragement.reported"); len(ev) != 0 {
 			t.Errorf("%d report events, want 0", len(ev))
 		}
 
 		// Reported, then hidden: in the queue as both; nobody but its sender and the
 		// facilitator sees it.
-		modMustReport(t, g.A, f.Kind, modReason)
-		modMustHide(t, g.Therapist, f.Kind)
-		q, raw := modQueue(t, g.Therapist, g.ID)
-		if len(q) != 1 || q[0]["id"] != f.Kind || q[0]["reported"] != true || q[0]["hidden"] != true || q[0]["message"] != modKind {
+		mustReport(t, g.A, f.Kind, reportReasonText)
+		mustHide(t, g.Therapist, f.Kind)
+		q, raw := moderationQueue(t, g.Therapist, g.ID)
+		if len(q) != 1 || q[0]["id"] != f.Kind || q[0]["reported"] != true || q[0]["hidden"] != true || q[0]["message"] != kindMessage {
 			t.Errorf("the queue: %s", raw.Raw)
 		}
-		modExpect(t, "Ann after both", g.A, f.Ref, map[string]modExpectEnc{})
-		modExpect(t, "Cara (sender of the second)", f.Cara, f.Ref, map[string]modExpectEnc{f.Kind: {Message: modKind}})
-		modExpect(t, "Ben (sender of the first)", g.B, f.Ref, map[string]modExpectEnc{f.Hurt: {Message: modHurt}})
-		modExpect(t, "Sam", g.Stranger, f.Ref, map[string]modExpectEnc{})
-		modExpect(t, "the facilitator after both", g.Therapist, f.Ref, map[string]modExpectEnc{
-			f.Hurt: {Message: modHurt, Hidden: true},
-			f.Kind: {Message: modKind, Reported: true, Hidden: true, Reason: modReason},
+		expectEncouragement(t, "Ann after both", g.A, f.Ref, map[string]expectedEnc{})
+		expectEncouragement(t, "Cara (sender of the second)", f.Cara, f.Ref, map[string]expectedEnc{f.Kind: {Message: kindMessage}})
+		expectEncouragement(t, "Ben (sender of the first)", g.B, f.Ref, map[string]expectedEnc{f.Hurt: {Message: hurtMessage}})
+		expectEncouragement(t, "Sam", g.Stranger, f.Ref, map[string]expectedEnc{})
+		expectEncouragement(t, "the facilitator after both", g.Therapist, f.Ref, map[string]expectedEnc{
+			f.Hurt: {Message: hurtMessage, Hidden: true},
+			f.Kind: {Message: kindMessage, Reported: true, Hidden: true, Reason: reportReasonText},
 		})
-		if n, ids := modReceived(t, g.A); n != 0 || len(ids) != 0 {
+		if n, ids := receivedEncouragement(t, g.A); n != 0 || len(ids) != 0 {
 			t.Errorf("Ann's encouragementReceived: %d %v", n, ids)
 		}
 		// A retried report answers the reporter, without telling them it was hidden or
@@ -689,13 +661,14 @@ func TestModerationHideLeavesOnlyFacilitatorsAndSender(t *testing.T) {
 // an anonymous caller and a therapist whose role was taken away are refused and change
 // nothing.
 func TestModerationHideIsForCurrentFacilitatorsOnly(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
+		f := newModerationFixture(t, h)
 		g := f.g
 		try := func(who string, c *Client, code string) {
 			t.Helper()
 			for _, id := range []string{f.Hurt, f.Kind} {
-				modRefused(t, who+" hides "+id, modHide(c, id, modHideNote), "hideEncouragement", code)
+				refusedWith(t, who+" hides "+id, hideEnc(c, id, hideReasonText), "hideEncouragement", code)
 			}
 		}
 		try("the recipient", g.A, "FORBIDDEN")
@@ -704,83 +677,84 @@ func TestModerationHideIsForCurrentFacilitatorsOnly(t *testing.T) {
 		try("a therapist of another group", g.Stranger, "NOT_FOUND")
 		try("someone outside", g.Outsider, "NOT_FOUND")
 		try("anonymous", h.Anonymous(), "UNAUTHENTICATED")
-		modRefused(t, "a made-up id", modHide(g.Therapist, modMadeUp(t, f.Hurt)), "hideEncouragement", "NOT_FOUND")
-		modRefused(t, "a reflection's id", modHide(g.Therapist, f.Ref), "hideEncouragement", "NOT_FOUND")
+		refusedWith(t, "a made-up id", hideEnc(g.Therapist, madeUpID(t, f.Hurt)), "hideEncouragement", "NOT_FOUND")
+		refusedWith(t, "a reflection's id", hideEnc(g.Therapist, f.Ref), "hideEncouragement", "NOT_FOUND")
 		g.Memberships[g.Stranger] = g.Join(g.Stranger, "Sam")
 		try("a therapist who is only a member", g.Stranger, "FORBIDDEN")
-		modNothingModerated(t, h, f)
+		nothingModerated(t, h, f)
 
 		// A reported one: still only facilitators.
-		modMustReport(t, g.A, f.Hurt, modReason)
+		mustReport(t, g.A, f.Hurt, reportReasonText)
 		// (the reporter no longer sees it at all)
-		modRefused(t, "the reporter hides", modHide(g.A, f.Hurt), "hideEncouragement", "NOT_FOUND")
-		modRefused(t, "the sender hides", modHide(g.B, f.Hurt), "hideEncouragement", "FORBIDDEN")
-		modRefused(t, "Sam hides", modHide(g.Stranger, f.Hurt), "hideEncouragement", "FORBIDDEN")
+		refusedWith(t, "the reporter hides", hideEnc(g.A, f.Hurt), "hideEncouragement", "NOT_FOUND")
+		refusedWith(t, "the sender hides", hideEnc(g.B, f.Hurt), "hideEncouragement", "FORBIDDEN")
+		refusedWith(t, "Sam hides", hideEnc(g.Stranger, f.Hurt), "hideEncouragement", "FORBIDDEN")
 
 		// The role taken away: the facilitator membership alone no longer hides.
-		former := modDemote(t, h, g.Therapist)
-		modRefused(t, "a demoted therapist hides", modHide(former, f.Hurt), "hideEncouragement", "FORBIDDEN")
-		modRefused(t, "a demoted therapist hides the unreported one", modHide(former, f.Kind), "hideEncouragement", "FORBIDDEN")
-		if r := former.Op("ModerationQueue", map[string]any{"groupID": g.ID}); r.Code() != "FORBIDDEN" || r.Get("node") != nil || strings.Contains(r.Raw, modHurt) {
+		former := demote(t, h, g.Therapist)
+		refusedWith(t, "a demoted therapist hides", hideEnc(former, f.Hurt), "hideEncouragement", "FORBIDDEN")
+		refusedWith(t, "a demoted therapist hides the unreported one", hideEnc(former, f.Kind), "hideEncouragement", "FORBIDDEN")
+		if r := former.Op("ModerationQueue", map[string]any{"groupID": g.ID}); r.Code() != "FORBIDDEN" || r.Get("node") != nil || strings.Contains(r.Raw, hurtMessage) {
 			t.Errorf("a demoted therapist reads the queue: %s", r.Raw)
 		}
-		s := modLook(t, former, f.Ref)
+		s := lookAtEncouragement(t, former, f.Ref)
 		if e := s.ByID[f.Hurt]; e == nil || e["reported"] != false || e["reportReason"] != nil {
 			t.Errorf("a demoted therapist is told it was reported: %s", s.Raw)
 		}
 
 		for _, id := range []string{f.Hurt, f.Kind} {
-			if _, hid := modStored(t, h, id); hid {
+			if _, hid := moderationStored(t, h, id); hid {
 				t.Errorf("%s was hidden", id)
 			}
 		}
-		if ev := modEvents(t, h, "encouragement.hidden"); len(ev) != 0 {
+		if ev := auditEvents(t, h, "encouragement.hidden"); len(ev) != 0 {
 			t.Errorf("%d hide events, want 0", len(ev))
 		}
-		modExpect(t, "Cara", f.Cara, f.Ref, map[string]modExpectEnc{f.Hurt: {Message: modHurt}, f.Kind: {Message: modKind}})
+		expectEncouragement(t, "Cara", f.Cara, f.Ref, map[string]expectedEnc{f.Hurt: {Message: hurtMessage}, f.Kind: {Message: kindMessage}})
 	})
 }
 
 // Rule 3. Moderation belongs to the current facilitators: one who left the group no longer
 // hides, sees the queue or sees what was hidden; a facilitator who remains does.
 func TestModerationFormerFacilitatorLosesModeration(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
+		f := newModerationFixture(t, h)
 		g := f.g
-		modMustReport(t, g.A, f.Hurt, modReason)
+		mustReport(t, g.A, f.Hurt, reportReasonText)
 		// A second facilitator (the API has no way to name one yet): Sam joins, and is made
 		// a facilitator in the database.
 		sam := g.Join(g.Stranger, "Sam")
-		if _, err := rawDB(t, h).Exec("UPDATE memberships SET role = 'FACILITATOR' WHERE id = $1", modInt(t, sam)); err != nil {
+		if _, err := rawDB(t, h).Exec("UPDATE memberships SET role = 'FACILITATOR' WHERE id = $1", idNum(t, sam)); err != nil {
 			t.Fatal(err)
 		}
-		if ids := modQueueIDs(t, g.Stranger, g.ID); !slices.Equal(ids, []string{f.Hurt}) {
+		if ids := queueIDs(t, g.Stranger, g.ID); !slices.Equal(ids, []string{f.Hurt}) {
 			t.Fatalf("the second facilitator's queue: %v", ids)
 		}
-		modMustHide(t, g.Therapist, f.Kind)
+		mustHide(t, g.Therapist, f.Kind)
 		g.Therapist.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
 
-		modRefused(t, "a facilitator who left hides", modHide(g.Therapist, f.Hurt), "hideEncouragement", "NOT_FOUND")
-		if r := g.Therapist.Op("ModerationQueue", map[string]any{"groupID": g.ID}); r.Get("node") != nil || strings.Contains(r.Raw, modHurt) {
+		refusedWith(t, "a facilitator who left hides", hideEnc(g.Therapist, f.Hurt), "hideEncouragement", "NOT_FOUND")
+		if r := g.Therapist.Op("ModerationQueue", map[string]any{"groupID": g.ID}); r.Get("node") != nil || strings.Contains(r.Raw, hurtMessage) {
 			t.Errorf("a facilitator who left reads the queue: %s", r.Raw)
 		}
 		for _, id := range []string{f.Hurt, f.Kind} {
-			if n := modNode(t, g.Therapist, id); n != nil {
+			if n := encouragementNode(t, g.Therapist, id); n != nil {
 				t.Errorf("a facilitator who left still sees %s: %v", id, n)
 			}
 		}
-		if _, hid := modStored(t, h, f.Hurt); hid {
+		if _, hid := moderationStored(t, h, f.Hurt); hid {
 			t.Error("hidden by a facilitator who left")
 		}
 		// The one who remains moderates.
-		modMustHide(t, g.Stranger, f.Hurt)
-		ev := modEvents(t, h, "encouragement.hidden")
-		if len(ev) != 2 || ev[0].Actor != modUserID(t, g.Therapist) || ev[1].Actor != modUserID(t, g.Stranger) || ev[1].Subject != modInt(t, f.Hurt) {
+		mustHide(t, g.Stranger, f.Hurt)
+		ev := auditEvents(t, h, "encouragement.hidden")
+		if len(ev) != 2 || ev[0].Actor != viewerID(t, g.Therapist) || ev[1].Actor != viewerID(t, g.Stranger) || ev[1].Subject != idNum(t, f.Hurt) {
 			t.Errorf("hide events: %+v", ev)
 		}
-		modExpect(t, "the remaining facilitator", g.Stranger, f.Ref, map[string]modExpectEnc{
-			f.Hurt: {Message: modHurt, Reported: true, Hidden: true, Reason: modReason},
-			f.Kind: {Message: modKind, Hidden: true},
+		expectEncouragement(t, "the remaining facilitator", g.Stranger, f.Ref, map[string]expectedEnc{
+			f.Hurt: {Message: hurtMessage, Reported: true, Hidden: true, Reason: reportReasonText},
+			f.Kind: {Message: kindMessage, Hidden: true},
 		})
 	})
 }
@@ -788,10 +762,11 @@ func TestModerationFormerFacilitatorLosesModeration(t *testing.T) {
 // Rule 4. Only the group's facilitators read the queue: a member (even the reporter, even the
 // sender) gets FORBIDDEN and no data; people outside the group do not get the group.
 func TestModerationQueueIsForFacilitatorsOnly(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
+		f := newModerationFixture(t, h)
 		g := f.g
-		modMustReport(t, g.A, f.Hurt, modReason)
+		mustReport(t, g.A, f.Hurt, reportReasonText)
 		for _, p := range []struct {
 			who string
 			c   *Client
@@ -800,7 +775,7 @@ func TestModerationQueueIsForFacilitatorsOnly(t *testing.T) {
 			if r.Code() != "FORBIDDEN" || r.Get("node") != nil {
 				t.Errorf("%s: want FORBIDDEN and no data, got %s", p.who, r.Raw)
 			}
-			if strings.Contains(r.Raw, modHurt) || strings.Contains(r.Raw, modReason) {
+			if strings.Contains(r.Raw, hurtMessage) || strings.Contains(r.Raw, reportReasonText) {
 				t.Errorf("%s reads the queue: %s", p.who, r.Raw)
 			}
 		}
@@ -809,20 +784,20 @@ func TestModerationQueueIsForFacilitatorsOnly(t *testing.T) {
 			c   *Client
 		}{{"a therapist of another group", g.Stranger}, {"someone outside", g.Outsider}} {
 			r := p.c.Op("ModerationQueue", map[string]any{"groupID": g.ID})
-			if _, ok := r.Data["node"]; !ok || r.Get("node") != nil || strings.Contains(r.Raw, modHurt) {
+			if _, ok := r.Data["node"]; !ok || r.Get("node") != nil || strings.Contains(r.Raw, hurtMessage) {
 				t.Errorf("%s: want node null, got %s", p.who, r.Raw)
 			}
 		}
-		if r := h.Anonymous().Op("ModerationQueue", map[string]any{"groupID": g.ID}); r.Code() != "UNAUTHENTICATED" || strings.Contains(r.Raw, modHurt) {
+		if r := h.Anonymous().Op("ModerationQueue", map[string]any{"groupID": g.ID}); r.Code() != "UNAUTHENTICATED" || strings.Contains(r.Raw, hurtMessage) {
 			t.Errorf("anonymous: %s", r.Raw)
 		}
 		// A therapist who is only a member of the group.
 		g.Join(g.Stranger, "Sam")
-		if r := g.Stranger.Op("ModerationQueue", map[string]any{"groupID": g.ID}); r.Code() != "FORBIDDEN" || r.Get("node") != nil || strings.Contains(r.Raw, modHurt) {
+		if r := g.Stranger.Op("ModerationQueue", map[string]any{"groupID": g.ID}); r.Code() != "FORBIDDEN" || r.Get("node") != nil || strings.Contains(r.Raw, hurtMessage) {
 			t.Errorf("a therapist who is only a member: %s", r.Raw)
 		}
 		// The facilitator does.
-		if ids := modQueueIDs(t, g.Therapist, g.ID); !slices.Equal(ids, []string{f.Hurt}) {
+		if ids := queueIDs(t, g.Therapist, g.ID); !slices.Equal(ids, []string{f.Hurt}) {
 			t.Errorf("the facilitator's queue: %v", ids)
 		}
 	})
@@ -832,38 +807,39 @@ func TestModerationQueueIsForFacilitatorsOnly(t *testing.T) {
 // order of sending), then what was hidden, latest hide first. It holds only what was
 // reported, and only in its own group.
 func TestModerationQueueOrder(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
+		f := newModerationFixture(t, h)
 		g := f.g
 		r2 := g.Reflect(g.A, "GROUP", "MARKER-MOD-second")
 		r3 := g.Reflect(g.A, "FACILITATORS", "MARKER-MOD-third")
 		e1, e2 := f.Hurt, f.Kind
-		e3 := modEncourage(t, g.B, r2, "MARKER-MOD-e3")
-		e4 := modEncourage(t, f.Cara, r2, "MARKER-MOD-e4")
-		e5 := modEncourage(t, g.Therapist, r3, "MARKER-MOD-e5")
-		unreported := modEncourage(t, g.Therapist, r2, "MARKER-MOD-unreported")
+		e3 := mustEncourage(t, g.B, r2, "MARKER-MOD-e3")
+		e4 := mustEncourage(t, f.Cara, r2, "MARKER-MOD-e4")
+		e5 := mustEncourage(t, g.Therapist, r3, "MARKER-MOD-e5")
+		unreported := mustEncourage(t, g.Therapist, r2, "MARKER-MOD-unreported")
 		// Another group's report stays in that group.
 		o := h.NewGroup()
 		or := o.Reflect(o.A, "GROUP", "MARKER-MOD-other-group")
-		oe := modEncourage(t, o.B, or, "MARKER-MOD-other-group-enc")
-		oh := modEncourage(t, o.Therapist, or, "MARKER-MOD-other-group-hidden")
-		modMustReport(t, o.A, oe, modReason)
-		modMustReport(t, o.A, oh)
-		modMustHide(t, o.Therapist, oh)
+		oe := mustEncourage(t, o.B, or, "MARKER-MOD-other-group-enc")
+		oh := mustEncourage(t, o.Therapist, or, "MARKER-MOD-other-group-hidden")
+		mustReport(t, o.A, oe, reportReasonText)
+		mustReport(t, o.A, oh)
+		mustHide(t, o.Therapist, oh)
 
 		// Reported in an order that is neither the order of sending nor its reverse.
 		for _, id := range []string{e4, e1, e5, e2, e3} {
-			modMustReport(t, g.A, id)
+			mustReport(t, g.A, id)
 		}
-		if ids := modQueueIDs(t, g.Therapist, g.ID); !slices.Equal(ids, []string{e4, e1, e5, e2, e3}) {
+		if ids := queueIDs(t, g.Therapist, g.ID); !slices.Equal(ids, []string{e4, e1, e5, e2, e3}) {
 			t.Fatalf("waiting, oldest report first: got %v, want %v", ids, []string{e4, e1, e5, e2, e3})
 		}
-		modMustHide(t, g.Therapist, e1)
-		modMustHide(t, g.Therapist, e2)
-		modMustHide(t, g.Therapist, unreported)
-		modMustHide(t, g.Therapist, e4)
+		mustHide(t, g.Therapist, e1)
+		mustHide(t, g.Therapist, e2)
+		mustHide(t, g.Therapist, unreported)
+		mustHide(t, g.Therapist, e4)
 		want := []string{e5, e3, e4, e2, e1}
-		q, raw := modQueue(t, g.Therapist, g.ID)
+		q, raw := moderationQueue(t, g.Therapist, g.ID)
 		var got []string
 		for _, e := range q {
 			got = append(got, e["id"].(string))
@@ -879,17 +855,17 @@ func TestModerationQueueOrder(t *testing.T) {
 		}
 		// The queue as the app asks for it (reflection { id }) costs the same number of
 		// statements for two entries (one waiting, one hidden) as for five.
-		few := h.Statements(func() { modQueue(t, o.Therapist, o.ID) })
-		many := h.Statements(func() { modQueue(t, g.Therapist, g.ID) })
+		few := h.Statements(func() { moderationQueue(t, o.Therapist, o.ID) })
+		many := h.Statements(func() { moderationQueue(t, g.Therapist, g.ID) })
 		if few != many {
 			t.Errorf("the queue takes %d statements for 2 entries, %d for 5", few, many)
 		}
 		// Hiding again does not move it to the top.
-		modMustHide(t, g.Therapist, e1)
-		if ids := modQueueIDs(t, g.Therapist, g.ID); !slices.Equal(ids, want) {
+		mustHide(t, g.Therapist, e1)
+		if ids := queueIDs(t, g.Therapist, g.ID); !slices.Equal(ids, want) {
 			t.Errorf("a retried hide moved it: %v, want %v", ids, want)
 		}
-		if ids := modQueueIDs(t, o.Therapist, o.ID); !slices.Equal(ids, []string{oe, oh}) {
+		if ids := queueIDs(t, o.Therapist, o.ID); !slices.Equal(ids, []string{oe, oh}) {
 			t.Errorf("the other group's queue: %v, want [%s %s]", ids, oe, oh)
 		}
 	})
@@ -898,26 +874,27 @@ func TestModerationQueueOrder(t *testing.T) {
 // Rule 5. One audit event per report and per hide, whatever the retries, naming the
 // encouragement, the group and who did it, and nothing anyone wrote.
 func TestModerationAuditEvents(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
+		f := newModerationFixture(t, h)
 		g := f.g
-		modMustReport(t, g.A, f.Hurt, modReason)
-		modMustReport(t, g.A, f.Hurt, modReason)
-		modMustHide(t, g.Therapist, f.Hurt, modHideNote)
-		modMustHide(t, g.Therapist, f.Hurt, modHideNote)
+		mustReport(t, g.A, f.Hurt, reportReasonText)
+		mustReport(t, g.A, f.Hurt, reportReasonText)
+		mustHide(t, g.Therapist, f.Hurt, hideReasonText)
+		mustHide(t, g.Therapist, f.Hurt, hideReasonText)
 		// Refused attempts are not moderation events.
-		modReport(g.B, f.Kind, modReason)
-		modHide(f.Cara, f.Kind, modHideNote)
+		reportEnc(g.B, f.Kind, reportReasonText)
+		hideEnc(f.Cara, f.Kind, hideReasonText)
 
-		groupID := modInt(t, g.ID)
-		subject := modInt(t, f.Hurt)
-		rep := modEvents(t, h, "encouragement.reported")
-		if len(rep) != 1 || rep[0].Actor != modUserID(t, g.A) || rep[0].Subject != subject || rep[0].Group != groupID {
-			t.Errorf("report events: %+v, want one by Ann (%d) on %d in %d", rep, modUserID(t, g.A), subject, groupID)
+		groupID := idNum(t, g.ID)
+		subject := idNum(t, f.Hurt)
+		rep := auditEvents(t, h, "encouragement.reported")
+		if len(rep) != 1 || rep[0].Actor != viewerID(t, g.A) || rep[0].Subject != subject || rep[0].Group != groupID {
+			t.Errorf("report events: %+v, want one by Ann (%d) on %d in %d", rep, viewerID(t, g.A), subject, groupID)
 		}
-		hid := modEvents(t, h, "encouragement.hidden")
-		if len(hid) != 1 || hid[0].Actor != modUserID(t, g.Therapist) || hid[0].Subject != subject || hid[0].Group != groupID {
-			t.Errorf("hide events: %+v, want one by the facilitator (%d) on %d in %d", hid, modUserID(t, g.Therapist), subject, groupID)
+		hid := auditEvents(t, h, "encouragement.hidden")
+		if len(hid) != 1 || hid[0].Actor != viewerID(t, g.Therapist) || hid[0].Subject != subject || hid[0].Group != groupID {
+			t.Errorf("hide events: %+v, want one by the facilitator (%d) on %d in %d", hid, viewerID(t, g.Therapist), subject, groupID)
 		}
 		for _, e := range append(rep, hid...) {
 			for _, s := range []string{"MARKER", "reason", "hurt", "note"} {
@@ -936,19 +913,20 @@ func TestModerationAuditEvents(t *testing.T) {
 
 // Rule 6. Report reasons and hide notes are stored encrypted, like messages.
 func TestModerationReasonsEncryptedAtRest(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
-		modMustReport(t, f.g.A, f.Hurt, modReason)
-		modMustHide(t, f.g.Therapist, f.Hurt, modHideNote)
+		f := newModerationFixture(t, h)
+		mustReport(t, f.g.A, f.Hurt, reportReasonText)
+		mustHide(t, f.g.Therapist, f.Hurt, hideReasonText)
 		var report, hide sql.NullString
-		if err := rawDB(t, h).QueryRow("SELECT report_reason, hide_reason FROM encouragements WHERE id = $1", modInt(t, f.Hurt)).Scan(&report, &hide); err != nil {
+		if err := rawDB(t, h).QueryRow("SELECT report_reason, hide_reason FROM encouragements WHERE id = $1", idNum(t, f.Hurt)).Scan(&report, &hide); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range []struct {
 			col   string
 			v     sql.NullString
 			plain string
-		}{{"report_reason", report, modReason}, {"hide_reason", hide, modHideNote}} {
+		}{{"report_reason", report, reportReasonText}, {"hide_reason", hide, hideReasonText}} {
 			if !c.v.Valid || c.v.String == "" {
 				t.Errorf("%s is not stored", c.col)
 				continue
@@ -961,7 +939,7 @@ func TestModerationReasonsEncryptedAtRest(t *testing.T) {
 		if err := rawDB(t, h).QueryRow("SELECT COUNT(*) FROM encouragements WHERE report_reason LIKE '%MARKER%' OR hide_reason LIKE '%MARKER%'").Scan(&n); err != nil || n != 0 {
 			t.Errorf("%d rows hold a reason in plaintext (%v)", n, err)
 		}
-		if reasons := modQueueReasons(t, f.g.Therapist, f.g.ID); reasons[f.Hurt] != modReason {
+		if reasons := queueReasons(t, f.g.Therapist, f.g.ID); reasons[f.Hurt] != reportReasonText {
 			t.Errorf("the facilitator reads the reason back: %v", reasons)
 		}
 	})
@@ -971,10 +949,11 @@ func TestModerationReasonsEncryptedAtRest(t *testing.T) {
 // re-encrypts them, so that once the old key is dropped the encouragement (and its reflection)
 // still reads, and the reason with it.
 func TestModerationReasonsSurviveKeyRotation(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
-		modMustReport(t, f.g.A, f.Hurt, modReason)
-		modMustHide(t, f.g.Therapist, f.Hurt, modHideNote)
+		f := newModerationFixture(t, h)
+		mustReport(t, f.g.A, f.Hurt, reportReasonText)
+		mustHide(t, f.g.Therapist, f.Hurt, hideReasonText)
 		newKey, err := crypt.NewKey()
 		if err != nil {
 			t.Fatal(err)
@@ -989,11 +968,11 @@ func TestModerationReasonsSurviveKeyRotation(t *testing.T) {
 			r.Num("node.encouragements.totalCount") != 2 {
 			t.Errorf("the sender reads the reflection after rotation: %s", r.Raw)
 		}
-		if r := f.g.Therapist.Op("ModerationQueue", map[string]any{"groupID": f.g.ID}); len(r.Errors) > 0 || r.Str("node.reportedEncouragements.0.message") != modHurt {
+		if r := f.g.Therapist.Op("ModerationQueue", map[string]any{"groupID": f.g.ID}); len(r.Errors) > 0 || r.Str("node.reportedEncouragements.0.message") != hurtMessage {
 			t.Errorf("the queue after rotation: %s", r.Raw)
 		}
-		if r := f.g.Therapist.Raw(modQueueReasonsDoc, "ModQueueReasons", map[string]any{"groupID": f.g.ID}); len(r.Errors) > 0 ||
-			r.Str("node.reportedEncouragements.0.reportReason") != modReason {
+		if r := f.g.Therapist.Raw(queueReasonsDoc, "ModQueueReasons", map[string]any{"groupID": f.g.ID}); len(r.Errors) > 0 ||
+			r.Str("node.reportedEncouragements.0.reportReason") != reportReasonText {
 			t.Errorf("the reason after rotation: %s", r.Raw)
 		}
 	})
@@ -1002,12 +981,13 @@ func TestModerationReasonsSurviveKeyRotation(t *testing.T) {
 // Rule 7. The recipient's export leaves out what they reported and what was hidden, as the
 // app does; the senders' exports keep what they sent.
 func TestModerationExport(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
+		f := newModerationFixture(t, h)
 		g := f.g
-		keep := modEncourage(t, g.Therapist, f.Ref, "MARKER-MOD-kept")
-		modMustReport(t, g.A, f.Hurt, modReason)
-		modMustHide(t, g.Therapist, f.Kind)
+		keep := mustEncourage(t, g.Therapist, f.Ref, "MARKER-MOD-kept")
+		mustReport(t, g.A, f.Hurt, reportReasonText)
+		mustHide(t, g.Therapist, f.Kind)
 
 		type enc struct {
 			ID      int    `json:"id"`
@@ -1026,20 +1006,20 @@ func TestModerationExport(t *testing.T) {
 			return doc.Sent, doc.Received, data
 		}
 		_, received, data := export(g.A)
-		if len(received) != 1 || received[0].ID != modInt(t, keep) || received[0].Message != "MARKER-MOD-kept" {
+		if len(received) != 1 || received[0].ID != idNum(t, keep) || received[0].Message != "MARKER-MOD-kept" {
 			t.Errorf("Ann's export receives %+v, want only %s", received, keep)
 		}
-		for _, never := range []string{modHurt, modKind} {
+		for _, never := range []string{hurtMessage, kindMessage} {
 			if strings.Contains(data, never) {
 				t.Errorf("Ann's export holds %q", never)
 			}
 		}
 		sent, _, _ := export(g.B)
-		if len(sent) != 1 || sent[0].ID != modInt(t, f.Hurt) || sent[0].Message != modHurt {
+		if len(sent) != 1 || sent[0].ID != idNum(t, f.Hurt) || sent[0].Message != hurtMessage {
 			t.Errorf("Ben's export sends %+v, want his reported encouragement", sent)
 		}
 		sent, _, _ = export(f.Cara)
-		if len(sent) != 1 || sent[0].ID != modInt(t, f.Kind) || sent[0].Message != modKind {
+		if len(sent) != 1 || sent[0].ID != idNum(t, f.Kind) || sent[0].Message != kindMessage {
 			t.Errorf("Cara's export sends %+v, want her hidden encouragement", sent)
 		}
 	})
@@ -1048,8 +1028,9 @@ func TestModerationExport(t *testing.T) {
 // Retries racing each other (a phone resending while the first request is under way) end as
 // one report and one hide: every answer is {id, true} and one event is recorded of each.
 func TestModerationConcurrentRetries(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
+		f := newModerationFixture(t, h)
 		g := f.g
 		race := func(c *Client, op, field string) {
 			t.Helper()
@@ -1062,7 +1043,7 @@ func TestModerationConcurrentRetries(t *testing.T) {
 				go func(i int) {
 					defer wg.Done()
 					<-start
-					r, err := a3Post(h, c.Token, doc, op, map[string]any{"id": f.Hurt, "reason": fmt.Sprint("MARKER-MOD-race-", i)})
+					r, err := c.Try(doc, op, map[string]any{"id": f.Hurt, "reason": fmt.Sprint("MARKER-MOD-race-", i)})
 					if err != nil {
 						errs <- err.Error()
 						return
@@ -1082,13 +1063,13 @@ func TestModerationConcurrentRetries(t *testing.T) {
 		}
 		race(g.A, "ReportEncouragement", "reportEncouragement")
 		race(g.Therapist, "HideEncouragement", "hideEncouragement")
-		if n := len(modEvents(t, h, "encouragement.reported")); n != 1 {
+		if n := len(auditEvents(t, h, "encouragement.reported")); n != 1 {
 			t.Errorf("%d report events, want 1", n)
 		}
-		if n := len(modEvents(t, h, "encouragement.hidden")); n != 1 {
+		if n := len(auditEvents(t, h, "encouragement.hidden")); n != 1 {
 			t.Errorf("%d hide events, want 1", n)
 		}
-		if rep, hid := modStored(t, h, f.Hurt); !rep || !hid {
+		if rep, hid := moderationStored(t, h, f.Hurt); !rep || !hid {
 			t.Errorf("stored: reported %v hidden %v", rep, hid)
 		}
 	})
@@ -1097,22 +1078,23 @@ func TestModerationConcurrentRetries(t *testing.T) {
 // A reflection whose author reported encouragement on it can still be deleted, and what was
 // reported goes with it, out of the queue.
 func TestModerationDeleteReflectionWithReportedEncouragement(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		f := modSetup(t, h)
+		f := newModerationFixture(t, h)
 		g := f.g
-		modMustReport(t, g.A, f.Hurt, modReason)
-		modMustHide(t, g.Therapist, f.Kind)
+		mustReport(t, g.A, f.Hurt, reportReasonText)
+		mustHide(t, g.Therapist, f.Kind)
 		if r := g.A.MustOp("DeleteReflection", map[string]any{"id": f.Ref}); r.Get("deleteReflection") != true {
 			t.Fatalf("delete: %s", r.Raw)
 		}
-		if ids := modQueueIDs(t, g.Therapist, g.ID); len(ids) != 0 {
+		if ids := queueIDs(t, g.Therapist, g.ID); len(ids) != 0 {
 			t.Errorf("the queue still lists encouragement of a deleted reflection: %v", ids)
 		}
 		var n int
-		if err := rawDB(t, h).QueryRow("SELECT COUNT(*) FROM encouragements WHERE reflection_id = $1", modInt(t, f.Ref)).Scan(&n); err != nil || n != 0 {
+		if err := rawDB(t, h).QueryRow("SELECT COUNT(*) FROM encouragements WHERE reflection_id = $1", idNum(t, f.Ref)).Scan(&n); err != nil || n != 0 {
 			t.Errorf("%d encouragements of the deleted reflection are kept (%v)", n, err)
 		}
-		if r := modReport(g.A, f.Hurt); r.Code() != "NOT_FOUND" {
+		if r := reportEnc(g.A, f.Hurt); r.Code() != "NOT_FOUND" {
 			t.Errorf("reporting again after the delete: %s", r.Raw)
 		}
 	})
@@ -1121,52 +1103,35 @@ func TestModerationDeleteReflectionWithReportedEncouragement(t *testing.T) {
 // No push tells the recipient of encouragement that was reported or hidden before the push
 // went out; encouragement that was not moderated is pushed as before.
 func TestModerationNoPushOnceModerated(t *testing.T) {
-	run := func(t *testing.T, dbURL string) {
-		// No workers at first, so that the moderation surely comes before the push.
-		p := newPushH(t, dbURL, tuesdayMorning, map[string]string{"JOB_WORKERS": "0"})
-		g := p.NewGroup()
-		cara := p.Member("cara")
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		cara := h.Member("cara")
 		g.Join(cara, "Cara")
-		registerDevice(g.A, "token-a", "en-US")
-		registerDevice(g.B, "token-b", "en-US")
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b", "ANDROID", "en-US")
 		ra := g.Reflect(g.A, "GROUP", "MARKER-MOD-a")
 		rb := g.Reflect(g.B, "GROUP", "MARKER-MOD-b")
-		reported := modEncourage(t, g.B, ra, modHurt)
-		hidden := modEncourage(t, cara, ra, modKind)
-		modEncourage(t, cara, rb, "MARKER-MOD-fine") // the control: pushed to Ben
-		modMustReport(t, g.A, reported, modReason)
-		modMustHide(t, g.Therapist, hidden)
+		reported := mustEncourage(t, g.B, ra, hurtMessage)
+		hidden := mustEncourage(t, cara, ra, kindMessage)
+		mustEncourage(t, cara, rb, "MARKER-MOD-fine") // the control: pushed to Ben
+		mustReport(t, g.A, reported, reportReasonText)
+		mustHide(t, g.Therapist, hidden)
 
-		p.set["JOB_WORKERS"] = "4"
-		p.Restart()
-		p.WaitPushes(1, 10*time.Second)
-		// Wait until every encouragement job is done, then count.
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			var open int
-			if err := rawDB(t, p.H).QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'encouragement_push'
-				AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&open); err != nil {
-				t.Fatal(err)
-			}
-			if open == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d encouragement jobs still open", open)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		ms := p.FCM.Messages()
-		if len(ms) != 1 || ms[0].Token != "token-b" {
+		h.Restart(map[string]string{"JOB_WORKERS": "4"})
+		ms := h.Pushes(1)
+		if ms[0].Token != "token-b" {
 			t.Fatalf("pushes: %v, want only Ben's", summary(ms))
 		}
-		var jobs int
-		if err := rawDB(t, p.H).QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'encouragement_push'`).Scan(&jobs); err != nil || jobs != 3 {
+		var jobs, open int
+		if err := rawDB(t, h).QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'encouragement_push'`).Scan(&jobs); err != nil || jobs != 3 {
 			t.Fatalf("want 3 encouragement jobs (so that the moderated ones were looked at), got %d %v", jobs, err)
 		}
-	}
-	t.Run("sqlite", func(t *testing.T) { run(t, "sqlite:"+filepath.Join(t.TempDir(), "push.db")) })
-	if pg := postgresURL(); pg != "" {
-		t.Run("postgres", func(t *testing.T) { run(t, freshSchema(t, pg)) })
-	}
+		if err := rawDB(t, h).QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'encouragement_push'
+			AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&open); err != nil || open != 0 {
+			t.Fatalf("%d encouragement jobs still open (%v)", open, err)
+		}
+	}, withPush(), startingAt(tuesdayMorning),
+		// No workers at first, so that the moderation surely comes before the push.
+		withSettings(map[string]string{"JOB_WORKERS": "0"}))
 }

@@ -1,5 +1,8 @@
 package server_test
 
+// The platform: migrations against ent/schema, health, GraphiQL and production defaults,
+// graceful shutdown, demo mode.
+
 import (
 	"bytes"
 	"context"
@@ -21,45 +24,11 @@ import (
 	"github.com/processgroup/api/internal/server/config"
 )
 
-// TestFeedStatementsDoNotGrow counts the SQL statements of the app's feed and journal
-// queries for 5 and for 50 reflections: they must be the same.
-func TestFeedStatementsDoNotGrow(t *testing.T) {
-	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
-		write := func(n int) {
-			for i := 0; i < n; i++ {
-				id := g.Reflect(g.A, "GROUP", fmt.Sprint("entry ", i))
-				if r := Encourage(g.B, id, "nice"); len(r.Errors) > 0 {
-					t.Fatal(r.Raw)
-				}
-			}
-		}
-		count := func(c *Client, op string, vars map[string]any) int {
-			return h.Statements(func() { c.MustOp(op, vars) })
-		}
-		feed := map[string]any{"groupID": g.ID, "first": 100}
-		write(5)
-		small := []int{count(g.B, "GroupFeed", feed), count(g.A, "MyReflections", map[string]any{"first": 100}), count(g.A, "EncouragementReceived", map[string]any{"first": 100})}
-		write(45)
-		large := []int{count(g.B, "GroupFeed", feed), count(g.A, "MyReflections", map[string]any{"first": 100}), count(g.A, "EncouragementReceived", map[string]any{"first": 100})}
-		for i, op := range []string{"GroupFeed", "MyReflections", "EncouragementReceived"} {
-			t.Logf("%s: %d statements for 5 reflections, %d for 50", op, small[i], large[i])
-			if small[i] != large[i] {
-				t.Errorf("%s: %d statements for 5 reflections, %d for 50", op, small[i], large[i])
-			}
-		}
-		r := g.B.MustOp("GroupFeed", feed)
-		if r.Num("node.reflections.totalCount") != 50 || r.Num("node.reflections.edges.49.node.encouragementCount") != 1 ||
-			r.Get("node.reflections.edges.49.node.viewerHasEncouraged") != true {
-			t.Fatalf("feed numbers: %.300s", r.Raw)
-		}
-	})
-}
-
 // TestMigrationsMatchSchema applies the versioned migrations and checks that ent sees no
 // difference left between them and ent/schema: a schema change needs a new migration
 // (go run ./internal/platform/db/migrategen NAME).
 func TestMigrationsMatchSchema(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		d := dialect.SQLite
 		if !strings.Contains(fmt.Sprintf("%T", h.App.SQL().Driver()), "sqlite") {
@@ -80,11 +49,12 @@ func TestMigrationsMatchSchema(t *testing.T) {
 		if len(changes) > 0 {
 			t.Fatalf("the migrations lag behind ent/schema; run go run ./internal/platform/db/migrategen NAME:\n%s", strings.Join(changes, "\n"))
 		}
-	})
+	}, emptyDatabase())
 }
 
 func TestHealthAndGraphiQL(t *testing.T) {
-	h := newH(t, "sqlite:"+t.TempDir()+"/h.db")
+	t.Parallel()
+	h := sqliteH(t)
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/": 200, "/nope": 404} {
 		res, err := http.Get(h.URL + path)
 		if err != nil {
@@ -112,6 +82,7 @@ func TestHealthAndGraphiQL(t *testing.T) {
 }
 
 func TestProductionHidesGraphiQLAndIntrospection(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t, map[string]string{"APP_ENV": "production", "ENCRYPTION_KEYS": testKeys})
 	app, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -134,7 +105,8 @@ func TestProductionHidesGraphiQLAndIntrospection(t *testing.T) {
 // server's context (as SIGTERM does) and checks that the request still completes and
 // Serve returns nil.
 func TestGracefulShutdown(t *testing.T) {
-	h := newH(t, "sqlite:"+t.TempDir()+"/s.db")
+	t.Parallel()
+	h := sqliteH(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -152,9 +124,22 @@ func TestGracefulShutdown(t *testing.T) {
 	defer conn.Close()
 	// Send the headers and half the body, then ask the server to stop.
 	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s", c.Token, len(body), body[:10])
+	// Nothing tells when the server has read the request's headers and is waiting for the
+	// body: a short wall-clock wait lets it get there (if it did not, the test would fail,
+	// never pass wrongly).
 	time.Sleep(100 * time.Millisecond)
 	cancel()
-	time.Sleep(100 * time.Millisecond)
+	// The shutdown is under way once the server no longer accepts connections.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		other, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			break
+		}
+		other.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the server still accepts connections after its context ended")
+		}
+	}
 	fmt.Fprint(conn, body[10:])
 	reply, _ := io.ReadAll(conn)
 	if !strings.Contains(string(reply), "200 OK") || !strings.Contains(string(reply), `"viewer":{"id"`) {
@@ -245,4 +230,24 @@ func testConfig(t *testing.T, extra map[string]string) config.Config {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// TestProductionIsTheDefaultWithARealProject: without APP_ENV, a real Firebase project
+// means production (no GraphiQL, no introspection); a demo- project means development.
+func TestProductionIsTheDefaultWithARealProject(t *testing.T) {
+	t.Parallel()
+	for project, want := range map[string]bool{"clinic-prod": true, "demo-x": false, "": false} {
+		cfg, err := config.FromEnv(func(name string) string {
+			switch name {
+			case "FIREBASE_PROJECT_ID":
+				return project
+			case "ENCRYPTION_KEYS":
+				return testKeys
+			}
+			return ""
+		})
+		if err != nil || cfg.Production != want {
+			t.Errorf("project %q: production %v (err %v), want %v", project, cfg.Production, err, want)
+		}
+	}
 }

@@ -12,18 +12,19 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/processgroup/api/internal/firebase/authemu"
 )
 
-// privMadeUpID is an id in the reflections' id range that no test ever reaches.
-const privMadeUpID = "17179999999"
-
-// privNodeFields selects everything readable on every node type.
-const privNodeFields = `
+// nodeFields selects everything readable on every node type.
+const nodeFields = `
 fragment PrivAll on Node {
   __typename
   id
@@ -70,9 +71,9 @@ fragment PrivAll on Node {
 }
 `
 
-// privThinFields selects only the scalars of every node type: no non-null edge whose
+// thinFields selects only the scalars of every node type: no non-null edge whose
 // absence could null out (and so hide) a node that was wrongly returned.
-const privThinFields = `
+const thinFields = `
 fragment PrivThin on Node {
   __typename
   id
@@ -85,36 +86,36 @@ fragment PrivThin on Node {
 }
 `
 
-// privNodeDoc asks for the node twice: "node" with everything, "thin" with scalars only.
-const privNodeDoc = `query PrivNode($id: ID!) {
+// readNodeDoc asks for the node twice: "node" with everything, "thin" with scalars only.
+const readNodeDoc = `query PrivNode($id: ID!) {
   node(id: $id) { ...PrivAll }
   thin: node(id: $id) { ...PrivThin }
-}` + privNodeFields + privThinFields
+}` + nodeFields + thinFields
 
-// privNodesDoc is privNodeDoc for nodes(ids:): "nodes" with everything, "thin" with scalars.
-const privNodesDoc = `query PrivNodes($ids: [ID!]!) {
+// readNodesDoc is readNodeDoc for nodes(ids:): "nodes" with everything, "thin" with scalars.
+const readNodesDoc = `query PrivNodes($ids: [ID!]!) {
   nodes(ids: $ids) { ...PrivAll }
   thin: nodes(ids: $ids) { ...PrivThin }
-}` + privNodeFields + privThinFields
+}` + nodeFields + thinFields
 
-func privNode(c *Client, id string) *Resp {
-	return c.Raw(privNodeDoc, "PrivNode", map[string]any{"id": id})
+func readNode(c *Client, id string) *Resp {
+	return c.Raw(readNodeDoc, "PrivNode", map[string]any{"id": id})
 }
 
-func privNodes(c *Client, ids ...string) *Resp {
-	return c.Raw(privNodesDoc, "PrivNodes", map[string]any{"ids": ids})
+func readNodes(c *Client, ids ...string) *Resp {
+	return c.Raw(readNodesDoc, "PrivNodes", map[string]any{"ids": ids})
 }
 
-// privReader is one person who tries to read something.
-type privReader struct {
+// readerCase is one person who tries to read something.
+type readerCase struct {
 	name string
 	c    *Client
 }
 
-// privEveryone is everyone around a group: its author-to-be A, peer B, the therapist, a
+// everyoneAround is everyone around a group: its author-to-be A, peer B, the therapist, a
 // member of no group and a therapist of another group.
-func privEveryone(g *Group) []privReader {
-	return []privReader{
+func everyoneAround(g *Group) []readerCase {
+	return []readerCase{
 		{"author", g.A},
 		{"peer", g.B},
 		{"therapist", g.Therapist},
@@ -123,17 +124,17 @@ func privEveryone(g *Group) []privReader {
 	}
 }
 
-// privNodeNull reports whether node(id:) came back null in both its full and thin forms.
-func privNodeNull(r *Resp) bool { return r.Get("node") == nil && r.Get("thin") == nil }
+// nodeNull reports whether node(id:) came back null in both its full and thin forms.
+func nodeNull(r *Resp) bool { return r.Get("node") == nil && r.Get("thin") == nil }
 
-// privNodesNull reports whether nodes(ids:)[i] came back null in both forms.
-func privNodesNull(r *Resp, i int) bool {
+// nodesNull reports whether nodes(ids:)[i] came back null in both forms.
+func nodesNull(r *Resp, i int) bool {
 	return r.Get(fmt.Sprintf("nodes.%d", i)) == nil && r.Get(fmt.Sprintf("thin.%d", i)) == nil
 }
 
-// privNodesIs reports whether nodes(ids:)[i] is there in both forms (readable) or null in
+// nodesIs reports whether nodes(ids:)[i] is there in both forms (readable) or null in
 // both (not readable).
-func privNodesIs(r *Resp, i int, readable bool) bool {
+func nodesIs(r *Resp, i int, readable bool) bool {
 	full, thin := r.Get(fmt.Sprintf("nodes.%d", i)), r.Get(fmt.Sprintf("thin.%d", i))
 	if readable {
 		return full != nil && thin != nil
@@ -141,27 +142,17 @@ func privNodesIs(r *Resp, i int, readable bool) bool {
 	return full == nil && thin == nil
 }
 
-// privNoLeak fails when the raw answer carries any of the markers.
-func privNoLeak(t *testing.T, who, path string, r *Resp, markers ...string) {
-	t.Helper()
-	for _, m := range markers {
-		if m != "" && strings.Contains(r.Raw, m) {
-			t.Errorf("%s via %s: the answer carries %q which they may not read: %s", who, path, m, r.Raw)
-		}
-	}
-}
-
-// privNoErrors fails on any GraphQL error.
-func privNoErrors(t *testing.T, who, path string, r *Resp) {
+// noErrors fails on any GraphQL error.
+func noErrors(t *testing.T, who, path string, r *Resp) {
 	t.Helper()
 	if len(r.Errors) > 0 {
 		t.Errorf("%s via %s: unexpected errors: %s", who, path, r.Raw)
 	}
 }
 
-// privErrShape is the code, message and path of every error (sorted): what a client can
+// errorShape is the code, message and path of every error (sorted): what a client can
 // tell apart.
-func privErrShape(r *Resp) string {
+func errorShape(r *Resp) string {
 	var out []string
 	for _, e := range r.Errors {
 		out = append(out, fmt.Sprintf("%v|%s|%v", e.Extensions["code"], e.Message, e.Path))
@@ -170,31 +161,8 @@ func privErrShape(r *Resp) string {
 	return strings.Join(out, "\n")
 }
 
-// privEdgeIDs returns the node ids of a connection at path (".edges" is appended).
-func privEdgeIDs(r *Resp, path string) []string {
-	edges, _ := r.Get(path + ".edges").([]any)
-	var ids []string
-	for _, e := range edges {
-		m, _ := e.(map[string]any)
-		n, _ := m["node"].(map[string]any)
-		if id, ok := n["id"].(string); ok {
-			ids = append(ids, id)
-		}
-	}
-	return ids
-}
-
-func privContains(ids []string, id string) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
-// privEdge returns the edge node with id in the connection at path, or nil.
-func privEdge(r *Resp, path, id string) map[string]any {
+// edgeNode returns the edge node with id in the connection at path, or nil.
+func edgeNode(r *Resp, path, id string) map[string]any {
 	edges, _ := r.Get(path + ".edges").([]any)
 	for _, e := range edges {
 		m, _ := e.(map[string]any)
@@ -206,46 +174,10 @@ func privEdge(r *Resp, path, id string) map[string]any {
 	return nil
 }
 
-// privMembershipNames returns the display names in a memberships list at path.
-func privMembershipNames(r *Resp, path string) []string {
-	list, _ := r.Get(path).([]any)
-	var names []string
-	for _, x := range list {
-		m, _ := x.(map[string]any)
-		if s, ok := m["displayName"].(string); ok {
-			names = append(names, s)
-		}
-	}
-	sort.Strings(names)
-	return names
-}
-
-// privViewerGroups returns the ids of the groups in the viewer's memberships.
-func privViewerGroups(c *Client) []string {
-	r := c.MustOp("Viewer", nil)
-	list, _ := r.Get("viewer.memberships").([]any)
-	var ids []string
-	for _, x := range list {
-		m, _ := x.(map[string]any)
-		g, _ := m["group"].(map[string]any)
-		if id, ok := g["id"].(string); ok {
-			ids = append(ids, id)
-		}
-	}
-	return ids
-}
-
-func privEncourage(c *Client, reflectionID, message string) *Resp {
-	return Encourage(c, reflectionID, message)
-}
-
-func privUpdate(c *Client, id string, version int, input map[string]any) *Resp {
-	return c.Op("UpdateReflection", map[string]any{"id": id, "expectedVersion": version, "input": input})
-}
-
 // TestPrivacyReflectionVisibility attacks each visibility from everyone around the group,
 // through every read path and every mutation on the reflection.
 func TestPrivacyReflectionVisibility(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		visibility string
 		readers    map[string]bool // who may read it
@@ -257,19 +189,20 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.visibility, func(t *testing.T) {
+			t.Parallel()
 			databases(t, func(t *testing.T, h *H) {
 				g := h.NewGroup()
 				body := "MARKER-REFL-" + tc.visibility + "-7f3a"
 				encMsg := "MARKER-ENC-" + tc.visibility + "-c41d"
 				id := g.Reflect(g.A, tc.visibility, body)
-				everyone := privEveryone(g)
+				everyone := everyoneAround(g)
 				inGroup := map[string]bool{"author": true, "peer": true, "therapist": true}
 
 				// Encouragement, from the one reader who may send it; everyone else is refused.
 				encID := ""
 				for _, p := range everyone {
 					if p.name == tc.encourager {
-						r := privEncourage(p.c, id, encMsg)
+						r := Encourage(p.c, id, encMsg)
 						if len(r.Errors) > 0 {
 							t.Fatalf("%s may encourage a %s reflection: %s", p.name, tc.visibility, r.Raw)
 						}
@@ -282,15 +215,15 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 					} else if tc.readers[p.name] {
 						continue // a second reader (the therapist on GROUP) may encourage; not sent here
 					}
-					r := privEncourage(p.c, id, encMsg+"-"+p.name)
+					r := Encourage(p.c, id, encMsg+"-"+p.name)
 					if r.Code() != want || r.Get("sendEncouragement") != nil {
 						t.Errorf("%s encouraging a %s reflection: want %s, got %s", p.name, tc.visibility, want, r.Raw)
 					}
-					privNoLeak(t, p.name, "SendEncouragement", r, body)
+					noLeak(t, p.name+" via "+"SendEncouragement", r, body)
 					if p.name != "author" {
 						// Same answer as for a reflection that does not exist.
-						m := privEncourage(p.c, privMadeUpID, encMsg+"-"+p.name)
-						if privErrShape(m) != privErrShape(r) {
+						m := Encourage(p.c, madeUpReflectionID, encMsg+"-"+p.name)
+						if errorShape(m) != errorShape(r) {
 							t.Errorf("%s: SendEncouragement on an unreadable reflection (%s) differs from a missing one (%s)", p.name, r.Raw, m.Raw)
 						}
 					}
@@ -310,7 +243,7 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 					// 1. node(id:) through the app's Reflection operation.
 					r := p.c.Op("Reflection", map[string]any{"id": id})
 					if can {
-						privNoErrors(t, who, "Reflection", r)
+						noErrors(t, who, "Reflection", r)
 						if r.Str("node.body") != body || r.Str("node.visibility") != tc.visibility {
 							t.Errorf("%s should read the %s reflection: %s", who, tc.visibility, r.Raw)
 						}
@@ -336,24 +269,24 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 						if r.Get("node") != nil {
 							t.Errorf("%s must not get the %s reflection: %s", who, tc.visibility, r.Raw)
 						}
-						privNoLeak(t, who, "Reflection", r, body, encMsg)
-						m := p.c.Op("Reflection", map[string]any{"id": privMadeUpID})
+						noLeak(t, who+" via "+"Reflection", r, body, encMsg)
+						m := p.c.Op("Reflection", map[string]any{"id": madeUpReflectionID})
 						if m.Raw != r.Raw {
 							t.Errorf("%s: unreadable reflection answers %s, a missing one %s", who, r.Raw, m.Raw)
 						}
 					}
 
 					// 2. nodes(ids:), the reflection beside a missing id.
-					r = privNodes(p.c, id, privMadeUpID)
+					r = readNodes(p.c, id, madeUpReflectionID)
 					if can {
 						if r.Str("nodes.0.body") != body {
 							t.Errorf("%s should read the reflection via nodes: %s", who, r.Raw)
 						}
 					} else {
-						if !privNodesNull(r, 0) {
+						if !nodesNull(r, 0) {
 							t.Errorf("%s must not get the reflection via nodes: %s", who, r.Raw)
 						}
-						privNoLeak(t, who, "nodes", r, body, encMsg)
+						noLeak(t, who+" via "+"nodes", r, body, encMsg)
 						// Index 0 (unreadable) and index 1 (missing) must fail alike.
 						byIndex := map[string]string{}
 						for _, e := range r.Errors {
@@ -367,40 +300,40 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 						}
 					}
 					// And node(id:) with every field of every type.
-					r = privNode(p.c, id)
+					r = readNode(p.c, id)
 					if !can {
-						if !privNodeNull(r) {
+						if !nodeNull(r) {
 							t.Errorf("%s must not get the reflection via node: %s", who, r.Raw)
 						}
-						privNoLeak(t, who, "node", r, body, encMsg, "Ann")
+						noLeak(t, who+" via "+"node", r, body, encMsg, "Ann")
 					}
 
 					// 3. The encouragement itself, by id.
 					if encID != "" {
-						r = privNode(p.c, encID)
+						r = readNode(p.c, encID)
 						if can {
 							if r.Str("node.message") != encMsg {
 								t.Errorf("%s should read the encouragement: %s", who, r.Raw)
 							}
 						} else {
-							if !privNodeNull(r) {
+							if !nodeNull(r) {
 								t.Errorf("%s must not get the encouragement: %s", who, r.Raw)
 							}
-							privNoLeak(t, who, "node(encouragement)", r, body, encMsg)
+							noLeak(t, who+" via "+"node(encouragement)", r, body, encMsg)
 						}
-						r = privNodes(p.c, encID, privMadeUpID)
+						r = readNodes(p.c, encID, madeUpReflectionID)
 						if !can {
-							if !privNodesNull(r, 0) {
+							if !nodesNull(r, 0) {
 								t.Errorf("%s must not get the encouragement via nodes: %s", who, r.Raw)
 							}
-							privNoLeak(t, who, "nodes(encouragement)", r, body, encMsg)
+							noLeak(t, who+" via "+"nodes(encouragement)", r, body, encMsg)
 						}
 					}
 
 					// 4. The group feed (Group.reflections) with its numbers.
 					r = p.c.Op("GroupFeed", map[string]any{"groupID": g.ID})
 					if inGroup[who] {
-						privNoErrors(t, who, "GroupFeed", r)
+						noErrors(t, who, "GroupFeed", r)
 						want := 0
 						if can {
 							want = 1
@@ -408,7 +341,7 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 						if n := r.Num("node.reflections.totalCount"); n != want {
 							t.Errorf("%s: GroupFeed totalCount = %d, want %d: %s", who, n, want, r.Raw)
 						}
-						e := privEdge(r, "node.reflections", id)
+						e := edgeNode(r, "node.reflections", id)
 						if can != (e != nil) {
 							t.Errorf("%s: GroupFeed lists the %s reflection: %v, want %v: %s", who, tc.visibility, e != nil, can, r.Raw)
 						}
@@ -424,27 +357,27 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 						t.Errorf("%s must not get the group feed: %s", who, r.Raw)
 					}
 					if !can {
-						privNoLeak(t, who, "GroupFeed", r, body, encMsg)
+						noLeak(t, who+" via "+"GroupFeed", r, body, encMsg)
 					}
 
 					// 5. The journal (User.reflections): the author's only.
 					r = p.c.Op("MyReflections", nil)
-					privNoErrors(t, who, "MyReflections", r)
-					ids := privEdgeIDs(r, "viewer.reflections")
-					if (who == "author") != privContains(ids, id) {
-						t.Errorf("%s: MyReflections lists the reflection: %v: %s", who, privContains(ids, id), r.Raw)
+					noErrors(t, who, "MyReflections", r)
+					ids := edgeIDs(r, "viewer.reflections")
+					if (who == "author") != slices.Contains(ids, id) {
+						t.Errorf("%s: MyReflections lists the reflection: %v: %s", who, slices.Contains(ids, id), r.Raw)
 					}
 					if who == "author" {
 						if n := r.Num("viewer.reflections.totalCount"); n != 1 {
 							t.Errorf("author: MyReflections totalCount = %d, want 1", n)
 						}
 					} else {
-						privNoLeak(t, who, "MyReflections", r, body, encMsg)
+						noLeak(t, who+" via "+"MyReflections", r, body, encMsg)
 					}
 
 					// 6. EncouragementReceived: the author's only.
 					r = p.c.Op("EncouragementReceived", nil)
-					privNoErrors(t, who, "EncouragementReceived", r)
+					noErrors(t, who, "EncouragementReceived", r)
 					if who == "author" {
 						if n := r.Num("viewer.encouragementReceived.totalCount"); n != wantEnc {
 							t.Errorf("author: EncouragementReceived totalCount = %d, want %d: %s", n, wantEnc, r.Raw)
@@ -456,7 +389,7 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 						if n := r.Num("viewer.encouragementReceived.totalCount"); n != 0 {
 							t.Errorf("%s: EncouragementReceived totalCount = %d, want 0: %s", who, n, r.Raw)
 						}
-						privNoLeak(t, who, "EncouragementReceived", r, body, encMsg)
+						noLeak(t, who+" via "+"EncouragementReceived", r, body, encMsg)
 					}
 
 					// 7. Changing and deleting it: the author only.
@@ -464,16 +397,16 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 						continue
 					}
 					hack := "MARKER-HACK-" + who
-					r = privUpdate(p.c, id, 1, map[string]any{"body": hack, "visibility": "GROUP"})
+					r = updateReflection(p.c, id, 1, map[string]any{"body": hack, "visibility": "GROUP"})
 					if len(r.Errors) == 0 || r.Get("updateReflection") != nil {
 						t.Errorf("%s must not update the reflection: %s", who, r.Raw)
 					}
-					privNoLeak(t, who, "UpdateReflection", r, body, encMsg)
+					noLeak(t, who+" via "+"UpdateReflection", r, body, encMsg)
 					if !can {
 						if r.Code() != "NOT_FOUND" {
 							t.Errorf("%s: UpdateReflection on an unreadable reflection: want NOT_FOUND, got %s", who, r.Raw)
 						}
-						m := privUpdate(p.c, privMadeUpID, 1, map[string]any{"body": hack, "visibility": "GROUP"})
+						m := updateReflection(p.c, madeUpReflectionID, 1, map[string]any{"body": hack, "visibility": "GROUP"})
 						if m.Raw != r.Raw {
 							t.Errorf("%s: UpdateReflection unreadable %s vs missing %s", who, r.Raw, m.Raw)
 						}
@@ -488,7 +421,7 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 						if r.Code() != "NOT_FOUND" {
 							t.Errorf("%s: DeleteReflection on an unreadable reflection: want NOT_FOUND, got %s", who, r.Raw)
 						}
-						m := p.c.Op("DeleteReflection", map[string]any{"id": privMadeUpID})
+						m := p.c.Op("DeleteReflection", map[string]any{"id": madeUpReflectionID})
 						if m.Raw != r.Raw {
 							t.Errorf("%s: DeleteReflection unreadable %s vs missing %s", who, r.Raw, m.Raw)
 						}
@@ -500,7 +433,7 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 				if r.Code() != "UNAUTHENTICATED" || r.Get("node") != nil {
 					t.Errorf("anonymous: want UNAUTHENTICATED, got %s", r.Raw)
 				}
-				privNoLeak(t, "anonymous", "Reflection", r, body, encMsg)
+				noLeak(t, "anonymous"+" via "+"Reflection", r, body, encMsg)
 
 				// After all that, the reflection is as its author wrote it.
 				r = g.A.MustOp("Reflection", map[string]any{"id": id})
@@ -510,7 +443,7 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 				if n := r.Num("node.encouragements.totalCount"); n != wantEnc {
 					t.Errorf("encouragement changed under attack: %d, want %d", n, wantEnc)
 				}
-				privNoLeak(t, "author", "Reflection", r, "MARKER-HACK")
+				noLeak(t, "author"+" via "+"Reflection", r, "MARKER-HACK")
 			})
 		})
 	}
@@ -519,26 +452,27 @@ func TestPrivacyReflectionVisibility(t *testing.T) {
 // TestPrivacyUnreadableLooksMissing compares, byte for byte, the answer for a reflection the
 // viewer may not read with the answer for an id that does not exist.
 func TestPrivacyUnreadableLooksMissing(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		priv := g.Reflect(g.A, "PRIVATE", "MARKER-PRIV-7f3a")
 		fac := g.Reflect(g.A, "FACILITATORS", "MARKER-FAC-91be")
 		grp := g.Reflect(g.A, "GROUP", "MARKER-GRP-22c0")
 		gone := g.Reflect(g.A, "GROUP", "MARKER-GONE-5d11")
-		r := privEncourage(g.B, gone, "MARKER-ENC-ON-GONE-6e6e")
+		r := Encourage(g.B, gone, "MARKER-ENC-ON-GONE-6e6e")
 		if len(r.Errors) > 0 {
 			t.Fatal(r.Raw)
 		}
 		goneEnc := r.Str("sendEncouragement.id")
 		g.A.MustOp("DeleteReflection", map[string]any{"id": gone})
-		for _, p := range []privReader{{"author", g.A}, {"sender", g.B}, {"therapist", g.Therapist}} {
-			r := privNodes(p.c, goneEnc, gone, privMadeUpID)
-			if !privNodesNull(r, 0) || !privNodesNull(r, 1) {
+		for _, p := range []readerCase{{"author", g.A}, {"sender", g.B}, {"therapist", g.Therapist}} {
+			r := readNodes(p.c, goneEnc, gone, madeUpReflectionID)
+			if !nodesNull(r, 0) || !nodesNull(r, 1) {
 				t.Errorf("%s still gets a deleted reflection or its encouragement: %s", p.name, r.Raw)
 			}
-			privNoLeak(t, p.name, "nodes(deleted)", r, "MARKER-GONE-5d11", "MARKER-ENC-ON-GONE-6e6e")
+			noLeak(t, p.name+" via "+"nodes(deleted)", r, "MARKER-GONE-5d11", "MARKER-ENC-ON-GONE-6e6e")
 			r = p.c.Op("EncouragementReceived", nil)
-			privNoLeak(t, p.name, "EncouragementReceived(deleted)", r, "MARKER-GONE-5d11", "MARKER-ENC-ON-GONE-6e6e")
+			noLeak(t, p.name+" via "+"EncouragementReceived(deleted)", r, "MARKER-GONE-5d11", "MARKER-ENC-ON-GONE-6e6e")
 		}
 
 		cases := []struct {
@@ -560,21 +494,21 @@ func TestPrivacyUnreadableLooksMissing(t *testing.T) {
 		markers := []string{"MARKER-PRIV-7f3a", "MARKER-FAC-91be", "MARKER-GRP-22c0", "MARKER-GONE-5d11"}
 		for _, tc := range cases {
 			got := tc.c.Op("Reflection", map[string]any{"id": tc.id})
-			missing := tc.c.Op("Reflection", map[string]any{"id": privMadeUpID})
+			missing := tc.c.Op("Reflection", map[string]any{"id": madeUpReflectionID})
 			if got.Raw != missing.Raw {
 				t.Errorf("%s: Reflection answers %s; for a missing id %s", tc.who, got.Raw, missing.Raw)
 			}
 			if got.Get("node") != nil || len(got.Errors) != 0 {
 				t.Errorf("%s: want node null without errors, got %s", tc.who, got.Raw)
 			}
-			privNoLeak(t, tc.who, "Reflection", got, markers...)
+			noLeak(t, tc.who+" via "+"Reflection", got, markers...)
 
-			got = privNodes(tc.c, tc.id, grp)
-			missing = privNodes(tc.c, privMadeUpID, grp)
-			if privErrShape(got) != privErrShape(missing) || (got.Get("nodes.0") != nil) != (missing.Get("nodes.0") != nil) {
+			got = readNodes(tc.c, tc.id, grp)
+			missing = readNodes(tc.c, madeUpReflectionID, grp)
+			if errorShape(got) != errorShape(missing) || (got.Get("nodes.0") != nil) != (missing.Get("nodes.0") != nil) {
 				t.Errorf("%s: nodes answers %s; for a missing id %s", tc.who, got.Raw, missing.Raw)
 			}
-			privNoLeak(t, tc.who, "nodes", got, "MARKER-PRIV-7f3a", "MARKER-FAC-91be", "MARKER-GONE-5d11")
+			noLeak(t, tc.who+" via "+"nodes", got, "MARKER-PRIV-7f3a", "MARKER-FAC-91be", "MARKER-GONE-5d11")
 		}
 	})
 }
@@ -582,8 +516,10 @@ func TestPrivacyUnreadableLooksMissing(t *testing.T) {
 // TestPrivacyLeavingEndsAccess: leaving, or being removed by the facilitator, ends access at
 // once, both ways.
 func TestPrivacyLeavingEndsAccess(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"leave", "remove"} {
 		t.Run(how, func(t *testing.T) {
+			t.Parallel()
 			databases(t, func(t *testing.T, h *H) {
 				g := h.NewGroup()
 				cat := h.Member("cat")
@@ -599,10 +535,10 @@ func TestPrivacyLeavingEndsAccess(t *testing.T) {
 				catGroupID := g.Reflect(cat, "GROUP", catGroup)
 				catFacID := g.Reflect(cat, "FACILITATORS", catFac)
 				catPrivID := g.Reflect(cat, "PRIVATE", catPriv)
-				if r := privEncourage(g.B, catGroupID, benOnCat); len(r.Errors) > 0 {
+				if r := Encourage(g.B, catGroupID, benOnCat); len(r.Errors) > 0 {
 					t.Fatal(r.Raw)
 				}
-				r := privEncourage(cat, annID, catOnAnn)
+				r := Encourage(cat, annID, catOnAnn)
 				if len(r.Errors) > 0 {
 					t.Fatal(r.Raw)
 				}
@@ -633,97 +569,97 @@ func TestPrivacyLeavingEndsAccess(t *testing.T) {
 				if r.Get("node") != nil {
 					t.Errorf("former member still reads Ann's GROUP reflection: %s", r.Raw)
 				}
-				privNoLeak(t, "former member", "Reflection", r, others...)
-				r = privNodes(cat, annID, catEncID, g.Memberships[g.A], g.Memberships[g.B], g.Memberships[g.Therapist])
+				noLeak(t, "former member"+" via "+"Reflection", r, others...)
+				r = readNodes(cat, annID, catEncID, g.Memberships[g.A], g.Memberships[g.B], g.Memberships[g.Therapist])
 				for i := 0; i < 5; i++ {
-					if !privNodesNull(r, i) {
+					if !nodesNull(r, i) {
 						t.Errorf("former member still gets nodes[%d]: %s", i, r.Raw)
 					}
 				}
-				privNoLeak(t, "former member", "nodes", r, others...)
+				noLeak(t, "former member"+" via "+"nodes", r, others...)
 				for _, mem := range []string{g.Memberships[g.A], g.Memberships[g.B], g.Memberships[g.Therapist]} {
-					r = privNode(cat, mem)
-					if !privNodeNull(r) {
+					r = readNode(cat, mem)
+					if !nodeNull(r) {
 						t.Errorf("former member still gets membership %s: %s", mem, r.Raw)
 					}
-					privNoLeak(t, "former member", "node(membership)", r, others...)
+					noLeak(t, "former member"+" via "+"node(membership)", r, others...)
 				}
 				r = cat.Op("GroupFeed", map[string]any{"groupID": g.ID})
-				privNoLeak(t, "former member", "GroupFeed", r, others...)
+				noLeak(t, "former member"+" via "+"GroupFeed", r, others...)
 				if r.Get("node") != nil {
-					if names := privMembershipNames(r, "node.memberships"); len(names) != 0 {
+					if names := membershipNames(r, "node.memberships"); len(names) != 0 {
 						t.Errorf("former member still sees the group's memberships %v", names)
 					}
-					if privContains(privEdgeIDs(r, "node.reflections"), annID) {
+					if slices.Contains(edgeIDs(r, "node.reflections"), annID) {
 						t.Errorf("former member's GroupFeed lists Ann's reflection: %s", r.Raw)
 					}
 				}
-				if privContains(privViewerGroups(cat), g.ID) {
+				if slices.Contains(viewerGroups(cat), g.ID) {
 					t.Errorf("former member's Viewer still lists the group")
 				}
-				r = privEncourage(cat, annID, "MARKER-LATE-ENC")
+				r = Encourage(cat, annID, "MARKER-LATE-ENC")
 				if r.Code() != "NOT_FOUND" {
 					t.Errorf("former member encouraging: want NOT_FOUND, got %s", r.Raw)
 				}
-				privNoLeak(t, "former member", "SendEncouragement", r, others...)
+				noLeak(t, "former member"+" via "+"SendEncouragement", r, others...)
 				r = cat.Op("CreateReflection", map[string]any{"input": reflectionInput(g.ID, "GROUP", "MARKER-LATE-REFL")})
 				if r.Code() != "NOT_FOUND" || r.Get("createReflection") != nil {
 					t.Errorf("former member writing in the group: want NOT_FOUND, got %s", r.Raw)
 				}
 				r = cat.Op("EncouragementReceived", nil)
-				privNoLeak(t, "former member", "EncouragementReceived", r, "Ben", "Ann", "Dr. T")
+				noLeak(t, "former member"+" via "+"EncouragementReceived", r, "Ben", "Ann", "Dr. T")
 
 				// Their own journal still has all three of their reflections.
 				r = cat.Op("MyReflections", nil)
-				privNoErrors(t, "former member", "MyReflections", r)
+				noErrors(t, "former member", "MyReflections", r)
 				if n := r.Num("viewer.reflections.totalCount"); n != 3 {
 					t.Errorf("former member's MyReflections totalCount = %d, want 3: %s", n, r.Raw)
 				}
 				for id, body := range map[string]string{catGroupID: catGroup, catFacID: catFac, catPrivID: catPriv} {
-					e := privEdge(r, "viewer.reflections", id)
+					e := edgeNode(r, "viewer.reflections", id)
 					if e == nil || e["body"] != body {
 						t.Errorf("former member's MyReflections lacks %s: %s", body, r.Raw)
 					}
 				}
-				privNoLeak(t, "former member", "MyReflections", r, others...)
+				noLeak(t, "former member"+" via "+"MyReflections", r, others...)
 
 				// Peers no longer see the former member's GROUP reflection, nor their name.
-				for _, p := range []privReader{{"author Ann", g.A}, {"peer Ben", g.B}} {
+				for _, p := range []readerCase{{"author Ann", g.A}, {"peer Ben", g.B}} {
 					r := p.c.Op("Reflection", map[string]any{"id": catGroupID})
 					if r.Get("node") != nil {
 						t.Errorf("%s still reads the former member's GROUP reflection: %s", p.name, r.Raw)
 					}
-					privNoLeak(t, p.name, "Reflection", r, catGroup, catFac, catPriv, benOnCat, "Cat")
-					r = privNodes(p.c, catGroupID, catFacID, catPrivID, catMem)
+					noLeak(t, p.name+" via "+"Reflection", r, catGroup, catFac, catPriv, benOnCat, "Cat")
+					r = readNodes(p.c, catGroupID, catFacID, catPrivID, catMem)
 					for i := 0; i < 4; i++ {
-						if !privNodesNull(r, i) {
+						if !nodesNull(r, i) {
 							t.Errorf("%s still gets nodes[%d] of the former member: %s", p.name, i, r.Raw)
 						}
 					}
-					privNoLeak(t, p.name, "nodes", r, catGroup, catFac, catPriv, benOnCat, "Cat")
+					noLeak(t, p.name+" via "+"nodes", r, catGroup, catFac, catPriv, benOnCat, "Cat")
 					r = p.c.Op("GroupFeed", map[string]any{"groupID": g.ID})
-					privNoErrors(t, p.name, "GroupFeed", r)
+					noErrors(t, p.name, "GroupFeed", r)
 					if n := r.Num("node.reflections.totalCount"); n != 1 {
 						t.Errorf("%s: GroupFeed totalCount = %d, want 1 (Ann's only): %s", p.name, n, r.Raw)
 					}
-					if got := privMembershipNames(r, "node.memberships"); strings.Join(got, ",") != "Ann,Ben,Dr. T" {
+					if got := membershipNames(r, "node.memberships"); strings.Join(got, ",") != "Ann,Ben,Dr. T" {
 						t.Errorf("%s: GroupFeed memberships = %v, want Ann, Ben, Dr. T", p.name, got)
 					}
-					privNoLeak(t, p.name, "GroupFeed", r, catGroup, catFac, catPriv, benOnCat, "Cat")
+					noLeak(t, p.name+" via "+"GroupFeed", r, catGroup, catFac, catPriv, benOnCat, "Cat")
 					// Ann's reflection: the former member's encouragement and name are not shown,
 					// and the count agrees with the list.
 					r = p.c.Op("Reflection", map[string]any{"id": annID})
-					privNoErrors(t, p.name, "Reflection(Ann's)", r)
+					noErrors(t, p.name, "Reflection(Ann's)", r)
 					if r.Num("node.encouragementCount") != r.Num("node.encouragements.totalCount") ||
-						r.Num("node.encouragements.totalCount") != len(privEdgeIDs(r, "node.encouragements")) {
+						r.Num("node.encouragements.totalCount") != len(edgeIDs(r, "node.encouragements")) {
 						t.Errorf("%s: encouragementCount, totalCount and edges disagree: %s", p.name, r.Raw)
 					}
-					privNoLeak(t, p.name, "Reflection(Ann's)", r, "Cat")
+					noLeak(t, p.name+" via "+"Reflection(Ann's)", r, "Cat")
 					r = p.c.Op("EncouragementReceived", nil)
-					privNoErrors(t, p.name, "EncouragementReceived", r)
-					privNoLeak(t, p.name, "EncouragementReceived", r, "Cat")
+					noErrors(t, p.name, "EncouragementReceived", r)
+					noLeak(t, p.name+" via "+"EncouragementReceived", r, "Cat")
 				}
-				if r := privEncourage(g.A, catGroupID, "MARKER-ENC-AFTER"); r.Code() != "NOT_FOUND" {
+				if r := Encourage(g.A, catGroupID, "MARKER-ENC-AFTER"); r.Code() != "NOT_FOUND" {
 					t.Errorf("peer encouraging the former member's reflection: want NOT_FOUND, got %s", r.Raw)
 				}
 
@@ -740,7 +676,7 @@ func TestPrivacyLeavingEndsAccess(t *testing.T) {
 				if r.Get("node") != nil {
 					t.Errorf("facilitator must never read a PRIVATE reflection: %s", r.Raw)
 				}
-				privNoLeak(t, "therapist", "Reflection(PRIVATE)", r, catPriv)
+				noLeak(t, "therapist"+" via "+"Reflection(PRIVATE)", r, catPriv)
 
 				if how == "remove" {
 					// A removed member cannot come back with a valid code.
@@ -761,11 +697,12 @@ func TestPrivacyLeavingEndsAccess(t *testing.T) {
 // encouragement a peer sent on it, opens without errors and without the peer's name (they no
 // longer share a group).
 func TestPrivacyFormerMemberReadsOwnReflection(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		body := "MARKER-OWN-7a7a"
 		id := g.Reflect(g.A, "GROUP", body)
-		if r := privEncourage(g.B, id, "MARKER-ENC-FROM-BEN"); len(r.Errors) > 0 {
+		if r := Encourage(g.B, id, "MARKER-ENC-FROM-BEN"); len(r.Errors) > 0 {
 			t.Fatal(r.Raw)
 		}
 		g.A.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
@@ -774,12 +711,12 @@ func TestPrivacyFormerMemberReadsOwnReflection(t *testing.T) {
 		if r.Str("node.body") != body {
 			t.Errorf("former member should still read their own reflection: %s", r.Raw)
 		}
-		privNoErrors(t, "former member", "Reflection(own)", r)
-		privNoLeak(t, "former member", "Reflection(own)", r, "Ben", g.Memberships[g.B])
+		noErrors(t, "former member", "Reflection(own)", r)
+		noLeak(t, "former member"+" via "+"Reflection(own)", r, "Ben", g.Memberships[g.B])
 		// Whoever may read the reflection may read its encouragement (the message), but no
 		// longer who sent it: the count, the list and the sender agree.
 		if r.Num("node.encouragementCount") != r.Num("node.encouragements.totalCount") ||
-			r.Num("node.encouragements.totalCount") != len(privEdgeIDs(r, "node.encouragements")) {
+			r.Num("node.encouragements.totalCount") != len(edgeIDs(r, "node.encouragements")) {
 			t.Errorf("former member: encouragementCount, totalCount and edges disagree: %s", r.Raw)
 		}
 		if r.Num("node.encouragements.totalCount") == 1 {
@@ -789,12 +726,12 @@ func TestPrivacyFormerMemberReadsOwnReflection(t *testing.T) {
 		}
 
 		r = g.A.Op("EncouragementReceived", nil)
-		privNoErrors(t, "former member", "EncouragementReceived", r)
-		privNoLeak(t, "former member", "EncouragementReceived", r, "Ben", g.Memberships[g.B])
-		if n := r.Num("viewer.encouragementReceived.totalCount"); n != len(privEdgeIDs(r, "viewer.encouragementReceived")) {
+		noErrors(t, "former member", "EncouragementReceived", r)
+		noLeak(t, "former member"+" via "+"EncouragementReceived", r, "Ben", g.Memberships[g.B])
+		if n := r.Num("viewer.encouragementReceived.totalCount"); n != len(edgeIDs(r, "viewer.encouragementReceived")) {
 			t.Errorf("former member: EncouragementReceived totalCount %d disagrees with its edges: %s", n, r.Raw)
 		}
-		for i := range privEdgeIDs(r, "viewer.encouragementReceived") {
+		for i := range edgeIDs(r, "viewer.encouragementReceived") {
 			if r.Get(fmt.Sprintf("viewer.encouragementReceived.edges.%d.node.sender", i)) != nil {
 				t.Errorf("former member: EncouragementReceived names a sender they no longer share a group with: %s", r.Raw)
 			}
@@ -805,6 +742,7 @@ func TestPrivacyFormerMemberReadsOwnReflection(t *testing.T) {
 // TestPrivacyVisibilityChangeHidesAtOnce: GROUP -> PRIVATE with UpdateReflection hides the
 // reflection and its encouragement from peers and the therapist at once.
 func TestPrivacyVisibilityChangeHidesAtOnce(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		body := "MARKER-FLIP-7f3a"
@@ -818,7 +756,7 @@ func TestPrivacyVisibilityChangeHidesAtOnce(t *testing.T) {
 			t.Fatal(r.Raw)
 		}
 		benEnc := r.Str("sendEncouragement.id")
-		r = privEncourage(g.Therapist, id, fromT)
+		r = Encourage(g.Therapist, id, fromT)
 		if len(r.Errors) > 0 {
 			t.Fatal(r.Raw)
 		}
@@ -834,7 +772,7 @@ func TestPrivacyVisibilityChangeHidesAtOnce(t *testing.T) {
 		}
 
 		// A stale version changes nothing.
-		r = privUpdate(g.A, id, 0, map[string]any{"visibility": "PRIVATE"})
+		r = updateReflection(g.A, id, 0, map[string]any{"visibility": "PRIVATE"})
 		if r.Code() != "CONFLICT" {
 			t.Errorf("stale update: want CONFLICT, got %s", r.Raw)
 		}
@@ -844,24 +782,24 @@ func TestPrivacyVisibilityChangeHidesAtOnce(t *testing.T) {
 
 		r = g.A.MustOp("Reflection", map[string]any{"id": id})
 		version := r.Num("node.version")
-		r = privUpdate(g.A, id, version, map[string]any{"visibility": "PRIVATE"})
-		privNoErrors(t, "author", "UpdateReflection", r)
+		r = updateReflection(g.A, id, version, map[string]any{"visibility": "PRIVATE"})
+		noErrors(t, "author", "UpdateReflection", r)
 		if r.Str("updateReflection.reflection.visibility") != "PRIVATE" || r.Num("updateReflection.reflection.version") != version+1 {
 			t.Fatalf("update to PRIVATE: %s", r.Raw)
 		}
 
 		check := func(stage string, readers map[string]bool) {
 			t.Helper()
-			for _, p := range []privReader{{"peer", g.B}, {"therapist", g.Therapist}} {
+			for _, p := range []readerCase{{"peer", g.B}, {"therapist", g.Therapist}} {
 				can := readers[p.name]
 				who := p.name + " (" + stage + ")"
 				r := p.c.Op("Reflection", map[string]any{"id": id})
 				if can != (r.Str("node.body") == body) {
 					t.Errorf("%s: reads the reflection: %v, want %v: %s", who, !can, can, r.Raw)
 				}
-				r = privNodes(p.c, id, benEnc, tEnc)
+				r = readNodes(p.c, id, benEnc, tEnc)
 				for i := 0; i < 3; i++ {
-					if !privNodesIs(r, i, can) {
+					if !nodesIs(r, i, can) {
 						t.Errorf("%s: nodes[%d] readable: %v, want %v: %s", who, i, !can, can, r.Raw)
 					}
 				}
@@ -873,21 +811,21 @@ func TestPrivacyVisibilityChangeHidesAtOnce(t *testing.T) {
 				if n := r2.Num("node.reflections.totalCount"); n != want {
 					t.Errorf("%s: GroupFeed totalCount = %d, want %d: %s", who, n, want, r2.Raw)
 				}
-				if !privContains(privEdgeIDs(r2, "node.reflections"), benOwn) {
+				if !slices.Contains(edgeIDs(r2, "node.reflections"), benOwn) {
 					t.Errorf("%s: GroupFeed lost Ben's own reflection", who)
 				}
-				if can != privContains(privEdgeIDs(r2, "node.reflections"), id) {
+				if can != slices.Contains(edgeIDs(r2, "node.reflections"), id) {
 					t.Errorf("%s: GroupFeed lists it: %v, want %v", who, !can, can)
 				}
 				if !can {
 					for _, x := range []*Resp{r, r2} {
-						privNoLeak(t, who, "Reflection/nodes/GroupFeed", x, body, fromBen, fromT)
+						noLeak(t, who+" via "+"Reflection/nodes/GroupFeed", x, body, fromBen, fromT)
 					}
-					e := privEncourage(p.c, id, "MARKER-ENC-AGAIN")
+					e := Encourage(p.c, id, "MARKER-ENC-AGAIN")
 					if e.Code() != "NOT_FOUND" {
 						t.Errorf("%s: encouraging a hidden reflection: want NOT_FOUND, got %s", who, e.Raw)
 					}
-					privNoLeak(t, who, "SendEncouragement", e, body, fromBen, fromT)
+					noLeak(t, who+" via "+"SendEncouragement", e, body, fromBen, fromT)
 				}
 			}
 		}
@@ -897,7 +835,7 @@ func TestPrivacyVisibilityChangeHidesAtOnce(t *testing.T) {
 		if r.Code() != "NOT_FOUND" || r.Get("sendEncouragement") != nil {
 			t.Errorf("retried encouragement on a hidden reflection: want NOT_FOUND, got %s", r.Raw)
 		}
-		privNoLeak(t, "peer", "SendEncouragement(retry)", r, body, fromBen, fromT)
+		noLeak(t, "peer"+" via "+"SendEncouragement(retry)", r, body, fromBen, fromT)
 
 		// The author still has it, as written.
 		r = g.A.MustOp("Reflection", map[string]any{"id": id})
@@ -906,13 +844,13 @@ func TestPrivacyVisibilityChangeHidesAtOnce(t *testing.T) {
 		}
 
 		// PRIVATE -> FACILITATORS: the therapist again, not the peer.
-		r = privUpdate(g.A, id, version+1, map[string]any{"visibility": "FACILITATORS"})
-		privNoErrors(t, "author", "UpdateReflection", r)
+		r = updateReflection(g.A, id, version+1, map[string]any{"visibility": "FACILITATORS"})
+		noErrors(t, "author", "UpdateReflection", r)
 		check("FACILITATORS", map[string]bool{"therapist": true})
 
 		// FACILITATORS -> GROUP: both again.
-		r = privUpdate(g.A, id, version+2, map[string]any{"visibility": "GROUP"})
-		privNoErrors(t, "author", "UpdateReflection", r)
+		r = updateReflection(g.A, id, version+2, map[string]any{"visibility": "GROUP"})
+		noErrors(t, "author", "UpdateReflection", r)
 		check("GROUP", map[string]bool{"peer": true, "therapist": true})
 	})
 }
@@ -920,6 +858,7 @@ func TestPrivacyVisibilityChangeHidesAtOnce(t *testing.T) {
 // TestPrivacyDisplayNames: a membership (display name) is readable by people who currently
 // share the group only.
 func TestPrivacyDisplayNames(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		r := g.Stranger.MustOp("Viewer", nil)
@@ -939,35 +878,35 @@ func TestPrivacyDisplayNames(t *testing.T) {
 			{"the stranger's", strangerMem, "Dr. S", map[string]bool{"stranger": true}},
 		}
 		for _, tc := range cases {
-			for _, p := range privEveryone(g) {
+			for _, p := range everyoneAround(g) {
 				can := tc.readers[p.name]
-				r := privNode(p.c, tc.mem)
+				r := readNode(p.c, tc.mem)
 				if can {
 					if r.Str("node.displayName") != tc.name {
 						t.Errorf("%s should read %s membership: %s", p.name, tc.whose, r.Raw)
 					}
 				} else {
-					if !privNodeNull(r) || len(r.Errors) != 0 {
+					if !nodeNull(r) || len(r.Errors) != 0 {
 						t.Errorf("%s: node(%s membership) want null, got %s", p.name, tc.whose, r.Raw)
 					}
-					privNoLeak(t, p.name, "node(membership)", r, tc.name)
+					noLeak(t, p.name+" via "+"node(membership)", r, tc.name)
 				}
-				r = privNodes(p.c, tc.mem, privMadeUpID)
-				if !privNodesIs(r, 0, can) {
+				r = readNodes(p.c, tc.mem, madeUpReflectionID)
+				if !nodesIs(r, 0, can) {
 					t.Errorf("%s: nodes(%s membership) readable: %v, want %v: %s", p.name, tc.whose, !can, can, r.Raw)
 				}
 				if !can {
-					privNoLeak(t, p.name, "nodes(membership)", r, tc.name)
+					noLeak(t, p.name+" via "+"nodes(membership)", r, tc.name)
 				}
 			}
 		}
 		// A therapist of another group sees no name through the feed either.
-		for _, p := range []privReader{{"outsider", g.Outsider}, {"stranger", g.Stranger}} {
+		for _, p := range []readerCase{{"outsider", g.Outsider}, {"stranger", g.Stranger}} {
 			r := p.c.Op("GroupFeed", map[string]any{"groupID": g.ID})
 			if r.Get("node") != nil {
 				t.Errorf("%s: GroupFeed node want null, got %s", p.name, r.Raw)
 			}
-			privNoLeak(t, p.name, "GroupFeed", r, "Ann", "Ben", "Dr. T", "Tuesday Group")
+			noLeak(t, p.name+" via "+"GroupFeed", r, "Ann", "Ben", "Dr. T", "Tuesday Group")
 		}
 	})
 }
@@ -975,27 +914,28 @@ func TestPrivacyDisplayNames(t *testing.T) {
 // TestPrivacyUserNodes: a member record is its owner's only, and the schema has no field that
 // could carry an email, phone or Firebase uid.
 func TestPrivacyUserNodes(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		everyone := privEveryone(g)
+		everyone := everyoneAround(g)
 		userIDs := map[string]string{}
 		for _, p := range everyone {
 			userIDs[p.name] = p.c.MustOp("Viewer", nil).Str("viewer.id")
 		}
 		for _, owner := range everyone {
 			for _, p := range everyone {
-				r := privNode(p.c, userIDs[owner.name])
+				r := readNode(p.c, userIDs[owner.name])
 				if owner.name == p.name {
 					if r.Str("node.__typename") != "User" || r.Str("node.id") != userIDs[owner.name] {
 						t.Errorf("%s should read their own User node: %s", p.name, r.Raw)
 					}
 					continue
 				}
-				if !privNodeNull(r) || len(r.Errors) != 0 {
+				if !nodeNull(r) || len(r.Errors) != 0 {
 					t.Errorf("%s reads %s's User node: %s", p.name, owner.name, r.Raw)
 				}
-				r = privNodes(p.c, userIDs[owner.name], userIDs[p.name])
-				if !privNodesNull(r, 0) || r.Str("nodes.1.id") != userIDs[p.name] {
+				r = readNodes(p.c, userIDs[owner.name], userIDs[p.name])
+				if !nodesNull(r, 0) || r.Str("nodes.1.id") != userIDs[p.name] {
 					t.Errorf("%s via nodes on %s's User: %s", p.name, owner.name, r.Raw)
 				}
 			}
@@ -1003,7 +943,7 @@ func TestPrivacyUserNodes(t *testing.T) {
 
 		// Introspection: no contact details or Firebase identity anywhere a client can ask for.
 		r := g.A.Raw(`{ __type(name: "User") { fields { name } } }`, "", nil)
-		privNoErrors(t, "member", "introspection", r)
+		noErrors(t, "member", "introspection", r)
 		fields, _ := r.Get("__type.fields").([]any)
 		if len(fields) == 0 {
 			t.Fatalf("introspection returned no User fields: %s", r.Raw)
@@ -1039,16 +979,17 @@ func TestPrivacyUserNodes(t *testing.T) {
 		// No uid or email of anyone reaches another member through their screens.
 		for _, op := range []string{"Viewer", "MyReflections", "EncouragementReceived"} {
 			r := g.B.Op(op, nil)
-			privNoLeak(t, "peer", op, r, g.A.UID, g.Therapist.UID, "@example.invalid")
+			noLeak(t, "peer"+" via "+op, r, g.A.UID, g.Therapist.UID, "@example.invalid")
 		}
 		r = g.B.Op("GroupFeed", map[string]any{"groupID": g.ID})
-		privNoLeak(t, "peer", "GroupFeed", r, g.A.UID, g.Therapist.UID, "@example.invalid")
+		noLeak(t, "peer"+" via "+"GroupFeed", r, g.A.UID, g.Therapist.UID, "@example.invalid")
 	})
 }
 
 // TestPrivacyGroupAndInviteNodes: a group is null for people with no membership in it; its
 // invites (codes) are for its facilitators only.
 func TestPrivacyGroupAndInviteNodes(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		body := "MARKER-GRPNODE-1234"
@@ -1056,44 +997,44 @@ func TestPrivacyGroupAndInviteNodes(t *testing.T) {
 		r := g.Therapist.MustOp("CreateGroupInvite", map[string]any{"groupID": g.ID})
 		invID, code := r.Str("createGroupInvite.id"), r.Str("createGroupInvite.code")
 
-		for _, p := range privEveryone(g) {
+		for _, p := range everyoneAround(g) {
 			member := p.name == "author" || p.name == "peer" || p.name == "therapist"
-			r := privNode(p.c, g.ID)
+			r := readNode(p.c, g.ID)
 			if member != (r.Str("node.name") == "Tuesday Group") {
 				t.Errorf("%s: node(group) readable: %v, want %v: %s", p.name, !member, member, r.Raw)
 			}
 			if !member {
-				if !privNodeNull(r) || len(r.Errors) != 0 {
+				if !nodeNull(r) || len(r.Errors) != 0 {
 					t.Errorf("%s: node(group) want null, got %s", p.name, r.Raw)
 				}
-				privNoLeak(t, p.name, "node(group)", r, body, "Ann", "Tuesday Group")
-				r = privNodes(p.c, g.ID, privMadeUpID)
-				if !privNodesNull(r, 0) {
+				noLeak(t, p.name+" via "+"node(group)", r, body, "Ann", "Tuesday Group")
+				r = readNodes(p.c, g.ID, madeUpReflectionID)
+				if !nodesNull(r, 0) {
 					t.Errorf("%s: nodes(group) want null: %s", p.name, r.Raw)
 				}
-				privNoLeak(t, p.name, "nodes(group)", r, body, "Ann", "Tuesday Group")
+				noLeak(t, p.name+" via "+"nodes(group)", r, body, "Ann", "Tuesday Group")
 				r = p.c.Op("GroupFeed", map[string]any{"groupID": g.ID})
 				if r.Get("node") != nil {
 					t.Errorf("%s: GroupFeed want null node, got %s", p.name, r.Raw)
 				}
-				privNoLeak(t, p.name, "GroupFeed", r, body, "Ann", "Tuesday Group")
+				noLeak(t, p.name+" via "+"GroupFeed", r, body, "Ann", "Tuesday Group")
 			}
 
 			fac := p.name == "therapist"
-			r = privNode(p.c, invID)
+			r = readNode(p.c, invID)
 			if fac != (r.Str("node.code") == code) {
 				t.Errorf("%s: node(invite) readable: %v, want %v: %s", p.name, !fac, fac, r.Raw)
 			}
 			if !fac {
-				if !privNodeNull(r) {
+				if !nodeNull(r) {
 					t.Errorf("%s: node(invite) want null, got %s", p.name, r.Raw)
 				}
-				privNoLeak(t, p.name, "node(invite)", r, code)
-				r = privNodes(p.c, invID, privMadeUpID)
-				if !privNodesNull(r, 0) {
+				noLeak(t, p.name+" via "+"node(invite)", r, code)
+				r = readNodes(p.c, invID, madeUpReflectionID)
+				if !nodesNull(r, 0) {
 					t.Errorf("%s: nodes(invite) want null: %s", p.name, r.Raw)
 				}
-				privNoLeak(t, p.name, "nodes(invite)", r, code)
+				noLeak(t, p.name+" via "+"nodes(invite)", r, code)
 			}
 		}
 	})
@@ -1101,6 +1042,7 @@ func TestPrivacyGroupAndInviteNodes(t *testing.T) {
 
 // TestPrivacyGroupMutationsRefused: who may found groups, invite, revoke, remove and join.
 func TestPrivacyGroupMutationsRefused(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 
@@ -1111,7 +1053,7 @@ func TestPrivacyGroupMutationsRefused(t *testing.T) {
 		if r.Code() != "FORBIDDEN" || r.Get("createGroup") != nil {
 			t.Errorf("member creating a group: want FORBIDDEN, got %s", r.Raw)
 		}
-		if gs := privViewerGroups(g.A); len(gs) != 1 || gs[0] != g.ID {
+		if gs := viewerGroups(g.A); len(gs) != 1 || gs[0] != g.ID {
 			t.Errorf("member's groups after a refused CreateGroup: %v", gs)
 		}
 
@@ -1140,11 +1082,11 @@ func TestPrivacyGroupMutationsRefused(t *testing.T) {
 			}
 		}
 		r = g.B.MustOp("GroupFeed", map[string]any{"groupID": g.ID})
-		if got := privMembershipNames(r, "node.memberships"); strings.Join(got, ",") != "Ann,Ben,Dr. T" {
+		if got := membershipNames(r, "node.memberships"); strings.Join(got, ",") != "Ann,Ben,Dr. T" {
 			t.Errorf("memberships after refused removals: %v", got)
 		}
 		// People outside the group cannot tell its group or memberships from missing ones.
-		for _, p := range []privReader{{"outsider", g.Outsider}, {"stranger", g.Stranger}} {
+		for _, p := range []readerCase{{"outsider", g.Outsider}, {"stranger", g.Stranger}} {
 			a := p.c.Op("CreateGroupInvite", map[string]any{"groupID": g.ID})
 			b := p.c.Op("CreateGroupInvite", map[string]any{"groupID": "4295999999"})
 			if a.Raw != b.Raw {
@@ -1172,13 +1114,13 @@ func TestPrivacyGroupMutationsRefused(t *testing.T) {
 		// Only facilitators revoke; the code keeps working after refused revocations.
 		r = g.Therapist.MustOp("CreateGroupInvite", map[string]any{"groupID": g.ID})
 		invID, code := r.Str("createGroupInvite.id"), r.Str("createGroupInvite.code")
-		for _, p := range []privReader{{"member", g.A}, {"peer", g.B}, {"outsider", g.Outsider}, {"stranger", g.Stranger}} {
+		for _, p := range []readerCase{{"member", g.A}, {"peer", g.B}, {"outsider", g.Outsider}, {"stranger", g.Stranger}} {
 			r := p.c.Op("RevokeGroupInvite", map[string]any{"id": invID})
 			if len(r.Errors) == 0 || r.Get("revokeGroupInvite") == true {
 				t.Errorf("%s revoking an invite: want an error, got %s", p.name, r.Raw)
 			}
 			m := p.c.Op("RevokeGroupInvite", map[string]any{"id": "8589999999"})
-			if privErrShape(m) != privErrShape(r) {
+			if errorShape(m) != errorShape(r) {
 				t.Errorf("%s: revoking someone else's invite (%s) differs from a missing one (%s)", p.name, r.Raw, m.Raw)
 			}
 		}
@@ -1195,8 +1137,8 @@ func TestPrivacyGroupMutationsRefused(t *testing.T) {
 		if r.Code() != "BAD_USER_INPUT" || r.Get("joinGroup") != nil {
 			t.Errorf("joining with a revoked code: want BAD_USER_INPUT, got %s", r.Raw)
 		}
-		privNoLeak(t, "eve", "JoinGroup", r, "Tuesday Group")
-		if gs := privViewerGroups(eve); len(gs) != 0 {
+		noLeak(t, "eve"+" via "+"JoinGroup", r, "Tuesday Group")
+		if gs := viewerGroups(eve); len(gs) != 0 {
 			t.Errorf("eve joined with a revoked code: %v", gs)
 		}
 		if r := eve.Op("GroupFeed", map[string]any{"groupID": g.ID}); r.Get("node") != nil {
@@ -1210,17 +1152,17 @@ func TestPrivacyGroupMutationsRefused(t *testing.T) {
 		if r.Code() != "FORBIDDEN" || r.Get("joinGroup") != nil {
 			t.Errorf("removed member rejoining: want FORBIDDEN, got %s", r.Raw)
 		}
-		if privContains(privViewerGroups(g.B), g.ID) {
+		if slices.Contains(viewerGroups(g.B), g.ID) {
 			t.Errorf("removed member is back in the group")
 		}
 
 		// Nobody encourages their own reflection, therapists included.
 		tid := g.Reflect(g.Therapist, "GROUP", "MARKER-T-OWN")
-		if r := privEncourage(g.Therapist, tid, "self"); r.Code() != "FORBIDDEN" {
+		if r := Encourage(g.Therapist, tid, "self"); r.Code() != "FORBIDDEN" {
 			t.Errorf("therapist encouraging own reflection: want FORBIDDEN, got %s", r.Raw)
 		}
 		aid := g.Reflect(g.A, "GROUP", "MARKER-A-OWN")
-		if r := privEncourage(g.A, aid, "self"); r.Code() != "FORBIDDEN" {
+		if r := Encourage(g.A, aid, "self"); r.Code() != "FORBIDDEN" {
 			t.Errorf("member encouraging own reflection: want FORBIDDEN, got %s", r.Raw)
 		}
 		if r := g.A.MustOp("Reflection", map[string]any{"id": aid}); r.Num("node.encouragementCount") != 0 {
@@ -1232,6 +1174,7 @@ func TestPrivacyGroupMutationsRefused(t *testing.T) {
 // TestPrivacyFeedFiltersAndPaging: where-filters, ordering and cursors never widen what the
 // feed shows; totalCount counts only what the viewer may read.
 func TestPrivacyFeedFiltersAndPaging(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		want := map[string][]string{} // reader -> ids they may read, oldest first
@@ -1255,24 +1198,24 @@ func TestPrivacyFeedFiltersAndPaging(t *testing.T) {
     }
   }
 }`
-		for _, p := range []privReader{{"peer", g.B}, {"therapist", g.Therapist}} {
+		for _, p := range []readerCase{{"peer", g.B}, {"therapist", g.Therapist}} {
 			// Page one by one, both directions.
 			for _, dir := range []string{"ASC", "DESC"} {
 				var got []string
 				var after any
 				for page := 0; page < 20; page++ {
 					r := p.c.Raw(doc, "PrivFeed", map[string]any{"groupID": g.ID, "first": 1, "after": after, "dir": dir})
-					privNoErrors(t, p.name, "PrivFeed", r)
+					noErrors(t, p.name, "PrivFeed", r)
 					if n := r.Num("node.reflections.totalCount"); n != len(want[p.name]) {
 						t.Errorf("%s %s: totalCount = %d, want %d", p.name, dir, n, len(want[p.name]))
 					}
-					privNoLeak(t, p.name, "PrivFeed", r, "MARKER-PG-PRIV-")
+					noLeak(t, p.name+" via "+"PrivFeed", r, "MARKER-PG-PRIV-")
 					if p.name == "therapist" {
-						privNoLeak(t, p.name, "PrivFeed", r, "MARKER-PG-BPRIV-")
+						noLeak(t, p.name+" via "+"PrivFeed", r, "MARKER-PG-BPRIV-")
 					} else {
-						privNoLeak(t, p.name, "PrivFeed", r, "MARKER-PG-FAC-")
+						noLeak(t, p.name+" via "+"PrivFeed", r, "MARKER-PG-FAC-")
 					}
-					got = append(got, privEdgeIDs(r, "node.reflections")...)
+					got = append(got, edgeIDs(r, "node.reflections")...)
 					if r.Get("node.reflections.pageInfo.hasNextPage") != true {
 						break
 					}
@@ -1280,7 +1223,7 @@ func TestPrivacyFeedFiltersAndPaging(t *testing.T) {
 				}
 				// Ben's own PRIVATE ones are his, so the peer sees them; the order may put
 				// equal timestamps either way, so compare as sets.
-				if strings.Join(privSorted(got), ",") != strings.Join(privSorted(want[p.name]), ",") {
+				if strings.Join(sortedCopy(got), ",") != strings.Join(sortedCopy(want[p.name]), ",") {
 					t.Errorf("%s %s: paged ids %v, want %v", p.name, dir, got, want[p.name])
 				}
 			}
@@ -1292,14 +1235,14 @@ func TestPrivacyFeedFiltersAndPaging(t *testing.T) {
 				{"not": map[string]any{"visibilityIn": []string{"GROUP"}}},
 			} {
 				r := p.c.Raw(doc, "PrivFeed", map[string]any{"groupID": g.ID, "first": 50, "where": where, "dir": "DESC"})
-				privNoErrors(t, p.name, "PrivFeed(where)", r)
-				privNoLeak(t, p.name, "PrivFeed(where)", r, "MARKER-PG-PRIV-")
-				for _, id := range privEdgeIDs(r, "node.reflections") {
-					if !privContains(want[p.name], id) {
+				noErrors(t, p.name, "PrivFeed(where)", r)
+				noLeak(t, p.name+" via "+"PrivFeed(where)", r, "MARKER-PG-PRIV-")
+				for _, id := range edgeIDs(r, "node.reflections") {
+					if !slices.Contains(want[p.name], id) {
 						t.Errorf("%s: where %v returned %s which they may not read: %s", p.name, where, id, r.Raw)
 					}
 				}
-				if n, e := r.Num("node.reflections.totalCount"), len(privEdgeIDs(r, "node.reflections")); n != e {
+				if n, e := r.Num("node.reflections.totalCount"), len(edgeIDs(r, "node.reflections")); n != e {
 					t.Errorf("%s: where %v: totalCount %d but %d edges", p.name, where, n, e)
 				}
 			}
@@ -1309,6 +1252,7 @@ func TestPrivacyFeedFiltersAndPaging(t *testing.T) {
 
 // TestPrivacyAnonymous: without a token nothing is answered, however the document is dressed.
 func TestPrivacyAnonymous(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		body := "MARKER-ANON-4242"
@@ -1327,14 +1271,14 @@ func TestPrivacyAnonymous(t *testing.T) {
 			if r.Code() != "UNAUTHENTICATED" {
 				t.Errorf("anonymous %s: want UNAUTHENTICATED, got %s", name, r.Raw)
 			}
-			privNoLeak(t, "anonymous "+name, "Raw", r, body, "Ann")
+			noLeak(t, "anonymous "+name+" via "+"Raw", r, body, "Ann")
 		}
 		for _, op := range []string{"GroupFeed", "MyReflections", "EncouragementReceived", "Viewer"} {
 			r := anon.Op(op, map[string]any{"groupID": g.ID})
 			if r.Code() != "UNAUTHENTICATED" {
 				t.Errorf("anonymous %s: want UNAUTHENTICATED, got %s", op, r.Raw)
 			}
-			privNoLeak(t, "anonymous", op, r, body, "Ann", "Tuesday Group")
+			noLeak(t, "anonymous"+" via "+op, r, body, "Ann", "Tuesday Group")
 		}
 		// (The emulator's tokens are unsigned by design, so only a token that is not a JWT at
 		// all is a meaningful bad token here.)
@@ -1342,19 +1286,19 @@ func TestPrivacyAnonymous(t *testing.T) {
 		if r := bad.Op("Reflection", vars); r.Code() != "UNAUTHENTICATED" {
 			t.Errorf("bad token: want UNAUTHENTICATED, got %s", r.Raw)
 		} else {
-			privNoLeak(t, "bad token", "Reflection", r, body)
+			noLeak(t, "bad token"+" via "+"Reflection", r, body)
 		}
 	})
 }
 
-func privSorted(ids []string) []string {
+func sortedCopy(ids []string) []string {
 	out := append([]string(nil), ids...)
 	sort.Strings(out)
 	return out
 }
 
-// privGet sends a GraphQL query with GET, as c.
-func privGet(t *testing.T, h *H, c *Client, query, opName string, vars map[string]any) *Resp {
+// Get sends a GraphQL query with GET, as c.
+func Get(t *testing.T, h *H, c *Client, query, opName string, vars map[string]any) *Resp {
 	t.Helper()
 	v, _ := json.Marshal(vars)
 	q := url.Values{"query": {query}, "operationName": {opName}, "variables": {string(v)}}
@@ -1368,13 +1312,14 @@ func privGet(t *testing.T, h *H, c *Client, query, opName string, vars map[strin
 // TestPrivacyGETTransport: the GET transport answers with the same rules as POST, and
 // changes nothing.
 func TestPrivacyGETTransport(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		body := "MARKER-GET-PRIV-5150"
 		id := g.Reflect(g.A, "PRIVATE", body)
 		doc := operationDocument(t, "Reflection")
-		for _, p := range privEveryone(g) {
-			r := privGet(t, h, p.c, doc, "Reflection", map[string]any{"id": id})
+		for _, p := range everyoneAround(g) {
+			r := p.c.Get(doc, "Reflection", map[string]any{"id": id})
 			if p.name == "author" {
 				if r.Str("node.body") != body {
 					t.Errorf("author via GET should read their reflection: %s", r.Raw)
@@ -1384,26 +1329,26 @@ func TestPrivacyGETTransport(t *testing.T) {
 			if r.Get("node") != nil {
 				t.Errorf("%s via GET reads a PRIVATE reflection: %s", p.name, r.Raw)
 			}
-			privNoLeak(t, p.name, "GET Reflection", r, body)
-			r = privGet(t, h, p.c, privNodesDoc, "PrivNodes", map[string]any{"ids": []string{id, privMadeUpID}})
-			if !privNodesNull(r, 0) {
+			noLeak(t, p.name+" via "+"GET Reflection", r, body)
+			r = p.c.Get(readNodesDoc, "PrivNodes", map[string]any{"ids": []string{id, madeUpReflectionID}})
+			if !nodesNull(r, 0) {
 				t.Errorf("%s via GET nodes reads a PRIVATE reflection: %s", p.name, r.Raw)
 			}
-			privNoLeak(t, p.name, "GET nodes", r, body)
+			noLeak(t, p.name+" via "+"GET nodes", r, body)
 		}
-		r := privGet(t, h, h.Anonymous(), doc, "Reflection", map[string]any{"id": id})
+		r := h.Anonymous().Get(doc, "Reflection", map[string]any{"id": id})
 		if r.Code() != "UNAUTHENTICATED" {
 			t.Errorf("anonymous GET: want UNAUTHENTICATED, got %s", r.Raw)
 		}
-		privNoLeak(t, "anonymous", "GET Reflection", r, body)
+		noLeak(t, "anonymous"+" via "+"GET Reflection", r, body)
 
 		// Mutations over GET are refused, even the author's own.
 		mdoc := operationDocument(t, "DeleteReflection")
-		r = privGet(t, h, g.A, mdoc, "DeleteReflection", map[string]any{"id": id})
+		r = g.A.Get(mdoc, "DeleteReflection", map[string]any{"id": id})
 		if len(r.Errors) == 0 || r.Get("deleteReflection") == true {
 			t.Errorf("DeleteReflection over GET: want an error, got %s", r.Raw)
 		}
-		r = privGet(t, h, g.A, operationDocument(t, "UpdateReflection"), "UpdateReflection",
+		r = g.A.Get(operationDocument(t, "UpdateReflection"), "UpdateReflection",
 			map[string]any{"id": id, "expectedVersion": 1, "input": map[string]any{"visibility": "GROUP"}})
 		if len(r.Errors) == 0 || r.Get("updateReflection") != nil {
 			t.Errorf("UpdateReflection over GET: want an error, got %s", r.Raw)
@@ -1421,6 +1366,7 @@ func TestPrivacyGETTransport(t *testing.T) {
 // TestPrivacyCrossGroup: a member of two groups shares each reflection with one group only,
 // and is known in each group by that group's display name only.
 func TestPrivacyCrossGroup(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		// Ann also joins the stranger's group, as "Annie".
@@ -1457,30 +1403,30 @@ func TestPrivacyCrossGroup(t *testing.T) {
 					t.Errorf("%s reads %s: %v, want %v: %s", tc.who, body, !can, can, r.Raw)
 				}
 				if !can {
-					privNoLeak(t, tc.who, "Reflection", r, body)
+					noLeak(t, tc.who+" via "+"Reflection", r, body)
 				}
-				r = privNodes(tc.c, id, privMadeUpID)
-				if !privNodesIs(r, 0, can) {
+				r = readNodes(tc.c, id, madeUpReflectionID)
+				if !nodesIs(r, 0, can) {
 					t.Errorf("%s via nodes reads %s: %v, want %v: %s", tc.who, body, !can, can, r.Raw)
 				}
 				if !can {
-					privNoLeak(t, tc.who, "nodes", r, body)
+					noLeak(t, tc.who+" via "+"nodes", r, body)
 				}
 			}
 			// Each group's name for Ann stays in that group.
-			r := privNode(tc.c, annie)
-			if (tc.c == g.Stranger) != !privNodeNull(r) {
-				t.Errorf("%s: node(Ann's membership in group 2) readable: %v: %s", tc.who, !privNodeNull(r), r.Raw)
+			r := readNode(tc.c, annie)
+			if (tc.c == g.Stranger) != !nodeNull(r) {
+				t.Errorf("%s: node(Ann's membership in group 2) readable: %v: %s", tc.who, !nodeNull(r), r.Raw)
 			}
 			if tc.c != g.Stranger {
-				privNoLeak(t, tc.who, "node(membership)", r, "Annie-9q")
+				noLeak(t, tc.who+" via "+"node(membership)", r, "Annie-9q")
 			}
 			for _, gid := range []string{g.ID, other} {
 				r := tc.c.Op("GroupFeed", map[string]any{"groupID": gid})
 				if gid == g.ID {
-					privNoLeak(t, tc.who, "GroupFeed(1)", r, "Annie-9q", grp2, fac2)
+					noLeak(t, tc.who+" via "+"GroupFeed(1)", r, "Annie-9q", grp2, fac2)
 				} else {
-					privNoLeak(t, tc.who, "GroupFeed(2)", r, "Ann\"", grp1)
+					noLeak(t, tc.who+" via "+"GroupFeed(2)", r, "Ann\"", grp1)
 				}
 			}
 		}
@@ -1489,11 +1435,11 @@ func TestPrivacyCrossGroup(t *testing.T) {
 		if n := r.Num("viewer.reflections.totalCount"); n != 3 {
 			t.Errorf("Ann's journal: totalCount %d, want 3: %s", n, r.Raw)
 		}
-		if e := privEdge(r, "viewer.reflections", grp2ID); e == nil || e["author"].(map[string]any)["displayName"] != "Annie-9q" {
+		if e := edgeNode(r, "viewer.reflections", grp2ID); e == nil || e["author"].(map[string]any)["displayName"] != "Annie-9q" {
 			t.Errorf("Ann's group-2 reflection should carry her group-2 name: %s", r.Raw)
 		}
 		// Encouragement across groups: a group-1 peer cannot encourage a group-2 reflection.
-		if r := privEncourage(g.B, grp2ID, "MARKER-X-ENC"); r.Code() != "NOT_FOUND" {
+		if r := Encourage(g.B, grp2ID, "MARKER-X-ENC"); r.Code() != "NOT_FOUND" {
 			t.Errorf("peer of another group encouraging: want NOT_FOUND, got %s", r.Raw)
 		}
 		// Leaving group 2 leaves group 1 untouched.
@@ -1512,6 +1458,7 @@ func TestPrivacyCrossGroup(t *testing.T) {
 // refused as a reuse of that clientID (CONFLICT, as for any other reuse), not with an
 // internal error, and without a word about the hidden reflection.
 func TestPrivacyHiddenEncouragementClientIDReuse(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		hidden := g.Reflect(g.A, "GROUP", "MARKER-REUSE-HIDDEN-4e4e")
@@ -1528,10 +1475,40 @@ func TestPrivacyHiddenEncouragementClientIDReuse(t *testing.T) {
 		if r.Code() != "CONFLICT" || r.Get("sendEncouragement") != nil {
 			t.Errorf("reusing the clientID of an encouragement on a now hidden reflection: want CONFLICT, got %s", r.Raw)
 		}
-		privNoLeak(t, "peer", "SendEncouragement", r, "MARKER-REUSE-HIDDEN-4e4e", "MARKER-REUSE-MSG-6a6a", hidden)
+		noLeak(t, "peer"+" via "+"SendEncouragement", r, "MARKER-REUSE-HIDDEN-4e4e", "MARKER-REUSE-MSG-6a6a", hidden)
 		// Nothing was sent on the open reflection.
 		if r := g.A.MustOp("Reflection", map[string]any{"id": open}); r.Num("node.encouragementCount") != 0 {
 			t.Errorf("a refused send left an encouragement: %s", r.Raw)
+		}
+	})
+}
+
+// TestPrivacyDemotedTherapistLosesFacilitatorPowers: when the therapist role is taken away
+// (set-role UID member), the person's group membership no longer opens FACILITATORS
+// reflections, crisis marks, invites or removals.
+func TestPrivacyDemotedTherapistLosesFacilitatorPowers(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		id := g.Reflect(g.A, "FACILITATORS", "for the therapist: I want to end my life")
+		if r := g.Therapist.MustOp("Reflection", map[string]any{"id": id}); r.Get("node") == nil {
+			t.Fatalf("the therapist reads it first: %s", r.Raw)
+		}
+		// The admin takes the role away; the app refreshes its token.
+		emu.AddUser(authemu.User{UID: g.Therapist.UID, Email: g.Therapist.UID + "@example.invalid"})
+		tok, err := emu.Token(g.Therapist.UID, 2*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		former := &Client{h: h, UID: g.Therapist.UID, Token: tok}
+		if r := former.MustOp("Reflection", map[string]any{"id": id}); r.Get("node") != nil {
+			t.Fatalf("a demoted therapist still reads FACILITATORS reflections: %s", r.Raw)
+		}
+		if r := former.Op("CreateGroupInvite", map[string]any{"groupID": g.ID}); r.Code() != "FORBIDDEN" {
+			t.Fatalf("a demoted therapist still invites: %s", r.Raw)
+		}
+		if r := former.Op("RemoveMember", map[string]any{"membershipID": g.Memberships[g.A]}); r.Code() != "FORBIDDEN" {
+			t.Fatalf("a demoted therapist still removes: %s", r.Raw)
 		}
 	})
 }

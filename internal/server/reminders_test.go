@@ -1,7 +1,19 @@
 package server_test
 
+// Push notifications: session reminders, schedule-change notices and encouragement pushes,
+// sent by the notification workers through the real Firebase Admin SDK to a fake FCM server.
+// Each test moves the API's clock, runs the jobs that are then due (H.RunDue) and counts
+// exactly what the fake FCM server accepted: nothing is waited for.
+
 import (
+	"context"
 	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"testing"
 	"time"
 
@@ -10,55 +22,22 @@ import (
 	"github.com/processgroup/api/internal/firebase/fcmfake"
 )
 
-// registerDevice registers a device for c with token and locale.
-func registerDevice(c *Client, token, locale string) string {
-	r := c.MustOp("RegisterDevice", map[string]any{"input": map[string]any{
-		"token": token, "platform": "ANDROID", "locale": locale,
-	}})
-	return r.Str("registerDevice.id")
-}
-
-// schedule makes a one-off session of g starting at start (90 minutes) and returns its id.
-func schedule(g *Group, start time.Time) string {
-	r := g.Therapist.MustOp("ScheduleSession", map[string]any{"input": map[string]any{
-		"groupID": g.ID, "startsAt": start.Format(time.RFC3339), "durationMinutes": 90,
-	}})
-	return r.Str("scheduleSession.id")
-}
-
-// byToken counts the pushes per device token.
-func byToken(ms []fcmfake.Message) map[string]int {
-	n := map[string]int{}
-	for _, m := range ms {
-		n[m.Token]++
-	}
-	return n
-}
-
-// The clock of most reminder tests: Tuesday 2026-12-01, 06:00 in Chicago (the groups' zone).
-var tuesdayMorning = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-
-// sixPM is 18:00 in Chicago on 2026-12-01.
-var sixPM = time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
-
 // A weekly schedule produces sessions; each member's device gets each reminder once, at
 // the lead time, worded in its locale and the group's zone.
 func TestReminderWeeklyScheduleSendsOnce(t *testing.T) {
 	t.Parallel()
-	pushDatabases(t, tuesdayMorning, func(t *testing.T, p *PushH) {
-		g := p.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		registerDevice(g.B, "token-b", "en-GB")
-		r := g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": map[string]any{
-			"weekday": "TUESDAY", "localStartTime": "18:00", "durationMinutes": 90, "location": "Room 12",
-		}})
-		if got := r.Str("setWeeklySchedule.nextSession.startsAt"); got != "2026-12-02T00:00:00Z" {
-			t.Fatalf("next session starts %s", got)
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b", "ANDROID", "en-GB")
+		r := setWeekly(g, "18:00", "Room 12")
+		if got := r.Str("setWeeklySchedule.nextSession.startsAt"); got != rfc3339(sixPM) {
+			t.Fatalf("next session starts %s, want %s", got, rfc3339(sixPM))
 		}
-		p.Quiet(0, 300*time.Millisecond)
+		h.Pushes(0)
 		// 17:00 in Chicago: the one-hour reminder (the day-ahead one had passed).
-		p.Clock.Set(sixPM.Add(-time.Hour + time.Second))
-		ms := p.WaitPushes(2, 15*time.Second)
+		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
+		ms := h.Pushes(2)
 		bodies := map[string]string{}
 		for _, m := range ms {
 			bodies[m.Token] = m.Body
@@ -66,64 +45,71 @@ func TestReminderWeeklyScheduleSendsOnce(t *testing.T) {
 				t.Errorf("push without TTL or session id: %+v", m)
 			}
 		}
-		if len(ms) != 2 || bodies["token-a"] != "Your group meets at 6:00 PM" || bodies["token-b"] != "Your group meets at 18:00" {
+		if bodies["token-a"] != "Your group meets at 6:00 PM" || bodies["token-b"] != "Your group meets at 18:00" {
 			t.Fatalf("pushes: %v", summary(ms))
 		}
 		// A week later: the day-ahead reminder, then the hour-ahead one, once each.
-		p.Clock.Set(sixPM.Add(6*24*time.Hour + time.Second))
-		p.WaitPushes(4, 15*time.Second)
-		p.Clock.Set(sixPM.Add(7*24*time.Hour - time.Hour + time.Second))
-		ms = p.WaitPushes(6, 15*time.Second)
-		if n := byToken(ms); len(ms) != 6 || n["token-a"] != 3 || n["token-b"] != 3 {
+		h.Clock.Set(sixPM.Add(6*24*time.Hour + time.Second))
+		h.Pushes(4)
+		h.Clock.Set(sixPM.Add(7*24*time.Hour - time.Hour + time.Second))
+		ms = h.Pushes(6)
+		if n := byToken(ms); n["token-a"] != 3 || n["token-b"] != 3 {
 			t.Fatalf("pushes: %v", summary(ms))
 		}
 		if ms[2].Body != "Your group meets tomorrow at 6:00 PM" && ms[3].Body != "Your group meets tomorrow at 6:00 PM" {
 			t.Errorf("day-ahead bodies: %v", summary(ms[2:4]))
 		}
-	})
+	}, withPush(), startingAt(tuesdayMorning))
 }
 
 // A Tuesday 18:00 session stays at 18:00 local when daylight saving starts, and its
 // reminder comes an hour before 18:00 local, not 18:00 standard time.
 func TestReminderAcrossDaylightSaving(t *testing.T) {
 	t.Parallel()
-	// Monday 2027-03-08, 12:00 in Chicago; DST starts Sunday 2027-03-14.
-	pushDatabases(t, time.Date(2027, 3, 8, 18, 0, 0, 0, time.UTC), func(t *testing.T, p *PushH) {
-		g := p.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": map[string]any{
-			"weekday": "TUESDAY", "localStartTime": "18:00", "durationMinutes": 60,
-		}})
+	sunday := springForward(time.Now())
+	at := func(days, hour int) time.Time {
+		d := sunday.AddDate(0, 0, days)
+		return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, chicago).UTC()
+	}
+	// From the Monday before the change, at noon in Chicago.
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		setWeekly(g, "18:00", "")
 		r := g.Therapist.MustOp("GroupSessions", map[string]any{"groupID": g.ID, "first": 3})
-		if a, b := r.Str("node.sessions.edges.0.node.startsAt"), r.Str("node.sessions.edges.1.node.startsAt"); a != "2027-03-10T00:00:00Z" || b != "2027-03-16T23:00:00Z" {
-			t.Fatalf("sessions start %s and %s", a, b)
+		before, after := at(-5, 18), at(2, 18)
+		if after.Sub(before) != 7*24*time.Hour-time.Hour {
+			t.Fatalf("no daylight-saving change between %v and %v", before, after)
+		}
+		if a, b := r.Str("node.sessions.edges.0.node.startsAt"), r.Str("node.sessions.edges.1.node.startsAt"); a != rfc3339(before) || b != rfc3339(after) {
+			t.Fatalf("sessions start %s and %s, want %s and %s", a, b, rfc3339(before), rfc3339(after))
 		}
 		second := r.Str("node.sessions.edges.1.node.id")
-		// 17:00 CDT on 2027-03-16 is 22:00Z: the hour-ahead reminder is due then. The week
-		// before's session has started (no reminder any more) and the day-ahead reminder of
-		// this one is superseded by the hour-ahead one.
-		p.Clock.Set(time.Date(2027, 3, 16, 22, 0, 1, 0, time.UTC))
-		ms := p.WaitPushes(1, 20*time.Second)
-		if len(ms) != 1 || ms[0].Body != "Your group meets at 6:00 PM" || ms[0].Data["sessionId"] != second {
+		// 17:00 daylight time on the Tuesday after the change: the hour-ahead reminder is due
+		// then. The week before's session has started (no reminder any more) and the
+		// day-ahead reminder of this one is superseded by the hour-ahead one.
+		h.Clock.Set(at(2, 17).Add(time.Second))
+		ms := h.Pushes(1)
+		if ms[0].Body != "Your group meets at 6:00 PM" || ms[0].Data["sessionId"] != second {
 			t.Fatalf("pushes: %v", summary(ms))
 		}
-	})
+	}, withPush(), startingAt(at(-6, 12)))
 }
 
 // A moved session is reminded at its new time only; a cancelled one tells its members
 // once and reminds nobody.
 func TestReminderRescheduleAndCancel(t *testing.T) {
 	t.Parallel()
-	pushDatabases(t, tuesdayMorning, func(t *testing.T, p *PushH) {
-		g := p.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		registerDevice(g.B, "token-b", "es-MX")
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b", "ANDROID", "es-MX")
 		moved := schedule(g, sixPM)
 		cancelled := schedule(g, sixPM.Add(24*time.Hour))
 		// Moved two hours later: nothing at the old lead time.
-		g.Therapist.MustOp("RescheduleSession", map[string]any{"id": moved, "startsAt": sixPM.Add(2 * time.Hour).Format(time.RFC3339)})
+		g.Therapist.MustOp("RescheduleSession", map[string]any{"id": moved, "startsAt": rfc3339(sixPM.Add(2 * time.Hour))})
 		g.Therapist.MustOp("CancelSession", map[string]any{"id": cancelled})
-		ms := p.WaitPushes(2, 15*time.Second)
+		ms := h.Pushes(2)
 		for _, m := range ms {
 			if m.Data["type"] != "session_cancelled" || m.Data["sessionId"] != cancelled {
 				t.Fatalf("pushes: %v", summary(ms))
@@ -132,31 +118,31 @@ func TestReminderRescheduleAndCancel(t *testing.T) {
 		if byToken(ms)["token-b"] != 1 || ms[0].Title == ms[0].Body {
 			t.Fatalf("pushes: %v", summary(ms))
 		}
-		p.Clock.Set(sixPM.Add(-time.Hour + time.Second))
-		p.Quiet(2, 6*time.Second)
-		p.Clock.Set(sixPM.Add(time.Hour + time.Second))
-		ms = p.WaitPushes(4, 15*time.Second)
+		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
+		h.Pushes(2)
+		h.Clock.Set(sixPM.Add(time.Hour + time.Second))
+		ms = h.Pushes(4)
 		for _, m := range ms[2:] {
 			if m.Data["type"] != "session_reminder" || m.Data["sessionId"] != moved {
 				t.Fatalf("pushes: %v", summary(ms))
 			}
 		}
 		// The day the cancelled session would have met: nothing.
-		p.Clock.Set(sixPM.Add(23*time.Hour + time.Second))
-		p.Quiet(4, 6*time.Second)
-	})
+		h.Clock.Set(sixPM.Add(23*time.Hour + time.Second))
+		h.Pushes(4)
+	}, withPush(), startingAt(tuesdayMorning))
 }
 
 // Quiet hours in the member's own zone hold back a reminder; a member who left gets none;
 // a session that has started is not reminded.
 func TestReminderQuietHoursAndLeavers(t *testing.T) {
 	t.Parallel()
-	pushDatabases(t, tuesdayMorning, func(t *testing.T, p *PushH) {
-		g := p.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		registerDevice(g.B, "token-b", "en-US")
-		c := p.Member("c")
-		registerDevice(c, "token-c", "en-US")
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b", "ANDROID", "en-US")
+		c := h.Member("c")
+		registerDevice(c, "token-c", "ANDROID", "en-US")
 		g.Join(c, "Cy")
 		// A is in New York: 17:00 in Chicago is 18:00 there, inside 17:30–08:00.
 		g.A.MustOp("UpdateNotificationSettings", map[string]any{"input": map[string]any{
@@ -164,59 +150,87 @@ func TestReminderQuietHoursAndLeavers(t *testing.T) {
 		}})
 		schedule(g, sixPM)
 		c.MustRaw(`mutation L($g: ID!) { leaveGroup(groupID: $g) }`, "L", map[string]any{"g": g.ID})
-		p.Clock.Set(sixPM.Add(-time.Hour + time.Second))
-		ms := p.WaitPushes(1, 15*time.Second)
-		if n := byToken(ms); len(ms) != 1 || n["token-b"] != 1 {
+		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
+		ms := h.Pushes(1)
+		if n := byToken(ms); n["token-b"] != 1 {
 			t.Fatalf("pushes: %v", summary(ms))
 		}
 		// Started: a reminder that is late by then is dropped.
-		late := schedule(g, sixPM.Add(3*time.Hour))
-		_ = late
-		p.Clock.Set(sixPM.Add(3*time.Hour + time.Minute))
-		p.Quiet(1, 6*time.Second)
-	})
+		schedule(g, sixPM.Add(3*time.Hour))
+		h.Clock.Set(sixPM.Add(3*time.Hour + time.Minute))
+		h.Pushes(1)
+	}, withPush(), startingAt(tuesdayMorning))
+}
+
+// A member with a single 60-minute lead and quiet hours 22:00–08:00 has a session at 08:30.
+// The reminder falls at 07:30, in the quiet hours, which end half an hour before the
+// session: it waits for their end and is sent then, once.
+func TestReminderQuietHoursWaitForTheirEnd(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		g.A.MustOp("UpdateNotificationSettings", map[string]any{"input": map[string]any{
+			"reminderLeadMinutes": []int{60}, "quietHoursStart": "22:00", "quietHoursEnd": "08:00",
+		}})
+		// Wednesday 08:30 in Chicago.
+		start := sixPM.Add(14*time.Hour + 30*time.Minute)
+		schedule(g, start)
+		h.Clock.Set(start.Add(-time.Hour + time.Second)) // 07:30, quiet
+		if ms := h.Pushes(0); len(ms) != 0 {
+			t.Errorf("a reminder in quiet hours: %v", summary(ms))
+		}
+		h.Clock.Set(start.Add(-30*time.Minute + time.Second)) // 08:00, quiet hours over
+		h.RunDue()
+		if ms := h.FCM.Messages(); len(ms) != 1 || ms[0].Data["type"] != "session_reminder" {
+			t.Errorf("the 08:30 session, quiet hours over at 08:00: %d reminders, want 1: %v", len(ms), summary(ms))
+		}
+	}, withPush(), startingAt(tuesdayMorning))
 }
 
 // A token Firebase reports unregistered is dropped; a send that fails for now is retried
 // with backoff and reaches each device once.
 func TestReminderFailures(t *testing.T) {
 	t.Parallel()
-	pushDatabases(t, tuesdayMorning, func(t *testing.T, p *PushH) {
-		g := p.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		registerDevice(g.B, "token-b1", "en-US")
-		registerDevice(g.B, "token-b2", "en-US")
-		p.FCM.Unregister("token-a")
-		p.FCM.FailNext("token-b1", 1, fcmfake.Unavailable)   // the SDK retries this itself
-		p.FCM.FailNext("token-b2", 2, fcmfake.QuotaExceeded) // River retries this job
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b1", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b2", "ANDROID", "en-US")
+		h.FCM.Unregister("token-a")
+		h.FCM.FailNext("token-b1", 1, fcmfake.Unavailable)   // the SDK retries this itself
+		h.FCM.FailNext("token-b2", 2, fcmfake.QuotaExceeded) // River retries this job
 		schedule(g, sixPM)
-		p.Clock.Set(sixPM.Add(-time.Hour + time.Second))
-		ms := p.WaitPushes(1, 15*time.Second)
-		// River's backoff after the first and second failed attempts (seconds, then more).
-		for i := 0; i < 4 && byToken(p.FCM.Messages())["token-b2"] == 0; i++ {
-			p.Clock.Advance(2 * time.Minute)
-			time.Sleep(6 * time.Second)
+		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
+		h.RunDue()
+		if n := byToken(h.FCM.Messages())["token-b1"]; n != 1 {
+			t.Fatalf("after the SDK's own retry, token-b1 got %d pushes: %v", n, summary(h.FCM.Messages()))
 		}
-		ms = p.WaitPushes(2, 10*time.Second)
-		if n := byToken(ms); len(ms) != 2 || n["token-b1"] != 1 || n["token-b2"] != 1 {
+		// River schedules each retry by the clock with its backoff (seconds after the first
+		// failure, more after the second): move past it and run it, as often as it takes.
+		for i := 0; i < 4 && byToken(h.FCM.Messages())["token-b2"] == 0; i++ {
+			h.Clock.Advance(2 * time.Minute)
+			h.RunDue()
+		}
+		ms := h.Pushes(2)
+		if n := byToken(ms); n["token-b1"] != 1 || n["token-b2"] != 1 {
 			t.Fatalf("pushes: %v", summary(ms))
 		}
-		r := g.A.MustOp("NotificationSettings", nil)
-		_ = r
+		g.A.MustOp("NotificationSettings", nil)
 		d := g.A.MustRaw(`query { viewer { devices { id } } }`, "", nil)
 		if n := len(d.Get("viewer.devices").([]any)); n != 0 {
 			t.Fatalf("the unregistered device was kept: %d devices", n)
 		}
-	})
+	}, withPush(), startingAt(tuesdayMorning))
 }
 
 // Someone's encouragement tells its recipient, once, unless they turned that off.
 func TestEncouragementPush(t *testing.T) {
 	t.Parallel()
-	pushDatabases(t, tuesdayMorning, func(t *testing.T, p *PushH) {
-		g := p.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		registerDevice(g.B, "token-b", "en-US")
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b", "ANDROID", "en-US")
 		ra := g.Reflect(g.A, "GROUP", "MARKER a long day")
 		rb := g.Reflect(g.B, "GROUP", "MARKER a better day")
 		g.B.MustOp("UpdateNotificationSettings", map[string]any{"input": map[string]any{"encouragementPushes": false}})
@@ -224,65 +238,74 @@ func TestEncouragementPush(t *testing.T) {
 		g.B.MustOp("SendEncouragement", map[string]any{"input": in})
 		g.B.MustOp("SendEncouragement", map[string]any{"input": in}) // a retry
 		g.A.MustOp("SendEncouragement", map[string]any{"input": map[string]any{"clientID": uuid.NewString(), "reflectionID": rb, "kind": "HUG"}})
-		ms := p.WaitPushes(1, 10*time.Second)
-		if len(ms) != 1 || ms[0].Token != "token-a" || ms[0].Body != "Someone sent you encouragement" {
+		ms := h.Pushes(1)
+		if ms[0].Token != "token-a" || ms[0].Body != "Someone sent you encouragement" {
 			t.Fatalf("pushes: %v", summary(ms))
 		}
-	})
+	}, withPush(), startingAt(tuesdayMorning))
 }
 
 // A restart between reminders loses none and repeats none.
 func TestReminderAcrossRestart(t *testing.T) {
 	t.Parallel()
-	pushDatabases(t, tuesdayMorning, func(t *testing.T, p *PushH) {
-		g := p.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
 		schedule(g, sixPM)
 		schedule(g, sixPM.Add(48*time.Hour))
-		p.Clock.Set(sixPM.Add(-time.Hour + time.Second))
-		p.WaitPushes(1, 15*time.Second)
-		p.Restart()
-		p.Clock.Set(sixPM.Add(24*time.Hour + time.Second))
-		p.WaitPushes(2, 15*time.Second)
-		p.Restart()
-		p.Clock.Set(sixPM.Add(47*time.Hour + time.Second))
-		ms := p.WaitPushes(3, 15*time.Second)
-		if len(ms) != 3 {
-			t.Fatalf("pushes: %v", summary(ms))
-		}
-	})
+		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
+		h.Pushes(1)
+		h.Restart(nil)
+		h.Clock.Set(sixPM.Add(24*time.Hour + time.Second))
+		h.Pushes(2)
+		h.Restart(nil)
+		h.Clock.Set(sixPM.Add(47*time.Hour + time.Second))
+		h.Pushes(3)
+	}, withPush(), startingAt(tuesdayMorning))
 }
 
 // Two servers on one PostgreSQL send each reminder once.
 func TestReminderTwoServersOnePostgres(t *testing.T) {
 	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		h.Another()
+		g := h.NewGroup()
+		const extra = 12
+		for i := 0; i < extra; i++ {
+			c := h.Member(fmt.Sprint("m", i))
+			g.Join(c, fmt.Sprint("M", i))
+			registerDevice(c, fmt.Sprint("token-m", i), "ANDROID", "en-US")
+		}
+		schedule(g, sixPM)
+		schedule(g, sixPM.Add(30*time.Minute))
+		// Both hour-ahead reminders are due; neither session has started.
+		h.Clock.Set(sixPM.Add(-30*time.Minute + time.Second))
+		ms := h.Pushes(2 * extra)
+		for tok, n := range byToken(ms) {
+			if n != 2 {
+				t.Errorf("%s got %d pushes", tok, n)
+			}
+		}
+	}, withPush(), startingAt(tuesdayMorning), onlyPostgres())
+}
+
+// Four servers with workers start at once on an empty PostgreSQL schema (a deployment): all
+// come up, and a reminder is sent once.
+func TestReminderServersStartTogether(t *testing.T) {
+	t.Parallel()
 	pg := postgresURL()
 	if pg == "" {
 		t.Skip("needs TEST_POSTGRES_URL")
 	}
-	p := newPushH(t, freshSchema(t, pg), tuesdayMorning, nil)
-	other := p.Another()
-	_ = other
-	g := p.NewGroup()
-	const extra = 12
-	for i := 0; i < extra; i++ {
-		c := p.Member(fmt.Sprint("m", i))
-		g.Join(c, fmt.Sprint("M", i))
-		registerDevice(c, fmt.Sprint("token-m", i), "en-US")
+	hs := newServers(t, freshDatabase(t, pg, ""), 4, withPush(), startingAt(tuesdayMorning))
+	if t.Failed() {
+		return
 	}
+	g := hs[2].NewGroup()
+	registerDevice(g.A, "token-a", "ANDROID", "en-US")
 	schedule(g, sixPM)
-	schedule(g, sixPM.Add(30*time.Minute))
-	// Both hour-ahead reminders are due; neither session has started.
-	p.Clock.Set(sixPM.Add(-30*time.Minute + time.Second))
-	ms := p.WaitPushes(2*extra, 20*time.Second)
-	if len(ms) != 2*extra {
-		t.Fatalf("want %d pushes, got %d", 2*extra, len(ms))
-	}
-	for tok, n := range byToken(ms) {
-		if n != 2 {
-			t.Errorf("%s got %d pushes", tok, n)
-		}
-	}
+	hs[0].Clock.Set(sixPM.Add(-time.Hour + time.Second))
+	hs[0].Pushes(1)
 }
 
 // Saving the weekly schedule again (or with another location) keeps the sessions it
@@ -290,35 +313,259 @@ func TestReminderTwoServersOnePostgres(t *testing.T) {
 // reminded.
 func TestReminderScheduleSavedAgainAndFractionalStart(t *testing.T) {
 	t.Parallel()
-	pushDatabases(t, tuesdayMorning, func(t *testing.T, p *PushH) {
-		g := p.NewGroup()
-		registerDevice(g.A, "token-a", "en-US")
-		weekly := map[string]any{"weekday": "TUESDAY", "localStartTime": "18:00", "durationMinutes": 90}
-		r := g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": weekly})
-		first := r.Str("setWeeklySchedule.nextSession.id")
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		first := setWeekly(g, "18:00", "").Str("setWeeklySchedule.nextSession.id")
 		// A one-off with a start in nanoseconds, two hours after the weekly session.
 		g.Therapist.MustOp("ScheduleSession", map[string]any{"input": map[string]any{
 			"groupID": g.ID, "startsAt": sixPM.Add(2*time.Hour + 123456789).Format(time.RFC3339Nano), "durationMinutes": 30,
 		}})
-		p.Clock.Set(sixPM.Add(-time.Hour + time.Second))
-		p.WaitPushes(1, 15*time.Second)
+		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
+		h.Pushes(1)
 		// Half an hour before the session, the facilitator saves it again, then adds a room.
-		p.Clock.Set(sixPM.Add(-30 * time.Minute))
-		r = g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": weekly})
-		weekly["location"] = "Room 12"
-		r = g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": weekly})
+		h.Clock.Set(sixPM.Add(-30 * time.Minute))
+		setWeekly(g, "18:00", "")
+		r := setWeekly(g, "18:00", "Room 12")
 		if got := r.Str("setWeeklySchedule.nextSession.id"); got != first {
 			t.Fatalf("the session was replaced: %s, then %s", first, got)
 		}
 		if got := r.Str("setWeeklySchedule.nextSession.location"); got != "Room 12" {
 			t.Fatalf("location %q", got)
 		}
-		p.Quiet(1, 6*time.Second)
+		h.Pushes(1)
 		// The one-off's hour-ahead reminder.
-		p.Clock.Set(sixPM.Add(time.Hour + time.Second))
-		ms := p.WaitPushes(2, 15*time.Second)
-		if len(ms) != 2 || ms[1].Body != "Your group meets at 8:00 PM" {
+		h.Clock.Set(sixPM.Add(time.Hour + time.Second))
+		ms := h.Pushes(2)
+		if ms[1].Body != "Your group meets at 8:00 PM" {
 			t.Fatalf("pushes: %v", summary(ms))
 		}
-	})
+	}, withPush(), startingAt(tuesdayMorning))
+}
+
+// A facilitator fixes the room of the weekly schedule half an hour before the session: the
+// session keeps its id (the app's cached session stays valid) and nobody gets its
+// hour-ahead reminder a second time.
+func TestReminderWeeklyEditKeepsSession(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		before := setWeekly(g, "18:00", "Room 12").Str("setWeeklySchedule.nextSession.id")
+		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
+		h.Pushes(1)
+		h.Clock.Set(sixPM.Add(-30 * time.Minute))
+		after := setWeekly(g, "18:00", "Room 14").Str("setWeeklySchedule.nextSession.id")
+		if before != after {
+			t.Errorf("editing the location replaced today's session: id %s became %s (the app's cached session vanishes)", before, after)
+		}
+		h.RunDue()
+		if n := h.FCM.Count(); n != 1 {
+			t.Errorf("the same hour-ahead reminder reached token-a %d times: %v", n, summary(h.FCM.Messages()))
+		}
+	}, withPush(), startingAt(tuesdayMorning))
+}
+
+// Members were reminded "Your group meets at 6:00 PM"; the facilitator then removes the
+// weekly schedule (the group stops meeting). Today's session is cancelled, and the members
+// are told once, as cancelSession would tell them.
+func TestReminderRemovingScheduleTellsMembers(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		setWeekly(g, "18:00", "")
+		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
+		h.Pushes(1)
+		h.Clock.Set(sixPM.Add(-45 * time.Minute))
+		g.Therapist.MustOp("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": nil})
+		h.RunDue()
+		if n := byKind(h.FCM.Messages())["session_cancelled"]; n != 1 {
+			t.Errorf("the member reminded of today's 6 PM session was told %d times that it is off, want once: %v", n, summary(h.FCM.Messages()))
+		}
+	}, withPush(), startingAt(tuesdayMorning))
+}
+
+// Members got "Your group meets tomorrow at 6:00 PM"; the facilitator then moves the
+// session to Thursday. They are told at once (not an hour before Thursday's session, after
+// coming to an empty room on Wednesday).
+func TestReminderMoveAfterReminderTellsMembers(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		wed := sixPM.Add(24 * time.Hour)
+		id := schedule(g, wed)
+		h.Clock.Set(wed.Add(-24*time.Hour + time.Second)) // the day-ahead reminder
+		h.Pushes(1)
+		h.Clock.Set(wed.Add(-20 * time.Hour))
+		g.Therapist.MustOp("RescheduleSession", map[string]any{"id": id, "startsAt": rfc3339(wed.Add(24 * time.Hour))})
+		h.RunDue()
+		if ms := h.FCM.Messages(); len(ms) != 2 {
+			t.Errorf("the member reminded of Wednesday 6 PM got %d notices of the move to Thursday, want 1: %v", len(ms)-1, summary(ms))
+		}
+	}, withPush(), startingAt(tuesdayMorning))
+}
+
+// Lead times change after the session was planned. A keeps 60 and adds 30 (her pending 60
+// job is cancelled and inserted again with the same unique args); B replaces them by 30
+// only (his 60 job must not send). At 17:00 one push (A), at 17:30 two more (A and B).
+func TestReminderLeadChangeReplans(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b", "ANDROID", "en-US")
+		schedule(g, sixPM)
+		g.A.MustOp("UpdateNotificationSettings", map[string]any{"input": map[string]any{"reminderLeadMinutes": []int{1440, 60, 30}}})
+		g.B.MustOp("UpdateNotificationSettings", map[string]any{"input": map[string]any{"reminderLeadMinutes": []int{30}}})
+		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
+		ms := h.Pushes(1)
+		if n := byToken(ms); n["token-a"] != 1 {
+			t.Fatalf("at 17:00: %v", summary(ms))
+		}
+		h.Clock.Set(sixPM.Add(-30*time.Minute + time.Second))
+		ms = h.Pushes(3)
+		if n := byToken(ms); n["token-a"] != 2 || n["token-b"] != 1 {
+			t.Fatalf("at 17:30: %v", summary(ms))
+		}
+	}, withPush(), startingAt(tuesdayMorning))
+}
+
+// The 6:00 PM session was reminded at 17:01. It moves to 6:10 PM, back to 6:00 PM, and to
+// 6:10 PM again. Each move reaches the member exactly once with the new time: not twice (the
+// smallest-lead fallback and a "moved" notice for the same new time), and not zero times (a
+// reminder unique by start time, or a delivery key holding the start time, for a time the
+// member was already told about once). After the move back, the last thing the member's
+// phone says (same collapse id) is "at 6:00 PM".
+func TestReminderMoveNoticeOnceEachMove(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		id := schedule(g, sixPM)
+		h.Clock.Set(sixPM.Add(-59 * time.Minute))
+		h.Pushes(1)
+		moves := []struct {
+			at   time.Duration
+			to   time.Time
+			body string
+		}{
+			{-50 * time.Minute, sixPM.Add(10 * time.Minute), "Your group meets at 6:10 PM"},
+			{-45 * time.Minute, sixPM, "Your group meets at 6:00 PM"},
+			{-40 * time.Minute, sixPM.Add(10 * time.Minute), "Your group meets at 6:10 PM"},
+		}
+		for i, m := range moves {
+			before := h.FCM.Count()
+			h.Clock.Set(sixPM.Add(m.at))
+			g.Therapist.MustOp("RescheduleSession", map[string]any{"id": id, "startsAt": rfc3339(m.to)})
+			h.RunDue()
+			ms := h.FCM.Messages()
+			if n := len(ms) - before; n != 1 || ms[len(ms)-1].Body != m.body {
+				t.Errorf("move %d (to %q): %d new pushes, want one saying %q: %v", i+1, m.body, n, m.body, summary(ms[before:]))
+			}
+		}
+	}, withPush(), startingAt(tuesdayMorning))
+}
+
+// With a one-week horizon, the session after next is produced by the hourly job (run on
+// start after a restart here) and its members are reminded of it.
+func TestReminderPeriodicExtension(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		setWeekly(g, "18:00", "")
+		next := sixPM.AddDate(0, 0, 7)
+		// Monday noon in Chicago: the schedule has produced sessions up to Tuesday 06:00.
+		h.Clock.Set(next.Add(-30 * time.Hour))
+		jobs := func() int {
+			var n int
+			if err := rawDB(t, h).QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'extend_schedules'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := jobs()
+		h.Restart(nil)
+		// River's elected leader inserts the hourly job a moment after the start; nothing
+		// here can drive the election, so the test waits (briefly) until the job is there,
+		// then runs it.
+		for deadline := time.Now().Add(30 * time.Second); jobs() == before; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the hourly job was not inserted on start")
+			}
+		}
+		h.RunDue()
+		if r := g.A.MustOp("UpcomingSessions", map[string]any{"first": 1}); r.Str("viewer.upcomingSessions.0.startsAt") != rfc3339(next) {
+			t.Fatalf("the hourly job did not produce next Tuesday's session (%s): %s", rfc3339(next), r.Raw)
+		}
+		h.Clock.Set(next.Add(-24*time.Hour + time.Second))
+		ms := h.Pushes(1)
+		if ms[0].Body != "Your group meets tomorrow at 6:00 PM" {
+			t.Fatalf("pushes: %v", summary(ms))
+		}
+	}, withPush(), startingAt(tuesdayMorning), withSettings(map[string]string{"SESSION_HORIZON": "168h"}), onlySQLite())
+}
+
+// A deployment stops a server while a reminder is being sent (FCM slow). Shutdown gives the
+// send SHUTDOWN_TIMEOUT, then cancels it and waits for the job to return before the database
+// closes: the job is not left "running" (River's rescuer would run it again), and the next
+// server finishes it, with a delivery record.
+func TestReminderShutdownDuringSend(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		schedule(g, sixPM)
+		// The workers send through a proxy that tells when a send reaches FCM.
+		arrived := make(chan struct{}, 16)
+		target, _ := url.Parse(h.FCM.URL)
+		proxy := httputil.NewSingleHostReverseProxy(target)
+		proxy.ErrorLog = log.New(io.Discard, "", 0) // the cancelled send
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			arrived <- struct{}{}
+			proxy.ServeHTTP(w, r)
+		}))
+		t.Cleanup(hook.Close)
+		h.Restart(map[string]string{"FCM_ENDPOINT": hook.URL})
+		h.FCM.SetLatency(9 * time.Second)
+		h.Clock.Set(sixPM.Add(-time.Hour + time.Second))
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan struct{})
+		go func() {
+			defer close(ran)
+			h.App.Jobs().RunDue(ctx) //nolint:errcheck // cancelled below, with the server
+		}()
+		<-arrived // the send is under way
+		if n := h.FCM.Count(); n != 0 {
+			t.Fatalf("the send finished before the shutdown: %d", n)
+		}
+		err := h.App.Close() // as SIGTERM does
+		cancel()
+		<-ran
+		if err != nil {
+			t.Errorf("the shutdown during a send: %v", err)
+		}
+		h.FCM.SetLatency(0)
+		h.Restart(nil)
+		// A retry after the cancelled send waits for River's backoff, by the clock. (FCM had
+		// received the cancelled send in full and accepted it too: the device shows one
+		// notification, both carry the same collapse id.)
+		h.Clock.Advance(2 * time.Minute)
+		h.RunDue()
+		if h.FCM.Count() == 0 {
+			t.Fatalf("no reminder was sent after the restart")
+		}
+		var delivered, running int
+		if err := rawDB(t, h).QueryRow(`SELECT count(*) FROM deliveries`).Scan(&delivered); err != nil {
+			t.Fatal(err)
+		}
+		if err := rawDB(t, h).QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'session_reminder' AND state = 'running'`).Scan(&running); err != nil {
+			t.Fatal(err)
+		}
+		if delivered == 0 || running > 0 {
+			t.Errorf("Firebase accepted the reminder, yet %d delivery records and %d reminder jobs left running: the rescuer will send it again", delivered, running)
+		}
+	}, withPush(), startingAt(tuesdayMorning), withSettings(map[string]string{"SHUTDOWN_TIMEOUT": "1s"}), onlySQLite())
 }

@@ -1,15 +1,17 @@
 package server_test
 
+// Reflections: idempotent creates by clientID, versions (a stale write is refused), deletion,
+// crisis language, and the statement count of the group feed.
+
 import (
 	"fmt"
-	"strings"
+	"maps"
 	"sync"
 	"testing"
-
-	"github.com/google/uuid"
 )
 
-func TestCreateReflectionIsIdempotent(t *testing.T) {
+func TestReflectionCreateIsIdempotent(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		in := reflectionInput(g.ID, "GROUP", "first try")
@@ -29,7 +31,7 @@ func TestCreateReflectionIsIdempotent(t *testing.T) {
 		}
 
 		// Same clientID, different content: refused, the stored one unchanged.
-		changed := copyMap(in)
+		changed := maps.Clone(in)
 		changed["body"] = "something else"
 		bad := g.A.Op("CreateReflection", map[string]any{"input": changed})
 		if bad.Code() != "CONFLICT" {
@@ -65,7 +67,8 @@ func TestCreateReflectionIsIdempotent(t *testing.T) {
 	})
 }
 
-func TestConcurrentRetriesMakeOneReflection(t *testing.T) {
+func TestReflectionConcurrentRetriesMakeOne(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		in := reflectionInput(g.ID, "PRIVATE", "sent from a train")
@@ -92,7 +95,8 @@ func TestConcurrentRetriesMakeOneReflection(t *testing.T) {
 	})
 }
 
-func TestStaleUpdateIsRefused(t *testing.T) {
+func TestReflectionStaleUpdateIsRefused(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "GROUP", "v1")
@@ -130,7 +134,8 @@ func TestStaleUpdateIsRefused(t *testing.T) {
 	})
 }
 
-func TestConcurrentUpdatesOneWins(t *testing.T) {
+func TestReflectionConcurrentUpdatesOneWins(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "PRIVATE", "v1")
@@ -164,7 +169,8 @@ func TestConcurrentUpdatesOneWins(t *testing.T) {
 	})
 }
 
-func TestDeleteReflectionRemovesContent(t *testing.T) {
+func TestReflectionDeleteRemovesContent(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		id := g.Reflect(g.A, "GROUP", "MARKER-DEL-5521 to be deleted")
@@ -198,57 +204,8 @@ func TestDeleteReflectionRemovesContent(t *testing.T) {
 	})
 }
 
-func TestEncouragementRules(t *testing.T) {
-	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
-		id := g.Reflect(g.A, "GROUP", "could use some support")
-		in := map[string]any{"clientID": uuid.NewString(), "reflectionID": id, "kind": "HUG", "message": "here for you"}
-		first := g.B.MustOp("SendEncouragement", map[string]any{"input": in})
-		eid := first.Str("sendEncouragement.id")
-		if first.Num("sendEncouragement.reflection.encouragementCount") != 1 || first.Get("sendEncouragement.reflection.viewerHasEncouraged") != true {
-			t.Fatalf("payload counts: %s", first.Raw)
-		}
-		if first.Str("sendEncouragement.sender.displayName") != "Ben" {
-			t.Fatalf("sender: %s", first.Raw)
-		}
-		// A retry returns the same encouragement.
-		if again := g.B.MustOp("SendEncouragement", map[string]any{"input": in}); again.Str("sendEncouragement.id") != eid {
-			t.Fatalf("retry made another: %s", again.Raw)
-		}
-		// Same clientID, other content: CONFLICT.
-		changed := copyMap(in)
-		changed["message"] = "different words"
-		if r := g.B.Op("SendEncouragement", map[string]any{"input": changed}); r.Code() != "CONFLICT" {
-			t.Fatalf("want CONFLICT, got %s", r.Raw)
-		}
-		// A second one on the same reflection with a new clientID: one per sender and reflection.
-		if r := Encourage(g.B, id, ""); r.Code() != "CONFLICT" {
-			t.Fatalf("want CONFLICT for a second encouragement, got %s", r.Raw)
-		}
-		// Not on one's own reflection.
-		if r := Encourage(g.A, id, ""); r.Code() != "FORBIDDEN" {
-			t.Fatalf("own reflection: want FORBIDDEN, got %s", r.Raw)
-		}
-		// The facilitator may encourage too.
-		if r := Encourage(g.Therapist, id, ""); len(r.Errors) > 0 {
-			t.Fatal(r.Raw)
-		}
-		r := g.A.MustOp("Reflection", map[string]any{"id": id})
-		if r.Num("node.encouragementCount") != 2 || r.Num("node.encouragements.totalCount") != 2 || r.Get("node.viewerHasEncouraged") != false {
-			t.Fatalf("author's view: %s", r.Raw)
-		}
-		// A PRIVATE reflection cannot be encouraged by anyone (they cannot read it).
-		priv := g.Reflect(g.A, "PRIVATE", "just for me")
-		if r := Encourage(g.B, priv, ""); r.Code() != "NOT_FOUND" {
-			t.Fatalf("private: want NOT_FOUND, got %s", r.Raw)
-		}
-		if r := Encourage(g.Therapist, priv, ""); r.Code() != "NOT_FOUND" {
-			t.Fatalf("private, therapist: want NOT_FOUND, got %s", r.Raw)
-		}
-	})
-}
-
-func TestCrisisLanguage(t *testing.T) {
+func TestReflectionCrisisLanguage(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		in := reflectionInput(g.ID, "GROUP", "Some nights I just want to end my life.")
@@ -285,34 +242,103 @@ func TestCrisisLanguage(t *testing.T) {
 	})
 }
 
-func copyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-// TestEncouragementOutlivesItsSendersMembership: encouragement is readable by whoever may
-// read its reflection; once its sender has left, readers who no longer share the group with
-// them see it without a sender.
-func TestEncouragementOutlivesItsSendersMembership(t *testing.T) {
+// TestReflectionRetryAfterLeavingReturnsIt: a create retried after the author left the
+// group returns the reflection that was made, not an error.
+func TestReflectionRetryAfterLeavingReturnsIt(t *testing.T) {
+	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		id := g.Reflect(g.A, "GROUP", "long week")
-		if r := Encourage(g.B, id, "thinking of you"); len(r.Errors) > 0 {
+		in := reflectionInput(g.ID, "GROUP", "written on the bus")
+		id := g.A.MustOp("CreateReflection", map[string]any{"input": in}).Str("createReflection.reflection.id")
+		g.A.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
+		if r := g.A.MustOp("CreateReflection", map[string]any{"input": in}); r.Str("createReflection.reflection.id") != id {
+			t.Fatalf("retry after leaving: %s", r.Raw)
+		}
+		// A new one in a group one has left is refused.
+		if r := g.A.Op("CreateReflection", map[string]any{"input": reflectionInput(g.ID, "GROUP", "new")}); r.Code() != "NOT_FOUND" {
+			t.Fatalf("writing in a group one left: %s", r.Raw)
+		}
+	})
+}
+
+// TestReflectionDeleteLeavesNoFingerprint: nothing derived from a deleted reflection's content stays.
+func TestReflectionDeleteLeavesNoFingerprint(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		id := g.Reflect(g.A, "PRIVATE", "I relapsed")
+		g.A.MustOp("DeleteReflection", map[string]any{"id": id})
+		var n int
+		if err := rawDB(t, h).QueryRow("SELECT COUNT(*) FROM reflections WHERE length(create_digest) > 0").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("a digest of deleted content is still stored: %d %v", n, err)
+		}
+	})
+}
+
+// TestReflectionConflictNamesNoField: only input errors name a field.
+func TestReflectionConflictNamesNoField(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		id := g.Reflect(g.A, "PRIVATE", "v1")
+		r := g.A.Op("UpdateReflection", map[string]any{"id": id, "expectedVersion": 7, "input": map[string]any{"body": "x"}})
+		if r.Code() != "CONFLICT" || r.Errors[0].Extensions["field"] != nil || r.Errors[0].Message[0] == 'u' {
+			t.Fatalf("conflict error: %s", r.Raw)
+		}
+	})
+}
+
+func TestSmoke(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		id := g.Reflect(g.A, "GROUP", "hello group")
+		r := g.B.MustOp("Reflection", map[string]any{"id": id})
+		if r.Str("node.body") != "hello group" || r.Str("node.author.displayName") != "Ann" {
+			t.Fatalf("peer should read a GROUP reflection: %s", r.Raw)
+		}
+		if e := Encourage(g.B, id, "you got this"); len(e.Errors) > 0 {
+			t.Fatal(e.Raw)
+		}
+		r = g.A.MustOp("EncouragementReceived", nil)
+		if r.Num("viewer.encouragementReceived.totalCount") != 1 {
 			t.Fatal(r.Raw)
 		}
-		g.B.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
-		r := g.A.MustOp("Reflection", map[string]any{"id": id})
-		if r.Num("node.encouragementCount") != 1 || r.Str("node.encouragements.edges.0.node.message") != "thinking of you" {
-			t.Fatalf("the author keeps the encouragement: %s", r.Raw)
+	})
+}
+
+// TestReflectionFeedStatementsDoNotGrow counts the SQL statements of the app's feed and journal
+// queries for 5 and for 50 reflections: they must be the same.
+func TestReflectionFeedStatementsDoNotGrow(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		write := func(n int) {
+			for i := 0; i < n; i++ {
+				id := g.Reflect(g.A, "GROUP", fmt.Sprint("entry ", i))
+				if r := Encourage(g.B, id, "nice"); len(r.Errors) > 0 {
+					t.Fatal(r.Raw)
+				}
+			}
 		}
-		if r.Get("node.encouragements.edges.0.node.sender") != nil || strings.Contains(r.Raw, "Ben") {
-			t.Fatalf("the sender's name must not reach someone they no longer share a group with: %s", r.Raw)
+		count := func(c *Client, op string, vars map[string]any) int {
+			return h.Statements(func() { c.MustOp(op, vars) })
 		}
-		if r := g.Therapist.MustOp("Reflection", map[string]any{"id": id}); r.Str("node.encouragements.edges.0.node.sender.displayName") != "Ben" {
-			t.Fatalf("the facilitator still sees who sent it: %s", r.Raw)
+		feed := map[string]any{"groupID": g.ID, "first": 100}
+		write(5)
+		small := []int{count(g.B, "GroupFeed", feed), count(g.A, "MyReflections", map[string]any{"first": 100}), count(g.A, "EncouragementReceived", map[string]any{"first": 100})}
+		write(45)
+		large := []int{count(g.B, "GroupFeed", feed), count(g.A, "MyReflections", map[string]any{"first": 100}), count(g.A, "EncouragementReceived", map[string]any{"first": 100})}
+		for i, op := range []string{"GroupFeed", "MyReflections", "EncouragementReceived"} {
+			t.Logf("%s: %d statements for 5 reflections, %d for 50", op, small[i], large[i])
+			if small[i] != large[i] {
+				t.Errorf("%s: %d statements for 5 reflections, %d for 50", op, small[i], large[i])
+			}
+		}
+		r := g.B.MustOp("GroupFeed", feed)
+		if r.Num("node.reflections.totalCount") != 50 || r.Num("node.reflections.edges.49.node.encouragementCount") != 1 ||
+			r.Get("node.reflections.edges.49.node.viewerHasEncouraged") != true {
+			t.Fatalf("feed numbers: %.300s", r.Raw)
 		}
 	})
 }
