@@ -113,7 +113,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	a.verifier = newCachedVerifier(fb, cfg.AuthCacheTTL, 10000)
 
 	keys, err := LoadKeys(cfg)
 	if err != nil {
@@ -123,6 +122,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		o.clock = clock.Real{}
 	}
 	a.clock = o.clock
+	a.verifier = newCachedVerifier(fb, cfg.AuthCacheTTL, 10000, a.clock)
 	ctx = clock.NewContext(ctx, a.clock)
 
 	if a.db, err = db.Open(ctx, cfg.DatabaseURL); err != nil {
@@ -173,7 +173,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	res := &graph.Resolver{
 		Client:   a.client,
 		Clock:    a.clock,
-		Journal:  journal.New(crisis.NewDetector(), jobs, keys, a.clock),
+		Journal:  journal.New(crisis.Default(), jobs, keys, a.clock),
 		Groups:   groups.New(jobs, a.clock),
 		Consents: consent.New(a.clock),
 		Accounts: account.New(fb, jobs, a.clock),

@@ -110,18 +110,17 @@ func TestSignInTokenCache(t *testing.T) {
 	t.Parallel()
 	h := sqliteH(t, withSettings(map[string]string{"AUTH_CACHE_TTL": "3s"}))
 	c := h.Member("cached")
-	verified := time.Now()
+	verified := h.Clock.Now()
 	c.MustOp("Viewer", nil)
 	emu.SetDisabled(c.UID, true)
 	if r := c.Op("Viewer", nil); r.Code() != "" {
-		if time.Since(verified) < 3*time.Second {
+		if h.Clock.Now().Sub(verified) < 3*time.Second {
 			t.Fatalf("a verified token was not remembered: %s", r.Raw)
 		}
 		t.Skipf("the machine stalled past the cache time: %s", r.Raw)
 	}
-	// The cache keeps a verified token for AUTH_CACHE_TTL of real time (its entries expire by
-	// their own timer, not by the application's clock), so this one wait is real.
-	time.Sleep(3100 * time.Millisecond)
+	// The cache keeps a verified token for AUTH_CACHE_TTL on the application's clock.
+	h.Clock.Advance(3100 * time.Millisecond)
 	if r := c.Op("Viewer", nil); r.Code() != "UNAUTHENTICATED" {
 		t.Fatalf("disabled user still signed in after the cache time: %s", r.Raw)
 	}

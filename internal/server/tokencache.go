@@ -5,37 +5,52 @@ import (
 	"crypto/sha256"
 	"time"
 
-	"github.com/hashicorp/golang-lru/v2/expirable"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/processgroup/api/internal/firebase/auth"
+	"github.com/processgroup/api/internal/platform/clock"
 )
 
 // cachedVerifier remembers verified tokens for a short time, so that a phone's burst of
 // requests costs one verification (in production a call to Firebase to check revocation)
 // rather than one per request. A revoked or disabled user thus loses access within ttl;
-// never later than the token's own expiry. Only token hashes are kept.
+// never later than the token's own expiry. Only token hashes are kept. Time is the
+// application's clock.
 type cachedVerifier struct {
 	next  Verifier
-	cache *expirable.LRU[[32]byte, *auth.Identity]
-	now   func() time.Time
+	cache *lru.Cache[[32]byte, verified]
+	ttl   time.Duration
+	clock clock.Clock
+}
+
+// verified is a token verified at a time.
+type verified struct {
+	id *auth.Identity
+	at time.Time
 }
 
 var _ Verifier = (*cachedVerifier)(nil)
 
-// newCachedVerifier caches up to size verified tokens for ttl; ttl 0 turns the cache off.
-func newCachedVerifier(next Verifier, ttl time.Duration, size int) Verifier {
+// newCachedVerifier caches up to size verified tokens for ttl on clk; ttl 0 turns the cache
+// off.
+func newCachedVerifier(next Verifier, ttl time.Duration, size int, clk clock.Clock) Verifier {
 	if ttl <= 0 {
 		return next
 	}
-	return &cachedVerifier{next: next, cache: expirable.NewLRU[[32]byte, *auth.Identity](size, nil, ttl), now: time.Now}
+	cache, err := lru.New[[32]byte, verified](size)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return &cachedVerifier{next: next, cache: cache, ttl: ttl, clock: clk}
 }
 
 // Verify implements Verifier.
 func (c *cachedVerifier) Verify(ctx context.Context, token string) (*auth.Identity, error) {
 	key := sha256.Sum256([]byte(token))
-	if id, ok := c.cache.Get(key); ok {
-		if c.now().Before(id.Expires) {
-			return id, nil
+	now := c.clock.Now()
+	if v, ok := c.cache.Get(key); ok {
+		if now.Sub(v.at) < c.ttl && now.Before(v.id.Expires) {
+			return v.id, nil
 		}
 		c.cache.Remove(key)
 	}
@@ -43,6 +58,6 @@ func (c *cachedVerifier) Verify(ctx context.Context, token string) (*auth.Identi
 	if err != nil {
 		return nil, err
 	}
-	c.cache.Add(key, id)
+	c.cache.Add(key, verified{id: id, at: now})
 	return id, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // fillerID is the vocabulary id of words that are skipped.
@@ -69,6 +70,10 @@ func NewDetector() *Detector {
 	}
 	return b.build()
 }
+
+// Default is the detector of every phrase table, built once per process and shared: a
+// Detector keeps nothing between calls, and building one costs milliseconds.
+var Default = sync.OnceValue(NewDetector)
 
 // Detect reports whether text shows crisis language, that is whether it
 // contains a trigger phrase that is not part of a safe phrase in the same
