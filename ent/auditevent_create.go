@@ -28,14 +28,6 @@ func (_c *AuditEventCreate) SetAt(v time.Time) *AuditEventCreate {
 	return _c
 }
 
-// SetNillableAt sets the "at" field if the given value is not nil.
-func (_c *AuditEventCreate) SetNillableAt(v *time.Time) *AuditEventCreate {
-	if v != nil {
-		_c.SetAt(*v)
-	}
-	return _c
-}
-
 // SetActorUserID sets the "actor_user_id" field.
 func (_c *AuditEventCreate) SetActorUserID(v int) *AuditEventCreate {
 	_c.mutation.SetActorUserID(v)
@@ -105,9 +97,6 @@ func (_c *AuditEventCreate) Mutation() *AuditEventMutation {
 
 // Save creates the AuditEvent in the database.
 func (_c *AuditEventCreate) Save(ctx context.Context) (*AuditEvent, error) {
-	if err := _c.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -131,18 +120,6 @@ func (_c *AuditEventCreate) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_c *AuditEventCreate) defaults() error {
-	if _, ok := _c.mutation.At(); !ok {
-		if auditevent.DefaultAt == nil {
-			return fmt.Errorf("ent: uninitialized auditevent.DefaultAt (forgotten import ent/runtime?)")
-		}
-		v := auditevent.DefaultAt()
-		_c.mutation.SetAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -373,7 +350,6 @@ func (_c *AuditEventCreateBulk) Save(ctx context.Context) ([]*AuditEvent, error)
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
-			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*AuditEventMutation)
 				if !ok {

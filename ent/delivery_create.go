@@ -46,14 +46,6 @@ func (_c *DeliveryCreate) SetSentAt(v time.Time) *DeliveryCreate {
 	return _c
 }
 
-// SetNillableSentAt sets the "sent_at" field if the given value is not nil.
-func (_c *DeliveryCreate) SetNillableSentAt(v *time.Time) *DeliveryCreate {
-	if v != nil {
-		_c.SetSentAt(*v)
-	}
-	return _c
-}
-
 // Mutation returns the DeliveryMutation object of the builder.
 func (_c *DeliveryCreate) Mutation() *DeliveryMutation {
 	return _c.mutation
@@ -61,9 +53,6 @@ func (_c *DeliveryCreate) Mutation() *DeliveryMutation {
 
 // Save creates the Delivery in the database.
 func (_c *DeliveryCreate) Save(ctx context.Context) (*Delivery, error) {
-	if err := _c.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -87,18 +76,6 @@ func (_c *DeliveryCreate) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_c *DeliveryCreate) defaults() error {
-	if _, ok := _c.mutation.SentAt(); !ok {
-		if delivery.DefaultSentAt == nil {
-			return fmt.Errorf("ent: uninitialized delivery.DefaultSentAt (forgotten import ent/runtime?)")
-		}
-		v := delivery.DefaultSentAt()
-		_c.mutation.SetSentAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -321,7 +298,6 @@ func (_c *DeliveryCreateBulk) Save(ctx context.Context) ([]*Delivery, error) {
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
-			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*DeliveryMutation)
 				if !ok {

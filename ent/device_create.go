@@ -29,25 +29,9 @@ func (_c *DeviceCreate) SetCreatedAt(v time.Time) *DeviceCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *DeviceCreate) SetNillableCreatedAt(v *time.Time) *DeviceCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *DeviceCreate) SetUpdatedAt(v time.Time) *DeviceCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *DeviceCreate) SetNillableUpdatedAt(v *time.Time) *DeviceCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -86,14 +70,6 @@ func (_c *DeviceCreate) SetNillableLocale(v *string) *DeviceCreate {
 // SetLastSeenAt sets the "last_seen_at" field.
 func (_c *DeviceCreate) SetLastSeenAt(v time.Time) *DeviceCreate {
 	_c.mutation.SetLastSeenAt(v)
-	return _c
-}
-
-// SetNillableLastSeenAt sets the "last_seen_at" field if the given value is not nil.
-func (_c *DeviceCreate) SetNillableLastSeenAt(v *time.Time) *DeviceCreate {
-	if v != nil {
-		_c.SetLastSeenAt(*v)
-	}
 	return _c
 }
 
@@ -139,30 +115,9 @@ func (_c *DeviceCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *DeviceCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if device.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized device.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := device.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if device.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized device.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := device.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Locale(); !ok {
 		v := device.DefaultLocale
 		_c.mutation.SetLocale(v)
-	}
-	if _, ok := _c.mutation.LastSeenAt(); !ok {
-		if device.DefaultLastSeenAt == nil {
-			return fmt.Errorf("ent: uninitialized device.DefaultLastSeenAt (forgotten import ent/runtime?)")
-		}
-		v := device.DefaultLastSeenAt()
-		_c.mutation.SetLastSeenAt(v)
 	}
 	return nil
 }

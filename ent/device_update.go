@@ -35,6 +35,14 @@ func (_u *DeviceUpdate) SetUpdatedAt(v time.Time) *DeviceUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *DeviceUpdate) SetNillableUpdatedAt(v *time.Time) *DeviceUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetUserID sets the "user_id" field.
 func (_u *DeviceUpdate) SetUserID(v int) *DeviceUpdate {
 	_u.mutation.SetUserID(v)
@@ -123,9 +131,6 @@ func (_u *DeviceUpdate) ClearUser() *DeviceUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *DeviceUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -149,18 +154,6 @@ func (_u *DeviceUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *DeviceUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if device.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized device.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := device.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -268,6 +261,14 @@ func (_u *DeviceUpdateOne) SetUpdatedAt(v time.Time) *DeviceUpdateOne {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *DeviceUpdateOne) SetNillableUpdatedAt(v *time.Time) *DeviceUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetUserID sets the "user_id" field.
 func (_u *DeviceUpdateOne) SetUserID(v int) *DeviceUpdateOne {
 	_u.mutation.SetUserID(v)
@@ -369,9 +370,6 @@ func (_u *DeviceUpdateOne) Select(field string, fields ...string) *DeviceUpdateO
 
 // Save executes the query and returns the updated Device entity.
 func (_u *DeviceUpdateOne) Save(ctx context.Context) (*Device, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -395,18 +393,6 @@ func (_u *DeviceUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *DeviceUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if device.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized device.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := device.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -31,25 +31,9 @@ func (_c *EncouragementCreate) SetCreatedAt(v time.Time) *EncouragementCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *EncouragementCreate) SetNillableCreatedAt(v *time.Time) *EncouragementCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *EncouragementCreate) SetUpdatedAt(v time.Time) *EncouragementCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *EncouragementCreate) SetNillableUpdatedAt(v *time.Time) *EncouragementCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -172,9 +156,6 @@ func (_c *EncouragementCreate) Mutation() *EncouragementMutation {
 
 // Save creates the Encouragement in the database.
 func (_c *EncouragementCreate) Save(ctx context.Context) (*Encouragement, error) {
-	if err := _c.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -198,25 +179,6 @@ func (_c *EncouragementCreate) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_c *EncouragementCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if encouragement.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized encouragement.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := encouragement.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if encouragement.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized encouragement.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := encouragement.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -702,7 +664,6 @@ func (_c *EncouragementCreateBulk) Save(ctx context.Context) ([]*Encouragement, 
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
-			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*EncouragementMutation)
 				if !ok {

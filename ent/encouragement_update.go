@@ -34,6 +34,14 @@ func (_u *EncouragementUpdate) SetUpdatedAt(v time.Time) *EncouragementUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *EncouragementUpdate) SetNillableUpdatedAt(v *time.Time) *EncouragementUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetReportedAt sets the "reported_at" field.
 func (_u *EncouragementUpdate) SetReportedAt(v time.Time) *EncouragementUpdate {
 	_u.mutation.SetReportedAt(v)
@@ -121,9 +129,6 @@ func (_u *EncouragementUpdate) Mutation() *EncouragementMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *EncouragementUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -147,18 +152,6 @@ func (_u *EncouragementUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *EncouragementUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if encouragement.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized encouragement.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := encouragement.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -242,6 +235,14 @@ type EncouragementUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *EncouragementUpdateOne) SetUpdatedAt(v time.Time) *EncouragementUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *EncouragementUpdateOne) SetNillableUpdatedAt(v *time.Time) *EncouragementUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
 	return _u
 }
 
@@ -345,9 +346,6 @@ func (_u *EncouragementUpdateOne) Select(field string, fields ...string) *Encour
 
 // Save executes the query and returns the updated Encouragement entity.
 func (_u *EncouragementUpdateOne) Save(ctx context.Context) (*Encouragement, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -371,18 +369,6 @@ func (_u *EncouragementUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *EncouragementUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if encouragement.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized encouragement.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := encouragement.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

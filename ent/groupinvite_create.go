@@ -30,25 +30,9 @@ func (_c *GroupInviteCreate) SetCreatedAt(v time.Time) *GroupInviteCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *GroupInviteCreate) SetNillableCreatedAt(v *time.Time) *GroupInviteCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *GroupInviteCreate) SetUpdatedAt(v time.Time) *GroupInviteCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *GroupInviteCreate) SetNillableUpdatedAt(v *time.Time) *GroupInviteCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -107,9 +91,6 @@ func (_c *GroupInviteCreate) Mutation() *GroupInviteMutation {
 
 // Save creates the GroupInvite in the database.
 func (_c *GroupInviteCreate) Save(ctx context.Context) (*GroupInvite, error) {
-	if err := _c.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -133,25 +114,6 @@ func (_c *GroupInviteCreate) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_c *GroupInviteCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if groupinvite.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized groupinvite.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := groupinvite.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if groupinvite.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized groupinvite.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := groupinvite.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -492,7 +454,6 @@ func (_c *GroupInviteCreateBulk) Save(ctx context.Context) ([]*GroupInvite, erro
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
-			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*GroupInviteMutation)
 				if !ok {

@@ -34,6 +34,14 @@ func (_u *GroupInviteUpdate) SetUpdatedAt(v time.Time) *GroupInviteUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *GroupInviteUpdate) SetNillableUpdatedAt(v *time.Time) *GroupInviteUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetRevokedAt sets the "revoked_at" field.
 func (_u *GroupInviteUpdate) SetRevokedAt(v time.Time) *GroupInviteUpdate {
 	_u.mutation.SetRevokedAt(v)
@@ -61,9 +69,6 @@ func (_u *GroupInviteUpdate) Mutation() *GroupInviteMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *GroupInviteUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -87,18 +92,6 @@ func (_u *GroupInviteUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *GroupInviteUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if groupinvite.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized groupinvite.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := groupinvite.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -159,6 +152,14 @@ func (_u *GroupInviteUpdateOne) SetUpdatedAt(v time.Time) *GroupInviteUpdateOne 
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *GroupInviteUpdateOne) SetNillableUpdatedAt(v *time.Time) *GroupInviteUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetRevokedAt sets the "revoked_at" field.
 func (_u *GroupInviteUpdateOne) SetRevokedAt(v time.Time) *GroupInviteUpdateOne {
 	_u.mutation.SetRevokedAt(v)
@@ -199,9 +200,6 @@ func (_u *GroupInviteUpdateOne) Select(field string, fields ...string) *GroupInv
 
 // Save executes the query and returns the updated GroupInvite entity.
 func (_u *GroupInviteUpdateOne) Save(ctx context.Context) (*GroupInvite, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -225,18 +223,6 @@ func (_u *GroupInviteUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *GroupInviteUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if groupinvite.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized groupinvite.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := groupinvite.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

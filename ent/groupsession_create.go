@@ -29,25 +29,9 @@ func (_c *GroupSessionCreate) SetCreatedAt(v time.Time) *GroupSessionCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *GroupSessionCreate) SetNillableCreatedAt(v *time.Time) *GroupSessionCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *GroupSessionCreate) SetUpdatedAt(v time.Time) *GroupSessionCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *GroupSessionCreate) SetNillableUpdatedAt(v *time.Time) *GroupSessionCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -167,20 +151,6 @@ func (_c *GroupSessionCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *GroupSessionCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if groupsession.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized groupsession.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := groupsession.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if groupsession.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized groupsession.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := groupsession.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Status(); !ok {
 		v := groupsession.DefaultStatus
 		_c.mutation.SetStatus(v)

@@ -34,6 +34,14 @@ func (_u *GroupSessionUpdate) SetUpdatedAt(v time.Time) *GroupSessionUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *GroupSessionUpdate) SetNillableUpdatedAt(v *time.Time) *GroupSessionUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetStartsAt sets the "starts_at" field.
 func (_u *GroupSessionUpdate) SetStartsAt(v time.Time) *GroupSessionUpdate {
 	_u.mutation.SetStartsAt(v)
@@ -137,9 +145,6 @@ func (_u *GroupSessionUpdate) Mutation() *GroupSessionMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *GroupSessionUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -163,18 +168,6 @@ func (_u *GroupSessionUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *GroupSessionUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if groupsession.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized groupsession.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := groupsession.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -257,6 +250,14 @@ type GroupSessionUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *GroupSessionUpdateOne) SetUpdatedAt(v time.Time) *GroupSessionUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *GroupSessionUpdateOne) SetNillableUpdatedAt(v *time.Time) *GroupSessionUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
 	return _u
 }
 
@@ -376,9 +377,6 @@ func (_u *GroupSessionUpdateOne) Select(field string, fields ...string) *GroupSe
 
 // Save executes the query and returns the updated GroupSession entity.
 func (_u *GroupSessionUpdateOne) Save(ctx context.Context) (*GroupSession, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -402,18 +400,6 @@ func (_u *GroupSessionUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *GroupSessionUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if groupsession.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized groupsession.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := groupsession.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

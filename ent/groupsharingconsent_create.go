@@ -53,14 +53,6 @@ func (_c *GroupSharingConsentCreate) SetGrantedAt(v time.Time) *GroupSharingCons
 	return _c
 }
 
-// SetNillableGrantedAt sets the "granted_at" field if the given value is not nil.
-func (_c *GroupSharingConsentCreate) SetNillableGrantedAt(v *time.Time) *GroupSharingConsentCreate {
-	if v != nil {
-		_c.SetGrantedAt(*v)
-	}
-	return _c
-}
-
 // SetExpiresAt sets the "expires_at" field.
 func (_c *GroupSharingConsentCreate) SetExpiresAt(v time.Time) *GroupSharingConsentCreate {
 	_c.mutation.SetExpiresAt(v)
@@ -101,9 +93,6 @@ func (_c *GroupSharingConsentCreate) Mutation() *GroupSharingConsentMutation {
 
 // Save creates the GroupSharingConsent in the database.
 func (_c *GroupSharingConsentCreate) Save(ctx context.Context) (*GroupSharingConsent, error) {
-	if err := _c.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -127,18 +116,6 @@ func (_c *GroupSharingConsentCreate) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_c *GroupSharingConsentCreate) defaults() error {
-	if _, ok := _c.mutation.GrantedAt(); !ok {
-		if groupsharingconsent.DefaultGrantedAt == nil {
-			return fmt.Errorf("ent: uninitialized groupsharingconsent.DefaultGrantedAt (forgotten import ent/runtime?)")
-		}
-		v := groupsharingconsent.DefaultGrantedAt()
-		_c.mutation.SetGrantedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -432,7 +409,6 @@ func (_c *GroupSharingConsentCreateBulk) Save(ctx context.Context) ([]*GroupShar
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
-			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*GroupSharingConsentMutation)
 				if !ok {

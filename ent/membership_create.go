@@ -66,14 +66,6 @@ func (_c *MembershipCreate) SetJoinedAt(v time.Time) *MembershipCreate {
 	return _c
 }
 
-// SetNillableJoinedAt sets the "joined_at" field if the given value is not nil.
-func (_c *MembershipCreate) SetNillableJoinedAt(v *time.Time) *MembershipCreate {
-	if v != nil {
-		_c.SetJoinedAt(*v)
-	}
-	return _c
-}
-
 // SetLeftAt sets the "left_at" field.
 func (_c *MembershipCreate) SetLeftAt(v time.Time) *MembershipCreate {
 	_c.mutation.SetLeftAt(v)
@@ -212,13 +204,6 @@ func (_c *MembershipCreate) defaults() error {
 	if _, ok := _c.mutation.Role(); !ok {
 		v := membership.DefaultRole
 		_c.mutation.SetRole(v)
-	}
-	if _, ok := _c.mutation.JoinedAt(); !ok {
-		if membership.DefaultJoinedAt == nil {
-			return fmt.Errorf("ent: uninitialized membership.DefaultJoinedAt (forgotten import ent/runtime?)")
-		}
-		v := membership.DefaultJoinedAt()
-		_c.mutation.SetJoinedAt(v)
 	}
 	if _, ok := _c.mutation.Removed(); !ok {
 		v := membership.DefaultRemoved

@@ -34,25 +34,9 @@ func (_c *ReflectionCreate) SetCreatedAt(v time.Time) *ReflectionCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *ReflectionCreate) SetNillableCreatedAt(v *time.Time) *ReflectionCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *ReflectionCreate) SetUpdatedAt(v time.Time) *ReflectionCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *ReflectionCreate) SetNillableUpdatedAt(v *time.Time) *ReflectionCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -262,20 +246,6 @@ func (_c *ReflectionCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *ReflectionCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if reflection.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized reflection.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := reflection.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if reflection.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized reflection.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := reflection.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Visibility(); !ok {
 		v := reflection.DefaultVisibility
 		_c.mutation.SetVisibility(v)

@@ -36,6 +36,14 @@ func (_u *ReflectionUpdate) SetUpdatedAt(v time.Time) *ReflectionUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *ReflectionUpdate) SetNillableUpdatedAt(v *time.Time) *ReflectionUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetBody sets the "body" field.
 func (_u *ReflectionUpdate) SetBody(v string) *ReflectionUpdate {
 	_u.mutation.SetBody(v)
@@ -274,9 +282,6 @@ func (_u *ReflectionUpdate) RemoveEncouragements(v ...*Encouragement) *Reflectio
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ReflectionUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -300,18 +305,6 @@ func (_u *ReflectionUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *ReflectionUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if reflection.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized reflection.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := reflection.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -521,6 +514,14 @@ type ReflectionUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ReflectionUpdateOne) SetUpdatedAt(v time.Time) *ReflectionUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *ReflectionUpdateOne) SetNillableUpdatedAt(v *time.Time) *ReflectionUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
 	return _u
 }
 
@@ -775,9 +776,6 @@ func (_u *ReflectionUpdateOne) Select(field string, fields ...string) *Reflectio
 
 // Save executes the query and returns the updated Reflection entity.
 func (_u *ReflectionUpdateOne) Save(ctx context.Context) (*Reflection, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -801,18 +799,6 @@ func (_u *ReflectionUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *ReflectionUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if reflection.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized reflection.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := reflection.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

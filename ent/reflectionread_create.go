@@ -64,14 +64,6 @@ func (_c *ReflectionReadCreate) SetReadAt(v time.Time) *ReflectionReadCreate {
 	return _c
 }
 
-// SetNillableReadAt sets the "read_at" field if the given value is not nil.
-func (_c *ReflectionReadCreate) SetNillableReadAt(v *time.Time) *ReflectionReadCreate {
-	if v != nil {
-		_c.SetReadAt(*v)
-	}
-	return _c
-}
-
 // SetReflection sets the "reflection" edge to the Reflection entity.
 func (_c *ReflectionReadCreate) SetReflection(v *Reflection) *ReflectionReadCreate {
 	return _c.SetReflectionID(v.ID)
@@ -89,9 +81,6 @@ func (_c *ReflectionReadCreate) Mutation() *ReflectionReadMutation {
 
 // Save creates the ReflectionRead in the database.
 func (_c *ReflectionReadCreate) Save(ctx context.Context) (*ReflectionRead, error) {
-	if err := _c.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -115,18 +104,6 @@ func (_c *ReflectionReadCreate) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_c *ReflectionReadCreate) defaults() error {
-	if _, ok := _c.mutation.ReadAt(); !ok {
-		if reflectionread.DefaultReadAt == nil {
-			return fmt.Errorf("ent: uninitialized reflectionread.DefaultReadAt (forgotten import ent/runtime?)")
-		}
-		v := reflectionread.DefaultReadAt()
-		_c.mutation.SetReadAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -364,7 +341,6 @@ func (_c *ReflectionReadCreateBulk) Save(ctx context.Context) ([]*ReflectionRead
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
-			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*ReflectionReadMutation)
 				if !ok {

@@ -3,8 +3,6 @@
 package delivery
 
 import (
-	"time"
-
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 )
@@ -51,12 +49,10 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/processgroup/api/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
 	// KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	KeyValidator func(string) error
-	// DefaultSentAt holds the default value on creation for the "sent_at" field.
-	DefaultSentAt func() time.Time
 )
 
 // OrderOption defines the ordering options for the Delivery queries.

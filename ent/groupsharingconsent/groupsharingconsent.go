@@ -3,8 +3,6 @@
 package groupsharingconsent
 
 import (
-	"time"
-
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -70,10 +68,8 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/processgroup/api/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
-	// DefaultGrantedAt holds the default value on creation for the "granted_at" field.
-	DefaultGrantedAt func() time.Time
 )
 
 // OrderOption defines the ordering options for the GroupSharingConsent queries.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
@@ -118,12 +117,10 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/processgroup/api/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
 	// DisplayNameValidator is a validator for the "display_name" field. It is called by the builders before save.
 	DisplayNameValidator func(string) error
-	// DefaultJoinedAt holds the default value on creation for the "joined_at" field.
-	DefaultJoinedAt func() time.Time
 	// DefaultRemoved holds the default value on creation for the "removed" field.
 	DefaultRemoved bool
 )

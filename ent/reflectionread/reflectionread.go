@@ -3,8 +3,6 @@
 package reflectionread
 
 import (
-	"time"
-
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -70,10 +68,8 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/processgroup/api/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
-	// DefaultReadAt holds the default value on creation for the "read_at" field.
-	DefaultReadAt func() time.Time
 )
 
 // OrderOption defines the ordering options for the ReflectionRead queries.

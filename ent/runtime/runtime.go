@@ -4,7 +4,6 @@ package runtime
 
 import (
 	"context"
-	"time"
 
 	"github.com/processgroup/api/ent/auditevent"
 	"github.com/processgroup/api/ent/delivery"
@@ -38,12 +37,11 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	auditeventHooks := schema.AuditEvent{}.Hooks()
+
+	auditevent.Hooks[1] = auditeventHooks[0]
 	auditeventFields := schema.AuditEvent{}.Fields()
 	_ = auditeventFields
-	// auditeventDescAt is the schema descriptor for at field.
-	auditeventDescAt := auditeventFields[0].Descriptor()
-	// auditevent.DefaultAt holds the default value on creation for the at field.
-	auditevent.DefaultAt = auditeventDescAt.Default.(func() time.Time)
 	// auditeventDescAction is the schema descriptor for action field.
 	auditeventDescAction := auditeventFields[2].Descriptor()
 	// auditevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
@@ -57,16 +55,15 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	deliveryHooks := schema.Delivery{}.Hooks()
+
+	delivery.Hooks[1] = deliveryHooks[0]
 	deliveryFields := schema.Delivery{}.Fields()
 	_ = deliveryFields
 	// deliveryDescKey is the schema descriptor for key field.
 	deliveryDescKey := deliveryFields[0].Descriptor()
 	// delivery.KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	delivery.KeyValidator = deliveryDescKey.Validators[0].(func(string) error)
-	// deliveryDescSentAt is the schema descriptor for sent_at field.
-	deliveryDescSentAt := deliveryFields[3].Descriptor()
-	// delivery.DefaultSentAt holds the default value on creation for the sent_at field.
-	delivery.DefaultSentAt = deliveryDescSentAt.Default.(func() time.Time)
 	deviceMixin := schema.Device{}.Mixin()
 	device.Policy = privacy.NewPolicies(schema.Device{})
 	device.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -77,20 +74,14 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	deviceMixinFields0 := deviceMixin[0].Fields()
-	_ = deviceMixinFields0
+	deviceMixinHooks0 := deviceMixin[0].Hooks()
+	deviceHooks := schema.Device{}.Hooks()
+
+	device.Hooks[1] = deviceMixinHooks0[0]
+
+	device.Hooks[2] = deviceHooks[0]
 	deviceFields := schema.Device{}.Fields()
 	_ = deviceFields
-	// deviceDescCreatedAt is the schema descriptor for created_at field.
-	deviceDescCreatedAt := deviceMixinFields0[0].Descriptor()
-	// device.DefaultCreatedAt holds the default value on creation for the created_at field.
-	device.DefaultCreatedAt = deviceDescCreatedAt.Default.(func() time.Time)
-	// deviceDescUpdatedAt is the schema descriptor for updated_at field.
-	deviceDescUpdatedAt := deviceMixinFields0[1].Descriptor()
-	// device.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	device.DefaultUpdatedAt = deviceDescUpdatedAt.Default.(func() time.Time)
-	// device.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	device.UpdateDefaultUpdatedAt = deviceDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// deviceDescToken is the schema descriptor for token field.
 	deviceDescToken := deviceFields[1].Descriptor()
 	// device.TokenValidator is a validator for the "token" field. It is called by the builders before save.
@@ -115,10 +106,6 @@ func init() {
 	device.DefaultLocale = deviceDescLocale.Default.(string)
 	// device.LocaleValidator is a validator for the "locale" field. It is called by the builders before save.
 	device.LocaleValidator = deviceDescLocale.Validators[0].(func(string) error)
-	// deviceDescLastSeenAt is the schema descriptor for last_seen_at field.
-	deviceDescLastSeenAt := deviceFields[4].Descriptor()
-	// device.DefaultLastSeenAt holds the default value on creation for the last_seen_at field.
-	device.DefaultLastSeenAt = deviceDescLastSeenAt.Default.(func() time.Time)
 	encouragementMixin := schema.Encouragement{}.Mixin()
 	encouragement.Policy = privacy.NewPolicies(schema.Encouragement{})
 	encouragement.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -129,20 +116,11 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	encouragementMixinFields0 := encouragementMixin[0].Fields()
-	_ = encouragementMixinFields0
+	encouragementMixinHooks0 := encouragementMixin[0].Hooks()
+
+	encouragement.Hooks[1] = encouragementMixinHooks0[0]
 	encouragementFields := schema.Encouragement{}.Fields()
 	_ = encouragementFields
-	// encouragementDescCreatedAt is the schema descriptor for created_at field.
-	encouragementDescCreatedAt := encouragementMixinFields0[0].Descriptor()
-	// encouragement.DefaultCreatedAt holds the default value on creation for the created_at field.
-	encouragement.DefaultCreatedAt = encouragementDescCreatedAt.Default.(func() time.Time)
-	// encouragementDescUpdatedAt is the schema descriptor for updated_at field.
-	encouragementDescUpdatedAt := encouragementMixinFields0[1].Descriptor()
-	// encouragement.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	encouragement.DefaultUpdatedAt = encouragementDescUpdatedAt.Default.(func() time.Time)
-	// encouragement.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	encouragement.UpdateDefaultUpdatedAt = encouragementDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// encouragementDescMessage is the schema descriptor for message field.
 	encouragementDescMessage := encouragementFields[4].Descriptor()
 	encouragement.ValueScanner.Message = encouragementDescMessage.ValueScanner.(field.TypeValueScanner[string])
@@ -162,20 +140,11 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	groupMixinFields0 := groupMixin[0].Fields()
-	_ = groupMixinFields0
+	groupMixinHooks0 := groupMixin[0].Hooks()
+
+	group.Hooks[1] = groupMixinHooks0[0]
 	groupFields := schema.Group{}.Fields()
 	_ = groupFields
-	// groupDescCreatedAt is the schema descriptor for created_at field.
-	groupDescCreatedAt := groupMixinFields0[0].Descriptor()
-	// group.DefaultCreatedAt holds the default value on creation for the created_at field.
-	group.DefaultCreatedAt = groupDescCreatedAt.Default.(func() time.Time)
-	// groupDescUpdatedAt is the schema descriptor for updated_at field.
-	groupDescUpdatedAt := groupMixinFields0[1].Descriptor()
-	// group.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	group.DefaultUpdatedAt = groupDescUpdatedAt.Default.(func() time.Time)
-	// group.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	group.UpdateDefaultUpdatedAt = groupDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// groupDescName is the schema descriptor for name field.
 	groupDescName := groupFields[0].Descriptor()
 	// group.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -216,20 +185,11 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	groupinviteMixinFields0 := groupinviteMixin[0].Fields()
-	_ = groupinviteMixinFields0
+	groupinviteMixinHooks0 := groupinviteMixin[0].Hooks()
+
+	groupinvite.Hooks[1] = groupinviteMixinHooks0[0]
 	groupinviteFields := schema.GroupInvite{}.Fields()
 	_ = groupinviteFields
-	// groupinviteDescCreatedAt is the schema descriptor for created_at field.
-	groupinviteDescCreatedAt := groupinviteMixinFields0[0].Descriptor()
-	// groupinvite.DefaultCreatedAt holds the default value on creation for the created_at field.
-	groupinvite.DefaultCreatedAt = groupinviteDescCreatedAt.Default.(func() time.Time)
-	// groupinviteDescUpdatedAt is the schema descriptor for updated_at field.
-	groupinviteDescUpdatedAt := groupinviteMixinFields0[1].Descriptor()
-	// groupinvite.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	groupinvite.DefaultUpdatedAt = groupinviteDescUpdatedAt.Default.(func() time.Time)
-	// groupinvite.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	groupinvite.UpdateDefaultUpdatedAt = groupinviteDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// groupinviteDescCode is the schema descriptor for code field.
 	groupinviteDescCode := groupinviteFields[2].Descriptor()
 	// groupinvite.CodeValidator is a validator for the "code" field. It is called by the builders before save.
@@ -244,20 +204,11 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	groupsessionMixinFields0 := groupsessionMixin[0].Fields()
-	_ = groupsessionMixinFields0
+	groupsessionMixinHooks0 := groupsessionMixin[0].Hooks()
+
+	groupsession.Hooks[1] = groupsessionMixinHooks0[0]
 	groupsessionFields := schema.GroupSession{}.Fields()
 	_ = groupsessionFields
-	// groupsessionDescCreatedAt is the schema descriptor for created_at field.
-	groupsessionDescCreatedAt := groupsessionMixinFields0[0].Descriptor()
-	// groupsession.DefaultCreatedAt holds the default value on creation for the created_at field.
-	groupsession.DefaultCreatedAt = groupsessionDescCreatedAt.Default.(func() time.Time)
-	// groupsessionDescUpdatedAt is the schema descriptor for updated_at field.
-	groupsessionDescUpdatedAt := groupsessionMixinFields0[1].Descriptor()
-	// groupsession.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	groupsession.DefaultUpdatedAt = groupsessionDescUpdatedAt.Default.(func() time.Time)
-	// groupsession.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	groupsession.UpdateDefaultUpdatedAt = groupsessionDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// groupsessionDescLocation is the schema descriptor for location field.
 	groupsessionDescLocation := groupsessionFields[4].Descriptor()
 	// groupsession.LocationValidator is a validator for the "location" field. It is called by the builders before save.
@@ -275,12 +226,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	groupsharingconsentFields := schema.GroupSharingConsent{}.Fields()
-	_ = groupsharingconsentFields
-	// groupsharingconsentDescGrantedAt is the schema descriptor for granted_at field.
-	groupsharingconsentDescGrantedAt := groupsharingconsentFields[4].Descriptor()
-	// groupsharingconsent.DefaultGrantedAt holds the default value on creation for the granted_at field.
-	groupsharingconsent.DefaultGrantedAt = groupsharingconsentDescGrantedAt.Default.(func() time.Time)
+	groupsharingconsentHooks := schema.GroupSharingConsent{}.Hooks()
+
+	groupsharingconsent.Hooks[1] = groupsharingconsentHooks[0]
 	membership.Policy = privacy.NewPolicies(schema.Membership{})
 	membership.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -290,6 +238,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	membershipHooks := schema.Membership{}.Hooks()
+
+	membership.Hooks[1] = membershipHooks[0]
 	membershipFields := schema.Membership{}.Fields()
 	_ = membershipFields
 	// membershipDescDisplayName is the schema descriptor for display_name field.
@@ -310,10 +261,6 @@ func init() {
 			return nil
 		}
 	}()
-	// membershipDescJoinedAt is the schema descriptor for joined_at field.
-	membershipDescJoinedAt := membershipFields[4].Descriptor()
-	// membership.DefaultJoinedAt holds the default value on creation for the joined_at field.
-	membership.DefaultJoinedAt = membershipDescJoinedAt.Default.(func() time.Time)
 	// membershipDescRemoved is the schema descriptor for removed field.
 	membershipDescRemoved := membershipFields[6].Descriptor()
 	// membership.DefaultRemoved holds the default value on creation for the removed field.
@@ -328,20 +275,11 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	reflectionMixinFields0 := reflectionMixin[0].Fields()
-	_ = reflectionMixinFields0
+	reflectionMixinHooks0 := reflectionMixin[0].Hooks()
+
+	reflection.Hooks[1] = reflectionMixinHooks0[0]
 	reflectionFields := schema.Reflection{}.Fields()
 	_ = reflectionFields
-	// reflectionDescCreatedAt is the schema descriptor for created_at field.
-	reflectionDescCreatedAt := reflectionMixinFields0[0].Descriptor()
-	// reflection.DefaultCreatedAt holds the default value on creation for the created_at field.
-	reflection.DefaultCreatedAt = reflectionDescCreatedAt.Default.(func() time.Time)
-	// reflectionDescUpdatedAt is the schema descriptor for updated_at field.
-	reflectionDescUpdatedAt := reflectionMixinFields0[1].Descriptor()
-	// reflection.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	reflection.DefaultUpdatedAt = reflectionDescUpdatedAt.Default.(func() time.Time)
-	// reflection.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	reflection.UpdateDefaultUpdatedAt = reflectionDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// reflectionDescBody is the schema descriptor for body field.
 	reflectionDescBody := reflectionFields[4].Descriptor()
 	reflection.ValueScanner.Body = reflectionDescBody.ValueScanner.(field.TypeValueScanner[string])
@@ -373,12 +311,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	reflectionreadFields := schema.ReflectionRead{}.Fields()
-	_ = reflectionreadFields
-	// reflectionreadDescReadAt is the schema descriptor for read_at field.
-	reflectionreadDescReadAt := reflectionreadFields[3].Descriptor()
-	// reflectionread.DefaultReadAt holds the default value on creation for the read_at field.
-	reflectionread.DefaultReadAt = reflectionreadDescReadAt.Default.(func() time.Time)
+	reflectionreadHooks := schema.ReflectionRead{}.Hooks()
+
+	reflectionread.Hooks[1] = reflectionreadHooks[0]
 	userMixin := schema.User{}.Mixin()
 	user.Policy = privacy.NewPolicies(schema.User{})
 	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -389,20 +324,11 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	userMixinFields0 := userMixin[0].Fields()
-	_ = userMixinFields0
+	userMixinHooks0 := userMixin[0].Hooks()
+
+	user.Hooks[1] = userMixinHooks0[0]
 	userFields := schema.User{}.Fields()
 	_ = userFields
-	// userDescCreatedAt is the schema descriptor for created_at field.
-	userDescCreatedAt := userMixinFields0[0].Descriptor()
-	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
-	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
-	// userDescUpdatedAt is the schema descriptor for updated_at field.
-	userDescUpdatedAt := userMixinFields0[1].Descriptor()
-	// user.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	user.DefaultUpdatedAt = userDescUpdatedAt.Default.(func() time.Time)
-	// user.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	user.UpdateDefaultUpdatedAt = userDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// userDescFirebaseUID is the schema descriptor for firebase_uid field.
 	userDescFirebaseUID := userFields[0].Descriptor()
 	// user.FirebaseUIDValidator is a validator for the "firebase_uid" field. It is called by the builders before save.

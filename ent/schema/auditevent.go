@@ -21,7 +21,6 @@ func (AuditEvent) Fields() []ent.Field {
 	return []ent.Field{
 		// at is when it happened.
 		field.Time("at").
-			Default(nowUTC).
 			Immutable(),
 		// actor_user_id is the member record of who did it, if anyone was signed in.
 		field.Int("actor_user_id").
@@ -47,6 +46,11 @@ func (AuditEvent) Fields() []ent.Field {
 			Optional().
 			Immutable(),
 	}
+}
+
+// Hooks of the AuditEvent: at is stamped on create, unless set (see stamp).
+func (AuditEvent) Hooks() []ent.Hook {
+	return []ent.Hook{stamp([]string{"at"}, nil)}
 }
 
 // Indexes of the AuditEvent.

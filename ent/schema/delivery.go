@@ -31,9 +31,13 @@ func (Delivery) Fields() []ent.Field {
 			Immutable(),
 		// sent_at is when Firebase accepted it.
 		field.Time("sent_at").
-			Default(nowUTC).
 			Immutable(),
 	}
+}
+
+// Hooks of the Delivery: sent_at is stamped on create, unless set (see stamp).
+func (Delivery) Hooks() []ent.Hook {
+	return []ent.Hook{stamp([]string{"sent_at"}, nil)}
 }
 
 // Indexes of the Delivery.

@@ -46,9 +46,13 @@ func (Device) Fields() []ent.Field {
 			Default("en-US").
 			MaxLen(35),
 		// last_seen_at is when the app last registered the device (every start).
-		field.Time("last_seen_at").
-			Default(nowUTC),
+		field.Time("last_seen_at"),
 	}
+}
+
+// Hooks of the Device: last_seen_at is stamped on create, unless set (see stamp).
+func (Device) Hooks() []ent.Hook {
+	return []ent.Hook{stamp([]string{"last_seen_at"}, nil)}
 }
 
 // Edges of the Device.

@@ -41,7 +41,6 @@ func (GroupSharingConsent) Fields() []ent.Field {
 			Immutable(),
 		// granted_at is when the member consented.
 		field.Time("granted_at").
-			Default(nowUTC).
 			Immutable(),
 		// expires_at is when the consent ends by itself, if the member chose a date.
 		field.Time("expires_at").
@@ -53,6 +52,11 @@ func (GroupSharingConsent) Fields() []ent.Field {
 			Optional().
 			Nillable(),
 	}
+}
+
+// Hooks of the GroupSharingConsent: granted_at is stamped on create, unless set (see stamp).
+func (GroupSharingConsent) Hooks() []ent.Hook {
+	return []ent.Hook{stamp([]string{"granted_at"}, nil)}
 }
 
 // Edges of the GroupSharingConsent.

@@ -39,8 +39,7 @@ func (Membership) Fields() []ent.Field {
 			Values("FACILITATOR", "MEMBER").
 			Default("MEMBER"),
 		// joined_at is when the person last joined the group.
-		field.Time("joined_at").
-			Default(nowUTC),
+		field.Time("joined_at"),
 		// left_at is set when the person left or was removed; access ends at that moment.
 		field.Time("left_at").
 			Optional().
@@ -51,6 +50,11 @@ func (Membership) Fields() []ent.Field {
 			Default(false).
 			Annotations(entgql.Skip()),
 	}
+}
+
+// Hooks of the Membership: joined_at is stamped on create, unless set (see stamp).
+func (Membership) Hooks() []ent.Hook {
+	return []ent.Hook{stamp([]string{"joined_at"}, nil)}
 }
 
 // Edges of the Membership.

@@ -39,10 +39,14 @@ func (ReflectionRead) Fields() []ent.Field {
 			Annotations(entgql.Skip()),
 		// read_at is when the content was read.
 		field.Time("read_at").
-			Default(nowUTC).
 			Immutable().
 			Annotations(entgql.OrderField("READ_AT")),
 	}
+}
+
+// Hooks of the ReflectionRead: read_at is stamped on create, unless set (see stamp).
+func (ReflectionRead) Hooks() []ent.Hook {
+	return []ent.Hook{stamp([]string{"read_at"}, nil)}
 }
 
 // Edges of the ReflectionRead.

@@ -3,8 +3,8 @@
 // driver with its encrypted columns, the privacy policies of ent/runtime), a fake clock,
 // viewers signed into contexts, transactions begun as a mutation's are, a count of SQL
 // statements, and fixtures written as the operator (below the API, policies lifted through
-// rule.ForOperator, the one way the code base allows), dated by the fake clock (rows the
-// services write are dated by ent's defaults, the wall clock, whatever the test's clock).
+// rule.ForOperator, the one way the code base allows), dated by the fake clock, as the rows
+// the services write are (ent/schema stamps them from the clock in the context).
 //
 // It is test support: only _test.go files import it. It sits above what it sets up (the
 // database, the keys, the clock, the viewer and the rules), below the services it serves.

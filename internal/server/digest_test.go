@@ -153,6 +153,28 @@ var (
 	febS5 = utc(2027, 3, 2, 0, 0)
 )
 
+// foundedGroup is h.NewGroup, dated (created_at) 60 days before the clock's reading: a group
+// with a history, older than every reflection the tests date.
+func foundedGroup(t *testing.T, h *H) *Group {
+	t.Helper()
+	g := h.NewGroup()
+	founded := h.Clock.Now().Add(-60 * 24 * time.Hour).Truncate(time.Second)
+	if _, err := rawDB(t, h).ExecContext(context.Background(), "UPDATE groups SET created_at = $1 WHERE id = $2", founded.UTC(), g.ID); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// groupCreated is when group id was created, as stored.
+func groupCreated(t *testing.T, h *H, id string) time.Time {
+	t.Helper()
+	var at time.Time
+	if err := rawDB(t, h).QueryRowContext(context.Background(), "SELECT created_at FROM groups WHERE id = $1", id).Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
+
 // TestDigestKnownNumbers: a group of seven members with known reflections. The period of the
 // session of 23 February runs from the session of 9 February (the one of 16 February was
 // cancelled) to its start; the period before it is the 14 days before that. It checks every
@@ -162,7 +184,7 @@ func TestDigestKnownNumbers(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		clk := h.Clock
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		cara, dan, eve, fay, gil := h.Member("cara"), h.Member("dan"), h.Member("eve"), h.Member("fay"), h.Member("gil")
 		for c, name := range map[*Client]string{cara: "Cara", dan: "Dan", eve: "Eve", fay: "Fay", gil: "Gil"} {
 			g.Memberships[c] = g.Join(c, name)
@@ -291,11 +313,10 @@ func TestDigestKnownNumbers(t *testing.T) {
 		if r.Str("node.digest.periodStart") != "2027-02-09T00:00:00Z" || r.Str("node.digest.periodEnd") != "2027-02-16T00:00:00Z" {
 			t.Errorf("cancelled session's digest: %s", r.Raw)
 		}
-		// The first session's period starts when the group was created (today by the real
-		// clock: rows are stamped created_at by the real clock, not the API's).
+		// The first session's period starts when the group was created.
 		r = g.Therapist.MustOp("GroupDigest", map[string]any{"groupID": g.ID, "sessionID": sess[0]})
-		if start, _ := time.Parse(time.RFC3339Nano, r.Str("node.digest.periodStart")); start.After(time.Now()) || start.Before(time.Now().Add(-time.Hour)) {
-			t.Errorf("first session's period starts at %s, want the group's creation (today)", r.Str("node.digest.periodStart"))
+		if start, _ := time.Parse(time.RFC3339Nano, r.Str("node.digest.periodStart")); !start.Equal(groupCreated(t, h, g.ID)) {
+			t.Errorf("first session's period starts at %s, want the group's creation %s", r.Str("node.digest.periodStart"), groupCreated(t, h, g.ID))
 		}
 	}, startingAt(utc(2027, 2, 1, 12, 0)))
 }
@@ -308,7 +329,7 @@ func TestDigestDaylightSavingWeek(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		clk := h.Clock
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		before := scheduleSession(g.Therapist, g.ID, utc(2027, 3, 10, 0, 0), 90)
 		sess := scheduleSession(g.Therapist, g.ID, utc(2027, 3, 16, 23, 0), 90)
 		_ = before
@@ -366,7 +387,7 @@ func (m digestMember) reflectionID(t *testing.T, g *Group, h *H) string {
 func TestDigestWrongPeople(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		reflectAt(t, h, g, g.A, "FACILITATORS", "ann facilitators only", 3, 8, utc(2027, 2, 1, 11, 0))
 		reflectAt(t, h, g, g.B, "GROUP", "ben group", 3, 8, utc(2027, 2, 1, 11, 0))
 		vars := map[string]any{"groupID": g.ID}
@@ -423,7 +444,7 @@ func TestDigestStatementsDoNotGrow(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		count := func(members, each int) (digest, since int) {
-			g := h.NewGroup()
+			g := foundedGroup(t, h)
 			fillGroup(t, h, g, members, each)
 			r := g.Therapist.MustOp("GroupDigest", map[string]any{"groupID": g.ID})
 			if n := r.Num("node.digest.reflectionCount"); n != members*each {
@@ -458,7 +479,7 @@ func TestDigestStatementsDoNotGrow(t *testing.T) {
 func TestDigestReflectionsSince(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		since := h.Clock.Now().Add(-24 * time.Hour)
 		reflectAt(t, h, g, g.A, "GROUP", "too old", 5, 5, since.Add(-time.Minute))
 		reflectAt(t, h, g, g.A, "GROUP", "a1", 5, 5, since)
@@ -503,7 +524,7 @@ func TestDigestReflectionsSince(t *testing.T) {
 func TestDigestOnlyCurrentMembersOfThisGroup(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		cara := h.Member("cara")
 		g.Memberships[cara] = g.Join(cara, "Cara")
 		// The same therapist's second group, with Ann in it too.
@@ -641,7 +662,7 @@ func TestDigestMovedSessionsPeriods(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		clk := h.Clock
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		s1 := scheduleSession(g.Therapist, g.ID, feb(2, 0), 90)
 		s2 := scheduleSession(g.Therapist, g.ID, feb(9, 0), 90)
 		s3 := scheduleSession(g.Therapist, g.ID, feb(16, 0), 90)
@@ -710,7 +731,7 @@ func TestDigestSameInstantSessions(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		clk := h.Clock
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		s0 := scheduleSession(g.Therapist, g.ID, feb(2, 0), 60)
 		sa := scheduleSession(g.Therapist, g.ID, feb(9, 0), 60)
 		sb := scheduleSession(g.Therapist, g.ID, feb(9, 0), 90)
@@ -767,7 +788,7 @@ func TestDigestSameInstantSessions(t *testing.T) {
 func TestDigestSessionIDNotASessionOfTheGroup(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		refl := reflectAt(t, h, g, g.A, "FACILITATORS", "MARKER secret", 3, 9, feb(1, 11))
 		scheduleSession(g.Therapist, g.ID, feb(2, 0), 60)
 		other := g.Therapist.MustOp("CreateGroup", map[string]any{"input": map[string]any{
@@ -811,7 +832,7 @@ func TestDigestEditedToPrivateDisappears(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		clk := h.Clock
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		scheduleSession(g.Therapist, g.ID, feb(2, 0), 60)
 		sess := scheduleSession(g.Therapist, g.ID, feb(9, 0), 60)
 		older := reflectAt(t, h, g, g.A, "GROUP", "MARKER older", 5, 5, feb(1, 18))
@@ -860,7 +881,7 @@ func TestDigestEditedToPrivateDisappears(t *testing.T) {
 func TestDigestConsentRevoked(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		reflectAt(t, h, g, g.A, "GROUP", "MARKER ann shared", 4, 6, feb(1, 10))
 		reflectAt(t, h, g, g.B, "GROUP", "MARKER ben shared", 7, 1, feb(1, 11))
 		g.A.MustOp("RevokeGroupSharingConsent", map[string]any{"groupID": g.ID})
@@ -890,7 +911,7 @@ func TestDigestConsentRevoked(t *testing.T) {
 func TestDigestLeftAndRejoined(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		reflectAt(t, h, g, g.B, "GROUP", "MARKER ben first", 3, 3, feb(1, 8))
 		g.B.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
 		r := mustDigest(t, g.Therapist, g.ID, nil)
@@ -924,7 +945,7 @@ func TestDigestLeftAndRejoined(t *testing.T) {
 func TestDigestCrisisAddedByEdit(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		reflectAt(t, h, g, g.A, "GROUP", "MARKER fine", 6, 2, feb(1, 9))
 		id := reflectAt(t, h, g, g.B, "FACILITATORS", "MARKER an ordinary day", 6, 2, feb(1, 10))
 		reasons := attentionReasons(t, g.Therapist, g.ID, nil)
@@ -967,7 +988,7 @@ func TestDigestCrisisOutsideThePeriodOrHidden(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		clk := h.Clock
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		cara, dan := h.Member("cara"), h.Member("dan")
 		g.Memberships[cara] = g.Join(cara, "Cara")
 		g.Memberships[dan] = g.Join(dan, "Dan")
@@ -1015,7 +1036,7 @@ func TestDigestNewMemberNotQuiet(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		clk := h.Clock
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		cara, dan, eve := h.Member("cara"), h.Member("dan"), h.Member("eve")
 		g.Memberships[cara] = g.Join(cara, "Cara")
 		g.Memberships[dan] = g.Join(dan, "Dan")
@@ -1058,7 +1079,7 @@ func TestDigestRoundingAtTheThresholds(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		clk := h.Clock
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		cara, dan := h.Member("cara"), h.Member("dan")
 		g.Memberships[cara] = g.Join(cara, "Cara")
 		g.Memberships[dan] = g.Join(dan, "Dan")
@@ -1127,7 +1148,7 @@ func TestDigestReadAccounting(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
 		clk := h.Clock
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		scheduleSession(g.Therapist, g.ID, feb(2, 0), 60)
 		sess := scheduleSession(g.Therapist, g.ID, feb(9, 0), 60)
 		before := reflectAt(t, h, g, g.A, "GROUP", "MARKER before", 5, 5, feb(1, 18))
@@ -1179,7 +1200,7 @@ func TestDigestReadAccounting(t *testing.T) {
 func TestDigestCoMemberTherapist(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		cody := h.Therapist("cody")
 		g.Memberships[cody] = g.Join(cody, "Cody")
 		reflectAt(t, h, g, g.A, "FACILITATORS", "MARKER ann for facilitators", 5, 5, feb(1, 8))
@@ -1221,7 +1242,7 @@ func TestDigestCoMemberTherapist(t *testing.T) {
 func TestDigestSecondFacilitatorWhoLeft(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		second := g.Join(g.Stranger, "Dr. Second")
 		if _, err := rawDB(t, h).Exec("UPDATE memberships SET role = 'FACILITATOR' WHERE id = $1", second); err != nil {
 			t.Fatal(err)
@@ -1260,7 +1281,7 @@ func TestDigestSecondFacilitatorWhoLeft(t *testing.T) {
 func TestDigestMemberPathsToTheDigest(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		g.Reflect(g.B, "FACILITATORS", "MARKER ben for facilitators")
 		q := `query V { viewer { memberships { group { id digest { reflectionCount members { reflections { body } } } } } } }`
 		r := g.A.Raw(q, "V", nil)
@@ -1283,7 +1304,7 @@ func TestDigestMemberPathsToTheDigest(t *testing.T) {
 func TestDigestSinceMemberView(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		since := utc(2026, 1, 1, 0, 0)
 		reflectAt(t, h, g, g.A, "FACILITATORS", "MARKER a facilitators", 5, 5, since.Add(1*time.Hour))
 		reflectAt(t, h, g, g.A, "PRIVATE", "MARKER a private", 5, 5, since.Add(2*time.Hour))
@@ -1321,7 +1342,7 @@ func TestDigestSinceMemberView(t *testing.T) {
 func TestDigestSincePagingTies(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		at := utc(2026, 3, 3, 3, 3)
 		reflectAt(t, h, g, g.A, "GROUP", "MARKER early", 5, 5, at.Add(-time.Second))
 		var tied []string
@@ -1369,7 +1390,7 @@ func TestDigestSincePagingTies(t *testing.T) {
 func TestDigestSinceFutureAndOffsets(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		reflectAt(t, h, g, g.A, "GROUP", "MARKER just before", 5, 5, utc(2026, 2, 8, 23, 30))
 		reflectAt(t, h, g, g.A, "GROUP", "MARKER at", 5, 5, utc(2026, 2, 9, 0, 0))
 		reflectAt(t, h, g, g.B, "GROUP", "MARKER after", 5, 5, utc(2026, 2, 9, 1, 0))
@@ -1396,7 +1417,7 @@ func TestDigestSinceFutureAndOffsets(t *testing.T) {
 func TestDigestDeletedAccountNotListed(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		g.Reflect(g.A, "FACILITATORS", "MARKER ann gone")
 		g.Reflect(g.B, "GROUP", "MARKER ben stays")
 		g.A.MustOp("DeleteAccount", map[string]any{"confirm": true})
@@ -1419,7 +1440,7 @@ func TestDigestDeletedAccountNotListed(t *testing.T) {
 func TestDigestTwoGroupsOneRequest(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
-		g := h.NewGroup()
+		g := foundedGroup(t, h)
 		cody := h.Therapist("cody")
 		cg := cody.MustOp("CreateGroup", map[string]any{"input": map[string]any{
 			"name": "Wednesday Group", "timeZone": "UTC", "displayName": "Dr. C",
