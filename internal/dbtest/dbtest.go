@@ -70,7 +70,7 @@ type Env struct {
 	Clock *clock.Fake
 
 	t          testing.TB
-	statements atomic.Int64
+	statements *CountingDriver
 	seq        atomic.Int64
 }
 
@@ -105,7 +105,8 @@ func New(t testing.TB, opts ...Option) *Env {
 			t.Fatalf("river migrations: %v", err)
 		}
 	}
-	drv := &countingDriver{Driver: sealed.NewDriver(e.DB.Driver(), keys), n: &e.statements}
+	e.statements = &CountingDriver{Driver: sealed.NewDriver(e.DB.Driver(), keys)}
+	drv := e.statements
 	e.Client = ent.NewClient(ent.Driver(drv))
 	return e
 }
@@ -144,9 +145,9 @@ func (e *Env) Tx(ctx context.Context, f func(ctx context.Context, c *ent.Client)
 
 // Statements is the number of SQL statements f sent to the database.
 func (e *Env) Statements(f func()) int {
-	before := e.statements.Load()
+	before := e.statements.Statements()
 	f()
-	return int(e.statements.Load() - before)
+	return int(e.statements.Statements() - before)
 }
 
 // User is a person with a member record, and whether their token carries the therapist role.
@@ -260,28 +261,35 @@ func (e *Env) Session(g *ent.Group, start time.Time, minutes int) *ent.GroupSess
 	return s
 }
 
-// countingDriver counts every statement sent to the database.
-type countingDriver struct {
+// CountingDriver counts every statement sent to the database through it (and through the
+// transactions it begins): the statement-count tests of list queries read it.
+type CountingDriver struct {
 	dialect.Driver
-	n *atomic.Int64
+	n atomic.Int64
 }
 
-func (d *countingDriver) Exec(ctx context.Context, q string, args, v any) error {
+// Statements is how many statements went through d so far.
+func (d *CountingDriver) Statements() int64 { return d.n.Load() }
+
+// Exec implements dialect.Driver.
+func (d *CountingDriver) Exec(ctx context.Context, q string, args, v any) error {
 	d.n.Add(1)
 	return d.Driver.Exec(ctx, q, args, v)
 }
 
-func (d *countingDriver) Query(ctx context.Context, q string, args, v any) error {
+// Query implements dialect.Driver.
+func (d *CountingDriver) Query(ctx context.Context, q string, args, v any) error {
 	d.n.Add(1)
 	return d.Driver.Query(ctx, q, args, v)
 }
 
-func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+// Tx implements dialect.Driver.
+func (d *CountingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	tx, err := d.Driver.Tx(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &countingTx{Tx: tx, n: d.n}, nil
+	return &countingTx{Tx: tx, n: &d.n}, nil
 }
 
 type countingTx struct {

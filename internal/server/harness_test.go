@@ -29,6 +29,7 @@ import (
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"github.com/processgroup/api/internal/dbtest"
 	"github.com/processgroup/api/internal/firebase/authemu"
 	"github.com/processgroup/api/internal/firebase/fcmfake"
 	"github.com/processgroup/api/internal/platform/clock"
@@ -340,7 +341,7 @@ type H struct {
 	// FCM is the fake FCM server the workers send to (withPush), else nil.
 	FCM     *fcmfake.Server
 	Logs    *syncBuffer
-	counter *countingDriver
+	counter *dbtest.CountingDriver
 	seq     atomic.Int64
 	dbURL   string
 	opts    options
@@ -447,19 +448,19 @@ func (h *H) start() {
 }
 
 // newApp builds and serves an API of h's settings; it is closed when the test ends.
-func (h *H) newApp() (*server.App, *httptest.Server, *countingDriver) {
+func (h *H) newApp() (*server.App, *httptest.Server, *dbtest.CountingDriver) {
 	h.t.Helper()
 	cfg, err := config.FromEnv(h.settings)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(h.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	var counter *countingDriver
+	var counter *dbtest.CountingDriver
 	app, err := server.New(context.Background(), cfg, log, server.WithClock(h.Clock), server.WithDriver(func(d dialect.Driver) dialect.Driver {
 		if h.opts.wrap != nil {
 			d = h.opts.wrap(d)
 		}
-		counter = &countingDriver{Driver: d}
+		counter = &dbtest.CountingDriver{Driver: d}
 		return counter
 	}))
 	if err != nil {
@@ -716,48 +717,9 @@ func operationDocument(t testing.TB, name string) string {
 
 // Statements counts the SQL statements run by f.
 func (h *H) Statements(f func()) int {
-	before := h.counter.n.Load()
+	before := h.counter.Statements()
 	f()
-	return int(h.counter.n.Load() - before)
-}
-
-// countingDriver counts every statement sent to the database.
-type countingDriver struct {
-	dialect.Driver
-	n atomic.Int64
-}
-
-func (d *countingDriver) Exec(ctx context.Context, q string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Exec(ctx, q, args, v)
-}
-
-func (d *countingDriver) Query(ctx context.Context, q string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Query(ctx, q, args, v)
-}
-
-func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &countingTx{Tx: tx, n: &d.n}, nil
-}
-
-type countingTx struct {
-	dialect.Tx
-	n *atomic.Int64
-}
-
-func (t *countingTx) Exec(ctx context.Context, q string, args, v any) error {
-	t.n.Add(1)
-	return t.Tx.Exec(ctx, q, args, v)
-}
-
-func (t *countingTx) Query(ctx context.Context, q string, args, v any) error {
-	t.n.Add(1)
-	return t.Tx.Query(ctx, q, args, v)
+	return int(h.counter.Statements() - before)
 }
 
 // syncBuffer is a goroutine-safe log sink.
