@@ -11,9 +11,9 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/processgroup/api/ent"
-	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/consent"
 	"github.com/processgroup/api/internal/service/disclosure"
 	"github.com/processgroup/api/internal/viewer"
@@ -26,9 +26,7 @@ func (r *groupResolver) ViewerSharingConsent(ctx context.Context, obj *ent.Group
 
 // SharingConsentText is the resolver for the sharingConsentText field.
 func (r *groupResolver) SharingConsentText(ctx context.Context, obj *ent.Group) (*model.SharingConsentText, error) {
-	m, err := r.ent(ctx).Membership.Query().
-		Where(membership.GroupID(obj.ID), membership.UserID(viewer.FromContext(ctx).UserID)).
-		Only(ctx)
+	m, err := rule.OwnMembership(ctx, r.ent(ctx), obj.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -54,8 +54,8 @@ func (Delivery) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }
 
-// Policy of the Delivery: only the notification workers, which run as the system
-// (privacy.DecisionContext), read or write deliveries.
+// Policy of the Delivery: nobody signed in reads or writes deliveries; the notification
+// workers (rule.ForNotifications) and account deletion (rule.ForOwnRows) do, as the system.
 func (Delivery) Policy() ent.Policy {
 	return privacy.Policy{
 		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},

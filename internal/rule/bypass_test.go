@@ -25,8 +25,10 @@ var lifting = []string{"DecisionContext", "Allow", "Allowf", "AlwaysAllowRule", 
 
 // TestNoBypassOutsideRule: who may do what is decided in internal/rule only. Outside it, no
 // Go file of the module (tests included) imports ent's privacy package, but ent/schema, which
-// attaches the rules to the entities and may only deny there. The generated code of ent/ is
-// left out: it is where the privacy package lives.
+// attaches the rules to the entities and may only deny there; no code writes a rule.Grant
+// (the capability to join a group: FounderGrant and JoinGrant make them); and only tests and
+// internal/dbtest use rule.ForOperator. The generated code of ent/ is left out: it is where
+// the privacy package lives.
 func TestNoBypassOutsideRule(t *testing.T) {
 	root := filepath.Join("..", "..")
 	checked := 0
@@ -58,6 +60,19 @@ func TestNoBypassOutsideRule(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CompositeLit:
+				if sel, ok := n.Type.(*ast.SelectorExpr); ok && isRule(sel, "Grant") {
+					t.Errorf("%s writes a rule.Grant: grants are made by rule.FounderGrant and rule.JoinGrant", rel)
+				}
+			case *ast.SelectorExpr:
+				if isRule(n, "ForOperator") && !strings.HasSuffix(rel, "_test.go") && !strings.HasPrefix(rel, "internal/dbtest/") {
+					t.Errorf("%s uses rule.ForOperator, which is for tests only", rel)
+				}
+			}
+			return true
+		})
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			if !isPrivacy(p) {
@@ -91,6 +106,12 @@ func TestNoBypassOutsideRule(t *testing.T) {
 }
 
 func isPrivacy(p string) bool { return contains(privacyPackages, p) }
+
+// isRule reports whether sel is rule.<name> (the package imported under its own name).
+func isRule(sel *ast.SelectorExpr, name string) bool {
+	x, ok := sel.X.(*ast.Ident)
+	return ok && x.Name == "rule" && sel.Sel.Name == name
+}
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

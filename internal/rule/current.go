@@ -49,6 +49,19 @@ func ViewerMembership(ctx context.Context, c *ent.Client, groupID int, extra ...
 	return m, err
 }
 
+// OwnMembership loads the viewer's membership of groupID, current or past, as the viewer (the
+// Membership policy shows everyone their own); ErrNotInGroup when they never had one.
+func OwnMembership(ctx context.Context, c *ent.Client, groupID int) (*ent.Membership, error) {
+	v := viewer.FromContext(ctx)
+	m, err := c.Membership.Query().
+		Where(membership.UserID(v.UserID), membership.GroupID(groupID)).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, ErrNotInGroup
+	}
+	return m, err
+}
+
 // ErrNotFacilitator answers for a group the viewer is in but does not facilitate.
 var ErrNotFacilitator = apperr.New(apperr.Forbidden, "only the group's facilitators can do this")
 

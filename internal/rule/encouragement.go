@@ -41,6 +41,20 @@ func EncouragementReadable(v *viewer.Viewer, now time.Time) predicate.Encouragem
 	)
 }
 
+// RecipientSees matches encouragement as its recipient sees it as the recipient: neither
+// reported (by them) nor hidden (by a facilitator). What they are sent (the push) and what
+// their export holds follow it; a facilitator who received it also sees the rest, but as a
+// moderator (EncouragementModeratedBy), not as its recipient.
+func RecipientSees() predicate.Encouragement {
+	// SECURITY: moderation takes encouragement away from its recipient at once.
+	return encouragement.And(encouragement.ReportedAtIsNil(), encouragement.HiddenAtIsNil())
+}
+
+// RecipientMaySee is RecipientSees for an encouragement already loaded.
+func RecipientMaySee(e *ent.Encouragement) bool {
+	return e.ReportedAt == nil && e.HiddenAt == nil
+}
+
 // EncouragementModeratedBy matches the encouragement in the groups v currently facilitates:
 // what they may see reported or hidden, and hide.
 func EncouragementModeratedBy(v *viewer.Viewer) predicate.Encouragement {

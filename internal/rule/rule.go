@@ -20,6 +20,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -66,11 +67,26 @@ func FacilitatorMembership(v *viewer.Viewer) predicate.Membership {
 type grantKey struct{}
 
 // Grant is the capability to create one membership: for the viewer, in one group, with one
-// role. Only the domain code that has checked the reason (a fresh group founded by a
-// therapist, or a valid invite code) creates a Grant; no client input can.
+// role. Grants are made here only, by FounderGrant (a fresh group founded by a therapist)
+// and JoinGrant (a valid invite code); no client input can make one, and
+// TestNoBypassOutsideRule fails on a Grant written anywhere else.
 type Grant struct {
 	GroupID int
 	Role    membership.Role
+}
+
+// ErrNotTherapist refuses founding a group to anyone without the therapist role.
+var ErrNotTherapist = apperr.New(apperr.Forbidden, "only therapists create groups")
+
+// FounderGrant is what founding group g gives v, who founded it: v's membership as its
+// facilitator. Only therapists found groups (GroupCreateTherapistOnly has let the group be
+// created); anyone else gets nothing.
+func FounderGrant(v *viewer.Viewer, g *ent.Group) (Grant, error) {
+	// SECURITY: the founder leads the group they created, if they are a therapist.
+	if v == nil || !v.Therapist {
+		return Grant{}, ErrNotTherapist
+	}
+	return Grant{GroupID: g.ID, Role: membership.RoleFACILITATOR}, nil
 }
 
 // WithGrant returns a copy of ctx that carries g.

@@ -12,85 +12,61 @@ import (
 // the code that lift the policies (TestNoBypassOutsideRule fails on any other), so a reviewer
 // reads every exception here, and the callers name their reason.
 
-// Reason is why the server acts as itself; it travels in the context for whoever asks
-// (SystemReason).
-type Reason string
-
-// The reasons.
-const (
-	ReasonSignIn        Reason = "sign-in"
-	ReasonNotifications Reason = "notifications"
-	ReasonSchedules     Reason = "schedules"
-	ReasonAudit         Reason = "audit"
-	ReasonAccounting    Reason = "accounting"
-	ReasonOwnRows       Reason = "own-rows"
-	ReasonInviteCode    Reason = "invite-code"
-	ReasonEndingConsent Reason = "ending-consent"
-	ReasonDemoSeed      Reason = "demo-seed"
-	ReasonOperator      Reason = "operator"
-)
-
-type reasonKey struct{}
-
-func system(ctx context.Context, why Reason) context.Context {
+func system(ctx context.Context) context.Context {
 	// SECURITY: the one place where the privacy policies are lifted; see the callers below.
-	return privacy.DecisionContext(context.WithValue(ctx, reasonKey{}, why), privacy.Allow)
-}
-
-// SystemReason is the reason ctx acts as the system for, or "" when it acts as its viewer.
-func SystemReason(ctx context.Context) Reason {
-	r, _ := ctx.Value(reasonKey{}).(Reason)
-	return r
+	return privacy.DecisionContext(ctx, privacy.Allow)
 }
 
 // ForSignIn is sign-in: the member record of a verified Firebase token is found or created,
 // and a change of email, phone or therapist role is written to it, before anyone is the
 // viewer.
-func ForSignIn(ctx context.Context) context.Context { return system(ctx, ReasonSignIn) }
+func ForSignIn(ctx context.Context) context.Context { return system(ctx) }
 
 // ForNotifications is the planning and sending of notifications: other members' sessions,
 // memberships, lead times, quiet hours and devices are read to address the fixed, discreet
 // texts of internal/notify/push, and delivery records are written. Nothing read this way is
 // returned to a viewer.
 func ForNotifications(ctx context.Context) context.Context {
-	return system(ctx, ReasonNotifications)
+	return system(ctx)
 }
 
 // ForSchedules is the hourly upkeep of weekly schedules: every group's schedule produces its
 // sessions ahead, though no facilitator is signed in.
-func ForSchedules(ctx context.Context) context.Context { return system(ctx, ReasonSchedules) }
+func ForSchedules(ctx context.Context) context.Context { return system(ctx) }
 
 // ForAudit is the audit trail: events are written by the server only, and the ids a viewer
 // asked for and did not get are checked for existence, for the audit only.
-func ForAudit(ctx context.Context) context.Context { return system(ctx, ReasonAudit) }
+func ForAudit(ctx context.Context) context.Context { return system(ctx) }
 
 // ForAccounting is the accounting of reads: the reads the privacy rules already allowed are
 // written by the server, with the reader's membership.
-func ForAccounting(ctx context.Context) context.Context { return system(ctx, ReasonAccounting) }
+func ForAccounting(ctx context.Context) context.Context { return system(ctx) }
 
 // ForOwnRows is the viewer's own rows beyond what the read rules show them: their deleted
 // reflections (to recognise a retried create or delete), encouragement they sent on
 // reflections they can no longer read (a retried send), what they reported (a retried
-// report), and everything of theirs when they export or delete their account. Every query
+// report), their own membership of a group they join again, and everything of theirs when
+// they export or delete their account. Every query
 // made in this context is limited by its caller to rows of the viewer's own: their user id,
 // their memberships, their reflections.
-func ForOwnRows(ctx context.Context) context.Context { return system(ctx, ReasonOwnRows) }
+func ForOwnRows(ctx context.Context) context.Context { return system(ctx) }
 
 // ForInviteCode is joining by code: holding a valid code is what authorises the one lookup
 // of the invite that has it, which the joiner, not yet in the group, could not read.
-func ForInviteCode(ctx context.Context) context.Context { return system(ctx, ReasonInviteCode) }
+func ForInviteCode(ctx context.Context) context.Context { return system(ctx) }
 
 // ForEndingConsent is the end of the consent of a membership that ends (leaving, removal, a
 // deleted account): a facilitator's removal ends the removed member's consent. It only ever
 // ends consents, never grants one.
 func ForEndingConsent(ctx context.Context) context.Context {
-	return system(ctx, ReasonEndingConsent)
+	return system(ctx)
 }
 
 // ForDemoSeed is the seed of local demo mode: demo users, their group and its first
 // reflections, before any of them signs in.
-func ForDemoSeed(ctx context.Context) context.Context { return system(ctx, ReasonDemoSeed) }
+func ForDemoSeed(ctx context.Context) context.Context { return system(ctx) }
 
-// ForOperator is the operator's command-line tools (set-role) and the tests' checks below
-// the API (what is stored), run by people with the database in hand anyway.
-func ForOperator(ctx context.Context) context.Context { return system(ctx, ReasonOperator) }
+// ForOperator is for tests only: their fixtures and their checks below the API (what is
+// stored). TestNoBypassOutsideRule fails if code other than tests and internal/dbtest calls
+// it.
+func ForOperator(ctx context.Context) context.Context { return system(ctx) }

@@ -26,10 +26,10 @@ import (
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/db"
-	"github.com/processgroup/api/internal/platform/validate"
 	"github.com/processgroup/api/internal/server/config"
 	"github.com/processgroup/api/internal/service/audit"
 	"github.com/processgroup/api/internal/service/disclosure"
+	"github.com/processgroup/api/internal/service/validate"
 	"github.com/processgroup/api/internal/viewer"
 )
 

@@ -72,7 +72,8 @@ type options struct {
 	clock      clock.Clock
 }
 
-// WithClock sets the time source of sessions and notifications (tests move it forward).
+// WithClock sets the one clock of the application: services, privacy rules, stored times,
+// the token cache and the job queue (tests move it forward).
 func WithClock(c clock.Clock) Option {
 	return func(o *options) { o.clock = c }
 }

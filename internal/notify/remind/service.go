@@ -141,11 +141,14 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if _, ok := cfg.Clock.(clock.Real); !ok {
 		rc.Test.Time = cfg.Clock
-		// River's job cleaner reads the wall clock, not this one: on a clock set in the past
-		// it would delete the jobs this clock has just finished. Finished jobs are kept.
+		// River's job cleaner and stuck-job rescuer read the wall clock, not this one: on a
+		// clock set in the past the cleaner would delete the jobs this clock has just
+		// finished, and the rescuer would take every running job for one stuck for months and
+		// run it again. Finished jobs are kept, and running ones are left to finish.
 		rc.CompletedJobRetentionPeriod = -1
 		rc.CancelledJobRetentionPeriod = -1
 		rc.DiscardedJobRetentionPeriod = -1
+		rc.RescueStuckJobsAfter = 100 * 365 * 24 * time.Hour
 	}
 	s := &Service{cfg: cfg}
 	var err error

@@ -298,7 +298,7 @@ func (w *EncouragementWorker) Work(ctx context.Context, job *river.Job[Encourage
 	if e.Edges.Reflection == nil || e.Edges.Reflection.UserID != a.UserID || e.Edges.Reflection.DeletedAt != nil {
 		return nil
 	}
-	if e.HiddenAt != nil || e.ReportedAt != nil {
+	if !rule.RecipientMaySee(e) {
 		return nil // moderated before the push went: the recipient no longer sees it
 	}
 	if now.Sub(job.CreatedAt) > encouragementTTL {

@@ -8,6 +8,10 @@
 // remember. The keyring belongs to the driver, not to the process, so two applications in one
 // process (tests, a rotation) each use their own. A sealed column used through a driver
 // without a keyring fails rather than store or show plaintext.
+//
+// One write path does not go through the ValueScanner: ent's upsert setters (a setter of a
+// sealed field inside OnConflict().Update) write the raw string.
+// TestNoUpsertOfSealedEntities keeps them out of the code base.
 package sealed
 
 import (
@@ -25,7 +29,8 @@ import (
 )
 
 // ErrNoKey is returned when a sealed column is written or read through a driver that NewDriver
-// did not wrap: nothing would encrypt or decrypt it.
+// did not wrap: nothing would encrypt or decrypt it (writes fail in the database driver,
+// which wraps it in an error of its own).
 var ErrNoKey = errors.New("sealed: no encryption key configured")
 
 // Column is the ValueScanner of one encrypted text column; its name is bound into every
@@ -38,9 +43,22 @@ type Column struct {
 var _ field.TypeValueScanner[string] = Column{}
 
 // plain is a sealed column's value on its way to the database: the driver of NewDriver
-// replaces it by its ciphertext. Any other driver refuses it (it is not a driver.Value).
+// replaces it by its ciphertext. Reaching a database driver as it is (no NewDriver on the
+// way), it refuses to be stored (Value fails with ErrNoKey), and it never prints its text,
+// so that no encoder's error or debug log carries it.
 type plain struct {
 	column, text string
+}
+
+// Value implements driver.Valuer: a plain value is never stored as it is.
+func (p plain) Value() (driver.Value, error) {
+	return nil, fmt.Errorf("%w for %s", ErrNoKey, p.column)
+}
+
+// Format implements fmt.Formatter: only the column's name is ever printed. (Not a String
+// method: some drivers store a fmt.Stringer as its text.)
+func (p plain) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "sealed value of %s", p.column)
 }
 
 // Value hands s to the driver, which encrypts it (see NewDriver).

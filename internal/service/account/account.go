@@ -195,10 +195,11 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 	if err != nil {
 		return nil, nil, err
 	}
-	// What they received is what they may read of it (as the viewer, not the system): what
-	// was reported or hidden is no longer the member's to see, in the app or here.
+	// What they received, as its recipient sees it (read as the viewer, not the system):
+	// what was reported or hidden is no longer the member's to see, in the app or here.
 	received, err := c.Encouragement.Query().Where(
 		encouragement.HasReflectionWith(reflection.UserID(v.UserID)),
+		rule.RecipientSees(),
 	).All(ctx)
 	if err != nil {
 		return nil, nil, err

@@ -270,3 +270,53 @@ func TestExportAndDeleteWithoutGroups(t *testing.T) {
 		t.Fatalf("record after deletion: %+v, %v", got, err)
 	}
 }
+
+// TestExportLeavesOutModeratedEvenForTheFacilitator: a therapist who writes in a group they
+// facilitate sees reported and hidden encouragement as its moderator, but their export, as
+// its recipient, leaves out what was reported or hidden, as everyone's does.
+func TestExportLeavesOutModeratedEvenForTheFacilitator(t *testing.T) {
+	t.Parallel()
+	e := dbtest.New(t)
+	g := e.NewGroup("America/Chicago")
+	accounts := New(&recorder{}, &recorder{}, e.Clock)
+	ben := e.AddMember(g, "Ben")
+	op := e.Operator()
+	own := e.Reflect(g.Facilitator, reflection.VisibilityFACILITATORS)
+	for _, c := range []struct {
+		msg      string
+		moderate func(*ent.EncouragementUpdateOne)
+	}{
+		{"MARKER kept", func(*ent.EncouragementUpdateOne) {}},
+		{"MARKER reported", func(u *ent.EncouragementUpdateOne) { u.SetReportedAt(e.Clock.Now()) }},
+		{"MARKER hidden", func(u *ent.EncouragementUpdateOne) { u.SetHiddenAt(e.Clock.Now()) }},
+	} {
+		// Each from a sender of its own: one encouragement per sender and reflection.
+		from := ben
+		if c.msg != "MARKER kept" {
+			from = e.AddMember(g, c.msg[7:])
+		}
+		enc, err := e.Client.Encouragement.Create().SetClientID(uuid.New()).SetReflectionID(own.ID).
+			SetSenderID(from.Membership.ID).SetKind(encouragement.KindHEART).SetMessage(c.msg).Save(op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		upd := e.Client.Encouragement.UpdateOne(enc)
+		c.moderate(upd)
+		if c.msg != "MARKER kept" {
+			if err := upd.Exec(op); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	out, _, err := accounts.Export(e.As(g.Facilitator.User), e.Client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range out.EncouragementReceived {
+		got = append(got, r.Message)
+	}
+	if !slices.Equal(got, []string{"MARKER kept"}) {
+		t.Fatalf("the facilitator's export holds %q, want only what was neither reported nor hidden", got)
+	}
+}

@@ -15,8 +15,8 @@ import (
 	"github.com/processgroup/api/internal/notify/schedule"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
-	"github.com/processgroup/api/internal/platform/validate"
 	"github.com/processgroup/api/internal/rule"
+	"github.com/processgroup/api/internal/service/validate"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -183,7 +183,8 @@ func (d *Devices) UpdateSettings(ctx context.Context, c *ent.Client, in Settings
 			upd.SetQuietHoursStart(s).SetQuietHoursEnd(e)
 		}
 	}
-	if tz, ok := in.TimeZone.Value, in.TimeZone.Set; ok {
+	if in.TimeZone.Set {
+		tz := in.TimeZone.Value
 		if tz == nil {
 			upd.ClearTimeZone()
 		} else {

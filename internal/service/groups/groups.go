@@ -16,10 +16,10 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
-	"github.com/processgroup/api/internal/platform/validate"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/audit"
 	"github.com/processgroup/api/internal/service/consent"
+	"github.com/processgroup/api/internal/service/validate"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -83,9 +83,12 @@ func (g *Groups) Create(ctx context.Context, c *ent.Client, in NewGroup) (*ent.G
 	if err != nil {
 		return nil, err
 	}
-	// SECURITY: the founder's facilitator membership is granted here, right after the
-	// group rule let a therapist create the group.
-	ctx = rule.WithGrant(ctx, rule.Grant{GroupID: grp.ID, Role: membership.RoleFACILITATOR})
+	// The founder leads the group: their facilitator membership is granted by the rule.
+	grant, err := rule.FounderGrant(v, grp)
+	if err != nil {
+		return nil, err
+	}
+	ctx = rule.WithGrant(ctx, grant)
 	_, err = c.Membership.Create().
 		SetUserID(v.UserID).
 		SetGroupID(grp.ID).

@@ -20,8 +20,8 @@ import (
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/db"
-	"github.com/processgroup/api/internal/platform/validate"
 	"github.com/processgroup/api/internal/rule"
+	"github.com/processgroup/api/internal/service/validate"
 )
 
 // Limits of a session.
