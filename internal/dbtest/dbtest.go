@@ -176,7 +176,6 @@ func (e *Env) NewUser(therapist bool) *User {
 		SetFirebaseUID(fmt.Sprintf("uid-%d", n)).
 		SetEmail(fmt.Sprintf("user%d@example.invalid", n)).
 		SetTherapist(therapist).
-		SetCreatedAt(e.Clock.Now()).
 		Save(e.Operator())
 	if err != nil {
 		e.t.Fatalf("dbtest: user: %v", err)
@@ -187,7 +186,7 @@ func (e *Env) NewUser(therapist bool) *User {
 // NewGroup writes a group in zone tz founded by a new therapist, its facilitator ("Dr. T").
 func (e *Env) NewGroup(tz string) *Group {
 	e.t.Helper()
-	g, err := e.Client.Group.Create().SetName("Tuesday Group").SetTimeZone(tz).SetCreatedAt(e.Clock.Now()).Save(e.Operator())
+	g, err := e.Client.Group.Create().SetName("Tuesday Group").SetTimeZone(tz).Save(e.Operator())
 	if err != nil {
 		e.t.Fatalf("dbtest: group: %v", err)
 	}
@@ -206,7 +205,6 @@ func (e *Env) Enrol(g *ent.Group, u *User, role membership.Role, name string) *M
 	e.t.Helper()
 	m, err := e.Client.Membership.Create().
 		SetUserID(u.ID).SetGroupID(g.ID).SetRole(role).SetDisplayName(name).
-		SetJoinedAt(e.Clock.Now()).
 		Save(e.Operator())
 	if err != nil {
 		e.t.Fatalf("dbtest: membership: %v", err)
@@ -220,7 +218,7 @@ func (e *Env) Consent(m *Member) *ent.GroupSharingConsent {
 	e.t.Helper()
 	c, err := e.Client.GroupSharingConsent.Create().
 		SetUserID(m.ID).SetGroupID(m.Membership.GroupID).SetMembershipID(m.Membership.ID).
-		SetTextVersion(1).SetGrantedAt(e.Clock.Now()).
+		SetTextVersion(1).
 		Save(e.Operator())
 	if err != nil {
 		e.t.Fatalf("dbtest: consent: %v", err)
@@ -236,8 +234,7 @@ func (e *Env) Reflect(m *Member, vis reflection.Visibility, set ...func(*ent.Ref
 		SetClientID(uuid.New()).
 		SetUserID(m.ID).SetGroupID(m.Membership.GroupID).SetAuthorID(m.Membership.ID).
 		SetBody("MARKER reflection").SetMood(6).SetCraving(3).
-		SetVisibility(vis).SetCreateDigest("fixture").
-		SetCreatedAt(e.Clock.Now())
+		SetVisibility(vis).SetCreateDigest("fixture")
 	for _, f := range set {
 		f(c)
 	}
@@ -253,7 +250,6 @@ func (e *Env) Session(g *ent.Group, start time.Time, minutes int) *ent.GroupSess
 	e.t.Helper()
 	s, err := e.Client.GroupSession.Create().
 		SetGroupID(g.ID).SetStartsAt(start.UTC()).SetEndsAt(start.UTC().Add(time.Duration(minutes) * time.Minute)).
-		SetCreatedAt(e.Clock.Now()).
 		Save(e.Operator())
 	if err != nil {
 		e.t.Fatalf("dbtest: session: %v", err)

@@ -38,23 +38,21 @@ var ErrNotInGroup = apperr.NotFoundf("group not found")
 // predicates given (a lock: ForShare, ForUpdate), as the viewer; ErrNotInGroup when there is
 // none.
 func ViewerMembership(ctx context.Context, c *ent.Client, groupID int, extra ...predicate.Membership) (*ent.Membership, error) {
-	v := viewer.FromContext(ctx)
-	m, err := c.Membership.Query().
-		Where(CurrentMembershipOf(v.UserID, groupID)).
-		Where(extra...).
-		Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, ErrNotInGroup
-	}
-	return m, err
+	return viewerMembership(ctx, c, groupID, append(extra, Current())...)
 }
 
 // OwnMembership loads the viewer's membership of groupID, current or past, as the viewer (the
 // Membership policy shows everyone their own); ErrNotInGroup when they never had one.
 func OwnMembership(ctx context.Context, c *ent.Client, groupID int) (*ent.Membership, error) {
+	return viewerMembership(ctx, c, groupID)
+}
+
+// viewerMembership loads the viewer's membership of groupID that also matches preds.
+func viewerMembership(ctx context.Context, c *ent.Client, groupID int, preds ...predicate.Membership) (*ent.Membership, error) {
 	v := viewer.FromContext(ctx)
 	m, err := c.Membership.Query().
 		Where(membership.UserID(v.UserID), membership.GroupID(groupID)).
+		Where(preds...).
 		Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, ErrNotInGroup

@@ -7,6 +7,7 @@ import (
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -21,17 +22,28 @@ func GroupQueryMembersPastAndPresent() privacy.QueryRule {
 	})
 }
 
+// ErrNotTherapist refuses founding a group to anyone without the therapist role.
+var ErrNotTherapist = apperr.New(apperr.Forbidden, "only therapists create groups")
+
+// MayFound decides whether v may found a group: only therapists do.
+func MayFound(v *viewer.Viewer) error {
+	// SECURITY: the therapist role comes from the verified Firebase token only.
+	if v == nil || !v.Therapist {
+		return ErrNotTherapist
+	}
+	return nil
+}
+
 // GroupCreateTherapistOnly lets only therapists (custom claim role=therapist) create groups.
 func GroupCreateTherapistOnly() privacy.MutationRule {
 	return privacy.GroupMutationRuleFunc(func(ctx context.Context, m *ent.GroupMutation) error {
 		if !m.Op().Is(ent.OpCreate) {
 			return privacy.Skip
 		}
-		// SECURITY: the therapist role comes from the verified Firebase token only.
-		if viewer.FromContext(ctx).Therapist {
-			return privacy.Allow
+		if err := MayFound(viewer.FromContext(ctx)); err != nil {
+			return err
 		}
-		return privacy.Denyf("only therapists create groups")
+		return privacy.Allow
 	})
 }
 

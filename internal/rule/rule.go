@@ -20,7 +20,6 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
-	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -75,16 +74,13 @@ type Grant struct {
 	Role    membership.Role
 }
 
-// ErrNotTherapist refuses founding a group to anyone without the therapist role.
-var ErrNotTherapist = apperr.New(apperr.Forbidden, "only therapists create groups")
-
 // FounderGrant is what founding group g gives v, who founded it: v's membership as its
 // facilitator. Only therapists found groups (GroupCreateTherapistOnly has let the group be
 // created); anyone else gets nothing.
 func FounderGrant(v *viewer.Viewer, g *ent.Group) (Grant, error) {
-	// SECURITY: the founder leads the group they created, if they are a therapist.
-	if v == nil || !v.Therapist {
-		return Grant{}, ErrNotTherapist
+	// SECURITY: the founder leads the group they created, if they may found one.
+	if err := MayFound(v); err != nil {
+		return Grant{}, err
 	}
 	return Grant{GroupID: g.ID, Role: membership.RoleFACILITATOR}, nil
 }

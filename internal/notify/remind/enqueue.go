@@ -93,7 +93,7 @@ func (j *Jobs) SessionMoved(ctx context.Context, id int) error {
 	if err != nil {
 		return err
 	}
-	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "session_id", id); err != nil {
+	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "session_id", id, false); err != nil {
 		return err
 	}
 	s, err := client.GroupSession.Get(sys, id)
@@ -132,7 +132,7 @@ func (j *Jobs) SessionCancelled(ctx context.Context, s *ent.GroupSession) error 
 	if err != nil {
 		return err
 	}
-	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "session_id", s.ID); err != nil {
+	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "session_id", s.ID, false); err != nil {
 		return err
 	}
 	if !s.StartsAt.After(j.clock.Now()) {
@@ -167,7 +167,7 @@ func (j *Jobs) MemberChanged(ctx context.Context, userID int) error {
 	}
 	// Their pending reminders go (they are planned again below), not the notices of a move
 	// (sent at once, whatever the lead times; nothing plans them again).
-	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "user_id", userID, notMoveNotice); err != nil {
+	if err := j.cancel(ctx, tx, ReminderArgs{}.Kind(), "user_id", userID, true); err != nil {
 		return err
 	}
 	sessions, err := client.GroupSession.Query().Where(
@@ -295,18 +295,9 @@ func (j *Jobs) insert(ctx context.Context, tx *sql.Tx, params []river.InsertMany
 	return nil
 }
 
-// jobFilter narrows the jobs cancel cancels.
-type jobFilter int
-
-const (
-	allJobs jobFilter = iota
-	// notMoveNotice leaves the notices of a move (ReminderArgs with MovedLead) alone.
-	notMoveNotice
-)
-
-// cancel cancels the pending jobs of kind whose argument field equals id (and that pass
-// filter).
-func (j *Jobs) cancel(ctx context.Context, tx *sql.Tx, kind, field string, id int, filter ...jobFilter) error {
+// cancel cancels the pending jobs of kind whose argument field equals id; keepMoveNotices
+// leaves the notices of a move (ReminderArgs with MovedLead) alone.
+func (j *Jobs) cancel(ctx context.Context, tx *sql.Tx, kind, field string, id int, keepMoveNotices bool) error {
 	arg := func(name, cast string) string {
 		if j.dialect == dialect.Postgres {
 			return "(args->>'" + name + "')::" + cast
@@ -314,7 +305,7 @@ func (j *Jobs) cancel(ctx context.Context, tx *sql.Tx, kind, field string, id in
 		return "json_extract(args, '$." + name + "')"
 	}
 	where := arg(field, "bigint") + " = @id"
-	if slices.Contains(filter, notMoveNotice) {
+	if keepMoveNotices {
 		where += " AND " + arg("lead_minutes", "int") + " <> " + strconv.Itoa(MovedLead)
 	}
 	for {
