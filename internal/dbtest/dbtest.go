@@ -262,6 +262,8 @@ func (e *Env) Session(g *ent.Group, start time.Time, minutes int) *ent.GroupSess
 type CountingDriver struct {
 	dialect.Driver
 	n atomic.Int64
+	// Trace, when set, is called with every statement's text (never its arguments).
+	Trace func(query string)
 }
 
 // Statements is how many statements went through d so far.
@@ -269,13 +271,13 @@ func (d *CountingDriver) Statements() int64 { return d.n.Load() }
 
 // Exec implements dialect.Driver.
 func (d *CountingDriver) Exec(ctx context.Context, q string, args, v any) error {
-	d.n.Add(1)
+	d.count(q)
 	return d.Driver.Exec(ctx, q, args, v)
 }
 
 // Query implements dialect.Driver.
 func (d *CountingDriver) Query(ctx context.Context, q string, args, v any) error {
-	d.n.Add(1)
+	d.count(q)
 	return d.Driver.Query(ctx, q, args, v)
 }
 
@@ -285,20 +287,27 @@ func (d *CountingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &countingTx{Tx: tx, n: &d.n}, nil
+	return &countingTx{Tx: tx, d: d}, nil
+}
+
+func (d *CountingDriver) count(q string) {
+	d.n.Add(1)
+	if d.Trace != nil {
+		d.Trace(q)
+	}
 }
 
 type countingTx struct {
 	dialect.Tx
-	n *atomic.Int64
+	d *CountingDriver
 }
 
 func (t *countingTx) Exec(ctx context.Context, q string, args, v any) error {
-	t.n.Add(1)
+	t.d.count(q)
 	return t.Tx.Exec(ctx, q, args, v)
 }
 
 func (t *countingTx) Query(ctx context.Context, q string, args, v any) error {
-	t.n.Add(1)
+	t.d.count(q)
 	return t.Tx.Query(ctx, q, args, v)
 }
