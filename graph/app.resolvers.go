@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"entgo.io/contrib/entgql"
+
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/membership"
@@ -137,12 +138,14 @@ func (r *reflectionResolver) Prompt(ctx context.Context, obj *ent.Reflection) (*
 
 // EncouragementCount is the resolver for the encouragementCount field.
 func (r *reflectionResolver) EncouragementCount(ctx context.Context, obj *ent.Reflection) (int, error) {
-	return loader.FromContext(ctx).EncouragementCount.Load(ctx, obj.ID)
+	e, err := loader.FromContext(ctx).Encouragement.Load(ctx, obj.ID)
+	return e.Count, err
 }
 
 // ViewerHasEncouraged is the resolver for the viewerHasEncouraged field.
 func (r *reflectionResolver) ViewerHasEncouraged(ctx context.Context, obj *ent.Reflection) (bool, error) {
-	return loader.FromContext(ctx).ViewerEncouraged.Load(ctx, obj.ID)
+	e, err := loader.FromContext(ctx).Encouragement.Load(ctx, obj.ID)
+	return e.Mine, err
 }
 
 // NeedsAttention is the resolver for the needsAttention field.

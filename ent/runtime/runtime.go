@@ -241,6 +241,8 @@ func init() {
 	membershipHooks := schema.Membership{}.Hooks()
 
 	membership.Hooks[1] = membershipHooks[0]
+
+	membership.Hooks[2] = membershipHooks[1]
 	membershipFields := schema.Membership{}.Fields()
 	_ = membershipFields
 	// membershipDescDisplayName is the schema descriptor for display_name field.

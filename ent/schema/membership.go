@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"context"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -52,9 +54,19 @@ func (Membership) Fields() []ent.Field {
 	}
 }
 
-// Hooks of the Membership: joined_at is stamped on create, unless set (see stamp).
+// Hooks of the Membership: joined_at is stamped on create, unless set (see stamp); after
+// any change the request's read rules forget the viewer's memberships they knew (see
+// rule.ScopeChanged).
 func (Membership) Hooks() []ent.Hook {
-	return []ent.Hook{stamp([]string{"joined_at"}, nil)}
+	return []ent.Hook{
+		stamp([]string{"joined_at"}, nil),
+		func(next ent.Mutator) ent.Mutator {
+			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+				defer rule.ScopeChanged(ctx)
+				return next.Mutate(ctx, m)
+			})
+		},
+	}
 }
 
 // Edges of the Membership.

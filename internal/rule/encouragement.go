@@ -7,7 +7,6 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
-	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/ent/reflection"
@@ -23,22 +22,26 @@ import (
 //
 // Who sent it is a Membership, with its own rule: a reader who no longer shares the group
 // with the sender sees the encouragement without its sender.
-func EncouragementReadable(v *viewer.Viewer, now time.Time) predicate.Encouragement {
+func EncouragementReadable(ctx context.Context, v *viewer.Viewer, now time.Time) (predicate.Encouragement, error) {
+	s, err := scopeOf(ctx, v)
+	if err != nil {
+		return nil, err
+	}
 	// SECURITY: moderation narrows who sees an encouragement, never widens it.
 	return encouragement.And(
-		encouragement.HasReflectionWith(ReflectionReadable(v, now)),
+		encouragement.HasReflectionWith(reflectionReadable(s, now)),
 		encouragement.Or(
-			EncouragementModeratedBy(v),
-			encouragement.HasSenderWith(membership.UserID(v.UserID)),
+			encouragement.HasReflectionWith(s.groups(reflection.FieldGroupID, groupsFacilitated)),
+			s.own(encouragement.FieldSenderID),
 			encouragement.And(
 				encouragement.HiddenAtIsNil(),
 				encouragement.Or(
 					encouragement.ReportedAtIsNil(),
-					encouragement.Not(encouragement.HasReflectionWith(reflection.UserID(v.UserID))),
+					encouragement.Not(encouragement.HasReflectionWith(reflection.UserID(s.v.UserID))),
 				),
 			),
 		),
-	)
+	), nil
 }
 
 // RecipientSees matches encouragement as its recipient sees it as the recipient: neither
@@ -86,7 +89,11 @@ func ModerationVisible(v *viewer.Viewer, ref *ent.Reflection, facilitates bool) 
 // EncouragementQuery filters every encouragement query down to what the viewer may read.
 func EncouragementQuery() privacy.QueryRule {
 	return privacy.EncouragementQueryRuleFunc(func(ctx context.Context, q *ent.EncouragementQuery) error {
-		q.Where(EncouragementReadable(viewer.FromContext(ctx), clock.FromContext(ctx).Now()))
+		p, err := EncouragementReadable(ctx, viewer.FromContext(ctx), clock.FromContext(ctx).Now())
+		if err != nil {
+			return err
+		}
+		q.Where(p)
 		return privacy.Allow
 	})
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/group"
-	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/viewer"
@@ -16,8 +15,12 @@ import (
 // nothing else of it (the rules of memberships and reflections decide the rest).
 func GroupQueryMembersPastAndPresent() privacy.QueryRule {
 	return privacy.GroupQueryRuleFunc(func(ctx context.Context, q *ent.GroupQuery) error {
+		s, err := scopeOf(ctx, viewer.FromContext(ctx))
+		if err != nil {
+			return err
+		}
 		// SECURITY: groups are visible to people with a membership in them.
-		q.Where(group.HasMembershipsWith(membership.UserID(viewer.FromContext(ctx).UserID)))
+		q.Where(s.groups(group.FieldID, groupsEver))
 		return privacy.Allow
 	})
 }

@@ -17,8 +17,12 @@ import (
 // what authorises that one lookup.
 func InviteQueryFacilitators() privacy.QueryRule {
 	return privacy.GroupInviteQueryRuleFunc(func(ctx context.Context, q *ent.GroupInviteQuery) error {
+		s, err := scopeOf(ctx, viewer.FromContext(ctx))
+		if err != nil {
+			return err
+		}
 		// SECURITY: invite codes are visible to the group's facilitators only.
-		q.Where(groupinvite.HasGroupWith(viewerFacilitates(viewer.FromContext(ctx))))
+		q.Where(s.groups(groupinvite.FieldGroupID, groupsFacilitated))
 		return privacy.Allow
 	})
 }

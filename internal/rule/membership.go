@@ -15,13 +15,17 @@ import (
 func MembershipQuery() privacy.QueryRule {
 	return privacy.MembershipQueryRuleFunc(func(ctx context.Context, q *ent.MembershipQuery) error {
 		v := viewer.FromContext(ctx)
+		s, err := scopeOf(ctx, v)
+		if err != nil {
+			return err
+		}
 		// SECURITY: display names are shared within a group, among its current members.
 		q.Where(membership.Or(
 			membership.UserID(v.UserID),
-			membership.HasGroupWith(viewerFacilitates(v)),
+			s.groups(membership.FieldGroupID, groupsFacilitated),
 			membership.And(
 				Current(),
-				membership.HasGroupWith(viewerIn(v)),
+				s.groups(membership.FieldGroupID, groupsIn),
 			),
 		))
 		return privacy.Allow

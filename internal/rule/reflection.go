@@ -24,19 +24,27 @@ import (
 //     keep reading it as FACILITATORS).
 //
 // Deleted reflections match nobody.
-func ReflectionReadable(v *viewer.Viewer, now time.Time) predicate.Reflection {
+func ReflectionReadable(ctx context.Context, v *viewer.Viewer, now time.Time) (predicate.Reflection, error) {
+	s, err := scopeOf(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	return reflectionReadable(s, now), nil
+}
+
+func reflectionReadable(s *scope, now time.Time) predicate.Reflection {
 	// SECURITY: the read table of the product brief, as SQL.
 	return reflection.And(
 		reflection.DeletedAtIsNil(),
 		reflection.Or(
-			reflection.UserID(v.UserID),
+			reflection.UserID(s.v.UserID),
 			reflection.And(
 				reflection.VisibilityIn(reflection.VisibilityFACILITATORS, reflection.VisibilityGROUP),
-				reflection.HasGroupWith(viewerFacilitates(v)),
+				s.groups(reflection.FieldGroupID, groupsFacilitated),
 			),
 			reflection.And(
 				reflection.VisibilityEQ(reflection.VisibilityGROUP),
-				reflection.HasGroupWith(viewerIn(v)),
+				s.groups(reflection.FieldGroupID, groupsIn),
 				reflection.HasAuthorWith(
 					Current(),
 					membership.HasConsentsWith(ConsentActive(now)),
@@ -49,7 +57,11 @@ func ReflectionReadable(v *viewer.Viewer, now time.Time) predicate.Reflection {
 // ReflectionQuery filters every reflection query down to what the viewer may read.
 func ReflectionQuery() privacy.QueryRule {
 	return privacy.ReflectionQueryRuleFunc(func(ctx context.Context, q *ent.ReflectionQuery) error {
-		q.Where(ReflectionReadable(viewer.FromContext(ctx), clock.FromContext(ctx).Now()))
+		p, err := ReflectionReadable(ctx, viewer.FromContext(ctx), clock.FromContext(ctx).Now())
+		if err != nil {
+			return err
+		}
+		q.Where(p)
 		return privacy.Allow
 	})
 }
@@ -135,6 +147,18 @@ func AttentionVisible(ctx context.Context, client *ent.Client, groupIDs []int) (
 	v := viewer.FromContext(ctx)
 	if v == nil {
 		return nil, nil
+	}
+	s, err := scopeOf(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	if s.loaded {
+		out := make(map[int]bool, len(groupIDs))
+		for _, id := range groupIDs {
+			// SECURITY: only the viewer's current facilitator memberships reveal the mark.
+			out[id], _ = s.facilitates(id)
+		}
+		return out, nil
 	}
 	// SECURITY: only the viewer's current facilitator memberships reveal the mark.
 	ids, err := client.Membership.Query().

@@ -36,11 +36,6 @@ func DenyIfNoViewer() privacy.QueryMutationRule {
 	})
 }
 
-// viewerIn matches groups where the viewer is a current member, in any role.
-func viewerIn(v *viewer.Viewer) predicate.Group {
-	return HasCurrentMember(v.UserID)
-}
-
 // viewerFacilitates matches groups where the viewer is a current facilitator.
 func viewerFacilitates(v *viewer.Viewer) predicate.Group {
 	return group.HasMembershipsWith(FacilitatorMembership(v))

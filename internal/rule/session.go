@@ -14,8 +14,12 @@ import (
 // sessions; a former member no longer sees when the group meets.
 func SessionQueryCurrentMembers() privacy.QueryRule {
 	return privacy.GroupSessionQueryRuleFunc(func(ctx context.Context, q *ent.GroupSessionQuery) error {
+		s, err := scopeOf(ctx, viewer.FromContext(ctx))
+		if err != nil {
+			return err
+		}
 		// SECURITY: sessions of groups the viewer is not currently in are not there.
-		q.Where(groupsession.HasGroupWith(viewerIn(viewer.FromContext(ctx))))
+		q.Where(s.groups(groupsession.FieldGroupID, groupsIn))
 		return privacy.Allow
 	})
 }

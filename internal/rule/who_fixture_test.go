@@ -66,6 +66,21 @@ type env struct {
 	// who joins the scenes' groups as MEMBER also facilitates.
 	elsewhere *ent.Group
 	groups    int
+	// scoped: requests carry the scope cache the server gives them (rule.WithScope), so the
+	// read rules compare with lists of the viewer's groups instead of subqueries.
+	scoped bool
+}
+
+// eachForm runs f on a fresh cast twice: with the read rules' subqueries, and with the
+// viewer's memberships loaded once per request as the server does. Both must decide alike.
+func eachForm(t *testing.T, f func(t *testing.T, e *env)) {
+	for _, scoped := range []bool{false, true} {
+		t.Run(map[bool]string{false: "subqueries", true: "request scope"}[scoped], func(t *testing.T) {
+			e := newEnv(t)
+			e.scoped = scoped
+			f(t, e)
+		})
+	}
 }
 
 // newEnv opens a fresh database (dbtest: as internal/server opens it) and writes the cast
@@ -117,7 +132,11 @@ func (e *env) signedIn(r role) *viewer.Viewer {
 
 // as is the context of a request by r, with the rules' clock.
 func (e *env) as(r role) context.Context {
-	return viewer.NewContext(clock.NewContext(context.Background(), e.clock), e.signedIn(r))
+	ctx := viewer.NewContext(clock.NewContext(context.Background(), e.clock), e.signedIn(r))
+	if e.scoped {
+		ctx = rule.WithScope(ctx, e.client)
+	}
+	return ctx
 }
 
 // world is a scene written into the database.

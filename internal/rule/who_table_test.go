@@ -52,8 +52,9 @@ func allowed(want bool) string  { return verdict(want, "allowed", "refused") }
 // TestWhoReadsReflections is the brief's three reflection rows, and who may change a
 // reflection or encourage its author: every audience × author's state × author's consent ×
 // viewer.
-func TestWhoReadsReflections(t *testing.T) {
-	e := newEnv(t)
+func TestWhoReadsReflections(t *testing.T) { eachForm(t, testWhoReadsReflections) }
+
+func testWhoReadsReflections(t *testing.T, e *env) {
 	for _, vis := range audiences {
 		for _, as := range []memberState{current, left} {
 			for _, c := range consentStates {
@@ -164,8 +165,9 @@ func (w *world) hasCurrentMembership(t *testing.T) bool {
 // ("members can report one", "therapists can hide" one), and who may report or hide:
 // every moderation × audience × viewer, the sender of the encouragement included. The
 // author is a current member whose consent is in force.
-func TestWhoSeesModeration(t *testing.T) {
-	e := newEnv(t)
+func TestWhoSeesModeration(t *testing.T) { eachForm(t, testWhoSeesModeration) }
+
+func testWhoSeesModeration(t *testing.T, e *env) {
 	for _, mod := range moderations {
 		for _, vis := range audiences {
 			for _, v := range viewers(current, append([]role{sender}, inGroupRoles...)...) {
@@ -223,8 +225,9 @@ func (w *world) attention(t *testing.T) bool {
 // TestWhoReadsPeopleAndGroups is the rest of the brief's table (display names; a member's
 // own records; who read my reflections) and of the group (sessions, the group, invites,
 // crisis marks): every viewer × the author's state.
-func TestWhoReadsPeopleAndGroups(t *testing.T) {
-	e := newEnv(t)
+func TestWhoReadsPeopleAndGroups(t *testing.T) { eachForm(t, testWhoReadsPeopleAndGroups) }
+
+func testWhoReadsPeopleAndGroups(t *testing.T, e *env) {
 	for _, as := range []memberState{current, left} {
 		for _, v := range viewers(as, inGroupRoles...) {
 			s := scene{viewer: v, author: as, consent: consentActive, vis: visGroup, records: true}
@@ -279,8 +282,9 @@ func (w *world) checkRecords(t *testing.T) {
 
 // TestJoinAndRejoin: memberships are created and reopened only with a Grant (JoinGrant, for
 // a valid invite code), never after a removal (MayRejoin), and only one's own.
-func TestJoinAndRejoin(t *testing.T) {
-	e := newEnv(t)
+func TestJoinAndRejoin(t *testing.T) { eachForm(t, testJoinAndRejoin) }
+
+func testJoinAndRejoin(t *testing.T, e *env) {
 	const (
 		thisGroup = "grant for this group"
 		other     = "grant for another group"
@@ -383,8 +387,9 @@ func TestJoinAndRejoin(t *testing.T) {
 
 // TestNobodySignedIn: "everything else is denied by default", and nothing at all without a
 // signed-in viewer (DenyIfNoViewer): every query and change is refused, not just empty.
-func TestNobodySignedIn(t *testing.T) {
-	e := newEnv(t)
+func TestNobodySignedIn(t *testing.T) { eachForm(t, testNobodySignedIn) }
+
+func testNobodySignedIn(t *testing.T, e *env) {
 	w := e.build(t, scene{viewer: who{peer, current}, author: current, consent: consentActive, vis: visGroup, records: true})
 	nobody := clock.NewContext(context.Background(), e.clock)
 	c := e.client

@@ -38,6 +38,7 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := ent.NewContext(clock.NewContext(r.Context(), a.clock), a.client)
 		ctx = loader.NewContext(ctx, loader.NewReflections(a.client))
+		ctx = rule.WithScope(ctx, a.client)
 		token, ok := bearer(r.Header.Get("Authorization"))
 		switch {
 		case !ok:

@@ -251,3 +251,27 @@ func TestProductionIsTheDefaultWithARealProject(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresConnectionsWithoutJIT: the app's PostgreSQL connections do not JIT-compile
+// (its reads are short; on tables without statistics their estimates crossed
+// jit_above_cost and each request compiled code for tens of milliseconds), unless the
+// DATABASE_URL asks for it.
+func TestPostgresConnectionsWithoutJIT(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		var jit string
+		if err := h.App.SQL().QueryRow("SHOW jit").Scan(&jit); err != nil {
+			t.Fatal(err)
+		}
+		if jit != "off" {
+			t.Fatalf("jit = %s on the app's connections, want off", jit)
+		}
+		h.Restart(map[string]string{"DATABASE_URL": h.settings("DATABASE_URL") + "&jit=on"})
+		if err := h.App.SQL().QueryRow("SHOW jit").Scan(&jit); err != nil {
+			t.Fatal(err)
+		}
+		if jit != "on" {
+			t.Fatalf("jit = %s with jit=on in the URL, want on", jit)
+		}
+	}, onlyPostgres())
+}

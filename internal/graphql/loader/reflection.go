@@ -2,6 +2,10 @@ package loader
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
@@ -12,12 +16,19 @@ import (
 
 // Reflections holds the per-request loaders of numbers about reflections.
 type Reflections struct {
-	// EncouragementCount is how many encouragements the viewer can see on a reflection.
-	EncouragementCount *Loader[int]
-	// ViewerEncouraged is whether the viewer sent encouragement on a reflection.
-	ViewerEncouraged *Loader[bool]
+	// Encouragement is, by reflection, how many encouragements the viewer can see on it and
+	// whether the viewer sent one of them: both from one statement.
+	Encouragement *Loader[Encouraged]
 	// AttentionVisible is, by group id, whether the viewer may see crisis marks there.
 	AttentionVisible *Loader[bool]
+}
+
+// Encouraged is what the viewer can see of the encouragement on one reflection.
+type Encouraged struct {
+	// Count is how many encouragements the viewer can see on it.
+	Count int
+	// Mine is whether the viewer sent one of them.
+	Mine bool
 }
 
 type ctxKey struct{}
@@ -33,49 +44,48 @@ func NewReflections(root *ent.Client) *Reflections {
 		return root
 	}
 	return &Reflections{
-		EncouragementCount: New(func(ctx context.Context, ids []int) (map[int]int, error) {
-			var rows []struct {
-				ReflectionID int `json:"reflection_id"`
-				Count        int `json:"count"`
-			}
-			err := client(ctx).Encouragement.Query().
-				Where(encouragement.ReflectionIDIn(ids...)).
-				GroupBy(encouragement.FieldReflectionID).
-				Aggregate(ent.Count()).
-				Scan(ctx, &rows)
-			if err != nil {
-				return nil, err
-			}
-			out := make(map[int]int, len(rows))
-			for _, r := range rows {
-				out[r.ReflectionID] = r.Count
-			}
-			return out, nil
-		}),
-		ViewerEncouraged: New(func(ctx context.Context, ids []int) (map[int]bool, error) {
+		Encouragement: New(func(ctx context.Context, ids []int) (map[int]Encouraged, error) {
 			v := viewer.FromContext(ctx)
 			if v == nil {
 				return nil, nil
 			}
-			got, err := client(ctx).Encouragement.Query().
-				Where(
-					encouragement.ReflectionIDIn(ids...),
-					encouragement.HasSenderWith(membership.UserID(v.UserID)),
-				).
-				Select(encouragement.FieldReflectionID).
-				Ints(ctx)
+			var rows []struct {
+				ReflectionID int `json:"reflection_id"`
+				Count        int `json:"count"`
+				Mine         int `json:"mine"`
+			}
+			err := client(ctx).Encouragement.Query().
+				Where(encouragement.ReflectionIDIn(ids...)).
+				GroupBy(encouragement.FieldReflectionID).
+				Aggregate(ent.Count(), sentBy(v.UserID)).
+				Scan(ctx, &rows)
 			if err != nil {
 				return nil, err
 			}
-			out := make(map[int]bool, len(got))
-			for _, id := range got {
-				out[id] = true
+			out := make(map[int]Encouraged, len(rows))
+			for _, r := range rows {
+				out[r.ReflectionID] = Encouraged{Count: r.Count, Mine: r.Mine > 0}
 			}
 			return out, nil
 		}),
 		AttentionVisible: New(func(ctx context.Context, groupIDs []int) (map[int]bool, error) {
 			return rule.AttentionVisible(ctx, client(ctx), groupIDs)
 		}),
+	}
+}
+
+// sentBy is the aggregate "mine": 1 when one of the encouragements of the group of rows was
+// sent through one of userID's memberships, else 0.
+func sentBy(userID int) ent.AggregateFunc {
+	return func(s *sql.Selector) string {
+		t := sql.Table(membership.Table).As("sender")
+		b := sql.Dialect(s.Dialect()).Select(t.C(membership.FieldID)).From(t).
+			Where(sql.P(func(b *sql.Builder) {
+				// An integer of our own, not input: written into the statement as a literal.
+				b.Ident(t.C(membership.FieldUserID)).WriteOp(sql.OpEQ).WriteString(strconv.Itoa(userID))
+			}))
+		sub, _ := b.Query()
+		return sql.As(fmt.Sprintf("MAX(CASE WHEN %s IN (%s) THEN 1 ELSE 0 END)", s.C(encouragement.FieldSenderID), sub), "mine")
 	}
 }
 
@@ -105,8 +115,7 @@ func HintInterceptor() ent.Interceptor {
 					for i, r := range rs {
 						ids[i] = r.ID
 					}
-					l.EncouragementCount.Hint(ids...)
-					l.ViewerEncouraged.Hint(ids...)
+					l.Encouragement.Hint(ids...)
 				}
 			}
 			return v, err

@@ -63,20 +63,15 @@ func TestReflectionLoadersBatchAList(t *testing.T) {
 	counts, mine := map[int]int{}, map[int]bool{}
 	n := e.Statements(func() {
 		for _, r := range list {
-			if counts[r.ID], err = l.EncouragementCount.Load(ctx, r.ID); err != nil {
+			got, err := l.Encouragement.Load(ctx, r.ID)
+			if err != nil {
 				t.Fatal(err)
 			}
+			counts[r.ID], mine[r.ID] = got.Count, got.Mine
 		}
 	})
-	m := e.Statements(func() {
-		for _, r := range list {
-			if mine[r.ID], err = l.ViewerEncouraged.Load(ctx, r.ID); err != nil {
-				t.Fatal(err)
-			}
-		}
-	})
-	if n != 1 || m != 1 {
-		t.Errorf("statements for %d reflections: %d for counts, %d for viewer encouraged; want 1 and 1", len(list), n, m)
+	if n != 1 {
+		t.Errorf("statements for %d reflections: %d for counts and viewer encouraged; want 1", len(list), n)
 	}
 	for _, r := range rs {
 		if counts[r.ID] != wantCount[r.ID] || mine[r.ID] != wantMine[r.ID] {
@@ -104,8 +99,8 @@ func TestReflectionLoadersWithoutHints(t *testing.T) {
 	}
 	n := e.Statements(func() {
 		for _, id := range []int{r1.ID, r2.ID} {
-			if v, err := l.EncouragementCount.Load(ctx, id); err != nil || v != 0 {
-				t.Fatalf("count of %d: %d, %v", id, v, err)
+			if v, err := l.Encouragement.Load(ctx, id); err != nil || v.Count != 0 || v.Mine {
+				t.Fatalf("encouragement of %d: %+v, %v", id, v, err)
 			}
 		}
 	})

@@ -17,7 +17,8 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go)
@@ -67,10 +68,18 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		}
 		return &DB{SQL: pool, Dialect: dialect.SQLite}, nil
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		pool, err := sql.Open("pgx", url)
+		cfg, err := pgx.ParseConfig(url)
 		if err != nil {
-			return nil, fmt.Errorf("db: open postgres: %w", err)
+			return nil, fmt.Errorf("db: open postgres: %w", errors.Unwrap(err))
 		}
+		// No JIT compilation for the app's statements, unless the URL asks for it (jit=on):
+		// they are short OLTP reads whose planner estimates can cross jit_above_cost on tables
+		// without statistics, and then each one spends tens of milliseconds compiling code
+		// for a query that runs in under one.
+		if _, set := cfg.RuntimeParams["jit"]; !set {
+			cfg.RuntimeParams["jit"] = "off"
+		}
+		pool := stdlib.OpenDB(*cfg)
 		// As many idle as open: a busy pool that closes what it cannot keep idle opens a
 		// new PostgreSQL connection (a process) for the next query.
 		pool.SetMaxOpenConns(20)

@@ -54,7 +54,7 @@ func (rec *Recorder) Len() int {
 }
 
 // Flush writes the reads collected, in one statement (plus one to find the reader's
-// memberships), and forgets them.
+// memberships, unless the request's privacy rules know them already), and forgets them.
 func (rec *Recorder) Flush(ctx context.Context, client *ent.Client, now time.Time) error {
 	rec.mu.Lock()
 	reads := rec.reads
@@ -71,19 +71,22 @@ func (rec *Recorder) Flush(ctx context.Context, client *ent.Client, now time.Tim
 	for _, r := range reads {
 		groups[r.GroupID] = true
 	}
-	ids := make([]int, 0, len(groups))
-	for id := range groups {
-		ids = append(ids, id)
-	}
-	ms, err := client.Membership.Query().
-		Where(membership.UserID(v.UserID), membership.GroupIDIn(ids...)).
-		All(sys)
-	if err != nil {
-		return err
-	}
-	reader := map[int]int{}
-	for _, m := range ms {
-		reader[m.GroupID] = m.ID
+	reader, known := rule.KnownMemberships(ctx)
+	if !known {
+		ids := make([]int, 0, len(groups))
+		for id := range groups {
+			ids = append(ids, id)
+		}
+		ms, err := client.Membership.Query().
+			Where(membership.UserID(v.UserID), membership.GroupIDIn(ids...)).
+			All(sys)
+		if err != nil {
+			return err
+		}
+		reader = map[int]int{}
+		for _, m := range ms {
+			reader[m.GroupID] = m.ID
+		}
 	}
 	builders := make([]*ent.ReflectionReadCreate, 0, len(reads))
 	for _, r := range reads {
