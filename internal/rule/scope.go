@@ -61,6 +61,9 @@ type scopeCache struct {
 // WithScope returns a copy of ctx in which the read rules load the viewer's memberships
 // once and reuse them until a membership changes (ScopeChanged). root is the client they
 // are read through outside a transaction; inside one (ent.FromContext), the transaction's.
+// A scope lives as long as one request: a long-lived context (a subscription, a worker)
+// must not carry one, or a member removed meanwhile would keep their reach; give each
+// event or job a fresh one instead.
 func WithScope(ctx context.Context, root *ent.Client) context.Context {
 	return context.WithValue(ctx, scopeKey{}, &scopeCache{root: root})
 }
