@@ -2,6 +2,7 @@ package rule
 
 import (
 	"context"
+	"slices"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/group"
@@ -85,4 +86,25 @@ func FacilitatorOf(ctx context.Context, c *ent.Client, groupID int) (*ent.Member
 		return nil, ErrNotFacilitator
 	}
 	return m, nil
+}
+
+// MayFacilitate answers as FacilitatorOf when the membership itself is not needed: from the
+// viewer's memberships the request has read already (see WithScope), without a statement,
+// or else by FacilitatorOf.
+func MayFacilitate(ctx context.Context, c *ent.Client, groupID int) error {
+	s, err := scopeOf(ctx, viewer.FromContext(ctx))
+	if err != nil {
+		return err
+	}
+	if !s.loaded {
+		_, err := FacilitatorOf(ctx, c, groupID)
+		return err
+	}
+	switch {
+	case slices.Contains(s.facilitated, groupID):
+		return nil
+	case slices.Contains(s.in, groupID):
+		return ErrNotFacilitator
+	}
+	return ErrNotInGroup
 }

@@ -199,6 +199,7 @@ func (w *world) checkModeration(t *testing.T) {
 		check(t, "EncouragementHideByFacilitator", sql, w.hides())
 		_, err := rule.FacilitatorOf(w.ctx, client, w.group.ID)
 		check(t, "FacilitatorOf", err == nil, w.hides())
+		check(t, "MayFacilitate", rule.MayFacilitate(w.ctx, client, w.group.ID) == nil, w.hides())
 	})
 	rep, hid, why := w.seesModeration()
 	t.Run(fmt.Sprintf("moderation facts → reported %v, hidden %v, reason %v", rep, hid, why), func(t *testing.T) {
@@ -276,6 +277,9 @@ func (w *world) checkRecords(t *testing.T) {
 		}
 		if !errors.Is(err, want) {
 			t.Errorf("FacilitatorOf: got %v, the oracle says %v", err, want)
+		}
+		if err := rule.MayFacilitate(w.ctx, c, w.group.ID); !errors.Is(err, want) {
+			t.Errorf("MayFacilitate: got %v, the oracle says %v", err, want)
 		}
 	})
 }

@@ -108,7 +108,7 @@ func New(clk clock.Clock) *Digests {
 // For builds the digest of group g before session sessionID, or, when sessionID is nil,
 // before its session under way or else its next one. Only the group's current facilitators get one.
 func (d *Digests) For(ctx context.Context, c *ent.Client, g *ent.Group, sessionID *int) (*Digest, error) {
-	if _, err := rule.FacilitatorOf(ctx, c, g.ID); err != nil {
+	if err := rule.MayFacilitate(ctx, c, g.ID); err != nil {
 		return nil, err
 	}
 	loc, err := time.LoadLocation(g.TimeZone)

@@ -292,7 +292,7 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 	if err != nil {
 		return err
 	}
-	if _, err := rule.FacilitatorOf(ctx, c, m.GroupID); err != nil {
+	if err := rule.MayFacilitate(ctx, c, m.GroupID); err != nil {
 		return err
 	}
 	if m.UserID == v.UserID {

@@ -109,7 +109,7 @@ func (j *Journal) HideEncouragement(ctx context.Context, c client, id int, reaso
 		return nil, err
 	}
 	ref := e.Edges.Reflection
-	if _, err := rule.FacilitatorOf(ctx, c, ref.GroupID); err != nil {
+	if err := rule.MayFacilitate(ctx, c, ref.GroupID); err != nil {
 		return nil, err
 	}
 	if e.HiddenAt != nil {
@@ -135,7 +135,7 @@ func (j *Journal) HideEncouragement(ctx context.Context, c client, id int, reaso
 // waits for a decision first, oldest report first, then what was already hidden, latest
 // first; at most QueueLimit in all. fields adds the eager loading the request asks for.
 func ModerationQueue(ctx context.Context, c client, groupID int, fields func(*ent.EncouragementQuery) (*ent.EncouragementQuery, error)) ([]*ent.Encouragement, error) {
-	if _, err := rule.FacilitatorOf(ctx, c, groupID); err != nil {
+	if err := rule.MayFacilitate(ctx, c, groupID); err != nil {
 		return nil, err
 	}
 	query := func() (*ent.EncouragementQuery, error) {

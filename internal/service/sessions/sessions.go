@@ -73,7 +73,7 @@ type Weekly struct {
 
 // Schedule creates a one-off session.
 func (s *Sessions) Schedule(ctx context.Context, c *ent.Client, groupID int, startsAt time.Time, minutes int, location *string) (*ent.GroupSession, error) {
-	if _, err := rule.FacilitatorOf(ctx, c, groupID); err != nil {
+	if err := rule.MayFacilitate(ctx, c, groupID); err != nil {
 		return nil, err
 	}
 	// Whole seconds: the reminders compare the start they were planned for with the stored one.
@@ -176,7 +176,7 @@ func (s *Sessions) changeable(ctx context.Context, c *ent.Client, id int) (*ent.
 	if err != nil {
 		return nil, err
 	}
-	if _, err := rule.FacilitatorOf(ctx, c, sess.GroupID); err != nil {
+	if err := rule.MayFacilitate(ctx, c, sess.GroupID); err != nil {
 		return nil, err
 	}
 	if !s.clock.Now().Before(sess.StartsAt) {
@@ -204,7 +204,7 @@ func (s *Sessions) checkTimes(field string, startsAt time.Time, minutes int) err
 // schedule produced that nobody moved or cancelled are removed (with their reminders), and
 // the new schedule produces sessions up to the horizon.
 func (s *Sessions) SetWeekly(ctx context.Context, c *ent.Client, groupID int, w *Weekly) (*ent.Group, error) {
-	if _, err := rule.FacilitatorOf(ctx, c, groupID); err != nil {
+	if err := rule.MayFacilitate(ctx, c, groupID); err != nil {
 		return nil, err
 	}
 	upd := c.Group.UpdateOneID(groupID)
