@@ -980,21 +980,6 @@ func (_q *ReflectionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				fieldSeen[reflection.FieldGroupID] = struct{}{}
 			}
 
-		case "author":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&MembershipClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, membershipImplementors)...); err != nil {
-				return err
-			}
-			_q.withAuthor = query
-			if _, ok := fieldSeen[reflection.FieldAuthorID]; !ok {
-				selectedFields = append(selectedFields, reflection.FieldAuthorID)
-				fieldSeen[reflection.FieldAuthorID] = struct{}{}
-			}
-
 		case "encouragements":
 			var (
 				alias = field.Alias
@@ -1038,10 +1023,10 @@ func (_q *ReflectionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
+							nodes[i].Edges.totalCount[1][alias] = n
 						}
 						return nil
 					})
@@ -1049,10 +1034,10 @@ func (_q *ReflectionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Reflection) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Encouragements)
-							if nodes[i].Edges.totalCount[2] == nil {
-								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[2][alias] = n
+							nodes[i].Edges.totalCount[1][alias] = n
 						}
 						return nil
 					})

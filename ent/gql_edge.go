@@ -97,14 +97,6 @@ func (_m *Reflection) Group(ctx context.Context) (*Group, error) {
 	return result, err
 }
 
-func (_m *Reflection) Author(ctx context.Context) (*Membership, error) {
-	result, err := _m.Edges.AuthorOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryAuthor().Only(ctx)
-	}
-	return result, err
-}
-
 func (_m *Reflection) Encouragements(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *EncouragementOrder,
 ) (*EncouragementConnection, error) {
@@ -112,7 +104,7 @@ func (_m *Reflection) Encouragements(
 		WithEncouragementOrder(orderBy),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
 	if nodes, err := _m.NamedEncouragements(alias); err == nil || hasTotalCount {
 		pager, err := newEncouragementPager(opts, last != nil)
 		if err != nil {

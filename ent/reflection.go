@@ -73,7 +73,7 @@ type ReflectionEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [2]map[string]int
 
 	namedReads          map[string][]*ReflectionRead
 	namedEncouragements map[string][]*Encouragement

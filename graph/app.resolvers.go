@@ -31,10 +31,7 @@ func (r *encouragementResolver) Message(ctx context.Context, obj *ent.Encouragem
 
 // Memberships is the resolver for the memberships field.
 func (r *groupResolver) Memberships(ctx context.Context, obj *ent.Group) ([]*ent.Membership, error) {
-	return obj.QueryMemberships().
-		Where(rule.Current()).
-		Order(ent.Asc(membership.FieldRole), ent.Asc(membership.FieldJoinedAt)).
-		All(ctx)
+	return loader.FromContext(ctx).Members(ctx, obj.ID)
 }
 
 // CreateReflection is the resolver for the createReflection field.
@@ -110,6 +107,11 @@ func (r *mutationResolver) RemoveMember(ctx context.Context, membershipID int) (
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*ent.User, error) {
 	return r.ent(ctx).User.Get(ctx, viewer.FromContext(ctx).UserID)
+}
+
+// Author is the resolver for the author field.
+func (r *reflectionResolver) Author(ctx context.Context, obj *ent.Reflection) (*ent.Membership, error) {
+	return loader.FromContext(ctx).Author(ctx, obj)
 }
 
 // Body is the resolver for the body field.

@@ -107,12 +107,15 @@ func (Reflection) Edges() []ent.Edge {
 			Unique().
 			Required().
 			Immutable(),
+		// author is in schema/app.graphql: it resolves through the request's roster of the
+		// group (internal/graphql/loader), with the group's member list, in one statement.
 		edge.From("author", Membership.Type).
 			Ref("reflections").
 			Field("author_id").
 			Unique().
 			Required().
-			Immutable(),
+			Immutable().
+			Annotations(entgql.Skip()),
 		// reads are the accounting of who read it.
 		edge.To("reads", ReflectionRead.Type).
 			Annotations(entgql.Skip()),

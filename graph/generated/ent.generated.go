@@ -54,6 +54,7 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*ent.User, error)
 }
 type ReflectionResolver interface {
+	Author(ctx context.Context, obj *ent.Reflection) (*ent.Membership, error)
 	Body(ctx context.Context, obj *ent.Reflection) (string, error)
 	Mood(ctx context.Context, obj *ent.Reflection) (int, error)
 	Craving(ctx context.Context, obj *ent.Reflection) (int, error)
@@ -2610,38 +2611,6 @@ func (ec *executionContext) fieldContext_Reflection_group(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Reflection_author(ctx context.Context, field graphql.CollectedField, obj *ent.Reflection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Reflection_author(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Author(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Membership) graphql.Marshaler {
-			return ec.marshalNMembership2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐMembership(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Reflection_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Reflection",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Membership(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Reflection_encouragements(ctx context.Context, field graphql.CollectedField, obj *ent.Reflection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2682,6 +2651,38 @@ func (ec *executionContext) fieldContext_Reflection_encouragements(ctx context.C
 	if fc.Args, err = ec.field_Reflection_encouragements_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reflection_author(ctx context.Context, field graphql.CollectedField, obj *ent.Reflection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reflection_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reflection().Author(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Membership) graphql.Marshaler {
+			return ec.marshalNMembership2ᚖgithubᚗcomᚋprocessgroupᚋapiᚋentᚐMembership(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reflection_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reflection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -4964,17 +4965,17 @@ func (ec *executionContext) _Reflection(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Reflection_group(ctx, field, obj)
 				})
-		case "author":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Reflection_author(ctx, field, obj)
-				})
 		case "encouragements":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Reflection_encouragements(ctx, field, obj)
+				})
+		case "author":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reflection_author(ctx, field, obj)
 				})
 		case "body":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

@@ -1705,6 +1705,8 @@ extend type Group {
 }
 
 extend type Reflection {
+  "The author's membership of the group."
+  author: Membership! @goField(forceResolver: true)
   """
   The free text the author wrote. Reading it counts as a read in the author's accounting.
   """
@@ -2170,7 +2172,6 @@ type Reflection implements Node {
   visibility: ReflectionVisibility!
   version: Int!
   group: Group!
-  author: Membership!
   encouragements(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -3034,10 +3035,10 @@ func (ec *executionContext) childFields_Reflection(ctx context.Context, field gr
 		return ec.fieldContext_Reflection_version(ctx, field)
 	case "group":
 		return ec.fieldContext_Reflection_group(ctx, field)
-	case "author":
-		return ec.fieldContext_Reflection_author(ctx, field)
 	case "encouragements":
 		return ec.fieldContext_Reflection_encouragements(ctx, field)
+	case "author":
+		return ec.fieldContext_Reflection_author(ctx, field)
 	case "body":
 		return ec.fieldContext_Reflection_body(ctx, field)
 	case "mood":

@@ -56,6 +56,8 @@ type scopeCache struct {
 	mu   sync.Mutex
 	s    *scope
 	uid  int
+	// gen counts the changes of memberships made in the request (ScopeChanged).
+	gen int
 }
 
 // WithScope returns a copy of ctx in which the read rules load the viewer's memberships
@@ -75,8 +77,21 @@ func ScopeChanged(ctx context.Context) {
 	if c, ok := ctx.Value(scopeKey{}).(*scopeCache); ok {
 		c.mu.Lock()
 		c.s = nil
+		c.gen++
 		c.mu.Unlock()
 	}
+}
+
+// MembershipChanges counts the changes of memberships made so far in the request in ctx:
+// what a per-request cache of memberships compares to know that it is out of date.
+func MembershipChanges(ctx context.Context) int {
+	c, ok := ctx.Value(scopeKey{}).(*scopeCache)
+	if !ok {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
 }
 
 // scopeOf returns v's scope in ctx: loaded where ctx has a cache, else one of subqueries.

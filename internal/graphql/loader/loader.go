@@ -64,3 +64,11 @@ func (l *Loader[V]) Load(ctx context.Context, id int) (V, error) {
 	}
 	return l.done[id], nil
 }
+
+// Forget drops every value loaded so far (and every hint): the next Load fetches again.
+func (l *Loader[V]) Forget() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pending = map[int]struct{}{}
+	l.done = map[int]V{}
+}

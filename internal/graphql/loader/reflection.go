@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -21,6 +22,12 @@ type Reflections struct {
 	Encouragement *Loader[Encouraged]
 	// AttentionVisible is, by group id, whether the viewer may see crisis marks there.
 	AttentionVisible *Loader[bool]
+	// Roster is, by group id, the memberships of the group the viewer may see (the
+	// Membership rule decides): the group's member list and its reflections' authors.
+	Roster *Loader[[]*ent.Membership]
+	// rosterGen is the count of membership changes (rule.MembershipChanges) Roster is
+	// current with: a change in the request (a mutation) makes it load again.
+	rosterGen atomic.Int64
 }
 
 // Encouraged is what the viewer can see of the encouragement on one reflection.
@@ -71,7 +78,60 @@ func NewReflections(root *ent.Client) *Reflections {
 		AttentionVisible: New(func(ctx context.Context, groupIDs []int) (map[int]bool, error) {
 			return rule.AttentionVisible(ctx, client(ctx), groupIDs)
 		}),
+		Roster: New(func(ctx context.Context, groupIDs []int) (map[int][]*ent.Membership, error) {
+			ms, err := client(ctx).Membership.Query().
+				Where(membership.GroupIDIn(groupIDs...)).
+				Order(membership.ByRole(), membership.ByJoinedAt(), membership.ByID()).
+				All(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[int][]*ent.Membership, len(groupIDs))
+			for _, m := range ms {
+				out[m.GroupID] = append(out[m.GroupID], m)
+			}
+			return out, nil
+		}),
 	}
+}
+
+// Author is the author of r as the viewer may see them: NotFound when the Membership rule
+// hides them (as an edge query would answer).
+func (l *Reflections) Author(ctx context.Context, r *ent.Reflection) (*ent.Membership, error) {
+	ms, err := l.roster(ctx, r.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if m.ID == r.AuthorID {
+			return m, nil
+		}
+	}
+	return nil, &ent.NotFoundError{}
+}
+
+// roster loads the roster of groupID, again if memberships changed since it was loaded.
+func (l *Reflections) roster(ctx context.Context, groupID int) ([]*ent.Membership, error) {
+	if gen := int64(rule.MembershipChanges(ctx)); l.rosterGen.Swap(gen) != gen {
+		l.Roster.Forget()
+	}
+	return l.Roster.Load(ctx, groupID)
+}
+
+// Members is the current members of groupID the viewer may see, facilitators first, then
+// in the order they joined.
+func (l *Reflections) Members(ctx context.Context, groupID int) ([]*ent.Membership, error) {
+	ms, err := l.roster(ctx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*ent.Membership, 0, len(ms))
+	for _, m := range ms {
+		if m.LeftAt == nil {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // sentBy is the aggregate "mine": 1 when one of the encouragements of the group of rows was
@@ -109,13 +169,25 @@ func HintInterceptor() ent.Interceptor {
 			if err != nil {
 				return v, err
 			}
-			if rs, ok := v.([]*ent.Reflection); ok && len(rs) > 1 {
-				if l := FromContext(ctx); l != nil {
-					ids := make([]int, len(rs))
-					for i, r := range rs {
+			l := FromContext(ctx)
+			if l == nil {
+				return v, err
+			}
+			switch v := v.(type) {
+			case []*ent.Reflection:
+				if len(v) > 1 {
+					ids := make([]int, len(v))
+					for i, r := range v {
 						ids[i] = r.ID
+						l.Roster.Hint(r.GroupID)
 					}
 					l.Encouragement.Hint(ids...)
+				}
+			case []*ent.Group:
+				if len(v) > 1 {
+					for _, g := range v {
+						l.Roster.Hint(g.ID)
+					}
 				}
 			}
 			return v, err
