@@ -17,8 +17,9 @@ import (
 // DeliveryUpdate is the builder for updating Delivery entities.
 type DeliveryUpdate struct {
 	config
-	hooks    []Hook
-	mutation *DeliveryMutation
+	hooks     []Hook
+	mutation  *DeliveryMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the DeliveryUpdate builder.
@@ -59,6 +60,12 @@ func (_u *DeliveryUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *DeliveryUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *DeliveryUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *DeliveryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	_spec := sqlgraph.NewUpdateSpec(delivery.Table, delivery.Columns, sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeInt))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
@@ -68,6 +75,7 @@ func (_u *DeliveryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			}
 		}
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{delivery.Label}
@@ -83,9 +91,10 @@ func (_u *DeliveryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 // DeliveryUpdateOne is the builder for updating a single Delivery entity.
 type DeliveryUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *DeliveryMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *DeliveryMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Mutation returns the DeliveryMutation object of the builder.
@@ -133,6 +142,12 @@ func (_u *DeliveryUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *DeliveryUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *DeliveryUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *DeliveryUpdateOne) sqlSave(ctx context.Context) (_node *Delivery, err error) {
 	_spec := sqlgraph.NewUpdateSpec(delivery.Table, delivery.Columns, sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeInt))
 	id, ok := _u.mutation.ID()
@@ -159,6 +174,7 @@ func (_u *DeliveryUpdateOne) sqlSave(ctx context.Context) (_node *Delivery, err 
 			}
 		}
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &Delivery{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -31,6 +31,7 @@ func main() {
 			gen.FeatureVersionedMigration,
 			gen.FeatureGlobalID,
 			gen.FeatureUpsert,
+			gen.FeatureModifier,
 		},
 	}, entc.Extensions(ex))
 	if err != nil {

@@ -18,8 +18,9 @@ import (
 // GroupInviteUpdate is the builder for updating GroupInvite entities.
 type GroupInviteUpdate struct {
 	config
-	hooks    []Hook
-	mutation *GroupInviteMutation
+	hooks     []Hook
+	mutation  *GroupInviteMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // Where appends a list predicates to the GroupInviteUpdate builder.
@@ -105,6 +106,12 @@ func (_u *GroupInviteUpdate) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *GroupInviteUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *GroupInviteUpdate {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *GroupInviteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -126,6 +133,7 @@ func (_u *GroupInviteUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if _u.mutation.RevokedAtCleared() {
 		_spec.ClearField(groupinvite.FieldRevokedAt, field.TypeTime)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{groupinvite.Label}
@@ -141,9 +149,10 @@ func (_u *GroupInviteUpdate) sqlSave(ctx context.Context) (_node int, err error)
 // GroupInviteUpdateOne is the builder for updating a single GroupInvite entity.
 type GroupInviteUpdateOne struct {
 	config
-	fields   []string
-	hooks    []Hook
-	mutation *GroupInviteMutation
+	fields    []string
+	hooks     []Hook
+	mutation  *GroupInviteMutation
+	modifiers []func(*sql.UpdateBuilder)
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -236,6 +245,12 @@ func (_u *GroupInviteUpdateOne) check() error {
 	return nil
 }
 
+// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
+func (_u *GroupInviteUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *GroupInviteUpdateOne {
+	_u.modifiers = append(_u.modifiers, modifiers...)
+	return _u
+}
+
 func (_u *GroupInviteUpdateOne) sqlSave(ctx context.Context) (_node *GroupInvite, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -274,6 +289,7 @@ func (_u *GroupInviteUpdateOne) sqlSave(ctx context.Context) (_node *GroupInvite
 	if _u.mutation.RevokedAtCleared() {
 		_spec.ClearField(groupinvite.FieldRevokedAt, field.TypeTime)
 	}
+	_spec.AddModifiers(_u.modifiers...)
 	_node = &GroupInvite{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues
