@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -30,8 +32,12 @@ import (
 // server's CPU time can be read from /proc without the load generator's.
 const childEnv = "BENCH_SERVE"
 
-// statsPath is where a child tells its counters; it exists only in the benchmark's children.
-const statsPath = "/_bench/stats"
+// statsPath is where a child tells its counters, and profilePath where it starts (?to=FILE)
+// and stops a CPU profile; they exist only in the benchmark's children.
+const (
+	statsPath   = "/_bench/stats"
+	profilePath = "/_bench/profile"
+)
 
 // childStats are a child's counters since it started.
 type childStats struct {
@@ -125,6 +131,24 @@ func (c *child) stats(ctx context.Context) (childStats, error) {
 	return s, json.NewDecoder(res.Body).Decode(&s)
 }
 
+// profile starts a CPU profile of the child into the file to, or stops it (to == "").
+func (c *child) profile(ctx context.Context, to string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+profilePath+"?to="+url.QueryEscape(to), nil)
+	if err != nil {
+		return err
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		return fmt.Errorf("%s: profile: %s", c.name, b)
+	}
+	return nil
+}
+
 // stop asks the child to finish (it ends when its stdin closes) and waits for it, killing
 // it after a while.
 func (c *child) stop() {
@@ -192,6 +216,25 @@ func serveChild(mode string) int {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		_ = json.NewEncoder(w).Encode(childStats{Statements: counted(), Mallocs: ms.Mallocs})
+	})
+	var profile *os.File
+	mux.HandleFunc("POST "+profilePath, func(w http.ResponseWriter, r *http.Request) {
+		if profile != nil {
+			pprof.StopCPUProfile()
+			profile.Close()
+			profile = nil
+		}
+		if to := r.URL.Query().Get("to"); to != "" {
+			f, err := os.Create(to)
+			if err == nil {
+				err = pprof.StartCPUProfile(f)
+			}
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			profile = f
+		}
 	})
 	mux.Handle("/", h)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -280,6 +281,9 @@ func (m *measurer) measure(ctx context.Context, ops []*op) (results, error) {
 		if err := m.verify(ctx, o); err != nil {
 			return nil, err
 		}
+		if err := m.profile(ctx, o, true); err != nil {
+			return nil, err
+		}
 		res[o.name] = map[string]map[int][]cell{}
 		for _, conc := range m.o.concurrency {
 			for round := range m.o.rounds {
@@ -304,9 +308,30 @@ func (m *measurer) measure(ctx context.Context, ops []*op) (results, error) {
 				}
 			}
 		}
+		if err := m.profile(ctx, o, false); err != nil {
+			return nil, err
+		}
 		m.logf("measured %s", o.name)
 	}
 	return res, nil
+}
+
+// profile starts (or stops) the CPU profiles of o's cells on each server, with -cpuprofile.
+func (m *measurer) profile(ctx context.Context, o *op, start bool) error {
+	if m.o.cpuprofile == "" {
+		return nil
+	}
+	for _, c := range m.impls(o) {
+		to := ""
+		if start {
+			name := strings.NewReplacer(" · ", "-", " ", "-").Replace(o.name)
+			to = filepath.Join(m.o.cpuprofile, c.name+"-"+name+".pprof")
+		}
+		if err := c.profile(ctx, to); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // warm signs every viewer of o in on each server (UpcomingSessions, which both serve),

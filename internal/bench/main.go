@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,6 +46,7 @@ type options struct {
 	seed        int64
 	only        string
 	opsDir      string
+	cpuprofile  string
 }
 
 func main() {
@@ -90,6 +92,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "also write the table to this file")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of the dataset's random numbers")
 	fs.StringVar(&o.only, "only", "", "measure only these operations: comma-separated row names or GraphQL operation names (e.g. GroupFeed,CreateReflection)")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of each server during each operation's cells into this folder (<server>-<operation>.pprof, for go tool pprof); profiling costs the servers a little CPU")
 	fs.StringVar(&o.opsDir, "ops", "", "folder of the app's operations (default: schema/app-operations of the module)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -116,6 +119,16 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	o.size = strings.ToUpper(o.size)
 	if _, ok := sizes[o.size]; !ok {
 		return o, fmt.Errorf("-size must be S or M, not %q", o.size)
+	}
+	if o.cpuprofile != "" {
+		abs, err := filepath.Abs(o.cpuprofile)
+		if err == nil {
+			err = os.MkdirAll(abs, 0o755)
+		}
+		if err != nil {
+			return o, fmt.Errorf("-cpuprofile: %w", err)
+		}
+		o.cpuprofile = abs
 	}
 	if o.rounds < 1 || o.duration <= 0 || o.requests < 0 {
 		return o, errors.New("-rounds and -duration must be positive, -requests 0 or more")
