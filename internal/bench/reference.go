@@ -752,7 +752,9 @@ func (r *reference) upcomingSessions(ctx context.Context, v viewerOf, raw json.R
 	}
 	first := 10
 	if vars.First != nil {
-		first = *vars.First
+		if first = *vars.First; first < 1 || first > 100 {
+			return nil, fail("BAD_USER_INPUT", "first must be between 1 and 100")
+		}
 	}
 	var out struct {
 		ID       int          `json:"id,string"`
