@@ -77,6 +77,12 @@ func newReference(ctx context.Context) (http.Handler, func() int64, func() error
 		return nil, nil, nil, err
 	}
 	pc.MaxConns = 20 // as the API's pool (internal/platform/db)
+	// Short OLTP statements: no JIT compilation unless the URL asks for it (jit=on); without
+	// statistics their estimates can cross jit_above_cost, and compiling then costs far more
+	// than running them.
+	if _, set := pc.ConnConfig.RuntimeParams["jit"]; !set {
+		pc.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, nil, nil, err
