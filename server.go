@@ -45,6 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, k)
 		return 0
 	case "serve", "set-role", "reencrypt":
+		server.TuneGC()
 	default:
 		fmt.Fprintf(stderr, "unknown command %q\n\n", cmd)
 		usage(stderr)

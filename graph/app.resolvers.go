@@ -11,9 +11,7 @@ import (
 	"entgo.io/contrib/entgql"
 
 	"github.com/processgroup/api/ent"
-	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/membership"
-	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/graph/generated"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/graphql/loader"
@@ -170,7 +168,7 @@ func (r *userResolver) Memberships(ctx context.Context, obj *ent.User) ([]*ent.M
 // EncouragementReceived is the resolver for the encouragementReceived field.
 func (r *userResolver) EncouragementReceived(ctx context.Context, obj *ent.User, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.EncouragementConnection, error) {
 	return r.ent(ctx).Encouragement.Query().
-		Where(encouragement.HasReflectionWith(reflection.UserID(obj.ID))).
+		Where(onReflectionsOf(obj.ID)).
 		Paginate(ctx, after, first, before, last,
 			ent.WithEncouragementOrder(&ent.EncouragementOrder{
 				Direction: entgql.OrderDirectionDesc,

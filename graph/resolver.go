@@ -8,9 +8,13 @@ import (
 	"slices"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/encouragement"
+	"github.com/processgroup/api/ent/predicate"
+	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/graphql/loader"
 	"github.com/processgroup/api/internal/platform/clock"
@@ -147,4 +151,15 @@ func settingsChange(in model.NotificationSettingsInput) devices.SettingsChange {
 func optionalSetting(o graphql.Omittable[*string]) devices.Optional {
 	v, set := o.ValueOK()
 	return devices.Optional{Set: set, Value: v}
+}
+
+// onReflectionsOf matches the encouragement on userID's reflections as an IN over their
+// reflections (the index on reflections.user_id, then the one on encouragements.reflection_id):
+// SQLite plans the EXISTS of HasReflectionWith as a scan of every encouragement.
+func onReflectionsOf(userID int) predicate.Encouragement {
+	return func(s *sql.Selector) {
+		t := sql.Table(reflection.Table)
+		s.Where(sql.In(s.C(encouragement.FieldReflectionID),
+			sql.Select(t.C(reflection.FieldID)).From(t).Where(sql.EQ(t.C(reflection.FieldUserID), userID))))
+	}
 }

@@ -186,6 +186,8 @@ func (p prefixWriter) Write(b []byte) (int, error) {
 // prints "READY <url>", and serves until its stdin closes (the benchmark is done, or gone)
 // or it is told to stop.
 func serveChild(mode string) int {
+	// Both servers collect garbage as the API server does in production (server.TuneGC).
+	server.TuneGC()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	go func() {

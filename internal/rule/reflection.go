@@ -45,9 +45,15 @@ func reflectionReadable(s *scope, now time.Time) predicate.Reflection {
 			reflection.And(
 				reflection.VisibilityEQ(reflection.VisibilityGROUP),
 				s.groups(reflection.FieldGroupID, groupsIn),
+				// The author's membership and consent are in the reflection's group, one of
+				// the viewer's: saying so keeps the database from reading every group's.
 				reflection.HasAuthorWith(
 					Current(),
-					membership.HasConsentsWith(ConsentActive(now)),
+					s.groups(membership.FieldGroupID, groupsIn),
+					membership.HasConsentsWith(
+						ConsentActive(now),
+						s.groups(groupsharingconsent.FieldGroupID, groupsIn),
+					),
 				),
 			),
 		),

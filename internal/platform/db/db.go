@@ -79,6 +79,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		if _, set := cfg.RuntimeParams["jit"]; !set {
 			cfg.RuntimeParams["jit"] = "off"
 		}
+		if _, set := cfg.RuntimeParams["plan_cache_mode"]; !set {
+			cfg.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+		}
 		pool := stdlib.OpenDB(*cfg)
 		// As many idle as open: a busy pool that closes what it cannot keep idle opens a
 		// new PostgreSQL connection (a process) for the next query.
