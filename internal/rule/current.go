@@ -108,3 +108,25 @@ func MayFacilitate(ctx context.Context, c *ent.Client, groupID int) error {
 	}
 	return ErrNotInGroup
 }
+
+// CurrentMembershipID is the id of the viewer's current membership of groupID, as
+// ViewerMembership finds it (ErrNotInGroup when there is none), from the viewer's memberships
+// the request has read already when it has, without a statement. A write that names it is
+// checked again by the policies, with the membership locked (isCurrentMembership).
+func CurrentMembershipID(ctx context.Context, c *ent.Client, groupID int) (int, error) {
+	s, err := scopeOf(ctx, viewer.FromContext(ctx))
+	if err != nil {
+		return 0, err
+	}
+	if !s.loaded {
+		m, err := ViewerMembership(ctx, c, groupID)
+		if err != nil {
+			return 0, err
+		}
+		return m.ID, nil
+	}
+	if !slices.Contains(s.in, groupID) {
+		return 0, ErrNotInGroup
+	}
+	return s.byGroup[groupID], nil
+}

@@ -281,6 +281,10 @@ func (w *world) checkRecords(t *testing.T) {
 		if err := rule.MayFacilitate(w.ctx, c, w.group.ID); !errors.Is(err, want) {
 			t.Errorf("MayFacilitate: got %v, the oracle says %v", err, want)
 		}
+		id, err := rule.CurrentMembershipID(w.ctx, c, w.group.ID)
+		if in := w.viewer.inGroupNow(); in != (err == nil) || (in && id != w.mine.ID) || (!in && !errors.Is(err, rule.ErrNotInGroup)) {
+			t.Errorf("CurrentMembershipID: %d, %v; in the group now: %v (membership %v)", id, err, in, w.mine)
+		}
 	})
 }
 

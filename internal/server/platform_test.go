@@ -254,8 +254,8 @@ func TestProductionIsTheDefaultWithARealProject(t *testing.T) {
 
 // TestPostgresConnectionsWithoutJIT: the app's PostgreSQL connections do not JIT-compile
 // (its reads are short; on tables without statistics their estimates crossed
-// jit_above_cost and each request compiled code for tens of milliseconds), unless the
-// DATABASE_URL asks for it.
+// jit_above_cost and each request compiled code for tens of milliseconds) and plan each
+// prepared statement once, unless the DATABASE_URL asks otherwise.
 func TestPostgresConnectionsWithoutJIT(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
@@ -265,6 +265,13 @@ func TestPostgresConnectionsWithoutJIT(t *testing.T) {
 		}
 		if jit != "off" {
 			t.Fatalf("jit = %s on the app's connections, want off", jit)
+		}
+		var plans string
+		if err := h.App.SQL().QueryRow("SHOW plan_cache_mode").Scan(&plans); err != nil {
+			t.Fatal(err)
+		}
+		if plans != "force_generic_plan" {
+			t.Fatalf("plan_cache_mode = %s on the app's connections, want force_generic_plan", plans)
 		}
 		h.Restart(map[string]string{"DATABASE_URL": h.settings("DATABASE_URL") + "&jit=on"})
 		if err := h.App.SQL().QueryRow("SHOW jit").Scan(&jit); err != nil {

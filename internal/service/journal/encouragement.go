@@ -31,27 +31,27 @@ func (j *Journal) SendEncouragement(ctx context.Context, c client, in NewEncoura
 	if err := rule.MayEncourage(v, r); err != nil {
 		return nil, err
 	}
-	sender, err := rule.ViewerMembership(ctx, c, r.GroupID)
+	sender, err := rule.CurrentMembershipID(ctx, c, r.GroupID)
 	if errors.Is(err, rule.ErrNotInGroup) {
 		return nil, apperr.NotFoundf("reflection not found")
 	}
 	if err != nil {
 		return nil, err
 	}
-	if e, err := existingEncouragement(ctx, c, sender.ID, in); e != nil || err != nil {
+	if e, err := existingEncouragement(ctx, c, sender, in); e != nil || err != nil {
 		return e, err
 	}
 	id, err := c.Encouragement.Create().
 		SetClientID(in.ClientID).
 		SetReflectionID(r.ID).
-		SetSenderID(sender.ID).
+		SetSenderID(sender).
 		SetKind(in.Kind).
 		SetNillableMessage(in.Message).
 		OnConflict().
 		DoNothing().
 		ID(ctx)
 	if errors.Is(err, sql.ErrNoRows) || ent.IsNotFound(err) {
-		e, err := existingEncouragement(ctx, c, sender.ID, in)
+		e, err := existingEncouragement(ctx, c, sender, in)
 		if e == nil && err == nil {
 			err = errors.New("journal: encouragement vanished after a conflicting insert")
 		}

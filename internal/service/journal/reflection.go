@@ -28,7 +28,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in NewReflecti
 	if r, err := j.existingReflection(ctx, c, v, in, sum); r != nil || err != nil {
 		return r, j.resourcesFor(r), err
 	}
-	author, err := rule.ViewerMembership(ctx, c, in.GroupID)
+	author, err := rule.CurrentMembershipID(ctx, c, in.GroupID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -37,7 +37,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in NewReflecti
 		SetClientID(in.ClientID).
 		SetUserID(v.UserID).
 		SetGroupID(in.GroupID).
-		SetAuthorID(author.ID).
+		SetAuthorID(author).
 		SetBody(in.Body).
 		SetMood(in.Mood).
 		SetCraving(in.Craving).
