@@ -17,12 +17,12 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"entgo.io/ent/dialect"
 
+	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/server"
 	"github.com/processgroup/api/internal/server/config"
 )
@@ -275,51 +275,13 @@ func newAPI(ctx context.Context) (http.Handler, func() int64, func() error, erro
 		return nil, nil, nil, err
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: level}))
-	var n atomic.Int64
+	counter := &db.CountingDriver{}
 	app, err := server.New(ctx, cfg, log, server.WithDriver(func(d dialect.Driver) dialect.Driver {
-		return countingDriver{Driver: d, n: &n}
+		counter.Driver = d
+		return counter
 	}))
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return app.Handler(), n.Load, app.Close, nil
-}
-
-// countingDriver counts the statements sent through an ent driver and its transactions.
-type countingDriver struct {
-	dialect.Driver
-	n *atomic.Int64
-}
-
-func (d countingDriver) Exec(ctx context.Context, q string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Exec(ctx, q, args, v)
-}
-
-func (d countingDriver) Query(ctx context.Context, q string, args, v any) error {
-	d.n.Add(1)
-	return d.Driver.Query(ctx, q, args, v)
-}
-
-func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return countingTx{Tx: tx, n: d.n}, nil
-}
-
-type countingTx struct {
-	dialect.Tx
-	n *atomic.Int64
-}
-
-func (t countingTx) Exec(ctx context.Context, q string, args, v any) error {
-	t.n.Add(1)
-	return t.Tx.Exec(ctx, q, args, v)
-}
-
-func (t countingTx) Query(ctx context.Context, q string, args, v any) error {
-	t.n.Add(1)
-	return t.Tx.Query(ctx, q, args, v)
+	return app.Handler(), counter.Statements, app.Close, nil
 }

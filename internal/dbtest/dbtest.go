@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -70,7 +69,7 @@ type Env struct {
 	Clock *clock.Fake
 
 	t          testing.TB
-	statements *CountingDriver
+	statements *db.CountingDriver
 	seq        atomic.Int64
 }
 
@@ -105,7 +104,7 @@ func New(t testing.TB, opts ...Option) *Env {
 			t.Fatalf("river migrations: %v", err)
 		}
 	}
-	e.statements = &CountingDriver{Driver: sealed.NewDriver(e.DB.Driver(), keys)}
+	e.statements = &db.CountingDriver{Driver: sealed.NewDriver(e.DB.Driver(), keys)}
 	drv := e.statements
 	e.Client = ent.NewClient(ent.Driver(drv))
 	return e
@@ -255,59 +254,4 @@ func (e *Env) Session(g *ent.Group, start time.Time, minutes int) *ent.GroupSess
 		e.t.Fatalf("dbtest: session: %v", err)
 	}
 	return s
-}
-
-// CountingDriver counts every statement sent to the database through it (and through the
-// transactions it begins): the statement-count tests of list queries read it.
-type CountingDriver struct {
-	dialect.Driver
-	n atomic.Int64
-	// Trace, when set, is called with every statement's text (never its arguments).
-	Trace func(query string)
-}
-
-// Statements is how many statements went through d so far.
-func (d *CountingDriver) Statements() int64 { return d.n.Load() }
-
-// Exec implements dialect.Driver.
-func (d *CountingDriver) Exec(ctx context.Context, q string, args, v any) error {
-	d.count(q)
-	return d.Driver.Exec(ctx, q, args, v)
-}
-
-// Query implements dialect.Driver.
-func (d *CountingDriver) Query(ctx context.Context, q string, args, v any) error {
-	d.count(q)
-	return d.Driver.Query(ctx, q, args, v)
-}
-
-// Tx implements dialect.Driver.
-func (d *CountingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &countingTx{Tx: tx, d: d}, nil
-}
-
-func (d *CountingDriver) count(q string) {
-	d.n.Add(1)
-	if d.Trace != nil {
-		d.Trace(q)
-	}
-}
-
-type countingTx struct {
-	dialect.Tx
-	d *CountingDriver
-}
-
-func (t *countingTx) Exec(ctx context.Context, q string, args, v any) error {
-	t.d.count(q)
-	return t.Tx.Exec(ctx, q, args, v)
-}
-
-func (t *countingTx) Query(ctx context.Context, q string, args, v any) error {
-	t.d.count(q)
-	return t.Tx.Query(ctx, q, args, v)
 }

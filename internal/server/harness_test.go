@@ -29,10 +29,10 @@ import (
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/parser"
 
-	"github.com/processgroup/api/internal/dbtest"
 	"github.com/processgroup/api/internal/firebase/authemu"
 	"github.com/processgroup/api/internal/firebase/fcmfake"
 	"github.com/processgroup/api/internal/platform/clock"
+	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/server"
 	"github.com/processgroup/api/internal/server/config"
 )
@@ -341,7 +341,7 @@ type H struct {
 	// FCM is the fake FCM server the workers send to (withPush), else nil.
 	FCM     *fcmfake.Server
 	Logs    *syncBuffer
-	counter *dbtest.CountingDriver
+	counter *db.CountingDriver
 	seq     atomic.Int64
 	dbURL   string
 	opts    options
@@ -448,19 +448,19 @@ func (h *H) start() {
 }
 
 // newApp builds and serves an API of h's settings; it is closed when the test ends.
-func (h *H) newApp() (*server.App, *httptest.Server, *dbtest.CountingDriver) {
+func (h *H) newApp() (*server.App, *httptest.Server, *db.CountingDriver) {
 	h.t.Helper()
 	cfg, err := config.FromEnv(h.settings)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(h.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	var counter *dbtest.CountingDriver
+	var counter *db.CountingDriver
 	app, err := server.New(context.Background(), cfg, log, server.WithClock(h.Clock), server.WithDriver(func(d dialect.Driver) dialect.Driver {
 		if h.opts.wrap != nil {
 			d = h.opts.wrap(d)
 		}
-		counter = &dbtest.CountingDriver{Driver: d}
+		counter = &db.CountingDriver{Driver: d}
 		return counter
 	}))
 	if err != nil {
