@@ -51,6 +51,14 @@ func DefaultAnonymousRate() RateConfig {
 	return RateConfig{PerMinute: 30, Burst: 10, MaxKeys: DefaultMaxKeys}
 }
 
+// DefaultDocumentRate is the limit on documents a signed-in user may send that the server
+// has not validated yet (Gate): 60 a minute, 20 at once. The app sends a fixed set of about
+// sixty operations, each validated once per server and then served from the query cache;
+// a member who makes up new documents in a loop spends at most this many validations.
+func DefaultDocumentRate() RateConfig {
+	return RateConfig{PerMinute: 60, Burst: 20, MaxKeys: DefaultMaxKeys}
+}
+
 // RateLimiter keeps a token bucket per key (a user ID, a client address) with one
 // RateConfig. Use one RateLimiter per policy: one for mutations, one for anonymous
 // requests. It is safe for concurrent use; memory is bounded by RateConfig.MaxKeys.
