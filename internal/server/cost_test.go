@@ -309,3 +309,52 @@ func BenchmarkRequestCost(b *testing.B) {
 		b.Run("member/"+c.name, func(b *testing.B) { measure(b, dev, g.A.Token, c) })
 	}
 }
+
+// heaviestRead is the heaviest read of a group's reflections and their encouragement that
+// MAX_COMPLEXITY lets through (cost about 5,300 of 6,000).
+const heaviestRead = `query Heaviest($g: ID!) { node(id: $g) { ... on Group { reflections(first: 100) { totalCount edges { cursor node {
+  id body prompt mood craving visibility createdAt disclosureNotice
+  encouragements(first: 5) { totalCount edges { node { id kind message createdAt } } } } } } } } }`
+
+// BenchmarkHeaviestRead measures, as BenchmarkRequestCost does, the heaviest read the limits
+// allow on a group full enough to fill it: 100 reflections read by their facilitator, each
+// with 5 of its 11 encouragements, every text decrypted and every read accounted for.
+//
+//	go test ./internal/server -run '^$' -bench HeaviestRead -benchtime 20x
+func BenchmarkHeaviestRead(b *testing.B) {
+	h := sqliteH(b)
+	g := h.NewGroup()
+	fillGroup(b, h, g, 12, 9) // 108 reflections, 72 of them GROUP
+	ids := edgeIDs(g.Therapist.MustOp("GroupFeed", map[string]any{"groupID": g.ID, "first": 100}), "node.reflections")
+	others := []*Client{g.Therapist}
+	for i := 0; i < 10; i++ {
+		c := h.Member(fmt.Sprint("e", i))
+		g.Join(c, fmt.Sprint("Encourager ", i))
+		others = append(others, c)
+	}
+	for _, id := range ids {
+		for _, c := range others {
+			Encourage(c, id, "keep going")
+		}
+	}
+	body := requestBody(heaviestRead, map[string]any{"g": g.ID})
+	r := serve(b, h, g.Therapist.Token, body)
+	if len(r.Errors) > 0 {
+		b.Fatalf("%.400s", r.Raw)
+	}
+	encouraged := 0
+	edges, _ := r.Get("node.reflections.edges").([]any)
+	for i := range edges {
+		es, _ := r.Get(fmt.Sprintf("node.reflections.edges.%d.node.encouragements.edges", i)).([]any)
+		encouraged += len(es)
+	}
+	b.Logf("%d reflections read, %d encouragements", len(edges), encouraged)
+	spent, n := 0.0, 0
+	for b.Loop() {
+		start := cpuMillis()
+		serve(b, h, g.Therapist.Token, body)
+		spent += cpuMillis() - start
+		n++
+	}
+	b.ReportMetric(spent/float64(n), "cpu-ms/op")
+}
