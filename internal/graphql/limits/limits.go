@@ -1,8 +1,10 @@
 // Package limits hardens the GraphQL API against expensive or abusive requests.
 //
-// It holds the query-shape limits (depth, aliases, directives, tokens, complexity), a
-// refusal of JSON-array batching, per-key rate limits, and a way to keep validation
-// messages from suggesting schema names ("Did you mean ...?").
+// It holds the query-shape limits (depth, aliases, directives, tokens, fields, fields per
+// selection set, repeated fields, complexity), the gate that measures a document before
+// gqlgen parses and validates it, a refusal of JSON-array batching, per-key rate limits,
+// and a way to keep validation messages from suggesting schema names ("Did you mean
+// ...?").
 //
 // Every refusal is a GraphQL error with extensions.code: BAD_USER_INPUT for the shape of a
 // query, RATE_LIMITED for rates. Messages name the limit and the number that broke it, and
@@ -12,14 +14,18 @@
 //
 //	cfg := limits.DefaultConfig()
 //	srv := handler.New(es)
+//	cache := lru.New[*ast.QueryDocument](1000)
+//	srv.SetQueryCache(cache)
 //	srv.SetParserTokenLimit(cfg.MaxTokens)                   // gqlgen's own lexer-level limit
 //	srv.SetValidationRulesFn(limits.RulesWithoutSuggestions) // no "Did you mean" in messages
+//	srv.Use(&limits.Gate{Config: cfg, Cache: cache, Budget: limits.NewRateLimiter(limits.DefaultDocumentRate()),
+//		Caller: viewerID, Anonymous: introspectionInDevelopment}) // before parsing and validation
 //	srv.Use(limits.NewQueryLimits(cfg))                      // depth, aliases, directives, complexity
 //	mutations := limits.NewRateLimiter(limits.DefaultMutationRate())
 //	srv.AroundOperations(mutations.Mutations(viewerID))      // after requireViewer
 //	anonymous := limits.NewRateLimiter(limits.DefaultAnonymousRate())
 //	gql := limits.RefuseBatch(srv)
-//	api := authenticate(anonymous.Anonymous(noViewer, checkGET(http.MaxBytesHandler(gql, max))))
+//	api := authenticate(anonymous.Anonymous(noViewer, requireSignIn(checkGET(http.MaxBytesHandler(gql, max)))))
 package limits
 
 import (

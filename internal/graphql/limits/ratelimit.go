@@ -150,8 +150,8 @@ func retrySeconds(d time.Duration) int {
 // mutation operation to the key keyFn returns (the signed-in user's ID), one token per
 // root mutation field, so that aliasing many mutations into one operation costs as much
 // as sending them apart. When the bucket is short, the operation does not run: the answer
-// is one error, code RATE_LIMITED, with extensions.retryAfter in seconds (HTTP status 200,
-// as for every GraphQL error). Queries, and mutations for which keyFn returns false (no
+// is one error, code RATE_LIMITED, with extensions.retryAfter in seconds (gqlgen answers it
+// with HTTP 200; the server turns an error with retryAfter into 429 and Retry-After). Queries, and mutations for which keyFn returns false (no
 // signed-in user: those are refused as UNAUTHENTICATED and limited per address by
 // Anonymous), pass untouched.
 func (r *RateLimiter) Mutations(keyFn func(context.Context) (string, bool)) graphql.OperationMiddleware {
