@@ -26,6 +26,7 @@ func TestAuditTrail(t *testing.T) {
 		emu.AddUser(authemu.User{UID: g.Therapist.UID})
 		tok, _ := emu.Token(g.Therapist.UID, 3*time.Hour)
 		(&Client{h: h, Token: tok}).MustOp("Viewer", nil)
+		h.App.RunFollowUps() // denied attempts are recorded after their answers
 
 		counts := map[string]int{}
 		rows, err := rawDB(t, h).Query("SELECT action, COALESCE(detail, '') FROM audit_events")
@@ -77,6 +78,7 @@ func TestAuditDeniedIsBounded(t *testing.T) {
 		if r.Code() != "NOT_FOUND" || strings.Contains(r.Raw, "MARKER") {
 			t.Fatalf("nodes of a private reflection: %.300s", r.Raw)
 		}
+		h.App.RunFollowUps() // denied attempts are recorded after their answers
 		written := countRows(t, h, "SELECT COALESCE(SUM(LENGTH(detail)), 0) FROM audit_events") - before
 		added := countRows(t, h, "SELECT COUNT(*) FROM audit_events") - events
 		if added == 0 {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,12 +10,14 @@ import (
 	"strings"
 
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/internal/firebase/auth"
 	"github.com/processgroup/api/internal/graphql/loader"
+	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/account"
@@ -32,11 +35,22 @@ var _ Verifier = (*auth.Firebase)(nil)
 
 type authErrKey struct{}
 
+// errNoToken is the sign-in error of a request without a bearer token.
+var errNoToken = errors.New("no token")
+
+// errSignInUnavailable marks a sign-in that failed for want of the database or Firebase:
+// nothing was judged about the token.
+var errSignInUnavailable = errors.New("sign-in unavailable")
+
 // authenticate verifies the bearer token, loads (or, on first sign-in, creates) the member
 // record, and puts the viewer, the ent client, the clock and the request's loaders in the
 // context.
-// A request without a valid token continues without a viewer: GraphQL operations then fail
-// with UNAUTHENTICATED (see requireViewer).
+//
+// A request without a valid token continues without a viewer (requireSignIn and the
+// GraphQL gate refuse it with UNAUTHENTICATED). A request whose token could not be judged
+// because Firebase or the database failed is answered here with UNAVAILABLE (HTTP 503,
+// Retry-After): it is not a bad token, so the app keeps the person signed in, and it is
+// not anonymous, so it is not charged to the rate limit of requests without a token.
 func (a *App) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := ent.NewContext(clock.NewContext(r.Context(), a.clock), a.client)
@@ -44,14 +58,18 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 		token, ok := bearer(r.Header.Get("Authorization"))
 		switch {
 		case !ok:
-			ctx = context.WithValue(ctx, authErrKey{}, errors.New("no token"))
+			ctx = context.WithValue(ctx, authErrKey{}, errNoToken)
 		default:
 			v, known, err := a.signIn(ctx, token)
 			switch {
+			case errors.Is(err, errSignInUnavailable):
+				a.log.WarnContext(ctx, "sign-in unavailable", "error", err.Error())
+				markUnavailable(ctx)
+				writeError(w, apperr.Unavailable, fmt.Sprintf(
+					"the service cannot check your sign-in right now; you are still signed in: retry in %d s", retryAfterUnavailable),
+					map[string]any{"retryAfter": retryAfterUnavailable})
+				return
 			case err != nil:
-				if !errors.Is(err, auth.ErrUnauthenticated) {
-					a.log.ErrorContext(ctx, "sign-in failed", "error", err.Error())
-				}
 				ctx = context.WithValue(ctx, authErrKey{}, err)
 			case known != nil:
 				ctx = rule.WithKnownScope(viewer.NewContext(ctx, v), a.client, v, known)
@@ -61,6 +79,51 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// requireSignIn refuses a request without a signed-in viewer before its body is read, when
+// nothing may be asked without signing in (production: introspection is off). Otherwise
+// (development, for GraphiQL's introspection) the request goes on with a small body, and
+// the GraphQL gate lets nothing but introspection through. OPTIONS (CORS preflight,
+// answered by gqlgen without a body) goes on.
+func (a *App) requireSignIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if viewer.FromContext(ctx) != nil || r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if a.cfg.Production {
+			writeError(w, apperr.Unauthenticated, signInReason(ctx), nil)
+			return
+		}
+		http.MaxBytesHandler(next, min(a.cfg.MaxBodyBytes, anonymousBodyBytes)).ServeHTTP(w, r)
+	})
+}
+
+// anonymousBodyBytes is the largest body of a request without a valid token (development
+// only; GraphiQL's introspection query is about 2 KB).
+const anonymousBodyBytes = 64 << 10
+
+// signInReason is the message of an UNAUTHENTICATED answer to the request of ctx.
+func signInReason(ctx context.Context) string {
+	if err, ok := ctx.Value(authErrKey{}).(error); ok && err != nil && !errors.Is(err, errNoToken) {
+		return "the Firebase ID token is missing, expired or not valid for this project"
+	}
+	return "sign in: send a Firebase ID token as Authorization: Bearer <token>"
+}
+
+// writeError answers a request with one GraphQL error, before any GraphQL: HTTP 200 (as
+// gqlgen answers GraphQL errors) unless the request's exchange calls for 503 or 429.
+func writeError(w http.ResponseWriter, code apperr.Code, msg string, ext map[string]any) {
+	extensions := map[string]any{"code": string(code)}
+	for k, v := range ext {
+		extensions[k] = v
+	}
+	body, _ := json.Marshal(map[string]any{"data": nil, "errors": gqlerror.List{{Message: msg, Extensions: extensions}}})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
 }
 
 func bearer(h string) (string, bool) {
@@ -74,15 +137,35 @@ func bearer(h string) (string, bool) {
 
 // signIn verifies token and returns the viewer, creating the member record of a new user,
 // and the viewer's memberships when it read them with the member record (nil when not).
+// Its errors wrap auth.ErrUnauthenticated when the token was found wanting (or its account
+// was deleted in the app), errSignInUnavailable when Firebase or the database could not
+// give an answer: then nothing was judged.
 func (a *App) signIn(ctx context.Context, token string) (*viewer.Viewer, []rule.KnownMembership, error) {
-	id, err := a.verifier.Verify(ctx, token)
+	vctx, cancel := context.WithTimeout(ctx, a.cfg.AuthTimeout)
+	id, err := a.verifier.Verify(vctx, token)
+	cancel()
 	if err != nil {
-		return nil, nil, err
+		if errors.Is(err, auth.ErrUnauthenticated) {
+			return nil, nil, err
+		}
+		return nil, nil, fmt.Errorf("%w: %w", errSignInUnavailable, err)
 	}
+	v, known, err := a.member(ctx, id)
+	if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
+		// The token is good: a failure to read or write the member record is the database's.
+		return nil, nil, fmt.Errorf("%w: member record: %w", errSignInUnavailable, err)
+	}
+	return v, known, err
+}
+
+// member returns the viewer of a verified identity, creating the member record of a new
+// user and bringing email, phone and role up to date, and the viewer's memberships when it
+// read them with the member record (nil when not).
+func (a *App) member(ctx context.Context, id *auth.Identity) (*viewer.Viewer, []rule.KnownMembership, error) {
 	// SECURITY: the member record is read and written as the system, keyed by the uid of a
 	// token the Admin SDK has just verified.
 	sys := rule.ForSignIn(ctx)
-	u, known, err := a.member(sys, id.UID)
+	u, known, err := a.memberRecord(sys, id.UID)
 	if ent.IsNotFound(err) {
 		// An account deleted in the app stays deleted, whatever a cache or Firebase says.
 		gone, gerr := a.client.User.Query().Where(user.FirebaseUID(account.Tombstone(id.UID))).Exist(sys)
@@ -131,10 +214,10 @@ func (a *App) signIn(ctx context.Context, token string) (*viewer.Viewer, []rule.
 	return v, known, nil
 }
 
-// member reads the member record of the Firebase user uid with their memberships, current
-// and past, in one statement (the read rules of the request start from them: see
+// memberRecord reads the member record of the Firebase user uid with their memberships,
+// current and past, in one statement (the read rules of the request start from them: see
 // rule.WithKnownScope). It answers NotFound for a uid without a member record.
-func (a *App) member(sys context.Context, uid string) (*ent.User, []rule.KnownMembership, error) {
+func (a *App) memberRecord(sys context.Context, uid string) (*ent.User, []rule.KnownMembership, error) {
 	var rows []struct {
 		ID        int     `sql:"id"`
 		Email     string  `sql:"email"`

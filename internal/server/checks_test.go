@@ -25,6 +25,7 @@ var clientCodes = map[string]bool{
 	"NOT_FOUND":       true,
 	"BAD_USER_INPUT":  true,
 	"CONFLICT":        true,
+	"UNAVAILABLE":     true,
 	"INTERNAL":        true,
 }
 

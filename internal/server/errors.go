@@ -2,14 +2,22 @@ package server
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/internal/platform/apperr"
@@ -70,6 +78,11 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return input(ve.Name, "is not valid")
 		case ent.IsConstraintError(err):
 			return set(apperr.Conflict, "this conflicts with data that already exists")
+		case unavailable(err):
+			markUnavailable(ctx)
+			log.WarnContext(ctx, "database unavailable", "path", out.Path.String(), "error", err.Error())
+			out.Extensions = map[string]any{"retryAfter": retryAfterUnavailable}
+			return set(apperr.Unavailable, unavailableMessage)
 		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 			return set(apperr.Internal, "the request was cancelled or timed out")
 		case errors.As(err, &gqe) && gqe.Extensions != nil:
@@ -116,7 +129,10 @@ func lastName(p ast.Path) string {
 }
 
 // ensureCodes makes sure every error of a response carries a code: errors made outside the
-// error presenter without one become "internal error".
+// error presenter without one become "internal error", or UNAVAILABLE when the request
+// was found to fail for want of the database (a transaction that could not begin or
+// commit). A RATE_LIMITED error with a time to wait makes the answer HTTP 429 with
+// Retry-After.
 func ensureCodes(log *slog.Logger) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
@@ -124,7 +140,15 @@ func ensureCodes(log *slog.Logger) graphql.ResponseMiddleware {
 			return nil
 		}
 		for _, e := range resp.Errors {
-			if _, ok := e.Extensions["code"]; ok {
+			if code, ok := e.Extensions["code"]; ok {
+				if secs, ok := e.Extensions["retryAfter"].(int); ok && code == string(apperr.RateLimited) {
+					markRateLimited(ctx, secs) // 429 with Retry-After
+				}
+				continue
+			}
+			if isUnavailable(ctx) {
+				e.Message = unavailableMessage
+				e.Extensions = map[string]any{"code": string(apperr.Unavailable), "retryAfter": retryAfterUnavailable}
 				continue
 			}
 			log.ErrorContext(ctx, "internal error outside the presenter", "error", e.Message)
@@ -133,4 +157,46 @@ func ensureCodes(log *slog.Logger) graphql.ResponseMiddleware {
 		}
 		return resp
 	}
+}
+
+// unavailableMessage is the message of UNAVAILABLE errors.
+var unavailableMessage = fmt.Sprintf("the service is briefly unavailable; nothing was changed unless the app sees it done: retry in %d s", retryAfterUnavailable)
+
+// unavailable tells the errors of a database that cannot be reached or cannot serve for a
+// while: connections refused, lost or timed out, a server shutting down or out of
+// connections, SQLite busy or failing to read its file. The request may succeed if sent
+// again; it says nothing about what the client sent.
+func unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return true // the connection ended under the statement
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || pgconn.Timeout(err) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// 08: connection exception; 53: insufficient resources (too many connections, out
+		// of memory or disk); 57P01-57P05: the server shutting down, starting up or
+		// dropping the database; 57014: a statement cancelled or timed out.
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "53") ||
+			strings.HasPrefix(pe.Code, "57P") || pe.Code == "57014"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff { // the primary result code
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_IOERR,
+			sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PROTOCOL:
+			return true
+		}
+	}
+	return false
 }

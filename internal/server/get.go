@@ -14,8 +14,10 @@ import (
 
 // checkGET answers the GET requests that gqlgen's GET transport would refuse without an
 // error code (a malformed query string or variables, a mutation over GET) with a coded
-// error that does not echo what was sent; the rest goes on to the GraphQL handler.
-func checkGET(next http.Handler) http.Handler {
+// error that does not echo what was sent; the rest goes on to the GraphQL handler. It
+// parses the query with the token limit, so that a long query string costs no more here
+// than in gqlgen.
+func checkGET(maxTokens int, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
 			next.ServeHTTP(w, r)
@@ -32,7 +34,7 @@ func checkGET(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")}); err == nil {
+		if doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q.Get("query")}, maxTokens); err == nil {
 			if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
 				badGET(w, http.StatusMethodNotAllowed, "only queries may be sent with GET; send "+string(op.Operation)+"s with POST")
 				return

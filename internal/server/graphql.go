@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -18,6 +19,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph"
@@ -39,49 +41,85 @@ const (
 	maxPageSize     = 100
 )
 
-// newGraphQL builds the GraphQL handler: transports, transactions for mutations, the error
-// presenter, input validation and the per-operation log line.
-func newGraphQL(res *graph.Resolver, cfg config.Config, mutations *limits.RateLimiter, log *slog.Logger) *handler.Server {
+// gqlDeps is what the GraphQL handler is built from, besides the resolvers and settings.
+type gqlDeps struct {
+	// mutations limits the mutations of each member; documents the documents each member
+	// sends that were not validated before.
+	mutations, documents *limits.RateLimiter
+	// validations counts the documents gqlparser validated.
+	validations *atomic.Int64
+	log         *slog.Logger
+}
+
+// newGraphQL builds the GraphQL handler: transports, the gate before parsing, transactions
+// for mutations, the error presenter, input checks and the per-operation log line.
+func newGraphQL(res *graph.Resolver, cfg config.Config, d gqlDeps) *handler.Server {
+	log := d.log
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	cache := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.MaxTokens)
+	rulesFn := rules.NewDefaultRules
 	if cfg.Production {
 		// No "Did you mean …" hints that map the schema for a stranger.
-		srv.SetValidationRulesFn(limits.RulesWithoutSuggestions)
+		rulesFn = limits.RulesWithoutSuggestions
 	} else {
 		srv.Use(extension.Introspection{})
 	}
+	srv.SetValidationRulesFn(func() *rules.Rules {
+		d.validations.Add(1) // gqlgen asks for the rules once per document it validates
+		return rulesFn()
+	})
+	shape := limits.Config{
+		MaxDepth:          cfg.MaxQueryDepth,
+		MaxAliases:        cfg.MaxAliases,
+		MaxDirectives:     cfg.MaxDirectives,
+		MaxTokens:         cfg.MaxTokens,
+		MaxComplexity:     cfg.MaxComplexity,
+		MaxFields:         cfg.MaxFields,
+		MaxSelections:     cfg.MaxSelections,
+		MaxRepeatedFields: cfg.MaxRepeatedFields,
+	}
+	// Before gqlgen parses and validates: bounded documents only, a budget of new documents
+	// per member, and from strangers nothing but introspection (in development).
+	srv.Use(&limits.Gate{
+		Config: shape,
+		Cache:  cache,
+		Budget: d.documents,
+		Caller: viewerKey,
+		Anonymous: func(ctx context.Context, doc *ast.QueryDocument) *gqlerror.Error {
+			if !cfg.Production && doc != nil && introspectionDocument(doc) {
+				return nil
+			}
+			return unauthenticated(ctx)
+		},
+		Limited: markRateLimited,
+	})
 	srv.Use(whereBounds{})
-	srv.Use(limits.NewQueryLimits(limits.Config{
-		MaxDepth:      cfg.MaxQueryDepth,
-		MaxAliases:    cfg.MaxAliases,
-		MaxDirectives: cfg.MaxDirectives,
-		MaxTokens:     cfg.MaxTokens,
-		MaxComplexity: cfg.MaxComplexity,
-	}))
+	srv.Use(inputChecks{})
+	srv.Use(limits.NewQueryLimits(shape))
 	// Outermost: whatever reaches the client carries a code, even errors that bypass the
 	// error presenter (the transaction wrapper's own).
 	srv.AroundResponses(ensureCodes(log))
 	srv.Use(transactions{entgql.Transactioner{TxOpener: entgql.TxOpenerFunc(func(ctx context.Context) (context.Context, driver.Tx, error) {
 		ctx, tx, err := db.BeginTx(ctx, res.Client)
 		if err != nil {
-			log.ErrorContext(ctx, "open transaction", "error", err.Error())
+			if unavailable(err) {
+				markUnavailable(ctx)
+				log.WarnContext(ctx, "open transaction: database unavailable", "error", err.Error())
+			} else {
+				log.ErrorContext(ctx, "open transaction", "error", err.Error())
+			}
 			return ctx, nil, errors.New("internal error")
 		}
-		return ctx, tx, nil
+		return ctx, watchedTx{Tx: tx, ctx: ctx}, nil
 	})}})
 	srv.AroundOperations(requireViewer)
 	srv.AroundOperations(afterOperation(res.Client, log))
-	srv.AroundOperations(mutations.Mutations(func(ctx context.Context) (string, bool) {
-		v := viewer.FromContext(ctx)
-		if v == nil {
-			return "", false
-		}
-		return strconv.Itoa(v.UserID), true
-	}))
+	srv.AroundOperations(d.mutations.Mutations(viewerKey))
 	srv.AroundOperations(logOperation(log))
 	srv.AroundFields(checkArguments)
 	srv.SetErrorPresenter(presentError(log))
@@ -90,6 +128,31 @@ func newGraphQL(res *graph.Resolver, cfg config.Config, mutations *limits.RateLi
 		return errors.New("internal error")
 	})
 	return srv
+}
+
+// viewerKey names the signed-in viewer of ctx for the rate limits.
+func viewerKey(ctx context.Context) (string, bool) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return "", false
+	}
+	return strconv.Itoa(v.UserID), true
+}
+
+// watchedTx is a mutation's transaction whose failure to commit for want of the database
+// makes the response UNAVAILABLE (the app retries it; creates are idempotent by clientID).
+type watchedTx struct {
+	driver.Tx
+	ctx context.Context
+}
+
+// Commit implements driver.Tx.
+func (t watchedTx) Commit() error {
+	err := t.Tx.Commit()
+	if err != nil && unavailable(err) {
+		markUnavailable(t.ctx)
+	}
+	return err
 }
 
 // transactions runs each mutation in a transaction (entgql.Transactioner), and leaves alone
@@ -108,38 +171,64 @@ func (t transactions) InterceptResponse(ctx context.Context, next graphql.Respon
 }
 
 // requireViewer refuses every operation of a request without a signed-in viewer, except a
-// schema introspection (for GraphiQL and tools, when introspection is on).
+// schema introspection (for GraphiQL and tools, when introspection is on). The HTTP layer
+// (requireSignIn) and the gate refuse such requests before this; it stays as the last word.
 func requireViewer(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	if viewer.FromContext(ctx) != nil || introspectionOnly(graphql.GetOperationContext(ctx)) {
 		return next(ctx)
 	}
-	reason := "sign in: send a Firebase ID token as Authorization: Bearer <token>"
-	if err, ok := ctx.Value(authErrKey{}).(error); ok && err != nil {
-		reason = "the Firebase ID token is missing, expired or not valid for this project"
-	}
-	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
-		Message:    reason,
+	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{unauthenticated(ctx)}})
+}
+
+// unauthenticated is the refusal of a request without a valid token.
+func unauthenticated(ctx context.Context) *gqlerror.Error {
+	msg := signInReason(ctx)
+	return &gqlerror.Error{
+		Message:    msg,
 		Extensions: map[string]any{"code": string(apperr.Unauthenticated)},
-	}}})
+		Err:        apperr.New(apperr.Unauthenticated, msg), // kept by the error presenter
+	}
 }
 
 func introspectionOnly(oc *graphql.OperationContext) bool {
-	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query {
+	if oc == nil || oc.Operation == nil {
 		return false
 	}
-	for _, sel := range oc.Operation.SelectionSet {
+	return introspectionOperation(oc.Operation)
+}
+
+// introspectionDocument tells a document whose every operation is an introspection.
+func introspectionDocument(doc *ast.QueryDocument) bool {
+	for _, op := range doc.Operations {
+		if !introspectionOperation(op) {
+			return false
+		}
+	}
+	return len(doc.Operations) > 0
+}
+
+// introspectionOperation tells a query that asks for nothing but __schema, __type and
+// __typename at its top level.
+func introspectionOperation(op *ast.OperationDefinition) bool {
+	if op.Operation != ast.Query {
+		return false
+	}
+	for _, sel := range op.SelectionSet {
 		f, ok := sel.(*ast.Field)
 		if !ok || (f.Name != "__schema" && f.Name != "__type" && f.Name != "__typename") {
 			return false
 		}
 	}
-	return len(oc.Operation.SelectionSet) > 0
+	return len(op.SelectionSet) > 0
 }
 
 // afterOperation writes what an operation leaves to account for, once it is answered (and a
 // mutation's transaction is over): the accounting of the reads it disclosed, in one batched
-// write, and the attempts it denied. A response whose reads cannot be accounted for is not
-// sent.
+// write, before the response (a response whose reads cannot be accounted for is not sent);
+// and the attempts it denied, after the response is sent. A read denied and a read of
+// something that does not exist are answered alike; only after the answer is out does the
+// audit find out which it was and record the first (a denial written before answering
+// made the first measurably slower: a way to tell that a hidden id exists).
 func afterOperation(client *ent.Client, log *slog.Logger) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		ctx, rec := disclosure.NewContext(ctx)
@@ -153,11 +242,17 @@ func afterOperation(client *ent.Client, log *slog.Logger) graphql.OperationMiddl
 			// Reads are accounted for only when data went out (a failed mutation sends none).
 			if len(resp.Data) > 0 && string(resp.Data) != "null" {
 				if err := rec.Flush(ctx, client, clock.FromContext(ctx).Now()); err != nil {
+					code, msg := apperr.Internal, "internal error"
+					if unavailable(err) {
+						markUnavailable(ctx)
+						code, msg = apperr.Unavailable, unavailableMessage
+					}
 					log.ErrorContext(ctx, "accounting of reads failed: response withheld", "error", err.Error())
-					return &graphql.Response{Errors: gqlerror.List{{
-						Message:    "internal error",
-						Extensions: map[string]any{"code": string(apperr.Internal)},
-					}}}
+					ext := map[string]any{"code": string(code)}
+					if code == apperr.Unavailable {
+						ext["retryAfter"] = retryAfterUnavailable
+					}
+					return &graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: ext}}}
 				}
 			}
 			op := operationName(graphql.GetOperationContext(ctx))
@@ -171,12 +266,23 @@ func afterOperation(client *ent.Client, log *slog.Logger) graphql.OperationMiddl
 			for c, n := range codes {
 				denied = append(denied, audit.Event{Action: audit.Denied, Detail: fmt.Sprintf("%s %s x%d", op, c, n)})
 			}
-			if err := audit.Record(ctx, client, denied...); err != nil {
-				log.ErrorContext(ctx, "audit of denied attempts failed", "error", err.Error())
+			if len(denied) == 0 && misses.Empty() {
+				return resp
 			}
-			if err := misses.Flush(ctx, client, op); err != nil {
-				log.ErrorContext(ctx, "audit of denied reads failed", "error", err.Error())
-			}
+			// The audit runs in a context of its own, with the viewer (its actor) and the clock.
+			clk, v := clock.FromContext(ctx), viewer.FromContext(ctx)
+			afterResponse(ctx, func(wctx context.Context) {
+				wctx = clock.NewContext(wctx, clk)
+				if v != nil {
+					wctx = viewer.NewContext(wctx, v)
+				}
+				if err := audit.Record(wctx, client, denied...); err != nil {
+					log.ErrorContext(wctx, "audit of denied attempts failed", "error", err.Error())
+				}
+				if err := misses.Flush(wctx, client, op); err != nil {
+					log.ErrorContext(wctx, "audit of denied reads failed", "error", err.Error())
+				}
+			})
 			return resp
 		}
 	}

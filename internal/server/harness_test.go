@@ -170,6 +170,8 @@ type options struct {
 	only string
 	// empty starts the API on an empty PostgreSQL database, not a migrated copy.
 	empty bool
+	// server are options of the API itself (server.New).
+	server []server.Option
 }
 
 // withSettings sets environment settings of the API (by variable name); later ones win.
@@ -200,6 +202,11 @@ const pushPoll = "20ms"
 // withDriver wraps the API's database driver, e.g. to pause a transaction at a chosen point.
 func withDriver(wrap func(dialect.Driver) dialect.Driver) option {
 	return func(o *options) { o.wrap = wrap }
+}
+
+// withServer passes options to server.New (e.g. server.WithFollowUpsOnDemand).
+func withServer(opts ...server.Option) option {
+	return func(o *options) { o.server = append(o.server, opts...) }
 }
 
 // onlySQLite runs the test on SQLite only (a test of SQLite's own behaviour, or of
@@ -349,8 +356,8 @@ type H struct {
 
 // newH starts an API on dbURL. Unless opts say otherwise it signs in against the tests' Auth
 // emulator, logs at debug level (every line is checked for leaks when the test ends), runs
-// no notification workers, and has rate limits too high to matter (TestRateLimits tries the
-// real ones).
+// no notification workers, and has rate limits too high to matter (TestRateLimits and
+// TestDocumentBudget try the real ones).
 func newH(t testing.TB, dbURL string, opts ...option) *H {
 	t.Helper()
 	h := prepareH(t, dbURL, opts...)
@@ -434,7 +441,7 @@ func (h *H) settings(name string) string {
 		if h.FCM != nil {
 			return h.FCM.URL
 		}
-	case "RATE_MUTATIONS_PER_MINUTE", "RATE_ANONYMOUS_PER_MINUTE":
+	case "RATE_MUTATIONS_PER_MINUTE", "RATE_ANONYMOUS_PER_MINUTE", "RATE_DOCUMENTS_PER_MINUTE":
 		return "1000000"
 	}
 	return ""
@@ -456,13 +463,14 @@ func (h *H) newApp() (*server.App, *httptest.Server, *db.CountingDriver) {
 	}
 	log := slog.New(slog.NewJSONHandler(h.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var counter *db.CountingDriver
-	app, err := server.New(context.Background(), cfg, log, server.WithClock(h.Clock), server.WithDriver(func(d dialect.Driver) dialect.Driver {
+	opts := append([]server.Option{server.WithClock(h.Clock), server.WithDriver(func(d dialect.Driver) dialect.Driver {
 		if h.opts.wrap != nil {
 			d = h.opts.wrap(d)
 		}
 		counter = &db.CountingDriver{Driver: d}
 		return counter
-	}))
+	})}, h.opts.server...)
+	app, err := server.New(context.Background(), cfg, log, opts...)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -553,6 +561,7 @@ func (h *H) Anonymous() *Client { return &Client{h: h} }
 // Resp is a GraphQL response.
 type Resp struct {
 	Status int
+	Header http.Header
 	Data   map[string]any
 	Errors []struct {
 		Message    string         `json:"message"`
@@ -625,7 +634,7 @@ func send(t testing.TB, req *http.Request) *Resp {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	out := &Resp{Status: res.StatusCode, Raw: string(raw)}
+	out := &Resp{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
 	if err := json.Unmarshal(raw, out); err != nil {
 		t.Fatalf("response is not JSON (%d): %.300s", res.StatusCode, raw)
 	}
@@ -800,7 +809,7 @@ func (c *Client) Try(query, opName string, vars map[string]any) (*Resp, error) {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	out := &Resp{Status: res.StatusCode, Raw: string(raw)}
+	out := &Resp{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
 	if err := json.Unmarshal(raw, out); err != nil {
 		return nil, fmt.Errorf("response is not JSON (%d): %.300s", res.StatusCode, raw)
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -62,14 +63,26 @@ type App struct {
 	// clock is the time of everything: services, rules (through the request's context), jobs.
 	clock   clock.Clock
 	closers []func() error
+	// followUps runs what follows responses (the audit of denied attempts).
+	followUps *followUps
+	// validations counts the documents gqlparser validated.
+	validations atomic.Int64
 }
 
 // Option changes how New builds the App.
 type Option func(*options)
 
 type options struct {
-	wrapDriver func(dialect.Driver) dialect.Driver
-	clock      clock.Clock
+	wrapDriver      func(dialect.Driver) dialect.Driver
+	clock           clock.Clock
+	manualFollowUps bool
+}
+
+// WithFollowUpsOnDemand runs the work that follows responses (the audit of denied
+// attempts) only when RunFollowUps is called, not on the App's own goroutine: for tests
+// that look at what a request did before its answer.
+func WithFollowUpsOnDemand() Option {
+	return func(o *options) { o.manualFollowUps = true }
 }
 
 // WithClock sets the one clock of the application: services, privacy rules, stored times,
@@ -191,9 +204,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, fmt.Errorf("demo seed: %w", err)
 		}
 	}
-	mutations := limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateMutationsPerMinute, Burst: max(1, cfg.RateMutationsPerMinute/3)})
+	a.followUps = newFollowUps(log, o.manualFollowUps)
+	a.closers = append(a.closers, func() error { a.followUps.Close(); return nil })
 	a.anonymous = limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateAnonymousPerMinute, Burst: max(1, cfg.RateAnonymousPerMinute/3)})
-	a.handler = a.routes(newGraphQL(res, cfg, mutations, log))
+	a.handler = a.routes(newGraphQL(res, cfg, gqlDeps{
+		mutations:   limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateMutationsPerMinute, Burst: max(1, cfg.RateMutationsPerMinute/3)}),
+		documents:   limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateDocumentsPerMinute, Burst: max(1, cfg.RateDocumentsPerMinute/3)}),
+		validations: &a.validations,
+		log:         log,
+	}))
 	if cfg.JobWorkers == 0 && a.db.Dialect == dialect.SQLite {
 		log.Warn("JOB_WORKERS=0 on SQLite: no other server can share this database, so no notification is sent and weekly schedules produce no new sessions")
 	}
@@ -254,12 +273,23 @@ func (a *App) SQL() *sql.DB { return a.db.SQL }
 // Handler is the HTTP handler of the whole API.
 func (a *App) Handler() http.Handler { return a.handler }
 
+// RunFollowUps runs the work that follows the responses sent so far (the audit of denied
+// attempts) and returns once none is left (tests; see WithFollowUpsOnDemand).
+func (a *App) RunFollowUps() { a.followUps.Run() }
+
+// Validations is how many GraphQL documents the API has parsed and validated since it
+// started (each new document once; the app's operations come from the query cache after
+// that): tests check with it that a refused document never reached the validator.
+func (a *App) Validations() int64 { return a.validations.Load() }
+
 func (a *App) routes(gql http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	// Outside in: who is signing in; a rate for those who are not; GET checks; the body
-	// size; no JSON-array batches; GraphQL.
+	// Outside in: the status and after-work of the response; who is signing in (an outage
+	// answers UNAVAILABLE here); a rate for those who are not; nothing more for them in
+	// production; GET checks; the body size; no JSON-array batches; GraphQL.
 	noViewer := func(r *http.Request) bool { return viewer.FromContext(r.Context()) == nil }
-	api := a.authenticate(a.anonymous.Anonymous(noViewer, checkGET(http.MaxBytesHandler(limits.RefuseBatch(gql), a.cfg.MaxBodyBytes))))
+	api := a.exchanges(a.authenticate(a.anonymous.Anonymous(noViewer, a.requireSignIn(
+		checkGET(a.cfg.MaxTokens, http.MaxBytesHandler(limits.RefuseBatch(gql), a.cfg.MaxBodyBytes))))))
 	mux.Handle("GET /graphql", api)
 	mux.Handle("POST /graphql", api)
 	mux.Handle("OPTIONS /graphql", api)

@@ -16,6 +16,7 @@ import (
 
 	firebase "firebase.google.com/go/v4"
 	fbauth "firebase.google.com/go/v4/auth"
+	"firebase.google.com/go/v4/errorutils"
 	"google.golang.org/api/option"
 )
 
@@ -45,9 +46,15 @@ type Identity struct {
 	Expires time.Time
 }
 
-// ErrUnauthenticated is wrapped by every error Verify returns. Error texts
+// ErrUnauthenticated is wrapped by the errors of Verify that judge the token: missing,
+// malformed, expired, revoked, or of a user who is disabled or does not exist. Error texts
 // never contain the token.
 var ErrUnauthenticated = errors.New("unauthenticated")
+
+// ErrUnavailable is wrapped by the errors of Verify that judge nothing about the token:
+// Firebase could not be reached, timed out, or failed (5xx), or ctx ended first. The same
+// token may well be valid a moment later.
+var ErrUnavailable = errors.New("firebase unavailable")
 
 // Config selects the Firebase project and how to reach it.
 type Config struct {
@@ -135,9 +142,10 @@ func New(ctx context.Context, c Config) (*Firebase, error) {
 }
 
 // Verify checks an ID token, including (via an RPC) that the user still
-// exists, is not disabled and has not had its tokens revoked. Every failure
-// wraps ErrUnauthenticated; the error text is a fixed reason and never
-// contains the token. If ctx is done, the error also wraps ctx.Err().
+// exists, is not disabled and has not had its tokens revoked. A failure wraps
+// ErrUnauthenticated when the token was found wanting, ErrUnavailable when
+// Firebase could not give an answer (then, if ctx is done, it also wraps
+// ctx.Err()); the error text is a fixed reason and never contains the token.
 // Verify logs nothing.
 func (f *Firebase) Verify(ctx context.Context, idToken string) (*Identity, error) {
 	if idToken == "" {
@@ -146,7 +154,10 @@ func (f *Firebase) Verify(ctx context.Context, idToken string) (*Identity, error
 	tok, err := f.client.VerifyIDTokenAndCheckRevoked(ctx, idToken)
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
-			return nil, fmt.Errorf("%w: %w", ErrUnauthenticated, cerr)
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, cerr)
+		}
+		if unavailable(err) {
+			return nil, fmt.Errorf("%w: %s", ErrUnavailable, reason(err))
 		}
 		return nil, fmt.Errorf("%w: %s", ErrUnauthenticated, reason(err))
 	}
@@ -156,6 +167,32 @@ func (f *Firebase) Verify(ctx context.Context, idToken string) (*Identity, error
 	role, _ := tok.Claims[roleClaim].(string)
 	id.Therapist = role == TherapistRole
 	return id, nil
+}
+
+// unavailable tells the Admin SDK's errors that judge nothing about the token: a
+// verification that reached Firebase and was refused carries one of the SDK's token or
+// user codes (or another client-side code); anything else (the service unavailable, 5xx, a
+// timeout, a network error, a failure to fetch the public keys) is Firebase's trouble, not
+// the token's. In production only tokens whose content passed the local checks (audience,
+// issuer, times) get as far as a call to Firebase, so a stranger cannot make up tokens that
+// land here.
+func unavailable(err error) bool {
+	switch {
+	case fbauth.IsIDTokenExpired(err), fbauth.IsUserDisabled(err), fbauth.IsIDTokenRevoked(err),
+		fbauth.IsUserNotFound(err), fbauth.IsIDTokenInvalid(err), fbauth.IsTenantIDMismatch(err):
+		return false
+	case errorutils.IsUnavailable(err), errorutils.IsInternal(err), errorutils.IsUnknown(err),
+		errorutils.IsDeadlineExceeded(err), errorutils.IsResourceExhausted(err):
+		return true
+	case errorutils.IsInvalidArgument(err), errorutils.IsFailedPrecondition(err),
+		errorutils.IsOutOfRange(err), errorutils.IsUnauthenticated(err),
+		errorutils.IsPermissionDenied(err), errorutils.IsNotFound(err),
+		errorutils.IsConflict(err), errorutils.IsAborted(err), errorutils.IsAlreadyExists(err),
+		errorutils.IsCancelled(err), errorutils.IsDataLoss(err):
+		return false
+	}
+	// Not an answer of Firebase: the network, or fetching the public keys.
+	return true
 }
 
 // reason maps an Admin SDK verification error to a fixed description, so
@@ -172,6 +209,10 @@ func reason(err error) string {
 		return "user not found"
 	case fbauth.IsIDTokenInvalid(err):
 		return "invalid token"
+	case errorutils.IsDeadlineExceeded(err):
+		return "firebase timed out"
+	case errorutils.IsUnavailable(err), errorutils.IsInternal(err), errorutils.IsUnknown(err):
+		return "firebase failed or could not be reached"
 	default:
 		return "token could not be verified"
 	}

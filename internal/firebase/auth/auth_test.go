@@ -147,10 +147,40 @@ func TestVerifyCanceledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := f.Verify(ctx, tok)
-	if !errors.Is(err, ErrUnauthenticated) || !errors.Is(err, context.Canceled) {
-		t.Fatalf("got %v, want ErrUnauthenticated and context.Canceled", err)
+	// Nothing was judged about the token: it is not refused as a bad one.
+	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.Canceled) || errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("got %v, want ErrUnavailable and context.Canceled", err)
 	}
 	assertNoToken(t, err, tok)
+}
+
+// TestVerifyFirebaseOutage: when Firebase fails (5xx) or cannot be reached, a valid token is
+// not reported as a bad one, and a bad token still is.
+func TestVerifyFirebaseOutage(t *testing.T) {
+	emu, f := setup(t)
+	emu.AddUser(authemu.User{UID: "u"})
+	tok := token(t, emu, "u")
+	for _, fault := range []authemu.Fault{authemu.Fail500, authemu.Fail503, authemu.Drop} {
+		emu.SetFault("u", fault)
+		// The SDK retries 503s and network errors with seconds of backoff: the caller's
+		// deadline ends that (the server gives verification AUTH_TIMEOUT).
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		_, err := f.Verify(ctx, tok)
+		cancel()
+		if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrUnauthenticated) {
+			t.Errorf("fault %d: got %v, want ErrUnavailable", fault, err)
+		}
+		if err != nil {
+			assertNoToken(t, err, tok)
+		}
+		if _, err := f.Verify(context.Background(), "not-a-jwt"); !errors.Is(err, ErrUnauthenticated) {
+			t.Errorf("fault %d: a malformed token: %v, want ErrUnauthenticated", fault, err)
+		}
+	}
+	emu.SetFault("u", authemu.NoFault)
+	if _, err := f.Verify(context.Background(), tok); err != nil {
+		t.Fatalf("after the outage: %v", err)
+	}
 }
 
 func TestSetTherapistRoundTrip(t *testing.T) {

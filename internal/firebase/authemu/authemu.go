@@ -49,21 +49,39 @@ type account struct {
 	validSince int64 // unix seconds; tokens issued before are revoked; 0 = never revoked
 }
 
+// Fault is how the Emulator fails the requests about a user, to stand for a Firebase
+// outage in tests (SetFault).
+type Fault int
+
+// The faults the Emulator can play.
+const (
+	// NoFault serves the user's requests normally.
+	NoFault Fault = iota
+	// Fail500 answers 500 INTERNAL (which the Admin SDK does not retry).
+	Fail500
+	// Fail503 answers 503 UNAVAILABLE (which the Admin SDK retries, with backoff).
+	Fail503
+	// Drop closes the connection without an answer, as a crashed or unreachable server
+	// does (a network error, which the Admin SDK retries, with backoff).
+	Drop
+)
+
 // Emulator is an in-memory fake of the Firebase Auth Emulator for one
 // project. It is safe for concurrent use. The zero value is not usable: call New.
 type Emulator struct {
 	projectID string
 	mux       *http.ServeMux
 
-	mu    sync.Mutex
-	users map[string]*account
+	mu     sync.Mutex
+	users  map[string]*account
+	faults map[string]Fault
 }
 
 // New returns an empty Emulator serving the given project ID. Requests for
 // any other project are refused, like the real emulator in
 // singleProjectMode "error".
 func New(projectID string) *Emulator {
-	e := &Emulator{projectID: projectID, users: map[string]*account{}}
+	e := &Emulator{projectID: projectID, users: map[string]*account{}, faults: map[string]Fault{}}
 	const prefix = "POST /identitytoolkit.googleapis.com/v1/projects/{project}/"
 	e.mux = http.NewServeMux()
 	e.mux.HandleFunc(prefix+"accounts:lookup", e.admin(e.lookup))
@@ -122,6 +140,52 @@ func (e *Emulator) SetDisabled(uid string, disabled bool) {
 	if a, ok := e.users[uid]; ok {
 		a.Disabled = disabled
 	}
+}
+
+// SetFault makes every request that names uid (a lookup, an update, a deletion) fail as
+// f says, until it is set back to NoFault. It is per user, so that one emulator can play an
+// outage for some tests' users while it serves the others.
+func (e *Emulator) SetFault(uid string, f Fault) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if f == NoFault {
+		delete(e.faults, uid)
+		return
+	}
+	e.faults[uid] = f
+}
+
+// fault is the fault of the first of uids that has one.
+func (e *Emulator) fault(uids ...string) Fault {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, uid := range uids {
+		if f, ok := e.faults[uid]; ok {
+			return f
+		}
+	}
+	return NoFault
+}
+
+// playFault fails the request as f says and reports whether it did.
+func playFault(w http.ResponseWriter, f Fault) bool {
+	switch f {
+	case Fail500:
+		writeError(w, http.StatusInternalServerError, "INTERNAL")
+	case Fail503:
+		writeError(w, http.StatusServiceUnavailable, "UNAVAILABLE")
+	case Drop:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return true
+			}
+		}
+		panic(http.ErrAbortHandler) // no hijacking (HTTP/2): abort the response instead
+	default:
+		return false
+	}
+	return true
 }
 
 // DeleteUser removes a user. Unknown UIDs are ignored.
@@ -223,6 +287,9 @@ func (e *Emulator) lookup(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
+	if playFault(w, e.fault(req.LocalID...)) {
+		return
+	}
 	want := func(a *account) bool {
 		for _, id := range req.LocalID {
 			if a.UID == id {
@@ -295,6 +362,9 @@ func (e *Emulator) update(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
+	if playFault(w, e.fault(req.LocalID)) {
+		return
+	}
 	var claims map[string]any
 	if req.CustomAttributes != nil {
 		if err := json.Unmarshal([]byte(*req.CustomAttributes), &claims); err != nil {
@@ -340,6 +410,9 @@ func (e *Emulator) delete(w http.ResponseWriter, r *http.Request) {
 		LocalID string `json:"localId"`
 	}
 	if !readJSON(w, r, &req) {
+		return
+	}
+	if playFault(w, e.fault(req.LocalID)) {
 		return
 	}
 	e.mu.Lock()

@@ -51,6 +51,14 @@ func DefaultAnonymousRate() RateConfig {
 	return RateConfig{PerMinute: 30, Burst: 10, MaxKeys: DefaultMaxKeys}
 }
 
+// DefaultDocumentRate is the limit on documents a signed-in user may send that the server
+// has not validated yet (Gate): 60 a minute, 20 at once. The app sends a fixed set of about
+// sixty operations, each validated once per server and then served from the query cache;
+// a member who makes up new documents in a loop spends at most this many validations.
+func DefaultDocumentRate() RateConfig {
+	return RateConfig{PerMinute: 60, Burst: 20, MaxKeys: DefaultMaxKeys}
+}
+
 // RateLimiter keeps a token bucket per key (a user ID, a client address) with one
 // RateConfig. Use one RateLimiter per policy: one for mutations, one for anonymous
 // requests. It is safe for concurrent use; memory is bounded by RateConfig.MaxKeys.
@@ -142,8 +150,8 @@ func retrySeconds(d time.Duration) int {
 // mutation operation to the key keyFn returns (the signed-in user's ID), one token per
 // root mutation field, so that aliasing many mutations into one operation costs as much
 // as sending them apart. When the bucket is short, the operation does not run: the answer
-// is one error, code RATE_LIMITED, with extensions.retryAfter in seconds (HTTP status 200,
-// as for every GraphQL error). Queries, and mutations for which keyFn returns false (no
+// is one error, code RATE_LIMITED, with extensions.retryAfter in seconds (gqlgen answers it
+// with HTTP 200; the server turns an error with retryAfter into 429 and Retry-After). Queries, and mutations for which keyFn returns false (no
 // signed-in user: those are refused as UNAUTHENTICATED and limited per address by
 // Anonymous), pass untouched.
 func (r *RateLimiter) Mutations(keyFn func(context.Context) (string, bool)) graphql.OperationMiddleware {

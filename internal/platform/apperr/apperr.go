@@ -22,7 +22,12 @@ const (
 	RateLimited     Code = "RATE_LIMITED"
 	// ConsentRequired refuses sharing with a group before the member consented to it.
 	ConsentRequired Code = "CONSENT_REQUIRED"
-	Internal        Code = "INTERNAL"
+	// Unavailable says that the request could not be served for a while (the database or
+	// Firebase cannot be reached): nothing was judged about the request or the token, and
+	// the same request may be sent again after extensions.retryAfter seconds. It comes with
+	// HTTP 503 and a Retry-After header. Never a reason to sign the person out.
+	Unavailable Code = "UNAVAILABLE"
+	Internal    Code = "INTERNAL"
 )
 
 // Error is an error meant for the client. Its message must never carry health data,

@@ -33,6 +33,7 @@ var Settings = []Setting{
 	{"FIREBASE_AUTH_EMULATOR_HOST", "", "host:port of a Firebase Auth Emulator; accepted only with a demo- project (it turns off token signature checks)"},
 	{"GOOGLE_APPLICATION_CREDENTIALS", "", "path of a Firebase service-account JSON file; empty means Google application default credentials"},
 	{"AUTH_CACHE_TTL", "60s", "how long a verified ID token is remembered (0 verifies every request); a revoked or disabled user loses access within this time"},
+	{"AUTH_TIMEOUT", "5s", "how long verifying a token with Firebase may take (the Admin SDK retries 503s and network errors within it); past it the request answers UNAVAILABLE"},
 	{"ENCRYPTION_KEYS", "", "data-encryption keys, \"id:base64-32-bytes\" comma-separated, the first one current (see `api new-key`); required in production"},
 	{"ENCRYPTION_KEY_FILE", "beside the SQLite file", "a file holding ENCRYPTION_KEYS; outside production it is created (0600) with a fresh key if missing"},
 	{"PROGRAM_NAME", "your treatment program", "the treatment program's name, as the consent to share names it"},
@@ -43,9 +44,13 @@ var Settings = []Setting{
 	{"MAX_DIRECTIVES", itoa(limits.DefaultConfig().MaxDirectives), "most directive uses in one operation"},
 	{"MAX_TOKENS", itoa(limits.DefaultConfig().MaxTokens), "most lexical tokens in one document"},
 	{"MAX_COMPLEXITY", itoa(limits.DefaultConfig().MaxComplexity), "highest cost of one operation (connections cost their page size times their contents)"},
+	{"MAX_FIELDS", itoa(limits.DefaultConfig().MaxFields), "most fields in one document, fragments counted at each use; checked before validation"},
+	{"MAX_SELECTIONS", itoa(limits.DefaultConfig().MaxSelections), "most fields in one selection set, with the fragments it spreads; checked before validation"},
+	{"MAX_REPEATED_FIELDS", itoa(limits.DefaultConfig().MaxRepeatedFields), "most fields in one document that repeat a name of their selection set (they make validation quadratic); checked before validation"},
 	{"MAX_BODY_BYTES", "1048576", "largest request body"},
 	{"RATE_MUTATIONS_PER_MINUTE", itoa(limits.DefaultMutationRate().PerMinute), "mutation fields one signed-in member may run per minute (burst a third of it)"},
 	{"RATE_ANONYMOUS_PER_MINUTE", itoa(limits.DefaultAnonymousRate().PerMinute), "requests without a valid token one address may make per minute (burst a third of it)"},
+	{"RATE_DOCUMENTS_PER_MINUTE", itoa(limits.DefaultDocumentRate().PerMinute), "documents the server has not validated before (not the app's, once seen) one signed-in member may send per minute (burst a third of it)"},
 	{"FCM_ENDPOINT", "", "base URL of a fake Firebase Cloud Messaging server (tests); accepted only with a demo- project. Demo mode without it logs pushes instead of sending them"},
 	{"JOB_WORKERS", "20", "notification jobs this server runs at once; 0 runs none here (an API-only server: other servers on the same PostgreSQL send)"},
 	{"JOB_POLL_INTERVAL", "1s", "how often workers look for due notification jobs"},
@@ -69,13 +74,16 @@ type Config struct {
 	DemoSeed          bool
 	DemoTokenTTL      time.Duration
 	AuthCacheTTL      time.Duration
+	AuthTimeout       time.Duration
 	ProgramName       string
 	EncryptionKeys    string
 	EncryptionKeyFile string
 	// Limits of one request, and rates.
 	MaxQueryDepth, MaxAliases, MaxDirectives, MaxTokens, MaxComplexity int
+	MaxFields, MaxSelections, MaxRepeatedFields                        int
 	MaxBodyBytes                                                       int64
 	RateMutationsPerMinute, RateAnonymousPerMinute                     int
+	RateDocumentsPerMinute                                             int
 	LogLevel                                                           string
 	ShutdownTimeout                                                    time.Duration
 	// Notifications.
@@ -154,7 +162,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	for name, dst := range map[string]*int{
 		"MAX_QUERY_DEPTH": &c.MaxQueryDepth, "MAX_ALIASES": &c.MaxAliases, "MAX_DIRECTIVES": &c.MaxDirectives,
 		"MAX_TOKENS": &c.MaxTokens, "MAX_COMPLEXITY": &c.MaxComplexity,
+		"MAX_FIELDS": &c.MaxFields, "MAX_SELECTIONS": &c.MaxSelections, "MAX_REPEATED_FIELDS": &c.MaxRepeatedFields,
 		"RATE_MUTATIONS_PER_MINUTE": &c.RateMutationsPerMinute, "RATE_ANONYMOUS_PER_MINUTE": &c.RateAnonymousPerMinute,
+		"RATE_DOCUMENTS_PER_MINUTE": &c.RateDocumentsPerMinute,
 	} {
 		n, err := strconv.Atoi(get(name))
 		if err != nil || n < 1 {
@@ -176,6 +186,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.AuthCacheTTL, err = time.ParseDuration(get("AUTH_CACHE_TTL")); err != nil || c.AuthCacheTTL < 0 {
 		return c, fmt.Errorf("AUTH_CACHE_TTL must be a duration such as 60s or 0, not %q", get("AUTH_CACHE_TTL"))
+	}
+	if c.AuthTimeout, err = time.ParseDuration(get("AUTH_TIMEOUT")); err != nil || c.AuthTimeout < 100*time.Millisecond {
+		return c, fmt.Errorf("AUTH_TIMEOUT must be a duration of at least 100ms, not %q", get("AUTH_TIMEOUT"))
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(get("SHUTDOWN_TIMEOUT")); err != nil {
 		return c, fmt.Errorf("SHUTDOWN_TIMEOUT: %w", err)

@@ -95,6 +95,13 @@ func NoteMiss(ctx context.Context, id int) {
 	}
 }
 
+// Empty tells whether no id was noted.
+func (m *Misses) Empty() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.ids) == 0
+}
+
 // Flush audits, as denied reads, the noted ids that exist.
 func (m *Misses) Flush(ctx context.Context, client *ent.Client, operation string) error {
 	m.mu.Lock()

@@ -5,6 +5,7 @@ package devices
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -109,8 +110,13 @@ func (d *Devices) Register(ctx context.Context, c *ent.Client, in Registration) 
 // seen for longest.
 const MaxDevices = 10
 
-// Unregister forgets the viewer's device with token; false if they had none with it.
+// Unregister forgets the viewer's device with token; false if they had none with it. A
+// token with a NUL character is bad input (no device has one; PostgreSQL cannot even
+// compare it with text).
 func (d *Devices) Unregister(ctx context.Context, c *ent.Client, token string) (bool, error) {
+	if strings.IndexByte(token, 0) >= 0 {
+		return false, apperr.Input("token", "must not contain NUL characters")
+	}
 	n, err := c.Device.Delete().Where(device.Token(token)).Exec(ctx)
 	return n > 0, err
 }

@@ -1,6 +1,7 @@
 package devices
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/internal/dbtest"
+	"github.com/processgroup/api/internal/platform/apperr"
 )
 
 // register registers token for u and fails the test on an error.
@@ -110,6 +112,15 @@ func TestUnregister(t *testing.T) {
 	}
 	if len(f.devicesOf(t, b.User)) != 1 {
 		t.Fatal("another member's device was forgotten")
+	}
+	// A NUL character is bad input naming the token, not a database error.
+	_, err := f.devices.Unregister(f.As(b.User), f.Client, "token-b\x00")
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Code != apperr.BadUserInput || ae.Field != "token" {
+		t.Fatalf("unregister with NUL: %v, want BAD_USER_INPUT on token", err)
+	}
+	if len(f.devicesOf(t, b.User)) != 1 {
+		t.Fatal("a refused unregister forgot a device")
 	}
 }
 
