@@ -24,7 +24,11 @@ type Delivery struct {
 	// UserID holds the value of the "user_id" field.
 	UserID int `json:"user_id,omitempty"`
 	// SentAt holds the value of the "sent_at" field.
-	SentAt       time.Time `json:"sent_at,omitempty"`
+	SentAt time.Time `json:"sent_at,omitempty"`
+	// State holds the value of the "state" field.
+	State delivery.State `json:"state,omitempty"`
+	// Attempt holds the value of the "attempt" field.
+	Attempt      string `json:"attempt,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -35,7 +39,7 @@ func (*Delivery) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case delivery.FieldID, delivery.FieldDeviceID, delivery.FieldUserID:
 			values[i] = new(sql.NullInt64)
-		case delivery.FieldKey:
+		case delivery.FieldKey, delivery.FieldState, delivery.FieldAttempt:
 			values[i] = new(sql.NullString)
 		case delivery.FieldSentAt:
 			values[i] = new(sql.NullTime)
@@ -84,6 +88,18 @@ func (_m *Delivery) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SentAt = value.Time
 			}
+		case delivery.FieldState:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field state", values[i])
+			} else if value.Valid {
+				_m.State = delivery.State(value.String)
+			}
+		case delivery.FieldAttempt:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field attempt", values[i])
+			} else if value.Valid {
+				_m.Attempt = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -131,6 +147,12 @@ func (_m *Delivery) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("sent_at=")
 	builder.WriteString(_m.SentAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("state=")
+	builder.WriteString(fmt.Sprintf("%v", _m.State))
+	builder.WriteString(", ")
+	builder.WriteString("attempt=")
+	builder.WriteString(_m.Attempt)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -46,6 +46,34 @@ func (_c *DeliveryCreate) SetSentAt(v time.Time) *DeliveryCreate {
 	return _c
 }
 
+// SetState sets the "state" field.
+func (_c *DeliveryCreate) SetState(v delivery.State) *DeliveryCreate {
+	_c.mutation.SetState(v)
+	return _c
+}
+
+// SetNillableState sets the "state" field if the given value is not nil.
+func (_c *DeliveryCreate) SetNillableState(v *delivery.State) *DeliveryCreate {
+	if v != nil {
+		_c.SetState(*v)
+	}
+	return _c
+}
+
+// SetAttempt sets the "attempt" field.
+func (_c *DeliveryCreate) SetAttempt(v string) *DeliveryCreate {
+	_c.mutation.SetAttempt(v)
+	return _c
+}
+
+// SetNillableAttempt sets the "attempt" field if the given value is not nil.
+func (_c *DeliveryCreate) SetNillableAttempt(v *string) *DeliveryCreate {
+	if v != nil {
+		_c.SetAttempt(*v)
+	}
+	return _c
+}
+
 // Mutation returns the DeliveryMutation object of the builder.
 func (_c *DeliveryCreate) Mutation() *DeliveryMutation {
 	return _c.mutation
@@ -53,6 +81,9 @@ func (_c *DeliveryCreate) Mutation() *DeliveryMutation {
 
 // Save creates the Delivery in the database.
 func (_c *DeliveryCreate) Save(ctx context.Context) (*Delivery, error) {
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -78,6 +109,15 @@ func (_c *DeliveryCreate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_c *DeliveryCreate) defaults() error {
+	if _, ok := _c.mutation.State(); !ok {
+		v := delivery.DefaultState
+		_c.mutation.SetState(v)
+	}
+	return nil
+}
+
 // check runs all checks and user-defined validators on the builder.
 func (_c *DeliveryCreate) check() error {
 	if _, ok := _c.mutation.Key(); !ok {
@@ -96,6 +136,14 @@ func (_c *DeliveryCreate) check() error {
 	}
 	if _, ok := _c.mutation.SentAt(); !ok {
 		return &ValidationError{Name: "sent_at", err: errors.New(`ent: missing required field "Delivery.sent_at"`)}
+	}
+	if _, ok := _c.mutation.State(); !ok {
+		return &ValidationError{Name: "state", err: errors.New(`ent: missing required field "Delivery.state"`)}
+	}
+	if v, ok := _c.mutation.State(); ok {
+		if err := delivery.StateValidator(v); err != nil {
+			return &ValidationError{Name: "state", err: fmt.Errorf(`ent: validator failed for field "Delivery.state": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -139,6 +187,14 @@ func (_c *DeliveryCreate) createSpec() (*Delivery, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.SentAt(); ok {
 		_spec.SetField(delivery.FieldSentAt, field.TypeTime, value)
 		_node.SentAt = value
+	}
+	if value, ok := _c.mutation.State(); ok {
+		_spec.SetField(delivery.FieldState, field.TypeEnum, value)
+		_node.State = value
+	}
+	if value, ok := _c.mutation.Attempt(); ok {
+		_spec.SetField(delivery.FieldAttempt, field.TypeString, value)
+		_node.Attempt = value
 	}
 	return _node, _spec
 }
@@ -191,6 +247,36 @@ type (
 		*sql.UpdateSet
 	}
 )
+
+// SetState sets the "state" field.
+func (u *DeliveryUpsert) SetState(v delivery.State) *DeliveryUpsert {
+	u.Set(delivery.FieldState, v)
+	return u
+}
+
+// UpdateState sets the "state" field to the value that was provided on create.
+func (u *DeliveryUpsert) UpdateState() *DeliveryUpsert {
+	u.SetExcluded(delivery.FieldState)
+	return u
+}
+
+// SetAttempt sets the "attempt" field.
+func (u *DeliveryUpsert) SetAttempt(v string) *DeliveryUpsert {
+	u.Set(delivery.FieldAttempt, v)
+	return u
+}
+
+// UpdateAttempt sets the "attempt" field to the value that was provided on create.
+func (u *DeliveryUpsert) UpdateAttempt() *DeliveryUpsert {
+	u.SetExcluded(delivery.FieldAttempt)
+	return u
+}
+
+// ClearAttempt clears the value of the "attempt" field.
+func (u *DeliveryUpsert) ClearAttempt() *DeliveryUpsert {
+	u.SetNull(delivery.FieldAttempt)
+	return u
+}
 
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
@@ -246,6 +332,41 @@ func (u *DeliveryUpsertOne) Update(set func(*DeliveryUpsert)) *DeliveryUpsertOne
 	return u
 }
 
+// SetState sets the "state" field.
+func (u *DeliveryUpsertOne) SetState(v delivery.State) *DeliveryUpsertOne {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.SetState(v)
+	})
+}
+
+// UpdateState sets the "state" field to the value that was provided on create.
+func (u *DeliveryUpsertOne) UpdateState() *DeliveryUpsertOne {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.UpdateState()
+	})
+}
+
+// SetAttempt sets the "attempt" field.
+func (u *DeliveryUpsertOne) SetAttempt(v string) *DeliveryUpsertOne {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.SetAttempt(v)
+	})
+}
+
+// UpdateAttempt sets the "attempt" field to the value that was provided on create.
+func (u *DeliveryUpsertOne) UpdateAttempt() *DeliveryUpsertOne {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.UpdateAttempt()
+	})
+}
+
+// ClearAttempt clears the value of the "attempt" field.
+func (u *DeliveryUpsertOne) ClearAttempt() *DeliveryUpsertOne {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.ClearAttempt()
+	})
+}
+
 // Exec executes the query.
 func (u *DeliveryUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -298,6 +419,7 @@ func (_c *DeliveryCreateBulk) Save(ctx context.Context) ([]*Delivery, error) {
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
+			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*DeliveryMutation)
 				if !ok {
@@ -463,6 +585,41 @@ func (u *DeliveryUpsertBulk) Update(set func(*DeliveryUpsert)) *DeliveryUpsertBu
 		set(&DeliveryUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetState sets the "state" field.
+func (u *DeliveryUpsertBulk) SetState(v delivery.State) *DeliveryUpsertBulk {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.SetState(v)
+	})
+}
+
+// UpdateState sets the "state" field to the value that was provided on create.
+func (u *DeliveryUpsertBulk) UpdateState() *DeliveryUpsertBulk {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.UpdateState()
+	})
+}
+
+// SetAttempt sets the "attempt" field.
+func (u *DeliveryUpsertBulk) SetAttempt(v string) *DeliveryUpsertBulk {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.SetAttempt(v)
+	})
+}
+
+// UpdateAttempt sets the "attempt" field to the value that was provided on create.
+func (u *DeliveryUpsertBulk) UpdateAttempt() *DeliveryUpsertBulk {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.UpdateAttempt()
+	})
+}
+
+// ClearAttempt clears the value of the "attempt" field.
+func (u *DeliveryUpsertBulk) ClearAttempt() *DeliveryUpsertBulk {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.ClearAttempt()
+	})
 }
 
 // Exec executes the query.

@@ -28,6 +28,40 @@ func (_u *DeliveryUpdate) Where(ps ...predicate.Delivery) *DeliveryUpdate {
 	return _u
 }
 
+// SetState sets the "state" field.
+func (_u *DeliveryUpdate) SetState(v delivery.State) *DeliveryUpdate {
+	_u.mutation.SetState(v)
+	return _u
+}
+
+// SetNillableState sets the "state" field if the given value is not nil.
+func (_u *DeliveryUpdate) SetNillableState(v *delivery.State) *DeliveryUpdate {
+	if v != nil {
+		_u.SetState(*v)
+	}
+	return _u
+}
+
+// SetAttempt sets the "attempt" field.
+func (_u *DeliveryUpdate) SetAttempt(v string) *DeliveryUpdate {
+	_u.mutation.SetAttempt(v)
+	return _u
+}
+
+// SetNillableAttempt sets the "attempt" field if the given value is not nil.
+func (_u *DeliveryUpdate) SetNillableAttempt(v *string) *DeliveryUpdate {
+	if v != nil {
+		_u.SetAttempt(*v)
+	}
+	return _u
+}
+
+// ClearAttempt clears the value of the "attempt" field.
+func (_u *DeliveryUpdate) ClearAttempt() *DeliveryUpdate {
+	_u.mutation.ClearAttempt()
+	return _u
+}
+
 // Mutation returns the DeliveryMutation object of the builder.
 func (_u *DeliveryUpdate) Mutation() *DeliveryMutation {
 	return _u.mutation
@@ -60,6 +94,16 @@ func (_u *DeliveryUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *DeliveryUpdate) check() error {
+	if v, ok := _u.mutation.State(); ok {
+		if err := delivery.StateValidator(v); err != nil {
+			return &ValidationError{Name: "state", err: fmt.Errorf(`ent: validator failed for field "Delivery.state": %w`, err)}
+		}
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *DeliveryUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *DeliveryUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +111,9 @@ func (_u *DeliveryUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Deliv
 }
 
 func (_u *DeliveryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(delivery.Table, delivery.Columns, sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeInt))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +121,15 @@ func (_u *DeliveryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.State(); ok {
+		_spec.SetField(delivery.FieldState, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Attempt(); ok {
+		_spec.SetField(delivery.FieldAttempt, field.TypeString, value)
+	}
+	if _u.mutation.AttemptCleared() {
+		_spec.ClearField(delivery.FieldAttempt, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -95,6 +151,40 @@ type DeliveryUpdateOne struct {
 	hooks     []Hook
 	mutation  *DeliveryMutation
 	modifiers []func(*sql.UpdateBuilder)
+}
+
+// SetState sets the "state" field.
+func (_u *DeliveryUpdateOne) SetState(v delivery.State) *DeliveryUpdateOne {
+	_u.mutation.SetState(v)
+	return _u
+}
+
+// SetNillableState sets the "state" field if the given value is not nil.
+func (_u *DeliveryUpdateOne) SetNillableState(v *delivery.State) *DeliveryUpdateOne {
+	if v != nil {
+		_u.SetState(*v)
+	}
+	return _u
+}
+
+// SetAttempt sets the "attempt" field.
+func (_u *DeliveryUpdateOne) SetAttempt(v string) *DeliveryUpdateOne {
+	_u.mutation.SetAttempt(v)
+	return _u
+}
+
+// SetNillableAttempt sets the "attempt" field if the given value is not nil.
+func (_u *DeliveryUpdateOne) SetNillableAttempt(v *string) *DeliveryUpdateOne {
+	if v != nil {
+		_u.SetAttempt(*v)
+	}
+	return _u
+}
+
+// ClearAttempt clears the value of the "attempt" field.
+func (_u *DeliveryUpdateOne) ClearAttempt() *DeliveryUpdateOne {
+	_u.mutation.ClearAttempt()
+	return _u
 }
 
 // Mutation returns the DeliveryMutation object of the builder.
@@ -142,6 +232,16 @@ func (_u *DeliveryUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *DeliveryUpdateOne) check() error {
+	if v, ok := _u.mutation.State(); ok {
+		if err := delivery.StateValidator(v); err != nil {
+			return &ValidationError{Name: "state", err: fmt.Errorf(`ent: validator failed for field "Delivery.state": %w`, err)}
+		}
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *DeliveryUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *DeliveryUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +249,9 @@ func (_u *DeliveryUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *De
 }
 
 func (_u *DeliveryUpdateOne) sqlSave(ctx context.Context) (_node *Delivery, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(delivery.Table, delivery.Columns, sqlgraph.NewFieldSpec(delivery.FieldID, field.TypeInt))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +276,15 @@ func (_u *DeliveryUpdateOne) sqlSave(ctx context.Context) (_node *Delivery, err 
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.State(); ok {
+		_spec.SetField(delivery.FieldState, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Attempt(); ok {
+		_spec.SetField(delivery.FieldAttempt, field.TypeString, value)
+	}
+	if _u.mutation.AttemptCleared() {
+		_spec.ClearField(delivery.FieldAttempt, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Delivery{config: _u.config}

@@ -842,6 +842,8 @@ type DeliveryMutation struct {
 	user_id       *int
 	adduser_id    *int
 	sent_at       *time.Time
+	state         *delivery.State
+	attempt       *string
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*Delivery, error)
@@ -1130,6 +1132,91 @@ func (m *DeliveryMutation) ResetSentAt() {
 	m.sent_at = nil
 }
 
+// SetState sets the "state" field.
+func (m *DeliveryMutation) SetState(d delivery.State) {
+	m.state = &d
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *DeliveryMutation) State() (r delivery.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldState(ctx context.Context) (v delivery.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *DeliveryMutation) ResetState() {
+	m.state = nil
+}
+
+// SetAttempt sets the "attempt" field.
+func (m *DeliveryMutation) SetAttempt(s string) {
+	m.attempt = &s
+}
+
+// Attempt returns the value of the "attempt" field in the mutation.
+func (m *DeliveryMutation) Attempt() (r string, exists bool) {
+	v := m.attempt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempt returns the old "attempt" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldAttempt(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempt: %w", err)
+	}
+	return oldValue.Attempt, nil
+}
+
+// ClearAttempt clears the value of the "attempt" field.
+func (m *DeliveryMutation) ClearAttempt() {
+	m.attempt = nil
+	m.clearedFields[delivery.FieldAttempt] = struct{}{}
+}
+
+// AttemptCleared returns if the "attempt" field was cleared in this mutation.
+func (m *DeliveryMutation) AttemptCleared() bool {
+	_, ok := m.clearedFields[delivery.FieldAttempt]
+	return ok
+}
+
+// ResetAttempt resets all changes to the "attempt" field.
+func (m *DeliveryMutation) ResetAttempt() {
+	m.attempt = nil
+	delete(m.clearedFields, delivery.FieldAttempt)
+}
+
 // Where appends a list predicates to the DeliveryMutation builder.
 func (m *DeliveryMutation) Where(ps ...predicate.Delivery) {
 	m.predicates = append(m.predicates, ps...)
@@ -1164,7 +1251,7 @@ func (m *DeliveryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DeliveryMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 6)
 	if m.key != nil {
 		fields = append(fields, delivery.FieldKey)
 	}
@@ -1176,6 +1263,12 @@ func (m *DeliveryMutation) Fields() []string {
 	}
 	if m.sent_at != nil {
 		fields = append(fields, delivery.FieldSentAt)
+	}
+	if m.state != nil {
+		fields = append(fields, delivery.FieldState)
+	}
+	if m.attempt != nil {
+		fields = append(fields, delivery.FieldAttempt)
 	}
 	return fields
 }
@@ -1193,6 +1286,10 @@ func (m *DeliveryMutation) Field(name string) (ent.Value, bool) {
 		return m.UserID()
 	case delivery.FieldSentAt:
 		return m.SentAt()
+	case delivery.FieldState:
+		return m.State()
+	case delivery.FieldAttempt:
+		return m.Attempt()
 	}
 	return nil, false
 }
@@ -1210,6 +1307,10 @@ func (m *DeliveryMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldUserID(ctx)
 	case delivery.FieldSentAt:
 		return m.OldSentAt(ctx)
+	case delivery.FieldState:
+		return m.OldState(ctx)
+	case delivery.FieldAttempt:
+		return m.OldAttempt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Delivery field %s", name)
 }
@@ -1246,6 +1347,20 @@ func (m *DeliveryMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSentAt(v)
+		return nil
+	case delivery.FieldState:
+		v, ok := value.(delivery.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case delivery.FieldAttempt:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempt(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Delivery field %s", name)
@@ -1303,7 +1418,11 @@ func (m *DeliveryMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *DeliveryMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(delivery.FieldAttempt) {
+		fields = append(fields, delivery.FieldAttempt)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -1316,6 +1435,11 @@ func (m *DeliveryMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *DeliveryMutation) ClearField(name string) error {
+	switch name {
+	case delivery.FieldAttempt:
+		m.ClearAttempt()
+		return nil
+	}
 	return fmt.Errorf("unknown Delivery nullable field %s", name)
 }
 
@@ -1334,6 +1458,12 @@ func (m *DeliveryMutation) ResetField(name string) error {
 		return nil
 	case delivery.FieldSentAt:
 		m.ResetSentAt()
+		return nil
+	case delivery.FieldState:
+		m.ResetState()
+		return nil
+	case delivery.FieldAttempt:
+		m.ResetAttempt()
 		return nil
 	}
 	return fmt.Errorf("unknown Delivery field %s", name)

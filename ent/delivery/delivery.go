@@ -3,6 +3,10 @@
 package delivery
 
 import (
+	"fmt"
+	"io"
+	"strconv"
+
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 )
@@ -20,6 +24,10 @@ const (
 	FieldUserID = "user_id"
 	// FieldSentAt holds the string denoting the sent_at field in the database.
 	FieldSentAt = "sent_at"
+	// FieldState holds the string denoting the state field in the database.
+	FieldState = "state"
+	// FieldAttempt holds the string denoting the attempt field in the database.
+	FieldAttempt = "attempt"
 	// Table holds the table name of the delivery in the database.
 	Table = "deliveries"
 )
@@ -31,6 +39,8 @@ var Columns = []string{
 	FieldDeviceID,
 	FieldUserID,
 	FieldSentAt,
+	FieldState,
+	FieldAttempt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -54,6 +64,32 @@ var (
 	// KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	KeyValidator func(string) error
 )
+
+// State defines the type for the "state" enum field.
+type State string
+
+// StateSENT is the default value of the State enum.
+const DefaultState = StateSENT
+
+// State values.
+const (
+	StateSENDING State = "SENDING"
+	StateSENT    State = "SENT"
+)
+
+func (s State) String() string {
+	return string(s)
+}
+
+// StateValidator is a validator for the "state" field enum values. It is called by the builders before save.
+func StateValidator(s State) error {
+	switch s {
+	case StateSENDING, StateSENT:
+		return nil
+	default:
+		return fmt.Errorf("delivery: invalid enum value for state field: %q", s)
+	}
+}
 
 // OrderOption defines the ordering options for the Delivery queries.
 type OrderOption func(*sql.Selector)
@@ -81,4 +117,32 @@ func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 // BySentAt orders the results by the sent_at field.
 func BySentAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSentAt, opts...).ToFunc()
+}
+
+// ByState orders the results by the state field.
+func ByState(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldState, opts...).ToFunc()
+}
+
+// ByAttempt orders the results by the attempt field.
+func ByAttempt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAttempt, opts...).ToFunc()
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e State) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *State) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = State(str)
+	if err := StateValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid State", str)
+	}
+	return nil
 }

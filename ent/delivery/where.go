@@ -74,6 +74,11 @@ func SentAt(v time.Time) predicate.Delivery {
 	return predicate.Delivery(sql.FieldEQ(FieldSentAt, v))
 }
 
+// Attempt applies equality check predicate on the "attempt" field. It's identical to AttemptEQ.
+func Attempt(v string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldEQ(FieldAttempt, v))
+}
+
 // KeyEQ applies the EQ predicate on the "key" field.
 func KeyEQ(v string) predicate.Delivery {
 	return predicate.Delivery(sql.FieldEQ(FieldKey, v))
@@ -257,6 +262,101 @@ func SentAtLT(v time.Time) predicate.Delivery {
 // SentAtLTE applies the LTE predicate on the "sent_at" field.
 func SentAtLTE(v time.Time) predicate.Delivery {
 	return predicate.Delivery(sql.FieldLTE(FieldSentAt, v))
+}
+
+// StateEQ applies the EQ predicate on the "state" field.
+func StateEQ(v State) predicate.Delivery {
+	return predicate.Delivery(sql.FieldEQ(FieldState, v))
+}
+
+// StateNEQ applies the NEQ predicate on the "state" field.
+func StateNEQ(v State) predicate.Delivery {
+	return predicate.Delivery(sql.FieldNEQ(FieldState, v))
+}
+
+// StateIn applies the In predicate on the "state" field.
+func StateIn(vs ...State) predicate.Delivery {
+	return predicate.Delivery(sql.FieldIn(FieldState, vs...))
+}
+
+// StateNotIn applies the NotIn predicate on the "state" field.
+func StateNotIn(vs ...State) predicate.Delivery {
+	return predicate.Delivery(sql.FieldNotIn(FieldState, vs...))
+}
+
+// AttemptEQ applies the EQ predicate on the "attempt" field.
+func AttemptEQ(v string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldEQ(FieldAttempt, v))
+}
+
+// AttemptNEQ applies the NEQ predicate on the "attempt" field.
+func AttemptNEQ(v string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldNEQ(FieldAttempt, v))
+}
+
+// AttemptIn applies the In predicate on the "attempt" field.
+func AttemptIn(vs ...string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldIn(FieldAttempt, vs...))
+}
+
+// AttemptNotIn applies the NotIn predicate on the "attempt" field.
+func AttemptNotIn(vs ...string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldNotIn(FieldAttempt, vs...))
+}
+
+// AttemptGT applies the GT predicate on the "attempt" field.
+func AttemptGT(v string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldGT(FieldAttempt, v))
+}
+
+// AttemptGTE applies the GTE predicate on the "attempt" field.
+func AttemptGTE(v string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldGTE(FieldAttempt, v))
+}
+
+// AttemptLT applies the LT predicate on the "attempt" field.
+func AttemptLT(v string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldLT(FieldAttempt, v))
+}
+
+// AttemptLTE applies the LTE predicate on the "attempt" field.
+func AttemptLTE(v string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldLTE(FieldAttempt, v))
+}
+
+// AttemptContains applies the Contains predicate on the "attempt" field.
+func AttemptContains(v string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldContains(FieldAttempt, v))
+}
+
+// AttemptHasPrefix applies the HasPrefix predicate on the "attempt" field.
+func AttemptHasPrefix(v string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldHasPrefix(FieldAttempt, v))
+}
+
+// AttemptHasSuffix applies the HasSuffix predicate on the "attempt" field.
+func AttemptHasSuffix(v string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldHasSuffix(FieldAttempt, v))
+}
+
+// AttemptIsNil applies the IsNil predicate on the "attempt" field.
+func AttemptIsNil() predicate.Delivery {
+	return predicate.Delivery(sql.FieldIsNull(FieldAttempt))
+}
+
+// AttemptNotNil applies the NotNil predicate on the "attempt" field.
+func AttemptNotNil() predicate.Delivery {
+	return predicate.Delivery(sql.FieldNotNull(FieldAttempt))
+}
+
+// AttemptEqualFold applies the EqualFold predicate on the "attempt" field.
+func AttemptEqualFold(v string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldEqualFold(FieldAttempt, v))
+}
+
+// AttemptContainsFold applies the ContainsFold predicate on the "attempt" field.
+func AttemptContainsFold(v string) predicate.Delivery {
+	return predicate.Delivery(sql.FieldContainsFold(FieldAttempt, v))
 }
 
 // And groups predicates with the AND operator between them.

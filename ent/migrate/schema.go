@@ -44,6 +44,8 @@ var (
 		{Name: "device_id", Type: field.TypeInt},
 		{Name: "user_id", Type: field.TypeInt},
 		{Name: "sent_at", Type: field.TypeTime},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"SENDING", "SENT"}, Default: "SENT"},
+		{Name: "attempt", Type: field.TypeString, Nullable: true},
 	}
 	// DeliveriesTable holds the schema information for the "deliveries" table.
 	DeliveriesTable = &schema.Table{

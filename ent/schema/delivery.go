@@ -10,8 +10,11 @@ import (
 	"github.com/processgroup/api/ent/privacy"
 )
 
-// Delivery records that one notification reached Firebase for one device, so that a
-// retried job never sends it to that device twice. It holds no content.
+// Delivery is one notification for one device, claimed before it is sent, so that neither a
+// retried job nor another server sends it to that device twice. A worker writes the claim
+// (state SENDING) in a statement of its own just before the message goes to Firebase, and
+// marks it SENT once Firebase has accepted it, or deletes it when the message certainly did
+// not go out (so that a retry may send it). It holds no content.
 type Delivery struct {
 	ent.Schema
 }
@@ -29,9 +32,20 @@ func (Delivery) Fields() []ent.Field {
 		// user_id is the member it was for (for deletion of their account).
 		field.Int("user_id").
 			Immutable(),
-		// sent_at is when Firebase accepted it.
+		// sent_at is when the send was claimed, just before the message went to Firebase.
 		field.Time("sent_at").
 			Immutable(),
+		// state is SENDING from the claim until Firebase accepts the message, then SENT. A
+		// SENDING row whose attempt has ended is a send whose outcome is unknown (its server
+		// died, or Firebase did not answer after the message had gone out): it counts as sent
+		// and is not sent again. Rows from before claims existed were all sent.
+		field.Enum("state").
+			Values("SENDING", "SENT").
+			Default("SENT"),
+		// attempt is the job attempt that claimed it (River job id and attempt number): the
+		// only attempt that may send it, mark it sent or give it back.
+		field.String("attempt").
+			Optional(),
 	}
 }
 

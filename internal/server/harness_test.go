@@ -60,6 +60,9 @@ var (
 const defaultParallel = "8"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(serverProcessEnv) != "" {
+		os.Exit(serveProcess()) // a server of the fault tests, as a process of its own
+	}
 	flag.Parse()
 	parallelSet := false
 	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
@@ -172,6 +175,8 @@ type options struct {
 	empty bool
 	// server are options of the API itself (server.New).
 	server []server.Option
+	// realTime runs the API on the real clock (h.Clock is then not its time).
+	realTime bool
 }
 
 // withSettings sets environment settings of the API (by variable name); later ones win.
@@ -220,6 +225,11 @@ func onlyPostgres() option { return func(o *options) { o.only = "postgres" } }
 // emptyDatabase starts the API on an empty PostgreSQL database, which it migrates itself, not
 // on a copy of the migrated template (for tests of the migrations).
 func emptyDatabase() option { return func(o *options) { o.empty = true } }
+
+// onRealTime runs the API on the real clock instead of h.Clock, with River's rescue of a dead
+// server's jobs on (it reads the wall clock, so it is off on a test clock): for the fault
+// tests, which wait for River's own timing instead of driving the jobs.
+func onRealTime() option { return func(o *options) { o.realTime = true } }
 
 // databases runs f in parallel subtests, once per database: SQLite always, PostgreSQL when
 // TEST_POSTGRES_URL is set (CI must set it), each on a fresh database with its own API.
@@ -463,7 +473,11 @@ func (h *H) newApp() (*server.App, *httptest.Server, *db.CountingDriver) {
 	}
 	log := slog.New(slog.NewJSONHandler(h.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var counter *db.CountingDriver
-	opts := append([]server.Option{server.WithClock(h.Clock), server.WithDriver(func(d dialect.Driver) dialect.Driver {
+	var clk clock.Clock = h.Clock
+	if h.opts.realTime {
+		clk = clock.Real{}
+	}
+	opts := append([]server.Option{server.WithClock(clk), server.WithDriver(func(d dialect.Driver) dialect.Driver {
 		if h.opts.wrap != nil {
 			d = h.opts.wrap(d)
 		}

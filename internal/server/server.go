@@ -174,6 +174,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Log:         log,
 		Workers:     cfg.JobWorkers,
 		Poll:        cfg.JobPoll,
+		JobTimeout:  cfg.JobTimeout,
+		RescueAfter: cfg.JobRescueAfter,
 		Upkeep:      sess,
 	})
 	if err != nil {

@@ -19,6 +19,12 @@
 // FcmError detail), so the SDK's helpers such as messaging.IsUnregistered
 // work on the errors the client returns.
 //
+// SetLatency makes answers wait; Withholding gives senders a base URL under
+// which accepted messages are never answered (a sender that died, or gave up,
+// after FCM took its message); Pending and Withheld count the requests
+// waiting so. A message whose sender hangs up while its answer waits is still
+// accepted and recorded, as FCM would deliver it.
+//
 // The Admin SDK retries HTTP 503 (and network errors) on its own: up to 4
 // retries, waiting 0 s, 1 s, 2 s and 4 s before them, unless the answer
 // carries a Retry-After header asking for more than 2 minutes, in which case
@@ -165,6 +171,8 @@ type Server struct {
 	mu           sync.Mutex
 	messages     []Message
 	attempts     int
+	pending      int
+	withheld     int
 	unregistered map[string]bool
 	failures     map[string][]Failure
 	latency      time.Duration
@@ -179,6 +187,7 @@ func New() *Server {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/projects/{project}/messages:send", s.handleSend)
+	mux.HandleFunc("POST /withhold/v1/projects/{project}/messages:send", s.handleWithheld)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		s.wait(r.Context())
@@ -222,6 +231,29 @@ func (s *Server) Attempts() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.attempts
+}
+
+// Pending returns how many send requests have arrived and are not answered
+// yet (see SetLatency and Withholding).
+func (s *Server) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pending
+}
+
+// Withholding returns a base URL for senders (FCM_ENDPOINT; the SDK endpoint
+// is the URL plus "/v1") under which the server takes messages as usual
+// (programmed failures, recording) but answers none it accepts: each such
+// request waits until its client hangs up. It stands for FCM having accepted
+// a message whose sender died, or gave up, before the answer came.
+func (s *Server) Withholding() string { return s.URL + "/withhold" }
+
+// Withheld returns how many accepted messages are waiting under Withholding
+// for their client to hang up.
+func (s *Server) Withheld() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.withheld
 }
 
 // Reset brings the server back to its state right after New: it forgets
@@ -322,11 +354,47 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) {
 	// Read the body before waiting: only then does net/http notice a
 	// client that hangs up, so that the wait ends early.
 	wm, req, fail := parseSend(r)
+	s.mu.Lock()
+	s.pending++
+	s.mu.Unlock()
 	s.wait(r.Context())
-	project := r.PathValue("project")
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.pending--
+	s.answer(w, r.PathValue("project"), wm, req, fail)
+}
+
+// handleWithheld takes a message like handleSend but, once it has accepted
+// it, keeps the answer until the client hangs up (see Withholding).
+func (s *Server) handleWithheld(w http.ResponseWriter, r *http.Request) {
+	wm, req, fail := parseSend(r)
+	rec := httptest.NewRecorder()
+	s.mu.Lock()
+	before := len(s.messages)
+	s.answer(rec, r.PathValue("project"), wm, req, fail)
+	accepted := len(s.messages) > before
+	if accepted {
+		s.pending++
+		s.withheld++
+	}
+	s.mu.Unlock()
+	if !accepted {
+		// Refused: that answer is given.
+		maps.Copy(w.Header(), rec.Header())
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		return
+	}
+	<-r.Context().Done()
+	s.mu.Lock()
+	s.pending--
+	s.withheld--
+	s.mu.Unlock()
+}
+
+// answer counts the attempt and answers it: the failure of a bad request,
+// a programmed failure, or acceptance (recorded). The caller holds s.mu.
+func (s *Server) answer(w http.ResponseWriter, project string, wm *wireMessage, req *sendRequest, fail func(http.ResponseWriter)) {
 	s.attempts++
 	if fail != nil {
 		fail(w)

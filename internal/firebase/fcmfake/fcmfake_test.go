@@ -352,3 +352,46 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("Count %d, Attempts %d; want 17 and 20", srv.Count(), srv.Attempts())
 	}
 }
+
+// Under Withholding the fake accepts and records a message but never answers: the sender
+// gives up (here at its deadline) with FCM holding the message. Refusals are answered.
+func TestWithholding(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	app, err := firebase.NewApp(ctx, &firebase.Config{ProjectID: project},
+		option.WithEndpoint(srv.Withholding()+"/v1"), option.WithoutAuthentication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := app.Messaging(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Unregister("gone")
+	if _, err := client.Send(ctx, fullMessage("gone")); !messaging.IsUnregistered(err) {
+		t.Errorf("refusal under Withholding: %v", err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := client.Send(sctx, fullMessage("tok"))
+		done <- err
+	}()
+	for srv.Withheld() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if srv.Count() != 1 || srv.Pending() != 1 {
+		t.Errorf("while withheld: %d accepted, %d pending; want 1 and 1", srv.Count(), srv.Pending())
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Error("a withheld send returned without error")
+	}
+	for srv.Withheld() > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if srv.Count() != 1 || srv.Pending() != 0 {
+		t.Errorf("after the sender gave up: %d accepted, %d pending; want 1 and 0", srv.Count(), srv.Pending())
+	}
+}

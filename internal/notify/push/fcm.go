@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	firebase "firebase.google.com/go/v4"
@@ -14,12 +17,12 @@ import (
 	"google.golang.org/api/option"
 )
 
-// DefaultTimeout is how long one batch of up to 500 messages may take when
-// FCM.Timeout is not set.
+// DefaultTimeout is how long one message may take to send, the Admin SDK's
+// own retries included, when FCM.Timeout is not set.
 const DefaultTimeout = 10 * time.Second
 
-// maxBatch is the most messages the Admin SDK's SendEach accepts at once.
-const maxBatch = 500
+// maxInFlight is how many messages are sent at once.
+const maxInFlight = 100
 
 // FCMConfig configures NewFCM.
 type FCMConfig struct {
@@ -32,16 +35,15 @@ type FCMConfig struct {
 	// Leave it empty to talk to the real FCM with Application Default
 	// Credentials (GOOGLE_APPLICATION_CREDENTIALS).
 	Endpoint string
-	// Timeout bounds each call to FCM; zero means DefaultTimeout.
+	// Timeout bounds the send of each message; zero means DefaultTimeout.
 	Timeout time.Duration
 }
 
 // FCM sends notifications through Firebase Cloud Messaging with the
 // Firebase Admin SDK. It is safe for concurrent use.
 type FCM struct {
-	// Timeout bounds each call to FCM (one SendEach of up to 500
-	// messages, including the SDK's own retries); zero means
-	// DefaultTimeout.
+	// Timeout bounds the send of each message, including the SDK's own
+	// retries; zero means DefaultTimeout.
 	Timeout time.Duration
 
 	client *messaging.Client
@@ -75,42 +77,40 @@ func NewFCM(ctx context.Context, cfg FCMConfig) (*FCM, error) {
 	return &FCM{Timeout: cfg.Timeout, client: client, now: time.Now}, nil
 }
 
-// Send sends msgs through FCM, at most 500 per SendEach call, each call
-// under Timeout. It returns one Result per message, in order. Messages
-// without a token or failing CheckDiscreet are not sent and get an error
-// Result. The returned error is non-nil only when ctx is already done
-// before anything is sent.
+// Send sends msgs through FCM, each message in a call of its own (up to
+// maxInFlight at once), each call under Timeout. It returns one Result per
+// message, in order. Messages without a token or failing CheckDiscreet are
+// not sent and get an error Result. A message that got no answer after its
+// request had gone out is reported Unknown, not Retry: FCM may have it. The
+// returned error is non-nil only when ctx is already done before anything
+// is sent.
 func (f *FCM) Send(ctx context.Context, msgs []Message) ([]Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	results := make([]Result, len(msgs))
 	now := f.now()
-	var idx []int
-	var out []*messaging.Message
+	slots := make(chan struct{}, maxInFlight)
+	var wg sync.WaitGroup
 	for i, m := range msgs {
 		if r, ok := precheck(m); !ok {
 			results[i] = r
 			continue
 		}
-		idx = append(idx, i)
-		out = append(out, toFCM(m, now))
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			results[i] = f.sendOne(ctx, toFCM(m, now))
+		})
 	}
-	for start := 0; start < len(out); start += maxBatch {
-		end := min(start+maxBatch, len(out))
-		f.sendBatch(ctx, out[start:end], idx[start:end], results)
-	}
+	wg.Wait()
 	return results, nil
 }
 
-// sendBatch sends one SendEach call's worth of messages and stores their
-// results at results[idx[i]].
-func (f *FCM) sendBatch(ctx context.Context, batch []*messaging.Message, idx []int, results []Result) {
+// sendOne sends one message under Timeout and tells what became of it.
+func (f *FCM) sendOne(ctx context.Context, msg *messaging.Message) Result {
 	if err := ctx.Err(); err != nil {
-		for _, i := range idx {
-			results[i] = Result{Err: err, Retry: true}
-		}
-		return
+		return Result{Err: err, Retry: true} // not sent: nothing went out
 	}
 	timeout := f.Timeout
 	if timeout <= 0 {
@@ -118,29 +118,54 @@ func (f *FCM) sendBatch(ctx context.Context, batch []*messaging.Message, idx []i
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	br, err := f.client.SendEach(ctx, batch)
-	if err != nil || br == nil || len(br.Responses) != len(batch) {
-		// SendEach only fails as a whole when the SDK rejects a message
-		// before sending; sending it again will not help.
-		if err == nil {
-			err = errors.New("push: FCM answered with the wrong number of responses")
-		}
-		for _, i := range idx {
-			results[i] = Result{Err: fmt.Errorf("push: FCM batch: %w", err)}
-		}
-		return
+	var w wire
+	if _, err := f.client.Send(w.watch(ctx), msg); err != nil {
+		return w.outcome(err)
 	}
-	for j, resp := range br.Responses {
-		if resp == nil {
-			results[idx[j]] = Result{Err: errors.New("push: FCM gave no response"), Retry: true}
-			continue
-		}
-		if resp.Success {
-			results[idx[j]] = Result{}
-			continue
-		}
-		results[idx[j]] = classify(resp.Error)
+	return Result{}
+}
+
+// wire watches the HTTP requests of one message's send (the SDK retries
+// some): how many were written in full, and how many were answered. It is
+// what tells a message FCM cannot have (nothing went out, or every request
+// was answered with an error) from one it may have accepted (a request went
+// out and no answer came back).
+type wire struct {
+	written, answered atomic.Int32
+}
+
+// watch returns ctx with an HTTP trace that counts into w.
+func (w *wire) watch(ctx context.Context) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				w.written.Add(1)
+			}
+		},
+		GotFirstResponseByte: func() { w.answered.Add(1) },
+	})
+}
+
+// outcome is the Result of a send that failed with err.
+func (w *wire) outcome(err error) Result {
+	written, answered := w.written.Load(), w.answered.Load()
+	switch {
+	case written == 0:
+		// Nothing went out (no connection, or the deadline came first).
+	case written > answered:
+		// A request went out and its answer never came: FCM may have it.
+		return Result{Err: err, Unknown: true}
+	case errorutils.HTTPResponse(err) != nil:
+		// FCM answered this request with an error (and any earlier one too).
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		// Every request was answered with an error; the time ran out while
+		// the SDK waited to try again.
+	default:
+		// An answer came, then something failed reading it: it may have
+		// been an acceptance.
+		return Result{Err: err, Unknown: true}
 	}
+	return classify(err)
 }
 
 // classify turns an error from the Admin SDK into a Result, using only the
@@ -165,7 +190,8 @@ func classify(err error) Result {
 		// while it waits or retries.
 		errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, context.Canceled),
-		// A transport failure: the SDK got no HTTP answer at all.
+		// A transport failure before the request went out (wire.outcome
+		// tells these from failures after it went out).
 		errorutils.IsUnknown(err) && errorutils.HTTPResponse(err) == nil:
 		r.Retry = true
 	}
@@ -201,11 +227,24 @@ func toFCM(m Message, now time.Time) *messaging.Message {
 		android.TTL = &ttl
 		headers["apns-expiration"] = expiration
 	}
+	// Web push: the Topic replaces a message still waiting for the browser,
+	// the tag the notification already shown.
+	web := &messaging.WebpushConfig{
+		Headers:      map[string]string{"Urgency": "high"},
+		Notification: &messaging.WebpushNotification{Title: m.Title, Body: m.Body, Tag: collapse},
+	}
+	if topic := webTopic(collapse); topic != "" {
+		web.Headers["Topic"] = topic
+	}
+	if android.TTL != nil {
+		web.Headers["TTL"] = strconv.FormatInt(int64(*android.TTL/time.Second), 10)
+	}
 	return &messaging.Message{
 		Token:        m.Token,
 		Notification: &messaging.Notification{Title: m.Title, Body: m.Body},
 		Data:         withType(m),
 		Android:      android,
+		Webpush:      web,
 		APNS: &messaging.APNSConfig{
 			Headers: headers,
 			Payload: &messaging.APNSPayload{Aps: &messaging.Aps{

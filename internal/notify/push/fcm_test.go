@@ -2,6 +2,7 @@ package push
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -152,6 +153,25 @@ func TestFCMExpiryAndCollapse(t *testing.T) {
 			if len(id) > 64 {
 				t.Errorf("apns-collapse-id is %d bytes", len(id))
 			}
+			var raw struct {
+				Webpush struct {
+					Headers      map[string]string `json:"headers"`
+					Notification struct {
+						Tag string `json:"tag"`
+					} `json:"notification"`
+				} `json:"webpush"`
+			}
+			if err := json.Unmarshal(w.Raw, &raw); err != nil {
+				t.Fatal(err)
+			}
+			topic, tag := raw.Webpush.Headers["Topic"], raw.Webpush.Notification.Tag
+			if tag != tt.wantCollapse || (topic != "") != tt.collapseHeaderOK || len(topic) > 32 || topic != webTopic(tt.wantCollapse) {
+				t.Errorf("web push: Topic %q, tag %q; want the collapse id %q (Topic at most 32 characters)", topic, tag, tt.wantCollapse)
+			}
+			wantTTL := strings.TrimSuffix(tt.ttl, "s")
+			if got := raw.Webpush.Headers["TTL"]; got != wantTTL {
+				t.Errorf("web push TTL = %q, want %q", got, wantTTL)
+			}
 		})
 	}
 }
@@ -202,6 +222,9 @@ func TestFCMErrors(t *testing.T) {
 	}
 }
 
+// A deadline that passes while FCM holds the request: the message went out and may have
+// been accepted (the fake accepts it once the sender has hung up), so it is Unknown, not to
+// be sent again.
 func TestFCMDeadline(t *testing.T) {
 	srv, f := newTestFCM(t)
 	srv.SetLatency(2 * time.Second)
@@ -214,8 +237,50 @@ func TestFCMDeadline(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("Send took %v despite a 100ms timeout", d)
 	}
-	if r := res[0]; !r.Retry || r.DropDevice || !errors.Is(r.Err, context.DeadlineExceeded) {
-		t.Errorf("result = %+v, want a retryable deadline error", r)
+	if r := res[0]; !r.Unknown || r.Retry || r.DropDevice || !errors.Is(r.Err, context.DeadlineExceeded) {
+		t.Errorf("result = %+v, want an unknown outcome after the deadline", r)
+	}
+	srv.Close() // waits for the request the sender left
+	if srv.Count() != 1 {
+		t.Errorf("the fake accepted %d messages, want the one left without an answer", srv.Count())
+	}
+}
+
+// A send cancelled while FCM holds the request (a server shutting down) is Unknown too.
+func TestFCMCancelledInFlight(t *testing.T) {
+	srv, f := newTestFCM(t)
+	srv.SetLatency(2 * time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for srv.Attempts() == 0 && srv.Pending() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	res, err := f.Send(ctx, []Message{testMsg("tok")})
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if r := res[0]; !r.Unknown || r.Retry || !errors.Is(r.Err, context.Canceled) {
+		t.Errorf("result = %+v, want an unknown outcome after the cancellation", r)
+	}
+}
+
+// FCM answered every request with 503 and the time ran out while the SDK waited to try
+// again: FCM has not got the message, so it is Retry, not Unknown.
+func TestFCMDeadlineWhileTheSDKWaits(t *testing.T) {
+	srv, f := newTestFCM(t)
+	srv.FailNext("tok", 10, fcmfake.Unavailable)
+	f.Timeout = 1500 * time.Millisecond // the SDK waits 0 s, 1 s, then 2 s between tries
+	res, err := f.Send(context.Background(), []Message{testMsg("tok")})
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if r := res[0]; !r.Retry || r.Unknown || r.Err == nil {
+		t.Errorf("result = %+v, want a retryable error", r)
+	}
+	if srv.Count() != 0 || srv.Attempts() < 2 {
+		t.Errorf("fake: %d accepted, %d attempts", srv.Count(), srv.Attempts())
 	}
 }
 
@@ -227,8 +292,8 @@ func TestFCMNetworkError(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if r := res[0]; !r.Retry || r.DropDevice || r.Err == nil {
-		t.Errorf("result = %+v, want a retryable error", r)
+	if r := res[0]; !r.Retry || r.Unknown || r.DropDevice || r.Err == nil {
+		t.Errorf("result = %+v, want a retryable error (nothing went out)", r)
 	}
 }
 
@@ -277,7 +342,7 @@ func TestFCMMixedBatchInOrder(t *testing.T) {
 	checkWire(t, srv, "Sunrise Circle")
 }
 
-func TestFCMLargeBatchIsSplit(t *testing.T) {
+func TestFCMManyMessages(t *testing.T) {
 	srv, f := newTestFCM(t)
 	const n = 1203
 	msgs := make([]Message, n)

@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 )
 
@@ -51,8 +52,10 @@ type Message struct {
 	Data map[string]string
 	// CollapseID makes a newer notification with the same id replace the
 	// older one on the device (APNs apns-collapse-id, Android collapse_key
-	// and notification tag). Ids longer than 64 bytes are replaced by
-	// their SHA-256 in hex, because APNs allows at most 64 bytes.
+	// and notification tag, web push Topic and notification tag), and the
+	// same notification sent twice show once. Ids longer than 64 bytes are
+	// replaced by their SHA-256 in hex, because APNs allows at most 64
+	// bytes (web push topics: 32 characters, see webTopic).
 	CollapseID string
 	// Expires is when the notification stops being worth delivering. The
 	// zero time leaves FCM's default (4 weeks); otherwise the Android TTL
@@ -68,10 +71,16 @@ type Result struct {
 	// DropDevice reports that the token is dead (unregistered, invalid, or
 	// belonging to another sender): forget the device.
 	DropDevice bool
-	// Retry reports that sending again later is worthwhile (quota
-	// exceeded, FCM unavailable or failing internally, deadline, network
-	// error).
+	// Retry reports that the message certainly did not reach FCM and that
+	// sending it again later is worthwhile (quota exceeded, FCM unavailable
+	// or failing internally, a connection that failed before the request
+	// was written, a deadline that passed before it was sent).
 	Retry bool
+	// Unknown reports that no answer came although the request had gone
+	// out (the deadline passed, the context was cancelled or the connection
+	// broke while FCM had the message): FCM may have accepted it. Sending it
+	// again could show it twice, so callers count it as sent.
+	Unknown bool
 }
 
 // Sender sends notifications.
@@ -126,4 +135,18 @@ func collapseID(id string) string {
 	}
 	sum := sha256.Sum256([]byte(id))
 	return hex.EncodeToString(sum[:])
+}
+
+// webTopicChars are the characters a web push Topic may use (URL-safe
+// base64), at most 32 of them (RFC 8030, section 5.4).
+var webTopicChars = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+
+// webTopic returns id as a web push Topic: as it is when it fits, else the
+// first 32 hex digits of its SHA-256.
+func webTopic(id string) string {
+	if id == "" || webTopicChars.MatchString(id) {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:16])
 }

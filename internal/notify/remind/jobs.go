@@ -2,7 +2,8 @@
 // reminders at each member's lead times, notices of cancelled sessions, and "someone sent you
 // encouragement". Jobs are inserted in the transaction of the change that causes them, so a
 // notification exists exactly when its cause was committed; workers re-check everything at
-// send time and record each delivery, so nothing is sent twice or after the session started.
+// send time, and claim each device's delivery in the database before sending it (see
+// deliver), so that nothing is sent twice, whatever fails, or after the session started.
 package remind
 
 import (

@@ -79,7 +79,28 @@ type Config struct {
 	Upkeep Upkeep
 	// KeepDeliveries is how long delivery records are kept.
 	KeepDeliveries time.Duration
+	// JobTimeout bounds a notification job's work up to its send (loading, claiming,
+	// sending); its context is cancelled then. Zero means DefaultJobTimeout.
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before River's rescuer (run by the
+	// elected leader every 30 s) takes it for one whose server died and schedules it
+	// again. It bounds how late a crashed server's jobs are picked up by the others. It
+	// must exceed JobTimeout: the time between the two is what a job has to record the
+	// outcome of its send after its context ended (a second minus). Zero means
+	// DefaultRescueAfter. On a clock other than the real one the rescuer is off (see New).
+	RescueAfter time.Duration
 }
+
+// DefaultJobTimeout and DefaultRescueAfter are the defaults of Config.JobTimeout and
+// Config.RescueAfter: a crashed server's notifications are sent by the others within
+// about a minute (RescueAfter, the rescuer's 30 s round, River's 5 s scheduler).
+const (
+	DefaultJobTimeout  = 10 * time.Second
+	DefaultRescueAfter = 20 * time.Second
+)
+
+// MinRescueMargin is how much longer than JobTimeout RescueAfter must be.
+const MinRescueMargin = 2 * time.Second
 
 // Service runs the notification jobs that Jobs plan.
 type Service struct {
@@ -114,7 +135,22 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.KeepDeliveries <= 0 {
 		cfg.KeepDeliveries = 30 * 24 * time.Hour
 	}
-	d := &deps{client: cfg.Client, sender: cfg.Sender, clock: cfg.Clock, log: cfg.Log}
+	if cfg.JobTimeout <= 0 {
+		cfg.JobTimeout = DefaultJobTimeout
+	}
+	if cfg.RescueAfter <= 0 {
+		cfg.RescueAfter = DefaultRescueAfter
+	}
+	if cfg.RescueAfter < cfg.JobTimeout+MinRescueMargin {
+		return nil, fmt.Errorf("remind: RescueAfter (%v) must be at least JobTimeout (%v) plus %v", cfg.RescueAfter, cfg.JobTimeout, MinRescueMargin)
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	// A job records its send's outcome after its context ended for up to settle, and has
+	// returned a second before the rescuer may take it.
+	settle := cfg.RescueAfter - cfg.JobTimeout - time.Second
+	d := &deps{client: cfg.Client, sender: cfg.Sender, clock: cfg.Clock, log: cfg.Log, timeout: cfg.JobTimeout, settle: settle}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ReminderWorker{d: d})
 	river.AddWorker(workers, &CancelledWorker{d: d})
@@ -134,9 +170,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 				return ExtendArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true, ID: "extend_schedules"}),
 		},
-		FetchPollInterval:    cfg.Poll,
-		FetchCooldown:        min(cfg.Poll, 100*time.Millisecond),
-		RescueStuckJobsAfter: 10 * time.Minute,
+		FetchPollInterval: cfg.Poll,
+		FetchCooldown:     min(cfg.Poll, 100*time.Millisecond),
+		JobTimeout:        cfg.JobTimeout,
+		// A job recording its outcome after its timeout is not stuck (see settle).
+		JobStuckThreshold:    settle + time.Second,
+		RescueStuckJobsAfter: cfg.RescueAfter,
 		Logger:               quietLogger(cfg.Log),
 	}
 	if _, ok := cfg.Clock.(clock.Real); !ok {
@@ -232,6 +271,10 @@ type ExtendWorker struct {
 	clock  clock.Clock
 	prune  func(ctx context.Context) error
 }
+
+// Timeout implements river.Worker: the upkeep of every schedule may take longer than a
+// notification (and is safe to run again if a server dies during it).
+func (w *ExtendWorker) Timeout(*river.Job[ExtendArgs]) time.Duration { return 5 * time.Minute }
 
 // Work implements river.Worker.
 func (w *ExtendWorker) Work(ctx context.Context, _ *river.Job[ExtendArgs]) error {

@@ -54,6 +54,8 @@ var Settings = []Setting{
 	{"FCM_ENDPOINT", "", "base URL of a fake Firebase Cloud Messaging server (tests); accepted only with a demo- project. Demo mode without it logs pushes instead of sending them"},
 	{"JOB_WORKERS", "20", "notification jobs this server runs at once; 0 runs none here (an API-only server: other servers on the same PostgreSQL send)"},
 	{"JOB_POLL_INTERVAL", "1s", "how often workers look for due notification jobs"},
+	{"JOB_TIMEOUT", "10s", "how long a notification job may work up to its send (loading, claiming, sending to Firebase) before it is cancelled"},
+	{"JOB_RESCUE_AFTER", "20s", "how long a notification job may stay running before another server takes its server for dead and runs it again (River's rescuer, every 30 s); at least JOB_TIMEOUT + 2s; with the default a crashed server's notifications go out within a minute"},
 	{"SESSION_HORIZON", "672h", "how far ahead (28 days) weekly schedules produce sessions and their reminders"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long SIGTERM waits for in-flight requests"},
@@ -90,6 +92,8 @@ type Config struct {
 	FCMEndpoint    string
 	JobWorkers     int
 	JobPoll        time.Duration
+	JobTimeout     time.Duration
+	JobRescueAfter time.Duration
 	SessionHorizon time.Duration
 }
 
@@ -202,6 +206,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.JobPoll, err = time.ParseDuration(get("JOB_POLL_INTERVAL")); err != nil || c.JobPoll < 10*time.Millisecond {
 		return c, fmt.Errorf("JOB_POLL_INTERVAL must be a duration of at least 10ms, not %q", get("JOB_POLL_INTERVAL"))
+	}
+	if c.JobTimeout, err = time.ParseDuration(get("JOB_TIMEOUT")); err != nil || c.JobTimeout < time.Second {
+		return c, fmt.Errorf("JOB_TIMEOUT must be a duration of at least 1s, not %q", get("JOB_TIMEOUT"))
+	}
+	if c.JobRescueAfter, err = time.ParseDuration(get("JOB_RESCUE_AFTER")); err != nil || c.JobRescueAfter < c.JobTimeout+2*time.Second {
+		return c, fmt.Errorf("JOB_RESCUE_AFTER must be a duration of at least JOB_TIMEOUT + 2s (%v), not %q", c.JobTimeout+2*time.Second, get("JOB_RESCUE_AFTER"))
 	}
 	if c.SessionHorizon, err = time.ParseDuration(get("SESSION_HORIZON")); err != nil || c.SessionHorizon < 7*24*time.Hour || c.SessionHorizon > 366*24*time.Hour {
 		return c, fmt.Errorf("SESSION_HORIZON must be a duration from 168h (a week) to 8784h, not %q", get("SESSION_HORIZON"))
