@@ -182,6 +182,9 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in JoinRequest) (*ent.
 	}
 	name := strings.TrimSpace(in.DisplayName)
 	ctx = rule.WithGrant(ctx, grant)
+	// Joining changes the viewer's memberships, or finds them changed by another request of
+	// theirs (a double tap): the request's read rules read them again.
+	rule.ScopeChanged(ctx)
 	// The viewer's own membership of that group, current or past (the read rules would hide
 	// a past one in a group they no longer see).
 	own := rule.ForOwnRows(ctx)
