@@ -23,8 +23,8 @@ type DeliveryQuery struct {
 	order      []delivery.OrderOption
 	inters     []Interceptor
 	predicates []predicate.Delivery
-	loadTotal  []func(context.Context, []*Delivery) error
 	modifiers  []func(*sql.Selector)
+	loadTotal  []func(context.Context, []*Delivery) error
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -254,9 +254,8 @@ func (_q *DeliveryQuery) Clone() *DeliveryQuery {
 		inters:     append([]Interceptor{}, _q.inters...),
 		predicates: append([]predicate.Delivery{}, _q.predicates...),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -440,9 +439,6 @@ func (_q *DeliveryQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -458,12 +454,6 @@ func (_q *DeliveryQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *DeliveryQuery) Modify(modifiers ...func(s *sql.Selector)) *DeliverySelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // DeliveryGroupBy is the group-by builder for Delivery entities.
@@ -554,10 +544,4 @@ func (_s *DeliverySelect) sqlScan(ctx context.Context, root *DeliveryQuery, v an
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *DeliverySelect) Modify(modifiers ...func(s *sql.Selector)) *DeliverySelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

@@ -27,8 +27,8 @@ type EncouragementQuery struct {
 	predicates     []predicate.Encouragement
 	withReflection *ReflectionQuery
 	withSender     *MembershipQuery
-	loadTotal      []func(context.Context, []*Encouragement) error
 	modifiers      []func(*sql.Selector)
+	loadTotal      []func(context.Context, []*Encouragement) error
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -304,9 +304,8 @@ func (_q *EncouragementQuery) Clone() *EncouragementQuery {
 		withReflection: _q.withReflection.Clone(),
 		withSender:     _q.withSender.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -594,9 +593,6 @@ func (_q *EncouragementQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -612,12 +608,6 @@ func (_q *EncouragementQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *EncouragementQuery) Modify(modifiers ...func(s *sql.Selector)) *EncouragementSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // EncouragementGroupBy is the group-by builder for Encouragement entities.
@@ -708,10 +698,4 @@ func (_s *EncouragementSelect) sqlScan(ctx context.Context, root *EncouragementQ
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *EncouragementSelect) Modify(modifiers ...func(s *sql.Selector)) *EncouragementSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

@@ -18,9 +18,8 @@ import (
 // EncouragementUpdate is the builder for updating Encouragement entities.
 type EncouragementUpdate struct {
 	config
-	hooks     []Hook
-	mutation  *EncouragementMutation
-	modifiers []func(*sql.UpdateBuilder)
+	hooks    []Hook
+	mutation *EncouragementMutation
 }
 
 // Where appends a list predicates to the EncouragementUpdate builder.
@@ -163,12 +162,6 @@ func (_u *EncouragementUpdate) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *EncouragementUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *EncouragementUpdate {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *EncouragementUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -219,7 +212,6 @@ func (_u *EncouragementUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if _u.mutation.HideReasonCleared() {
 		_spec.ClearField(encouragement.FieldHideReason, field.TypeString)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{encouragement.Label}
@@ -235,10 +227,9 @@ func (_u *EncouragementUpdate) sqlSave(ctx context.Context) (_node int, err erro
 // EncouragementUpdateOne is the builder for updating a single Encouragement entity.
 type EncouragementUpdateOne struct {
 	config
-	fields    []string
-	hooks     []Hook
-	mutation  *EncouragementMutation
-	modifiers []func(*sql.UpdateBuilder)
+	fields   []string
+	hooks    []Hook
+	mutation *EncouragementMutation
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -388,12 +379,6 @@ func (_u *EncouragementUpdateOne) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *EncouragementUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *EncouragementUpdateOne {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *EncouragementUpdateOne) sqlSave(ctx context.Context) (_node *Encouragement, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -461,7 +446,6 @@ func (_u *EncouragementUpdateOne) sqlSave(ctx context.Context) (_node *Encourage
 	if _u.mutation.HideReasonCleared() {
 		_spec.ClearField(encouragement.FieldHideReason, field.TypeString)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	_node = &Encouragement{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -31,7 +31,6 @@ func main() {
 			gen.FeatureVersionedMigration,
 			gen.FeatureGlobalID,
 			gen.FeatureUpsert,
-			gen.FeatureModifier,
 		},
 	}, entc.Extensions(ex))
 	if err != nil {

@@ -32,8 +32,8 @@ type GroupQuery struct {
 	withReflections      *ReflectionQuery
 	withInvites          *GroupInviteQuery
 	withSessions         *GroupSessionQuery
-	loadTotal            []func(context.Context, []*Group) error
 	modifiers            []func(*sql.Selector)
+	loadTotal            []func(context.Context, []*Group) error
 	withNamedMemberships map[string]*MembershipQuery
 	withNamedReflections map[string]*ReflectionQuery
 	withNamedInvites     map[string]*GroupInviteQuery
@@ -359,9 +359,8 @@ func (_q *GroupQuery) Clone() *GroupQuery {
 		withInvites:     _q.withInvites.Clone(),
 		withSessions:    _q.withSessions.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -773,9 +772,6 @@ func (_q *GroupQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -791,12 +787,6 @@ func (_q *GroupQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *GroupQuery) Modify(modifiers ...func(s *sql.Selector)) *GroupSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // WithNamedMemberships tells the query-builder to eager-load the nodes that are connected to the "memberships"
@@ -943,10 +933,4 @@ func (_s *GroupSelect) sqlScan(ctx context.Context, root *GroupQuery, v any) err
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *GroupSelect) Modify(modifiers ...func(s *sql.Selector)) *GroupSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

@@ -18,9 +18,8 @@ import (
 // GroupInviteUpdate is the builder for updating GroupInvite entities.
 type GroupInviteUpdate struct {
 	config
-	hooks     []Hook
-	mutation  *GroupInviteMutation
-	modifiers []func(*sql.UpdateBuilder)
+	hooks    []Hook
+	mutation *GroupInviteMutation
 }
 
 // Where appends a list predicates to the GroupInviteUpdate builder.
@@ -106,12 +105,6 @@ func (_u *GroupInviteUpdate) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *GroupInviteUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *GroupInviteUpdate {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *GroupInviteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -133,7 +126,6 @@ func (_u *GroupInviteUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if _u.mutation.RevokedAtCleared() {
 		_spec.ClearField(groupinvite.FieldRevokedAt, field.TypeTime)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{groupinvite.Label}
@@ -149,10 +141,9 @@ func (_u *GroupInviteUpdate) sqlSave(ctx context.Context) (_node int, err error)
 // GroupInviteUpdateOne is the builder for updating a single GroupInvite entity.
 type GroupInviteUpdateOne struct {
 	config
-	fields    []string
-	hooks     []Hook
-	mutation  *GroupInviteMutation
-	modifiers []func(*sql.UpdateBuilder)
+	fields   []string
+	hooks    []Hook
+	mutation *GroupInviteMutation
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -245,12 +236,6 @@ func (_u *GroupInviteUpdateOne) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *GroupInviteUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *GroupInviteUpdateOne {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *GroupInviteUpdateOne) sqlSave(ctx context.Context) (_node *GroupInvite, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -289,7 +274,6 @@ func (_u *GroupInviteUpdateOne) sqlSave(ctx context.Context) (_node *GroupInvite
 	if _u.mutation.RevokedAtCleared() {
 		_spec.ClearField(groupinvite.FieldRevokedAt, field.TypeTime)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	_node = &GroupInvite{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

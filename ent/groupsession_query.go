@@ -25,8 +25,8 @@ type GroupSessionQuery struct {
 	inters     []Interceptor
 	predicates []predicate.GroupSession
 	withGroup  *GroupQuery
-	loadTotal  []func(context.Context, []*GroupSession) error
 	modifiers  []func(*sql.Selector)
+	loadTotal  []func(context.Context, []*GroupSession) error
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -279,9 +279,8 @@ func (_q *GroupSessionQuery) Clone() *GroupSessionQuery {
 		predicates: append([]predicate.GroupSession{}, _q.predicates...),
 		withGroup:  _q.withGroup.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -519,9 +518,6 @@ func (_q *GroupSessionQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -537,12 +533,6 @@ func (_q *GroupSessionQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *GroupSessionQuery) Modify(modifiers ...func(s *sql.Selector)) *GroupSessionSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // GroupSessionGroupBy is the group-by builder for GroupSession entities.
@@ -633,10 +623,4 @@ func (_s *GroupSessionSelect) sqlScan(ctx context.Context, root *GroupSessionQue
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *GroupSessionSelect) Modify(modifiers ...func(s *sql.Selector)) *GroupSessionSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

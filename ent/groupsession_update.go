@@ -18,9 +18,8 @@ import (
 // GroupSessionUpdate is the builder for updating GroupSession entities.
 type GroupSessionUpdate struct {
 	config
-	hooks     []Hook
-	mutation  *GroupSessionMutation
-	modifiers []func(*sql.UpdateBuilder)
+	hooks    []Hook
+	mutation *GroupSessionMutation
 }
 
 // Where appends a list predicates to the GroupSessionUpdate builder.
@@ -189,12 +188,6 @@ func (_u *GroupSessionUpdate) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *GroupSessionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *GroupSessionUpdate {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *GroupSessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -234,7 +227,6 @@ func (_u *GroupSessionUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.Detached(); ok {
 		_spec.SetField(groupsession.FieldDetached, field.TypeBool, value)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{groupsession.Label}
@@ -250,10 +242,9 @@ func (_u *GroupSessionUpdate) sqlSave(ctx context.Context) (_node int, err error
 // GroupSessionUpdateOne is the builder for updating a single GroupSession entity.
 type GroupSessionUpdateOne struct {
 	config
-	fields    []string
-	hooks     []Hook
-	mutation  *GroupSessionMutation
-	modifiers []func(*sql.UpdateBuilder)
+	fields   []string
+	hooks    []Hook
+	mutation *GroupSessionMutation
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -429,12 +420,6 @@ func (_u *GroupSessionUpdateOne) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *GroupSessionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *GroupSessionUpdateOne {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *GroupSessionUpdateOne) sqlSave(ctx context.Context) (_node *GroupSession, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -491,7 +476,6 @@ func (_u *GroupSessionUpdateOne) sqlSave(ctx context.Context) (_node *GroupSessi
 	if value, ok := _u.mutation.Detached(); ok {
 		_spec.SetField(groupsession.FieldDetached, field.TypeBool, value)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	_node = &GroupSession{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -25,8 +25,8 @@ type GroupSharingConsentQuery struct {
 	inters         []Interceptor
 	predicates     []predicate.GroupSharingConsent
 	withMembership *MembershipQuery
-	loadTotal      []func(context.Context, []*GroupSharingConsent) error
 	modifiers      []func(*sql.Selector)
+	loadTotal      []func(context.Context, []*GroupSharingConsent) error
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -279,9 +279,8 @@ func (_q *GroupSharingConsentQuery) Clone() *GroupSharingConsentQuery {
 		predicates:     append([]predicate.GroupSharingConsent{}, _q.predicates...),
 		withMembership: _q.withMembership.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -519,9 +518,6 @@ func (_q *GroupSharingConsentQuery) sqlQuery(ctx context.Context) *sql.Selector 
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -537,12 +533,6 @@ func (_q *GroupSharingConsentQuery) sqlQuery(ctx context.Context) *sql.Selector 
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *GroupSharingConsentQuery) Modify(modifiers ...func(s *sql.Selector)) *GroupSharingConsentSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // GroupSharingConsentGroupBy is the group-by builder for GroupSharingConsent entities.
@@ -633,10 +623,4 @@ func (_s *GroupSharingConsentSelect) sqlScan(ctx context.Context, root *GroupSha
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *GroupSharingConsentSelect) Modify(modifiers ...func(s *sql.Selector)) *GroupSharingConsentSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

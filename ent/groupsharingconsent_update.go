@@ -18,9 +18,8 @@ import (
 // GroupSharingConsentUpdate is the builder for updating GroupSharingConsent entities.
 type GroupSharingConsentUpdate struct {
 	config
-	hooks     []Hook
-	mutation  *GroupSharingConsentMutation
-	modifiers []func(*sql.UpdateBuilder)
+	hooks    []Hook
+	mutation *GroupSharingConsentMutation
 }
 
 // Where appends a list predicates to the GroupSharingConsentUpdate builder.
@@ -89,12 +88,6 @@ func (_u *GroupSharingConsentUpdate) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *GroupSharingConsentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *GroupSharingConsentUpdate {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *GroupSharingConsentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -116,7 +109,6 @@ func (_u *GroupSharingConsentUpdate) sqlSave(ctx context.Context) (_node int, er
 	if _u.mutation.RevokedAtCleared() {
 		_spec.ClearField(groupsharingconsent.FieldRevokedAt, field.TypeTime)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{groupsharingconsent.Label}
@@ -132,10 +124,9 @@ func (_u *GroupSharingConsentUpdate) sqlSave(ctx context.Context) (_node int, er
 // GroupSharingConsentUpdateOne is the builder for updating a single GroupSharingConsent entity.
 type GroupSharingConsentUpdateOne struct {
 	config
-	fields    []string
-	hooks     []Hook
-	mutation  *GroupSharingConsentMutation
-	modifiers []func(*sql.UpdateBuilder)
+	fields   []string
+	hooks    []Hook
+	mutation *GroupSharingConsentMutation
 }
 
 // SetRevokedAt sets the "revoked_at" field.
@@ -211,12 +202,6 @@ func (_u *GroupSharingConsentUpdateOne) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *GroupSharingConsentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *GroupSharingConsentUpdateOne {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *GroupSharingConsentUpdateOne) sqlSave(ctx context.Context) (_node *GroupSharingConsent, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -255,7 +240,6 @@ func (_u *GroupSharingConsentUpdateOne) sqlSave(ctx context.Context) (_node *Gro
 	if _u.mutation.RevokedAtCleared() {
 		_spec.ClearField(groupsharingconsent.FieldRevokedAt, field.TypeTime)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	_node = &GroupSharingConsent{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

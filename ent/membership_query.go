@@ -36,8 +36,8 @@ type MembershipQuery struct {
 	withEncouragements      *EncouragementQuery
 	withReads               *ReflectionReadQuery
 	withConsents            *GroupSharingConsentQuery
-	loadTotal               []func(context.Context, []*Membership) error
 	modifiers               []func(*sql.Selector)
+	loadTotal               []func(context.Context, []*Membership) error
 	withNamedReflections    map[string]*ReflectionQuery
 	withNamedEncouragements map[string]*EncouragementQuery
 	withNamedReads          map[string]*ReflectionReadQuery
@@ -409,9 +409,8 @@ func (_q *MembershipQuery) Clone() *MembershipQuery {
 		withReads:          _q.withReads.Clone(),
 		withConsents:       _q.withConsents.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -923,9 +922,6 @@ func (_q *MembershipQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -941,12 +937,6 @@ func (_q *MembershipQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *MembershipQuery) Modify(modifiers ...func(s *sql.Selector)) *MembershipSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // WithNamedReflections tells the query-builder to eager-load the nodes that are connected to the "reflections"
@@ -1093,10 +1083,4 @@ func (_s *MembershipSelect) sqlScan(ctx context.Context, root *MembershipQuery, 
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *MembershipSelect) Modify(modifiers ...func(s *sql.Selector)) *MembershipSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

@@ -34,8 +34,8 @@ type ReflectionQuery struct {
 	withAuthor              *MembershipQuery
 	withReads               *ReflectionReadQuery
 	withEncouragements      *EncouragementQuery
-	loadTotal               []func(context.Context, []*Reflection) error
 	modifiers               []func(*sql.Selector)
+	loadTotal               []func(context.Context, []*Reflection) error
 	withNamedReads          map[string]*ReflectionReadQuery
 	withNamedEncouragements map[string]*EncouragementQuery
 	// intermediate query (i.e. traversal path).
@@ -382,9 +382,8 @@ func (_q *ReflectionQuery) Clone() *ReflectionQuery {
 		withReads:          _q.withReads.Clone(),
 		withEncouragements: _q.withEncouragements.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -834,9 +833,6 @@ func (_q *ReflectionQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -852,12 +848,6 @@ func (_q *ReflectionQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *ReflectionQuery) Modify(modifiers ...func(s *sql.Selector)) *ReflectionSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // WithNamedReads tells the query-builder to eager-load the nodes that are connected to the "reads"
@@ -976,10 +966,4 @@ func (_s *ReflectionSelect) sqlScan(ctx context.Context, root *ReflectionQuery, 
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *ReflectionSelect) Modify(modifiers ...func(s *sql.Selector)) *ReflectionSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

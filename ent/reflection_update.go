@@ -20,9 +20,8 @@ import (
 // ReflectionUpdate is the builder for updating Reflection entities.
 type ReflectionUpdate struct {
 	config
-	hooks     []Hook
-	mutation  *ReflectionMutation
-	modifiers []func(*sql.UpdateBuilder)
+	hooks    []Hook
+	mutation *ReflectionMutation
 }
 
 // Where appends a list predicates to the ReflectionUpdate builder.
@@ -337,12 +336,6 @@ func (_u *ReflectionUpdate) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *ReflectionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ReflectionUpdate {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *ReflectionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -498,7 +491,6 @@ func (_u *ReflectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{reflection.Label}
@@ -514,10 +506,9 @@ func (_u *ReflectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 // ReflectionUpdateOne is the builder for updating a single Reflection entity.
 type ReflectionUpdateOne struct {
 	config
-	fields    []string
-	hooks     []Hook
-	mutation  *ReflectionMutation
-	modifiers []func(*sql.UpdateBuilder)
+	fields   []string
+	hooks    []Hook
+	mutation *ReflectionMutation
 }
 
 // SetUpdatedAt sets the "updated_at" field.
@@ -839,12 +830,6 @@ func (_u *ReflectionUpdateOne) check() error {
 	return nil
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *ReflectionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ReflectionUpdateOne {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *ReflectionUpdateOne) sqlSave(ctx context.Context) (_node *Reflection, err error) {
 	if err := _u.check(); err != nil {
 		return _node, err
@@ -1017,7 +1002,6 @@ func (_u *ReflectionUpdateOne) sqlSave(ctx context.Context) (_node *Reflection, 
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	_node = &Reflection{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -27,8 +27,8 @@ type ReflectionReadQuery struct {
 	predicates     []predicate.ReflectionRead
 	withReflection *ReflectionQuery
 	withReader     *MembershipQuery
-	loadTotal      []func(context.Context, []*ReflectionRead) error
 	modifiers      []func(*sql.Selector)
+	loadTotal      []func(context.Context, []*ReflectionRead) error
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -304,9 +304,8 @@ func (_q *ReflectionReadQuery) Clone() *ReflectionReadQuery {
 		withReflection: _q.withReflection.Clone(),
 		withReader:     _q.withReader.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -594,9 +593,6 @@ func (_q *ReflectionReadQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -612,12 +608,6 @@ func (_q *ReflectionReadQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *ReflectionReadQuery) Modify(modifiers ...func(s *sql.Selector)) *ReflectionReadSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // ReflectionReadGroupBy is the group-by builder for ReflectionRead entities.
@@ -708,10 +698,4 @@ func (_s *ReflectionReadSelect) sqlScan(ctx context.Context, root *ReflectionRea
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *ReflectionReadSelect) Modify(modifiers ...func(s *sql.Selector)) *ReflectionReadSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

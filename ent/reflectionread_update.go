@@ -17,9 +17,8 @@ import (
 // ReflectionReadUpdate is the builder for updating ReflectionRead entities.
 type ReflectionReadUpdate struct {
 	config
-	hooks     []Hook
-	mutation  *ReflectionReadMutation
-	modifiers []func(*sql.UpdateBuilder)
+	hooks    []Hook
+	mutation *ReflectionReadMutation
 }
 
 // Where appends a list predicates to the ReflectionReadUpdate builder.
@@ -60,12 +59,6 @@ func (_u *ReflectionReadUpdate) ExecX(ctx context.Context) {
 	}
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *ReflectionReadUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ReflectionReadUpdate {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *ReflectionReadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	_spec := sqlgraph.NewUpdateSpec(reflectionread.Table, reflectionread.Columns, sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
@@ -75,7 +68,6 @@ func (_u *ReflectionReadUpdate) sqlSave(ctx context.Context) (_node int, err err
 			}
 		}
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{reflectionread.Label}
@@ -91,10 +83,9 @@ func (_u *ReflectionReadUpdate) sqlSave(ctx context.Context) (_node int, err err
 // ReflectionReadUpdateOne is the builder for updating a single ReflectionRead entity.
 type ReflectionReadUpdateOne struct {
 	config
-	fields    []string
-	hooks     []Hook
-	mutation  *ReflectionReadMutation
-	modifiers []func(*sql.UpdateBuilder)
+	fields   []string
+	hooks    []Hook
+	mutation *ReflectionReadMutation
 }
 
 // Mutation returns the ReflectionReadMutation object of the builder.
@@ -142,12 +133,6 @@ func (_u *ReflectionReadUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
-// Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
-func (_u *ReflectionReadUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ReflectionReadUpdateOne {
-	_u.modifiers = append(_u.modifiers, modifiers...)
-	return _u
-}
-
 func (_u *ReflectionReadUpdateOne) sqlSave(ctx context.Context) (_node *ReflectionRead, err error) {
 	_spec := sqlgraph.NewUpdateSpec(reflectionread.Table, reflectionread.Columns, sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt))
 	id, ok := _u.mutation.ID()
@@ -174,7 +159,6 @@ func (_u *ReflectionReadUpdateOne) sqlSave(ctx context.Context) (_node *Reflecti
 			}
 		}
 	}
-	_spec.AddModifiers(_u.modifiers...)
 	_node = &ReflectionRead{config: _u.config}
 	_spec.Assign = _node.assignValues
 	_spec.ScanValues = _node.scanValues

@@ -30,8 +30,8 @@ type UserQuery struct {
 	withMemberships      *MembershipQuery
 	withDevices          *DeviceQuery
 	withReflections      *ReflectionQuery
-	loadTotal            []func(context.Context, []*User) error
 	modifiers            []func(*sql.Selector)
+	loadTotal            []func(context.Context, []*User) error
 	withNamedMemberships map[string]*MembershipQuery
 	withNamedDevices     map[string]*DeviceQuery
 	withNamedReflections map[string]*ReflectionQuery
@@ -333,9 +333,8 @@ func (_q *UserQuery) Clone() *UserQuery {
 		withDevices:     _q.withDevices.Clone(),
 		withReflections: _q.withReflections.Clone(),
 		// clone intermediate query.
-		sql:       _q.sql.Clone(),
-		path:      _q.path,
-		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
+		sql:  _q.sql.Clone(),
+		path: _q.path,
 	}
 }
 
@@ -691,9 +690,6 @@ func (_q *UserQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
-	for _, m := range _q.modifiers {
-		m(selector)
-	}
 	for _, p := range _q.predicates {
 		p(selector)
 	}
@@ -709,12 +705,6 @@ func (_q *UserQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_q *UserQuery) Modify(modifiers ...func(s *sql.Selector)) *UserSelect {
-	_q.modifiers = append(_q.modifiers, modifiers...)
-	return _q.Select()
 }
 
 // WithNamedMemberships tells the query-builder to eager-load the nodes that are connected to the "memberships"
@@ -847,10 +837,4 @@ func (_s *UserSelect) sqlScan(ctx context.Context, root *UserQuery, v any) error
 	}
 	defer rows.Close()
 	return sql.ScanSlice(rows, v)
-}
-
-// Modify adds a query modifier for attaching custom logic to queries.
-func (_s *UserSelect) Modify(modifiers ...func(s *sql.Selector)) *UserSelect {
-	_s.modifiers = append(_s.modifiers, modifiers...)
-	return _s
 }

@@ -118,11 +118,7 @@ func scopeOf(ctx context.Context, v *viewer.Viewer) (*scope, error) {
 	if err != nil {
 		return nil, err
 	}
-	known := make([]KnownMembership, len(ms))
-	for i, m := range ms {
-		known[i] = KnownMembership{ID: m.ID, GroupID: m.GroupID, Role: m.Role, Current: m.LeftAt == nil}
-	}
-	s := newScope(v, known)
+	s := newScope(v, ms)
 	c.s, c.uid = s, v.UserID
 	return s, nil
 }
@@ -144,28 +140,15 @@ func KnownMemberships(ctx context.Context) (byGroup map[int]int, ok bool) {
 	return c.s.byGroup, true
 }
 
-// KnownMembership is one of the viewer's memberships, current or past, as sign-in read it.
-type KnownMembership struct {
-	ID      int
-	GroupID int
-	Role    membership.Role
-	Current bool
-}
-
-// WithKnownScope is WithScope for a viewer whose memberships sign-in has just read along
-// with their member record (in the same statement): the read rules start from them.
-func WithKnownScope(ctx context.Context, root *ent.Client, v *viewer.Viewer, ms []KnownMembership) context.Context {
-	return context.WithValue(ctx, scopeKey{}, &scopeCache{root: root, s: newScope(v, ms), uid: v.UserID})
-}
-
-func newScope(v *viewer.Viewer, ms []KnownMembership) *scope {
+// newScope is v's scope from their memberships, current and past.
+func newScope(v *viewer.Viewer, ms []*ent.Membership) *scope {
 	s := &scope{v: v, loaded: true, in: []int{}, facilitated: []int{}, ever: []int{}, memberships: []int{},
 		byGroup: make(map[int]int, len(ms))}
 	for _, m := range ms {
 		s.ever = append(s.ever, m.GroupID)
 		s.byGroup[m.GroupID] = m.ID
 		s.memberships = append(s.memberships, m.ID)
-		if !m.Current {
+		if m.LeftAt != nil {
 			continue
 		}
 		s.in = append(s.in, m.GroupID)

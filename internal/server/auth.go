@@ -9,11 +9,9 @@ import (
 	"net/http"
 	"strings"
 
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/processgroup/api/ent"
-	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/internal/firebase/auth"
 	"github.com/processgroup/api/internal/graphql/loader"
@@ -60,7 +58,7 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 		case !ok:
 			ctx = context.WithValue(ctx, authErrKey{}, errNoToken)
 		default:
-			v, known, err := a.signIn(ctx, token)
+			v, err := a.signIn(ctx, token)
 			switch {
 			case errors.Is(err, errSignInUnavailable):
 				a.log.WarnContext(ctx, "sign-in unavailable", "error", err.Error())
@@ -71,9 +69,10 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 				return
 			case err != nil:
 				ctx = context.WithValue(ctx, authErrKey{}, err)
-			case known != nil:
-				ctx = rule.WithKnownScope(viewer.NewContext(ctx, v), a.client, v, known)
 			default:
+				// The viewer's memberships are read when a rule first needs them, after the body
+				// has come: a request signed in and then held back must not carry a membership
+				// that was ended meanwhile.
 				ctx = rule.WithScope(viewer.NewContext(ctx, v), a.client)
 			}
 		}
@@ -135,45 +134,43 @@ func bearer(h string) (string, bool) {
 	return token, token != ""
 }
 
-// signIn verifies token and returns the viewer, creating the member record of a new user,
-// and the viewer's memberships when it read them with the member record (nil when not).
+// signIn verifies token and returns the viewer, creating the member record of a new user.
 // Its errors wrap auth.ErrUnauthenticated when the token was found wanting (or its account
 // was deleted in the app), errSignInUnavailable when Firebase or the database could not
 // give an answer: then nothing was judged.
-func (a *App) signIn(ctx context.Context, token string) (*viewer.Viewer, []rule.KnownMembership, error) {
+func (a *App) signIn(ctx context.Context, token string) (*viewer.Viewer, error) {
 	vctx, cancel := context.WithTimeout(ctx, a.cfg.AuthTimeout)
 	id, err := a.verifier.Verify(vctx, token)
 	cancel()
 	if err != nil {
 		if errors.Is(err, auth.ErrUnauthenticated) {
-			return nil, nil, err
+			return nil, err
 		}
-		return nil, nil, fmt.Errorf("%w: %w", errSignInUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", errSignInUnavailable, err)
 	}
-	v, known, err := a.member(ctx, id)
+	v, err := a.member(ctx, id)
 	if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
 		// The token is good: a failure to read or write the member record is the database's.
-		return nil, nil, fmt.Errorf("%w: member record: %w", errSignInUnavailable, err)
+		return nil, fmt.Errorf("%w: member record: %w", errSignInUnavailable, err)
 	}
-	return v, known, err
+	return v, err
 }
 
 // member returns the viewer of a verified identity, creating the member record of a new
-// user and bringing email, phone and role up to date, and the viewer's memberships when it
-// read them with the member record (nil when not).
-func (a *App) member(ctx context.Context, id *auth.Identity) (*viewer.Viewer, []rule.KnownMembership, error) {
+// user and bringing email, phone and role up to date.
+func (a *App) member(ctx context.Context, id *auth.Identity) (*viewer.Viewer, error) {
 	// SECURITY: the member record is read and written as the system, keyed by the uid of a
 	// token the Admin SDK has just verified.
 	sys := rule.ForSignIn(ctx)
-	u, known, err := a.memberRecord(sys, id.UID)
+	u, err := a.client.User.Query().Where(user.FirebaseUID(id.UID)).Only(sys)
 	if ent.IsNotFound(err) {
 		// An account deleted in the app stays deleted, whatever a cache or Firebase says.
 		gone, gerr := a.client.User.Query().Where(user.FirebaseUID(account.Tombstone(id.UID))).Exist(sys)
 		if gerr != nil {
-			return nil, nil, gerr
+			return nil, gerr
 		}
 		if gone {
-			return nil, nil, fmt.Errorf("%w: account deleted", auth.ErrUnauthenticated)
+			return nil, fmt.Errorf("%w: account deleted", auth.ErrUnauthenticated)
 		}
 		u, err = a.client.User.Create().
 			SetFirebaseUID(id.UID).
@@ -194,12 +191,12 @@ func (a *App) member(ctx context.Context, id *auth.Identity) (*viewer.Viewer, []
 		}
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	v := &viewer.Viewer{UserID: u.ID, Therapist: id.Therapist, UID: id.UID}
 	if u.Email != id.Email || u.Phone != id.Phone || u.Therapist != id.Therapist {
 		if err := a.client.User.UpdateOneID(u.ID).SetEmail(id.Email).SetPhone(id.Phone).SetTherapist(id.Therapist).Exec(sys); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if u.Therapist != id.Therapist {
 			action := audit.RoleRevoked
@@ -207,56 +204,9 @@ func (a *App) member(ctx context.Context, id *auth.Identity) (*viewer.Viewer, []
 				action = audit.RoleGranted
 			}
 			if err := audit.Record(viewer.NewContext(ctx, v), a.client, audit.Event{Action: action, SubjectID: u.ID}); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		}
 	}
-	return v, known, nil
-}
-
-// memberRecord reads the member record of the Firebase user uid with their memberships,
-// current and past, in one statement (the read rules of the request start from them: see
-// rule.WithKnownScope). It answers NotFound for a uid without a member record.
-func (a *App) memberRecord(sys context.Context, uid string) (*ent.User, []rule.KnownMembership, error) {
-	var rows []struct {
-		ID        int     `sql:"id"`
-		Email     string  `sql:"email"`
-		Phone     string  `sql:"phone"`
-		Therapist bool    `sql:"therapist"`
-		MID       *int    `sql:"m_id"`
-		MGroup    *int    `sql:"m_group_id"`
-		MRole     *string `sql:"m_role"`
-		MCurrent  *bool   `sql:"m_current"`
-	}
-	err := a.client.User.Query().
-		Where(user.FirebaseUID(uid)).
-		Modify(func(s *entsql.Selector) {
-			m := entsql.Table(membership.Table).As("m")
-			s.Select(s.C(user.FieldID), s.C(user.FieldEmail), s.C(user.FieldPhone), s.C(user.FieldTherapist)).
-				AppendSelectAs(m.C(membership.FieldID), "m_id").
-				AppendSelectAs(m.C(membership.FieldGroupID), "m_group_id").
-				AppendSelectAs(m.C(membership.FieldRole), "m_role").
-				AppendSelectExprAs(entsql.P(func(b *entsql.Builder) {
-					b.Ident(m.C(membership.FieldLeftAt)).WriteString(" IS NULL")
-				}), "m_current").
-				LeftJoin(m).On(s.C(user.FieldID), m.C(membership.FieldUserID))
-		}).
-		Scan(sys, &rows)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(rows) == 0 {
-		return nil, nil, &ent.NotFoundError{}
-	}
-	u := &ent.User{ID: rows[0].ID, Email: rows[0].Email, Phone: rows[0].Phone, Therapist: rows[0].Therapist}
-	known := []rule.KnownMembership{}
-	for _, r := range rows {
-		if r.ID != u.ID {
-			return nil, nil, fmt.Errorf("sign-in: two member records for one uid")
-		}
-		if r.MID != nil && r.MGroup != nil && r.MRole != nil && r.MCurrent != nil {
-			known = append(known, rule.KnownMembership{ID: *r.MID, GroupID: *r.MGroup, Role: membership.Role(*r.MRole), Current: *r.MCurrent})
-		}
-	}
-	return u, known, nil
+	return v, nil
 }

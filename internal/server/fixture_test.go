@@ -5,8 +5,11 @@ package server_test
 // schedule, register a device, read the accounting, count rows below the API.
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -477,4 +480,59 @@ func mustKeys(t *testing.T, s string) *crypt.Keyring {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// heldBody is a request body that holds back until released: with Expect: 100-continue the
+// client sends it only once the server's handler asks for it, that is after sign-in.
+type heldBody struct {
+	asked   chan struct{}
+	release chan struct{}
+	body    *bytes.Reader
+	once    sync.Once
+}
+
+func (b *heldBody) Read(p []byte) (int, error) {
+	b.once.Do(func() {
+		close(b.asked)
+		<-b.release
+	})
+	return b.body.Read(p)
+}
+
+// heldRequest sends c's operation op with vars, and returns once the server has signed c in
+// and asks for the body; send sends it and returns the raw answer. It is a phone whose
+// request was signed in and then held up on a slow network.
+func heldRequest(t *testing.T, h *H, c *Client, op string, vars map[string]any) (send func() string) {
+	t.Helper()
+	raw, _ := json.Marshal(map[string]any{"query": operationDocument(t, op), "operationName": op, "variables": vars})
+	body := &heldBody{asked: make(chan struct{}), release: make(chan struct{}), body: bytes.NewReader(raw)}
+	req, err := http.NewRequest(http.MethodPost, h.URL+"/graphql", io.NopCloser(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(len(raw))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	done := make(chan string, 1)
+	go func() {
+		res, err := client.Do(req)
+		if err != nil {
+			done <- "ERROR " + err.Error()
+			return
+		}
+		defer res.Body.Close()
+		out, _ := io.ReadAll(res.Body)
+		done <- string(out)
+	}()
+	select {
+	case <-body.asked:
+	case <-time.After(time.Minute):
+		t.Fatal("the server never asked for the body")
+	}
+	return func() string {
+		close(body.release)
+		return <-done
+	}
 }

@@ -180,3 +180,22 @@ func TestGroupDoubleTappedJoin(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupRetriedJoinAfterTheFirstCommitted: the app retries joinGroup; the retry was
+// signed in before the first join committed and arrives after it: it answers the same
+// membership, with its group.
+func TestGroupRetriedJoinAfterTheFirstCommitted(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		cy := h.Member("cy")
+		cy.MustOp("Viewer", nil) // a member record without memberships
+		vars := map[string]any{"input": map[string]any{"code": g.Code, "displayName": "Cy"}}
+		send := heldRequest(t, h, cy, "JoinGroup", vars)
+		first := cy.MustOp("JoinGroup", vars)
+		raw := send()
+		if !strings.Contains(raw, first.Str("joinGroup.id")) || !strings.Contains(raw, g.ID) || strings.Contains(raw, `"errors"`) {
+			t.Errorf("retried join: %s (the first: %s)", raw, first.Raw)
+		}
+	})
+}

@@ -1512,3 +1512,28 @@ func TestPrivacyDemotedTherapistLosesFacilitatorPowers(t *testing.T) {
 		}
 	})
 }
+
+// TestPrivacyRemovalEndsAHeldRequest: a member's request signed in before a facilitator
+// removed them, and held back until after, reads nothing of the group: not what was shared
+// before the removal, not what was shared after it, not the members' names. (The viewer's
+// memberships are read when a rule first needs them, not at sign-in.)
+func TestPrivacyRemovalEndsAHeldRequest(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		cat := h.Member("cat")
+		catMembership := g.Join(cat, "Cat")
+		g.Reflect(g.A, "GROUP", "MARKER-BEFORE-REMOVAL")
+		send := heldRequest(t, h, cat, "GroupFeed", map[string]any{"groupID": g.ID})
+		if r := g.Therapist.MustOp("RemoveMember", map[string]any{"membershipID": catMembership}); r.Get("removeMember") != true {
+			t.Fatal(r.Raw)
+		}
+		g.Reflect(g.A, "GROUP", "MARKER-AFTER-REMOVAL")
+		raw := send()
+		for _, m := range []string{"MARKER-BEFORE-REMOVAL", "MARKER-AFTER-REMOVAL", `"Ann"`, `"Ben"`} {
+			if strings.Contains(raw, m) {
+				t.Errorf("the removed member's held request carries %s: %.300s", m, raw)
+			}
+		}
+	})
+}
