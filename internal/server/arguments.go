@@ -42,16 +42,27 @@ func (inputChecks) MutateOperationContext(_ context.Context, oc *graphql.Operati
 	if oc.Operation == nil {
 		return nil
 	}
+	return eachField(oc, func(f *ast.Field) *gqlerror.Error {
+		for _, arg := range f.Arguments {
+			if err := checkArgument(arg, oc.Variables); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// eachField calls check on every field of oc's operation, through inline fragments and each
+// named fragment once, and stops at the first error.
+func eachField(oc *graphql.OperationContext, check func(*ast.Field) *gqlerror.Error) *gqlerror.Error {
 	seen := map[string]bool{}
 	var walk func(ast.SelectionSet) *gqlerror.Error
 	walk = func(set ast.SelectionSet) *gqlerror.Error {
 		for _, sel := range set {
 			switch s := sel.(type) {
 			case *ast.Field:
-				for _, arg := range s.Arguments {
-					if err := checkArgument(arg, oc.Variables); err != nil {
-						return err
-					}
+				if err := check(s); err != nil {
+					return err
 				}
 				if err := walk(s.SelectionSet); err != nil {
 					return err

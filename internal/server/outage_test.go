@@ -9,12 +9,8 @@ package server_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,106 +20,6 @@ import (
 
 	"github.com/processgroup/api/internal/firebase/authemu"
 )
-
-// tcpProxy forwards connections to a server, until it is cut: then it closes every
-// connection it carries and every new one at once, as a database that went away does.
-type tcpProxy struct {
-	ln     net.Listener
-	target string
-
-	mu    sync.Mutex
-	cut   bool
-	conns map[net.Conn]bool
-	wg    sync.WaitGroup
-}
-
-// newTCPProxy listens on 127.0.0.1 and forwards to target (host:port); it stops when the
-// test ends.
-func newTCPProxy(t testing.TB, target string) *tcpProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &tcpProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
-	p.wg.Add(1)
-	go p.serve()
-	t.Cleanup(func() {
-		ln.Close()
-		p.Cut()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *tcpProxy) serve() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		if p.cut {
-			p.mu.Unlock()
-			c.Close()
-			continue
-		}
-		p.conns[c] = true
-		p.mu.Unlock()
-		p.wg.Add(1)
-		go p.forward(c)
-	}
-}
-
-func (p *tcpProxy) forward(c net.Conn) {
-	defer p.wg.Done()
-	up, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	if p.cut {
-		p.mu.Unlock()
-		c.Close()
-		up.Close()
-		return
-	}
-	p.conns[up] = true
-	p.mu.Unlock()
-	done := make(chan struct{}, 2)
-	go func() { io.Copy(up, c); done <- struct{}{} }() //nolint:errcheck // ends when either side closes
-	go func() { io.Copy(c, up); done <- struct{}{} }() //nolint:errcheck
-	<-done
-	c.Close()
-	up.Close()
-	<-done
-	p.mu.Lock()
-	delete(p.conns, c)
-	delete(p.conns, up)
-	p.mu.Unlock()
-}
-
-// Cut closes every connection and refuses new ones until Restore.
-func (p *tcpProxy) Cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = true
-	for c := range p.conns {
-		c.Close()
-	}
-}
-
-// Restore forwards new connections again.
-func (p *tcpProxy) Restore() {
-	p.mu.Lock()
-	p.cut = false
-	p.mu.Unlock()
-}
-
-// Addr is the proxy's host:port.
-func (p *tcpProxy) Addr() string { return p.ln.Addr().String() }
 
 // outageTally counts the answers signed-in people got during an outage.
 type outageTally struct {
@@ -210,37 +106,24 @@ func TestDatabaseOutageOnPostgres(t *testing.T) {
 		t.Skip("needs TEST_POSTGRES_URL")
 	}
 	dbURL := postgresDB(t)
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The test counts rows past the proxy: a pooled connection through it may have been cut.
-	direct, err := sql.Open("pgx", dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { direct.Close() })
+	direct := directDB(t, dbURL)
 	reflections := func() int {
 		t.Helper()
-		var n int
-		if err := direct.QueryRow("SELECT COUNT(*) FROM reflections").Scan(&n); err != nil {
-			t.Fatalf("count reflections: %v", err)
-		}
-		return n
+		return count(t, direct, "SELECT COUNT(*) FROM reflections")
 	}
-	proxy := newTCPProxy(t, u.Host)
-	u.Host = proxy.Addr()
+	proxy, proxied := newPGProxy(t, dbURL)
 	var midRequest struct {
 		sync.Mutex
 		on string // cut the proxy before the next statement that contains this
 	}
-	h := newH(t, u.String(), withSettings(outageSettings), withDriver(func(d dialect.Driver) dialect.Driver {
+	h := newH(t, proxied, withSettings(outageSettings), withDriver(func(d dialect.Driver) dialect.Driver {
 		return faultDriver{Driver: d, before: func(query string) {
 			midRequest.Lock()
 			defer midRequest.Unlock()
 			if midRequest.on != "" && strings.Contains(query, midRequest.on) {
 				midRequest.on = ""
-				proxy.Cut()
+				proxy.set(proxyRefusing)
 			}
 		}}
 	}))
@@ -249,31 +132,24 @@ func TestDatabaseOutageOnPostgres(t *testing.T) {
 	before := reflections()
 
 	t.Run("refused connections", func(t *testing.T) {
-		proxy.Cut()
+		proxy.set(proxyRefusing)
 		tally := newTally(t)
 		duringOutage(tally, g, people...)
 		badTokensRefused(t, h)
 		tally.check(3 * (2*len(people) + 3))
-		proxy.Restore()
+		proxy.set(proxyOpen)
 		for _, c := range people {
 			afterOutage(t, c)
 		}
 	})
 	t.Run("terminated backends", func(t *testing.T) {
-		admin, err := sql.Open("pgx", postgresURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer admin.Close()
-		if _, err := admin.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", strings.TrimPrefix(u.Path, "/")); err != nil {
-			t.Fatal(err)
-		}
+		terminateBackends(t, direct)
 		tally := newTally(t)
 		duringOutage(tally, g, people...)
 		tally.check(0) // the pool may reconnect at once: then every answer is a success
 	})
 	t.Run("cut in the middle of a request", func(t *testing.T) {
-		defer proxy.Restore()
+		defer proxy.set(proxyOpen)
 		written := reflections()
 		tally := newTally(t)
 		for _, stmt := range []string{`FROM "reflections"`, `INSERT INTO "reflections"`} {
@@ -281,12 +157,12 @@ func TestDatabaseOutageOnPostgres(t *testing.T) {
 			midRequest.on = stmt
 			midRequest.Unlock()
 			tally.signedIn("read", g.A.Op("MyReflections", map[string]any{"first": 5}))
-			proxy.Restore()
+			proxy.set(proxyOpen)
 			midRequest.Lock()
 			midRequest.on = stmt
 			midRequest.Unlock()
 			tally.signedIn("write", g.A.Op("CreateReflection", map[string]any{"input": reflectionInput(g.ID, "PRIVATE", "cut short")}))
-			proxy.Restore()
+			proxy.set(proxyOpen)
 		}
 		tally.check(3)
 		// Every write was cut short and answered UNAVAILABLE: none of them was made.

@@ -38,45 +38,23 @@ func (whereBounds) MutateOperationContext(_ context.Context, oc *graphql.Operati
 	if oc.Operation == nil {
 		return nil
 	}
-	seen := map[string]bool{}
-	var walk func(ast.SelectionSet) *gqlerror.Error
-	walk = func(set ast.SelectionSet) *gqlerror.Error {
-		for _, sel := range set {
-			switch s := sel.(type) {
-			case *ast.Field:
-				if arg := s.Arguments.ForName("where"); arg != nil {
-					v, err := arg.Value.Value(oc.Variables)
-					if err == nil {
-						if n, d := termCount(v, 0); n > maxWhereTerms || d > maxWhereDepth {
-							return &gqlerror.Error{
-								Message:    fmt.Sprintf("where is too large: at most %d terms, nested at most %d deep", maxWhereTerms, maxWhereDepth),
-								Extensions: map[string]any{"code": string(apperr.BadUserInput), "field": "where"},
-							}
-						}
-					}
-				}
-				if err := walk(s.SelectionSet); err != nil {
-					return err
-				}
-			case *ast.InlineFragment:
-				if err := walk(s.SelectionSet); err != nil {
-					return err
-				}
-			case *ast.FragmentSpread:
-				if seen[s.Name] {
-					continue
-				}
-				seen[s.Name] = true
-				if f := oc.Doc.Fragments.ForName(s.Name); f != nil {
-					if err := walk(f.SelectionSet); err != nil {
-						return err
-					}
-				}
+	return eachField(oc, func(f *ast.Field) *gqlerror.Error {
+		arg := f.Arguments.ForName("where")
+		if arg == nil {
+			return nil
+		}
+		v, err := arg.Value.Value(oc.Variables)
+		if err != nil {
+			return nil
+		}
+		if n, d := termCount(v, 0); n > maxWhereTerms || d > maxWhereDepth {
+			return &gqlerror.Error{
+				Message:    fmt.Sprintf("where is too large: at most %d terms, nested at most %d deep", maxWhereTerms, maxWhereDepth),
+				Extensions: map[string]any{"code": string(apperr.BadUserInput), "field": "where"},
 			}
 		}
 		return nil
-	}
-	return walk(oc.Operation.SelectionSet)
+	})
 }
 
 // termCount counts the values in a filter and how deep it nests, stopping once over bounds.
