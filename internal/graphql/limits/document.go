@@ -79,17 +79,23 @@ func (c Config) CheckDocument(doc *ast.QueryDocument) *gqlerror.Error {
 			"too many repeated fields: %s fields repeat a name of their selection set, the repeated-field limit is %d",
 			count(m.RepeatedFields), c.MaxRepeatedFields))
 	}
-	if c.MaxDepth > 0 && m.Depth > c.MaxDepth {
+	return c.checkShape(m.Depth, m.Aliases, m.Directives)
+}
+
+// checkShape refuses a depth, a number of aliases or of directive uses over c's limits: of a
+// document before validation, of an operation after.
+func (c Config) checkShape(depth, aliases, directives int) *gqlerror.Error {
+	if c.MaxDepth > 0 && depth > c.MaxDepth {
 		return shapeError("depth", c.MaxDepth, fmt.Sprintf(
-			"operation too deep: %d levels of nested fields, the depth limit is %d", m.Depth, c.MaxDepth))
+			"operation too deep: %d levels of nested fields, the depth limit is %d", depth, c.MaxDepth))
 	}
-	if c.MaxAliases > 0 && m.Aliases > c.MaxAliases {
+	if c.MaxAliases > 0 && aliases > c.MaxAliases {
 		return shapeError("aliases", c.MaxAliases, fmt.Sprintf(
-			"too many aliases: %s aliased fields, the alias limit is %d", count(m.Aliases), c.MaxAliases))
+			"too many aliases: %s aliased fields, the alias limit is %d", count(aliases), c.MaxAliases))
 	}
-	if c.MaxDirectives > 0 && m.Directives > c.MaxDirectives {
+	if c.MaxDirectives > 0 && directives > c.MaxDirectives {
 		return shapeError("directives", c.MaxDirectives, fmt.Sprintf(
-			"too many directives: %s directive uses, the directive limit is %d", count(m.Directives), c.MaxDirectives))
+			"too many directives: %s directive uses, the directive limit is %d", count(directives), c.MaxDirectives))
 	}
 	return nil
 }

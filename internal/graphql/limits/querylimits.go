@@ -74,17 +74,8 @@ func (q *QueryLimits) check(doc *ast.QueryDocument, op *ast.OperationDefinition,
 	if err != nil {
 		return cycleError()
 	}
-	if c.MaxDepth > 0 && s.depth > c.MaxDepth {
-		return shapeError("depth", c.MaxDepth, fmt.Sprintf(
-			"operation too deep: %d levels of nested fields, the depth limit is %d", s.depth, c.MaxDepth))
-	}
-	if c.MaxAliases > 0 && s.aliases > c.MaxAliases {
-		return shapeError("aliases", c.MaxAliases, fmt.Sprintf(
-			"too many aliases: %s aliased fields, the alias limit is %d", count(s.aliases), c.MaxAliases))
-	}
-	if c.MaxDirectives > 0 && s.directives > c.MaxDirectives {
-		return shapeError("directives", c.MaxDirectives, fmt.Sprintf(
-			"too many directives: %s directive uses, the directive limit is %d", count(s.directives), c.MaxDirectives))
+	if err := c.checkShape(s.depth, s.aliases, s.directives); err != nil {
+		return err
 	}
 	if c.MaxComplexity > 0 {
 		cost, err := operationCost(doc, op, vars)
