@@ -217,7 +217,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		log:         log,
 	}))
 	if cfg.JobWorkers == 0 && a.db.Dialect == dialect.SQLite {
-		log.Warn("JOB_WORKERS=0 on SQLite: no other server can share this database, so no notification is sent and weekly schedules produce no new sessions")
+		log.Warn("JOB_WORKERS=0 on SQLite: no other server can share this database, so no notification is sent, no deleted account's Firebase user is deleted and weekly schedules produce no new sessions")
 	}
 	if cfg.JobWorkers > 0 {
 		if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {
