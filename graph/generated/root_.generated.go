@@ -2468,8 +2468,9 @@ extend type Mutation {
   """
   Deletes the viewer's account, as app stores require: their reflections' content, the
   encouragement they sent, their memberships, consents, devices and settings; the accounting
-  of reads and the audit trail are kept without content; their Firebase user is deleted and
-  their token stops working. Irreversible. confirm: false changes nothing.
+  of reads and the audit trail are kept without content; their token stops working at once,
+  and their Firebase user is deleted after the commit (retried until Firebase confirms).
+  Irreversible. confirm: false changes nothing.
   """
   deleteAccount(confirm: Boolean!): Boolean!
 }

@@ -4,14 +4,20 @@ package server_test
 // the export holds, what deletion removes everywhere, and deletion racing other requests.
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/processgroup/api/internal/firebase/authemu"
+	"github.com/processgroup/api/internal/service/account"
 )
 
 // TestAccountExport: the export holds everything about the viewer and nothing of others'.
@@ -51,8 +57,9 @@ func TestAccountExport(t *testing.T) {
 }
 
 // TestAccountDelete: in-app deletion removes the member's content and place, keeps the
-// accounting and audit without content, deletes the Firebase user, and the old token stops
-// working; confirm: false changes nothing.
+// accounting and audit without content, and the old token stops working at once; the
+// Firebase user is deleted after the commit, by a job (here run by a server started later:
+// this one runs no jobs); confirm: false changes nothing.
 func TestAccountDelete(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
@@ -74,8 +81,22 @@ func TestAccountDelete(t *testing.T) {
 		if r := g.A.Op("Viewer", nil); r.Code() != "UNAUTHENTICATED" {
 			t.Fatalf("the old token still works: %s", r.Raw)
 		}
+		if _, ok := emu.User(g.A.UID); !ok {
+			t.Fatal("the Firebase user was deleted before any job ran")
+		}
+		if jobs := firebaseJobs(t, h); len(jobs) != 1 || jobs[0].state != "available" {
+			t.Fatalf("want one Firebase deletion queued, got %+v", jobs)
+		}
+		startWorkers(h)
+		h.RunDue()
 		if _, ok := emu.User(g.A.UID); ok {
 			t.Fatal("the Firebase user was not deleted")
+		}
+		if jobs := firebaseJobs(t, h); len(jobs) != 1 || jobs[0].state != "completed" || jobs[0].attempt != 1 {
+			t.Fatalf("want the Firebase deletion completed at its first attempt, got %+v", jobs)
+		}
+		if r := g.A.Op("Viewer", nil); r.Code() != "UNAUTHENTICATED" {
+			t.Fatalf("the old token works once Firebase forgot the user: %s", r.Raw)
 		}
 		if r := g.B.MustOp("Reflection", map[string]any{"id": own}); r.Get("node") != nil {
 			t.Fatalf("peers still read the deleted member's reflection: %s", r.Raw)
@@ -375,4 +396,223 @@ func TestAccountDeletedTherapistsGroup(t *testing.T) {
 			t.Errorf("the newcomer is a member of %v", groups)
 		}
 	})
+}
+
+// TestAccountDeleteFailedCommit: the deletion's transaction fails at its commit. Nothing of
+// it happened: the account, its content and its token are as before, no deletion of its
+// Firebase user was queued, and the workers (running here) delete nothing.
+func TestAccountDeleteFailedCommit(t *testing.T) {
+	t.Parallel()
+	fail := &failCommit{}
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		own := g.Reflect(g.A, "GROUP", "MARKER-DELFAIL-own")
+		fail.arm(g.A.UID)
+		if r := g.A.Op("DeleteAccount", map[string]any{"confirm": true}); r.Code() == "" {
+			t.Fatalf("the deletion succeeded although its commit failed: %s", r.Raw)
+		}
+		if fail.isArmed(g.A.UID) {
+			t.Fatal("the commit of the deletion was not reached")
+		}
+		h.RunDue()
+		if _, ok := emu.User(g.A.UID); !ok {
+			t.Fatal("the Firebase user was deleted although the deletion was rolled back")
+		}
+		if jobs := firebaseJobs(t, h); len(jobs) != 0 {
+			t.Fatalf("a rolled-back deletion queued %+v", jobs)
+		}
+		g.A.MustOp("Viewer", nil)
+		if r := g.B.MustOp("Reflection", map[string]any{"id": own}); !strings.Contains(r.Raw, "MARKER-DELFAIL-own") {
+			t.Fatalf("the reflection changed: %s", r.Raw)
+		}
+		// Asked again, the deletion goes through.
+		if r := g.A.MustOp("DeleteAccount", map[string]any{"confirm": true}); r.Get("deleteAccount") != true {
+			t.Fatal(r.Raw)
+		}
+		h.RunDue()
+		if _, ok := emu.User(g.A.UID); ok {
+			t.Fatal("the Firebase user was not deleted")
+		}
+	}, withPush(), withDriver(fail.wrap))
+}
+
+// TestAccountDeleteFirebaseUnavailable: Firebase answers 503 (which the Admin SDK retries
+// within the attempt until JOB_TIMEOUT). The member is refused at once all the same; the job
+// fails, waits River's backoff and is tried again until Firebase is back and confirms. The
+// log names the job, never the uid.
+func TestAccountDeleteFirebaseUnavailable(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		emu.SetFault(g.A.UID, authemu.Fail503)
+		defer emu.SetFault(g.A.UID, authemu.NoFault)
+		if r := g.A.MustOp("DeleteAccount", map[string]any{"confirm": true}); r.Get("deleteAccount") != true {
+			t.Fatal(r.Raw)
+		}
+		if r := g.A.Op("Viewer", nil); r.Code() != "UNAUTHENTICATED" {
+			t.Fatalf("the deleted account works while Firebase is down: %s", r.Raw)
+		}
+		h.RunDue()
+		if _, ok := emu.User(g.A.UID); !ok {
+			t.Fatal("the emulator deleted a user while failing")
+		}
+		jobs := firebaseJobs(t, h)
+		if len(jobs) != 1 || !waiting(jobs[0]) || jobs[0].attempt < 1 {
+			t.Fatalf("want the Firebase deletion waiting for a retry, got %+v", jobs)
+		}
+		failed := jobs[0].attempt
+		// Still down at the next attempt.
+		h.Clock.Advance(10 * time.Minute)
+		h.RunDue()
+		if jobs := firebaseJobs(t, h); len(jobs) != 1 || !waiting(jobs[0]) || jobs[0].attempt <= failed {
+			t.Fatalf("want the Firebase deletion tried again and waiting, got %+v", jobs)
+		}
+		emu.SetFault(g.A.UID, authemu.NoFault)
+		h.Clock.Advance(time.Hour)
+		h.RunDue()
+		if _, ok := emu.User(g.A.UID); ok {
+			t.Fatal("the Firebase user was not deleted once Firebase was back")
+		}
+		if jobs := firebaseJobs(t, h); len(jobs) != 1 || jobs[0].state != "completed" {
+			t.Fatalf("want the Firebase deletion completed, got %+v", jobs)
+		}
+		logs := h.Logs.String()
+		if !strings.Contains(logs, "will retry") {
+			t.Error("the failed attempts were not logged")
+		}
+		if strings.Contains(logs, g.A.UID) {
+			t.Error("the log names the deleted account's Firebase uid")
+		}
+	}, withPush(), withSettings(map[string]string{"JOB_TIMEOUT": "2s"}))
+}
+
+// TestAccountDeleteFirebaseUserGone: Firebase no longer knows the user when the job runs
+// (deleted from the console meanwhile): that counts as done, at the first attempt.
+func TestAccountDeleteFirebaseUserGone(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		if r := g.A.MustOp("DeleteAccount", map[string]any{"confirm": true}); r.Get("deleteAccount") != true {
+			t.Fatal(r.Raw)
+		}
+		emu.DeleteUser(g.A.UID)
+		startWorkers(h)
+		h.RunDue()
+		if jobs := firebaseJobs(t, h); len(jobs) != 1 || jobs[0].state != "completed" || jobs[0].attempt != 1 {
+			t.Fatalf("want the Firebase deletion completed at its first attempt, got %+v", jobs)
+		}
+	})
+}
+
+// firebaseJob is the state of a queued deletion of a Firebase user.
+type firebaseJob struct {
+	state   string
+	attempt int
+}
+
+// waiting reports whether j failed and waits for its next attempt (River makes a retry due
+// within seconds available at once, scheduled for later).
+func waiting(j firebaseJob) bool { return j.state == "retryable" || j.state == "available" }
+
+// firebaseJobs are the deletions of Firebase users in h's job queue.
+func firebaseJobs(t *testing.T, h *H) []firebaseJob {
+	t.Helper()
+	rows, err := rawDB(t, h).Query("SELECT state, attempt FROM river_job WHERE kind = 'firebase_user_delete' ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []firebaseJob
+	for rows.Next() {
+		var j firebaseJob
+		if err := rows.Scan(&j.state, &j.attempt); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, j)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// startWorkers restarts h's API (which runs no jobs) as one that does, so that a test can
+// look at what was queued before anything ran it.
+func startWorkers(h *H) {
+	h.t.Helper()
+	h.Restart(map[string]string{"JOB_WORKERS": "4", "JOB_POLL_INTERVAL": pushPoll})
+}
+
+// failCommit fails the commit of the transaction that deletes an armed account (the one
+// that writes that account's tombstone over its Firebase uid): it is rolled back instead.
+// Armed by tombstone, so that the tests on each database arm their own.
+type failCommit struct {
+	armed sync.Map // tombstone → struct{}
+}
+
+// arm fails the commit of the next deletion of the account of uid.
+func (f *failCommit) arm(uid string) { f.armed.Store(account.Tombstone(uid), struct{}{}) }
+
+// isArmed reports whether the deletion of the account of uid is still to fail.
+func (f *failCommit) isArmed(uid string) bool {
+	_, ok := f.armed.Load(account.Tombstone(uid))
+	return ok
+}
+
+func (f *failCommit) wrap(d dialect.Driver) dialect.Driver { return failCommitDriver{d, f} }
+
+type failCommitDriver struct {
+	dialect.Driver
+	f *failCommit
+}
+
+func (d failCommitDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &failCommitTx{Tx: tx, f: d.f}, nil
+}
+
+type failCommitTx struct {
+	dialect.Tx
+	f *failCommit
+	// tombstone is the armed tombstone this transaction wrote, if any.
+	tombstone atomic.Value
+}
+
+func (t *failCommitTx) note(q string, args any) {
+	if !strings.HasPrefix(q, "UPDATE") || !strings.Contains(q, "users") {
+		return
+	}
+	written := fmt.Sprint(args)
+	t.f.armed.Range(func(k, _ any) bool {
+		if strings.Contains(written, k.(string)) {
+			t.tombstone.Store(k)
+			return false
+		}
+		return true
+	})
+}
+
+func (t *failCommitTx) Exec(ctx context.Context, q string, args, v any) error {
+	t.note(q, args)
+	return t.Tx.Exec(ctx, q, args, v)
+}
+
+func (t *failCommitTx) Query(ctx context.Context, q string, args, v any) error {
+	t.note(q, args)
+	return t.Tx.Query(ctx, q, args, v)
+}
+
+func (t *failCommitTx) Commit() error {
+	if k := t.tombstone.Load(); k != nil {
+		if _, armed := t.f.armed.LoadAndDelete(k); armed {
+			if err := t.Tx.Rollback(); err != nil {
+				return err
+			}
+			return errors.New("injected: commit failed")
+		}
+	}
+	return t.Tx.Commit()
 }

@@ -170,6 +170,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		PostgresURL: cfg.DatabaseURL,
 		Client:      a.client,
 		Sender:      sender,
+		Firebase:    fb,
 		Clock:       a.clock,
 		Log:         log,
 		Workers:     cfg.JobWorkers,
@@ -192,7 +193,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Journal:  journal.New(crisis.Default(), jobs, keys, a.clock),
 		Groups:   groups.New(jobs, a.clock),
 		Consents: consent.New(a.clock),
-		Accounts: account.New(fb, jobs, a.clock),
+		Accounts: account.New(jobs, a.clock),
 		Sessions: sess,
 		Devices:  devices.New(jobs, a.clock),
 		Digests:  digest.New(a.clock),
@@ -216,7 +217,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		log:         log,
 	}))
 	if cfg.JobWorkers == 0 && a.db.Dialect == dialect.SQLite {
-		log.Warn("JOB_WORKERS=0 on SQLite: no other server can share this database, so no notification is sent and weekly schedules produce no new sessions")
+		log.Warn("JOB_WORKERS=0 on SQLite: no other server can share this database, so no notification is sent, no deleted account's Firebase user is deleted and weekly schedules produce no new sessions")
 	}
 	if cfg.JobWorkers > 0 {
 		if err := a.jobs.Start(context.WithoutCancel(ctx)); err != nil {

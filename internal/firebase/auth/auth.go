@@ -245,10 +245,10 @@ func (f *Firebase) SetTherapist(ctx context.Context, uid string, on bool) error 
 }
 
 // DeleteUser deletes the Firebase account. Deleting a user that does not
-// exist succeeds, so the call can be retried safely.
+// exist succeeds, so the call can be retried safely. The error does not name the uid.
 func (f *Firebase) DeleteUser(ctx context.Context, uid string) error {
 	if err := f.client.DeleteUser(ctx, uid); err != nil && !fbauth.IsUserNotFound(err) {
-		return fmt.Errorf("auth: delete user %q: %w", uid, err)
+		return fmt.Errorf("auth: delete user: %w", err)
 	}
 	return nil
 }

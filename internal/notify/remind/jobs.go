@@ -4,6 +4,8 @@
 // notification exists exactly when its cause was committed; workers re-check everything at
 // send time, and claim each device's delivery in the database before sending it (see
 // deliver), so that nothing is sent twice, whatever fails, or after the session started.
+// The same queue deletes the Firebase users of deleted accounts after their deletion was
+// committed (FirebaseUserArgs).
 package remind
 
 import (

@@ -67,6 +67,8 @@ type Config struct {
 	Client *ent.Client
 	// Sender sends the notifications.
 	Sender push.Sender
+	// Firebase deletes the Firebase users of deleted accounts (FirebaseUserArgs).
+	Firebase UserDeleter
 	// Clock is the time source (a fake in tests).
 	Clock clock.Clock
 	// Log receives operational lines (never content, names or tokens).
@@ -102,7 +104,8 @@ const (
 // MinRescueMargin is how much longer than JobTimeout RescueAfter must be.
 const MinRescueMargin = 2 * time.Second
 
-// Service runs the notification jobs that Jobs plan.
+// Service runs the notification jobs that Jobs plan, and the deletions of deleted accounts'
+// Firebase users.
 type Service struct {
 	cfg Config
 	// client works the jobs: over the application's pool on SQLite, over a pgx pool of its
@@ -155,6 +158,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	river.AddWorker(workers, &ReminderWorker{d: d})
 	river.AddWorker(workers, &CancelledWorker{d: d})
 	river.AddWorker(workers, &EncouragementWorker{d: d})
+	river.AddWorker(workers, &FirebaseUserWorker{d: d, firebase: cfg.Firebase})
 	river.AddWorker(workers, &ExtendWorker{upkeep: cfg.Upkeep, client: cfg.Client, clock: cfg.Clock, prune: func(ctx context.Context) error {
 		_, err := cfg.Client.Delivery.Delete().Where(delivery.SentAtLT(cfg.Clock.Now().Add(-cfg.KeepDeliveries))).Exec(rule.ForNotifications(ctx))
 		return err

@@ -27,27 +27,23 @@ import (
 	"github.com/processgroup/api/internal/viewer"
 )
 
-// Deleter deletes the Firebase user of a deleted account (*auth.Firebase).
-type Deleter interface {
-	DeleteUser(ctx context.Context, uid string) error
-}
-
 // Accounts exports and deletes accounts.
 type Accounts struct {
-	firebase Deleter
-	plan     Planner
-	clock    clock.Clock
+	jobs  Jobs
+	clock clock.Clock
 }
 
-// Planner replans a member's reminders (remind.Jobs): after deletion, none are left.
-type Planner interface {
+// Jobs are the jobs a deletion leaves behind, in its own transaction (remind.Jobs): the
+// member's reminders are replanned (none are left), and their Firebase user is deleted
+// after the commit, retried until Firebase confirms.
+type Jobs interface {
 	MemberChanged(ctx context.Context, userID int) error
+	DeleteFirebaseUser(ctx context.Context, uid string) error
 }
 
-// New returns Accounts that delete Firebase users through d, cancel reminders through p and
-// tell the time by c.
-func New(d Deleter, p Planner, c clock.Clock) *Accounts {
-	return &Accounts{firebase: d, plan: p, clock: c}
+// New returns Accounts that leave their jobs to j and tell the time by c.
+func New(j Jobs, c clock.Clock) *Accounts {
+	return &Accounts{jobs: j, clock: c}
 }
 
 func (a *Accounts) now() time.Time { return a.clock.Now() }
@@ -239,8 +235,9 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 // Delete deletes the viewer's account: the content of their reflections, the encouragement
 // they sent and received, their consents and their place in every group go; their
 // memberships are anonymised so that the accounting of reads and the audit trail, which
-// are kept without content, still hold together. Their Firebase user is deleted last, and
-// their old token stops working.
+// are kept without content, still hold together. Their old token stops working at once
+// (their uid is replaced by its Tombstone); their Firebase user is deleted by a job queued
+// in the same transaction, after the commit, and not at all if the deletion fails.
 func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) error {
 	if !confirm {
 		return apperr.Input("confirm", "confirm must be true to delete the account; nothing was changed")
@@ -303,13 +300,11 @@ func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) erro
 		Exec(sys); err != nil {
 		return err
 	}
-	if a.plan != nil {
-		if err := a.plan.MemberChanged(ctx, v.UserID); err != nil {
-			return err
-		}
-	}
-	if err := audit.Record(ctx, c, audit.Event{Action: audit.AccountDeleted, SubjectID: v.UserID}); err != nil {
+	if err := a.jobs.MemberChanged(ctx, v.UserID); err != nil {
 		return err
 	}
-	return a.firebase.DeleteUser(ctx, v.UID)
+	if err := a.jobs.DeleteFirebaseUser(ctx, v.UID); err != nil {
+		return err
+	}
+	return audit.Record(ctx, c, audit.Event{Action: audit.AccountDeleted, SubjectID: v.UserID})
 }

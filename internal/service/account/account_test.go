@@ -48,14 +48,14 @@ func TestTombstone(t *testing.T) {
 	}
 }
 
-// recorder is the Deleter and Planner of the tests: it keeps whom it was asked about.
+// recorder is the Jobs of the tests: it keeps whom it was asked about.
 type recorder struct {
 	mu      sync.Mutex
 	deleted []string
 	planned []int
 }
 
-func (r *recorder) DeleteUser(_ context.Context, uid string) error {
+func (r *recorder) DeleteFirebaseUser(_ context.Context, uid string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.deleted = append(r.deleted, uid)
@@ -85,7 +85,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	e := dbtest.New(t)
 	f := &fixture{Env: e, rec: &recorder{}, g: e.NewGroup("America/Chicago")}
-	f.accounts = New(f.rec, f.rec, e.Clock)
+	f.accounts = New(f.rec, e.Clock)
 	f.a = e.AddMember(f.g, "Ann")
 	f.b = e.AddMember(f.g, "Ben")
 	f.c = e.AddMember(f.g, "Cy")
@@ -247,7 +247,7 @@ func TestDeleteAccountEmptiesContent(t *testing.T) {
 		t.Errorf("A's record %+v, %v; want the tombstone and nothing else", u, err)
 	}
 	if !slices.Equal(f.rec.planned, []int{f.a.ID}) || !slices.Equal(f.rec.deleted, []string{f.a.FirebaseUID}) {
-		t.Errorf("replanned %v, Firebase users deleted %v", f.rec.planned, f.rec.deleted)
+		t.Errorf("replanned %v, Firebase users queued for deletion %v", f.rec.planned, f.rec.deleted)
 	}
 }
 
@@ -257,7 +257,7 @@ func TestExportAndDeleteWithoutGroups(t *testing.T) {
 	t.Parallel()
 	e := dbtest.New(t)
 	rec := &recorder{}
-	accounts := New(rec, rec, e.Clock)
+	accounts := New(rec, e.Clock)
 	u := e.NewUser(false)
 	out, _, err := accounts.Export(e.As(u), e.Client)
 	if err != nil || out.Account.ID != u.ID || len(out.Memberships) != 0 || len(out.EncouragementSent) != 0 || len(out.Reflections) != 0 {
@@ -278,7 +278,7 @@ func TestExportLeavesOutModeratedEvenForTheFacilitator(t *testing.T) {
 	t.Parallel()
 	e := dbtest.New(t)
 	g := e.NewGroup("America/Chicago")
-	accounts := New(&recorder{}, &recorder{}, e.Clock)
+	accounts := New(&recorder{}, e.Clock)
 	ben := e.AddMember(g, "Ben")
 	op := e.Operator()
 	own := e.Reflect(g.Facilitator, reflection.VisibilityFACILITATORS)
