@@ -290,7 +290,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 	// answers UNAVAILABLE here); a rate for those who are not; nothing more for them in
 	// production; GET checks; the body size; no JSON-array batches; GraphQL.
 	noViewer := func(r *http.Request) bool { return viewer.FromContext(r.Context()) == nil }
-	api := a.exchanges(a.authenticate(a.anonymous.Anonymous(noViewer, a.requireSignIn(
+	api := a.exchanges(a.authenticate(a.anonymous.Anonymous(a.cfg.TrustedProxies, noViewer, a.requireSignIn(
 		checkGET(a.cfg.MaxTokens, http.MaxBytesHandler(limits.RefuseBatch(gql), a.cfg.MaxBodyBytes))))))
 	mux.Handle("GET /graphql", api)
 	mux.Handle("POST /graphql", api)

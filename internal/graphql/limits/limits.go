@@ -25,7 +25,8 @@
 //	srv.AroundOperations(mutations.Mutations(viewerID))      // after requireViewer
 //	anonymous := limits.NewRateLimiter(limits.DefaultAnonymousRate())
 //	gql := limits.RefuseBatch(srv)
-//	api := authenticate(anonymous.Anonymous(noViewer, requireSignIn(checkGET(http.MaxBytesHandler(gql, max)))))
+//	trusted, err := limits.ParseTrustedProxies(os.Getenv("TRUSTED_PROXIES"))
+//	api := authenticate(anonymous.Anonymous(trusted, noViewer, requireSignIn(checkGET(http.MaxBytesHandler(gql, max)))))
 package limits
 
 import (

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -213,19 +211,20 @@ func rootFields(doc *ast.QueryDocument, set ast.SelectionSet, seen map[string]bo
 }
 
 // Anonymous returns an HTTP middleware that limits the requests for which isAnonymous is
-// true to the limiter's rate per client address (ClientIP). Over the limit, it answers
+// true to the limiter's rate per client address (proxies.ClientIP: the TCP peer, or the
+// client a trusted proxy forwarded for). Over the limit, it answers
 // 429 Too Many Requests with a Retry-After header and a GraphQL error, code RATE_LIMITED.
 //
 // isAnonymous must report that the request has no valid signed-in user, not merely no
 // Authorization header: otherwise any made-up token escapes the limit. So wrap it inside
 // the authentication middleware, and have it look at what that middleware found.
-func (r *RateLimiter) Anonymous(isAnonymous func(*http.Request) bool, next http.Handler) http.Handler {
+func (r *RateLimiter) Anonymous(proxies TrustedProxies, isAnonymous func(*http.Request) bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if !isAnonymous(req) {
 			next.ServeHTTP(w, req)
 			return
 		}
-		allowed, wait := r.allowN("ip:"+ClientIP(req), r.now(), 1)
+		allowed, wait := r.allowN("ip:"+proxies.ClientIP(req), r.now(), 1)
 		if allowed {
 			next.ServeHTTP(w, req)
 			return
@@ -243,28 +242,7 @@ func (r *RateLimiter) Anonymous(isAnonymous func(*http.Request) bool, next http.
 	})
 }
 
-// ClientIP is the address a request came from, as a rate-limit key: the host of
-// r.RemoteAddr, an IPv4 address as is, an IPv6 address as its /64 network (one customer's
-// allocation, which they can spread over 2^64 addresses).
-//
-// It ignores X-Forwarded-For and Forwarded, which any client can set. Behind a load
-// balancer or proxy every request has the proxy's address; that needs a trusted-proxy
-// setting (take the address the trusted proxy appended, never the client's own), to be
-// added when the deployment has a proxy.
-func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	addr = addr.Unmap().WithZone("")
-	if addr.Is6() {
-		if p, err := addr.Prefix(64); err == nil {
-			return p.String()
-		}
-	}
-	return addr.String()
-}
+// ClientIP is the address a request came from, as a rate-limit key, with no trusted proxy:
+// the host of r.RemoteAddr, an IPv4 address as is, an IPv6 address as its /64 network.
+// X-Forwarded-For is ignored (see TrustedProxies.ClientIP).
+func ClientIP(r *http.Request) string { return TrustedProxies{}.ClientIP(r) }

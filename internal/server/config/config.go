@@ -51,6 +51,7 @@ var Settings = []Setting{
 	{"RATE_MUTATIONS_PER_MINUTE", itoa(limits.DefaultMutationRate().PerMinute), "mutation fields one signed-in member may run per minute (burst a third of it)"},
 	{"RATE_ANONYMOUS_PER_MINUTE", itoa(limits.DefaultAnonymousRate().PerMinute), "requests without a valid token one address may make per minute (burst a third of it)"},
 	{"RATE_DOCUMENTS_PER_MINUTE", itoa(limits.DefaultDocumentRate().PerMinute), "documents the server has not validated before (not the app's, once seen) one signed-in member may send per minute (burst a third of it)"},
+	{"TRUSTED_PROXIES", "", "comma-separated CIDRs of the proxies and load balancers in front of the server; a request from one of them is limited by the right-most X-Forwarded-For address that is not a trusted proxy. Empty: X-Forwarded-For is ignored and the TCP peer is the client"},
 	{"FCM_ENDPOINT", "", "base URL of a fake Firebase Cloud Messaging server (tests); accepted only with a demo- project. Demo mode without it logs pushes instead of sending them"},
 	{"JOB_WORKERS", "20", "notification jobs this server runs at once; 0 runs none here (an API-only server: other servers on the same PostgreSQL send)"},
 	{"JOB_POLL_INTERVAL", "1s", "how often workers look for due notification jobs"},
@@ -86,8 +87,10 @@ type Config struct {
 	MaxBodyBytes                                                       int64
 	RateMutationsPerMinute, RateAnonymousPerMinute                     int
 	RateDocumentsPerMinute                                             int
-	LogLevel                                                           string
-	ShutdownTimeout                                                    time.Duration
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client (anonymous rate).
+	TrustedProxies  limits.TrustedProxies
+	LogLevel        string
+	ShutdownTimeout time.Duration
 	// Notifications.
 	FCMEndpoint    string
 	JobWorkers     int
@@ -181,6 +184,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("MAX_BODY_BYTES must be a whole number of at least 1024, not %q", get("MAX_BODY_BYTES"))
 	}
 	c.MaxBodyBytes = body
+	if c.TrustedProxies, err = limits.ParseTrustedProxies(get("TRUSTED_PROXIES")); err != nil {
+		return c, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
 	ttl := get("DEMO_TOKEN_TTL")
 	if v := getenv("DEMO_TOKEN_TTL"); v == "" {
 		ttl = "720h"
