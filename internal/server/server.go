@@ -208,10 +208,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	a.followUps = newFollowUps(log, o.manualFollowUps)
 	a.closers = append(a.closers, func() error { a.followUps.Close(); return nil })
-	a.anonymous = limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateAnonymousPerMinute, Burst: max(1, cfg.RateAnonymousPerMinute/3)})
+	rates, err := newRateLimits(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, rates.close)
+	a.anonymous = rates.anonymous
 	a.handler = a.routes(newGraphQL(res, cfg, gqlDeps{
-		mutations:   limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateMutationsPerMinute, Burst: max(1, cfg.RateMutationsPerMinute/3)}),
-		documents:   limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateDocumentsPerMinute, Burst: max(1, cfg.RateDocumentsPerMinute/3)}),
+		mutations:   rates.mutations,
+		documents:   rates.documents,
 		validations: &a.validations,
 		log:         log,
 	}))

@@ -68,6 +68,10 @@ type RateLimiter struct {
 
 	mu      sync.Mutex
 	buckets *simplelru.LRU[string, *bucket]
+
+	// shared, if set, holds the buckets every server shares (Redis); the buckets above
+	// are then this server's fallback while shared cannot be reached.
+	shared *sharedBuckets
 }
 
 type bucket struct {
@@ -101,7 +105,7 @@ func (r *RateLimiter) Config() RateConfig { return r.cfg }
 
 // Allow takes one token from key's bucket at time now and reports whether there was one.
 func (r *RateLimiter) Allow(key string, now time.Time) bool {
-	ok, _ := r.allowN(key, now, 1)
+	ok, _ := r.allowN(context.Background(), key, now, 1)
 	return ok
 }
 
@@ -114,10 +118,22 @@ func (r *RateLimiter) Len() int {
 
 // allowN takes n tokens from key's bucket if it has them. Otherwise it takes none and
 // returns how long until it will have them (-1 when n is more than the bucket holds).
-func (r *RateLimiter) allowN(key string, now time.Time, n int) (bool, time.Duration) {
+// With a shared store the bucket is the one every server shares, and this server's own
+// while the store cannot be reached.
+func (r *RateLimiter) allowN(ctx context.Context, key string, now time.Time, n int) (bool, time.Duration) {
 	if r.cfg.PerMinute <= 0 {
 		return true, 0
 	}
+	if r.shared != nil && n <= r.cfg.Burst {
+		if ok, wait, err := r.shared.allowN(ctx, key, now, n); err == nil {
+			return ok, wait
+		}
+	}
+	return r.localAllowN(key, now, n)
+}
+
+// localAllowN is allowN on this server's own buckets.
+func (r *RateLimiter) localAllowN(key string, now time.Time, n int) (bool, time.Duration) {
 	need := float64(n)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -166,7 +182,7 @@ func (r *RateLimiter) Mutations(keyFn func(context.Context) (string, bool)) grap
 			return next(ctx)
 		}
 		n := rootFields(oc.Doc, oc.Operation.SelectionSet, map[string]bool{})
-		allowed, wait := r.allowN("user:"+key, r.now(), max(n, 1))
+		allowed, wait := r.allowN(ctx, "user:"+key, r.now(), max(n, 1))
 		if allowed {
 			return next(ctx)
 		}
@@ -224,7 +240,7 @@ func (r *RateLimiter) Anonymous(proxies TrustedProxies, isAnonymous func(*http.R
 			next.ServeHTTP(w, req)
 			return
 		}
-		allowed, wait := r.allowN("ip:"+proxies.ClientIP(req), r.now(), 1)
+		allowed, wait := r.allowN(req.Context(), "ip:"+proxies.ClientIP(req), r.now(), 1)
 		if allowed {
 			next.ServeHTTP(w, req)
 			return
