@@ -43,6 +43,7 @@ import (
 	"github.com/processgroup/api/internal/service/groups"
 	"github.com/processgroup/api/internal/service/journal"
 	"github.com/processgroup/api/internal/service/sessions"
+	"github.com/processgroup/api/internal/service/signout"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -193,6 +194,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Groups:   groups.New(jobs, a.clock),
 		Consents: consent.New(a.clock),
 		Accounts: account.New(fb, jobs, a.clock),
+		SignOut:  signout.New(fb),
 		Sessions: sess,
 		Devices:  devices.New(jobs, a.clock),
 		Digests:  digest.New(a.clock),

@@ -34,7 +34,7 @@ var Settings = []Setting{
 	{"FIREBASE_PROJECT_ID", "", "Firebase project whose ID tokens are accepted; empty means local demo mode (project demo-processgroup, a built-in emulator, seeded demo users)"},
 	{"FIREBASE_AUTH_EMULATOR_HOST", "", "host:port of a Firebase Auth Emulator; accepted only with a demo- project (it turns off token signature checks)"},
 	{"GOOGLE_APPLICATION_CREDENTIALS", "", "path of a Firebase service-account JSON file; empty means Google application default credentials"},
-	{"AUTH_CACHE_TTL", "60s", "how long a verified ID token is remembered (0 verifies every request); a revoked or disabled user loses access within this time"},
+	{"AUTH_CACHE_TTL", "60s", "how long a verified ID token is remembered (0 verifies every request); a user disabled, deleted or revoked in Firebase directly loses access within this time; signOutEverywhere and deleteAccount take effect at the next request on every server"},
 	{"AUTH_TIMEOUT", "5s", "how long verifying a token with Firebase may take (the Admin SDK retries 503s and network errors within it); past it the request answers UNAVAILABLE"},
 	{"ENCRYPTION_KEYS", "", "data-encryption keys, \"id:base64-32-bytes\" comma-separated, the first one current (see `api new-key`); required in production"},
 	{"ENCRYPTION_KEY_FILE", "beside the SQLite file", "a file holding ENCRYPTION_KEYS; outside production it is created (0600) with a fresh key if missing"},
