@@ -10401,6 +10401,7 @@ type UserMutation struct {
 	quiet_hours_end             *string
 	time_zone                   *string
 	encouragement_pushes        *bool
+	revoked_before              *time.Time
 	clearedFields               map[string]struct{}
 	memberships                 map[int]struct{}
 	removedmemberships          map[int]struct{}
@@ -11004,6 +11005,55 @@ func (m *UserMutation) ResetEncouragementPushes() {
 	m.encouragement_pushes = nil
 }
 
+// SetRevokedBefore sets the "revoked_before" field.
+func (m *UserMutation) SetRevokedBefore(t time.Time) {
+	m.revoked_before = &t
+}
+
+// RevokedBefore returns the value of the "revoked_before" field in the mutation.
+func (m *UserMutation) RevokedBefore() (r time.Time, exists bool) {
+	v := m.revoked_before
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedBefore returns the old "revoked_before" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldRevokedBefore(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedBefore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedBefore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedBefore: %w", err)
+	}
+	return oldValue.RevokedBefore, nil
+}
+
+// ClearRevokedBefore clears the value of the "revoked_before" field.
+func (m *UserMutation) ClearRevokedBefore() {
+	m.revoked_before = nil
+	m.clearedFields[user.FieldRevokedBefore] = struct{}{}
+}
+
+// RevokedBeforeCleared returns if the "revoked_before" field was cleared in this mutation.
+func (m *UserMutation) RevokedBeforeCleared() bool {
+	_, ok := m.clearedFields[user.FieldRevokedBefore]
+	return ok
+}
+
+// ResetRevokedBefore resets all changes to the "revoked_before" field.
+func (m *UserMutation) ResetRevokedBefore() {
+	m.revoked_before = nil
+	delete(m.clearedFields, user.FieldRevokedBefore)
+}
+
 // AddMembershipIDs adds the "memberships" edge to the Membership entity by ids.
 func (m *UserMutation) AddMembershipIDs(ids ...int) {
 	if m.memberships == nil {
@@ -11200,7 +11250,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -11234,6 +11284,9 @@ func (m *UserMutation) Fields() []string {
 	if m.encouragement_pushes != nil {
 		fields = append(fields, user.FieldEncouragementPushes)
 	}
+	if m.revoked_before != nil {
+		fields = append(fields, user.FieldRevokedBefore)
+	}
 	return fields
 }
 
@@ -11264,6 +11317,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.TimeZone()
 	case user.FieldEncouragementPushes:
 		return m.EncouragementPushes()
+	case user.FieldRevokedBefore:
+		return m.RevokedBefore()
 	}
 	return nil, false
 }
@@ -11295,6 +11350,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldTimeZone(ctx)
 	case user.FieldEncouragementPushes:
 		return m.OldEncouragementPushes(ctx)
+	case user.FieldRevokedBefore:
+		return m.OldRevokedBefore(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -11381,6 +11438,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetEncouragementPushes(v)
 		return nil
+	case user.FieldRevokedBefore:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedBefore(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -11429,6 +11493,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldTimeZone) {
 		fields = append(fields, user.FieldTimeZone)
 	}
+	if m.FieldCleared(user.FieldRevokedBefore) {
+		fields = append(fields, user.FieldRevokedBefore)
+	}
 	return fields
 }
 
@@ -11460,6 +11527,9 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldTimeZone:
 		m.ClearTimeZone()
+		return nil
+	case user.FieldRevokedBefore:
+		m.ClearRevokedBefore()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -11501,6 +11571,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldEncouragementPushes:
 		m.ResetEncouragementPushes()
+		return nil
+	case user.FieldRevokedBefore:
+		m.ResetRevokedBefore()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

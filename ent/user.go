@@ -40,6 +40,8 @@ type User struct {
 	TimeZone string `json:"time_zone,omitempty"`
 	// EncouragementPushes holds the value of the "encouragement_pushes" field.
 	EncouragementPushes bool `json:"encouragement_pushes,omitempty"`
+	// RevokedBefore holds the value of the "revoked_before" field.
+	RevokedBefore *time.Time `json:"revoked_before,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -105,7 +107,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case user.FieldFirebaseUID, user.FieldEmail, user.FieldPhone, user.FieldQuietHoursStart, user.FieldQuietHoursEnd, user.FieldTimeZone:
 			values[i] = new(sql.NullString)
-		case user.FieldCreatedAt, user.FieldUpdatedAt:
+		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldRevokedBefore:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -196,6 +198,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.EncouragementPushes = value.Bool
 			}
+		case user.FieldRevokedBefore:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field revoked_before", values[i])
+			} else if value.Valid {
+				_m.RevokedBefore = new(time.Time)
+				*_m.RevokedBefore = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -276,6 +285,11 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("encouragement_pushes=")
 	builder.WriteString(fmt.Sprintf("%v", _m.EncouragementPushes))
+	builder.WriteString(", ")
+	if v := _m.RevokedBefore; v != nil {
+		builder.WriteString("revoked_before=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

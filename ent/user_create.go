@@ -147,6 +147,20 @@ func (_c *UserCreate) SetNillableEncouragementPushes(v *bool) *UserCreate {
 	return _c
 }
 
+// SetRevokedBefore sets the "revoked_before" field.
+func (_c *UserCreate) SetRevokedBefore(v time.Time) *UserCreate {
+	_c.mutation.SetRevokedBefore(v)
+	return _c
+}
+
+// SetNillableRevokedBefore sets the "revoked_before" field if the given value is not nil.
+func (_c *UserCreate) SetNillableRevokedBefore(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetRevokedBefore(*v)
+	}
+	return _c
+}
+
 // AddMembershipIDs adds the "memberships" edge to the Membership entity by IDs.
 func (_c *UserCreate) AddMembershipIDs(ids ...int) *UserCreate {
 	_c.mutation.AddMembershipIDs(ids...)
@@ -332,6 +346,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.EncouragementPushes(); ok {
 		_spec.SetField(user.FieldEncouragementPushes, field.TypeBool, value)
 		_node.EncouragementPushes = value
+	}
+	if value, ok := _c.mutation.RevokedBefore(); ok {
+		_spec.SetField(user.FieldRevokedBefore, field.TypeTime, value)
+		_node.RevokedBefore = &value
 	}
 	if nodes := _c.mutation.MembershipsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -589,6 +607,24 @@ func (u *UserUpsert) UpdateEncouragementPushes() *UserUpsert {
 	return u
 }
 
+// SetRevokedBefore sets the "revoked_before" field.
+func (u *UserUpsert) SetRevokedBefore(v time.Time) *UserUpsert {
+	u.Set(user.FieldRevokedBefore, v)
+	return u
+}
+
+// UpdateRevokedBefore sets the "revoked_before" field to the value that was provided on create.
+func (u *UserUpsert) UpdateRevokedBefore() *UserUpsert {
+	u.SetExcluded(user.FieldRevokedBefore)
+	return u
+}
+
+// ClearRevokedBefore clears the value of the "revoked_before" field.
+func (u *UserUpsert) ClearRevokedBefore() *UserUpsert {
+	u.SetNull(user.FieldRevokedBefore)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -813,6 +849,27 @@ func (u *UserUpsertOne) SetEncouragementPushes(v bool) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateEncouragementPushes() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateEncouragementPushes()
+	})
+}
+
+// SetRevokedBefore sets the "revoked_before" field.
+func (u *UserUpsertOne) SetRevokedBefore(v time.Time) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetRevokedBefore(v)
+	})
+}
+
+// UpdateRevokedBefore sets the "revoked_before" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateRevokedBefore() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateRevokedBefore()
+	})
+}
+
+// ClearRevokedBefore clears the value of the "revoked_before" field.
+func (u *UserUpsertOne) ClearRevokedBefore() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearRevokedBefore()
 	})
 }
 
@@ -1206,6 +1263,27 @@ func (u *UserUpsertBulk) SetEncouragementPushes(v bool) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateEncouragementPushes() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateEncouragementPushes()
+	})
+}
+
+// SetRevokedBefore sets the "revoked_before" field.
+func (u *UserUpsertBulk) SetRevokedBefore(v time.Time) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetRevokedBefore(v)
+	})
+}
+
+// UpdateRevokedBefore sets the "revoked_before" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateRevokedBefore() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateRevokedBefore()
+	})
+}
+
+// ClearRevokedBefore clears the value of the "revoked_before" field.
+func (u *UserUpsertBulk) ClearRevokedBefore() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearRevokedBefore()
 	})
 }
 

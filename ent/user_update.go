@@ -206,6 +206,26 @@ func (_u *UserUpdate) SetNillableEncouragementPushes(v *bool) *UserUpdate {
 	return _u
 }
 
+// SetRevokedBefore sets the "revoked_before" field.
+func (_u *UserUpdate) SetRevokedBefore(v time.Time) *UserUpdate {
+	_u.mutation.SetRevokedBefore(v)
+	return _u
+}
+
+// SetNillableRevokedBefore sets the "revoked_before" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableRevokedBefore(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetRevokedBefore(*v)
+	}
+	return _u
+}
+
+// ClearRevokedBefore clears the value of the "revoked_before" field.
+func (_u *UserUpdate) ClearRevokedBefore() *UserUpdate {
+	_u.mutation.ClearRevokedBefore()
+	return _u
+}
+
 // AddMembershipIDs adds the "memberships" edge to the Membership entity by IDs.
 func (_u *UserUpdate) AddMembershipIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddMembershipIDs(ids...)
@@ -420,6 +440,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.EncouragementPushes(); ok {
 		_spec.SetField(user.FieldEncouragementPushes, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.RevokedBefore(); ok {
+		_spec.SetField(user.FieldRevokedBefore, field.TypeTime, value)
+	}
+	if _u.mutation.RevokedBeforeCleared() {
+		_spec.ClearField(user.FieldRevokedBefore, field.TypeTime)
 	}
 	if _u.mutation.MembershipsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -750,6 +776,26 @@ func (_u *UserUpdateOne) SetNillableEncouragementPushes(v *bool) *UserUpdateOne 
 	return _u
 }
 
+// SetRevokedBefore sets the "revoked_before" field.
+func (_u *UserUpdateOne) SetRevokedBefore(v time.Time) *UserUpdateOne {
+	_u.mutation.SetRevokedBefore(v)
+	return _u
+}
+
+// SetNillableRevokedBefore sets the "revoked_before" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableRevokedBefore(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetRevokedBefore(*v)
+	}
+	return _u
+}
+
+// ClearRevokedBefore clears the value of the "revoked_before" field.
+func (_u *UserUpdateOne) ClearRevokedBefore() *UserUpdateOne {
+	_u.mutation.ClearRevokedBefore()
+	return _u
+}
+
 // AddMembershipIDs adds the "memberships" edge to the Membership entity by IDs.
 func (_u *UserUpdateOne) AddMembershipIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddMembershipIDs(ids...)
@@ -994,6 +1040,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.EncouragementPushes(); ok {
 		_spec.SetField(user.FieldEncouragementPushes, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.RevokedBefore(); ok {
+		_spec.SetField(user.FieldRevokedBefore, field.TypeTime, value)
+	}
+	if _u.mutation.RevokedBeforeCleared() {
+		_spec.ClearField(user.FieldRevokedBefore, field.TypeTime)
 	}
 	if _u.mutation.MembershipsCleared() {
 		edge := &sqlgraph.EdgeSpec{

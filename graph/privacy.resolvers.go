@@ -70,6 +70,14 @@ func (r *mutationResolver) DeleteAccount(ctx context.Context, confirm bool) (boo
 	return true, nil
 }
 
+// SignOutEverywhere is the resolver for the signOutEverywhere field.
+func (r *mutationResolver) SignOutEverywhere(ctx context.Context) (bool, error) {
+	if err := r.SignOut.Everywhere(ctx, r.ent(ctx)); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // DisclosureNotice is the resolver for the disclosureNotice field.
 func (r *reflectionResolver) DisclosureNotice(ctx context.Context, obj *ent.Reflection) (*string, error) {
 	if !disclosure.Discloses(viewer.FromContext(ctx), obj) {

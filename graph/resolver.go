@@ -27,6 +27,7 @@ import (
 	"github.com/processgroup/api/internal/service/groups"
 	"github.com/processgroup/api/internal/service/journal"
 	"github.com/processgroup/api/internal/service/sessions"
+	"github.com/processgroup/api/internal/service/signout"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -41,6 +42,8 @@ type Resolver struct {
 	Consents *consent.Consents
 	// Accounts exports and deletes accounts.
 	Accounts *account.Accounts
+	// SignOut signs members out on every device.
+	SignOut *signout.SignOut
 	// Sessions schedules sessions and weekly schedules.
 	Sessions *sessions.Sessions
 	// Devices registers devices and changes notification settings.

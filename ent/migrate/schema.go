@@ -434,6 +434,7 @@ var (
 		{Name: "quiet_hours_end", Type: field.TypeString, Nullable: true},
 		{Name: "time_zone", Type: field.TypeString, Nullable: true},
 		{Name: "encouragement_pushes", Type: field.TypeBool, Default: true},
+		{Name: "revoked_before", Type: field.TypeTime, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{

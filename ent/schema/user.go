@@ -68,6 +68,13 @@ func (User) Fields() []ent.Field {
 		field.Bool("encouragement_pushes").
 			Default(true).
 			Annotations(entgql.Skip()),
+		// revoked_before, if set, is when the member signed out everywhere (whole seconds, as
+		// Firebase's token times): ID tokens issued before it are refused on every server at
+		// their next request, cached or not.
+		field.Time("revoked_before").
+			Optional().
+			Nillable().
+			Annotations(entgql.Skip()),
 	}
 }
 

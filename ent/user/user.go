@@ -35,6 +35,8 @@ const (
 	FieldTimeZone = "time_zone"
 	// FieldEncouragementPushes holds the string denoting the encouragement_pushes field in the database.
 	FieldEncouragementPushes = "encouragement_pushes"
+	// FieldRevokedBefore holds the string denoting the revoked_before field in the database.
+	FieldRevokedBefore = "revoked_before"
 	// EdgeMemberships holds the string denoting the memberships edge name in mutations.
 	EdgeMemberships = "memberships"
 	// EdgeDevices holds the string denoting the devices edge name in mutations.
@@ -80,6 +82,7 @@ var Columns = []string{
 	FieldQuietHoursEnd,
 	FieldTimeZone,
 	FieldEncouragementPushes,
+	FieldRevokedBefore,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -164,6 +167,11 @@ func ByTimeZone(opts ...sql.OrderTermOption) OrderOption {
 // ByEncouragementPushes orders the results by the encouragement_pushes field.
 func ByEncouragementPushes(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEncouragementPushes, opts...).ToFunc()
+}
+
+// ByRevokedBefore orders the results by the revoked_before field.
+func ByRevokedBefore(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRevokedBefore, opts...).ToFunc()
 }
 
 // ByMembershipsCount orders the results by memberships count.

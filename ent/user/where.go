@@ -105,6 +105,11 @@ func EncouragementPushes(v bool) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldEncouragementPushes, v))
 }
 
+// RevokedBefore applies equality check predicate on the "revoked_before" field. It's identical to RevokedBeforeEQ.
+func RevokedBefore(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldRevokedBefore, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -653,6 +658,56 @@ func EncouragementPushesEQ(v bool) predicate.User {
 // EncouragementPushesNEQ applies the NEQ predicate on the "encouragement_pushes" field.
 func EncouragementPushesNEQ(v bool) predicate.User {
 	return predicate.User(sql.FieldNEQ(FieldEncouragementPushes, v))
+}
+
+// RevokedBeforeEQ applies the EQ predicate on the "revoked_before" field.
+func RevokedBeforeEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldRevokedBefore, v))
+}
+
+// RevokedBeforeNEQ applies the NEQ predicate on the "revoked_before" field.
+func RevokedBeforeNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldRevokedBefore, v))
+}
+
+// RevokedBeforeIn applies the In predicate on the "revoked_before" field.
+func RevokedBeforeIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldRevokedBefore, vs...))
+}
+
+// RevokedBeforeNotIn applies the NotIn predicate on the "revoked_before" field.
+func RevokedBeforeNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldRevokedBefore, vs...))
+}
+
+// RevokedBeforeGT applies the GT predicate on the "revoked_before" field.
+func RevokedBeforeGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldRevokedBefore, v))
+}
+
+// RevokedBeforeGTE applies the GTE predicate on the "revoked_before" field.
+func RevokedBeforeGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldRevokedBefore, v))
+}
+
+// RevokedBeforeLT applies the LT predicate on the "revoked_before" field.
+func RevokedBeforeLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldRevokedBefore, v))
+}
+
+// RevokedBeforeLTE applies the LTE predicate on the "revoked_before" field.
+func RevokedBeforeLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldRevokedBefore, v))
+}
+
+// RevokedBeforeIsNil applies the IsNil predicate on the "revoked_before" field.
+func RevokedBeforeIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldRevokedBefore))
+}
+
+// RevokedBeforeNotNil applies the NotNil predicate on the "revoked_before" field.
+func RevokedBeforeNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldRevokedBefore))
 }
 
 // HasMemberships applies the HasEdge predicate on the "memberships" edge.

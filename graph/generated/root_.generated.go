@@ -199,6 +199,7 @@ type ComplexityRoot struct {
 		ScheduleSession            func(childComplexity int, input model.ScheduleSessionInput) int
 		SendEncouragement          func(childComplexity int, input model.SendEncouragementInput) int
 		SetWeeklySchedule          func(childComplexity int, groupID int, schedule *model.WeeklyScheduleInput) int
+		SignOutEverywhere          func(childComplexity int) int
 		UnregisterDevice           func(childComplexity int, token string) int
 		UpdateNotificationSettings func(childComplexity int, input model.NotificationSettingsInput) int
 		UpdateReflection           func(childComplexity int, id int, expectedVersion int, input model.UpdateReflectionInput) int
@@ -1117,6 +1118,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetWeeklySchedule(childComplexity, args["groupID"].(int), args["schedule"].(*model.WeeklyScheduleInput)), true
+	case "Mutation.signOutEverywhere":
+		if e.ComplexityRoot.Mutation.SignOutEverywhere == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.SignOutEverywhere(childComplexity), true
 	case "Mutation.unregisterDevice":
 		if e.ComplexityRoot.Mutation.UnregisterDevice == nil {
 			break
@@ -2473,6 +2480,12 @@ extend type Mutation {
   Irreversible. confirm: false changes nothing.
   """
   deleteAccount(confirm: Boolean!): Boolean!
+  """
+  Signs the viewer out on every device at once: their Firebase refresh tokens are revoked, and
+  every ID token issued before now is refused (UNAUTHENTICATED) at its next request, on every
+  server. The app then signs in again for a fresh token, which works.
+  """
+  signOutEverywhere: Boolean!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/sessions.graphql", Input: `# Sessions, weekly schedules, devices and notification settings (issue 4).

@@ -193,6 +193,12 @@ func (a *App) member(ctx context.Context, id *auth.Identity) (*viewer.Viewer, er
 	if err != nil {
 		return nil, err
 	}
+	// SECURITY: a token issued before the member signed out everywhere is refused here, on
+	// every request, also when this server's token cache still holds it: the record is read
+	// above anyway, so the check costs no statement.
+	if u.RevokedBefore != nil && id.IssuedAt.Before(*u.RevokedBefore) {
+		return nil, fmt.Errorf("%w: signed out everywhere", auth.ErrUnauthenticated)
+	}
 	v := &viewer.Viewer{UserID: u.ID, Therapist: id.Therapist, UID: id.UID}
 	if u.Email != id.Email || u.Phone != id.Phone || u.Therapist != id.Therapist {
 		if err := a.client.User.UpdateOneID(u.ID).SetEmail(id.Email).SetPhone(id.Phone).SetTherapist(id.Therapist).Exec(sys); err != nil {

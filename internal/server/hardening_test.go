@@ -5,6 +5,7 @@ package server_test
 // errors carry a code from the fixed set and leave nothing in the log.
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/processgroup/api/internal/server/config"
 )
 
 // TestQueryLimits: over-deep, over-aliased, over-long and over-costly documents and JSON
@@ -392,4 +395,63 @@ func TestMalformedInputLogsCarryNoContent(t *testing.T) {
 		checkErrors(t, (&Client{h: h, Token: "not-a-token-" + logMarker}).Op("Viewer", nil))
 		checkLogLines(t, h, th.Token, a.Token, b.Token)
 	})
+}
+
+// TestAnonymousRateBehindProxy: behind a trusted proxy (TRUSTED_PROXIES), two clients get
+// an anonymous limit each, by the address the proxy appended to X-Forwarded-For; a client
+// writing its own X-Forwarded-For to the proxy gains nothing; and without the setting the
+// header is ignored (every client of the proxy shares its limit).
+func TestAnonymousRateBehindProxy(t *testing.T) {
+	t.Parallel()
+	anonymous := func(h *H, xff string) *Resp {
+		body := []byte(`{"query":"query Viewer { viewer { id } }"}`)
+		req, _ := http.NewRequest(http.MethodPost, h.URL+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", xff) // what the proxy on 127.0.0.1 sends
+		return send(t, req)
+	}
+	burst := func(h *H, xff string) (passed int) {
+		for range 4 {
+			switch r := anonymous(h, xff); r.Code() {
+			case "UNAUTHENTICATED":
+				passed++
+			case "RATE_LIMITED":
+			default:
+				t.Fatalf("%s: %s", xff, r.Raw)
+			}
+		}
+		return passed
+	}
+	rate := map[string]string{"RATE_ANONYMOUS_PER_MINUTE": "6"} // burst 2
+	h := sqliteH(t, withSettings(rate), withSettings(map[string]string{"TRUSTED_PROXIES": "127.0.0.0/8, ::1/128"}))
+	if a, b := burst(h, "198.51.100.1"), burst(h, "198.51.100.2"); a != 2 || b != 2 {
+		t.Fatalf("two clients behind one trusted proxy: %d and %d passed of 4, want 2 each", a, b)
+	}
+	if n := burst(h, "203.0.113.9, 198.51.100.1"); n != 0 {
+		t.Fatalf("a spoofed X-Forwarded-For entry gave client 1 a fresh limit: %d passed", n)
+	}
+	plain := sqliteH(t, withSettings(rate))
+	if a, b := burst(plain, "198.51.100.1"), burst(plain, "198.51.100.2"); a+b != 2 {
+		t.Fatalf("without TRUSTED_PROXIES X-Forwarded-For must be ignored: %d and %d passed", a, b)
+	}
+}
+
+// TestTrustedProxiesRefusedWhenMalformed: a TRUSTED_PROXIES entry that is not a CIDR stops
+// the server at start, naming the setting.
+func TestTrustedProxiesRefusedWhenMalformed(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"10.0.0.0/33", "lb.internal", "10.0.0.0/8 192.0.2.0/24"} {
+		_, err := config.FromEnv(func(name string) string {
+			switch name {
+			case "TRUSTED_PROXIES":
+				return v
+			case "FIREBASE_PROJECT_ID":
+				return testProject
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES") {
+			t.Errorf("TRUSTED_PROXIES=%q: %v", v, err)
+		}
+	}
 }

@@ -43,6 +43,7 @@ import (
 	"github.com/processgroup/api/internal/service/groups"
 	"github.com/processgroup/api/internal/service/journal"
 	"github.com/processgroup/api/internal/service/sessions"
+	"github.com/processgroup/api/internal/service/signout"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -194,6 +195,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Groups:   groups.New(jobs, a.clock),
 		Consents: consent.New(a.clock),
 		Accounts: account.New(jobs, a.clock),
+		SignOut:  signout.New(fb),
 		Sessions: sess,
 		Devices:  devices.New(jobs, a.clock),
 		Digests:  digest.New(a.clock),
@@ -209,10 +211,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	a.followUps = newFollowUps(log, o.manualFollowUps)
 	a.closers = append(a.closers, func() error { a.followUps.Close(); return nil })
-	a.anonymous = limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateAnonymousPerMinute, Burst: max(1, cfg.RateAnonymousPerMinute/3)})
+	rates, err := newRateLimits(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, rates.close)
+	a.anonymous = rates.anonymous
 	a.handler = a.routes(newGraphQL(res, cfg, gqlDeps{
-		mutations:   limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateMutationsPerMinute, Burst: max(1, cfg.RateMutationsPerMinute/3)}),
-		documents:   limits.NewRateLimiter(limits.RateConfig{PerMinute: cfg.RateDocumentsPerMinute, Burst: max(1, cfg.RateDocumentsPerMinute/3)}),
+		mutations:   rates.mutations,
+		documents:   rates.documents,
 		validations: &a.validations,
 		log:         log,
 	}))
@@ -291,7 +298,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 	// answers UNAVAILABLE here); a rate for those who are not; nothing more for them in
 	// production; GET checks; the body size; no JSON-array batches; GraphQL.
 	noViewer := func(r *http.Request) bool { return viewer.FromContext(r.Context()) == nil }
-	api := a.exchanges(a.authenticate(a.anonymous.Anonymous(noViewer, a.requireSignIn(
+	api := a.exchanges(a.authenticate(a.anonymous.Anonymous(a.cfg.TrustedProxies, noViewer, a.requireSignIn(
 		checkGET(a.cfg.MaxTokens, http.MaxBytesHandler(limits.RefuseBatch(gql), a.cfg.MaxBodyBytes))))))
 	mux.Handle("GET /graphql", api)
 	mux.Handle("POST /graphql", api)

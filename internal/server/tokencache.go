@@ -13,8 +13,9 @@ import (
 
 // cachedVerifier remembers verified tokens for a short time, so that a phone's burst of
 // requests costs one verification (in production a call to Firebase to check revocation)
-// rather than one per request. A revoked or disabled user thus loses access within ttl;
-// never later than the token's own expiry. Only token hashes are kept. Time is the
+// rather than one per request. A user revoked or disabled in Firebase directly thus loses
+// access within ttl, never later than the token's own expiry; signing out everywhere in the
+// app is checked against the member record on every request (App.member), cache or not. Only token hashes are kept. Time is the
 // application's clock.
 type cachedVerifier struct {
 	next  Verifier

@@ -44,6 +44,8 @@ type Identity struct {
 	Therapist bool
 	// Expires is when the token stops being valid.
 	Expires time.Time
+	// IssuedAt is when Firebase issued the token (whole seconds, its iat claim).
+	IssuedAt time.Time
 }
 
 // ErrUnauthenticated is wrapped by the errors of Verify that judge the token: missing,
@@ -161,7 +163,7 @@ func (f *Firebase) Verify(ctx context.Context, idToken string) (*Identity, error
 		}
 		return nil, fmt.Errorf("%w: %s", ErrUnauthenticated, reason(err))
 	}
-	id := &Identity{UID: tok.UID, Expires: time.Unix(tok.Expires, 0)}
+	id := &Identity{UID: tok.UID, Expires: time.Unix(tok.Expires, 0), IssuedAt: time.Unix(tok.IssuedAt, 0)}
 	id.Email, _ = tok.Claims["email"].(string)
 	id.Phone, _ = tok.Claims["phone_number"].(string)
 	role, _ := tok.Claims[roleClaim].(string)
@@ -249,6 +251,17 @@ func (f *Firebase) SetTherapist(ctx context.Context, uid string, on bool) error 
 func (f *Firebase) DeleteUser(ctx context.Context, uid string) error {
 	if err := f.client.DeleteUser(ctx, uid); err != nil && !fbauth.IsUserNotFound(err) {
 		return fmt.Errorf("auth: delete user: %w", err)
+	}
+	return nil
+}
+
+// RevokeRefreshTokens revokes every refresh token of the user: their devices can no longer
+// get new ID tokens without signing in again, and Firebase refuses the ID tokens issued
+// before now (the API learns it at its next verification; see the member's revoked_before
+// for the API's own, immediate refusal).
+func (f *Firebase) RevokeRefreshTokens(ctx context.Context, uid string) error {
+	if err := f.client.RevokeRefreshTokens(ctx, uid); err != nil {
+		return fmt.Errorf("auth: revoke refresh tokens of %q: %w", uid, err)
 	}
 	return nil
 }

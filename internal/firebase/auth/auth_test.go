@@ -69,8 +69,11 @@ func TestVerifyValidTokens(t *testing.T) {
 		if left := time.Until(id.Expires); left < 50*time.Minute || left > 61*time.Minute {
 			t.Errorf("%s: Expires %v is not the token's expiry", tt.uid, id.Expires)
 		}
+		if !id.IssuedAt.Equal(id.Expires.Add(-time.Hour)) {
+			t.Errorf("%s: IssuedAt %v is not the token's iat (an hour before %v)", tt.uid, id.IssuedAt, id.Expires)
+		}
 		got := *id
-		got.Expires = time.Time{}
+		got.Expires, got.IssuedAt = time.Time{}, time.Time{}
 		if got != tt.want {
 			t.Errorf("%s: got %+v, want %+v", tt.uid, got, tt.want)
 		}

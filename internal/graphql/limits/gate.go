@@ -73,7 +73,7 @@ func (g *Gate) MutateOperationParameters(ctx context.Context, params *graphql.Ra
 			return nil
 		}
 		if g.Budget != nil {
-			if ok, wait := g.Budget.allowN("user:"+key, g.Budget.now(), 1); !ok {
+			if ok, wait := g.Budget.allowN(ctx, "user:"+key, g.Budget.now(), 1); !ok {
 				secs := retrySeconds(wait)
 				if g.Limited != nil {
 					g.Limited(ctx, secs)

@@ -2,7 +2,8 @@
 //
 // It holds the query-shape limits (depth, aliases, directives, tokens, fields, fields per
 // selection set, repeated fields, complexity), the gate that measures a document before
-// gqlgen parses and validates it, a refusal of JSON-array batching, per-key rate limits,
+// gqlgen parses and validates it, a refusal of JSON-array batching, per-key rate limits
+// (per server, or shared by every server through a Store such as Redis),
 // and a way to keep validation messages from suggesting schema names ("Did you mean
 // ...?").
 //
@@ -25,7 +26,8 @@
 //	srv.AroundOperations(mutations.Mutations(viewerID))      // after requireViewer
 //	anonymous := limits.NewRateLimiter(limits.DefaultAnonymousRate())
 //	gql := limits.RefuseBatch(srv)
-//	api := authenticate(anonymous.Anonymous(noViewer, requireSignIn(checkGET(http.MaxBytesHandler(gql, max)))))
+//	trusted, err := limits.ParseTrustedProxies(os.Getenv("TRUSTED_PROXIES"))
+//	api := authenticate(anonymous.Anonymous(trusted, noViewer, requireSignIn(checkGET(http.MaxBytesHandler(gql, max)))))
 package limits
 
 import (

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -70,6 +68,10 @@ type RateLimiter struct {
 
 	mu      sync.Mutex
 	buckets *simplelru.LRU[string, *bucket]
+
+	// shared, if set, holds the buckets every server shares (Redis); the buckets above
+	// are then this server's fallback while shared cannot be reached.
+	shared *sharedBuckets
 }
 
 type bucket struct {
@@ -103,7 +105,7 @@ func (r *RateLimiter) Config() RateConfig { return r.cfg }
 
 // Allow takes one token from key's bucket at time now and reports whether there was one.
 func (r *RateLimiter) Allow(key string, now time.Time) bool {
-	ok, _ := r.allowN(key, now, 1)
+	ok, _ := r.allowN(context.Background(), key, now, 1)
 	return ok
 }
 
@@ -116,10 +118,22 @@ func (r *RateLimiter) Len() int {
 
 // allowN takes n tokens from key's bucket if it has them. Otherwise it takes none and
 // returns how long until it will have them (-1 when n is more than the bucket holds).
-func (r *RateLimiter) allowN(key string, now time.Time, n int) (bool, time.Duration) {
+// With a shared store the bucket is the one every server shares, and this server's own
+// while the store cannot be reached.
+func (r *RateLimiter) allowN(ctx context.Context, key string, now time.Time, n int) (bool, time.Duration) {
 	if r.cfg.PerMinute <= 0 {
 		return true, 0
 	}
+	if r.shared != nil && n <= r.cfg.Burst {
+		if ok, wait, err := r.shared.allowN(ctx, key, now, n); err == nil {
+			return ok, wait
+		}
+	}
+	return r.localAllowN(key, now, n)
+}
+
+// localAllowN is allowN on this server's own buckets.
+func (r *RateLimiter) localAllowN(key string, now time.Time, n int) (bool, time.Duration) {
 	need := float64(n)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -168,7 +182,7 @@ func (r *RateLimiter) Mutations(keyFn func(context.Context) (string, bool)) grap
 			return next(ctx)
 		}
 		n := rootFields(oc.Doc, oc.Operation.SelectionSet, map[string]bool{})
-		allowed, wait := r.allowN("user:"+key, r.now(), max(n, 1))
+		allowed, wait := r.allowN(ctx, "user:"+key, r.now(), max(n, 1))
 		if allowed {
 			return next(ctx)
 		}
@@ -213,19 +227,20 @@ func rootFields(doc *ast.QueryDocument, set ast.SelectionSet, seen map[string]bo
 }
 
 // Anonymous returns an HTTP middleware that limits the requests for which isAnonymous is
-// true to the limiter's rate per client address (ClientIP). Over the limit, it answers
+// true to the limiter's rate per client address (proxies.ClientIP: the TCP peer, or the
+// client a trusted proxy forwarded for). Over the limit, it answers
 // 429 Too Many Requests with a Retry-After header and a GraphQL error, code RATE_LIMITED.
 //
 // isAnonymous must report that the request has no valid signed-in user, not merely no
 // Authorization header: otherwise any made-up token escapes the limit. So wrap it inside
 // the authentication middleware, and have it look at what that middleware found.
-func (r *RateLimiter) Anonymous(isAnonymous func(*http.Request) bool, next http.Handler) http.Handler {
+func (r *RateLimiter) Anonymous(proxies TrustedProxies, isAnonymous func(*http.Request) bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if !isAnonymous(req) {
 			next.ServeHTTP(w, req)
 			return
 		}
-		allowed, wait := r.allowN("ip:"+ClientIP(req), r.now(), 1)
+		allowed, wait := r.allowN(req.Context(), "ip:"+proxies.ClientIP(req), r.now(), 1)
 		if allowed {
 			next.ServeHTTP(w, req)
 			return
@@ -243,28 +258,7 @@ func (r *RateLimiter) Anonymous(isAnonymous func(*http.Request) bool, next http.
 	})
 }
 
-// ClientIP is the address a request came from, as a rate-limit key: the host of
-// r.RemoteAddr, an IPv4 address as is, an IPv6 address as its /64 network (one customer's
-// allocation, which they can spread over 2^64 addresses).
-//
-// It ignores X-Forwarded-For and Forwarded, which any client can set. Behind a load
-// balancer or proxy every request has the proxy's address; that needs a trusted-proxy
-// setting (take the address the trusted proxy appended, never the client's own), to be
-// added when the deployment has a proxy.
-func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	addr = addr.Unmap().WithZone("")
-	if addr.Is6() {
-		if p, err := addr.Prefix(64); err == nil {
-			return p.String()
-		}
-	}
-	return addr.String()
-}
+// ClientIP is the address a request came from, as a rate-limit key, with no trusted proxy:
+// the host of r.RemoteAddr, an IPv4 address as is, an IPv6 address as its /64 network.
+// X-Forwarded-For is ignored (see TrustedProxies.ClientIP).
+func ClientIP(r *http.Request) string { return TrustedProxies{}.ClientIP(r) }

@@ -246,7 +246,7 @@ func TestAnonymousMiddleware(t *testing.T) {
 	r := NewRateLimiter(RateConfig{PerMinute: 30, Burst: 2})
 	now := t0
 	r.now = func() time.Time { return now }
-	h := r.Anonymous(func(req *http.Request) bool { return req.Header.Get("X-Test-User") == "" },
+	h := r.Anonymous(TrustedProxies{}, func(req *http.Request) bool { return req.Header.Get("X-Test-User") == "" },
 		http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	do := func(remote, user string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodPost, "/graphql", nil)

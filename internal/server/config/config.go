@@ -14,6 +14,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/processgroup/api/internal/graphql/limits"
 )
 
@@ -32,7 +34,7 @@ var Settings = []Setting{
 	{"FIREBASE_PROJECT_ID", "", "Firebase project whose ID tokens are accepted; empty means local demo mode (project demo-processgroup, a built-in emulator, seeded demo users)"},
 	{"FIREBASE_AUTH_EMULATOR_HOST", "", "host:port of a Firebase Auth Emulator; accepted only with a demo- project (it turns off token signature checks)"},
 	{"GOOGLE_APPLICATION_CREDENTIALS", "", "path of a Firebase service-account JSON file; empty means Google application default credentials"},
-	{"AUTH_CACHE_TTL", "60s", "how long a verified ID token is remembered (0 verifies every request); a revoked or disabled user loses access within this time"},
+	{"AUTH_CACHE_TTL", "60s", "how long a verified ID token is remembered (0 verifies every request); a user disabled, deleted or revoked in Firebase directly loses access within this time; signOutEverywhere and deleteAccount take effect at the next request on every server"},
 	{"AUTH_TIMEOUT", "5s", "how long verifying a token with Firebase may take (the Admin SDK retries 503s and network errors within it); past it the request answers UNAVAILABLE"},
 	{"ENCRYPTION_KEYS", "", "data-encryption keys, \"id:base64-32-bytes\" comma-separated, the first one current (see `api new-key`); required in production"},
 	{"ENCRYPTION_KEY_FILE", "beside the SQLite file", "a file holding ENCRYPTION_KEYS; outside production it is created (0600) with a fresh key if missing"},
@@ -51,6 +53,9 @@ var Settings = []Setting{
 	{"RATE_MUTATIONS_PER_MINUTE", itoa(limits.DefaultMutationRate().PerMinute), "mutation fields one signed-in member may run per minute (burst a third of it)"},
 	{"RATE_ANONYMOUS_PER_MINUTE", itoa(limits.DefaultAnonymousRate().PerMinute), "requests without a valid token one address may make per minute (burst a third of it)"},
 	{"RATE_DOCUMENTS_PER_MINUTE", itoa(limits.DefaultDocumentRate().PerMinute), "documents the server has not validated before (not the app's, once seen) one signed-in member may send per minute (burst a third of it)"},
+	{"REDIS_URL", "", "redis://[user:password@]host:6379/0 (rediss:// for TLS): the mutation, anonymous and document rate limits are then shared by every server using it; empty: each server limits on its own. While Redis cannot be reached each server falls back to its own limits and logs a warning"},
+	{"REDIS_KEY_PREFIX", "processgroup:", "start of this deployment's rate-limit keys in Redis (several deployments may share one Redis)"},
+	{"TRUSTED_PROXIES", "", "comma-separated CIDRs of the proxies and load balancers in front of the server; a request from one of them is limited by the right-most X-Forwarded-For address that is not a trusted proxy. Empty: X-Forwarded-For is ignored and the TCP peer is the client"},
 	{"FCM_ENDPOINT", "", "base URL of a fake Firebase Cloud Messaging server (tests); accepted only with a demo- project. Demo mode without it logs pushes instead of sending them"},
 	{"JOB_WORKERS", "20", "notification jobs this server runs at once; 0 runs none here (an API-only server: other servers on the same PostgreSQL send)"},
 	{"JOB_POLL_INTERVAL", "1s", "how often workers look for due notification jobs"},
@@ -86,8 +91,13 @@ type Config struct {
 	MaxBodyBytes                                                       int64
 	RateMutationsPerMinute, RateAnonymousPerMinute                     int
 	RateDocumentsPerMinute                                             int
-	LogLevel                                                           string
-	ShutdownTimeout                                                    time.Duration
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client (anonymous rate).
+	TrustedProxies limits.TrustedProxies
+	// RedisURL, if set, is the Redis that shares the rate limits between servers; its keys
+	// start with RedisKeyPrefix.
+	RedisURL, RedisKeyPrefix string
+	LogLevel                 string
+	ShutdownTimeout          time.Duration
 	// Notifications.
 	FCMEndpoint    string
 	JobWorkers     int
@@ -181,6 +191,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("MAX_BODY_BYTES must be a whole number of at least 1024, not %q", get("MAX_BODY_BYTES"))
 	}
 	c.MaxBodyBytes = body
+	if c.TrustedProxies, err = limits.ParseTrustedProxies(get("TRUSTED_PROXIES")); err != nil {
+		return c, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	c.RedisURL, c.RedisKeyPrefix = get("REDIS_URL"), get("REDIS_KEY_PREFIX")
+	if c.RedisURL != "" {
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			// The URL may hold a password: name the setting, not its value.
+			return c, errors.New("REDIS_URL must be a URL such as redis://host:6379/0 or rediss://user:password@host:6379/0")
+		}
+	}
 	ttl := get("DEMO_TOKEN_TTL")
 	if v := getenv("DEMO_TOKEN_TTL"); v == "" {
 		ttl = "720h"

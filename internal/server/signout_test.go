@@ -1,0 +1,74 @@
+package server_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/processgroup/api/internal/firebase/authemu"
+)
+
+const signOutEverywhere = `mutation SignOutEverywhere { signOutEverywhere }`
+
+// tokenIssuedAgo mints c's user an emulator ID token issued d ago (Firebase counts issue
+// times in whole seconds, and a token of the revocation's own second stays valid).
+func tokenIssuedAgo(c *Client, d time.Duration) string {
+	now := time.Now()
+	return authemu.MintToken(testProject, map[string]any{
+		"sub": c.UID, "user_id": c.UID, "email": c.UID + "@example.invalid",
+	}, now.Add(-d), now.Add(time.Hour))
+}
+
+// TestSignOutEverywhere: a token cached by two servers is refused by the other server at
+// its next request after signOutEverywhere on one, without waiting for AUTH_CACHE_TTL and
+// without asking Firebase (which is made to fail meanwhile, so only the cached path could
+// answer); a token issued after the revocation works on both.
+func TestSignOutEverywhere(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, one *H) {
+		two := one.Another()
+		m := one.Member("m")
+		old := &Client{h: one, UID: m.UID, Token: tokenIssuedAgo(m, 2*time.Second)}
+		old.MustOp("Viewer", nil)
+		old.on(two).MustOp("Viewer", nil) // now cached by both servers, for 60 s
+		if r := old.MustRaw(signOutEverywhere, "SignOutEverywhere", nil); r.Get("signOutEverywhere") != true {
+			t.Fatalf("signOutEverywhere: %s", r.Raw)
+		}
+		emu.SetFault(m.UID, authemu.Fail500) // a verification now would answer UNAVAILABLE
+		for name, c := range map[string]*Client{"the other server": old.on(two), "the same server": old} {
+			if r := c.Op("Viewer", nil); r.Code() != "UNAUTHENTICATED" {
+				t.Fatalf("old token on %s after signOutEverywhere: %s", name, r.Raw)
+			}
+		}
+		emu.SetFault(m.UID, authemu.NoFault)
+		fresh, err := emu.Token(m.UID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := &Client{h: one, UID: m.UID, Token: fresh}
+		again.MustOp("Viewer", nil)
+		again.on(two).MustOp("Viewer", nil)
+		// Signing out needs a signed-in viewer.
+		if r := one.Anonymous().Raw(signOutEverywhere, "SignOutEverywhere", nil); r.Code() != "UNAUTHENTICATED" {
+			t.Fatalf("anonymous signOutEverywhere: %s", r.Raw)
+		}
+	})
+}
+
+// TestSignOutEverywhereFirebaseDown: when Firebase cannot revoke the refresh tokens, the
+// mutation answers UNAVAILABLE and changes nothing; the member stays signed in.
+func TestSignOutEverywhereFirebaseDown(t *testing.T) {
+	t.Parallel()
+	h := sqliteH(t)
+	m := h.Member("m")
+	old := &Client{h: h, UID: m.UID, Token: tokenIssuedAgo(m, 2*time.Second)}
+	old.MustOp("Viewer", nil)
+	emu.SetFault(m.UID, authemu.Fail500)
+	r := old.Raw(signOutEverywhere, "SignOutEverywhere", nil)
+	emu.SetFault(m.UID, authemu.NoFault)
+	if r.Code() != "UNAVAILABLE" {
+		t.Fatalf("signOutEverywhere with Firebase down: %s", r.Raw)
+	}
+	old.MustOp("Viewer", nil)
+	other := h.Another()
+	old.on(other).MustOp("Viewer", nil)
+}
