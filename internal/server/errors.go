@@ -69,6 +69,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			for k, v := range ae.Extensions {
 				out.Extensions[k] = v
 			}
+			if ae.Code == apperr.Unavailable {
+				// A service could not reach what it needs (Firebase): 503 and Retry-After,
+				// as for the database.
+				markUnavailable(ctx)
+				if _, ok := out.Extensions["retryAfter"]; !ok {
+					out.Extensions["retryAfter"] = retryAfterUnavailable
+				}
+			}
 			return out
 		case rule.IsDenied(err):
 			return set(apperr.Forbidden, "you are not allowed to do this")

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -65,8 +66,8 @@ func TestSignOutEverywhereFirebaseDown(t *testing.T) {
 	emu.SetFault(m.UID, authemu.Fail500)
 	r := old.Raw(signOutEverywhere, "SignOutEverywhere", nil)
 	emu.SetFault(m.UID, authemu.NoFault)
-	if r.Code() != "UNAVAILABLE" {
-		t.Fatalf("signOutEverywhere with Firebase down: %s", r.Raw)
+	if r.Code() != "UNAVAILABLE" || r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("signOutEverywhere with Firebase down: %d %v %s", r.Status, r.Header, r.Raw)
 	}
 	old.MustOp("Viewer", nil)
 	other := h.Another()
