@@ -2,6 +2,7 @@
 //
 //	go run .                      start (local demo mode without configuration)
 //	go run . set-role UID ROLE    ROLE is therapist or member: set the Firebase custom claim
+//	go run . sign-out UID         sign a member out everywhere at once
 //	go run . --help               usage and every setting
 package main
 
@@ -15,12 +16,14 @@ import (
 	_ "time/tzdata" // IANA time zones even on machines without them
 	_ "time/tzdata" // IANA zones for groups and members, also on hosts without a zone database
 
+	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/internal/firebase/auth"
 	"github.com/processgroup/api/internal/platform/crypt"
 	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/platform/sealed"
 	"github.com/processgroup/api/internal/server"
 	"github.com/processgroup/api/internal/server/config"
+	"github.com/processgroup/api/internal/service/signout"
 )
 
 func main() {
@@ -44,7 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout, k)
 		return 0
-	case "serve", "set-role", "reencrypt":
+	case "serve", "set-role", "reencrypt", "sign-out":
 		server.TuneGC()
 	default:
 		fmt.Fprintf(stderr, "unknown command %q\n\n", cmd)
@@ -63,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return setRole(ctx, cfg, args[1:], stdout, stderr)
 	case "reencrypt":
 		return reencrypt(ctx, cfg, stdout, stderr)
+	case "sign-out":
+		return signOut(ctx, cfg, args[1:], stdout, stderr)
 	}
 	log := server.NewLogger(stderr, cfg.LogLevel)
 	app, err := server.New(ctx, cfg, log)
@@ -106,6 +111,50 @@ func setRole(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	return 0
 }
 
+// signOut signs a member out everywhere, for an operator: after disabling or deleting them
+// in the Firebase console, so that every server refuses their tokens at once rather than
+// when its token cache forgets them (AUTH_CACHE_TTL).
+func signOut(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "usage: sign-out FIREBASE_UID")
+		return 2
+	}
+	if cfg.Demo {
+		fmt.Fprintln(stderr, "sign-out works on a real Firebase project: set FIREBASE_PROJECT_ID (and credentials)")
+		return 2
+	}
+	fb, err := auth.New(ctx, auth.Config{
+		ProjectID:       cfg.FirebaseProjectID,
+		EmulatorHost:    cfg.AuthEmulatorHost,
+		CredentialsFile: cfg.CredentialsFile,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "firebase:", err)
+		return 1
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer d.Close()
+	if err := d.Migrate(ctx); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	found, err := signout.New(fb).Member(ctx, ent.NewClient(ent.Driver(d.Driver())), args[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "sign-out:", err)
+		return 1
+	}
+	if !found {
+		fmt.Fprintln(stdout, "no member record for that uid; its Firebase refresh tokens are revoked")
+		return 0
+	}
+	fmt.Fprintln(stdout, "signed out everywhere: every server refuses the tokens issued before now at their next request")
+	return 0
+}
+
 // reencrypt rewrites every encrypted value under the current (first) key.
 func reencrypt(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int {
 	keys, err := server.LoadKeys(cfg)
@@ -139,6 +188,7 @@ Usage:
   api                          serve (with no configuration: local demo mode on SQLite)
   api set-role UID therapist   give a Firebase user the therapist role (custom claim)
   api set-role UID member      take it away
+  api sign-out UID             sign a member out everywhere at once (after disabling them in Firebase)
   api --help                   this text
 
 Endpoints: POST/GET /graphql, GraphiQL at / (not in production), /healthz, /readyz.

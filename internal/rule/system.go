@@ -22,6 +22,11 @@ func system(ctx context.Context) context.Context {
 // viewer.
 func ForSignIn(ctx context.Context) context.Context { return system(ctx) }
 
+// ForOperatorSignOut is an operator signing a member out everywhere from the command line
+// (`sign-out UID`), typically after disabling or deleting them in the Firebase console: the
+// one member record of that uid gets its revoked_before, and nothing is read.
+func ForOperatorSignOut(ctx context.Context) context.Context { return system(ctx) }
+
 // ForNotifications is the planning and sending of notifications: other members' sessions,
 // memberships, lead times, quiet hours and devices are read to address the fixed, discreet
 // texts of internal/notify/push, and delivery records are written. Nothing read this way is

@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/processgroup/api/internal/firebase/auth"
 	"github.com/processgroup/api/internal/firebase/authemu"
+	"github.com/processgroup/api/internal/service/signout"
 )
 
 const signOutEverywhere = `mutation SignOutEverywhere { signOutEverywhere }`
@@ -72,4 +75,37 @@ func TestSignOutEverywhereFirebaseDown(t *testing.T) {
 	old.MustOp("Viewer", nil)
 	other := h.Another()
 	old.on(other).MustOp("Viewer", nil)
+}
+
+// TestSignOutByOperator: an operator signs a member out from the command line's code path
+// (signout.Member, as `go run . sign-out UID` does), for instance after disabling them in
+// the Firebase console: a token both servers have cached is refused by both at its next
+// request; an unknown uid is reported as such.
+func TestSignOutByOperator(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, one *H) {
+		two := one.Another()
+		m := one.Member("m")
+		old := &Client{h: one, UID: m.UID, Token: tokenIssuedAgo(m, 2*time.Second)}
+		old.MustOp("Viewer", nil)
+		old.on(two).MustOp("Viewer", nil)
+		fb, err := auth.New(context.Background(), auth.Config{ProjectID: testProject, EmulatorHost: emuHost})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found, err := signout.New(fb).Member(context.Background(), one.App.Client(), m.UID)
+		if err != nil || !found {
+			t.Fatalf("sign-out of a member: found %v, %v", found, err)
+		}
+		emu.SetFault(m.UID, authemu.Fail500) // a verification now would answer UNAVAILABLE
+		for name, c := range map[string]*Client{"one server": old, "the other": old.on(two)} {
+			if r := c.Op("Viewer", nil); r.Code() != "UNAUTHENTICATED" {
+				t.Errorf("old token on %s after the operator's sign-out: %s", name, r.Raw)
+			}
+		}
+		emu.SetFault(m.UID, authemu.NoFault)
+		if found, err := signout.New(fb).Member(context.Background(), one.App.Client(), "nobody-"+m.UID); err != nil || found {
+			t.Fatalf("sign-out of an unknown uid: found %v, %v", found, err)
+		}
+	})
 }

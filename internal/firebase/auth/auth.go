@@ -261,7 +261,13 @@ func (f *Firebase) DeleteUser(ctx context.Context, uid string) error {
 // for the API's own, immediate refusal).
 func (f *Firebase) RevokeRefreshTokens(ctx context.Context, uid string) error {
 	if err := f.client.RevokeRefreshTokens(ctx, uid); err != nil {
-		return fmt.Errorf("auth: revoke refresh tokens of %q: %w", uid, err)
+		if fbauth.IsUserNotFound(err) {
+			return ErrUserNotFound
+		}
+		return fmt.Errorf("auth: revoke refresh tokens: %w", err)
 	}
 	return nil
 }
+
+// ErrUserNotFound is Firebase's answer for a uid it does not know (a user deleted there).
+var ErrUserNotFound = errors.New("auth: no such Firebase user")

@@ -5,10 +5,14 @@ package signout
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/user"
+	"github.com/processgroup/api/internal/firebase/auth"
 	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -52,4 +56,19 @@ func (s *SignOut) Everywhere(ctx context.Context, c *ent.Client) error {
 	}
 	// SECURITY: the viewer's own record, under the User privacy policy.
 	return c.User.UpdateOneID(v.UserID).SetRevokedBefore(at).Exec(ctx)
+}
+
+// Member signs the member of Firebase uid out everywhere, for an operator (the command
+// `sign-out UID`), for instance after disabling or deleting them in the Firebase console:
+// their refresh tokens are revoked (a user Firebase no longer knows has none), then every
+// server refuses the ID tokens issued before this second at their next request. It reports
+// whether the uid has a member record.
+func (s *SignOut) Member(ctx context.Context, c *ent.Client, uid string) (bool, error) {
+	at := s.now().Truncate(time.Second)
+	if err := s.firebase.RevokeRefreshTokens(ctx, uid); err != nil && !errors.Is(err, auth.ErrUserNotFound) {
+		return false, err
+	}
+	// SECURITY: the one member record of that uid, as the system, for the operator.
+	n, err := c.User.Update().Where(user.FirebaseUID(uid)).SetRevokedBefore(at).Save(rule.ForOperatorSignOut(ctx))
+	return n > 0, err
 }
