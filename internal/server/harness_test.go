@@ -435,6 +435,9 @@ func (h *H) settings(name string) string {
 		return emuHost
 	case "LOG_LEVEL":
 		return "debug"
+	case "DATABASE_MAX_CONNS":
+		// Many test servers share one PostgreSQL (max_connections 100): each keeps to a few.
+		return "6"
 	case "ENCRYPTION_KEYS":
 		return testKeys
 	case "JOB_WORKERS":

@@ -143,6 +143,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if a.db, err = db.Open(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
+	a.db.SetMaxConns(cfg.DatabaseMaxConns)
 	a.closers = append(a.closers, a.db.Close)
 	if err := a.db.Migrate(ctx); err != nil {
 		return nil, err

@@ -145,3 +145,12 @@ func (d *DB) folder() string {
 	}
 	return "sqlite"
 }
+
+// SetMaxConns caps the connections of a PostgreSQL pool at n, all of them kept when idle
+// (SQLite keeps its one).
+func (d *DB) SetMaxConns(n int) {
+	if d.Dialect == dialect.Postgres {
+		d.SQL.SetMaxOpenConns(n)
+		d.SQL.SetMaxIdleConns(n)
+	}
+}

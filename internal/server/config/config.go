@@ -30,6 +30,7 @@ type Setting struct {
 var Settings = []Setting{
 	{"LISTEN_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
 	{"DATABASE_URL", "sqlite:./data/processgroup.db", "sqlite:PATH for an embedded SQLite file, or postgres://user@host:5432/db?sslmode=… for PostgreSQL"},
+	{"DATABASE_MAX_CONNS", "20", "PostgreSQL: most connections this server opens for the API (the notification workers have their own pool); SQLite uses one"},
 	{"APP_ENV", "production with a real Firebase project, else development", "development or production; production turns off GraphiQL and introspection and refuses demo mode"},
 	{"FIREBASE_PROJECT_ID", "", "Firebase project whose ID tokens are accepted; empty means local demo mode (project demo-processgroup, a built-in emulator, seeded demo users)"},
 	{"FIREBASE_AUTH_EMULATOR_HOST", "", "host:port of a Firebase Auth Emulator; accepted only with a demo- project (it turns off token signature checks)"},
@@ -73,6 +74,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 type Config struct {
 	ListenAddr        string
 	DatabaseURL       string
+	DatabaseMaxConns  int
 	Production        bool
 	FirebaseProjectID string
 	AuthEmulatorHost  string
@@ -220,6 +222,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.FCMEndpoint = get("FCM_ENDPOINT")
 	if c.FCMEndpoint != "" && !strings.HasPrefix(c.FirebaseProjectID, "demo-") {
 		return c, errors.New("FCM_ENDPOINT is for tests: it needs FIREBASE_PROJECT_ID set to a demo- project")
+	}
+	if c.DatabaseMaxConns, err = strconv.Atoi(get("DATABASE_MAX_CONNS")); err != nil || c.DatabaseMaxConns < 1 {
+		return c, fmt.Errorf("DATABASE_MAX_CONNS must be a whole number, 1 or more, not %q", get("DATABASE_MAX_CONNS"))
 	}
 	if c.JobWorkers, err = strconv.Atoi(get("JOB_WORKERS")); err != nil || c.JobWorkers < 0 {
 		return c, fmt.Errorf("JOB_WORKERS must be a whole number, 0 or more, not %q", get("JOB_WORKERS"))
