@@ -90,18 +90,9 @@ func setRole(ctx context.Context, cfg config.Config, args []string, stdout, stde
 		fmt.Fprintln(stderr, "usage: set-role FIREBASE_UID therapist|member")
 		return 2
 	}
-	if cfg.Demo {
-		fmt.Fprintln(stderr, "set-role changes a real Firebase project: set FIREBASE_PROJECT_ID (and credentials)")
-		return 2
-	}
-	fb, err := auth.New(ctx, auth.Config{
-		ProjectID:       cfg.FirebaseProjectID,
-		EmulatorHost:    cfg.AuthEmulatorHost,
-		CredentialsFile: cfg.CredentialsFile,
-	})
-	if err != nil {
-		fmt.Fprintln(stderr, "firebase:", err)
-		return 1
+	fb, code := firebaseProject(ctx, cfg, "set-role", stderr)
+	if fb == nil {
+		return code
 	}
 	if err := fb.SetTherapist(ctx, args[0], args[1] == "therapist"); err != nil {
 		fmt.Fprintln(stderr, "set-role:", err)
@@ -119,29 +110,15 @@ func signOut(ctx context.Context, cfg config.Config, args []string, stdout, stde
 		fmt.Fprintln(stderr, "usage: sign-out FIREBASE_UID")
 		return 2
 	}
-	if cfg.Demo {
-		fmt.Fprintln(stderr, "sign-out works on a real Firebase project: set FIREBASE_PROJECT_ID (and credentials)")
-		return 2
+	fb, code := firebaseProject(ctx, cfg, "sign-out", stderr)
+	if fb == nil {
+		return code
 	}
-	fb, err := auth.New(ctx, auth.Config{
-		ProjectID:       cfg.FirebaseProjectID,
-		EmulatorHost:    cfg.AuthEmulatorHost,
-		CredentialsFile: cfg.CredentialsFile,
-	})
-	if err != nil {
-		fmt.Fprintln(stderr, "firebase:", err)
-		return 1
-	}
-	d, err := db.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
+	d := migratedDB(ctx, cfg, stderr)
+	if d == nil {
 		return 1
 	}
 	defer d.Close()
-	if err := d.Migrate(ctx); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
 	found, err := signout.New(fb).Member(ctx, ent.NewClient(ent.Driver(d.Driver())), args[0])
 	if err != nil {
 		fmt.Fprintln(stderr, "sign-out:", err)
@@ -155,6 +132,41 @@ func signOut(ctx context.Context, cfg config.Config, args []string, stdout, stde
 	return 0
 }
 
+// firebaseProject is the Admin SDK on the configured Firebase project, for the command cmd;
+// nil, with the exit code, when there is none (demo mode) or it cannot be reached.
+func firebaseProject(ctx context.Context, cfg config.Config, cmd string, stderr io.Writer) (*auth.Firebase, int) {
+	if cfg.Demo {
+		fmt.Fprintln(stderr, cmd+" works on a real Firebase project: set FIREBASE_PROJECT_ID (and credentials)")
+		return nil, 2
+	}
+	fb, err := auth.New(ctx, auth.Config{
+		ProjectID:       cfg.FirebaseProjectID,
+		EmulatorHost:    cfg.AuthEmulatorHost,
+		CredentialsFile: cfg.CredentialsFile,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "firebase:", err)
+		return nil, 1
+	}
+	return fb, 0
+}
+
+// migratedDB opens the configured database with its migrations applied; nil (the error
+// written to stderr) when it cannot.
+func migratedDB(ctx context.Context, cfg config.Config, stderr io.Writer) *db.DB {
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil
+	}
+	if err := d.Migrate(ctx); err != nil {
+		d.Close()
+		fmt.Fprintln(stderr, err)
+		return nil
+	}
+	return d
+}
+
 // reencrypt rewrites every encrypted value under the current (first) key.
 func reencrypt(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int {
 	keys, err := server.LoadKeys(cfg)
@@ -162,16 +174,11 @@ func reencrypt(ctx context.Context, cfg config.Config, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "keys:", err)
 		return 1
 	}
-	d, err := db.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
+	d := migratedDB(ctx, cfg, stderr)
+	if d == nil {
 		return 1
 	}
 	defer d.Close()
-	if err := d.Migrate(ctx); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
 	n, err := sealed.Reencrypt(ctx, d.SQL, keys)
 	if err != nil {
 		fmt.Fprintln(stderr, "reencrypt:", err)
