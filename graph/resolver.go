@@ -5,11 +5,14 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
@@ -17,6 +20,7 @@ import (
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/graph/model"
 	"github.com/processgroup/api/internal/graphql/loader"
+	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/account"
@@ -26,6 +30,7 @@ import (
 	"github.com/processgroup/api/internal/service/digest"
 	"github.com/processgroup/api/internal/service/groups"
 	"github.com/processgroup/api/internal/service/journal"
+	"github.com/processgroup/api/internal/service/live"
 	"github.com/processgroup/api/internal/service/sessions"
 	"github.com/processgroup/api/internal/service/signout"
 	"github.com/processgroup/api/internal/viewer"
@@ -52,6 +57,25 @@ type Resolver struct {
 	Digests *digest.Digests
 	// Program is the name of the treatment program, as the consent text names it.
 	Program string
+	// Live serves the subscriptions.
+	Live *live.Live
+}
+
+// endSubscription ends the subscription of ctx with err, as an error message of the
+// graphql-transport-ws protocol carrying its code (the error presenter does not see these).
+func endSubscription(ctx context.Context) live.End {
+	return func(err error) {
+		code, msg := apperr.Internal, "internal error"
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			code, msg = ae.Code, ae.Message
+		}
+		transport.AddSubscriptionError(ctx, &gqlerror.Error{
+			Message:    msg,
+			Path:       graphql.GetPath(ctx),
+			Extensions: map[string]any{"code": string(code)},
+		})
+	}
 }
 
 // ent returns the client of the request's transaction (mutations run in one, see

@@ -31,6 +31,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Reflection() ReflectionResolver
+	Subscription() SubscriptionResolver
 	User() UserResolver
 }
 
@@ -38,6 +39,11 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AttentionAlert struct {
+		Reasons    func(childComplexity int) int
+		Reflection func(childComplexity int) int
+	}
+
 	CreateReflectionPayload struct {
 		CrisisResources func(childComplexity int) int
 		Reflection      func(childComplexity int) int
@@ -102,6 +108,12 @@ type ComplexityRoot struct {
 	EncouragementEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	FeedChange struct {
+		Kind         func(childComplexity int) int
+		Reflection   func(childComplexity int) int
+		ReflectionID func(childComplexity int) int
 	}
 
 	Group struct {
@@ -275,9 +287,21 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SessionChange struct {
+		Kind    func(childComplexity int) int
+		Session func(childComplexity int) int
+	}
+
 	SharingConsentText struct {
 		Text    func(childComplexity int) int
 		Version func(childComplexity int) int
+	}
+
+	Subscription struct {
+		AttentionRaised       func(childComplexity int, groupID int) int
+		EncouragementReceived func(childComplexity int) int
+		GroupFeedChanged      func(childComplexity int, groupID int) int
+		SessionChanged        func(childComplexity int, groupID int) int
 	}
 
 	UpdateReflectionPayload struct {
@@ -319,6 +343,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AttentionAlert.reasons":
+		if e.ComplexityRoot.AttentionAlert.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttentionAlert.Reasons(childComplexity), true
+	case "AttentionAlert.reflection":
+		if e.ComplexityRoot.AttentionAlert.Reflection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttentionAlert.Reflection(childComplexity), true
 
 	case "CreateReflectionPayload.crisisResources":
 		if e.ComplexityRoot.CreateReflectionPayload.CrisisResources == nil {
@@ -579,6 +616,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EncouragementEdge.Node(childComplexity), true
+
+	case "FeedChange.kind":
+		if e.ComplexityRoot.FeedChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedChange.Kind(childComplexity), true
+	case "FeedChange.reflection":
+		if e.ComplexityRoot.FeedChange.Reflection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedChange.Reflection(childComplexity), true
+	case "FeedChange.reflectionID":
+		if e.ComplexityRoot.FeedChange.ReflectionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedChange.ReflectionID(childComplexity), true
 
 	case "Group.createdAt":
 		if e.ComplexityRoot.Group.CreatedAt == nil {
@@ -1440,6 +1496,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReflectionReadEdge.Node(childComplexity), true
 
+	case "SessionChange.kind":
+		if e.ComplexityRoot.SessionChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionChange.Kind(childComplexity), true
+	case "SessionChange.session":
+		if e.ComplexityRoot.SessionChange.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionChange.Session(childComplexity), true
+
 	case "SharingConsentText.text":
 		if e.ComplexityRoot.SharingConsentText.Text == nil {
 			break
@@ -1452,6 +1521,46 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SharingConsentText.Version(childComplexity), true
+
+	case "Subscription.attentionRaised":
+		if e.ComplexityRoot.Subscription.AttentionRaised == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_attentionRaised_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.AttentionRaised(childComplexity, args["groupID"].(int)), true
+	case "Subscription.encouragementReceived":
+		if e.ComplexityRoot.Subscription.EncouragementReceived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.EncouragementReceived(childComplexity), true
+	case "Subscription.groupFeedChanged":
+		if e.ComplexityRoot.Subscription.GroupFeedChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_groupFeedChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.GroupFeedChanged(childComplexity, args["groupID"].(int)), true
+	case "Subscription.sessionChanged":
+		if e.ComplexityRoot.Subscription.SessionChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_sessionChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SessionChanged(childComplexity, args["groupID"].(int)), true
 
 	case "UpdateReflectionPayload.crisisResources":
 		if e.ComplexityRoot.UpdateReflectionPayload.CrisisResources == nil {
@@ -1640,6 +1749,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -2488,6 +2614,62 @@ extend type Mutation {
   signOutEverywhere: Boolean!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/realtime.graphql", Input: `# Real time: what changes on screen while the app is open, over graphql-transport-ws at
+# /graphql. Every event is read again as its subscriber, through the same privacy rules as
+# every query, and sent only if they may read it now. A subscription that may have missed
+# changes ends with an error of code RESYNC: refetch, then subscribe again.
+
+"How a group's page changed."
+enum FeedChangeKind {
+  "A reflection the viewer may read was written, or became readable to them."
+  ADDED
+  "A reflection the viewer may read changed (its text, mood, visibility, encouragement)."
+  UPDATED
+  "A reflection the viewer could read no longer is: deleted, made private, its author's consent ended, the author left, or an edit hid it."
+  REMOVED
+}
+
+"One change of a group's page."
+type FeedChange {
+  kind: FeedChangeKind!
+  reflectionID: ID!
+  "The reflection as the viewer may read it now; null when REMOVED."
+  reflection: Reflection
+}
+
+"How a session changed."
+enum SessionChangeKind {
+  SCHEDULED
+  MOVED
+  CANCELLED
+}
+
+"One change of a session of a group."
+type SessionChange {
+  kind: SessionChangeKind!
+  session: GroupSession!
+}
+
+"A reflection of the facilitator's group that needs attention now."
+type AttentionAlert {
+  reasons: [AttentionReason!]!
+  reflection: Reflection!
+}
+
+type Subscription {
+  """
+  The changes of a group's page, for its current members. Ends (completes) when the viewer
+  leaves the group or is removed.
+  """
+  groupFeedChanged(groupID: ID!): FeedChange!
+  "Encouragement arriving on the viewer's reflections."
+  encouragementReceived: Encouragement!
+  "Sessions of a group the viewer is in, scheduled, moved or cancelled."
+  sessionChanged(groupID: ID!): SessionChange!
+  "Facilitators only (others: FORBIDDEN): reflections of the group marked with crisis language."
+  attentionRaised(groupID: ID!): AttentionAlert!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/sessions.graphql", Input: `# Sessions, weekly schedules, devices and notification settings (issue 4).
 
 "A day of the week."
@@ -2723,6 +2905,16 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AttentionAlert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reasons":
+		return ec.fieldContext_AttentionAlert_reasons(ctx, field)
+	case "reflection":
+		return ec.fieldContext_AttentionAlert_reflection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttentionAlert", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateReflectionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "reflection":
@@ -2853,6 +3045,18 @@ func (ec *executionContext) childFields_EncouragementEdge(ctx context.Context, f
 		return ec.fieldContext_EncouragementEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EncouragementEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_FeedChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_FeedChange_kind(ctx, field)
+	case "reflectionID":
+		return ec.fieldContext_FeedChange_reflectionID(ctx, field)
+	case "reflection":
+		return ec.fieldContext_FeedChange_reflection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedChange", field.Name)
 }
 
 func (ec *executionContext) childFields_Group(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3129,6 +3333,16 @@ func (ec *executionContext) childFields_ReflectionReadEdge(ctx context.Context, 
 		return ec.fieldContext_ReflectionReadEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReflectionReadEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SessionChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_SessionChange_kind(ctx, field)
+	case "session":
+		return ec.fieldContext_SessionChange_session(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SessionChange", field.Name)
 }
 
 func (ec *executionContext) childFields_SharingConsentText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

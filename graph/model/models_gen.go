@@ -127,6 +127,9 @@ type SharingConsentText struct {
 	Text    string `json:"text"`
 }
 
+type Subscription struct {
+}
+
 type UpdateReflectionInput struct {
 	Body    *string `json:"body,omitempty" validate:"omitnil,notblank,max=10000"`
 	Mood    *int    `json:"mood,omitempty" validate:"omitnil,min=1,max=10"`

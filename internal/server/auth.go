@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/internal/firebase/auth"
 	"github.com/processgroup/api/internal/graphql/loader"
+	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
@@ -52,13 +54,14 @@ var errSignInUnavailable = errors.New("sign-in unavailable")
 func (a *App) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := ent.NewContext(clock.NewContext(r.Context(), a.clock), a.client)
+		ctx = bus.NewContext(ctx, a.publisher)
 		ctx = loader.NewContext(ctx, loader.NewReflections(a.client))
 		token, ok := bearer(r.Header.Get("Authorization"))
 		switch {
 		case !ok:
 			ctx = context.WithValue(ctx, authErrKey{}, errNoToken)
 		default:
-			v, err := a.signIn(ctx, token)
+			v, _, err := a.signIn(ctx, token)
 			switch {
 			case errors.Is(err, errSignInUnavailable):
 				a.log.WarnContext(ctx, "sign-in unavailable", "error", err.Error())
@@ -88,7 +91,8 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 func (a *App) requireSignIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if viewer.FromContext(ctx) != nil || r.Method == http.MethodOptions {
+		// A websocket signs in with connection_init, after the handshake (initSocket).
+		if viewer.FromContext(ctx) != nil || r.Method == http.MethodOptions || isUpgrade(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -134,26 +138,27 @@ func bearer(h string) (string, bool) {
 	return token, token != ""
 }
 
-// signIn verifies token and returns the viewer, creating the member record of a new user.
+// signIn verifies token and returns the viewer, creating the member record of a new user,
+// and when the token expires.
 // Its errors wrap auth.ErrUnauthenticated when the token was found wanting (or its account
 // was deleted in the app), errSignInUnavailable when Firebase or the database could not
 // give an answer: then nothing was judged.
-func (a *App) signIn(ctx context.Context, token string) (*viewer.Viewer, error) {
+func (a *App) signIn(ctx context.Context, token string) (*viewer.Viewer, time.Time, error) {
 	vctx, cancel := context.WithTimeout(ctx, a.cfg.AuthTimeout)
 	id, err := a.verifier.Verify(vctx, token)
 	cancel()
 	if err != nil {
 		if errors.Is(err, auth.ErrUnauthenticated) {
-			return nil, err
+			return nil, time.Time{}, err
 		}
-		return nil, fmt.Errorf("%w: %w", errSignInUnavailable, err)
+		return nil, time.Time{}, fmt.Errorf("%w: %w", errSignInUnavailable, err)
 	}
 	v, err := a.member(ctx, id)
 	if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
 		// The token is good: a failure to read or write the member record is the database's.
-		return nil, fmt.Errorf("%w: member record: %w", errSignInUnavailable, err)
+		return nil, time.Time{}, fmt.Errorf("%w: member record: %w", errSignInUnavailable, err)
 	}
-	return v, err
+	return v, id.Expires, err
 }
 
 // member returns the viewer of a verified identity, creating the member record of a new

@@ -49,6 +49,11 @@ type gqlDeps struct {
 	// validations counts the documents gqlparser validated.
 	validations *atomic.Int64
 	log         *slog.Logger
+	// websocket is the transport of subscriptions; operations and responses are the
+	// middleware of subscriptions (their limits, a fresh context per event).
+	websocket  transport.Websocket
+	operations []graphql.OperationMiddleware
+	responses  []graphql.ResponseMiddleware
 }
 
 // newGraphQL builds the GraphQL handler: transports, the gate before parsing, transactions
@@ -59,6 +64,7 @@ func newGraphQL(res *graph.Resolver, cfg config.Config, d gqlDeps) *handler.Serv
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(d.websocket)
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.MaxTokens)
@@ -121,6 +127,12 @@ func newGraphQL(res *graph.Resolver, cfg config.Config, d gqlDeps) *handler.Serv
 	srv.AroundOperations(afterOperation(res.Client, log))
 	srv.AroundOperations(d.mutations.Mutations(viewerKey))
 	srv.AroundOperations(logOperation(log))
+	for _, m := range d.operations {
+		srv.AroundOperations(m)
+	}
+	for _, m := range d.responses {
+		srv.AroundResponses(m)
+	}
 	srv.AroundFields(checkArguments)
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {

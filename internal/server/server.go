@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/playground"
 
 	"github.com/processgroup/api/ent"
@@ -28,6 +29,7 @@ import (
 	"github.com/processgroup/api/internal/firebase/authemu"
 	"github.com/processgroup/api/internal/graphql/limits"
 	"github.com/processgroup/api/internal/graphql/loader"
+	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/notify/push"
 	"github.com/processgroup/api/internal/notify/remind"
 	"github.com/processgroup/api/internal/platform/clock"
@@ -42,6 +44,7 @@ import (
 	"github.com/processgroup/api/internal/service/digest"
 	"github.com/processgroup/api/internal/service/groups"
 	"github.com/processgroup/api/internal/service/journal"
+	"github.com/processgroup/api/internal/service/live"
 	"github.com/processgroup/api/internal/service/sessions"
 	"github.com/processgroup/api/internal/service/signout"
 	"github.com/processgroup/api/internal/viewer"
@@ -68,6 +71,13 @@ type App struct {
 	followUps *followUps
 	// validations counts the documents gqlparser validated.
 	validations atomic.Int64
+	// hub hands announcements to this server's subscriptions; publisher announces changes;
+	// listener receives every server's announcements (PostgreSQL only).
+	hub       *bus.Hub
+	publisher *bus.Publisher
+	listener  *bus.Listener
+	// sockets are the open live connections.
+	sockets *sockets
 }
 
 // Option changes how New builds the App.
@@ -189,6 +199,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, fmt.Errorf("job queue migration: %w", err)
 	}
 
+	// Live updates: through PostgreSQL's LISTEN/NOTIFY between servers, in process on SQLite.
+	a.hub = bus.NewHub(cfg.WSBuffer)
+	a.sockets = newSockets()
+	if a.db.Dialect == dialect.Postgres {
+		a.publisher = bus.NewPublisher(a.hub, a.db.SQL, log)
+		if a.listener, err = bus.Listen(ctx, cfg.DatabaseURL, a.hub, log); err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, a.listener.Close)
+	} else {
+		a.publisher = bus.NewPublisher(a.hub, nil, log)
+	}
+
 	res := &graph.Resolver{
 		Client:   a.client,
 		Clock:    a.clock,
@@ -201,6 +224,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Devices:  devices.New(jobs, a.clock),
 		Digests:  digest.New(a.clock),
 		Program:  cfg.ProgramName,
+		Live:     live.New(a.hub, a.client),
 	}
 	if cfg.DemoSeed {
 		if emu == nil {
@@ -223,6 +247,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		documents:   rates.documents,
 		validations: &a.validations,
 		log:         log,
+		websocket:   a.websocketTransport(),
+		operations:  []graphql.OperationMiddleware{a.subscriptionLimits},
+		responses:   []graphql.ResponseMiddleware{a.freshEvent},
 	}))
 	if cfg.JobWorkers == 0 && a.db.Dialect == dialect.SQLite {
 		log.Warn("JOB_WORKERS=0 on SQLite: no other server can share this database, so no notification is sent, no deleted account's Firebase user is deleted and weekly schedules produce no new sessions")
@@ -272,6 +299,27 @@ func LoadKeys(cfg config.Config) (*crypt.Keyring, error) {
 	return crypt.LoadOrCreateKeyFile(cfg.EncryptionKeyFile)
 }
 
+// LiveConnections is the number of open live (websocket) connections (tests).
+func (a *App) LiveConnections() int { return a.sockets.Len() }
+
+// LiveSubscriptions is the number of subscriptions this server runs.
+func (a *App) LiveSubscriptions() int { return a.hub.Len() }
+
+// AwaitLiveSubscriptions returns once ok(the number of subscriptions this server runs)
+// holds, or ctx ends (tests: the protocol does not acknowledge a subscription).
+func (a *App) AwaitLiveSubscriptions(ctx context.Context, ok func(n int) bool) error {
+	return a.hub.Await(ctx, ok)
+}
+
+// LiveListenerBackend is the PostgreSQL backend pid of the live updates' listening
+// connection, 0 on SQLite (tests terminate it).
+func (a *App) LiveListenerBackend() uint32 {
+	if a.listener == nil {
+		return 0
+	}
+	return a.listener.Backend()
+}
+
 // Jobs runs the notification jobs (tests drive them with RunDue).
 func (a *App) Jobs() *remind.Service { return a.jobs }
 
@@ -300,7 +348,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 	// production; GET checks; the body size; no JSON-array batches; GraphQL.
 	noViewer := func(r *http.Request) bool { return viewer.FromContext(r.Context()) == nil }
 	api := a.exchanges(a.authenticate(a.anonymous.Anonymous(a.cfg.TrustedProxies, noViewer, a.requireSignIn(
-		checkGET(a.cfg.MaxTokens, http.MaxBytesHandler(limits.RefuseBatch(gql), a.cfg.MaxBodyBytes))))))
+		checkGET(a.cfg.MaxTokens, http.MaxBytesHandler(limits.RefuseBatch(a.socketsAround(gql)), a.cfg.MaxBodyBytes))))))
 	mux.Handle("GET /graphql", api)
 	mux.Handle("POST /graphql", api)
 	mux.Handle("OPTIONS /graphql", api)
@@ -354,6 +402,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.log.Info("shutting down: draining requests")
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
+	// Live connections are not the HTTP server's to drain (they were hijacked): each is
+	// closed with 1001 once the message being written is out.
+	closed := make(chan struct{})
+	go func() { a.sockets.shutdown(sctx); close(closed) }()
+	defer func() { <-closed }()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -27,7 +27,10 @@ const (
 	// the same request may be sent again after extensions.retryAfter seconds. It comes with
 	// HTTP 503 and a Retry-After header. Never a reason to sign the person out.
 	Unavailable Code = "UNAVAILABLE"
-	Internal    Code = "INTERNAL"
+	// Resync ends a subscription that may have missed changes: the app refetches what it
+	// shows, then subscribes again.
+	Resync   Code = "RESYNC"
+	Internal Code = "INTERNAL"
 )
 
 // Error is an error meant for the client. Its message must never carry health data,

@@ -63,6 +63,13 @@ var Settings = []Setting{
 	{"JOB_TIMEOUT", "10s", "how long a notification job may work up to its send (loading, claiming, sending to Firebase) before it is cancelled"},
 	{"JOB_RESCUE_AFTER", "20s", "how long a notification job may stay running before another server takes its server for dead and runs it again (River's rescuer, every 30 s); at least JOB_TIMEOUT + 2s; with the default a crashed server's notifications go out within a minute"},
 	{"SESSION_HORIZON", "672h", "how far ahead (28 days) weekly schedules produce sessions and their reminders"},
+	{"WS_MAX_CONNECTIONS_PER_MEMBER", "5", "live (graphql-transport-ws) connections one member may hold open on one server; one more is closed with 4429"},
+	{"WS_MAX_SUBSCRIPTIONS", "10", "subscriptions one live connection may run at once; one more is answered RATE_LIMITED"},
+	{"WS_MAX_MESSAGE_BYTES", "65536", "largest message a client may send over a live connection; a larger one closes it (1009)"},
+	{"WS_BUFFER", "64", "events waiting for one subscription at most; a subscriber that falls further behind is ended with RESYNC (refetch, then subscribe again)"},
+	{"WS_WRITE_TIMEOUT", "10s", "how long writing one message to a live connection may take before the connection is dropped (a reader that stopped reading)"},
+	{"WS_INIT_TIMEOUT", "10s", "how long a new live connection may take to send connection_init before it is closed (4408)"},
+	{"WS_PING_INTERVAL", "20s", "how often the server pings a live connection; one that does not answer within twice this is closed"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long SIGTERM waits for in-flight requests"},
 }
@@ -107,6 +114,10 @@ type Config struct {
 	JobTimeout     time.Duration
 	JobRescueAfter time.Duration
 	SessionHorizon time.Duration
+	// Live connections (graphql-transport-ws).
+	WSMaxConnectionsPerMember, WSMaxSubscriptions, WSBuffer int
+	WSMaxMessageBytes                                       int64
+	WSWriteTimeout, WSInitTimeout, WSPingInterval           time.Duration
 }
 
 // DemoProjectID is the Firebase project of local demo mode.
@@ -240,6 +251,34 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.SessionHorizon, err = time.ParseDuration(get("SESSION_HORIZON")); err != nil || c.SessionHorizon < 7*24*time.Hour || c.SessionHorizon > 366*24*time.Hour {
 		return c, fmt.Errorf("SESSION_HORIZON must be a duration from 168h (a week) to 8784h, not %q", get("SESSION_HORIZON"))
+	}
+	for _, n := range []struct {
+		name string
+		to   *int
+		min  int
+	}{
+		{"WS_MAX_CONNECTIONS_PER_MEMBER", &c.WSMaxConnectionsPerMember, 1},
+		{"WS_MAX_SUBSCRIPTIONS", &c.WSMaxSubscriptions, 1},
+		{"WS_BUFFER", &c.WSBuffer, 1},
+	} {
+		if *n.to, err = strconv.Atoi(get(n.name)); err != nil || *n.to < n.min {
+			return c, fmt.Errorf("%s must be a whole number, %d or more, not %q", n.name, n.min, get(n.name))
+		}
+	}
+	if c.WSMaxMessageBytes, err = strconv.ParseInt(get("WS_MAX_MESSAGE_BYTES"), 10, 64); err != nil || c.WSMaxMessageBytes < 1024 {
+		return c, fmt.Errorf("WS_MAX_MESSAGE_BYTES must be a whole number, 1024 or more, not %q", get("WS_MAX_MESSAGE_BYTES"))
+	}
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{
+		{"WS_WRITE_TIMEOUT", &c.WSWriteTimeout},
+		{"WS_INIT_TIMEOUT", &c.WSInitTimeout},
+		{"WS_PING_INTERVAL", &c.WSPingInterval},
+	} {
+		if *d.to, err = time.ParseDuration(get(d.name)); err != nil || *d.to < 100*time.Millisecond {
+			return c, fmt.Errorf("%s must be a duration of at least 100ms, not %q", d.name, get(d.name))
+		}
 	}
 	return c, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/internal/notify/remind"
+	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
@@ -283,6 +284,13 @@ func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) erro
 		SetDisplayName("Deleted account").
 		Exec(sys); err != nil {
 		return err
+	}
+	places, err := c.Membership.Query().Where(membership.IDIn(ms...)).All(sys)
+	if err != nil {
+		return err
+	}
+	for _, m := range places {
+		bus.Announce(ctx, bus.Event{Kind: bus.Member, Group: m.GroupID, ID: m.ID, User: m.UserID})
 	}
 	// No more notifications: devices, delivery records and settings go, and the pending
 	// reminders are cancelled (the member is in no group any more).

@@ -12,6 +12,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
@@ -109,6 +110,8 @@ func (c *Consents) Grant(ctx context.Context, client *ent.Client, in Request) (*
 	if err != nil {
 		return nil, err
 	}
+	// What the member shared with the group becomes readable to it again.
+	bus.Announce(ctx, bus.Event{Kind: bus.Member, Group: in.GroupID, ID: m.ID, User: v.UserID})
 	return granted, audit.Record(ctx, client, audit.Event{Action: audit.ConsentGranted, GroupID: in.GroupID, SubjectID: granted.ID})
 }
 
@@ -118,9 +121,10 @@ func (c *Consents) Revoke(ctx context.Context, client *ent.Client, groupID int) 
 	v := viewer.FromContext(ctx)
 	now := c.now()
 	// As Grant does: one after the other, so that a grant under way cannot slip past.
-	if _, err := client.Membership.Query().
+	ms, err := client.Membership.Query().
 		Where(membership.UserID(v.UserID), membership.GroupID(groupID), rule.ForUpdate()).
-		IDs(ctx); err != nil {
+		IDs(ctx)
+	if err != nil {
 		return nil, err
 	}
 	n, err := client.GroupSharingConsent.Update().
@@ -140,6 +144,9 @@ func (c *Consents) Revoke(ctx context.Context, client *ent.Client, groupID int) 
 	if n > 0 {
 		if err := audit.Record(ctx, client, audit.Event{Action: audit.ConsentRevoked, GroupID: groupID, SubjectID: latest.ID}); err != nil {
 			return nil, err
+		}
+		for _, id := range ms {
+			bus.Announce(ctx, bus.Event{Kind: bus.Member, Group: groupID, ID: id, User: v.UserID})
 		}
 	}
 	return latest, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/groupinvite"
 	"github.com/processgroup/api/ent/membership"
+	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
@@ -160,6 +161,7 @@ func (g *Groups) Join(ctx context.Context, c *ent.Client, in JoinRequest) (*ent.
 	if err != nil {
 		return nil, err
 	}
+	bus.Announce(ctx, memberChanged(m))
 	return m, g.replan(ctx, m.UserID)
 }
 
@@ -281,6 +283,7 @@ func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
 	if err := consent.EndForMembership(ctx, c, m.ID, now); err != nil {
 		return err
 	}
+	bus.Announce(ctx, memberChanged(m))
 	return g.replan(ctx, m.UserID)
 }
 
@@ -320,7 +323,14 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 	if err := consent.EndForMembership(ctx, c, m.ID, now); err != nil {
 		return err
 	}
+	bus.Announce(ctx, memberChanged(m))
 	return g.replan(ctx, m.UserID)
+}
+
+// memberChanged announces that m's standing in its group changed: what they shared is
+// read again by every subscriber, and they stop receiving the group's events if they left.
+func memberChanged(m *ent.Membership) bus.Event {
+	return bus.Event{Kind: bus.Member, Group: m.GroupID, ID: m.ID, User: m.UserID}
 }
 
 func newCode() (string, error) {

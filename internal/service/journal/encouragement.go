@@ -8,6 +8,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/predicate"
+	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/viewer"
@@ -65,6 +66,7 @@ func (j *Journal) SendEncouragement(ctx context.Context, c client, in NewEncoura
 			return nil, err
 		}
 	}
+	bus.Announce(ctx, bus.Event{Kind: bus.Encouragement, Group: r.GroupID, ID: id, Reflection: r.ID, User: r.UserID})
 	return c.Encouragement.Get(ctx, id)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/audit"
@@ -72,6 +73,8 @@ func (j *Journal) ReportEncouragement(ctx context.Context, c client, id int, rea
 		return nil, err
 	}
 	upd.Edges.Reflection = ref
+	// Its reflection's encouragement count changed for some readers.
+	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Group: ref.GroupID, ID: ref.ID})
 	return upd, audit.Record(ctx, c, audit.Event{Action: audit.EncouragementReported, GroupID: ref.GroupID, SubjectID: id})
 }
 
@@ -128,6 +131,8 @@ func (j *Journal) HideEncouragement(ctx context.Context, c client, id int, reaso
 		return nil, err
 	}
 	upd.Edges.Reflection = ref
+	// Its reflection's encouragement count changed for some readers.
+	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Group: ref.GroupID, ID: ref.ID})
 	return upd, audit.Record(ctx, c, audit.Event{Action: audit.EncouragementHidden, GroupID: ref.GroupID, SubjectID: id})
 }
 

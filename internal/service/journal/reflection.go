@@ -8,6 +8,7 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/crisis"
@@ -63,6 +64,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in NewReflecti
 	if err != nil {
 		return nil, nil, err
 	}
+	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Op: bus.Created, Group: r.GroupID, ID: r.ID, Attention: attention})
 	return r, j.resourcesFor(r), nil
 }
 
@@ -109,10 +111,10 @@ func (j *Journal) UpdateReflection(ctx context.Context, c client, id, expectedVe
 			reflection.DeletedAtIsNil(),
 		).
 		AddVersion(1)
-	changed := false
+	changed, attention := false, false
 	if in.Body != nil {
 		upd.SetBody(*in.Body)
-		if j.detector.Detect(*in.Body) {
+		if attention = j.detector.Detect(*in.Body); attention {
 			// The mark stays once set: the facilitators should know it was written.
 			upd.SetNeedsAttention(true)
 		}
@@ -167,6 +169,7 @@ func (j *Journal) UpdateReflection(ctx context.Context, c client, id, expectedVe
 			Extensions: map[string]any{"currentVersion": current.Version},
 		}
 	}
+	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Group: current.GroupID, ID: current.ID, Attention: attention})
 	return current, j.Resources(current.Body), nil
 }
 
@@ -202,6 +205,14 @@ func (j *Journal) DeleteReflection(ctx context.Context, c client, id int) error 
 		}
 		return apperr.NotFoundf("reflection not found")
 	}
-	_, err = c.Encouragement.Delete().Where(encouragementOn(id)).Exec(ctx)
-	return err
+	if _, err = c.Encouragement.Delete().Where(encouragementOn(id)).Exec(ctx); err != nil {
+		return err
+	}
+	// SECURITY: a system read of the viewer's own row just deleted: its group, to announce it.
+	group, err := c.Reflection.Query().Where(reflection.ID(id)).Select(reflection.FieldGroupID).Int(rule.ForOwnRows(ctx))
+	if err != nil {
+		return err
+	}
+	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Group: group, ID: id})
+	return nil
 }

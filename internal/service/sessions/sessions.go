@@ -17,6 +17,7 @@ import (
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/internal/notify/remind"
 	"github.com/processgroup/api/internal/notify/schedule"
+	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/db"
@@ -107,6 +108,7 @@ func (s *Sessions) Schedule(ctx context.Context, c *ent.Client, groupID int, sta
 	if err != nil {
 		return nil, err
 	}
+	announce(ctx, sess, bus.Scheduled)
 	return sess, s.jobs.SessionsCreated(ctx, sess.ID)
 }
 
@@ -139,6 +141,7 @@ func (s *Sessions) Reschedule(ctx context.Context, c *ent.Client, id int, starts
 	if err != nil {
 		return nil, err
 	}
+	announce(ctx, sess, bus.Moved)
 	return sess, s.jobs.SessionMoved(ctx, sess.ID)
 }
 
@@ -159,6 +162,7 @@ func (s *Sessions) Cancel(ctx context.Context, c *ent.Client, id int) (*ent.Grou
 	if err != nil {
 		return nil, err
 	}
+	announce(ctx, sess, bus.Cancelled)
 	return sess, s.jobs.SessionCancelled(ctx, sess)
 }
 
@@ -272,6 +276,7 @@ func (s *Sessions) SetWeekly(ctx context.Context, c *ent.Client, groupID int, w 
 			if err := upd.Exec(ctx); err != nil {
 				return nil, err
 			}
+			announce(ctx, sess, bus.Moved)
 		}
 	}
 	// The conditions are checked again as rows are changed: a session a facilitator cancelled
@@ -295,6 +300,7 @@ func (s *Sessions) SetWeekly(ctx context.Context, c *ent.Client, groupID int, w 
 		if err := s.jobs.SessionCancelled(ctx, sess); err != nil {
 			return nil, err
 		}
+		announce(ctx, sess, bus.Cancelled)
 	}
 	// Later ones go without a word; their pending reminders find no session and send nothing.
 	if len(gone) > 0 {
@@ -352,6 +358,7 @@ func (s *Sessions) produce(ctx context.Context, c *ent.Client, g *ent.Group, now
 			ids := make([]int, len(made))
 			for i, m := range made {
 				ids[i] = m.ID
+				announce(ctx, m, bus.Scheduled)
 			}
 			if err := s.jobs.SessionsCreated(ctx, ids...); err != nil {
 				return err
@@ -359,6 +366,12 @@ func (s *Sessions) produce(ctx context.Context, c *ent.Client, g *ent.Group, now
 		}
 	}
 	return c.Group.UpdateOneID(g.ID).SetSessionsUntil(until).Exec(ctx)
+}
+
+// announce tells the subscribers of the session's group that it was scheduled, moved or
+// cancelled.
+func announce(ctx context.Context, sess *ent.GroupSession, op bus.Op) {
+	bus.Announce(ctx, bus.Event{Kind: bus.Session, Group: sess.GroupID, ID: sess.ID, Op: op})
 }
 
 // occurrences are the slots of the group's weekly schedule after from, up to until.
