@@ -421,7 +421,9 @@ func (k *FeedChangeKind) UnmarshalGQL(v any) error {
 }
 
 // MarshalGQL implements graphql.Marshaler.
-func (k SessionChangeKind) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(k))) }
+func (k SessionChangeKind) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(string(k)))
+}
 
 // UnmarshalGQL implements graphql.Unmarshaler.
 func (k *SessionChangeKind) UnmarshalGQL(v any) error {
