@@ -311,6 +311,10 @@ func (a *App) AwaitLiveSubscriptions(ctx context.Context, ok func(n int) bool) e
 	return a.hub.Await(ctx, ok)
 }
 
+// AwaitLiveListening returns once the server receives announcements (after its listening
+// connection was lost: tests), or ctx ends.
+func (a *App) AwaitLiveListening(ctx context.Context) error { return a.hub.AwaitUp(ctx) }
+
 // LiveListenerBackend is the PostgreSQL backend pid of the live updates' listening
 // connection, 0 on SQLite (tests terminate it).
 func (a *App) LiveListenerBackend() uint32 {

@@ -217,6 +217,7 @@ func (h *Hub) Down() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.down = true
+	h.changedLocked()
 	for _, index := range []map[int]map[*Subscription]struct{}{h.byGroup, h.byUser} {
 		for _, subs := range index {
 			for s := range subs {
@@ -230,7 +231,25 @@ func (h *Hub) Down() {
 func (h *Hub) Up() {
 	h.mu.Lock()
 	h.down = false
+	h.changedLocked()
 	h.mu.Unlock()
+}
+
+// AwaitUp returns once the hub accepts subscriptions, or ctx ends.
+func (h *Hub) AwaitUp(ctx context.Context) error {
+	for {
+		h.mu.Lock()
+		down, changed := h.down, h.changed
+		h.mu.Unlock()
+		if !down {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Len is the number of subscriptions.
