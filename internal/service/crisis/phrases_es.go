@@ -14,11 +14,14 @@ func init() {
 // esWant opens statements of wanting or planning something ("quiero",
 // "quisiera", ...). "voy a" and "iba a" are not in it: "pensé que me iba a
 // morir" tells of a fear, often of an overdose survived.
-const esWant = "{quiero|queria|quisiera|quise|he querido|deseo|necesito|tengo ganas de|me dan ganas de|me dieron ganas de|pienso en|pensando en|pense en|he pensado en|planeo|tengo un plan para|plan para|intente|trate de}"
+const esWant = "{" + esWantForms + "}"
+
+// esWantForms are the alternatives of esWant.
+const esWantForms = "quiero|queria|quisiera|quise|he querido|deseo|necesito|tengo ganas de|me dan ganas de|me dieron ganas de|pienso en|pensando en|pense en|he pensado en|planeo|tengo un plan para|plan para|intente|trate de"
 
 // esWantOrWill is esWant with "voy a", for acts that only intent names
 // ("voy a matarme"). "iba a matarme" is left out: "mi papá iba a matarme".
-const esWantOrWill = "{quiero|queria|quisiera|quise|he querido|deseo|necesito|tengo ganas de|me dan ganas de|me dieron ganas de|pienso en|pensando en|pense en|he pensado en|planeo|tengo un plan para|plan para|intente|trate de|voy a}"
+const esWantOrWill = "{" + esWantForms + "|voy a}"
 
 // esCut are the first-person forms of cutting oneself ("me corté").
 const esCut = "{cortarme|cortandome|me corto|me corte|me cortaba|me he cortado|me estoy cortando|me volvi a cortar|me vuelvo a cortar|me quiero cortar|me voy a cortar|volvi a cortarme}"
