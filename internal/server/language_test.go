@@ -91,7 +91,7 @@ func TestLanguageCrisisResources(t *testing.T) {
 		g.B.MustRaw(setLanguageDoc, "", map[string]any{"l": "es"})
 		spanishFirst(create(g.B, "I want to die"), "createReflection.crisisResources")
 		// Harmless idioms: no resources, no mark; an edit into crisis language: both.
-		for _, idiom := range []string{"Me muero de risa con mi madrina.", "Me mata el tráfico, pero llegué a la junta.", "Me corté el pelo y me siento bien."} {
+		for i, idiom := range []string{"Me muero de risa con mi madrina.", "Me mata el tráfico, pero llegué a la junta.", "Me corté el pelo y me siento bien."} {
 			r := create(g.B, idiom)
 			if n := len(r.Get("createReflection.crisisResources").([]any)); n != 0 {
 				t.Fatalf("idiom %q: want no resources: %s", idiom, r.Raw)
@@ -100,7 +100,7 @@ func TestLanguageCrisisResources(t *testing.T) {
 			if attention(id) != false {
 				t.Fatalf("idiom %q marked for attention", idiom)
 			}
-			if idiom[1] == 'e' && idiom[3] == 'm' { // the first one is edited below
+			if i == 0 { // the first one is edited into crisis language
 				u := update(g.B, id, "Me quiero quitar la vida.")
 				spanishFirst(u, "updateReflection.crisisResources")
 				if attention(id) != true {
