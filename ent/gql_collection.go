@@ -801,6 +801,11 @@ func (_q *GroupSharingConsentQuery) collectField(ctx context.Context, oneNode bo
 				selectedFields = append(selectedFields, groupsharingconsent.FieldTextVersion)
 				fieldSeen[groupsharingconsent.FieldTextVersion] = struct{}{}
 			}
+		case "textLanguage":
+			if _, ok := fieldSeen[groupsharingconsent.FieldTextLanguage]; !ok {
+				selectedFields = append(selectedFields, groupsharingconsent.FieldTextLanguage)
+				fieldSeen[groupsharingconsent.FieldTextLanguage] = struct{}{}
+			}
 		case "grantedAt":
 			if _, ok := fieldSeen[groupsharingconsent.FieldGrantedAt]; !ok {
 				selectedFields = append(selectedFields, groupsharingconsent.FieldGrantedAt)

@@ -26,6 +26,8 @@ type GroupSharingConsent struct {
 	MembershipID int `json:"membership_id,omitempty"`
 	// TextVersion holds the value of the "text_version" field.
 	TextVersion int `json:"text_version,omitempty"`
+	// TextLanguage holds the value of the "text_language" field.
+	TextLanguage string `json:"text_language,omitempty"`
 	// GrantedAt holds the value of the "granted_at" field.
 	GrantedAt time.Time `json:"granted_at,omitempty"`
 	// ExpiresAt holds the value of the "expires_at" field.
@@ -65,6 +67,8 @@ func (*GroupSharingConsent) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case groupsharingconsent.FieldID, groupsharingconsent.FieldUserID, groupsharingconsent.FieldGroupID, groupsharingconsent.FieldMembershipID, groupsharingconsent.FieldTextVersion:
 			values[i] = new(sql.NullInt64)
+		case groupsharingconsent.FieldTextLanguage:
+			values[i] = new(sql.NullString)
 		case groupsharingconsent.FieldGrantedAt, groupsharingconsent.FieldExpiresAt, groupsharingconsent.FieldRevokedAt:
 			values[i] = new(sql.NullTime)
 		default:
@@ -111,6 +115,12 @@ func (_m *GroupSharingConsent) assignValues(columns []string, values []any) erro
 				return fmt.Errorf("unexpected type %T for field text_version", values[i])
 			} else if value.Valid {
 				_m.TextVersion = int(value.Int64)
+			}
+		case groupsharingconsent.FieldTextLanguage:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field text_language", values[i])
+			} else if value.Valid {
+				_m.TextLanguage = value.String
 			}
 		case groupsharingconsent.FieldGrantedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -184,6 +194,9 @@ func (_m *GroupSharingConsent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("text_version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TextVersion))
+	builder.WriteString(", ")
+	builder.WriteString("text_language=")
+	builder.WriteString(_m.TextLanguage)
 	builder.WriteString(", ")
 	builder.WriteString("granted_at=")
 	builder.WriteString(_m.GrantedAt.Format(time.ANSIC))

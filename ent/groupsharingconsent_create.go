@@ -47,6 +47,20 @@ func (_c *GroupSharingConsentCreate) SetTextVersion(v int) *GroupSharingConsentC
 	return _c
 }
 
+// SetTextLanguage sets the "text_language" field.
+func (_c *GroupSharingConsentCreate) SetTextLanguage(v string) *GroupSharingConsentCreate {
+	_c.mutation.SetTextLanguage(v)
+	return _c
+}
+
+// SetNillableTextLanguage sets the "text_language" field if the given value is not nil.
+func (_c *GroupSharingConsentCreate) SetNillableTextLanguage(v *string) *GroupSharingConsentCreate {
+	if v != nil {
+		_c.SetTextLanguage(*v)
+	}
+	return _c
+}
+
 // SetGrantedAt sets the "granted_at" field.
 func (_c *GroupSharingConsentCreate) SetGrantedAt(v time.Time) *GroupSharingConsentCreate {
 	_c.mutation.SetGrantedAt(v)
@@ -93,6 +107,9 @@ func (_c *GroupSharingConsentCreate) Mutation() *GroupSharingConsentMutation {
 
 // Save creates the GroupSharingConsent in the database.
 func (_c *GroupSharingConsentCreate) Save(ctx context.Context) (*GroupSharingConsent, error) {
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -118,6 +135,15 @@ func (_c *GroupSharingConsentCreate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_c *GroupSharingConsentCreate) defaults() error {
+	if _, ok := _c.mutation.TextLanguage(); !ok {
+		v := groupsharingconsent.DefaultTextLanguage
+		_c.mutation.SetTextLanguage(v)
+	}
+	return nil
+}
+
 // check runs all checks and user-defined validators on the builder.
 func (_c *GroupSharingConsentCreate) check() error {
 	if _, ok := _c.mutation.UserID(); !ok {
@@ -131,6 +157,14 @@ func (_c *GroupSharingConsentCreate) check() error {
 	}
 	if _, ok := _c.mutation.TextVersion(); !ok {
 		return &ValidationError{Name: "text_version", err: errors.New(`ent: missing required field "GroupSharingConsent.text_version"`)}
+	}
+	if _, ok := _c.mutation.TextLanguage(); !ok {
+		return &ValidationError{Name: "text_language", err: errors.New(`ent: missing required field "GroupSharingConsent.text_language"`)}
+	}
+	if v, ok := _c.mutation.TextLanguage(); ok {
+		if err := groupsharingconsent.TextLanguageValidator(v); err != nil {
+			return &ValidationError{Name: "text_language", err: fmt.Errorf(`ent: validator failed for field "GroupSharingConsent.text_language": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.GrantedAt(); !ok {
 		return &ValidationError{Name: "granted_at", err: errors.New(`ent: missing required field "GroupSharingConsent.granted_at"`)}
@@ -176,6 +210,10 @@ func (_c *GroupSharingConsentCreate) createSpec() (*GroupSharingConsent, *sqlgra
 	if value, ok := _c.mutation.TextVersion(); ok {
 		_spec.SetField(groupsharingconsent.FieldTextVersion, field.TypeInt, value)
 		_node.TextVersion = value
+	}
+	if value, ok := _c.mutation.TextLanguage(); ok {
+		_spec.SetField(groupsharingconsent.FieldTextLanguage, field.TypeString, value)
+		_node.TextLanguage = value
 	}
 	if value, ok := _c.mutation.GrantedAt(); ok {
 		_spec.SetField(groupsharingconsent.FieldGrantedAt, field.TypeTime, value)
@@ -299,6 +337,9 @@ func (u *GroupSharingConsentUpsertOne) UpdateNewValues() *GroupSharingConsentUps
 		if _, exists := u.create.mutation.TextVersion(); exists {
 			s.SetIgnore(groupsharingconsent.FieldTextVersion)
 		}
+		if _, exists := u.create.mutation.TextLanguage(); exists {
+			s.SetIgnore(groupsharingconsent.FieldTextLanguage)
+		}
 		if _, exists := u.create.mutation.GrantedAt(); exists {
 			s.SetIgnore(groupsharingconsent.FieldGrantedAt)
 		}
@@ -409,6 +450,7 @@ func (_c *GroupSharingConsentCreateBulk) Save(ctx context.Context) ([]*GroupShar
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
+			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*GroupSharingConsentMutation)
 				if !ok {
@@ -543,6 +585,9 @@ func (u *GroupSharingConsentUpsertBulk) UpdateNewValues() *GroupSharingConsentUp
 			}
 			if _, exists := b.mutation.TextVersion(); exists {
 				s.SetIgnore(groupsharingconsent.FieldTextVersion)
+			}
+			if _, exists := b.mutation.TextLanguage(); exists {
+				s.SetIgnore(groupsharingconsent.FieldTextLanguage)
 			}
 			if _, exists := b.mutation.GrantedAt(); exists {
 				s.SetIgnore(groupsharingconsent.FieldGrantedAt)

@@ -6222,6 +6222,7 @@ type GroupSharingConsentMutation struct {
 	addgroup_id       *int
 	text_version      *int
 	addtext_version   *int
+	text_language     *string
 	granted_at        *time.Time
 	expires_at        *time.Time
 	revoked_at        *time.Time
@@ -6535,6 +6536,42 @@ func (m *GroupSharingConsentMutation) ResetTextVersion() {
 	m.addtext_version = nil
 }
 
+// SetTextLanguage sets the "text_language" field.
+func (m *GroupSharingConsentMutation) SetTextLanguage(s string) {
+	m.text_language = &s
+}
+
+// TextLanguage returns the value of the "text_language" field in the mutation.
+func (m *GroupSharingConsentMutation) TextLanguage() (r string, exists bool) {
+	v := m.text_language
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTextLanguage returns the old "text_language" field's value of the GroupSharingConsent entity.
+// If the GroupSharingConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSharingConsentMutation) OldTextLanguage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTextLanguage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTextLanguage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTextLanguage: %w", err)
+	}
+	return oldValue.TextLanguage, nil
+}
+
+// ResetTextLanguage resets all changes to the "text_language" field.
+func (m *GroupSharingConsentMutation) ResetTextLanguage() {
+	m.text_language = nil
+}
+
 // SetGrantedAt sets the "granted_at" field.
 func (m *GroupSharingConsentMutation) SetGrantedAt(t time.Time) {
 	m.granted_at = &t
@@ -6730,7 +6767,7 @@ func (m *GroupSharingConsentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *GroupSharingConsentMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.user_id != nil {
 		fields = append(fields, groupsharingconsent.FieldUserID)
 	}
@@ -6742,6 +6779,9 @@ func (m *GroupSharingConsentMutation) Fields() []string {
 	}
 	if m.text_version != nil {
 		fields = append(fields, groupsharingconsent.FieldTextVersion)
+	}
+	if m.text_language != nil {
+		fields = append(fields, groupsharingconsent.FieldTextLanguage)
 	}
 	if m.granted_at != nil {
 		fields = append(fields, groupsharingconsent.FieldGrantedAt)
@@ -6768,6 +6808,8 @@ func (m *GroupSharingConsentMutation) Field(name string) (ent.Value, bool) {
 		return m.MembershipID()
 	case groupsharingconsent.FieldTextVersion:
 		return m.TextVersion()
+	case groupsharingconsent.FieldTextLanguage:
+		return m.TextLanguage()
 	case groupsharingconsent.FieldGrantedAt:
 		return m.GrantedAt()
 	case groupsharingconsent.FieldExpiresAt:
@@ -6791,6 +6833,8 @@ func (m *GroupSharingConsentMutation) OldField(ctx context.Context, name string)
 		return m.OldMembershipID(ctx)
 	case groupsharingconsent.FieldTextVersion:
 		return m.OldTextVersion(ctx)
+	case groupsharingconsent.FieldTextLanguage:
+		return m.OldTextLanguage(ctx)
 	case groupsharingconsent.FieldGrantedAt:
 		return m.OldGrantedAt(ctx)
 	case groupsharingconsent.FieldExpiresAt:
@@ -6833,6 +6877,13 @@ func (m *GroupSharingConsentMutation) SetField(name string, value ent.Value) err
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTextVersion(v)
+		return nil
+	case groupsharingconsent.FieldTextLanguage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTextLanguage(v)
 		return nil
 	case groupsharingconsent.FieldGrantedAt:
 		v, ok := value.(time.Time)
@@ -6969,6 +7020,9 @@ func (m *GroupSharingConsentMutation) ResetField(name string) error {
 		return nil
 	case groupsharingconsent.FieldTextVersion:
 		m.ResetTextVersion()
+		return nil
+	case groupsharingconsent.FieldTextLanguage:
+		m.ResetTextLanguage()
 		return nil
 	case groupsharingconsent.FieldGrantedAt:
 		m.ResetGrantedAt()
@@ -10401,6 +10455,7 @@ type UserMutation struct {
 	quiet_hours_end             *string
 	time_zone                   *string
 	encouragement_pushes        *bool
+	language                    *string
 	revoked_before              *time.Time
 	clearedFields               map[string]struct{}
 	memberships                 map[int]struct{}
@@ -11005,6 +11060,55 @@ func (m *UserMutation) ResetEncouragementPushes() {
 	m.encouragement_pushes = nil
 }
 
+// SetLanguage sets the "language" field.
+func (m *UserMutation) SetLanguage(s string) {
+	m.language = &s
+}
+
+// Language returns the value of the "language" field in the mutation.
+func (m *UserMutation) Language() (r string, exists bool) {
+	v := m.language
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLanguage returns the old "language" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldLanguage(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLanguage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLanguage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLanguage: %w", err)
+	}
+	return oldValue.Language, nil
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (m *UserMutation) ClearLanguage() {
+	m.language = nil
+	m.clearedFields[user.FieldLanguage] = struct{}{}
+}
+
+// LanguageCleared returns if the "language" field was cleared in this mutation.
+func (m *UserMutation) LanguageCleared() bool {
+	_, ok := m.clearedFields[user.FieldLanguage]
+	return ok
+}
+
+// ResetLanguage resets all changes to the "language" field.
+func (m *UserMutation) ResetLanguage() {
+	m.language = nil
+	delete(m.clearedFields, user.FieldLanguage)
+}
+
 // SetRevokedBefore sets the "revoked_before" field.
 func (m *UserMutation) SetRevokedBefore(t time.Time) {
 	m.revoked_before = &t
@@ -11250,7 +11354,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -11283,6 +11387,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.encouragement_pushes != nil {
 		fields = append(fields, user.FieldEncouragementPushes)
+	}
+	if m.language != nil {
+		fields = append(fields, user.FieldLanguage)
 	}
 	if m.revoked_before != nil {
 		fields = append(fields, user.FieldRevokedBefore)
@@ -11317,6 +11424,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.TimeZone()
 	case user.FieldEncouragementPushes:
 		return m.EncouragementPushes()
+	case user.FieldLanguage:
+		return m.Language()
 	case user.FieldRevokedBefore:
 		return m.RevokedBefore()
 	}
@@ -11350,6 +11459,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldTimeZone(ctx)
 	case user.FieldEncouragementPushes:
 		return m.OldEncouragementPushes(ctx)
+	case user.FieldLanguage:
+		return m.OldLanguage(ctx)
 	case user.FieldRevokedBefore:
 		return m.OldRevokedBefore(ctx)
 	}
@@ -11438,6 +11549,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetEncouragementPushes(v)
 		return nil
+	case user.FieldLanguage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLanguage(v)
+		return nil
 	case user.FieldRevokedBefore:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -11493,6 +11611,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldTimeZone) {
 		fields = append(fields, user.FieldTimeZone)
 	}
+	if m.FieldCleared(user.FieldLanguage) {
+		fields = append(fields, user.FieldLanguage)
+	}
 	if m.FieldCleared(user.FieldRevokedBefore) {
 		fields = append(fields, user.FieldRevokedBefore)
 	}
@@ -11527,6 +11648,9 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldTimeZone:
 		m.ClearTimeZone()
+		return nil
+	case user.FieldLanguage:
+		m.ClearLanguage()
 		return nil
 	case user.FieldRevokedBefore:
 		m.ClearRevokedBefore()
@@ -11571,6 +11695,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldEncouragementPushes:
 		m.ResetEncouragementPushes()
+		return nil
+	case user.FieldLanguage:
+		m.ResetLanguage()
 		return nil
 	case user.FieldRevokedBefore:
 		m.ResetRevokedBefore()

@@ -40,6 +40,8 @@ type User struct {
 	TimeZone string `json:"time_zone,omitempty"`
 	// EncouragementPushes holds the value of the "encouragement_pushes" field.
 	EncouragementPushes bool `json:"encouragement_pushes,omitempty"`
+	// Language holds the value of the "language" field.
+	Language *string `json:"language,omitempty"`
 	// RevokedBefore holds the value of the "revoked_before" field.
 	RevokedBefore *time.Time `json:"revoked_before,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -105,7 +107,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case user.FieldID:
 			values[i] = new(sql.NullInt64)
-		case user.FieldFirebaseUID, user.FieldEmail, user.FieldPhone, user.FieldQuietHoursStart, user.FieldQuietHoursEnd, user.FieldTimeZone:
+		case user.FieldFirebaseUID, user.FieldEmail, user.FieldPhone, user.FieldQuietHoursStart, user.FieldQuietHoursEnd, user.FieldTimeZone, user.FieldLanguage:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldRevokedBefore:
 			values[i] = new(sql.NullTime)
@@ -198,6 +200,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.EncouragementPushes = value.Bool
 			}
+		case user.FieldLanguage:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field language", values[i])
+			} else if value.Valid {
+				_m.Language = new(string)
+				*_m.Language = value.String
+			}
 		case user.FieldRevokedBefore:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field revoked_before", values[i])
@@ -285,6 +294,11 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("encouragement_pushes=")
 	builder.WriteString(fmt.Sprintf("%v", _m.EncouragementPushes))
+	builder.WriteString(", ")
+	if v := _m.Language; v != nil {
+		builder.WriteString("language=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	if v := _m.RevokedBefore; v != nil {
 		builder.WriteString("revoked_before=")

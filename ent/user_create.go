@@ -147,6 +147,20 @@ func (_c *UserCreate) SetNillableEncouragementPushes(v *bool) *UserCreate {
 	return _c
 }
 
+// SetLanguage sets the "language" field.
+func (_c *UserCreate) SetLanguage(v string) *UserCreate {
+	_c.mutation.SetLanguage(v)
+	return _c
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_c *UserCreate) SetNillableLanguage(v *string) *UserCreate {
+	if v != nil {
+		_c.SetLanguage(*v)
+	}
+	return _c
+}
+
 // SetRevokedBefore sets the "revoked_before" field.
 func (_c *UserCreate) SetRevokedBefore(v time.Time) *UserCreate {
 	_c.mutation.SetRevokedBefore(v)
@@ -276,6 +290,11 @@ func (_c *UserCreate) check() error {
 	if _, ok := _c.mutation.EncouragementPushes(); !ok {
 		return &ValidationError{Name: "encouragement_pushes", err: errors.New(`ent: missing required field "User.encouragement_pushes"`)}
 	}
+	if v, ok := _c.mutation.Language(); ok {
+		if err := user.LanguageValidator(v); err != nil {
+			return &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "User.language": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -346,6 +365,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.EncouragementPushes(); ok {
 		_spec.SetField(user.FieldEncouragementPushes, field.TypeBool, value)
 		_node.EncouragementPushes = value
+	}
+	if value, ok := _c.mutation.Language(); ok {
+		_spec.SetField(user.FieldLanguage, field.TypeString, value)
+		_node.Language = &value
 	}
 	if value, ok := _c.mutation.RevokedBefore(); ok {
 		_spec.SetField(user.FieldRevokedBefore, field.TypeTime, value)
@@ -607,6 +630,24 @@ func (u *UserUpsert) UpdateEncouragementPushes() *UserUpsert {
 	return u
 }
 
+// SetLanguage sets the "language" field.
+func (u *UserUpsert) SetLanguage(v string) *UserUpsert {
+	u.Set(user.FieldLanguage, v)
+	return u
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *UserUpsert) UpdateLanguage() *UserUpsert {
+	u.SetExcluded(user.FieldLanguage)
+	return u
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (u *UserUpsert) ClearLanguage() *UserUpsert {
+	u.SetNull(user.FieldLanguage)
+	return u
+}
+
 // SetRevokedBefore sets the "revoked_before" field.
 func (u *UserUpsert) SetRevokedBefore(v time.Time) *UserUpsert {
 	u.Set(user.FieldRevokedBefore, v)
@@ -849,6 +890,27 @@ func (u *UserUpsertOne) SetEncouragementPushes(v bool) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateEncouragementPushes() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateEncouragementPushes()
+	})
+}
+
+// SetLanguage sets the "language" field.
+func (u *UserUpsertOne) SetLanguage(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetLanguage(v)
+	})
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateLanguage() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateLanguage()
+	})
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (u *UserUpsertOne) ClearLanguage() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearLanguage()
 	})
 }
 
@@ -1263,6 +1325,27 @@ func (u *UserUpsertBulk) SetEncouragementPushes(v bool) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateEncouragementPushes() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateEncouragementPushes()
+	})
+}
+
+// SetLanguage sets the "language" field.
+func (u *UserUpsertBulk) SetLanguage(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetLanguage(v)
+	})
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateLanguage() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateLanguage()
+	})
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (u *UserUpsertBulk) ClearLanguage() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearLanguage()
 	})
 }
 

@@ -206,6 +206,26 @@ func (_u *UserUpdate) SetNillableEncouragementPushes(v *bool) *UserUpdate {
 	return _u
 }
 
+// SetLanguage sets the "language" field.
+func (_u *UserUpdate) SetLanguage(v string) *UserUpdate {
+	_u.mutation.SetLanguage(v)
+	return _u
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableLanguage(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetLanguage(*v)
+	}
+	return _u
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (_u *UserUpdate) ClearLanguage() *UserUpdate {
+	_u.mutation.ClearLanguage()
+	return _u
+}
+
 // SetRevokedBefore sets the "revoked_before" field.
 func (_u *UserUpdate) SetRevokedBefore(v time.Time) *UserUpdate {
 	_u.mutation.SetRevokedBefore(v)
@@ -373,6 +393,11 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "firebase_uid", err: fmt.Errorf(`ent: validator failed for field "User.firebase_uid": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Language(); ok {
+		if err := user.LanguageValidator(v); err != nil {
+			return &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "User.language": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -440,6 +465,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.EncouragementPushes(); ok {
 		_spec.SetField(user.FieldEncouragementPushes, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Language(); ok {
+		_spec.SetField(user.FieldLanguage, field.TypeString, value)
+	}
+	if _u.mutation.LanguageCleared() {
+		_spec.ClearField(user.FieldLanguage, field.TypeString)
 	}
 	if value, ok := _u.mutation.RevokedBefore(); ok {
 		_spec.SetField(user.FieldRevokedBefore, field.TypeTime, value)
@@ -776,6 +807,26 @@ func (_u *UserUpdateOne) SetNillableEncouragementPushes(v *bool) *UserUpdateOne 
 	return _u
 }
 
+// SetLanguage sets the "language" field.
+func (_u *UserUpdateOne) SetLanguage(v string) *UserUpdateOne {
+	_u.mutation.SetLanguage(v)
+	return _u
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableLanguage(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetLanguage(*v)
+	}
+	return _u
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (_u *UserUpdateOne) ClearLanguage() *UserUpdateOne {
+	_u.mutation.ClearLanguage()
+	return _u
+}
+
 // SetRevokedBefore sets the "revoked_before" field.
 func (_u *UserUpdateOne) SetRevokedBefore(v time.Time) *UserUpdateOne {
 	_u.mutation.SetRevokedBefore(v)
@@ -956,6 +1007,11 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "firebase_uid", err: fmt.Errorf(`ent: validator failed for field "User.firebase_uid": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Language(); ok {
+		if err := user.LanguageValidator(v); err != nil {
+			return &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "User.language": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1040,6 +1096,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.EncouragementPushes(); ok {
 		_spec.SetField(user.FieldEncouragementPushes, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Language(); ok {
+		_spec.SetField(user.FieldLanguage, field.TypeString, value)
+	}
+	if _u.mutation.LanguageCleared() {
+		_spec.ClearField(user.FieldLanguage, field.TypeString)
 	}
 	if value, ok := _u.mutation.RevokedBefore(); ok {
 		_spec.SetField(user.FieldRevokedBefore, field.TypeTime, value)

@@ -34,8 +34,8 @@ func (r *groupResolver) SharingConsentText(ctx context.Context, obj *ent.Group) 
 	if err != nil {
 		loc = time.UTC
 	}
-	t := consent.Render(m.DisplayName, r.Program, obj.Name, r.Clock.Now(), loc)
-	return &model.SharingConsentText{Version: t.Version, Text: t.Text}, nil
+	t := consent.Render(viewer.FromContext(ctx).Language, m.DisplayName, r.Program, obj.Name, r.Clock.Now(), loc)
+	return &model.SharingConsentText{Version: t.Version, Text: t.Text, Language: t.Language}, nil
 }
 
 // Active is the resolver for the active field.
@@ -45,7 +45,7 @@ func (r *groupSharingConsentResolver) Active(ctx context.Context, obj *ent.Group
 
 // GrantGroupSharingConsent is the resolver for the grantGroupSharingConsent field.
 func (r *mutationResolver) GrantGroupSharingConsent(ctx context.Context, input model.GrantGroupSharingConsentInput) (*ent.GroupSharingConsent, error) {
-	return r.Consents.Grant(ctx, r.ent(ctx), consent.Request(input))
+	return r.Consents.Grant(ctx, r.ent(ctx), consentRequest(input))
 }
 
 // RevokeGroupSharingConsent is the resolver for the revokeGroupSharingConsent field.
@@ -83,7 +83,7 @@ func (r *reflectionResolver) DisclosureNotice(ctx context.Context, obj *ent.Refl
 	if !disclosure.Discloses(viewer.FromContext(ctx), obj) {
 		return nil, nil
 	}
-	notice := consent.DisclosureNotice
+	notice := consent.DisclosureNotice(viewer.FromContext(ctx).Language)
 	return &notice, nil
 }
 

@@ -95,6 +95,9 @@ func crisisResources(rs []crisis.Resource) []*model.CrisisResource {
 			Phone: optional(r.Phone),
 			Sms:   optional(r.SMS),
 			URL:   optional(r.URL),
+
+			Language:     r.Language,
+			Instructions: r.Instructions,
 		})
 	}
 	return out
@@ -105,6 +108,15 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// consentRequest is the consent service's form of a grant.
+func consentRequest(in model.GrantGroupSharingConsentInput) consent.Request {
+	req := consent.Request{GroupID: in.GroupID, TextVersion: in.TextVersion, ExpiresAt: in.ExpiresAt}
+	if in.TextLanguage != nil {
+		req.TextLanguage = *in.TextLanguage
+	}
+	return req
 }
 
 // weekdays are the GraphQL weekdays in time.Weekday order.

@@ -21,6 +21,8 @@ const (
 	FieldMembershipID = "membership_id"
 	// FieldTextVersion holds the string denoting the text_version field in the database.
 	FieldTextVersion = "text_version"
+	// FieldTextLanguage holds the string denoting the text_language field in the database.
+	FieldTextLanguage = "text_language"
 	// FieldGrantedAt holds the string denoting the granted_at field in the database.
 	FieldGrantedAt = "granted_at"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
@@ -47,6 +49,7 @@ var Columns = []string{
 	FieldGroupID,
 	FieldMembershipID,
 	FieldTextVersion,
+	FieldTextLanguage,
 	FieldGrantedAt,
 	FieldExpiresAt,
 	FieldRevokedAt,
@@ -70,6 +73,10 @@ func ValidColumn(column string) bool {
 var (
 	Hooks  [2]ent.Hook
 	Policy ent.Policy
+	// DefaultTextLanguage holds the default value on creation for the "text_language" field.
+	DefaultTextLanguage string
+	// TextLanguageValidator is a validator for the "text_language" field. It is called by the builders before save.
+	TextLanguageValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the GroupSharingConsent queries.
@@ -98,6 +105,11 @@ func ByMembershipID(opts ...sql.OrderTermOption) OrderOption {
 // ByTextVersion orders the results by the text_version field.
 func ByTextVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTextVersion, opts...).ToFunc()
+}
+
+// ByTextLanguage orders the results by the text_language field.
+func ByTextLanguage(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTextLanguage, opts...).ToFunc()
 }
 
 // ByGrantedAt orders the results by the granted_at field.

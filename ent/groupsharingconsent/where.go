@@ -75,6 +75,11 @@ func TextVersion(v int) predicate.GroupSharingConsent {
 	return predicate.GroupSharingConsent(sql.FieldEQ(FieldTextVersion, v))
 }
 
+// TextLanguage applies equality check predicate on the "text_language" field. It's identical to TextLanguageEQ.
+func TextLanguage(v string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldEQ(FieldTextLanguage, v))
+}
+
 // GrantedAt applies equality check predicate on the "granted_at" field. It's identical to GrantedAtEQ.
 func GrantedAt(v time.Time) predicate.GroupSharingConsent {
 	return predicate.GroupSharingConsent(sql.FieldEQ(FieldGrantedAt, v))
@@ -228,6 +233,71 @@ func TextVersionLT(v int) predicate.GroupSharingConsent {
 // TextVersionLTE applies the LTE predicate on the "text_version" field.
 func TextVersionLTE(v int) predicate.GroupSharingConsent {
 	return predicate.GroupSharingConsent(sql.FieldLTE(FieldTextVersion, v))
+}
+
+// TextLanguageEQ applies the EQ predicate on the "text_language" field.
+func TextLanguageEQ(v string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldEQ(FieldTextLanguage, v))
+}
+
+// TextLanguageNEQ applies the NEQ predicate on the "text_language" field.
+func TextLanguageNEQ(v string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldNEQ(FieldTextLanguage, v))
+}
+
+// TextLanguageIn applies the In predicate on the "text_language" field.
+func TextLanguageIn(vs ...string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldIn(FieldTextLanguage, vs...))
+}
+
+// TextLanguageNotIn applies the NotIn predicate on the "text_language" field.
+func TextLanguageNotIn(vs ...string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldNotIn(FieldTextLanguage, vs...))
+}
+
+// TextLanguageGT applies the GT predicate on the "text_language" field.
+func TextLanguageGT(v string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldGT(FieldTextLanguage, v))
+}
+
+// TextLanguageGTE applies the GTE predicate on the "text_language" field.
+func TextLanguageGTE(v string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldGTE(FieldTextLanguage, v))
+}
+
+// TextLanguageLT applies the LT predicate on the "text_language" field.
+func TextLanguageLT(v string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldLT(FieldTextLanguage, v))
+}
+
+// TextLanguageLTE applies the LTE predicate on the "text_language" field.
+func TextLanguageLTE(v string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldLTE(FieldTextLanguage, v))
+}
+
+// TextLanguageContains applies the Contains predicate on the "text_language" field.
+func TextLanguageContains(v string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldContains(FieldTextLanguage, v))
+}
+
+// TextLanguageHasPrefix applies the HasPrefix predicate on the "text_language" field.
+func TextLanguageHasPrefix(v string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldHasPrefix(FieldTextLanguage, v))
+}
+
+// TextLanguageHasSuffix applies the HasSuffix predicate on the "text_language" field.
+func TextLanguageHasSuffix(v string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldHasSuffix(FieldTextLanguage, v))
+}
+
+// TextLanguageEqualFold applies the EqualFold predicate on the "text_language" field.
+func TextLanguageEqualFold(v string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldEqualFold(FieldTextLanguage, v))
+}
+
+// TextLanguageContainsFold applies the ContainsFold predicate on the "text_language" field.
+func TextLanguageContainsFold(v string) predicate.GroupSharingConsent {
+	return predicate.GroupSharingConsent(sql.FieldContainsFold(FieldTextLanguage, v))
 }
 
 // GrantedAtEQ applies the EQ predicate on the "granted_at" field.

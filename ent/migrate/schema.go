@@ -249,6 +249,7 @@ var (
 		{Name: "user_id", Type: field.TypeInt},
 		{Name: "group_id", Type: field.TypeInt},
 		{Name: "text_version", Type: field.TypeInt},
+		{Name: "text_language", Type: field.TypeString, Default: "en"},
 		{Name: "granted_at", Type: field.TypeTime},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
@@ -262,7 +263,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "group_sharing_consents_memberships_consents",
-				Columns:    []*schema.Column{GroupSharingConsentsColumns[7]},
+				Columns:    []*schema.Column{GroupSharingConsentsColumns[8]},
 				RefColumns: []*schema.Column{MembershipsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -271,7 +272,7 @@ var (
 			{
 				Name:    "groupsharingconsent_membership_id_revoked_at",
 				Unique:  false,
-				Columns: []*schema.Column{GroupSharingConsentsColumns[7], GroupSharingConsentsColumns[6]},
+				Columns: []*schema.Column{GroupSharingConsentsColumns[8], GroupSharingConsentsColumns[7]},
 			},
 			{
 				Name:    "groupsharingconsent_user_id_group_id",
@@ -434,6 +435,7 @@ var (
 		{Name: "quiet_hours_end", Type: field.TypeString, Nullable: true},
 		{Name: "time_zone", Type: field.TypeString, Nullable: true},
 		{Name: "encouragement_pushes", Type: field.TypeBool, Default: true},
+		{Name: "language", Type: field.TypeString, Nullable: true},
 		{Name: "revoked_before", Type: field.TypeTime, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.

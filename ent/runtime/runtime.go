@@ -229,6 +229,14 @@ func init() {
 	groupsharingconsentHooks := schema.GroupSharingConsent{}.Hooks()
 
 	groupsharingconsent.Hooks[1] = groupsharingconsentHooks[0]
+	groupsharingconsentFields := schema.GroupSharingConsent{}.Fields()
+	_ = groupsharingconsentFields
+	// groupsharingconsentDescTextLanguage is the schema descriptor for text_language field.
+	groupsharingconsentDescTextLanguage := groupsharingconsentFields[4].Descriptor()
+	// groupsharingconsent.DefaultTextLanguage holds the default value on creation for the text_language field.
+	groupsharingconsent.DefaultTextLanguage = groupsharingconsentDescTextLanguage.Default.(string)
+	// groupsharingconsent.TextLanguageValidator is a validator for the "text_language" field. It is called by the builders before save.
+	groupsharingconsent.TextLanguageValidator = groupsharingconsentDescTextLanguage.Validators[0].(func(string) error)
 	membership.Policy = privacy.NewPolicies(schema.Membership{})
 	membership.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -343,6 +351,10 @@ func init() {
 	userDescEncouragementPushes := userFields[8].Descriptor()
 	// user.DefaultEncouragementPushes holds the default value on creation for the encouragement_pushes field.
 	user.DefaultEncouragementPushes = userDescEncouragementPushes.Default.(bool)
+	// userDescLanguage is the schema descriptor for language field.
+	userDescLanguage := userFields[9].Descriptor()
+	// user.LanguageValidator is a validator for the "language" field. It is called by the builders before save.
+	user.LanguageValidator = userDescLanguage.Validators[0].(func(string) error)
 }
 
 const (

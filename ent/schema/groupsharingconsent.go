@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/platform/lang"
 	"github.com/processgroup/api/internal/rule"
 )
 
@@ -38,6 +39,13 @@ func (GroupSharingConsent) Fields() []ent.Field {
 			Annotations(entgql.Skip()),
 		// text_version is the version of the consent text the member was shown and agreed to.
 		field.Int("text_version").
+			Immutable(),
+		// text_language is the language of the consent text the member was shown and agreed
+		// to ("en", "es"); versions are counted per language, so the pair (text_language,
+		// text_version) names the text. Consents from before Spanish texts existed are "en".
+		field.String("text_language").
+			Default(lang.English).
+			Validate(lang.Validate).
 			Immutable(),
 		// granted_at is when the member consented.
 		field.Time("granted_at").

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 
 	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/platform/lang"
 	"github.com/processgroup/api/internal/rule"
 )
 
@@ -67,6 +68,15 @@ func (User) Fields() []ent.Field {
 		// encouragement_pushes is whether the member wants a push when someone encourages them.
 		field.Bool("encouragement_pushes").
 			Default(true).
+			Annotations(entgql.Skip()),
+		// language is the language the member reads the app's texts in (consent, disclosure
+		// notice, pushes, crisis resources): "en" or "es" (internal/platform/lang). Unset
+		// (NULL) until their first device registers, which sets it from that device's locale;
+		// the member changes it with setLanguage.
+		field.String("language").
+			Optional().
+			Nillable().
+			Validate(lang.Validate).
 			Annotations(entgql.Skip()),
 		// revoked_before, if set, is when the member signed out everywhere (whole seconds, as
 		// Firebase's token times): ID tokens issued before it are refused on every server at

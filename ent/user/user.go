@@ -35,6 +35,8 @@ const (
 	FieldTimeZone = "time_zone"
 	// FieldEncouragementPushes holds the string denoting the encouragement_pushes field in the database.
 	FieldEncouragementPushes = "encouragement_pushes"
+	// FieldLanguage holds the string denoting the language field in the database.
+	FieldLanguage = "language"
 	// FieldRevokedBefore holds the string denoting the revoked_before field in the database.
 	FieldRevokedBefore = "revoked_before"
 	// EdgeMemberships holds the string denoting the memberships edge name in mutations.
@@ -82,6 +84,7 @@ var Columns = []string{
 	FieldQuietHoursEnd,
 	FieldTimeZone,
 	FieldEncouragementPushes,
+	FieldLanguage,
 	FieldRevokedBefore,
 }
 
@@ -109,6 +112,8 @@ var (
 	DefaultTherapist bool
 	// DefaultEncouragementPushes holds the default value on creation for the "encouragement_pushes" field.
 	DefaultEncouragementPushes bool
+	// LanguageValidator is a validator for the "language" field. It is called by the builders before save.
+	LanguageValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -167,6 +172,11 @@ func ByTimeZone(opts ...sql.OrderTermOption) OrderOption {
 // ByEncouragementPushes orders the results by the encouragement_pushes field.
 func ByEncouragementPushes(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEncouragementPushes, opts...).ToFunc()
+}
+
+// ByLanguage orders the results by the language field.
+func ByLanguage(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLanguage, opts...).ToFunc()
 }
 
 // ByRevokedBefore orders the results by the revoked_before field.

@@ -67,6 +67,7 @@ type ReflectionResolver interface {
 type UserResolver interface {
 	Memberships(ctx context.Context, obj *ent.User) ([]*ent.Membership, error)
 	EncouragementReceived(ctx context.Context, obj *ent.User, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.EncouragementConnection, error)
+	Language(ctx context.Context, obj *ent.User) (string, error)
 	ReflectionReads(ctx context.Context, obj *ent.User, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.ReflectionReadConnection, error)
 	UpcomingSessions(ctx context.Context, obj *ent.User, first *int) ([]*ent.GroupSession, error)
 	NotificationSettings(ctx context.Context, obj *ent.User) (*devices.NotificationSettings, error)
@@ -1937,6 +1938,29 @@ func (ec *executionContext) fieldContext_GroupSharingConsent_textVersion(_ conte
 	return graphql.NewScalarFieldContext("GroupSharingConsent", field, false, false, "Int")
 }
 
+func (ec *executionContext) _GroupSharingConsent_textLanguage(ctx context.Context, field graphql.CollectedField, obj *ent.GroupSharingConsent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupSharingConsent_textLanguage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TextLanguage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupSharingConsent_textLanguage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupSharingConsent", field, false, false, "String")
+}
+
 func (ec *executionContext) _GroupSharingConsent_grantedAt(ctx context.Context, field graphql.CollectedField, obj *ent.GroupSharingConsent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3454,6 +3478,29 @@ func (ec *executionContext) fieldContext_User_encouragementReceived(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _User_language(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().Language(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "String")
+}
+
 func (ec *executionContext) _User_reflectionReads(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4710,6 +4757,11 @@ func (ec *executionContext) _GroupSharingConsent(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "textLanguage":
+			out.Values[i] = ec._GroupSharingConsent_textLanguage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "grantedAt":
 			out.Values[i] = ec._GroupSharingConsent_grantedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -5297,6 +5349,12 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_encouragementReceived(ctx, field, obj)
+				})
+		case "language":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_language(ctx, field, obj)
 				})
 		case "reflectionReads":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

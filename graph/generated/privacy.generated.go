@@ -139,6 +139,29 @@ func (ec *executionContext) fieldContext_SharingConsentText_text(_ context.Conte
 	return graphql.NewScalarFieldContext("SharingConsentText", field, false, false, "String")
 }
 
+func (ec *executionContext) _SharingConsentText_language(ctx context.Context, field graphql.CollectedField, obj *model.SharingConsentText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharingConsentText_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharingConsentText_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharingConsentText", field, false, false, "String")
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -154,7 +177,7 @@ func (ec *executionContext) unmarshalInputGrantGroupSharingConsentInput(ctx cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"groupID", "textVersion", "expiresAt"}
+	fieldsInOrder := [...]string{"groupID", "textVersion", "expiresAt", "textLanguage"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -182,6 +205,13 @@ func (ec *executionContext) unmarshalInputGrantGroupSharingConsentInput(ctx cont
 				return it, err
 			}
 			it.ExpiresAt = data
+		case "textLanguage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textLanguage"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextLanguage = data
 		}
 	}
 	return it, nil
@@ -268,6 +298,11 @@ func (ec *executionContext) _SharingConsentText(ctx context.Context, sel ast.Sel
 			}
 		case "text":
 			out.Values[i] = ec._SharingConsentText_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._SharingConsentText_language(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

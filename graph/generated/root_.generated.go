@@ -50,10 +50,12 @@ type ComplexityRoot struct {
 	}
 
 	CrisisResource struct {
-		Name  func(childComplexity int) int
-		Phone func(childComplexity int) int
-		Sms   func(childComplexity int) int
-		URL   func(childComplexity int) int
+		Instructions func(childComplexity int) int
+		Language     func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Phone        func(childComplexity int) int
+		Sms          func(childComplexity int) int
+		URL          func(childComplexity int) int
 	}
 
 	DataExport struct {
@@ -174,12 +176,13 @@ type ComplexityRoot struct {
 	}
 
 	GroupSharingConsent struct {
-		Active      func(childComplexity int) int
-		ExpiresAt   func(childComplexity int) int
-		GrantedAt   func(childComplexity int) int
-		ID          func(childComplexity int) int
-		RevokedAt   func(childComplexity int) int
-		TextVersion func(childComplexity int) int
+		Active       func(childComplexity int) int
+		ExpiresAt    func(childComplexity int) int
+		GrantedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		RevokedAt    func(childComplexity int) int
+		TextLanguage func(childComplexity int) int
+		TextVersion  func(childComplexity int) int
 	}
 
 	Membership struct {
@@ -210,6 +213,7 @@ type ComplexityRoot struct {
 		RevokeGroupSharingConsent  func(childComplexity int, groupID int) int
 		ScheduleSession            func(childComplexity int, input model.ScheduleSessionInput) int
 		SendEncouragement          func(childComplexity int, input model.SendEncouragementInput) int
+		SetLanguage                func(childComplexity int, language string) int
 		SetWeeklySchedule          func(childComplexity int, groupID int, schedule *model.WeeklyScheduleInput) int
 		SignOutEverywhere          func(childComplexity int) int
 		UnregisterDevice           func(childComplexity int, token string) int
@@ -293,8 +297,9 @@ type ComplexityRoot struct {
 	}
 
 	SharingConsentText struct {
-		Text    func(childComplexity int) int
-		Version func(childComplexity int) int
+		Language func(childComplexity int) int
+		Text     func(childComplexity int) int
+		Version  func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -314,6 +319,7 @@ type ComplexityRoot struct {
 		Devices               func(childComplexity int) int
 		EncouragementReceived func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
 		ID                    func(childComplexity int) int
+		Language              func(childComplexity int) int
 		Memberships           func(childComplexity int) int
 		NotificationSettings  func(childComplexity int) int
 		ReflectionReads       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) int
@@ -370,6 +376,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateReflectionPayload.Reflection(childComplexity), true
 
+	case "CrisisResource.instructions":
+		if e.ComplexityRoot.CrisisResource.Instructions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CrisisResource.Instructions(childComplexity), true
+	case "CrisisResource.language":
+		if e.ComplexityRoot.CrisisResource.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CrisisResource.Language(childComplexity), true
 	case "CrisisResource.name":
 		if e.ComplexityRoot.CrisisResource.Name == nil {
 			break
@@ -921,6 +939,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GroupSharingConsent.RevokedAt(childComplexity), true
+	case "GroupSharingConsent.textLanguage":
+		if e.ComplexityRoot.GroupSharingConsent.TextLanguage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSharingConsent.TextLanguage(childComplexity), true
 	case "GroupSharingConsent.textVersion":
 		if e.ComplexityRoot.GroupSharingConsent.TextVersion == nil {
 			break
@@ -1163,6 +1187,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendEncouragement(childComplexity, args["input"].(model.SendEncouragementInput)), true
+	case "Mutation.setLanguage":
+		if e.ComplexityRoot.Mutation.SetLanguage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setLanguage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetLanguage(childComplexity, args["language"].(string)), true
 	case "Mutation.setWeeklySchedule":
 		if e.ComplexityRoot.Mutation.SetWeeklySchedule == nil {
 			break
@@ -1509,6 +1544,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SessionChange.Session(childComplexity), true
 
+	case "SharingConsentText.language":
+		if e.ComplexityRoot.SharingConsentText.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharingConsentText.Language(childComplexity), true
 	case "SharingConsentText.text":
 		if e.ComplexityRoot.SharingConsentText.Text == nil {
 			break
@@ -1604,6 +1645,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.language":
+		if e.ComplexityRoot.User.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Language(childComplexity), true
 	case "User.memberships":
 		if e.ComplexityRoot.User.Memberships == nil {
 			break
@@ -2214,6 +2261,7 @@ enum GroupSessionStatus @goModel(model: "github.com/processgroup/api/ent/groupse
 type GroupSharingConsent implements Node {
   id: ID!
   textVersion: Int!
+  textLanguage: String!
   grantedAt: Time!
   expiresAt: Time
   revokedAt: Time
@@ -2527,6 +2575,48 @@ type User implements Node {
     """
     orderBy: ReflectionOrder
   ): ReflectionConnection!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/language.graphql", Input: `# The member's language, and what it chooses: the consent text, the disclosure notice, the
+# push texts and the order of the crisis resources. Languages: "en" (English) and "es"
+# (Spanish).
+
+extend type User {
+  """
+  The language the viewer reads the app's texts in: "en" or "es". Until the member chooses
+  (setLanguage), it is the language of the first device they registered ("es" for a
+  Spanish locale such as es-MX), or "en" before any.
+  """
+  language: String! @goField(forceResolver: true)
+}
+
+extend type SharingConsentText {
+  "The language of the text, \"en\" or \"es\": the viewer's language. Send it back as GrantGroupSharingConsentInput.textLanguage."
+  language: String!
+}
+
+extend input GrantGroupSharingConsentInput {
+  """
+  The language of the consent text the member was shown (SharingConsentText.language);
+  the viewer's language when left out. Versions are counted per language.
+  """
+  textLanguage: String @goTag(key: "validate", value: "omitnil,oneof=en es")
+}
+
+extend type CrisisResource {
+  "The language this way of reaching the line answers in, and the instructions are written in: \"en\" or \"es\"."
+  language: String!
+  "What to do to reach the line in that language, e.g. \"Llama al 988 y marca 2 para hablar en español.\""
+  instructions: String!
+}
+
+extend type Mutation {
+  """
+  Sets the viewer's language, "en" or "es" (anything else is BAD_USER_INPUT naming
+  language, and changes nothing). It chooses the consent text, the disclosure notice, the
+  push texts and which crisis resources come first.
+  """
+  setLanguage(language: String!): User!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/privacy.graphql", Input: `# Consent to share with the group, and the notice that goes with every disclosure.
@@ -2935,6 +3025,10 @@ func (ec *executionContext) childFields_CrisisResource(ctx context.Context, fiel
 		return ec.fieldContext_CrisisResource_sms(ctx, field)
 	case "url":
 		return ec.fieldContext_CrisisResource_url(ctx, field)
+	case "language":
+		return ec.fieldContext_CrisisResource_language(ctx, field)
+	case "instructions":
+		return ec.fieldContext_CrisisResource_instructions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CrisisResource", field.Name)
 }
@@ -3179,6 +3273,8 @@ func (ec *executionContext) childFields_GroupSharingConsent(ctx context.Context,
 		return ec.fieldContext_GroupSharingConsent_id(ctx, field)
 	case "textVersion":
 		return ec.fieldContext_GroupSharingConsent_textVersion(ctx, field)
+	case "textLanguage":
+		return ec.fieldContext_GroupSharingConsent_textLanguage(ctx, field)
 	case "grantedAt":
 		return ec.fieldContext_GroupSharingConsent_grantedAt(ctx, field)
 	case "expiresAt":
@@ -3351,6 +3447,8 @@ func (ec *executionContext) childFields_SharingConsentText(ctx context.Context, 
 		return ec.fieldContext_SharingConsentText_version(ctx, field)
 	case "text":
 		return ec.fieldContext_SharingConsentText_text(ctx, field)
+	case "language":
+		return ec.fieldContext_SharingConsentText_language(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SharingConsentText", field.Name)
 }
@@ -3379,6 +3477,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_memberships(ctx, field)
 	case "encouragementReceived":
 		return ec.fieldContext_User_encouragementReceived(ctx, field)
+	case "language":
+		return ec.fieldContext_User_language(ctx, field)
 	case "reflectionReads":
 		return ec.fieldContext_User_reflectionReads(ctx, field)
 	case "upcomingSessions":

@@ -55,6 +55,10 @@ type CrisisResource struct {
 	Sms *string `json:"sms,omitempty"`
 	// A web address, if any.
 	URL *string `json:"url,omitempty"`
+	// The language this way of reaching the line answers in, and the instructions are written in: "en" or "es".
+	Language string `json:"language"`
+	// What to do to reach the line in that language, e.g. "Llama al 988 y marca 2 para hablar en español."
+	Instructions string `json:"instructions"`
 }
 
 // Everything the service holds about the viewer.
@@ -72,6 +76,9 @@ type GrantGroupSharingConsentInput struct {
 	TextVersion int `json:"textVersion"`
 	// When the consent ends by itself, if the member chooses a date.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// The language of the consent text the member was shown (SharingConsentText.language);
+	// the viewer's language when left out. Versions are counted per language.
+	TextLanguage *string `json:"textLanguage,omitempty" validate:"omitnil,oneof=en es"`
 }
 
 type JoinGroupInput struct {
@@ -125,6 +132,8 @@ type SendEncouragementInput struct {
 type SharingConsentText struct {
 	Version int    `json:"version"`
 	Text    string `json:"text"`
+	// The language of the text, "en" or "es": the viewer's language. Send it back as GrantGroupSharingConsentInput.textLanguage.
+	Language string `json:"language"`
 }
 
 type Subscription struct {

@@ -905,7 +905,7 @@ func (r *reference) createReflection(ctx context.Context, v viewerOf, raw json.R
 	n.Group = groupID{ID: gid}
 	resources := []crisisOut{}
 	if attention {
-		for _, c := range r.detector.Resources("") {
+		for _, c := range r.detector.Resources("", "") {
 			resources = append(resources, crisisOut{Name: c.Name, Phone: optional(c.Phone), SMS: optional(c.SMS), URL: optional(c.URL)})
 		}
 	}

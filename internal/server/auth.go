@@ -205,6 +205,9 @@ func (a *App) member(ctx context.Context, id *auth.Identity) (*viewer.Viewer, er
 		return nil, fmt.Errorf("%w: signed out everywhere", auth.ErrUnauthenticated)
 	}
 	v := &viewer.Viewer{UserID: u.ID, Therapist: id.Therapist, UID: id.UID}
+	if u.Language != nil {
+		v.Language = *u.Language
+	}
 	if u.Email != id.Email || u.Phone != id.Phone || u.Therapist != id.Therapist {
 		if err := a.client.User.UpdateOneID(u.ID).SetEmail(id.Email).SetPhone(id.Phone).SetTherapist(id.Therapist).Exec(sys); err != nil {
 			return nil, err

@@ -15,6 +15,9 @@ type Viewer struct {
 	Therapist bool
 	// UID is the Firebase uid of the signed-in person.
 	UID string
+	// Language is the member's language ("en", "es") as their record held it at sign-in,
+	// or empty while they have none (see internal/platform/lang).
+	Language string
 }
 
 type ctxKey struct{}

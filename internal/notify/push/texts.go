@@ -148,6 +148,30 @@ func parseLocale(locale string) format {
 	return f
 }
 
+// Locale is the locale a device's pushes are worded in for a member whose language is
+// language ("en", "es"; empty: none chosen). The member's language wins over the device's,
+// keeping the device's region for the clock and date ("en-US" with language "es" gives
+// "es-US"); without a language, or with the device's own, the device's locale stands.
+func Locale(device, language string) string {
+	if language == "" {
+		return device
+	}
+	s := strings.ToLower(strings.TrimSpace(device))
+	if i := strings.IndexAny(s, ".@"); i >= 0 {
+		s = s[:i]
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' })
+	if len(parts) > 0 && parts[0] == language {
+		return device
+	}
+	for _, p := range parts[min(1, len(parts)):] {
+		if isRegion(p) {
+			return language + "-" + p
+		}
+	}
+	return language
+}
+
 // isRegion reports whether a locale subtag is a region: two letters or
 // three digits.
 func isRegion(p string) bool {

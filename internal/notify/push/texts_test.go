@@ -216,3 +216,24 @@ func TestDayBoundaries(t *testing.T) {
 		})
 	}
 }
+
+// TestLocale: the member's language wins over the device's, in the device's region; without
+// one the device's locale stands.
+func TestLocale(t *testing.T) {
+	cases := []struct{ device, language, want string }{
+		{"en-US", "", "en-US"},
+		{"es-MX", "", "es-MX"},
+		{"en-US", "es", "es-us"}, // parseLocale reads any case
+		{"es_MX.UTF-8", "en", "en-mx"},
+		{"es-MX", "es", "es-MX"},
+		{"en", "es", "es"},
+	}
+	for _, c := range cases {
+		if got := Locale(c.device, c.language); got != c.want {
+			t.Errorf("Locale(%q, %q) = %q, want %q", c.device, c.language, got, c.want)
+		}
+	}
+	if title, _ := Encouragement(Locale("en-US", "es")); title != "Mensaje nuevo" {
+		t.Errorf("a Spanish member's push on an en-US phone is titled %q", title)
+	}
+}

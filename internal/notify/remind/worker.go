@@ -52,6 +52,15 @@ type recipient struct {
 	quiet   schedule.QuietHours
 }
 
+// locale is the locale dev's pushes are worded in: the member's language when they have one
+// (set from their first device, or chosen), in the device's region; else the device's locale.
+func (r *recipient) locale(dev *ent.Device) string {
+	if r.user.Language == nil {
+		return dev.Locale
+	}
+	return push.Locale(dev.Locale, *r.user.Language)
+}
+
 // loadRecipient loads the member; tz is the zone to use when they chose none.
 func (d *deps) loadRecipient(ctx context.Context, userID int, tz string) (*recipient, error) {
 	u, err := d.client.User.Get(ctx, userID)
@@ -322,7 +331,7 @@ func (w *ReminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 	}
 	key := fmt.Sprintf("reminder:%d:%d:%d:%d:%d", a.SessionID, a.UserID, a.LeadMinutes, a.StartsAt.Unix(), a.Move)
 	return w.d.deliver(ctx, attemptOf(job.JobRow), key, r, func(dev *ent.Device) push.Message {
-		title, body := push.Reminder(dev.Locale, r.loc, s.StartsAt, now)
+		title, body := push.Reminder(r.locale(dev), r.loc, s.StartsAt, now)
 		return push.Message{
 			Token: dev.Token, Kind: push.KindReminder, Title: title, Body: body,
 			Data:       map[string]string{"sessionId": strconv.Itoa(s.ID)},
@@ -376,7 +385,7 @@ func (w *CancelledWorker) Work(ctx context.Context, job *river.Job[CancelledArgs
 	}
 	key := fmt.Sprintf("cancelled:%d:%d", a.SessionID, a.UserID)
 	return w.d.deliver(ctx, attemptOf(job.JobRow), key, r, func(dev *ent.Device) push.Message {
-		title, body := push.Cancelled(dev.Locale, r.loc, s.StartsAt, now)
+		title, body := push.Cancelled(r.locale(dev), r.loc, s.StartsAt, now)
 		return push.Message{
 			Token: dev.Token, Kind: push.KindCancelled, Title: title, Body: body,
 			Data:       map[string]string{"sessionId": strconv.Itoa(s.ID)},
@@ -445,7 +454,7 @@ func (w *EncouragementWorker) Work(ctx context.Context, job *river.Job[Encourage
 	}
 	key := fmt.Sprintf("encouragement:%d", a.EncouragementID)
 	return w.d.deliver(ctx, attemptOf(job.JobRow), key, r, func(dev *ent.Device) push.Message {
-		title, body := push.Encouragement(dev.Locale)
+		title, body := push.Encouragement(r.locale(dev))
 		return push.Message{
 			Token: dev.Token, Kind: push.KindEncouragement, Title: title, Body: body,
 			Data:       map[string]string{"encouragementId": strconv.Itoa(e.ID)},

@@ -126,12 +126,14 @@ type exportEncouragement struct {
 }
 
 type exportConsent struct {
-	ID          int        `json:"id"`
-	GroupID     int        `json:"groupID"`
-	TextVersion int        `json:"textVersion"`
-	GrantedAt   time.Time  `json:"grantedAt"`
-	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
-	RevokedAt   *time.Time `json:"revokedAt,omitempty"`
+	ID          int `json:"id"`
+	GroupID     int `json:"groupID"`
+	TextVersion int `json:"textVersion"`
+	// TextLanguage is the language of the text agreed to ("en", "es").
+	TextLanguage string     `json:"textLanguage"`
+	GrantedAt    time.Time  `json:"grantedAt"`
+	ExpiresAt    *time.Time `json:"expiresAt,omitempty"`
+	RevokedAt    *time.Time `json:"revokedAt,omitempty"`
 }
 
 type exportRead struct {
@@ -214,7 +216,7 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 		return nil, nil, err
 	}
 	for _, x := range cs {
-		out.Consents = append(out.Consents, exportConsent{ID: x.ID, GroupID: x.GroupID, TextVersion: x.TextVersion, GrantedAt: x.GrantedAt, ExpiresAt: x.ExpiresAt, RevokedAt: x.RevokedAt})
+		out.Consents = append(out.Consents, exportConsent{ID: x.ID, GroupID: x.GroupID, TextVersion: x.TextVersion, TextLanguage: x.TextLanguage, GrantedAt: x.GrantedAt, ExpiresAt: x.ExpiresAt, RevokedAt: x.RevokedAt})
 	}
 	reads, err := c.ReflectionRead.Query().Where(reflectionread.AuthorUserID(v.UserID)).All(sys)
 	if err != nil {

@@ -15,19 +15,28 @@ import (
 	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
+	"github.com/processgroup/api/internal/platform/lang"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/audit"
 	"github.com/processgroup/api/internal/viewer"
 )
 
-// TextVersion is the version of the consent text members are shown now. Change it, and
-// keep the old text in texts, whenever the wording changes.
+// TextVersion is the version of the English consent text members are shown now.
 const TextVersion = 1
 
-// texts are every consent text ever shown, by version. Placeholders: %[1]s the member's
-// display name, %[2]s the program, %[3]s the group, %[4]s the date.
-var texts = map[int]string{
-	1: `Consent to share my reflections with my group
+// currentVersions are the versions shown now, per language. Versions are counted per
+// language: change a language's version, and keep its old text in texts, whenever its
+// wording changes. A consent records the language and the version it was given to.
+var currentVersions = map[string]int{
+	lang.English: TextVersion,
+	lang.Spanish: 1,
+}
+
+// texts are every consent text ever shown, by language and version. Placeholders: %[1]s the
+// member's display name, %[2]s the program, %[3]s the group, %[4]s the date.
+var texts = map[string]map[int]string{
+	lang.English: {
+		1: `Consent to share my reflections with my group
 
 I, %[1]s, allow %[2]s to share with the group "%[3]s" the reflections I mark "Group" in this app: what I write, my mood and craving scores, and the prompt I answered.
 
@@ -38,19 +47,63 @@ Why: for peer support in my treatment.
 I can revoke this consent at any time in the app. Revoking stops further sharing at once; it cannot undo what people have already read. This consent ends by itself when I leave the group, or on the end date I choose. I do not have to consent to take part in the group or to receive treatment; without it, my reflections are shared with the facilitators only, or with no one, as I choose.
 
 Date: %[4]s`,
+	},
+	lang.Spanish: {
+		1: `Consentimiento para compartir mis reflexiones con mi grupo
+
+Yo, %[1]s, autorizo a %[2]s a compartir con el grupo "%[3]s" las reflexiones que marque como "Grupo" en esta aplicación: lo que escribo, mis puntuaciones de estado de ánimo y de ganas de consumir, y la pregunta que respondí.
+
+Quiénes las verán: las personas que sean miembros o facilitadores de este grupo en el momento en que las lean.
+
+Para qué: para recibir apoyo de mis compañeros en mi tratamiento.
+
+Puedo revocar este consentimiento en cualquier momento desde la aplicación. Al revocarlo se deja de compartir de inmediato; no se puede deshacer lo que otras personas ya hayan leído. Este consentimiento termina por sí solo cuando deje el grupo, o en la fecha de término que yo elija. No tengo que dar este consentimiento para participar en el grupo ni para recibir tratamiento; sin él, mis reflexiones se comparten solo con los facilitadores, o con nadie, según yo elija.
+
+Fecha: %[4]s`,
+	},
 }
+
+// DefaultProgram is the program's name when none is configured (PROGRAM_NAME); the texts
+// in other languages name it in their own words.
+const DefaultProgram = "your treatment program"
+
+// defaultProgram is DefaultProgram in each language other than English, as the first-person
+// consent text names it.
+var defaultProgram = map[string]string{
+	lang.Spanish: "mi programa de tratamiento",
+}
+
+// spanishMonths are the month names of the Spanish date.
+var spanishMonths = [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio",
+	"julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"}
 
 // Text is the consent text as a member sees it.
 type Text struct {
-	Version int
-	Text    string
+	// Language is the language of the text ("en", "es").
+	Language string
+	Version  int
+	Text     string
 }
 
-// Render returns the current consent text for a member of a group, dated now.
-func Render(displayName, program, groupName string, now time.Time, loc *time.Location) Text {
+// Render returns the current consent text in language (English for an unsupported one) for
+// a member of a group, dated now in loc.
+func Render(language, displayName, program, groupName string, now time.Time, loc *time.Location) Text {
+	if !lang.Supported(language) {
+		language = lang.Default
+	}
+	if p, ok := defaultProgram[language]; ok && program == DefaultProgram {
+		program = p
+	}
+	day := now.In(loc)
+	date := day.Format("January 2, 2006")
+	if language == lang.Spanish {
+		date = fmt.Sprintf("%d de %s de %d", day.Day(), spanishMonths[day.Month()-1], day.Year())
+	}
+	version := currentVersions[language]
 	return Text{
-		Version: TextVersion,
-		Text:    fmt.Sprintf(texts[TextVersion], displayName, program, groupName, now.In(loc).Format("January 2, 2006")),
+		Language: language,
+		Version:  version,
+		Text:     fmt.Sprintf(texts[language][version], displayName, program, groupName, date),
 	}
 }
 
@@ -59,6 +112,9 @@ type Request struct {
 	GroupID int
 	// TextVersion is the version of the consent text the member was shown.
 	TextVersion int
+	// TextLanguage is the language of the text the member was shown; empty means the
+	// member's own language, the one Group.sharingConsentText shows them.
+	TextLanguage string
 	// ExpiresAt is when the consent ends by itself, if the member chose a date.
 	ExpiresAt *time.Time
 }
@@ -78,11 +134,20 @@ func (c *Consents) now() time.Time { return c.clock.Now() }
 func (c *Consents) Grant(ctx context.Context, client *ent.Client, in Request) (*ent.GroupSharingConsent, error) {
 	v := viewer.FromContext(ctx)
 	now := c.now()
-	if in.TextVersion != TextVersion {
+	language := in.TextLanguage
+	if language == "" {
+		language = lang.Or(v.Language)
+	}
+	if !lang.Supported(language) {
+		return nil, apperr.Input("textLanguage", lang.Validate(language).Error())
+	}
+	// The version is checked against the text of the language shown: a version of one
+	// language never stands for another's.
+	if current := currentVersions[language]; in.TextVersion != current {
 		return nil, &apperr.Error{
 			Code:       apperr.Conflict,
 			Message:    "the consent text has changed: show the current text and ask again",
-			Extensions: map[string]any{"currentVersion": TextVersion},
+			Extensions: map[string]any{"currentVersion": current, "textLanguage": language},
 		}
 	}
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
@@ -102,6 +167,7 @@ func (c *Consents) Grant(ctx context.Context, client *ent.Client, in Request) (*
 		SetGroupID(in.GroupID).
 		SetMembershipID(m.ID).
 		SetTextVersion(in.TextVersion).
+		SetTextLanguage(language).
 		SetGrantedAt(now)
 	if in.ExpiresAt != nil {
 		create.SetExpiresAt(in.ExpiresAt.UTC())
@@ -185,8 +251,21 @@ func revokeActive(ctx context.Context, client *ent.Client, membershipID int, now
 		Exec(ctx)
 }
 
-// DisclosureNotice goes with every reflection shown to someone other than its author
-// (42 CFR Part 2 §2.32).
-const DisclosureNotice = "42 CFR part 2 prohibits unauthorized use or disclosure of these records. " +
-	"This reflection was shared with you with its author's consent, for peer support in this group only. " +
-	"Do not copy it, share it or repeat it outside the group."
+// disclosureNotices go with every reflection shown to someone other than its author
+// (42 CFR Part 2 §2.32), in the reader's language.
+var disclosureNotices = map[string]string{
+	lang.English: "42 CFR part 2 prohibits unauthorized use or disclosure of these records. " +
+		"This reflection was shared with you with its author's consent, for peer support in this group only. " +
+		"Do not copy it, share it or repeat it outside the group.",
+	lang.Spanish: "42 CFR parte 2 prohíbe el uso o la divulgación no autorizados de estos registros. " +
+		"Esta reflexión se compartió contigo con el consentimiento de quien la escribió, solo para el apoyo entre compañeros en este grupo. " +
+		"No la copies, no la compartas ni la repitas fuera del grupo.",
+}
+
+// DisclosureNotice is the notice in language; English for an empty or unsupported one.
+func DisclosureNotice(language string) string {
+	if n, ok := disclosureNotices[language]; ok {
+		return n
+	}
+	return disclosureNotices[lang.Default]
+}

@@ -54,7 +54,7 @@ func TestRender(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := Render("Ann", "Riverside Program", "Tuesday Group", now, loc)
+		got := Render("en", "Ann", "Riverside Program", "Tuesday Group", now, loc)
 		if got.Version != TextVersion || !strings.HasSuffix(got.Text, c.date) {
 			t.Errorf("%s: version %d, text ends %q; want %q", c.zone, got.Version, got.Text[max(0, len(got.Text)-30):], c.date)
 		}

@@ -270,7 +270,9 @@ func TestTokenizer(t *testing.T) {
 		{"I'm here. You?\nYes", "im here |you |yes"},
 		{"ｈｅｌｌｏ，ｗｏｒｌｄ", "hello world"},
 		{"so\u00adft", "soft"},
-		{"Ünïcode ÉTÉ", "ünïcode été"},
+		{"Ünïcode ÉTÉ", "unicode ete"},
+		{"Año SUICIDÉ pingüino", "ano suicide pinguino"},
+		{"decomposed e\u0301", "decomposed e"},
 		{"a…b", "a |b"},
 	}
 	for _, tt := range tests {
@@ -294,23 +296,41 @@ func TestTokenizer(t *testing.T) {
 }
 
 func TestResources(t *testing.T) {
-	want := []Resource{{
-		Name:  "988 Suicide & Crisis Lifeline",
-		Phone: "988",
-		SMS:   "988",
-		URL:   "https://988lifeline.org",
-	}}
+	english := Resource{
+		Name: "988 Suicide & Crisis Lifeline", Phone: "988", SMS: "988", URL: "https://988lifeline.org",
+		Language: "en", Instructions: "Call or text 988, or chat at 988lifeline.org. Free and confidential, 24 hours a day.",
+	}
 	for _, region := range []string{"US", "us", " US ", "", "ZZ", "unknown"} {
-		got := detector.Resources(region)
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("Resources(%q) = %+v, want %+v", region, got, want)
+		for _, language := range []string{"en", "", "fr"} {
+			got := detector.Resources(region, language)
+			if fmt.Sprint(got) != fmt.Sprint([]Resource{english}) {
+				t.Errorf("Resources(%q, %q) = %+v, want the English line only", region, language, got)
+			}
+		}
+		got := detector.Resources(region, "es")
+		if len(got) != 2 || got[0].Language != "es" || got[1] != english {
+			t.Fatalf("Resources(%q, es) = %+v, want the Spanish options, then English", region, got)
+		}
+		es := got[0]
+		// The Lifeline's Spanish options: call 988 and press 2, text AYUDA to 988, chat.
+		for _, want := range []string{"988 y marca 2", "AYUDA al 988", "chatear en español"} {
+			if !strings.Contains(es.Instructions, want) {
+				t.Errorf("Spanish instructions %q lack %q", es.Instructions, want)
+			}
+		}
+		if es.Phone != "988" || es.SMS != "988" || es.URL == "" {
+			t.Errorf("Spanish resource %+v: want phone and SMS 988 and a web address", es)
 		}
 	}
 	// The caller gets a copy and cannot change the table.
-	got := detector.Resources("US")
-	got[0].Phone = "changed"
-	if again := detector.Resources("US"); again[0].Phone != "988" {
-		t.Errorf("Resources shares its table with callers: Phone = %q", again[0].Phone)
+	got := detector.Resources("US", "es")
+	got[0].Phone, got[1].Phone = "changed", "changed"
+	for _, again := range [][]Resource{detector.Resources("US", "es"), detector.Resources("US", "en")} {
+		for _, r := range again {
+			if r.Phone != "988" {
+				t.Errorf("Resources shares its table with callers: Phone = %q", r.Phone)
+			}
+		}
 	}
 }
 
@@ -369,6 +389,16 @@ var oneWordTriggers = map[string]bool{
 	"sucide": true, "suicde": true, "suiside": true, "sucidal": true, "suicidle": true,
 	"sewerslide": true, "unalive": true, "unalived": true, "unaliving": true,
 	"selfharm": true, "selfharming": true, "selfinjury": true,
+	// Spanish.
+	"suicidio": true, "suicidios": true, "suicida": true, "suicidas": true,
+	"suicidarme": true, "suicidarse": true, "suicidarte": true, "suicidandome": true,
+	"suicido": true, "suicidaria": true, "suicidarnos": true,
+	"sucidio": true, "suisidio": true, "suicdio": true, "suisida": true, "sucida": true,
+	"cortarme": true, "cortandome": true, "lastimarme": true, "herirme": true,
+	"autolesion": true, "autolesiones": true, "autolesionarme": true, "autolesionandome": true,
+	"autolesionarse": true, "autolesionarte": true,
+	"ahorcarme": true, "ahorcarse": true, "dispararme": true, "envenenarme": true,
+	"sobredosificarme": true, "overdosearme": true, "overdosiarme": true, "sobredosearme": true,
 }
 
 func TestEveryCategoryHasPhrases(t *testing.T) {

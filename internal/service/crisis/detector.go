@@ -46,6 +46,7 @@ type pattern struct {
 	safe     bool
 	category string // trigger category; empty for safe phrases
 	source   string // the phrase table entry it came from
+	lang     string // the code of the language whose table it came from
 }
 
 // span is a trigger match of pattern pat that starts at word start.
@@ -81,6 +82,19 @@ var Default = sync.OnceValue(NewDetector)
 func (d *Detector) Detect(text string) bool {
 	_, ok := d.firstMatch(text)
 	return ok
+}
+
+// Match is Detect that also says in which language the crisis language was
+// found: the code ("en", "es") of the phrase table of the first trigger in
+// the text that no safe phrase covers. A phrase in one table is found in any
+// text, so Spanish text with an English trigger ("ya no puedo, I want to
+// die") gives "en". The language is empty when found is false.
+func (d *Detector) Match(text string) (lang string, found bool) {
+	p, ok := d.firstMatch(text)
+	if !ok {
+		return "", false
+	}
+	return p.lang, true
 }
 
 // firstMatch returns the first trigger pattern found in text that no safe
@@ -227,11 +241,11 @@ func (b *builder) addLanguage(l language) {
 	}
 	for _, c := range l.categories {
 		for _, p := range c.phrases {
-			b.addPhrase(l.code, p, groups, pattern{category: c.name, source: p})
+			b.addPhrase(l.code, p, groups, pattern{category: c.name, source: p, lang: l.code})
 		}
 	}
 	for _, p := range l.safe {
-		b.addPhrase(l.code, p, groups, pattern{safe: true, source: p})
+		b.addPhrase(l.code, p, groups, pattern{safe: true, source: p, lang: l.code})
 	}
 }
 

@@ -65,9 +65,30 @@ func classify(r rune) (charClass, rune) {
 		return classIgnore, r
 	}
 	if unicode.IsLetter(r) || unicode.IsDigit(r) {
-		return classWord, unicode.ToLower(r)
+		return classWord, foldAccent(unicode.ToLower(r))
 	}
 	return classSpace, r
+}
+
+// foldAccent drops the accent of a lower-case Latin letter ("é" is read as
+// "e", "ñ" as "n", "ü" as "u"), so that text typed without accents, as much
+// Spanish is on phones, matches phrases written with them. A decomposed
+// accent (a combining mark) was already dropped as classIgnore; this makes
+// precomposed letters read the same.
+func foldAccent(r rune) rune {
+	if r < 0xE0 || r > 0xFF {
+		return r
+	}
+	return rune(latin1Fold[r-0xE0])
+}
+
+// latin1Fold maps the lower-case letters U+00E0 to U+00FF to their letters
+// without accents; æ, ð, ø, þ and ÷ stay as they are.
+var latin1Fold = [32]rune{
+	'a', 'a', 'a', 'a', 'a', 'a', 'æ', 'c', // à á â ã ä å æ ç
+	'e', 'e', 'e', 'e', 'i', 'i', 'i', 'i', // è é ê ë ì í î ï
+	'ð', 'n', 'o', 'o', 'o', 'o', 'o', '÷', // ð ñ ò ó ô õ ö ÷
+	'ø', 'u', 'u', 'u', 'u', 'y', 'þ', 'y', // ø ù ú û ü ý þ ÿ
 }
 
 // tokenizer splits text into normalised words in one pass. The zero value

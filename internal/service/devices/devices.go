@@ -16,6 +16,7 @@ import (
 	"github.com/processgroup/api/internal/notify/schedule"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
+	"github.com/processgroup/api/internal/platform/lang"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/validate"
 	"github.com/processgroup/api/internal/viewer"
@@ -90,6 +91,11 @@ func (d *Devices) Register(ctx context.Context, c *ent.Client, in Registration) 
 	if err != nil {
 		return nil, err
 	}
+	if v.Language == "" {
+		if err := defaultLanguage(ctx, c, v.UserID); err != nil {
+			return nil, err
+		}
+	}
 	// Every reminder goes to every device: the ones not seen for longest beyond MaxDevices
 	// are forgotten.
 	old, err := c.Device.Query().Where(device.UserID(v.UserID)).
@@ -104,6 +110,45 @@ func (d *Devices) Register(ctx context.Context, c *ent.Client, in Registration) 
 		}
 	}
 	return c.Device.Query().Where(device.Token(in.Token)).Only(ctx)
+}
+
+// defaultLanguage gives a member who has no language yet the language of the first device
+// they registered (the oldest they still have: the one just registered, for a new member),
+// unless a setLanguage committed meanwhile.
+func defaultLanguage(ctx context.Context, c *ent.Client, userID int) error {
+	first, err := c.Device.Query().Where(device.UserID(userID)).
+		Order(device.ByCreatedAt(), device.ByID()).First(ctx)
+	if err != nil {
+		return err
+	}
+	return c.User.Update().
+		Where(user.ID(userID), user.LanguageIsNil()).
+		SetLanguage(lang.FromLocale(first.Locale)).
+		Exec(ctx)
+}
+
+// SetLanguage sets the viewer's language ("en" or "es"), which chooses the consent text,
+// the disclosure notice, the push texts and the order of the crisis resources. Any other
+// value is BAD_USER_INPUT naming language, and changes nothing.
+func SetLanguage(ctx context.Context, c *ent.Client, language string) (*ent.User, error) {
+	if err := lang.Validate(language); err != nil {
+		return nil, apperr.Input("language", err.Error())
+	}
+	v := viewer.FromContext(ctx)
+	return c.User.UpdateOneID(v.UserID).SetLanguage(language).Save(ctx)
+}
+
+// Language is the language of u, the viewer v: the column if it was read (a query may
+// select only some columns), else the one v's record held at sign-in, else the default for
+// a member without one.
+func Language(u *ent.User, v *viewer.Viewer) string {
+	if u.Language != nil {
+		return lang.Or(*u.Language)
+	}
+	if v != nil && v.UserID == u.ID {
+		return lang.Or(v.Language)
+	}
+	return lang.Default
 }
 
 // MaxDevices is how many devices a member keeps; registering one more forgets the one not

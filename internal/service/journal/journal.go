@@ -12,7 +12,9 @@ import (
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/crypt"
+	"github.com/processgroup/api/internal/platform/lang"
 	"github.com/processgroup/api/internal/service/crisis"
+	"github.com/processgroup/api/internal/viewer"
 )
 
 // Journal writes reflections and encouragement.
@@ -36,12 +38,19 @@ func New(d *crisis.Detector, n Notifier, keys *crypt.Keyring, c clock.Clock) *Jo
 
 func (j *Journal) now() time.Time { return j.clock.Now() }
 
-// Resources returns the crisis resources to show for text: none for ordinary text.
-func (j *Journal) Resources(text string) []crisis.Resource {
-	if !j.detector.Detect(text) {
+// Resources returns the crisis resources to show the viewer in ctx for text: none for
+// ordinary text. Their order follows the viewer's language when it is not English, else the
+// language the crisis language was found in: a Spanish-speaking member, or Spanish words,
+// get the Lifeline's Spanish options first.
+func (j *Journal) Resources(ctx context.Context, text string) []crisis.Resource {
+	found, ok := j.detector.Match(text)
+	if !ok {
 		return []crisis.Resource{}
 	}
-	return j.detector.Resources("")
+	if v := viewer.FromContext(ctx); v != nil && v.Language != "" && v.Language != lang.English {
+		found = v.Language
+	}
+	return j.detector.Resources("", found)
 }
 
 // digest is a keyed fingerprint of the content of a create request, so that a retry can be

@@ -27,7 +27,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in NewReflecti
 	sum := j.digest(in.ClientID.String(), in.GroupID, in.Body, in.Mood, in.Craving, in.Prompt, string(visibility))
 	// A retry first: it returns what was made even if the author has left the group since.
 	if r, err := j.existingReflection(ctx, c, v, in, sum); r != nil || err != nil {
-		return r, j.resourcesFor(r), err
+		return r, j.resourcesFor(ctx, r), err
 	}
 	author, err := rule.CurrentMembershipID(ctx, c, in.GroupID)
 	if err != nil {
@@ -55,7 +55,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in NewReflecti
 		if r == nil && err == nil {
 			err = errors.New("journal: reflection vanished after a conflicting insert")
 		}
-		return r, j.resourcesFor(r), err
+		return r, j.resourcesFor(ctx, r), err
 	}
 	if err != nil {
 		return nil, nil, err
@@ -65,7 +65,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in NewReflecti
 		return nil, nil, err
 	}
 	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Op: bus.Created, Group: r.GroupID, ID: r.ID, Attention: attention})
-	return r, j.resourcesFor(r), nil
+	return r, j.resourcesFor(ctx, r), nil
 }
 
 // existingReflection finds the viewer's reflection with the client id of in, if any, and
@@ -93,11 +93,11 @@ func (j *Journal) existingReflection(ctx context.Context, c client, v *viewer.Vi
 	return c.Reflection.Get(ctx, old.ID)
 }
 
-func (j *Journal) resourcesFor(r *ent.Reflection) []crisis.Resource {
+func (j *Journal) resourcesFor(ctx context.Context, r *ent.Reflection) []crisis.Resource {
 	if r == nil {
 		return nil
 	}
-	return j.Resources(r.Body)
+	return j.Resources(ctx, r.Body)
 }
 
 // UpdateReflection changes the viewer's reflection if it is still at expectedVersion; a
@@ -170,7 +170,7 @@ func (j *Journal) UpdateReflection(ctx context.Context, c client, id, expectedVe
 		}
 	}
 	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Group: current.GroupID, ID: current.ID, Attention: attention})
-	return current, j.Resources(current.Body), nil
+	return current, j.Resources(ctx, current.Body), nil
 }
 
 // DeleteReflection deletes the viewer's reflection: its content and the encouragement on it
