@@ -32,6 +32,19 @@ var asciiClass, asciiLower = func() (c [utf8.RuneSelf]charClass, l [utf8.RuneSel
 	return c, l
 }()
 
+// latinEnd is the end of the Latin blocks (Latin-1 Supplement, Extended-A and -B) whose
+// classification is cached: accented letters are most of the non-ASCII characters of
+// Spanish (and French, Portuguese…) text, and classify is slow for them.
+const latinEnd = 0x250
+
+// latinClass and latinLower cache classify below latinEnd.
+var latinClass, latinLower = func() (c [latinEnd]charClass, l [latinEnd]rune) {
+	for r := rune(0); r < latinEnd; r++ {
+		c[r], l[r] = classify(r)
+	}
+	return c, l
+}()
+
 // classify returns what r does and, for word characters, its lower-case form.
 func classify(r rune) (charClass, rune) {
 	if r < utf8.RuneSelf {
@@ -118,7 +131,11 @@ func (t *tokenizer) next() (tok []byte, brk bool, ok bool) {
 		} else {
 			var r rune
 			r, size = utf8.DecodeRuneInString(t.s[t.pos:])
-			class, lower = classify(r)
+			if r < latinEnd {
+				class, lower = latinClass[r], latinLower[r]
+			} else {
+				class, lower = classify(r)
+			}
 		}
 		switch class {
 		case classWord:
