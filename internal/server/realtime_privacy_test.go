@@ -44,13 +44,11 @@ func wantFeed(t *testing.T, l *Live, sub, kind, id string, forbidden ...string) 
 }
 
 // feed opens a live connection of c subscribed to g's page under "feed", and returns once
-// the subscription is under way: Subscribe returns when the server has registered it,
-// which is before it has read what c may see (the reflections it may later send as
-// REMOVED), and on PostgreSQL announcements of changes committed just before may still be
-// on their way. So c writes a PRIVATE reflection (only c may read it) and edits it, and the
-// events up to the edit's UPDATED are taken: ADDED or UPDATED of earlier changes (a late
-// announcement of c's consent ADDs c's reflections, the sync one included), never a
-// REMOVED.
+// the announcements of earlier changes are through: on PostgreSQL an announcement committed
+// just before subscribing may still be on its way. So c writes a PRIVATE reflection (only c
+// may read it) and edits it, and the events up to the edit's UPDATED are taken: ADDED or
+// UPDATED of earlier changes (a late announcement of c's consent ADDs c's reflections, the
+// sync one included), never a REMOVED.
 func feed(t *testing.T, c *Client, g *Group) *Live {
 	t.Helper()
 	l := c.Live()
@@ -628,10 +626,8 @@ func TestLiveAttentionFacilitatorsOnly(t *testing.T) {
 	})
 }
 
-// BUG (see the report): a PRIVATE reflection with crisis language that its author then
-// shares with the facilitators is marked as needing attention and readable to them, but no
-// alert is sent: journal.UpdateReflection announces Attention only when the body changed.
-// The facilitator learns of it at the next digest, not now.
+// A PRIVATE reflection with crisis language that its author then shares with the
+// facilitators raises the alert when they may read it, once.
 func TestLiveAttentionPrivateCrisisSharedLater(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {
@@ -642,6 +638,10 @@ func TestLiveAttentionPrivateCrisisSharedLater(t *testing.T) {
 		// Its creation is handled (and not sent) before it is shared: the next alert is Ben's.
 		attentionEvent(t, th, g.Reflect(g.B, "FACILITATORS", crisisWords+" first"))
 		if r := updateReflection(g.A, id, 1, map[string]any{"visibility": "FACILITATORS"}); len(r.Errors) > 0 {
+			t.Fatal(r.Raw)
+		}
+		// Edited again: alerted once, not twice.
+		if r := updateReflection(g.A, id, 2, map[string]any{"mood": 4}); len(r.Errors) > 0 {
 			t.Fatal(r.Raw)
 		}
 		sentinel := g.Reflect(g.B, "FACILITATORS", crisisWords+" sentinel")

@@ -92,6 +92,18 @@ type Subscription struct {
 	c     chan Event
 	lost  chan struct{}
 	once  sync.Once
+	ready bool
+}
+
+// Ready says that the subscriber is set up: what it reads at its start is read (Await
+// counts ready subscriptions only).
+func (s *Subscription) Ready() {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	if !s.ready {
+		s.ready = true
+		s.hub.changedLocked()
+	}
 }
 
 // Events are the announcements of the subscription's group or user, in the order received.
@@ -151,13 +163,13 @@ func (h *Hub) changedLocked() {
 	h.changed = make(chan struct{})
 }
 
-// Await returns once ok(the number of subscriptions) holds, or ctx ends (tests: a
-// subscription is only active once the server has processed it, which the protocol does
-// not acknowledge).
+// Await returns once ok(the number of ready subscriptions) holds, or ctx ends (tests: a
+// subscription is only active once the server has set it up, which the protocol does not
+// acknowledge).
 func (h *Hub) Await(ctx context.Context, ok func(n int) bool) error {
 	for {
 		h.mu.Lock()
-		n, changed := h.lenLocked(), h.changed
+		n, changed := h.readyLocked(), h.changed
 		h.mu.Unlock()
 		if ok(n) {
 			return nil
@@ -257,6 +269,20 @@ func (h *Hub) Len() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.lenLocked()
+}
+
+func (h *Hub) readyLocked() int {
+	n := 0
+	for _, index := range []map[int]map[*Subscription]struct{}{h.byGroup, h.byUser} {
+		for _, subs := range index {
+			for s := range subs {
+				if s.ready {
+					n++
+				}
+			}
+		}
+	}
+	return n
 }
 
 func (h *Hub) lenLocked() int {

@@ -81,7 +81,10 @@ func TestDownAndUp(t *testing.T) {
 	if err := h.AwaitUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	go func() { _, _ = h.Group(1) }()
+	go func() {
+		s, _ := h.Group(1)
+		s.Ready()
+	}()
 	if err := h.Await(ctx, func(n int) bool { return n == 1 }); err != nil {
 		t.Fatal(err)
 	}

@@ -169,7 +169,9 @@ func (j *Journal) UpdateReflection(ctx context.Context, c client, id, expectedVe
 			Extensions: map[string]any{"currentVersion": current.Version},
 		}
 	}
-	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Group: current.GroupID, ID: current.ID, Attention: attention})
+	// A reflection marked while PRIVATE is announced as marked again when it is shared
+	// (the facilitators' subscriptions alert once, when they may read it).
+	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Group: current.GroupID, ID: current.ID, Attention: current.NeedsAttention})
 	return current, j.Resources(ctx, current.Body), nil
 }
 

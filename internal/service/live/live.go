@@ -107,6 +107,7 @@ func unavailable(err error) error {
 // context, and returns false to complete the subscription.
 func stream[T any](ctx context.Context, sub *bus.Subscription, end End, handle func(ctx context.Context, ev bus.Event, send func(T) bool) (bool, error)) <-chan T {
 	out := make(chan T)
+	sub.Ready()
 	go func() {
 		defer close(out)
 		defer sub.Close()
@@ -177,8 +178,10 @@ func (l *Live) GroupFeed(ctx context.Context, group int, end End) (<-chan *FeedC
 	if err != nil {
 		return nil, err
 	}
-	// What the viewer may read now, subscribed first so that nothing falls in between.
+	// What the viewer may read now, subscribed first so that nothing falls in between;
+	// then what they were sent.
 	seen := map[int]int{} // reflection → author membership
+	sent := map[int]bool{}
 	rows, err := l.client.Reflection.Query().
 		Where(reflection.GroupID(group)).
 		Select(reflection.FieldID, reflection.FieldAuthorID).
@@ -206,20 +209,23 @@ func (l *Live) GroupFeed(ctx context.Context, group int, end End) (<-chan *FeedC
 			case ent.IsNotFound(err):
 				if _, ok := seen[id]; ok {
 					delete(seen, id)
+					delete(sent, id)
 					return send(&FeedChange{Kind: Removed, ReflectionID: id}), nil
 				}
 				return true, nil
 			case err != nil:
 				return false, unavailable(err)
 			}
+			// New to the subscriber: not readable before, or written just now (the start's
+			// read may already hold it); once sent, it is UPDATED.
 			kind := Updated
-			if _, ok := seen[id]; !ok || ev.Op == bus.Created {
+			if _, ok := seen[id]; !sent[id] && (!ok || ev.Op == bus.Created) {
 				kind = Added
 			}
-			seen[id] = r.AuthorID
+			seen[id], sent[id] = r.AuthorID, true
 			return send(&FeedChange{Kind: kind, ReflectionID: id, Reflection: r}), nil
 		case bus.Member:
-			return l.authorChanged(ctx, group, ev.ID, seen, send)
+			return l.authorChanged(ctx, group, ev.ID, seen, sent, send)
 		}
 		return true, nil
 	}), nil
@@ -233,7 +239,7 @@ const authorsLimit = 50
 // (they left or were removed, their consent ended or began, they rejoined): those the
 // viewer could read and no longer may are REMOVED, those they may read now and could not
 // are ADDED.
-func (l *Live) authorChanged(ctx context.Context, group, author int, seen map[int]int, send func(*FeedChange) bool) (bool, error) {
+func (l *Live) authorChanged(ctx context.Context, group, author int, seen map[int]int, sent map[int]bool, send func(*FeedChange) bool) (bool, error) {
 	readable, err := l.client.Reflection.Query().
 		Where(reflection.GroupID(group), reflection.AuthorID(author)).
 		IDs(ctx)
@@ -249,6 +255,7 @@ func (l *Live) authorChanged(ctx context.Context, group, author int, seen map[in
 	slices.Sort(gone)
 	for _, id := range gone {
 		delete(seen, id)
+		delete(sent, id)
 		if !send(&FeedChange{Kind: Removed, ReflectionID: id}) {
 			return false, nil
 		}
@@ -271,7 +278,7 @@ func (l *Live) authorChanged(ctx context.Context, group, author int, seen map[in
 		return false, unavailable(err)
 	}
 	for _, r := range rs {
-		seen[r.ID] = r.AuthorID
+		seen[r.ID], sent[r.ID] = r.AuthorID, true
 		if !send(&FeedChange{Kind: Added, ReflectionID: r.ID, Reflection: r}) {
 			return false, nil
 		}
@@ -350,8 +357,9 @@ func (l *Live) SessionChanges(ctx context.Context, group int, end End) (<-chan *
 // facilitators (whether the group exists or not).
 var ErrAttentionForbidden = apperr.New(apperr.Forbidden, "only the group's facilitators receive its attention alerts")
 
-// Attention streams, to a facilitator of group, the reflections of the group that the
-// announcement says were marked as needing attention and that they may read.
+// Attention streams, to a facilitator of group, each reflection of the group marked as
+// needing attention once, as soon as they may read it (when it is written, or when a
+// reflection marked while PRIVATE is shared with them).
 func (l *Live) Attention(ctx context.Context, group int, end End) (<-chan *AttentionAlert, error) {
 	ectx := l.event(ctx)
 	if err := rule.MayFacilitate(ectx, l.client, group); err != nil {
@@ -365,6 +373,7 @@ func (l *Live) Attention(ctx context.Context, group int, end End) (<-chan *Atten
 	if err != nil {
 		return nil, err
 	}
+	alerted := map[int]bool{}
 	return stream(ctx, sub, end, func(ctx context.Context, ev bus.Event, send func(*AttentionAlert) bool) (bool, error) {
 		ctx = l.event(ctx)
 		switch err := rule.MayFacilitate(ctx, l.client, group); {
@@ -373,7 +382,7 @@ func (l *Live) Attention(ctx context.Context, group int, end End) (<-chan *Atten
 		case err != nil:
 			return false, unavailable(err)
 		}
-		if ev.Kind != bus.Reflection || !ev.Attention {
+		if ev.Kind != bus.Reflection || !ev.Attention || alerted[ev.ID] {
 			return true, nil
 		}
 		r, err := l.client.Reflection.Query().Where(reflection.ID(ev.ID), reflection.GroupID(group), reflection.NeedsAttention(true)).Only(ctx)
@@ -383,6 +392,7 @@ func (l *Live) Attention(ctx context.Context, group int, end End) (<-chan *Atten
 		case err != nil:
 			return false, unavailable(err)
 		}
+		alerted[r.ID] = true
 		return send(&AttentionAlert{Reasons: []digest.Reason{digest.Crisis}, Reflection: r}), nil
 	}), nil
 }
