@@ -37,6 +37,9 @@ type Live struct {
 	mu     sync.Mutex
 	code   int
 	reason string
+	// deaf connections do not answer the server's pings; pings counts those received.
+	deaf  bool
+	pings int
 }
 
 // dialLive opens a websocket to the API of h with the graphql-transport-ws sub-protocol.
@@ -68,6 +71,20 @@ func (c *Client) Connect(payload map[string]any) *Live {
 	}
 	l.send(wsMsg{Type: "connection_init", Payload: mustJSON(payload)})
 	return l
+}
+
+// Pings is the number of pings the server sent so far.
+func (l *Live) Pings() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pings
+}
+
+// Deaf makes the connection stop answering the server's pings.
+func (l *Live) Deaf() {
+	l.mu.Lock()
+	l.deaf = true
+	l.mu.Unlock()
 }
 
 // Live opens a live connection as c and waits for the server's acknowledgement.
@@ -110,7 +127,13 @@ func (l *Live) read() {
 			continue
 		}
 		if m.Type == "ping" {
-			l.send(wsMsg{Type: "pong"})
+			l.mu.Lock()
+			l.pings++
+			deaf := l.deaf
+			l.mu.Unlock()
+			if !deaf {
+				l.send(wsMsg{Type: "pong"})
+			}
 			continue
 		}
 		if m.Type == "pong" {

@@ -94,6 +94,28 @@ func TestLiveSignOutEverywhere(t *testing.T) {
 	}
 }
 
+// Keep-alive: the server pings; a client that answers stays connected through many
+// intervals, one that stops answering is dropped within two.
+func TestLiveKeepAlive(t *testing.T) {
+	t.Parallel()
+	h := sqliteH(t, withSettings(map[string]string{"WS_PING_INTERVAL": "100ms"}))
+	g := h.NewGroup()
+	b := g.B.Live()
+	deaf := g.A.Live()
+	deaf.Deaf()
+	b.Subscribe("feed", "GroupFeedLive", map[string]any{"groupID": g.ID})
+	if code, _ := deaf.Closed(); code == 0 {
+		t.Fatal("a client that does not answer pings was closed normally")
+	}
+	if n := b.Pings(); n < 2 {
+		t.Fatalf("%d pings while the deaf client was dropped, want 2 or more", n)
+	}
+	id := g.Reflect(g.Therapist, "GROUP", "still here")
+	if r := b.Data("feed"); r.Str("groupFeedChanged.reflectionID") != id {
+		t.Fatalf("after the pings: %s", r.Raw)
+	}
+}
+
 // Subscriptions are served over websockets only: a subscription POSTed is refused with a
 // coded error, not held open.
 func TestLiveNotOverPOST(t *testing.T) {

@@ -17,6 +17,10 @@ type Detector struct {
 	// vocab maps each phrase word to an id above zero, and each filler word
 	// to fillerID. Words not in it get 0 and can never match.
 	vocab map[string]int32
+	// words is vocab as the detector reads it: an open-addressing table keyed by
+	// the hash the tokenizer computes while it reads each word, so that a word
+	// costs one multiplication per byte and, mostly, one probe.
+	words wordTable
 	// root holds the start state's moves, indexed by word id.
 	root []int32
 	// nodes is an Aho-Corasick automaton over word ids. Node 0 is the start.
@@ -117,7 +121,7 @@ func (d *Detector) firstMatch(text string) (*pattern, bool) {
 		if !ok {
 			break
 		}
-		id := d.vocab[string(tok)] // no allocation: the conversion is only a map key
+		id := d.words.lookup(t.hash, tok)
 		if id == fillerID {
 			carry = carry || brk
 			continue
@@ -313,6 +317,7 @@ func (b *builder) build() *Detector {
 	}
 	d := &Detector{
 		vocab:    b.vocab,
+		words:    newWordTable(b.vocab),
 		root:     make([]int32, maxID+1),
 		nodes:    make([]acNode, len(b.children)),
 		patterns: b.patterns,
@@ -447,4 +452,70 @@ func hasWordsAt(words []string, pos int, prefix []string) bool {
 		}
 	}
 	return true
+}
+
+// wordTable is an open-addressing hash table of the vocabulary, keyed by
+// wordHash. It is at most a quarter full, so a word not in it (most words of
+// a text) is mostly answered by its first slot.
+type wordTable struct {
+	mask  uint64
+	slots []wordSlot
+}
+
+type wordSlot struct {
+	hash uint64
+	id   int32
+	word string
+}
+
+func newWordTable(vocab map[string]int32) wordTable {
+	size := 16
+	for size < 4*len(vocab) {
+		size <<= 1
+	}
+	t := wordTable{mask: uint64(size - 1), slots: make([]wordSlot, size)}
+	for w, id := range vocab {
+		h := wordHash(w)
+		i := slotOf(h) & t.mask
+		for t.slots[i].word != "" {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = wordSlot{hash: h, id: id, word: w}
+	}
+	return t
+}
+
+// lookup returns the id of the word tok whose wordHash is h, or 0.
+func (t *wordTable) lookup(h uint64, tok []byte) int32 {
+	if tok == nil {
+		return 0
+	}
+	for i := slotOf(h) & t.mask; ; i = (i + 1) & t.mask {
+		s := &t.slots[i]
+		if s.word == "" {
+			return 0
+		}
+		if s.hash == h && s.word == string(tok) {
+			return s.id
+		}
+	}
+}
+
+// slotOf mixes the high bits of a hash into the low ones that pick a slot.
+func slotOf(h uint64) uint64 { return h ^ h>>29 }
+
+// FNV-1a, 64 bits: what the tokenizer computes byte by byte as it writes a
+// word.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// wordHash is the hash of a normalised word, as the tokenizer computes it.
+func wordHash(w string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(w); i++ {
+		h = (h ^ uint64(w[i])) * fnvPrime
+	}
+	return h
 }

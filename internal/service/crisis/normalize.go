@@ -112,6 +112,8 @@ type tokenizer struct {
 	// brk records a sentence break seen since the last word.
 	brk bool
 	buf [maxTokenLen]byte
+	// hash is the wordHash of the word next returned last.
+	hash uint64
 }
 
 // next returns the next word, lower-cased and without apostrophes. The slice
@@ -121,6 +123,7 @@ type tokenizer struct {
 func (t *tokenizer) next() (tok []byte, brk bool, ok bool) {
 	n := 0
 	in, long := false, false
+	h := uint64(fnvOffset)
 	for t.pos < len(t.s) {
 		c := t.s[t.pos]
 		var class charClass
@@ -146,12 +149,17 @@ func (t *tokenizer) next() (tok []byte, brk bool, ok bool) {
 			if lower < utf8.RuneSelf {
 				if n < len(t.buf) {
 					t.buf[n] = byte(lower)
+					h = (h ^ uint64(lower)) * fnvPrime
 					n++
 				} else {
 					long = true
 				}
 			} else if n+utf8.RuneLen(lower) <= len(t.buf) {
-				n += utf8.EncodeRune(t.buf[n:], lower)
+				k := utf8.EncodeRune(t.buf[n:], lower)
+				for _, b := range t.buf[n : n+k] {
+					h = (h ^ uint64(b)) * fnvPrime
+				}
+				n += k
 			} else {
 				long = true
 			}
@@ -160,6 +168,7 @@ func (t *tokenizer) next() (tok []byte, brk bool, ok bool) {
 			if in {
 				// Leave the separator for the next call, so that a
 				// sentence break is recorded before the next word.
+				t.hash = h
 				return t.word(n, long), brk, true
 			}
 			if class == classBreak {
@@ -169,6 +178,7 @@ func (t *tokenizer) next() (tok []byte, brk bool, ok bool) {
 		t.pos += size
 	}
 	if in {
+		t.hash = h
 		return t.word(n, long), brk, true
 	}
 	return nil, false, false
