@@ -17,6 +17,11 @@ func system(ctx context.Context) context.Context {
 	return privacy.DecisionContext(ctx, privacy.Allow)
 }
 
+// ForLiveUpdates is the group's page, live: a subscription learns when a groupmate's consent
+// to share ends by its date (a time no change announces), to read what they shared again as
+// the subscriber. Only the end times and memberships are read, and never sent.
+func ForLiveUpdates(ctx context.Context) context.Context { return system(ctx) }
+
 // ForSignIn is sign-in: the member record of a verified Firebase token is found or created,
 // and a change of email, phone or therapist role is written to it, before anyone is the
 // viewer.

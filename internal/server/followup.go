@@ -20,6 +20,9 @@ type exchange struct {
 	retryAfter int
 	// after is the work that follows the response.
 	after []func(context.Context)
+	// direct, when set, takes that work at once instead (a websocket: its answers are
+	// written message by message, and the connection may last for hours).
+	direct func(func(context.Context))
 }
 
 type exchangeKey struct{}
@@ -70,6 +73,11 @@ func afterResponse(ctx context.Context, work func(context.Context)) {
 		return
 	}
 	ex.mu.Lock()
+	if direct := ex.direct; direct != nil {
+		ex.mu.Unlock()
+		direct(work)
+		return
+	}
 	ex.after = append(ex.after, work)
 	ex.mu.Unlock()
 }

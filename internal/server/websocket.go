@@ -209,6 +209,13 @@ func (a *App) socketsAround(next http.Handler) http.Handler {
 			return
 		}
 		defer a.sockets.remove(s)
+		// What follows each answer on the socket (the audit of denials) runs once that
+		// answer is written, not when the connection ends.
+		if ex := exchangeOf(r.Context()); ex != nil {
+			ex.mu.Lock()
+			ex.direct = a.followUps.add
+			ex.mu.Unlock()
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), socketKey{}, s)))
 	})
 }
@@ -274,14 +281,21 @@ func (a *App) watchSocket(ctx context.Context, s *socket, token string, expires 
 	}
 }
 
-// subscriptionLimits serves subscriptions over websockets only, at most
+// subscriptionLimits serves subscriptions over websockets only, and nothing else over them
+// (queries and mutations go over HTTP, with a context per request), at most
 // WS_MAX_SUBSCRIPTIONS at once on a connection.
 func (a *App) subscriptionLimits(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
+	s := socketOf(ctx)
 	if oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
+		if s != nil && oc.Operation != nil {
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+				Message:    "only subscriptions are served over the websocket: send queries and mutations over HTTP to /graphql",
+				Extensions: map[string]any{"code": string(apperr.BadUserInput)},
+			}}})
+		}
 		return next(ctx)
 	}
-	s := socketOf(ctx)
 	if s == nil {
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
 			Message:    "subscriptions are served over graphql-transport-ws: open a websocket to /graphql",

@@ -21,7 +21,8 @@ type Kind string
 
 const (
 	// Reflection: a reflection was written (Op Created), changed or deleted. ID is the
-	// reflection, Attention is set when the change marked it as needing attention.
+	// reflection. (Whether it needs attention is not said: that comes from its text; the
+	// facilitators' subscriptions read it again.)
 	Reflection Kind = "reflection"
 	// Encouragement: an encouragement was sent. ID is the encouragement, Reflection the
 	// reflection it is on, User the reflection's author (its recipient).
@@ -52,7 +53,6 @@ type Event struct {
 	User       int  `json:"u,omitempty"`
 	Reflection int  `json:"r,omitempty"`
 	Op         Op   `json:"o,omitempty"`
-	Attention  bool `json:"a,omitempty"`
 }
 
 // Hub hands the announcements this server receives to its subscriptions. A subscription

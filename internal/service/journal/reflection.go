@@ -64,7 +64,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in NewReflecti
 	if err != nil {
 		return nil, nil, err
 	}
-	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Op: bus.Created, Group: r.GroupID, ID: r.ID, Attention: attention})
+	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Op: bus.Created, Group: r.GroupID, ID: r.ID})
 	return r, j.resourcesFor(ctx, r), nil
 }
 
@@ -169,9 +169,7 @@ func (j *Journal) UpdateReflection(ctx context.Context, c client, id, expectedVe
 			Extensions: map[string]any{"currentVersion": current.Version},
 		}
 	}
-	// A reflection marked while PRIVATE is announced as marked again when it is shared
-	// (the facilitators' subscriptions alert once, when they may read it).
-	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Group: current.GroupID, ID: current.ID, Attention: current.NeedsAttention})
+	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Group: current.GroupID, ID: current.ID})
 	return current, j.Resources(ctx, current.Body), nil
 }
 

@@ -17,13 +17,16 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/groupsession"
+	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/platform/apperr"
+	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/digest"
 	"github.com/processgroup/api/internal/viewer"
@@ -178,15 +181,22 @@ func (l *Live) GroupFeed(ctx context.Context, group int, end End) (<-chan *FeedC
 	if err != nil {
 		return nil, err
 	}
-	// What the viewer may read now, subscribed first so that nothing falls in between;
-	// then what they were sent.
+	// What the viewer may read now (the newest startLimit), subscribed first so that
+	// nothing falls in between; then what they were sent.
 	seen := map[int]int{} // reflection → author membership
 	sent := map[int]bool{}
 	rows, err := l.client.Reflection.Query().
 		Where(reflection.GroupID(group)).
+		Order(ent.Desc(reflection.FieldID)).
+		Limit(startLimit).
 		Select(reflection.FieldID, reflection.FieldAuthorID).
 		All(ectx)
 	if err != nil {
+		sub.Close()
+		return nil, err
+	}
+	consents := &consentEnds{checked: clock.FromContext(ctx).Now()}
+	if consents.next, err = l.nextConsentEnd(ectx, group, consents.checked); err != nil {
 		sub.Close()
 		return nil, err
 	}
@@ -197,6 +207,9 @@ func (l *Live) GroupFeed(ctx context.Context, group int, end End) (<-chan *FeedC
 		ctx = l.event(ctx)
 		if ok, err := l.member(ctx, group); err != nil || !ok {
 			return false, errOrNil(err)
+		}
+		if more, err := l.consentsEnded(ctx, group, consents, seen, sent, send); !more || err != nil {
+			return more, err
 		}
 		switch ev.Kind {
 		case bus.Reflection, bus.Encouragement:
@@ -225,10 +238,79 @@ func (l *Live) GroupFeed(ctx context.Context, group int, end End) (<-chan *FeedC
 			seen[id], sent[id] = r.AuthorID, true
 			return send(&FeedChange{Kind: kind, ReflectionID: id, Reflection: r}), nil
 		case bus.Member:
+			// A consent given now may end by its date.
+			var err error
+			if consents.next, err = l.nextConsentEnd(ctx, group, consents.checked); err != nil {
+				return false, unavailable(err)
+			}
 			return l.authorChanged(ctx, group, ev.ID, seen, sent, send)
 		}
 		return true, nil
 	}), nil
+}
+
+// startLimit is the most reflections a group's page tracks from its start (the newest): one
+// older than these that stops being readable is not sent as REMOVED (the app's page holds
+// far fewer).
+const startLimit = 2000
+
+// consentEnds follows when groupmates' consents end by their dates: no change announces
+// that moment.
+type consentEnds struct {
+	checked time.Time
+	next    *time.Time
+}
+
+// nextConsentEnd is the first end date after from of a consent in force in group, if any.
+func (l *Live) nextConsentEnd(ctx context.Context, group int, from time.Time) (*time.Time, error) {
+	c, err := l.client.GroupSharingConsent.Query().
+		Where(
+			groupsharingconsent.GroupID(group),
+			groupsharingconsent.RevokedAtIsNil(),
+			groupsharingconsent.ExpiresAtGT(from.UTC()),
+		).
+		Order(ent.Asc(groupsharingconsent.FieldExpiresAt)).
+		First(rule.ForLiveUpdates(ctx))
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.ExpiresAt, nil
+}
+
+// consentsEnded re-reads, at the first event after it, what the authors whose consent ended
+// by its date shared (authorChanged): the very next event takes their consent's end into
+// account.
+func (l *Live) consentsEnded(ctx context.Context, group int, c *consentEnds, seen map[int]int, sent map[int]bool, send func(*FeedChange) bool) (bool, error) {
+	now := clock.FromContext(ctx).Now()
+	if c.next == nil || now.Before(*c.next) {
+		return true, nil
+	}
+	ended, err := l.client.GroupSharingConsent.Query().
+		Where(
+			groupsharingconsent.GroupID(group),
+			groupsharingconsent.RevokedAtIsNil(),
+			groupsharingconsent.ExpiresAtGT(c.checked.UTC()),
+			groupsharingconsent.ExpiresAtLTE(now.UTC()),
+		).
+		Select(groupsharingconsent.FieldMembershipID).
+		Ints(rule.ForLiveUpdates(ctx))
+	if err != nil {
+		return false, unavailable(err)
+	}
+	c.checked = now
+	if c.next, err = l.nextConsentEnd(ctx, group, now); err != nil {
+		return false, unavailable(err)
+	}
+	slices.Sort(ended)
+	for _, author := range slices.Compact(ended) {
+		if more, err := l.authorChanged(ctx, group, author, seen, sent, send); !more || err != nil {
+			return more, err
+		}
+	}
+	return true, nil
 }
 
 // authorsLimit is the most reflections of one author a change of their standing sends as
@@ -359,7 +441,9 @@ var ErrAttentionForbidden = apperr.New(apperr.Forbidden, "only the group's facil
 
 // Attention streams, to a facilitator of group, each reflection of the group marked as
 // needing attention once, as soon as they may read it (when it is written, or when a
-// reflection marked while PRIVATE is shared with them).
+// reflection marked while PRIVATE is shared with them). Announcements do not say whether a
+// reflection is marked (that comes from its text): every reflection announced is read
+// again, and only a marked one is sent.
 func (l *Live) Attention(ctx context.Context, group int, end End) (<-chan *AttentionAlert, error) {
 	ectx := l.event(ctx)
 	if err := rule.MayFacilitate(ectx, l.client, group); err != nil {
@@ -382,7 +466,7 @@ func (l *Live) Attention(ctx context.Context, group int, end End) (<-chan *Atten
 		case err != nil:
 			return false, unavailable(err)
 		}
-		if ev.Kind != bus.Reflection || !ev.Attention || alerted[ev.ID] {
+		if ev.Kind != bus.Reflection || alerted[ev.ID] {
 			return true, nil
 		}
 		r, err := l.client.Reflection.Query().Where(reflection.ID(ev.ID), reflection.GroupID(group), reflection.NeedsAttention(true)).Only(ctx)
