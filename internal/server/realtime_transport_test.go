@@ -287,3 +287,20 @@ func TestLiveOnlySubscriptions(t *testing.T) {
 		t.Fatalf("a mutation over the socket: %s", code)
 	}
 }
+
+// Subscribing twice under one id closes the connection with 4409, as the protocol says; an
+// id may be used again once its subscription is over.
+func TestLiveSubscriberIDOnce(t *testing.T) {
+	t.Parallel()
+	h := sqliteH(t)
+	a := h.Member("a")
+	l := a.Live()
+	l.Subscribe("e", "EncouragementLive", nil)
+	l.Stop("e")
+	l.Completed("e")
+	l.Subscribe("e", "EncouragementLive", nil)
+	l.Try("e", "EncouragementLive", nil)
+	if code, _ := l.Closed(); code != 4409 {
+		t.Fatalf("the same id twice: closed with %d, want 4409", code)
+	}
+}

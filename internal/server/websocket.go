@@ -43,13 +43,14 @@ import (
 
 // The protocol's close codes (graphql-ws) and the WebSocket ones used here.
 const (
-	closeGoingAway       = 1001
-	closeTryAgainLater   = 1013
-	closeUnauthorized    = 4401
-	closeForbidden       = 4403
-	closeSubprotocol     = 4406
-	closeInitTimeout     = 4408
-	closeTooManyRequests = 4429
+	closeGoingAway        = 1001
+	closeTryAgainLater    = 1013
+	closeUnauthorized     = 4401
+	closeForbidden        = 4403
+	closeSubprotocol      = 4406
+	closeInitTimeout      = 4408
+	closeTooManyRequests  = 4429
+	closeSubscriberExists = 4409
 )
 
 // transportWS is the one sub-protocol served.
@@ -367,6 +368,15 @@ type wsConn struct {
 	deadline  *time.Timer
 	closing   chan struct{}
 	closeOnce sync.Once
+	// active are the ids of the subscriptions running: the protocol closes a connection
+	// that subscribes twice under one id (4409), which gqlgen does not check.
+	active map[string]bool
+}
+
+// envelope is the part of a protocol message the connection reads.
+type envelope struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
 }
 
 // Subprotocol implements transport.WebsocketConn: anything but graphql-transport-ws is
@@ -388,6 +398,28 @@ func (c *wsConn) NextReader() (int, io.Reader, error) {
 		}
 		return int(t), nil, err
 	}
+	var m envelope
+	if json.Unmarshal(data, &m) == nil && m.ID != "" {
+		c.mu.Lock()
+		if c.active == nil {
+			c.active = map[string]bool{}
+		}
+		dup := m.Type == "subscribe" && c.active[m.ID]
+		switch m.Type {
+		case "subscribe":
+			c.active[m.ID] = true
+		case "complete":
+			delete(c.active, m.ID)
+		}
+		c.mu.Unlock()
+		if dup {
+			if c.sock != nil {
+				c.sock.closeWith(closeSubscriberExists, "Subscriber for "+m.ID+" already exists")
+			}
+			_ = c.WriteClose(closeSubscriberExists, "Subscriber for "+m.ID+" already exists")
+			return int(t), nil, transport.ErrWebsocketClosed
+		}
+	}
 	return int(t), bytes.NewReader(data), nil
 }
 
@@ -397,6 +429,12 @@ func (c *wsConn) WriteJSON(v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
+	}
+	var m envelope
+	if json.Unmarshal(data, &m) == nil && m.ID != "" && (m.Type == "complete" || m.Type == "error") {
+		c.mu.Lock()
+		delete(c.active, m.ID)
+		c.mu.Unlock()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.writeTimeout)
 	defer cancel()
