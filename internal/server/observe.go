@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -257,4 +259,14 @@ func init() {
 	} {
 		appOperations[name] = true
 	}
+}
+
+// OperationLabels are the app's operation names the metrics and traces keep, sorted (tests).
+func OperationLabels() []string {
+	return slices.Sorted(maps.Keys(appOperations))
+}
+
+// IsOperationLabel tells a value operationLabel may return (tests).
+func IsOperationLabel(s string) bool {
+	return appOperations[s] || s == "introspection" || s == "anonymous" || s == "other"
 }

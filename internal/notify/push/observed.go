@@ -72,8 +72,12 @@ func (o *observed) Send(ctx context.Context, msgs []Message) ([]Result, error) {
 		if i < len(results) {
 			out = Outcome(results[i])
 		}
-		o.record(m.Kind, out)
-		kinds = append(kinds, string(m.Kind))
+		kind := m.Kind
+		if !knownKind(kind) {
+			kind = "other"
+		}
+		o.record(kind, out)
+		kinds = append(kinds, string(kind))
 		outcomes = append(outcomes, out)
 		failed = failed || out == OutcomeFailed || out == OutcomeRetry
 	}
