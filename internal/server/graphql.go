@@ -54,6 +54,8 @@ type gqlDeps struct {
 	websocket  transport.Websocket
 	operations []graphql.OperationMiddleware
 	responses  []graphql.ResponseMiddleware
+	// observe times operations and counts errors (metrics, traces); it encloses the rest.
+	observe graphql.HandlerExtension
 }
 
 // newGraphQL builds the GraphQL handler: transports, the gate before parsing, transactions
@@ -61,6 +63,9 @@ type gqlDeps struct {
 func newGraphQL(res *graph.Resolver, cfg config.Config, d gqlDeps) *handler.Server {
 	log := d.log
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
+	if d.observe != nil {
+		srv.Use(d.observe)
+	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

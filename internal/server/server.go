@@ -20,6 +20,7 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/playground"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/processgroup/api/ent"
 	_ "github.com/processgroup/api/ent/runtime" // privacy policies and hooks
@@ -36,6 +37,7 @@ import (
 	"github.com/processgroup/api/internal/platform/crypt"
 	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/platform/sealed"
+	"github.com/processgroup/api/internal/platform/telemetry"
 	"github.com/processgroup/api/internal/server/config"
 	"github.com/processgroup/api/internal/service/account"
 	"github.com/processgroup/api/internal/service/consent"
@@ -78,6 +80,11 @@ type App struct {
 	listener  *bus.Listener
 	// sockets are the open live connections.
 	sockets *sockets
+	// metrics are the App's Prometheus metrics; metricsAddr is where they are served.
+	metrics     *metrics
+	metricsAddr string
+	// tracing makes the spans (a no-op provider without an OTLP endpoint).
+	tracing *telemetry.Tracing
 }
 
 // Option changes how New builds the App.
@@ -114,12 +121,21 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	for _, opt := range opts {
 		opt(&o)
 	}
-	a := &App{cfg: cfg, log: log}
+	a := &App{cfg: cfg, log: log, metrics: newMetrics()}
 	defer func() {
 		if err != nil {
 			a.Close()
 		}
 	}()
+	if a.tracing, err = telemetry.NewTracing(ctx, cfg.Tracing); err != nil {
+		return nil, err
+	}
+	// Closed last: the spans of everything closed before are exported.
+	a.closers = append(a.closers, func() error {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return a.tracing.Shutdown(sctx)
+	})
 	var emu *authemu.Emulator
 	if cfg.Demo {
 		emu = authemu.New(cfg.FirebaseProjectID)
@@ -161,6 +177,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// The sealed columns are encrypted and decrypted with this application's keys, below
 	// whatever the tests wrap around the driver.
 	drv := sealed.NewDriver(a.db.Driver(), keys)
+	if a.tracing.On() {
+		drv = db.Traced(drv, a.tracing.Provider)
+	}
 	if o.wrapDriver != nil {
 		drv = o.wrapDriver(drv)
 	}
@@ -171,6 +190,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
+	sender = push.Observed(sender, a.tracing.Provider, a.metrics.countPush)
 	jobs, err := remind.NewJobs(a.db.Dialect, a.db.SQL, a.clock)
 	if err != nil {
 		return nil, err
@@ -190,6 +210,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		JobTimeout:  cfg.JobTimeout,
 		RescueAfter: cfg.JobRescueAfter,
 		Upkeep:      sess,
+		Tracing:     a.jobTracing(),
 	})
 	if err != nil {
 		return nil, err
@@ -242,6 +263,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	a.closers = append(a.closers, rates.close)
 	a.anonymous = rates.anonymous
+	rates.mutations.OnRefusal(a.metrics.refused("mutations"))
+	rates.anonymous.OnRefusal(a.metrics.refused("anonymous"))
+	rates.documents.OnRefusal(a.metrics.refused("documents"))
 	a.handler = a.routes(newGraphQL(res, cfg, gqlDeps{
 		mutations:   rates.mutations,
 		documents:   rates.documents,
@@ -250,7 +274,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		websocket:   a.websocketTransport(),
 		operations:  []graphql.OperationMiddleware{a.subscriptionLimits},
 		responses:   []graphql.ResponseMiddleware{a.freshEvent},
+		observe:     observeGraphQL{m: a.metrics, tracer: a.tracing.Provider.Tracer(tracerName), on: a.tracing.On()},
 	}))
+	a.observeApp()
+	if cfg.MetricsAddr != "" {
+		if a.metricsAddr, err = a.serveMetrics(); err != nil {
+			return nil, fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+	}
 	if cfg.JobWorkers == 0 && a.db.Dialect == dialect.SQLite {
 		log.Warn("JOB_WORKERS=0 on SQLite: no other server can share this database, so no notification is sent, no deleted account's Firebase user is deleted and weekly schedules produce no new sessions")
 	}
@@ -324,6 +355,18 @@ func (a *App) LiveListenerBackend() uint32 {
 	return a.listener.Backend()
 }
 
+// jobTracing is the tracer provider of the job workers: none when tracing is off (no
+// middleware at all).
+func (a *App) jobTracing() trace.TracerProvider {
+	if !a.tracing.On() {
+		return nil
+	}
+	return a.tracing.Provider
+}
+
+// FlushTraces exports the spans ended so far (tests; nothing when tracing is off).
+func (a *App) FlushTraces(ctx context.Context) error { return a.tracing.ForceFlush(ctx) }
+
 // Jobs runs the notification jobs (tests drive them with RunDue).
 func (a *App) Jobs() *remind.Service { return a.jobs }
 
@@ -372,7 +415,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 	if !a.cfg.Production {
 		mux.Handle("GET /{$}", playground.Handler("Process groups API", "/graphql"))
 	}
-	return mux
+	return a.observeHTTP(mux)
 }
 
 // Run serves HTTP on the configured address until ctx ends (SIGTERM), then stops taking

@@ -240,6 +240,7 @@ func (a *App) initSocket(ctx context.Context, payload transport.InitPayload) (co
 		return transport.WithWebsocketCloseCode(ctx, closeForbidden), nil, errors.New("Forbidden: the Firebase ID token is missing, expired or not valid for this project")
 	}
 	if !a.sockets.claim(s, v.UserID, a.cfg.WSMaxConnectionsPerMember) {
+		a.metrics.rateLimited.WithLabelValues("live_connections").Inc()
 		return transport.WithWebsocketCloseCode(ctx, closeTooManyRequests), nil, errors.New("too many live connections for this member: close one first")
 	}
 	ctx, cancel := context.WithCancel(viewer.NewContext(ctx, v))
@@ -305,6 +306,7 @@ func (a *App) subscriptionLimits(ctx context.Context, next graphql.OperationHand
 	}
 	if int(s.subscriptions.Add(1)) > a.cfg.WSMaxSubscriptions {
 		s.subscriptions.Add(-1)
+		a.metrics.rateLimited.WithLabelValues("subscriptions").Inc()
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
 			Message:    "at most " + strconv.Itoa(a.cfg.WSMaxSubscriptions) + " subscriptions at once on one connection",
 			Extensions: map[string]any{"code": string(apperr.RateLimited)},

@@ -72,7 +72,14 @@ type RateLimiter struct {
 	// shared, if set, holds the buckets every server shares (Redis); the buckets above
 	// are then this server's fallback while shared cannot be reached.
 	shared *sharedBuckets
+
+	// refused, if set, is called at every refusal (the server's metrics).
+	refused func()
 }
+
+// OnRefusal makes the limiter call f each time it refuses a request (for metrics). Call it
+// before the limiter is used.
+func (r *RateLimiter) OnRefusal(f func()) { r.refused = f }
 
 type bucket struct {
 	tokens float64
@@ -120,9 +127,16 @@ func (r *RateLimiter) Len() int {
 // returns how long until it will have them (-1 when n is more than the bucket holds).
 // With a shared store the bucket is the one every server shares, and this server's own
 // while the store cannot be reached.
-func (r *RateLimiter) allowN(ctx context.Context, key string, now time.Time, n int) (bool, time.Duration) {
+func (r *RateLimiter) allowN(ctx context.Context, key string, now time.Time, n int) (ok bool, wait time.Duration) {
 	if r.cfg.PerMinute <= 0 {
 		return true, 0
+	}
+	if r.refused != nil {
+		defer func() {
+			if !ok {
+				r.refused()
+			}
+		}()
 	}
 	if r.shared != nil && n <= r.cfg.Burst {
 		if ok, wait, err := r.shared.allowN(ctx, key, now, n); err == nil {

@@ -17,6 +17,9 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/riverqueue/rivercontrib/otelriver"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/delivery"
@@ -91,6 +94,9 @@ type Config struct {
 	// outcome of its send after its context ended (a second minus). Zero means
 	// DefaultRescueAfter. On a clock other than the real one the rescuer is off (see New).
 	RescueAfter time.Duration
+	// Tracing, when set, makes every job's work a span (River's OpenTelemetry middleware,
+	// otelriver: the job's kind, queue, attempt and outcome; never its arguments).
+	Tracing trace.TracerProvider
 }
 
 // DefaultJobTimeout and DefaultRescueAfter are the defaults of Config.JobTimeout and
@@ -181,6 +187,14 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		JobStuckThreshold:    settle + time.Second,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		Logger:               quietLogger(cfg.Log),
+	}
+	if cfg.Tracing != nil {
+		rc.Middleware = []rivertype.Middleware{otelriver.NewMiddleware(&otelriver.MiddlewareConfig{
+			TracerProvider: cfg.Tracing,
+			// The server's metrics are Prometheus's (JobCounts); none through OpenTelemetry.
+			MeterProvider:               metricnoop.NewMeterProvider(),
+			EnableWorkSpanJobKindSuffix: true,
+		})}
 	}
 	if _, ok := cfg.Clock.(clock.Real); !ok {
 		rc.Test.Time = cfg.Clock

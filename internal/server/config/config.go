@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/processgroup/api/internal/graphql/limits"
+	"github.com/processgroup/api/internal/platform/telemetry"
 )
 
 // Setting is one environment variable the server reads.
@@ -70,6 +72,11 @@ var Settings = []Setting{
 	{"WS_WRITE_TIMEOUT", "10s", "how long writing one message to a live connection may take before the connection is dropped (a reader that stopped reading)"},
 	{"WS_INIT_TIMEOUT", "10s", "how long a new live connection may take to send connection_init before it is closed (4408)"},
 	{"WS_PING_INTERVAL", "20s", "how often the server pings a live connection; one that does not answer within twice this is closed"},
+	{"METRICS_ADDR", "", "address of a separate listener serving Prometheus metrics at /metrics (e.g. 127.0.0.1:9090; keep it off the public network); empty: no metrics listener"},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "base URL of an OTLP/HTTP receiver (e.g. http://otel-collector:4318): traces are exported to it (at /v1/traces); empty (and no OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): no traces, a no-op tracer. The exporter also honours the standard OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION, _CERTIFICATE and OTEL_TRACES_SAMPLER"},
+	{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "full URL traces are posted to (e.g. http://otel-collector:4318/v1/traces); wins over OTEL_EXPORTER_OTLP_ENDPOINT"},
+	{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", "OTLP protocol; only http/protobuf is supported (grpc is refused at start)"},
+	{"OTEL_SERVICE_NAME", "processgroup-api", "service.name of the traces' resource (OTEL_RESOURCE_ATTRIBUTES adds more)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SHUTDOWN_TIMEOUT", "20s", "how long SIGTERM waits for in-flight requests"},
 }
@@ -118,6 +125,10 @@ type Config struct {
 	WSMaxConnectionsPerMember, WSMaxSubscriptions, WSBuffer int
 	WSMaxMessageBytes                                       int64
 	WSWriteTimeout, WSInitTimeout, WSPingInterval           time.Duration
+	// MetricsAddr is the address of the Prometheus listener; empty: none.
+	MetricsAddr string
+	// Tracing is the OTLP export of traces (off without an endpoint).
+	Tracing telemetry.TracingConfig
 }
 
 // DemoProjectID is the Firebase project of local demo mode.
@@ -278,6 +289,26 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	} {
 		if *d.to, err = time.ParseDuration(get(d.name)); err != nil || *d.to < 100*time.Millisecond {
 			return c, fmt.Errorf("%s must be a duration of at least 100ms, not %q", d.name, get(d.name))
+		}
+	}
+	if c.MetricsAddr = get("METRICS_ADDR"); c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return c, fmt.Errorf("METRICS_ADDR must be host:port (e.g. 127.0.0.1:9090), not %q", c.MetricsAddr)
+		}
+	}
+	c.Tracing = telemetry.TracingConfig{
+		Endpoint:       get("OTEL_EXPORTER_OTLP_ENDPOINT"),
+		TracesEndpoint: get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+		ServiceName:    get("OTEL_SERVICE_NAME"),
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_PROTOCOL"} {
+		if p := strings.TrimSpace(getenv(name)); p != "" && p != "http/protobuf" {
+			return c, fmt.Errorf("%s: only http/protobuf is supported, not %q", name, p)
+		}
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
+		if v := get(name); v != "" && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+			return c, fmt.Errorf("%s must be an http:// or https:// URL", name)
 		}
 	}
 	return c, nil
