@@ -19,7 +19,6 @@ import (
 
 	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/playground"
 
 	"github.com/processgroup/api/ent"
 	_ "github.com/processgroup/api/ent/runtime" // privacy policies and hooks
@@ -37,6 +36,7 @@ import (
 	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/platform/sealed"
 	"github.com/processgroup/api/internal/server/config"
+	"github.com/processgroup/api/internal/server/graphiql"
 	"github.com/processgroup/api/internal/service/account"
 	"github.com/processgroup/api/internal/service/consent"
 	"github.com/processgroup/api/internal/service/crisis"
@@ -370,7 +370,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 		io.WriteString(w, "ready\n")
 	})
 	if !a.cfg.Production {
-		mux.Handle("GET /{$}", playground.Handler("Process groups API", "/graphql"))
+		graphiql.Register(mux, a.graphiqlOptions())
 	}
 	return mux
 }
