@@ -28,7 +28,7 @@ func PrintDemo(w io.Writer, cfg config.Config, users []demo.User) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nLocal demo mode: Firebase project %s, database %s\n", cfg.FirebaseProjectID, cfg.DatabaseURL)
-	fmt.Fprintf(&b, "GraphiQL: http://%s/  (add the header Authorization: Bearer <token>)\n\n", cfg.ListenAddr)
+	fmt.Fprintf(&b, "GraphiQL: http://%s/  (signed in as the first member below; for another user, put their token in its Headers tab)\n\n", cfg.ListenAddr)
 	for _, u := range users {
 		role := "member"
 		if u.Therapist {

@@ -19,7 +19,6 @@ import (
 
 	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/processgroup/api/ent"
@@ -39,6 +38,7 @@ import (
 	"github.com/processgroup/api/internal/platform/sealed"
 	"github.com/processgroup/api/internal/platform/telemetry"
 	"github.com/processgroup/api/internal/server/config"
+	"github.com/processgroup/api/internal/server/graphiql"
 	"github.com/processgroup/api/internal/service/account"
 	"github.com/processgroup/api/internal/service/consent"
 	"github.com/processgroup/api/internal/service/crisis"
@@ -413,7 +413,7 @@ func (a *App) routes(gql http.Handler) http.Handler {
 		io.WriteString(w, "ready\n")
 	})
 	if !a.cfg.Production {
-		mux.Handle("GET /{$}", playground.Handler("Process groups API", "/graphql"))
+		graphiql.Register(mux, a.graphiqlOptions())
 	}
 	return a.observeHTTP(mux)
 }
