@@ -242,7 +242,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	a.closers = append(a.closers, rates.close)
 	a.anonymous = rates.anonymous
-	a.handler = a.routes(newGraphQL(res, cfg, gqlDeps{
+	gql, err := newGraphQL(res, cfg, gqlDeps{
 		mutations:   rates.mutations,
 		documents:   rates.documents,
 		validations: &a.validations,
@@ -250,7 +250,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		websocket:   a.websocketTransport(),
 		operations:  []graphql.OperationMiddleware{a.subscriptionLimits},
 		responses:   []graphql.ResponseMiddleware{a.freshEvent},
-	}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.handler = a.routes(gql)
 	if cfg.JobWorkers == 0 && a.db.Dialect == dialect.SQLite {
 		log.Warn("JOB_WORKERS=0 on SQLite: no other server can share this database, so no notification is sent, no deleted account's Firebase user is deleted and weekly schedules produce no new sessions")
 	}
