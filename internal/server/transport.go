@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -28,9 +27,10 @@ const (
 // httpTransport serves GraphQL over HTTP (GET and POST) as the GraphQL over HTTP spec
 // says, where gqlgen's own transports do not:
 //   - a request error (a document that does not parse or validate, variables that do not
-//     coerce, a refused document) is answered 200 with application/json, and with
-//     application/graphql-response+json 400 for a parse or validation failure (200 for the
-//     rest), with no data entry in either;
+//     coerce, a refused document) is answered with no data entry: 200 with
+//     application/json, 4xx with application/graphql-response+json (requestErrorStatus);
+//   - a request with neither a query, nor a documentId, nor extensions.persistedQuery is
+//     answered 400;
 //   - a body that is not a GraphQL request, and a content type other than JSON, are
 //     answered 400 and 415 with an error carrying extensions.code;
 //   - documentId (persisted documents, "sha256:<hex>") is read from the body and the query
@@ -92,6 +92,10 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 			}
 		}
 	}
+	if req.Query == "" && req.DocumentID == "" && req.Extensions["persistedQuery"] == nil {
+		refuse(w, http.StatusBadRequest, apperr.BadUserInput, "send a query, a documentId or extensions.persistedQuery")
+		return
+	}
 	params := &graphql.RawParams{
 		Query:         req.Query,
 		OperationName: req.OperationName,
@@ -106,11 +110,8 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	oc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		// A request error: nothing ran, and the response has no data entry.
-		status := http.StatusOK
-		if media == mediaGraphQLResponse && errcode.GetErrorKind(errs) == errcode.KindProtocol {
-			status = http.StatusBadRequest
-		}
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
+		status := requestErrorStatus(media, resp.Errors)
 		writeResponse(w, status, media, struct {
 			Errors     gqlerror.List  `json:"errors"`
 			Extensions map[string]any `json:"extensions,omitempty"`
@@ -124,6 +125,23 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	writeResponse(w, http.StatusOK, media, responses(ctx))
+}
+
+// requestErrorStatus is the status of a response to a request that failed before it ran:
+// 200 with application/json; 400 with application/graphql-response+json, whose responses
+// without data MUST have a 4xx or 5xx status (also for UNAUTHENTICATED: a stranger's
+// document is refused unread, so whether it would parse is not known), except RATE_LIMITED,
+// which statusWriter answers 429 with Retry-After (as it answers UNAVAILABLE 503).
+func requestErrorStatus(media string, errs gqlerror.List) int {
+	if media != mediaGraphQLResponse {
+		return http.StatusOK
+	}
+	for _, e := range errs {
+		if e.Extensions["code"] == string(apperr.RateLimited) {
+			return http.StatusOK
+		}
+	}
+	return http.StatusBadRequest
 }
 
 // decode reads JSON into v, numbers kept exact (as gqlgen's transports read them).
