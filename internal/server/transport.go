@@ -108,6 +108,13 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		ctx = persisted.WithDocumentID(ctx, req.DocumentID)
 	}
 	oc, errs := exec.CreateOperationContext(ctx, params)
+	// A mutation over GET is refused as such, also when its variables did not coerce (the
+	// operation is known by then).
+	if r.Method == http.MethodGet && oc != nil && oc.Operation != nil && oc.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", http.MethodPost)
+		refuse(w, http.StatusMethodNotAllowed, apperr.BadUserInput, "only queries may be sent with GET; send "+string(oc.Operation.Operation)+"s with POST")
+		return
+	}
 	if errs != nil {
 		// A request error: nothing ran, and the response has no data entry.
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
@@ -116,11 +123,6 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 			Errors     gqlerror.List  `json:"errors"`
 			Extensions map[string]any `json:"extensions,omitempty"`
 		}{resp.Errors, resp.Extensions})
-		return
-	}
-	if r.Method == http.MethodGet && oc.Operation != nil && oc.Operation.Operation != ast.Query {
-		w.Header().Set("Allow", http.MethodPost)
-		refuse(w, http.StatusMethodNotAllowed, apperr.BadUserInput, "only queries may be sent with GET; send "+string(oc.Operation.Operation)+"s with POST")
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
