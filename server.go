@@ -3,21 +3,25 @@
 //	go run .                      start (local demo mode without configuration)
 //	go run . set-role UID ROLE    ROLE is therapist or member: set the Firebase custom claim
 //	go run . sign-out UID         sign a member out everywhere at once
+//	go run . trusted-documents    print the manifest of the app's operations (see --help)
 //	go run . --help               usage and every setting
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	_ "time/tzdata" // IANA time zones even on machines without them
 	_ "time/tzdata" // IANA zones for groups and members, also on hosts without a zone database
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/internal/firebase/auth"
+	"github.com/processgroup/api/internal/graphql/persisted"
 	"github.com/processgroup/api/internal/platform/crypt"
 	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/platform/sealed"
@@ -47,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout, k)
 		return 0
+	case "trusted-documents":
+		return trustedDocuments(args[1:], stdout, stderr)
 	case "serve", "set-role", "reencrypt", "sign-out":
 		server.TuneGC()
 	default:
@@ -188,6 +194,48 @@ func reencrypt(ctx context.Context, cfg config.Config, stdout, stderr io.Writer)
 	return 0
 }
 
+// trustedDocuments prints the manifest of the app's operations (go generate writes
+// internal/graphql/persisted/manifest.json with it).
+func trustedDocuments(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("trusted-documents", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "apollo", "apollo (Apollo's persisted query manifest) or map ({hash: document})")
+	dir := fs.String("dir", filepath.Join("schema", "app-operations"), "folder of the app's operations")
+	out := fs.String("o", "", "write to this file instead of standard output")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ops, err := persisted.Load(os.DirFS(*dir), ".")
+	if err != nil {
+		fmt.Fprintln(stderr, "trusted-documents:", err)
+		return 1
+	}
+	m, err := persisted.NewManifest(ops)
+	if err != nil {
+		fmt.Fprintln(stderr, "trusted-documents:", err)
+		return 1
+	}
+	var b []byte
+	switch *format {
+	case "apollo":
+		b = m.Apollo()
+	case "map":
+		b = m.Map()
+	default:
+		fmt.Fprintf(stderr, "trusted-documents: -format is apollo or map, not %q\n", *format)
+		return 2
+	}
+	if *out != "" {
+		if err := os.WriteFile(*out, b, 0o644); err != nil {
+			fmt.Fprintln(stderr, "trusted-documents:", err)
+			return 1
+		}
+		return 0
+	}
+	_, _ = stdout.Write(b)
+	return 0
+}
+
 func usage(w io.Writer) {
 	fmt.Fprint(w, `api: the process-group GraphQL API.
 
@@ -196,6 +244,9 @@ Usage:
   api set-role UID therapist   give a Firebase user the therapist role (custom claim)
   api set-role UID member      take it away
   api sign-out UID             sign a member out everywhere at once (after disabling them in Firebase)
+  api trusted-documents [-format apollo|map] [-dir schema/app-operations] [-o FILE]
+                               the app's operations as trusted documents, by SHA-256: Apollo's
+                               persisted query manifest (default) or a {hash: document} map
   api --help                   this text
 
 Endpoints: POST/GET /graphql, GraphiQL at / (not in production), /healthz, /readyz.

@@ -25,6 +25,7 @@ import (
 	"github.com/processgroup/api/graph"
 	"github.com/processgroup/api/graph/generated"
 	"github.com/processgroup/api/internal/graphql/limits"
+	"github.com/processgroup/api/internal/graphql/persisted"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/db"
@@ -60,19 +61,17 @@ type gqlDeps struct {
 
 // newGraphQL builds the GraphQL handler: transports, the gate before parsing, transactions
 // for mutations, the error presenter, input checks and the per-operation log line.
-func newGraphQL(res *graph.Resolver, cfg config.Config, d gqlDeps) *handler.Server {
+func newGraphQL(res *graph.Resolver, cfg config.Config, d gqlDeps) (*handler.Server, error) {
 	log := d.log
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: res})
+	srv := handler.New(schema)
 	if d.observe != nil {
 		srv.Use(d.observe)
 	}
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.AddTransport(d.websocket)
-	cache := lru.New[*ast.QueryDocument](1000)
-	srv.SetQueryCache(cache)
-	srv.SetParserTokenLimit(cfg.MaxTokens)
+	srv.AddTransport(httpTransport{}) // GET and POST, as GraphQL over HTTP says
+	srv.AddTransport(websocketOnly{d.websocket})
+	srv.AddTransport(unsupportedTransport{}) // last: a coded refusal of the rest
 	rulesFn := rules.NewDefaultRules
 	if cfg.Production {
 		// No "Did you mean …" hints that map the schema for a stranger.
@@ -80,6 +79,20 @@ func newGraphQL(res *graph.Resolver, cfg config.Config, d gqlDeps) *handler.Serv
 	} else {
 		srv.Use(extension.Introspection{})
 	}
+	// The app's trusted documents, parsed and validated once, never evicted.
+	trusted, err := persisted.Trusted()
+	if err != nil {
+		return nil, err
+	}
+	cache, invalid, err := persisted.NewCache(trusted, schema.Schema(), rulesFn, lru.New[*ast.QueryDocument](1000))
+	if err != nil {
+		return nil, err
+	}
+	if len(invalid) > 0 {
+		log.Info("trusted documents this schema does not serve yet (answered with validation errors)", "operations", invalid)
+	}
+	srv.SetQueryCache(cache)
+	srv.SetParserTokenLimit(cfg.MaxTokens)
 	srv.SetValidationRulesFn(func() *rules.Rules {
 		d.validations.Add(1) // gqlgen asks for the rules once per document it validates
 		return rulesFn()
@@ -94,6 +107,13 @@ func newGraphQL(res *graph.Resolver, cfg config.Config, d gqlDeps) *handler.Serv
 		MaxSelections:     cfg.MaxSelections,
 		MaxRepeatedFields: cfg.MaxRepeatedFields,
 	}
+	// Before anything parses a document: documents named by hash are looked up, and in
+	// production nothing but the trusted documents runs (unless ALLOW_RAW_DOCUMENTS).
+	documents := &persisted.Gate{Manifest: trusted, AllowRaw: !cfg.Production || cfg.AllowRawDocuments}
+	if documents.AllowRaw {
+		documents.APQ = lru.New[string](cfg.APQCacheSize) // Automatic Persisted Queries
+	}
+	srv.Use(documents)
 	// Before gqlgen parses and validates: bounded documents only, a budget of new documents
 	// per member, and from strangers nothing but introspection (in development).
 	srv.Use(&limits.Gate{
@@ -144,7 +164,7 @@ func newGraphQL(res *graph.Resolver, cfg config.Config, d gqlDeps) *handler.Serv
 		log.ErrorContext(ctx, "panic in resolver", "panic_type", reflect.TypeOf(p).String())
 		return errors.New("internal error")
 	})
-	return srv
+	return srv, nil
 }
 
 // viewerKey names the signed-in viewer of ctx for the rate limits.

@@ -91,10 +91,12 @@ func TestRateLimits(t *testing.T) {
 	g.B.MustOp("Viewer", nil)
 }
 
-// TestNoSuggestionsInProduction: in production a wrong field name gets no "Did you mean".
+// TestNoSuggestionsInProduction: in production a wrong field name gets no "Did you mean",
+// also where documents other than the trusted ones run (ALLOW_RAW_DOCUMENTS, for an
+// administration tool; without it they are refused before parsing: TestTrustedDocuments).
 func TestNoSuggestionsInProduction(t *testing.T) {
 	t.Parallel()
-	h := sqliteH(t, withSettings(map[string]string{"APP_ENV": "production"}))
+	h := sqliteH(t, withSettings(map[string]string{"APP_ENV": "production", "ALLOW_RAW_DOCUMENTS": "true"}))
 	r := h.Member("m").Raw(`{ viewer { reflection { id } } }`, "", nil)
 	if r.Code() != "BAD_USER_INPUT" || strings.Contains(r.Raw, "Did you mean") {
 		t.Fatalf("production: %s", r.Raw)
@@ -176,10 +178,11 @@ fragment L8 on Membership { group { id } }`
 }
 
 // TestProductionRefusesIntrospectionEverywhere: in production neither __schema nor __type answers,
-// over POST or GET, signed in or not, and no validation message names what exists.
+// over POST or GET, signed in or not, and no validation message names what exists, even
+// where raw documents run (ALLOW_RAW_DOCUMENTS; without it they are refused before parsing).
 func TestProductionRefusesIntrospectionEverywhere(t *testing.T) {
 	t.Parallel()
-	h := sqliteH(t, withSettings(map[string]string{"APP_ENV": "production"}))
+	h := sqliteH(t, withSettings(map[string]string{"APP_ENV": "production", "ALLOW_RAW_DOCUMENTS": "true"}))
 	m := h.Member("m")
 	docs := []string{
 		`{ __type(name: "Reflection") { name fields { name } } }`,

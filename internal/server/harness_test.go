@@ -25,12 +25,10 @@ import (
 
 	"entgo.io/ent/dialect"
 	_ "github.com/jackc/pgx/v5/stdlib"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/formatter"
-	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/processgroup/api/internal/firebase/authemu"
 	"github.com/processgroup/api/internal/firebase/fcmfake"
+	"github.com/processgroup/api/internal/graphql/persisted"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/server"
@@ -687,58 +685,34 @@ func (c *Client) MustRaw(query, opName string, vars map[string]any) *Resp {
 
 var (
 	opsOnce sync.Once
-	opsDocs map[string]string
+	opsDocs map[string]persisted.Operation
 )
 
-// operationDocument returns the app's operation name with the fragments it uses, printed
-// from schema/app-operations.
+// operationDocument returns the app's operation name with the fragments it uses, as the
+// app sends it: the trusted document of schema/app-operations (persisted.Load).
 func operationDocument(t testing.TB, name string) string {
 	t.Helper()
-	opsOnce.Do(func() {
-		opsDocs = map[string]string{}
-		files, _ := filepath.Glob("../../schema/app-operations/*.graphql")
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				panic(err)
-			}
-			doc, gerr := parser.ParseQuery(&ast.Source{Name: f, Input: string(b)})
-			if gerr != nil {
-				panic(gerr)
-			}
-			for _, op := range doc.Operations {
-				one := &ast.QueryDocument{Operations: ast.OperationList{op}}
-				seen := map[string]bool{}
-				var walk func(ast.SelectionSet)
-				walk = func(set ast.SelectionSet) {
-					for _, sel := range set {
-						switch s := sel.(type) {
-						case *ast.Field:
-							walk(s.SelectionSet)
-						case *ast.InlineFragment:
-							walk(s.SelectionSet)
-						case *ast.FragmentSpread:
-							if !seen[s.Name] {
-								seen[s.Name] = true
-								frag := doc.Fragments.ForName(s.Name)
-								one.Fragments = append(one.Fragments, frag)
-								walk(frag.SelectionSet)
-							}
-						}
-					}
-				}
-				walk(op.SelectionSet)
-				var buf bytes.Buffer
-				formatter.NewFormatter(&buf).FormatQueryDocument(one)
-				opsDocs[op.Name] = buf.String()
-			}
-		}
-	})
-	doc, ok := opsDocs[name]
+	op, ok := appOperations(t)[name]
 	if !ok {
 		t.Fatalf("no app operation %q", name)
 	}
-	return doc
+	return op.Body
+}
+
+// appOperations are the app's operations as trusted documents, by name.
+func appOperations(t testing.TB) map[string]persisted.Operation {
+	t.Helper()
+	opsOnce.Do(func() {
+		ops, err := persisted.Load(os.DirFS("../../schema/app-operations"), ".")
+		if err != nil {
+			panic(err)
+		}
+		opsDocs = map[string]persisted.Operation{}
+		for _, op := range ops {
+			opsDocs[op.Name] = op
+		}
+	})
+	return opsDocs
 }
 
 // Statements counts the SQL statements run by f.

@@ -266,7 +266,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	rates.mutations.OnRefusal(a.metrics.refused("mutations"))
 	rates.anonymous.OnRefusal(a.metrics.refused("anonymous"))
 	rates.documents.OnRefusal(a.metrics.refused("documents"))
-	a.handler = a.routes(newGraphQL(res, cfg, gqlDeps{
+	gql, err := newGraphQL(res, cfg, gqlDeps{
 		mutations:   rates.mutations,
 		documents:   rates.documents,
 		validations: &a.validations,
@@ -275,7 +275,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		operations:  []graphql.OperationMiddleware{a.subscriptionLimits},
 		responses:   []graphql.ResponseMiddleware{a.freshEvent},
 		observe:     observeGraphQL{m: a.metrics, tracer: a.tracing.Provider.Tracer(tracerName), on: a.tracing.On()},
-	}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.handler = a.routes(gql)
 	a.observeApp()
 	if cfg.MetricsAddr != "" {
 		if a.metricsAddr, err = a.serveMetrics(); err != nil {

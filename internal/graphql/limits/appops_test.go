@@ -9,37 +9,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/parser"
-)
 
-// operationDocument prints op with the fragments it uses: what the app sends for it.
-func operationDocument(doc *ast.QueryDocument, op *ast.OperationDefinition) string {
-	out := &ast.QueryDocument{Operations: ast.OperationList{op}}
-	seen := map[string]bool{}
-	var walk func(ast.SelectionSet)
-	walk = func(set ast.SelectionSet) {
-		for _, sel := range set {
-			switch sel := sel.(type) {
-			case *ast.Field:
-				walk(sel.SelectionSet)
-			case *ast.InlineFragment:
-				walk(sel.SelectionSet)
-			case *ast.FragmentSpread:
-				if seen[sel.Name] {
-					continue
-				}
-				seen[sel.Name] = true
-				if f := doc.Fragments.ForName(sel.Name); f != nil {
-					out.Fragments = append(out.Fragments, f)
-					walk(f.SelectionSet)
-				}
-			}
-		}
-	}
-	walk(op.SelectionSet)
-	var buf bytes.Buffer
-	formatter.NewFormatter(&buf).FormatQueryDocument(out)
-	return buf.String()
-}
+	"github.com/processgroup/api/internal/graphql/persisted"
+)
 
 // withTypenames is src with __typename added to every selection set, fragments included, as
 // Apollo Client sends a document (addTypename): where a fragment has it too, it repeats.
@@ -117,8 +89,8 @@ func TestAppOperationsFit(t *testing.T) {
 		whole := fitsBeforeValidation(f.name+" as one document", f.src)
 		t.Logf("%s as one document: %d fields, %d in the widest selection set, %d repeated", f.name, whole.Fields, whole.Selections, whole.RepeatedFields)
 		for _, op := range f.doc.Operations {
-			m := fitsBeforeValidation(op.Name, operationDocument(f.doc, op))
-			fitsBeforeValidation(op.Name+" with __typename everywhere", withTypenames(operationDocument(f.doc, op)))
+			m := fitsBeforeValidation(op.Name, persisted.Document(f.doc, op))
+			fitsBeforeValidation(op.Name+" with __typename everywhere", withTypenames(persisted.Document(f.doc, op)))
 			most.Fields, most.Selections, most.RepeatedFields = max(most.Fields, m.Fields), max(most.Selections, m.Selections), max(most.RepeatedFields, m.RepeatedFields)
 		}
 		fileTokens := tokens(t, f.src)
@@ -136,7 +108,7 @@ func TestAppOperationsFit(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", op.Name, err)
 			}
-			opTokens := tokens(t, operationDocument(f.doc, op))
+			opTokens := tokens(t, persisted.Document(f.doc, op))
 			cost, cost100 := "-", "-"
 			if validates {
 				c, err := EstimateComplexity(schema, f.src, op.Name, nil)

@@ -12,6 +12,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/processgroup/api/internal/graphql/persisted"
 )
 
 // newTestServer is a gqlgen server on the app's schema with a stub executor, set up with
@@ -74,7 +76,7 @@ func TestServerServesEveryCoreOperation(t *testing.T) {
 					vars["first"] = first
 				}
 				// The whole file, as a client could send it, and the operation alone.
-				for _, doc := range []string{f.src, operationDocument(f.doc, op)} {
+				for _, doc := range []string{f.src, persisted.Document(f.doc, op)} {
 					code, resp, body := post(t, srv, doc, op.Name, vars)
 					if code != http.StatusOK || len(resp.Errors) > 0 {
 						t.Errorf("%s %v: %d %s", op.Name, vars, code, body)

@@ -29,8 +29,15 @@ const (
 	Unavailable Code = "UNAVAILABLE"
 	// Resync ends a subscription that may have missed changes: the app refetches what it
 	// shows, then subscribes again.
-	Resync   Code = "RESYNC"
-	Internal Code = "INTERNAL"
+	Resync Code = "RESYNC"
+	// PersistedQueryNotFound answers a request that names a document by a hash the server
+	// does not know: outside production the client sends the document with its hash once
+	// (Automatic Persisted Queries); in production only the app's trusted documents exist.
+	PersistedQueryNotFound Code = "PERSISTED_QUERY_NOT_FOUND"
+	// PersistedQueryRequired refuses a document sent whole where only trusted documents,
+	// named by hash, may run (production).
+	PersistedQueryRequired Code = "PERSISTED_QUERY_REQUIRED"
+	Internal               Code = "INTERNAL"
 )
 
 // Error is an error meant for the client. Its message must never carry health data,

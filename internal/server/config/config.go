@@ -53,6 +53,8 @@ var Settings = []Setting{
 	{"MAX_SELECTIONS", itoa(limits.DefaultConfig().MaxSelections), "most fields in one selection set, with the fragments it spreads; checked before validation"},
 	{"MAX_REPEATED_FIELDS", itoa(limits.DefaultConfig().MaxRepeatedFields), "most fields in one document that repeat a name of their selection set (they make validation quadratic); checked before validation"},
 	{"MAX_BODY_BYTES", "1048576", "largest request body"},
+	{"ALLOW_RAW_DOCUMENTS", "false", "production: also run documents sent whole or registered by hash (Automatic Persisted Queries), e.g. for an administration tool (true/false). Off, production runs only the app's trusted documents (internal/graphql/persisted/manifest.json) and refuses anything else before parsing it; development always runs both"},
+	{"APQ_CACHE_SIZE", "1000", "documents registered by hash (Automatic Persisted Queries) this server remembers, least recently used forgotten first; used in development and with ALLOW_RAW_DOCUMENTS"},
 	{"RATE_MUTATIONS_PER_MINUTE", itoa(limits.DefaultMutationRate().PerMinute), "mutation fields one signed-in member may run per minute (burst a third of it)"},
 	{"RATE_ANONYMOUS_PER_MINUTE", itoa(limits.DefaultAnonymousRate().PerMinute), "requests without a valid token one address may make per minute (burst a third of it)"},
 	{"RATE_DOCUMENTS_PER_MINUTE", itoa(limits.DefaultDocumentRate().PerMinute), "documents the server has not validated before (not the app's, once seen) one signed-in member may send per minute (burst a third of it)"},
@@ -105,8 +107,12 @@ type Config struct {
 	MaxQueryDepth, MaxAliases, MaxDirectives, MaxTokens, MaxComplexity int
 	MaxFields, MaxSelections, MaxRepeatedFields                        int
 	MaxBodyBytes                                                       int64
-	RateMutationsPerMinute, RateAnonymousPerMinute                     int
-	RateDocumentsPerMinute                                             int
+	// AllowRawDocuments lets production run documents other than the trusted ones
+	// (ALLOW_RAW_DOCUMENTS); APQCacheSize bounds the documents registered by hash.
+	AllowRawDocuments                              bool
+	APQCacheSize                                   int
+	RateMutationsPerMinute, RateAnonymousPerMinute int
+	RateDocumentsPerMinute                         int
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client (anonymous rate).
 	TrustedProxies limits.TrustedProxies
 	// RedisURL, if set, is the Redis that shares the rate limits between servers; its keys
@@ -178,6 +184,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.FirebaseProjectID = DemoProjectID
 	}
+	switch v := get("ALLOW_RAW_DOCUMENTS"); v {
+	case "true", "1":
+		c.AllowRawDocuments = true
+	case "false", "0":
+	default:
+		return c, fmt.Errorf("ALLOW_RAW_DOCUMENTS must be true or false, not %q", v)
+	}
 	switch v := getenv("DEMO_SEED"); v {
 	case "":
 		c.DemoSeed = c.Demo
@@ -202,7 +215,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		"MAX_TOKENS": &c.MaxTokens, "MAX_COMPLEXITY": &c.MaxComplexity,
 		"MAX_FIELDS": &c.MaxFields, "MAX_SELECTIONS": &c.MaxSelections, "MAX_REPEATED_FIELDS": &c.MaxRepeatedFields,
 		"RATE_MUTATIONS_PER_MINUTE": &c.RateMutationsPerMinute, "RATE_ANONYMOUS_PER_MINUTE": &c.RateAnonymousPerMinute,
-		"RATE_DOCUMENTS_PER_MINUTE": &c.RateDocumentsPerMinute,
+		"RATE_DOCUMENTS_PER_MINUTE": &c.RateDocumentsPerMinute, "APQ_CACHE_SIZE": &c.APQCacheSize,
 	} {
 		n, err := strconv.Atoi(get(name))
 		if err != nil || n < 1 {
