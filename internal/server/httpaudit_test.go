@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,4 +101,61 @@ func skipOrFail(t *testing.T, why string) {
 		t.Fatal(why)
 	}
 	t.Skip(why)
+}
+
+// TestApolloPersistedQueryLink runs Apollo Client 4's PersistedQueryLink (pinned beside
+// the audits) against a server in development mode: the first query goes as a hash alone,
+// is answered PERSISTED_QUERY_NOT_FOUND, is sent again with its document and runs; the
+// second goes as the hash alone and runs, from the document the server stored.
+func TestApolloPersistedQueryLink(t *testing.T) {
+	t.Parallel()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		skipOrFail(t, "node is not installed: Apollo Client needs Node.js")
+	}
+	if _, err := os.Stat(filepath.Join(auditDir, "node_modules", "@apollo", "client")); err != nil {
+		skipOrFail(t, "@apollo/client is not installed: run `npm ci` in internal/server/"+auditDir)
+	}
+	h := sqliteH(t)
+	m := h.Member("apollo")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "apq.mjs", h.URL+"/graphql", m.Token, "query Me { viewer { id } }")
+	cmd.Dir = auditDir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("apq.mjs: %v: %s", err, stderr.String())
+	}
+	var got struct {
+		Calls []struct {
+			Document bool
+			Hash     string
+			Status   int
+			Code     string
+		}
+		First, Second struct{ Viewer struct{ ID string } }
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("apq.mjs printed %s: %v", out, err)
+	}
+	type call struct {
+		document bool
+		code     string
+	}
+	var calls []call
+	for _, c := range got.Calls {
+		if c.Hash == "" {
+			t.Fatalf("a request without the hash: %s", out)
+		}
+		calls = append(calls, call{c.Document, c.Code})
+	}
+	want := []call{{false, "PERSISTED_QUERY_NOT_FOUND"}, {true, ""}, {false, ""}}
+	if fmt.Sprint(calls) != fmt.Sprint(want) {
+		t.Fatalf("requests %v, want %v: %s", calls, want, out)
+	}
+	if got.First.Viewer.ID == "" || got.Second.Viewer.ID != got.First.Viewer.ID {
+		t.Fatalf("results: %s", out)
+	}
 }
