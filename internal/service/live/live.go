@@ -152,12 +152,18 @@ func stream[T any](ctx context.Context, sub *bus.Subscription, end End, handle f
 	return out
 }
 
-func subscribeGroup(h *bus.Hub, group int) (*bus.Subscription, error) {
-	sub, err := h.Group(group)
-	if errors.Is(err, bus.ErrDown) {
-		return nil, ErrReconnecting
+// subscribe subscribes the viewer of ctx to group's announcements once may allows it, and
+// returns the context in which it was judged (for what the subscription reads at its start).
+func (l *Live) subscribe(ctx context.Context, group int, may func(ctx context.Context, group int) error) (*bus.Subscription, context.Context, error) {
+	ectx := l.event(ctx)
+	if err := may(ectx, group); err != nil {
+		return nil, nil, err
 	}
-	return sub, err
+	sub, err := l.hub.Group(group)
+	if errors.Is(err, bus.ErrDown) {
+		return nil, nil, ErrReconnecting
+	}
+	return sub, ectx, err
 }
 
 // member reports whether the viewer of ctx is a current member of group.
@@ -173,11 +179,7 @@ func (l *Live) member(ctx context.Context, group int) (bool, error) {
 // reflections the viewer could read (those at the start, then those it was sent), so that
 // one they no longer may read is REMOVED, and nobody is told of one they never could.
 func (l *Live) GroupFeed(ctx context.Context, group int, end End) (<-chan *FeedChange, error) {
-	ectx := l.event(ctx)
-	if err := l.mustBeMember(ectx, group); err != nil {
-		return nil, err
-	}
-	sub, err := subscribeGroup(l.hub, group)
+	sub, ectx, err := l.subscribe(ctx, group, l.mustBeMember)
 	if err != nil {
 		return nil, err
 	}
@@ -401,11 +403,7 @@ func (l *Live) EncouragementReceived(ctx context.Context, end End) (<-chan *ent.
 
 // SessionChanges streams the changes of group's sessions to a current member of it.
 func (l *Live) SessionChanges(ctx context.Context, group int, end End) (<-chan *SessionChange, error) {
-	ectx := l.event(ctx)
-	if err := l.mustBeMember(ectx, group); err != nil {
-		return nil, err
-	}
-	sub, err := subscribeGroup(l.hub, group)
+	sub, _, err := l.subscribe(ctx, group, l.mustBeMember)
 	if err != nil {
 		return nil, err
 	}
@@ -445,15 +443,13 @@ var ErrAttentionForbidden = apperr.New(apperr.Forbidden, "only the group's facil
 // reflection is marked (that comes from its text): every reflection announced is read
 // again, and only a marked one is sent.
 func (l *Live) Attention(ctx context.Context, group int, end End) (<-chan *AttentionAlert, error) {
-	ectx := l.event(ctx)
-	if err := rule.MayFacilitate(ectx, l.client, group); err != nil {
-		var ae *apperr.Error
-		if errors.As(err, &ae) {
-			return nil, ErrAttentionForbidden
+	sub, _, err := l.subscribe(ctx, group, func(ctx context.Context, group int) error {
+		err := rule.MayFacilitate(ctx, l.client, group)
+		if errors.As(err, new(*apperr.Error)) {
+			return ErrAttentionForbidden
 		}
-		return nil, err
-	}
-	sub, err := subscribeGroup(l.hub, group)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
