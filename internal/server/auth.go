@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -66,7 +65,7 @@ func (a *App) authenticate(next http.Handler) http.Handler {
 			case errors.Is(err, errSignInUnavailable):
 				a.log.WarnContext(ctx, "sign-in unavailable", "error", err.Error())
 				markUnavailable(ctx)
-				writeError(w, apperr.Unavailable, fmt.Sprintf(
+				writeError(w, r, apperr.Unavailable, fmt.Sprintf(
 					"the service cannot check your sign-in right now; you are still signed in: retry in %d s", retryAfterUnavailable),
 					map[string]any{"retryAfter": retryAfterUnavailable})
 				return
@@ -97,7 +96,7 @@ func (a *App) requireSignIn(next http.Handler) http.Handler {
 			return
 		}
 		if a.cfg.Production {
-			writeError(w, apperr.Unauthenticated, signInReason(ctx), nil)
+			writeError(w, r, apperr.Unauthenticated, signInReason(ctx), nil)
 			return
 		}
 		http.MaxBytesHandler(next, min(a.cfg.MaxBodyBytes, anonymousBodyBytes)).ServeHTTP(w, r)
@@ -116,17 +115,17 @@ func signInReason(ctx context.Context) string {
 	return "sign in: send a Firebase ID token as Authorization: Bearer <token>"
 }
 
-// writeError answers a request with one GraphQL error, before any GraphQL: HTTP 200 (as
-// gqlgen answers GraphQL errors) unless the request's exchange calls for 503 or 429.
-func writeError(w http.ResponseWriter, code apperr.Code, msg string, ext map[string]any) {
+// writeError answers r with one GraphQL error, before any GraphQL, as the GraphQL
+// transport answers a request error (no data entry; 200 with application/json, 400 with
+// application/graphql-response+json) unless the request's exchange calls for 503 or 429.
+func writeError(w http.ResponseWriter, r *http.Request, code apperr.Code, msg string, ext map[string]any) {
 	extensions := map[string]any{"code": string(code)}
 	for k, v := range ext {
 		extensions[k] = v
 	}
-	body, _ := json.Marshal(map[string]any{"data": nil, "errors": gqlerror.List{{Message: msg, Extensions: extensions}}})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	errs := gqlerror.List{{Message: msg, Extensions: extensions}}
+	media := responseMedia(r.Header.Get("Accept"))
+	writeResponse(w, requestErrorStatus(media, errs), media, map[string]any{"errors": errs})
 }
 
 func bearer(h string) (string, bool) {

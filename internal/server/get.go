@@ -16,8 +16,10 @@ import (
 // error code (a malformed query string or variables, a mutation over GET) with a coded
 // error that does not echo what was sent; the rest goes on to the GraphQL handler. It
 // parses the query with the token limit, so that a long query string costs no more here
-// than in gqlgen.
-func checkGET(maxTokens int, next http.Handler) http.Handler {
+// than in gqlgen; and only where raw documents may run at all (parseRaw): in production a
+// raw document is refused before anything parses it, and a trusted document named by hash
+// is checked to be a query after the persisted-documents gate has resolved it.
+func checkGET(maxTokens int, parseRaw bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
 			next.ServeHTTP(w, r)
@@ -34,6 +36,10 @@ func checkGET(maxTokens int, next http.Handler) http.Handler {
 				return
 			}
 		}
+		if !parseRaw {
+			next.ServeHTTP(w, r)
+			return
+		}
 		if doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q.Get("query")}, maxTokens); err == nil {
 			if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
 				badGET(w, http.StatusMethodNotAllowed, "only queries may be sent with GET; send "+string(op.Operation)+"s with POST")
@@ -47,8 +53,8 @@ func checkGET(maxTokens int, next http.Handler) http.Handler {
 func badGET(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
+	// A request error: no data entry (GraphQL over HTTP).
 	_ = json.NewEncoder(w).Encode(map[string]any{
-		"data":   nil,
 		"errors": gqlerror.List{{Message: msg, Extensions: map[string]any{"code": string(apperr.BadUserInput)}}},
 	})
 }

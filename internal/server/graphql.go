@@ -129,6 +129,7 @@ func newGraphQL(res *graph.Resolver, cfg config.Config, d gqlDeps) (*handler.Ser
 		},
 		Limited: markRateLimited,
 	})
+	srv.Use(documents.Registrar())
 	srv.Use(whereBounds{})
 	srv.Use(inputChecks{})
 	srv.Use(limits.NewQueryLimits(shape))

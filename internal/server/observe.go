@@ -30,9 +30,19 @@ func (a *App) observeHTTP(next http.Handler) http.Handler {
 		start := time.Now()
 		var span trace.Span
 		if on {
-			ctx := a.tracing.Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-			ctx, span = tracer.Start(ctx, "HTTP "+methodLabel(r.Method), trace.WithSpanKind(trace.SpanKindServer),
-				trace.WithAttributes(attribute.String("http.request.method", methodLabel(r.Method))))
+			// SECURITY: a trace context (and its tracestate, any string) is continued only
+			// from a trusted proxy; a client's would choose the trace id, write into every
+			// exported span, or turn sampling off for its requests.
+			ctx, root := r.Context(), trace.WithNewRoot()
+			if a.cfg.TrustedProxies.FromProxy(r) {
+				ctx, root = a.tracing.Propagator.Extract(ctx, propagation.HeaderCarrier(r.Header)), nil
+			}
+			opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer),
+				trace.WithAttributes(attribute.String("http.request.method", methodLabel(r.Method)))}
+			if root != nil {
+				opts = append(opts, root)
+			}
+			ctx, span = tracer.Start(ctx, "HTTP "+methodLabel(r.Method), opts...)
 			r = r.WithContext(ctx)
 		}
 		ow := &observedWriter{ResponseWriter: w}

@@ -32,6 +32,7 @@ import (
 	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/notify/push"
 	"github.com/processgroup/api/internal/notify/remind"
+	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/crypt"
 	"github.com/processgroup/api/internal/platform/db"
@@ -399,10 +400,18 @@ func (a *App) routes(gql http.Handler) http.Handler {
 	// production; GET checks; the body size; no JSON-array batches; GraphQL.
 	noViewer := func(r *http.Request) bool { return viewer.FromContext(r.Context()) == nil }
 	api := a.exchanges(a.authenticate(a.anonymous.Anonymous(a.cfg.TrustedProxies, noViewer, a.requireSignIn(
-		checkGET(a.cfg.MaxTokens, http.MaxBytesHandler(limits.RefuseBatch(a.socketsAround(gql)), a.cfg.MaxBodyBytes))))))
+		checkGET(a.cfg.MaxTokens, !a.cfg.Production || a.cfg.AllowRawDocuments, http.MaxBytesHandler(limits.RefuseBatch(a.socketsAround(gql)), a.cfg.MaxBodyBytes))))))
 	mux.Handle("GET /graphql", api)
 	mux.Handle("POST /graphql", api)
 	mux.Handle("OPTIONS /graphql", api)
+	// Anything else under /graphql is refused with a code too, as every error is.
+	mux.HandleFunc("/graphql", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, POST, OPTIONS")
+		refuse(w, http.StatusMethodNotAllowed, apperr.BadUserInput, "/graphql takes GET, POST and OPTIONS (and websockets, with GET)")
+	})
+	mux.HandleFunc("/graphql/", func(w http.ResponseWriter, r *http.Request) {
+		refuse(w, http.StatusNotFound, apperr.NotFound, "nothing here: the API is at /graphql")
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	})

@@ -6,6 +6,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -200,5 +201,52 @@ func checkTraces(t *testing.T, rcv *otlpReceiver, secrets []string) {
 	}
 	if t.Failed() || os.Getenv("SHOW_SPANS") != "" {
 		t.Logf("spans:\n%s", text)
+	}
+}
+
+// A client's W3C trace context is not continued (only a trusted proxy's is): it cannot
+// choose the trace id, write its tracestate into exported spans, or turn sampling off for
+// its requests.
+func TestTracesIgnoreAClientsTraceContext(t *testing.T) {
+	rcv := newOTLPReceiver(t)
+	h := sqliteH(t, withSettings(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": rcv.URL}))
+	m := h.Member("m")
+	do := func(traceparent, tracestate string) {
+		req, _ := http.NewRequest(http.MethodPost, h.URL+"/graphql", strings.NewReader(`{"query":"query Viewer { viewer { id } }","operationName":"Viewer"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+m.Token)
+		req.Header.Set("traceparent", traceparent)
+		if tracestate != "" {
+			req.Header.Set("tracestate", tracestate)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	chosen, unsampled := "0af7651916cd43dd8448eb211c80319c", "11111111111111111111111111111111"
+	do("00-"+chosen+"-b7ad6b7169203331-01", "member=jane.doe@example.com")
+	do("00-"+unsampled+"-b7ad6b7169203331-00", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.App.FlushTraces(ctx); err != nil {
+		t.Fatal(err)
+	}
+	spans, _ := rcv.received()
+	requests := 0
+	for _, s := range spans {
+		switch id := hex.EncodeToString(s.TraceId); {
+		case id == chosen, id == unsampled:
+			t.Errorf("a span in the client's trace %s: %s", id, s.Name)
+		case s.TraceState != "":
+			t.Errorf("a span with the client's tracestate %q: %s", s.TraceState, s.Name)
+		}
+		if len(s.ParentSpanId) == 0 && strings.HasPrefix(s.Name, "POST") {
+			requests++
+		}
+	}
+	if requests < 2 {
+		t.Errorf("%d request spans exported, want both requests' (one asked not to be sampled)", requests)
 	}
 }

@@ -189,9 +189,101 @@ func TestTransportRefusalsCarryCodes(t *testing.T) {
 		{"websocket upgrade without a handshake", request("GET", "", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}, ""), http.StatusBadRequest},
 		{"websocket upgrade over POST", request("POST", "application/json", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}, `{}`), http.StatusMethodNotAllowed},
 		{"another upgrade", request("POST", "application/json", map[string]string{"Upgrade": "h2c", "Connection": "Upgrade"}, `{}`), http.StatusUpgradeRequired},
+		{"PUT", request("PUT", "application/json", nil, `{"query":"{ viewer { id } }"}`), http.StatusMethodNotAllowed},
+		{"DELETE", request("DELETE", "", nil, ""), http.StatusMethodNotAllowed},
+		{"PATCH", request("PATCH", "application/json", nil, `{}`), http.StatusMethodNotAllowed},
 	} {
 		if c.r.Status != c.status || c.r.Code() != "BAD_USER_INPUT" || !strings.HasPrefix(c.r.Header.Get("Content-Type"), "application/json") {
 			t.Errorf("%s: want %d BAD_USER_INPUT as JSON, got %d %s %s", c.name, c.status, c.r.Status, c.r.Header.Get("Content-Type"), c.r.Raw)
 		}
+	}
+	for _, path := range []string{"/graphql/", "/graphql/x"} {
+		req, _ := http.NewRequest(http.MethodPost, h.URL+path, strings.NewReader(`{"query":"{ viewer { id } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if r := send(t, req); r.Status != http.StatusNotFound || r.Code() != "NOT_FOUND" {
+			t.Errorf("POST %s: %d %s, want 404 NOT_FOUND", path, r.Status, r.Raw)
+		}
+	}
+}
+
+// In production a GET request's raw document is never parsed, not even to tell a mutation
+// from a query, whoever sends it (a member, with a trusted hash beside it, or a stranger
+// claiming a websocket): it is refused as any raw document is, without a data entry.
+func TestTrustedDocumentsGETNeverParsesRaw(t *testing.T) {
+	t.Parallel()
+	h := sqliteH(t, withSettings(map[string]string{"APP_ENV": "production"}))
+	m := h.Member("m")
+	viewer := appOperations(t)["Viewer"]
+	arbitrary := `mutation Anything { notAField(x: 1) { y } }`
+	for _, c := range []struct {
+		name   string
+		token  string
+		q      url.Values
+		header map[string]string
+		want   string
+	}{
+		{"a raw mutation", m.Token, url.Values{"query": {arbitrary}}, nil, "PERSISTED_QUERY_REQUIRED"},
+		{"a trusted documentId and a raw query", m.Token, url.Values{"documentId": {"sha256:" + viewer.ID}, "query": {arbitrary}}, nil, "BAD_USER_INPUT"},
+		{"a trusted hash and a raw query", m.Token, url.Values{"extensions": {string(mustJSON(apq(viewer.ID)))}, "query": {arbitrary}}, nil, "BAD_USER_INPUT"},
+		{"a stranger claiming a websocket", "", url.Values{"query": {arbitrary}}, map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}, "BAD_USER_INPUT"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, h.URL+"/graphql?"+c.q.Encode(), nil)
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		for k, v := range c.header {
+			req.Header.Set(k, v)
+		}
+		r := send(t, req)
+		if r.Code() != c.want || strings.Contains(r.Raw, "only queries") || strings.Contains(r.Raw, `"data"`) {
+			t.Errorf("%s: %d %s, want %s without data, the document unread", c.name, r.Status, r.Raw, c.want)
+		}
+	}
+}
+
+// Automatic Persisted Queries remember a document only once its request passed every check
+// before parsing: not a stranger's, not one over the token limit or a member's budget of
+// new documents, and not one over persisted.MaxRegisteredBytes (which still runs).
+func TestAPQRemembersOnlyAcceptedDocuments(t *testing.T) {
+	t.Parallel()
+	h := sqliteH(t, withSettings(map[string]string{"RATE_DOCUMENTS_PER_MINUTE": "3"}))
+	m := h.Member("m")
+	remembered := func(doc string) bool {
+		return m.post(map[string]any{"extensions": apq(persisted.Hash(doc))}, "").Code() != "PERSISTED_QUERY_NOT_FOUND"
+	}
+	// The budget of new documents (one at once) goes to this one, which runs.
+	large := "#" + strings.Repeat("x", persisted.MaxRegisteredBytes) + "\nquery Large { viewer { id } }"
+	if r := m.post(map[string]any{"query": large, "extensions": apq(persisted.Hash(large))}, ""); len(r.Errors) > 0 {
+		t.Fatalf("a large document with few tokens: %.200s", r.Raw)
+	}
+	if remembered(large) {
+		t.Error("a document over MaxRegisteredBytes was remembered")
+	}
+	stranger := "query StrangerStored { viewer { id } }"
+	if r := h.Anonymous().post(map[string]any{"query": stranger, "extensions": apq(persisted.Hash(stranger))}, ""); r.Code() != "UNAUTHENTICATED" {
+		t.Fatalf("a stranger's registration: %s", r.Raw)
+	}
+	if remembered(stranger) {
+		t.Error("a stranger's refused document was remembered")
+	}
+	tooMany := "query TooBig { " + strings.Repeat("__typename ", 6000) + "}"
+	if r := m.post(map[string]any{"query": tooMany, "extensions": apq(persisted.Hash(tooMany))}, ""); r.Code() == "" {
+		t.Fatalf("a document over the token limit ran: %.200s", r.Raw)
+	}
+	if remembered(tooMany) {
+		t.Error("a document refused for its size was remembered")
+	}
+	var limited string
+	for i := 0; limited == "" && i < 3; i++ {
+		doc := "query Budget" + strings.Repeat("a", i+1) + " { viewer { id } }"
+		if r := m.post(map[string]any{"query": doc, "extensions": apq(persisted.Hash(doc))}, ""); r.Code() == "RATE_LIMITED" {
+			limited = doc
+		}
+	}
+	if limited == "" {
+		t.Fatal("the budget of new documents never refused")
+	}
+	if remembered(limited) {
+		t.Error("a document refused RATE_LIMITED was remembered")
 	}
 }

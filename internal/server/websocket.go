@@ -206,7 +206,7 @@ func (a *App) socketsAround(next http.Handler) http.Handler {
 		}
 		s := &socket{}
 		if !a.sockets.add(s) {
-			writeError(w, apperr.Unavailable, "the server is shutting down: connect again", map[string]any{"retryAfter": 1})
+			writeError(w, r, apperr.Unavailable, "the server is shutting down: connect again", map[string]any{"retryAfter": 1})
 			return
 		}
 		defer a.sockets.remove(s)

@@ -54,6 +54,13 @@ func (p TrustedProxies) trusts(addr netip.Addr) bool {
 	return false
 }
 
+// FromProxy reports whether the TCP peer of r is one of the trusted proxies (whose headers,
+// such as a W3C traceparent, may then be believed).
+func (p TrustedProxies) FromProxy(r *http.Request) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && p.trusts(ap.Addr())
+}
+
 // ClientIP is the address a request came from, as a rate-limit key (see rateKey).
 //
 // SECURITY: X-Forwarded-For is written by whoever sends the request, so it is read only

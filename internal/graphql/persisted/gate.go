@@ -109,7 +109,49 @@ func (g *Gate) MutateOperationParameters(ctx context.Context, params *graphql.Ra
 	if Hash(params.Query) != hash {
 		return mismatch()
 	}
-	g.APQ.Add(ctx, hash, params.Query)
+	// Remembered only once the request has passed every check before parsing (Registrar,
+	// after limits.Gate): not for a stranger, nor past a member's budget of new documents.
+	if params.Extensions == nil {
+		params.Extensions = map[string]any{}
+	}
+	params.Extensions[registrationKey] = &registration{hash: hash, doc: params.Query}
+	return nil
+}
+
+// registrationKey holds, in a request's extensions, the document it registers by hash. Its
+// value is a *registration, which no JSON decodes to: a client cannot forge one.
+const registrationKey = "persisted.registration"
+
+type registration struct{ hash, doc string }
+
+// MaxRegisteredBytes is the largest document Automatic Persisted Queries remember (it still
+// runs; the app's largest is a few KB): the cache's memory stays bounded by APQ_CACHE_SIZE
+// times this.
+const MaxRegisteredBytes = 64 << 10
+
+// Registrar remembers the documents the Gate accepted with their hash: add it with srv.Use
+// after limits.Gate, so that only a request that passed every check before parsing
+// registers its document.
+func (g *Gate) Registrar() graphql.HandlerExtension { return registrar{g} }
+
+type registrar struct{ g *Gate }
+
+// ExtensionName implements graphql.HandlerExtension.
+func (r registrar) ExtensionName() string { return "PersistedDocumentsRegistrar" }
+
+// Validate implements graphql.HandlerExtension.
+func (r registrar) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationParameters implements graphql.OperationParameterMutator.
+func (r registrar) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	reg, ok := params.Extensions[registrationKey].(*registration)
+	if !ok {
+		return nil
+	}
+	delete(params.Extensions, registrationKey)
+	if r.g.APQ != nil && len(reg.doc) <= MaxRegisteredBytes {
+		r.g.APQ.Add(ctx, reg.hash, reg.doc)
+	}
 	return nil
 }
 
