@@ -13,6 +13,7 @@ import (
 
 	coderws "github.com/coder/websocket"
 
+	"github.com/processgroup/api/internal/firebase/authemu"
 	"github.com/processgroup/api/internal/server"
 )
 
@@ -303,4 +304,20 @@ func TestLiveSubscriberIDOnce(t *testing.T) {
 	if code, _ := l.Closed(); code != 4409 {
 		t.Fatalf("the same id twice: closed with %d, want 4409", code)
 	}
+}
+
+// A connection whose token cannot be checked for want of Firebase is closed with 1013 (try
+// again later), not 4403: nothing was judged about the token, and the app keeps the person
+// signed in and connects again.
+func TestLiveSignInUnavailable(t *testing.T) {
+	t.Parallel()
+	h := sqliteH(t, withSettings(map[string]string{"AUTH_CACHE_TTL": "0"}))
+	a := h.Member("a")
+	emu.SetFault(a.UID, authemu.Fail500)
+	code, _ := a.Connect(nil).Closed()
+	emu.SetFault(a.UID, authemu.NoFault)
+	if code != 1013 {
+		t.Fatalf("Firebase failing: closed with %d, want 1013", code)
+	}
+	a.Live() // and once it answers again, the connection is accepted
 }
