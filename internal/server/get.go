@@ -6,7 +6,6 @@ import (
 	"net/url"
 
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/processgroup/api/internal/platform/apperr"
@@ -27,12 +26,12 @@ func checkGET(maxTokens int, parseRaw bool, next http.Handler) http.Handler {
 		}
 		q, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
-			badGET(w, http.StatusBadRequest, "the query string is not valid URL encoding")
+			refuse(w, http.StatusBadRequest, apperr.BadUserInput, "the query string is not valid URL encoding")
 			return
 		}
 		for _, name := range []string{"variables", "extensions"} {
 			if v := q.Get(name); v != "" && !json.Valid([]byte(v)) {
-				badGET(w, http.StatusBadRequest, name+" is not valid JSON")
+				refuse(w, http.StatusBadRequest, apperr.BadUserInput, name+" is not valid JSON")
 				return
 			}
 		}
@@ -42,19 +41,10 @@ func checkGET(maxTokens int, parseRaw bool, next http.Handler) http.Handler {
 		}
 		if doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q.Get("query")}, maxTokens); err == nil {
 			if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
-				badGET(w, http.StatusMethodNotAllowed, "only queries may be sent with GET; send "+string(op.Operation)+"s with POST")
+				refuse(w, http.StatusMethodNotAllowed, apperr.BadUserInput, "only queries may be sent with GET; send "+string(op.Operation)+"s with POST")
 				return
 			}
 		}
 		next.ServeHTTP(w, r)
-	})
-}
-
-func badGET(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	// A request error: no data entry (GraphQL over HTTP).
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": gqlerror.List{{Message: msg, Extensions: map[string]any{"code": string(apperr.BadUserInput)}}},
 	})
 }

@@ -14,6 +14,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/processgroup/api/internal/graphql/persisted"
 )
 
 // tracerName names the spans of this package.
@@ -248,28 +250,19 @@ func operationLabel(oc *graphql.OperationContext) string {
 	return "other"
 }
 
-// appOperations are the names of the app's operations (schema/app-operations; a test keeps
-// the two the same).
-var appOperations = map[string]bool{}
-
-func init() {
-	for _, name := range []string{
-		"AttentionLive", "CancelSession", "CreateFacilitatorInvite", "CreateGroup", "CreateGroupInvite",
-		"CreateReflection", "DeleteAccount", "DeleteReflection", "DismissEncouragementReport",
-		"EncouragementLive", "EncouragementReceived", "ExportMyData", "GrantGroupSharingConsent",
-		"GroupDigest", "GroupFeed", "GroupFeedLive", "GroupReflectionsSince", "GroupSessions",
-		"GroupSharingConsent", "HideEncouragement", "JoinGroup", "LeaveGroup", "MarkTopicsDiscussed",
-		"ModerationQueue", "MyReflectionReads", "MyReflections", "NextSessionPlan",
-		"NotificationSettings", "PlanSession", "ProposeTopic", "RecordAttendance", "Reflection",
-		"ReflectionDisclosureNotice", "RegisterDevice", "RemoveMember", "ReportEncouragement",
-		"RescheduleSession", "RespondToSession", "RevokeGroupInvite", "RevokeGroupSharingConsent",
-		"ScheduleSession", "SendEncouragement", "SessionBriefing", "SessionsLive", "SetWeeklySchedule",
-		"UnregisterDevice", "UpcomingSessions", "UpdateNotificationSettings", "UpdateReflection",
-		"Viewer", "WithdrawEncouragementReport", "WithdrawTopic",
-	} {
-		appOperations[name] = true
+// appOperations are the names of the app's operations: those of the trusted documents'
+// manifest (generated from schema/app-operations; TestManifestCurrent keeps it current).
+var appOperations = func() map[string]bool {
+	m, err := persisted.Trusted()
+	if err != nil {
+		panic("the embedded manifest of trusted documents: " + err.Error())
 	}
-}
+	names := map[string]bool{}
+	for _, op := range m.Operations() {
+		names[op.Name] = true
+	}
+	return names
+}()
 
 // OperationLabels are the app's operation names the metrics and traces keep, sorted (tests).
 func OperationLabels() []string {
