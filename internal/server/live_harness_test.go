@@ -80,6 +80,19 @@ func (l *Live) Pings() int {
 	return l.pings
 }
 
+// AwaitPings waits until the server has sent at least n pings, and fails the test if it
+// has not within liveWait (a loaded machine may run the server's ticker late).
+func (l *Live) AwaitPings(n int) {
+	l.t.Helper()
+	deadline := time.Now().Add(liveWait)
+	for l.Pings() < n {
+		if time.Now().After(deadline) {
+			l.t.Fatalf("%d pings within %v, want %d", l.Pings(), liveWait, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // Deaf makes the connection stop answering the server's pings.
 func (l *Live) Deaf() {
 	l.mu.Lock()

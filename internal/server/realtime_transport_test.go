@@ -110,10 +110,9 @@ func TestLiveKeepAlive(t *testing.T) {
 	if code, _ := deaf.Closed(); code == 0 {
 		t.Fatal("a client that does not answer pings was closed normally")
 	}
-	// b, connected before it and answering, was pinged and is still there.
-	if n := b.Pings(); n < 1 {
-		t.Fatalf("%d pings while the deaf client was dropped", n)
-	}
+	// b, answering, is pinged past the two intervals that dropped the deaf client and is
+	// still there. (Pings are counted as b reads them, which a loaded machine may delay.)
+	b.AwaitPings(3)
 	id := g.Reflect(g.Therapist, "GROUP", "still here")
 	if r := b.Data("feed"); r.Str("groupFeedChanged.reflectionID") != id {
 		t.Fatalf("after the pings: %s", r.Raw)
