@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/auditevent"
 	"github.com/processgroup/api/ent/delivery"
 	"github.com/processgroup/api/ent/device"
@@ -23,6 +24,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
+	"github.com/processgroup/api/ent/topic"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -84,6 +86,7 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			attendance.Table:          attendance.ValidColumn,
 			auditevent.Table:          auditevent.ValidColumn,
 			delivery.Table:            delivery.ValidColumn,
 			device.Table:              device.ValidColumn,
@@ -95,6 +98,7 @@ func checkColumn(t, c string) error {
 			membership.Table:          membership.ValidColumn,
 			reflection.Table:          reflection.ValidColumn,
 			reflectionread.Table:      reflectionread.ValidColumn,
+			topic.Table:               topic.ValidColumn,
 			user.Table:                user.ValidColumn,
 		})
 	})

@@ -19,6 +19,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
+	"github.com/processgroup/api/ent/topic"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -589,6 +590,11 @@ func (_q *GroupInviteQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, groupinvite.FieldExpiresAt)
 				fieldSeen[groupinvite.FieldExpiresAt] = struct{}{}
 			}
+		case "role":
+			if _, ok := fieldSeen[groupinvite.FieldRole]; !ok {
+				selectedFields = append(selectedFields, groupinvite.FieldRole)
+				fieldSeen[groupinvite.FieldRole] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -685,6 +691,184 @@ func (_q *GroupSessionQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, groupsession.FieldGroupID)
 				fieldSeen[groupsession.FieldGroupID] = struct{}{}
 			}
+
+		case "topics":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TopicClient{config: _q.config}).Query()
+			)
+			args := newTopicPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newTopicPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*GroupSession) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"session_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(groupsession.TopicsColumn), ids...))
+						})
+						if err := query.GroupBy(groupsession.TopicsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*GroupSession) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Topics)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, topicImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(groupsession.TopicsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedTopics(alias, func(wq *TopicQuery) {
+				*wq = *query
+			})
+
+		case "reflections":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ReflectionClient{config: _q.config}).Query()
+			)
+			args := newReflectionPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newReflectionPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*GroupSession) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"session_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(groupsession.ReflectionsColumn), ids...))
+						})
+						if err := query.GroupBy(groupsession.ReflectionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*GroupSession) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Reflections)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[2][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, reflectionImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(groupsession.ReflectionsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedReflections(alias, func(wq *ReflectionQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[groupsession.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, groupsession.FieldCreatedAt)
@@ -714,6 +898,16 @@ func (_q *GroupSessionQuery) collectField(ctx context.Context, oneNode bool, opC
 			if _, ok := fieldSeen[groupsession.FieldLocation]; !ok {
 				selectedFields = append(selectedFields, groupsession.FieldLocation)
 				fieldSeen[groupsession.FieldLocation] = struct{}{}
+			}
+		case "theme":
+			if _, ok := fieldSeen[groupsession.FieldTheme]; !ok {
+				selectedFields = append(selectedFields, groupsession.FieldTheme)
+				fieldSeen[groupsession.FieldTheme] = struct{}{}
+			}
+		case "prompt":
+			if _, ok := fieldSeen[groupsession.FieldPrompt]; !ok {
+				selectedFields = append(selectedFields, groupsession.FieldPrompt)
+				fieldSeen[groupsession.FieldPrompt] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -985,6 +1179,21 @@ func (_q *ReflectionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				fieldSeen[reflection.FieldGroupID] = struct{}{}
 			}
 
+		case "session":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&GroupSessionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, groupsessionImplementors)...); err != nil {
+				return err
+			}
+			_q.withSession = query
+			if _, ok := fieldSeen[reflection.FieldSessionID]; !ok {
+				selectedFields = append(selectedFields, reflection.FieldSessionID)
+				fieldSeen[reflection.FieldSessionID] = struct{}{}
+			}
+
 		case "encouragements":
 			var (
 				alias = field.Alias
@@ -1028,10 +1237,10 @@ func (_q *ReflectionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[1] == nil {
-								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[1][alias] = n
+							nodes[i].Edges.totalCount[2][alias] = n
 						}
 						return nil
 					})
@@ -1039,10 +1248,10 @@ func (_q *ReflectionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Reflection) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Encouragements)
-							if nodes[i].Edges.totalCount[1] == nil {
-								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							if nodes[i].Edges.totalCount[2] == nil {
+								nodes[i].Edges.totalCount[2] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[1][alias] = n
+							nodes[i].Edges.totalCount[2][alias] = n
 						}
 						return nil
 					})
@@ -1198,6 +1407,21 @@ func (_q *ReflectionReadQuery) collectField(ctx context.Context, oneNode bool, o
 				fieldSeen[reflectionread.FieldReflectionID] = struct{}{}
 			}
 
+		case "topic":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TopicClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, topicImplementors)...); err != nil {
+				return err
+			}
+			_q.withTopic = query
+			if _, ok := fieldSeen[reflectionread.FieldTopicID]; !ok {
+				selectedFields = append(selectedFields, reflectionread.FieldTopicID)
+				fieldSeen[reflectionread.FieldTopicID] = struct{}{}
+			}
+
 		case "reader":
 			var (
 				alias = field.Alias
@@ -1271,6 +1495,127 @@ func newReflectionReadPaginateArgs(rv map[string]any) *reflectionreadPaginateArg
 		case *ReflectionReadOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithReflectionReadOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TopicQuery) CollectFields(ctx context.Context, satisfies ...string) (*TopicQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TopicQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(topic.Columns))
+		selectedFields = []string{topic.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "session":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&GroupSessionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, groupsessionImplementors)...); err != nil {
+				return err
+			}
+			_q.withSession = query
+			if _, ok := fieldSeen[topic.FieldSessionID]; !ok {
+				selectedFields = append(selectedFields, topic.FieldSessionID)
+				fieldSeen[topic.FieldSessionID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[topic.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, topic.FieldCreatedAt)
+				fieldSeen[topic.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[topic.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, topic.FieldUpdatedAt)
+				fieldSeen[topic.FieldUpdatedAt] = struct{}{}
+			}
+		case "clientID":
+			if _, ok := fieldSeen[topic.FieldClientID]; !ok {
+				selectedFields = append(selectedFields, topic.FieldClientID)
+				fieldSeen[topic.FieldClientID] = struct{}{}
+			}
+		case "visibility":
+			if _, ok := fieldSeen[topic.FieldVisibility]; !ok {
+				selectedFields = append(selectedFields, topic.FieldVisibility)
+				fieldSeen[topic.FieldVisibility] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[topic.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, topic.FieldStatus)
+				fieldSeen[topic.FieldStatus] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type topicPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TopicPaginateOption
+}
+
+func newTopicPaginateArgs(rv map[string]any) *topicPaginateArgs {
+	args := &topicPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &TopicOrder{Field: &TopicOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithTopicOrder(order))
+			}
+		case *TopicOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithTopicOrder(v))
 			}
 		}
 	}

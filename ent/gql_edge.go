@@ -81,6 +81,46 @@ func (_m *GroupSession) Group(ctx context.Context) (*Group, error) {
 	return result, err
 }
 
+func (_m *GroupSession) Topics(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *TopicOrder,
+) (*TopicConnection, error) {
+	opts := []TopicPaginateOption{
+		WithTopicOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedTopics(alias); err == nil || hasTotalCount {
+		pager, err := newTopicPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &TopicConnection{Edges: []*TopicEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryTopics().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *GroupSession) Reflections(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ReflectionOrder,
+) (*ReflectionConnection, error) {
+	opts := []ReflectionPaginateOption{
+		WithReflectionOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedReflections(alias); err == nil || hasTotalCount {
+		pager, err := newReflectionPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ReflectionConnection{Edges: []*ReflectionEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryReflections().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *Membership) Group(ctx context.Context) (*Group, error) {
 	result, err := _m.Edges.GroupOrErr()
 	if IsNotLoaded(err) {
@@ -97,6 +137,14 @@ func (_m *Reflection) Group(ctx context.Context) (*Group, error) {
 	return result, err
 }
 
+func (_m *Reflection) Session(ctx context.Context) (*GroupSession, error) {
+	result, err := _m.Edges.SessionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySession().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Reflection) Encouragements(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *EncouragementOrder,
 ) (*EncouragementConnection, error) {
@@ -104,7 +152,7 @@ func (_m *Reflection) Encouragements(
 		WithEncouragementOrder(orderBy),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
 	if nodes, err := _m.NamedEncouragements(alias); err == nil || hasTotalCount {
 		pager, err := newEncouragementPager(opts, last != nil)
 		if err != nil {
@@ -125,12 +173,28 @@ func (_m *ReflectionRead) Reflection(ctx context.Context) (*Reflection, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *ReflectionRead) Topic(ctx context.Context) (*Topic, error) {
+	result, err := _m.Edges.TopicOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTopic().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *ReflectionRead) Reader(ctx context.Context) (*Membership, error) {
 	result, err := _m.Edges.ReaderOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryReader().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *Topic) Session(ctx context.Context) (*GroupSession, error) {
+	result, err := _m.Edges.SessionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySession().Only(ctx)
+	}
+	return result, err
 }
 
 func (_m *User) Reflections(

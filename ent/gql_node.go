@@ -20,6 +20,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
+	"github.com/processgroup/api/ent/topic"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -72,6 +73,11 @@ var reflectionreadImplementors = []string{"ReflectionRead", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ReflectionRead) IsNode() {}
+
+var topicImplementors = []string{"Topic", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Topic) IsNode() {}
 
 var userImplementors = []string{"User", "Node"}
 
@@ -232,6 +238,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(reflectionread.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, reflectionreadImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case topic.Table:
+		query := c.Topic.Query().
+			Where(topic.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, topicImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -450,6 +465,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.ReflectionRead.Query().
 			Where(reflectionread.IDIn(ids...))
 		query, err := query.CollectFields(ctx, reflectionreadImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case topic.Table:
+		query := c.Topic.Query().
+			Where(topic.IDIn(ids...))
+		query, err := query.CollectFields(ctx, topicImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
+	"github.com/processgroup/api/ent/topic"
 	"github.com/processgroup/api/ent/user"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -2690,6 +2691,302 @@ func (_m *ReflectionRead) ToEdge(order *ReflectionReadOrder) *ReflectionReadEdge
 		order = DefaultReflectionReadOrder
 	}
 	return &ReflectionReadEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// TopicEdge is the edge representation of Topic.
+type TopicEdge struct {
+	Node   *Topic `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// TopicConnection is the connection containing edges to Topic.
+type TopicConnection struct {
+	Edges      []*TopicEdge `json:"edges"`
+	PageInfo   PageInfo     `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+func (c *TopicConnection) build(nodes []*Topic, pager *topicPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Topic
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Topic {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Topic {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*TopicEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &TopicEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// TopicPaginateOption enables pagination customization.
+type TopicPaginateOption func(*topicPager) error
+
+// WithTopicOrder configures pagination ordering.
+func WithTopicOrder(order *TopicOrder) TopicPaginateOption {
+	if order == nil {
+		order = DefaultTopicOrder
+	}
+	o := *order
+	return func(pager *topicPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultTopicOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithTopicFilter configures pagination filter.
+func WithTopicFilter(filter func(*TopicQuery) (*TopicQuery, error)) TopicPaginateOption {
+	return func(pager *topicPager) error {
+		if filter == nil {
+			return errors.New("TopicQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type topicPager struct {
+	reverse bool
+	order   *TopicOrder
+	filter  func(*TopicQuery) (*TopicQuery, error)
+}
+
+func newTopicPager(opts []TopicPaginateOption, reverse bool) (*topicPager, error) {
+	pager := &topicPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultTopicOrder
+	}
+	return pager, nil
+}
+
+func (p *topicPager) applyFilter(query *TopicQuery) (*TopicQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *topicPager) toCursor(_m *Topic) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *topicPager) applyCursors(query *TopicQuery, after, before *Cursor) (*TopicQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultTopicOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *topicPager) applyOrder(query *TopicQuery) *TopicQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultTopicOrder.Field {
+		query = query.Order(DefaultTopicOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *topicPager) orderExpr(query *TopicQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultTopicOrder.Field {
+			b.Comma().Ident(DefaultTopicOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Topic.
+func (_m *TopicQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TopicPaginateOption,
+) (*TopicConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTopicPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TopicConnection{Edges: []*TopicEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// TopicOrderFieldCreatedAt orders Topic by created_at.
+	TopicOrderFieldCreatedAt = &TopicOrderField{
+		Value: func(_m *Topic) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: topic.FieldCreatedAt,
+		toTerm: topic.ByCreatedAt,
+		toCursor: func(_m *Topic) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f TopicOrderField) String() string {
+	var str string
+	switch f.column {
+	case TopicOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f TopicOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *TopicOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("TopicOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *TopicOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid TopicOrderField", str)
+	}
+	return nil
+}
+
+// TopicOrderField defines the ordering field of Topic.
+type TopicOrderField struct {
+	// Value extracts the ordering value from the given Topic.
+	Value    func(*Topic) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) topic.OrderOption
+	toCursor func(*Topic) Cursor
+}
+
+// TopicOrder defines the ordering of Topic.
+type TopicOrder struct {
+	Direction OrderDirection   `json:"direction"`
+	Field     *TopicOrderField `json:"field"`
+}
+
+// DefaultTopicOrder is the default ordering of Topic.
+var DefaultTopicOrder = &TopicOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &TopicOrderField{
+		Value: func(_m *Topic) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: topic.FieldID,
+		toTerm: topic.ByID,
+		toCursor: func(_m *Topic) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Topic into TopicEdge.
+func (_m *Topic) ToEdge(order *TopicOrder) *TopicEdge {
+	if order == nil {
+		order = DefaultTopicOrder
+	}
+	return &TopicEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -51,9 +51,11 @@ type GroupEdges struct {
 	Invites []*GroupInvite `json:"invites,omitempty"`
 	// Sessions holds the value of the sessions edge.
 	Sessions []*GroupSession `json:"sessions,omitempty"`
+	// Topics holds the value of the topics edge.
+	Topics []*Topic `json:"topics,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
@@ -61,6 +63,7 @@ type GroupEdges struct {
 	namedReflections map[string][]*Reflection
 	namedInvites     map[string][]*GroupInvite
 	namedSessions    map[string][]*GroupSession
+	namedTopics      map[string][]*Topic
 }
 
 // MembershipsOrErr returns the Memberships value or an error if the edge
@@ -97,6 +100,15 @@ func (e GroupEdges) SessionsOrErr() ([]*GroupSession, error) {
 		return e.Sessions, nil
 	}
 	return nil, &NotLoadedError{edge: "sessions"}
+}
+
+// TopicsOrErr returns the Topics value or an error if the edge
+// was not loaded in eager-loading.
+func (e GroupEdges) TopicsOrErr() ([]*Topic, error) {
+	if e.loadedTypes[4] {
+		return e.Topics, nil
+	}
+	return nil, &NotLoadedError{edge: "topics"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -218,6 +230,11 @@ func (_m *Group) QueryInvites() *GroupInviteQuery {
 // QuerySessions queries the "sessions" edge of the Group entity.
 func (_m *Group) QuerySessions() *GroupSessionQuery {
 	return NewGroupClient(_m.config).QuerySessions(_m)
+}
+
+// QueryTopics queries the "topics" edge of the Group entity.
+func (_m *Group) QueryTopics() *TopicQuery {
+	return NewGroupClient(_m.config).QueryTopics(_m)
 }
 
 // Update returns a builder for updating this Group.
@@ -370,6 +387,30 @@ func (_m *Group) appendNamedSessions(name string, edges ...*GroupSession) {
 		_m.Edges.namedSessions[name] = []*GroupSession{}
 	} else {
 		_m.Edges.namedSessions[name] = append(_m.Edges.namedSessions[name], edges...)
+	}
+}
+
+// NamedTopics returns the Topics named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Group) NamedTopics(name string) ([]*Topic, error) {
+	if _m.Edges.namedTopics == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedTopics[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Group) appendNamedTopics(name string, edges ...*Topic) {
+	if _m.Edges.namedTopics == nil {
+		_m.Edges.namedTopics = make(map[string][]*Topic)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedTopics[name] = []*Topic{}
+	} else {
+		_m.Edges.namedTopics[name] = append(_m.Edges.namedTopics[name], edges...)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/topic"
 )
 
 // GroupCreate is the builder for creating a Group entity.
@@ -178,6 +179,21 @@ func (_c *GroupCreate) AddSessions(v ...*GroupSession) *GroupCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddSessionIDs(ids...)
+}
+
+// AddTopicIDs adds the "topics" edge to the Topic entity by IDs.
+func (_c *GroupCreate) AddTopicIDs(ids ...int) *GroupCreate {
+	_c.mutation.AddTopicIDs(ids...)
+	return _c
+}
+
+// AddTopics adds the "topics" edges to the Topic entity.
+func (_c *GroupCreate) AddTopics(v ...*Topic) *GroupCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddTopicIDs(ids...)
 }
 
 // Mutation returns the GroupMutation object of the builder.
@@ -366,6 +382,22 @@ func (_c *GroupCreate) createSpec() (*Group, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(groupsession.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TopicsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.TopicsTable,
+			Columns: []string{group.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

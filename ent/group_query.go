@@ -19,6 +19,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/topic"
 )
 
 // GroupQuery is the builder for querying Group entities.
@@ -32,12 +33,14 @@ type GroupQuery struct {
 	withReflections      *ReflectionQuery
 	withInvites          *GroupInviteQuery
 	withSessions         *GroupSessionQuery
+	withTopics           *TopicQuery
 	modifiers            []func(*sql.Selector)
 	loadTotal            []func(context.Context, []*Group) error
 	withNamedMemberships map[string]*MembershipQuery
 	withNamedReflections map[string]*ReflectionQuery
 	withNamedInvites     map[string]*GroupInviteQuery
 	withNamedSessions    map[string]*GroupSessionQuery
+	withNamedTopics      map[string]*TopicQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -155,6 +158,28 @@ func (_q *GroupQuery) QuerySessions() *GroupSessionQuery {
 			sqlgraph.From(group.Table, group.FieldID, selector),
 			sqlgraph.To(groupsession.Table, groupsession.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, group.SessionsTable, group.SessionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTopics chains the current query on the "topics" edge.
+func (_q *GroupQuery) QueryTopics() *TopicQuery {
+	query := (&TopicClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(group.Table, group.FieldID, selector),
+			sqlgraph.To(topic.Table, topic.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, group.TopicsTable, group.TopicsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -358,6 +383,7 @@ func (_q *GroupQuery) Clone() *GroupQuery {
 		withReflections: _q.withReflections.Clone(),
 		withInvites:     _q.withInvites.Clone(),
 		withSessions:    _q.withSessions.Clone(),
+		withTopics:      _q.withTopics.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -405,6 +431,17 @@ func (_q *GroupQuery) WithSessions(opts ...func(*GroupSessionQuery)) *GroupQuery
 		opt(query)
 	}
 	_q.withSessions = query
+	return _q
+}
+
+// WithTopics tells the query-builder to eager-load the nodes that are connected to
+// the "topics" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *GroupQuery) WithTopics(opts ...func(*TopicQuery)) *GroupQuery {
+	query := (&TopicClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTopics = query
 	return _q
 }
 
@@ -492,11 +529,12 @@ func (_q *GroupQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Group,
 	var (
 		nodes       = []*Group{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withMemberships != nil,
 			_q.withReflections != nil,
 			_q.withInvites != nil,
 			_q.withSessions != nil,
+			_q.withTopics != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -548,6 +586,13 @@ func (_q *GroupQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Group,
 			return nil, err
 		}
 	}
+	if query := _q.withTopics; query != nil {
+		if err := _q.loadTopics(ctx, query, nodes,
+			func(n *Group) { n.Edges.Topics = []*Topic{} },
+			func(n *Group, e *Topic) { n.Edges.Topics = append(n.Edges.Topics, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedMemberships {
 		if err := _q.loadMemberships(ctx, query, nodes,
 			func(n *Group) { n.appendNamedMemberships(name) },
@@ -573,6 +618,13 @@ func (_q *GroupQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Group,
 		if err := _q.loadSessions(ctx, query, nodes,
 			func(n *Group) { n.appendNamedSessions(name) },
 			func(n *Group, e *GroupSession) { n.appendNamedSessions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedTopics {
+		if err := _q.loadTopics(ctx, query, nodes,
+			func(n *Group) { n.appendNamedTopics(name) },
+			func(n *Group, e *Topic) { n.appendNamedTopics(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -689,6 +741,36 @@ func (_q *GroupQuery) loadSessions(ctx context.Context, query *GroupSessionQuery
 	}
 	query.Where(predicate.GroupSession(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(group.SessionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.GroupID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "group_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *GroupQuery) loadTopics(ctx context.Context, query *TopicQuery, nodes []*Group, init func(*Group), assign func(*Group, *Topic)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Group)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(topic.FieldGroupID)
+	}
+	query.Where(predicate.Topic(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(group.TopicsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -842,6 +924,20 @@ func (_q *GroupQuery) WithNamedSessions(name string, opts ...func(*GroupSessionQ
 		_q.withNamedSessions = make(map[string]*GroupSessionQuery)
 	}
 	_q.withNamedSessions[name] = query
+	return _q
+}
+
+// WithNamedTopics tells the query-builder to eager-load the nodes that are connected to the "topics"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *GroupQuery) WithNamedTopics(name string, opts ...func(*TopicQuery)) *GroupQuery {
+	query := (&TopicClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedTopics == nil {
+		_q.withNamedTopics = make(map[string]*TopicQuery)
+	}
+	_q.withNamedTopics[name] = query
 	return _q
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/topic"
 )
 
 // GroupUpdate is the builder for updating Group entities.
@@ -248,6 +249,21 @@ func (_u *GroupUpdate) AddSessions(v ...*GroupSession) *GroupUpdate {
 	return _u.AddSessionIDs(ids...)
 }
 
+// AddTopicIDs adds the "topics" edge to the Topic entity by IDs.
+func (_u *GroupUpdate) AddTopicIDs(ids ...int) *GroupUpdate {
+	_u.mutation.AddTopicIDs(ids...)
+	return _u
+}
+
+// AddTopics adds the "topics" edges to the Topic entity.
+func (_u *GroupUpdate) AddTopics(v ...*Topic) *GroupUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTopicIDs(ids...)
+}
+
 // Mutation returns the GroupMutation object of the builder.
 func (_u *GroupUpdate) Mutation() *GroupMutation {
 	return _u.mutation
@@ -335,6 +351,27 @@ func (_u *GroupUpdate) RemoveSessions(v ...*GroupSession) *GroupUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSessionIDs(ids...)
+}
+
+// ClearTopics clears all "topics" edges to the Topic entity.
+func (_u *GroupUpdate) ClearTopics() *GroupUpdate {
+	_u.mutation.ClearTopics()
+	return _u
+}
+
+// RemoveTopicIDs removes the "topics" edge to Topic entities by IDs.
+func (_u *GroupUpdate) RemoveTopicIDs(ids ...int) *GroupUpdate {
+	_u.mutation.RemoveTopicIDs(ids...)
+	return _u
+}
+
+// RemoveTopics removes "topics" edges to Topic entities.
+func (_u *GroupUpdate) RemoveTopics(v ...*Topic) *GroupUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTopicIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -626,6 +663,51 @@ func (_u *GroupUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.TopicsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.TopicsTable,
+			Columns: []string{group.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTopicsIDs(); len(nodes) > 0 && !_u.mutation.TopicsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.TopicsTable,
+			Columns: []string{group.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TopicsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.TopicsTable,
+			Columns: []string{group.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{group.Label}
@@ -862,6 +944,21 @@ func (_u *GroupUpdateOne) AddSessions(v ...*GroupSession) *GroupUpdateOne {
 	return _u.AddSessionIDs(ids...)
 }
 
+// AddTopicIDs adds the "topics" edge to the Topic entity by IDs.
+func (_u *GroupUpdateOne) AddTopicIDs(ids ...int) *GroupUpdateOne {
+	_u.mutation.AddTopicIDs(ids...)
+	return _u
+}
+
+// AddTopics adds the "topics" edges to the Topic entity.
+func (_u *GroupUpdateOne) AddTopics(v ...*Topic) *GroupUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTopicIDs(ids...)
+}
+
 // Mutation returns the GroupMutation object of the builder.
 func (_u *GroupUpdateOne) Mutation() *GroupMutation {
 	return _u.mutation
@@ -949,6 +1046,27 @@ func (_u *GroupUpdateOne) RemoveSessions(v ...*GroupSession) *GroupUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSessionIDs(ids...)
+}
+
+// ClearTopics clears all "topics" edges to the Topic entity.
+func (_u *GroupUpdateOne) ClearTopics() *GroupUpdateOne {
+	_u.mutation.ClearTopics()
+	return _u
+}
+
+// RemoveTopicIDs removes the "topics" edge to Topic entities by IDs.
+func (_u *GroupUpdateOne) RemoveTopicIDs(ids ...int) *GroupUpdateOne {
+	_u.mutation.RemoveTopicIDs(ids...)
+	return _u
+}
+
+// RemoveTopics removes "topics" edges to Topic entities.
+func (_u *GroupUpdateOne) RemoveTopics(v ...*Topic) *GroupUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTopicIDs(ids...)
 }
 
 // Where appends a list predicates to the GroupUpdate builder.
@@ -1263,6 +1381,51 @@ func (_u *GroupUpdateOne) sqlSave(ctx context.Context) (_node *Group, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(groupsession.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TopicsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.TopicsTable,
+			Columns: []string{group.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTopicsIDs(); len(nodes) > 0 && !_u.mutation.TopicsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.TopicsTable,
+			Columns: []string{group.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TopicsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   group.TopicsTable,
+			Columns: []string{group.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -31,6 +31,8 @@ type GroupInvite struct {
 	Code string `json:"-"`
 	// ExpiresAt holds the value of the "expires_at" field.
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	// Role holds the value of the "role" field.
+	Role groupinvite.Role `json:"role,omitempty"`
 	// RevokedAt holds the value of the "revoked_at" field.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -81,7 +83,7 @@ func (*GroupInvite) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case groupinvite.FieldID, groupinvite.FieldGroupID, groupinvite.FieldCreatedByID:
 			values[i] = new(sql.NullInt64)
-		case groupinvite.FieldCode:
+		case groupinvite.FieldCode, groupinvite.FieldRole:
 			values[i] = new(sql.NullString)
 		case groupinvite.FieldCreatedAt, groupinvite.FieldUpdatedAt, groupinvite.FieldExpiresAt, groupinvite.FieldRevokedAt:
 			values[i] = new(sql.NullTime)
@@ -141,6 +143,12 @@ func (_m *GroupInvite) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field expires_at", values[i])
 			} else if value.Valid {
 				_m.ExpiresAt = value.Time
+			}
+		case groupinvite.FieldRole:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field role", values[i])
+			} else if value.Valid {
+				_m.Role = groupinvite.Role(value.String)
 			}
 		case groupinvite.FieldRevokedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -211,6 +219,9 @@ func (_m *GroupInvite) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("expires_at=")
 	builder.WriteString(_m.ExpiresAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("role=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Role))
 	builder.WriteString(", ")
 	if v := _m.RevokedAt; v != nil {
 		builder.WriteString("revoked_at=")

@@ -60,6 +60,20 @@ func (_c *GroupInviteCreate) SetExpiresAt(v time.Time) *GroupInviteCreate {
 	return _c
 }
 
+// SetRole sets the "role" field.
+func (_c *GroupInviteCreate) SetRole(v groupinvite.Role) *GroupInviteCreate {
+	_c.mutation.SetRole(v)
+	return _c
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_c *GroupInviteCreate) SetNillableRole(v *groupinvite.Role) *GroupInviteCreate {
+	if v != nil {
+		_c.SetRole(*v)
+	}
+	return _c
+}
+
 // SetRevokedAt sets the "revoked_at" field.
 func (_c *GroupInviteCreate) SetRevokedAt(v time.Time) *GroupInviteCreate {
 	_c.mutation.SetRevokedAt(v)
@@ -91,6 +105,9 @@ func (_c *GroupInviteCreate) Mutation() *GroupInviteMutation {
 
 // Save creates the GroupInvite in the database.
 func (_c *GroupInviteCreate) Save(ctx context.Context) (*GroupInvite, error) {
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -114,6 +131,15 @@ func (_c *GroupInviteCreate) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
 		panic(err)
 	}
+}
+
+// defaults sets the default values of the builder before save.
+func (_c *GroupInviteCreate) defaults() error {
+	if _, ok := _c.mutation.Role(); !ok {
+		v := groupinvite.DefaultRole
+		_c.mutation.SetRole(v)
+	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -140,6 +166,14 @@ func (_c *GroupInviteCreate) check() error {
 	}
 	if _, ok := _c.mutation.ExpiresAt(); !ok {
 		return &ValidationError{Name: "expires_at", err: errors.New(`ent: missing required field "GroupInvite.expires_at"`)}
+	}
+	if _, ok := _c.mutation.Role(); !ok {
+		return &ValidationError{Name: "role", err: errors.New(`ent: missing required field "GroupInvite.role"`)}
+	}
+	if v, ok := _c.mutation.Role(); ok {
+		if err := groupinvite.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "GroupInvite.role": %w`, err)}
+		}
 	}
 	if len(_c.mutation.GroupIDs()) == 0 {
 		return &ValidationError{Name: "group", err: errors.New(`ent: missing required edge "GroupInvite.group"`)}
@@ -189,6 +223,10 @@ func (_c *GroupInviteCreate) createSpec() (*GroupInvite, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ExpiresAt(); ok {
 		_spec.SetField(groupinvite.FieldExpiresAt, field.TypeTime, value)
 		_node.ExpiresAt = value
+	}
+	if value, ok := _c.mutation.Role(); ok {
+		_spec.SetField(groupinvite.FieldRole, field.TypeEnum, value)
+		_node.Role = value
 	}
 	if value, ok := _c.mutation.RevokedAt(); ok {
 		_spec.SetField(groupinvite.FieldRevokedAt, field.TypeTime, value)
@@ -336,6 +374,9 @@ func (u *GroupInviteUpsertOne) UpdateNewValues() *GroupInviteUpsertOne {
 		if _, exists := u.create.mutation.ExpiresAt(); exists {
 			s.SetIgnore(groupinvite.FieldExpiresAt)
 		}
+		if _, exists := u.create.mutation.Role(); exists {
+			s.SetIgnore(groupinvite.FieldRole)
+		}
 	}))
 	return u
 }
@@ -454,6 +495,7 @@ func (_c *GroupInviteCreateBulk) Save(ctx context.Context) ([]*GroupInvite, erro
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
+			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*GroupInviteMutation)
 				if !ok {
@@ -591,6 +633,9 @@ func (u *GroupInviteUpsertBulk) UpdateNewValues() *GroupInviteUpsertBulk {
 			}
 			if _, exists := b.mutation.ExpiresAt(); exists {
 				s.SetIgnore(groupinvite.FieldExpiresAt)
+			}
+			if _, exists := b.mutation.Role(); exists {
+				s.SetIgnore(groupinvite.FieldRole)
 			}
 		}
 	}))

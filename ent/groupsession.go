@@ -34,6 +34,12 @@ type GroupSession struct {
 	Location *string `json:"location,omitempty"`
 	// Occurrence holds the value of the "occurrence" field.
 	Occurrence string `json:"occurrence,omitempty"`
+	// Theme holds the value of the "theme" field.
+	Theme *string `json:"theme,omitempty"`
+	// Prompt holds the value of the "prompt" field.
+	Prompt *string `json:"prompt,omitempty"`
+	// PromptAnnouncedAt holds the value of the "prompt_announced_at" field.
+	PromptAnnouncedAt *time.Time `json:"prompt_announced_at,omitempty"`
 	// Detached holds the value of the "detached" field.
 	Detached bool `json:"detached,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -46,11 +52,21 @@ type GroupSession struct {
 type GroupSessionEdges struct {
 	// Group holds the value of the group edge.
 	Group *Group `json:"group,omitempty"`
+	// Topics holds the value of the topics edge.
+	Topics []*Topic `json:"topics,omitempty"`
+	// Reflections holds the value of the reflections edge.
+	Reflections []*Reflection `json:"reflections,omitempty"`
+	// Attendances holds the value of the attendances edge.
+	Attendances []*Attendance `json:"attendances,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [3]map[string]int
+
+	namedTopics      map[string][]*Topic
+	namedReflections map[string][]*Reflection
+	namedAttendances map[string][]*Attendance
 }
 
 // GroupOrErr returns the Group value or an error if the edge
@@ -64,6 +80,33 @@ func (e GroupSessionEdges) GroupOrErr() (*Group, error) {
 	return nil, &NotLoadedError{edge: "group"}
 }
 
+// TopicsOrErr returns the Topics value or an error if the edge
+// was not loaded in eager-loading.
+func (e GroupSessionEdges) TopicsOrErr() ([]*Topic, error) {
+	if e.loadedTypes[1] {
+		return e.Topics, nil
+	}
+	return nil, &NotLoadedError{edge: "topics"}
+}
+
+// ReflectionsOrErr returns the Reflections value or an error if the edge
+// was not loaded in eager-loading.
+func (e GroupSessionEdges) ReflectionsOrErr() ([]*Reflection, error) {
+	if e.loadedTypes[2] {
+		return e.Reflections, nil
+	}
+	return nil, &NotLoadedError{edge: "reflections"}
+}
+
+// AttendancesOrErr returns the Attendances value or an error if the edge
+// was not loaded in eager-loading.
+func (e GroupSessionEdges) AttendancesOrErr() ([]*Attendance, error) {
+	if e.loadedTypes[3] {
+		return e.Attendances, nil
+	}
+	return nil, &NotLoadedError{edge: "attendances"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*GroupSession) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -73,9 +116,9 @@ func (*GroupSession) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case groupsession.FieldID, groupsession.FieldGroupID:
 			values[i] = new(sql.NullInt64)
-		case groupsession.FieldStatus, groupsession.FieldLocation, groupsession.FieldOccurrence:
+		case groupsession.FieldStatus, groupsession.FieldLocation, groupsession.FieldOccurrence, groupsession.FieldTheme, groupsession.FieldPrompt:
 			values[i] = new(sql.NullString)
-		case groupsession.FieldCreatedAt, groupsession.FieldUpdatedAt, groupsession.FieldStartsAt, groupsession.FieldEndsAt:
+		case groupsession.FieldCreatedAt, groupsession.FieldUpdatedAt, groupsession.FieldStartsAt, groupsession.FieldEndsAt, groupsession.FieldPromptAnnouncedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -147,6 +190,27 @@ func (_m *GroupSession) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Occurrence = value.String
 			}
+		case groupsession.FieldTheme:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field theme", values[i])
+			} else if value.Valid {
+				_m.Theme = new(string)
+				*_m.Theme = value.String
+			}
+		case groupsession.FieldPrompt:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field prompt", values[i])
+			} else if value.Valid {
+				_m.Prompt = new(string)
+				*_m.Prompt = value.String
+			}
+		case groupsession.FieldPromptAnnouncedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field prompt_announced_at", values[i])
+			} else if value.Valid {
+				_m.PromptAnnouncedAt = new(time.Time)
+				*_m.PromptAnnouncedAt = value.Time
+			}
 		case groupsession.FieldDetached:
 			if value, ok := values[i].(*sql.NullBool); !ok {
 				return fmt.Errorf("unexpected type %T for field detached", values[i])
@@ -169,6 +233,21 @@ func (_m *GroupSession) Value(name string) (ent.Value, error) {
 // QueryGroup queries the "group" edge of the GroupSession entity.
 func (_m *GroupSession) QueryGroup() *GroupQuery {
 	return NewGroupSessionClient(_m.config).QueryGroup(_m)
+}
+
+// QueryTopics queries the "topics" edge of the GroupSession entity.
+func (_m *GroupSession) QueryTopics() *TopicQuery {
+	return NewGroupSessionClient(_m.config).QueryTopics(_m)
+}
+
+// QueryReflections queries the "reflections" edge of the GroupSession entity.
+func (_m *GroupSession) QueryReflections() *ReflectionQuery {
+	return NewGroupSessionClient(_m.config).QueryReflections(_m)
+}
+
+// QueryAttendances queries the "attendances" edge of the GroupSession entity.
+func (_m *GroupSession) QueryAttendances() *AttendanceQuery {
+	return NewGroupSessionClient(_m.config).QueryAttendances(_m)
 }
 
 // Update returns a builder for updating this GroupSession.
@@ -220,10 +299,97 @@ func (_m *GroupSession) String() string {
 	builder.WriteString("occurrence=")
 	builder.WriteString(_m.Occurrence)
 	builder.WriteString(", ")
+	if v := _m.Theme; v != nil {
+		builder.WriteString("theme=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.Prompt; v != nil {
+		builder.WriteString("prompt=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.PromptAnnouncedAt; v != nil {
+		builder.WriteString("prompt_announced_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
 	builder.WriteString("detached=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Detached))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedTopics returns the Topics named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *GroupSession) NamedTopics(name string) ([]*Topic, error) {
+	if _m.Edges.namedTopics == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedTopics[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *GroupSession) appendNamedTopics(name string, edges ...*Topic) {
+	if _m.Edges.namedTopics == nil {
+		_m.Edges.namedTopics = make(map[string][]*Topic)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedTopics[name] = []*Topic{}
+	} else {
+		_m.Edges.namedTopics[name] = append(_m.Edges.namedTopics[name], edges...)
+	}
+}
+
+// NamedReflections returns the Reflections named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *GroupSession) NamedReflections(name string) ([]*Reflection, error) {
+	if _m.Edges.namedReflections == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReflections[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *GroupSession) appendNamedReflections(name string, edges ...*Reflection) {
+	if _m.Edges.namedReflections == nil {
+		_m.Edges.namedReflections = make(map[string][]*Reflection)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReflections[name] = []*Reflection{}
+	} else {
+		_m.Edges.namedReflections[name] = append(_m.Edges.namedReflections[name], edges...)
+	}
+}
+
+// NamedAttendances returns the Attendances named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *GroupSession) NamedAttendances(name string) ([]*Attendance, error) {
+	if _m.Edges.namedAttendances == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAttendances[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *GroupSession) appendNamedAttendances(name string, edges ...*Attendance) {
+	if _m.Edges.namedAttendances == nil {
+		_m.Edges.namedAttendances = make(map[string][]*Attendance)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAttendances[name] = []*Attendance{}
+	} else {
+		_m.Edges.namedAttendances[name] = append(_m.Edges.namedAttendances[name], edges...)
+	}
 }
 
 // GroupSessions is a parsable slice of GroupSession.

@@ -11,8 +11,11 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupsession"
+	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/topic"
 )
 
 // GroupSessionCreate is the builder for creating a GroupSession entity.
@@ -95,6 +98,48 @@ func (_c *GroupSessionCreate) SetNillableOccurrence(v *string) *GroupSessionCrea
 	return _c
 }
 
+// SetTheme sets the "theme" field.
+func (_c *GroupSessionCreate) SetTheme(v string) *GroupSessionCreate {
+	_c.mutation.SetTheme(v)
+	return _c
+}
+
+// SetNillableTheme sets the "theme" field if the given value is not nil.
+func (_c *GroupSessionCreate) SetNillableTheme(v *string) *GroupSessionCreate {
+	if v != nil {
+		_c.SetTheme(*v)
+	}
+	return _c
+}
+
+// SetPrompt sets the "prompt" field.
+func (_c *GroupSessionCreate) SetPrompt(v string) *GroupSessionCreate {
+	_c.mutation.SetPrompt(v)
+	return _c
+}
+
+// SetNillablePrompt sets the "prompt" field if the given value is not nil.
+func (_c *GroupSessionCreate) SetNillablePrompt(v *string) *GroupSessionCreate {
+	if v != nil {
+		_c.SetPrompt(*v)
+	}
+	return _c
+}
+
+// SetPromptAnnouncedAt sets the "prompt_announced_at" field.
+func (_c *GroupSessionCreate) SetPromptAnnouncedAt(v time.Time) *GroupSessionCreate {
+	_c.mutation.SetPromptAnnouncedAt(v)
+	return _c
+}
+
+// SetNillablePromptAnnouncedAt sets the "prompt_announced_at" field if the given value is not nil.
+func (_c *GroupSessionCreate) SetNillablePromptAnnouncedAt(v *time.Time) *GroupSessionCreate {
+	if v != nil {
+		_c.SetPromptAnnouncedAt(*v)
+	}
+	return _c
+}
+
 // SetDetached sets the "detached" field.
 func (_c *GroupSessionCreate) SetDetached(v bool) *GroupSessionCreate {
 	_c.mutation.SetDetached(v)
@@ -112,6 +157,51 @@ func (_c *GroupSessionCreate) SetNillableDetached(v *bool) *GroupSessionCreate {
 // SetGroup sets the "group" edge to the Group entity.
 func (_c *GroupSessionCreate) SetGroup(v *Group) *GroupSessionCreate {
 	return _c.SetGroupID(v.ID)
+}
+
+// AddTopicIDs adds the "topics" edge to the Topic entity by IDs.
+func (_c *GroupSessionCreate) AddTopicIDs(ids ...int) *GroupSessionCreate {
+	_c.mutation.AddTopicIDs(ids...)
+	return _c
+}
+
+// AddTopics adds the "topics" edges to the Topic entity.
+func (_c *GroupSessionCreate) AddTopics(v ...*Topic) *GroupSessionCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddTopicIDs(ids...)
+}
+
+// AddReflectionIDs adds the "reflections" edge to the Reflection entity by IDs.
+func (_c *GroupSessionCreate) AddReflectionIDs(ids ...int) *GroupSessionCreate {
+	_c.mutation.AddReflectionIDs(ids...)
+	return _c
+}
+
+// AddReflections adds the "reflections" edges to the Reflection entity.
+func (_c *GroupSessionCreate) AddReflections(v ...*Reflection) *GroupSessionCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReflectionIDs(ids...)
+}
+
+// AddAttendanceIDs adds the "attendances" edge to the Attendance entity by IDs.
+func (_c *GroupSessionCreate) AddAttendanceIDs(ids ...int) *GroupSessionCreate {
+	_c.mutation.AddAttendanceIDs(ids...)
+	return _c
+}
+
+// AddAttendances adds the "attendances" edges to the Attendance entity.
+func (_c *GroupSessionCreate) AddAttendances(v ...*Attendance) *GroupSessionCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAttendanceIDs(ids...)
 }
 
 // Mutation returns the GroupSessionMutation object of the builder.
@@ -253,6 +343,18 @@ func (_c *GroupSessionCreate) createSpec() (*GroupSession, *sqlgraph.CreateSpec)
 		_spec.SetField(groupsession.FieldOccurrence, field.TypeString, value)
 		_node.Occurrence = value
 	}
+	if value, ok := _c.mutation.Theme(); ok {
+		_spec.SetField(groupsession.FieldTheme, field.TypeString, value)
+		_node.Theme = &value
+	}
+	if value, ok := _c.mutation.Prompt(); ok {
+		_spec.SetField(groupsession.FieldPrompt, field.TypeString, value)
+		_node.Prompt = &value
+	}
+	if value, ok := _c.mutation.PromptAnnouncedAt(); ok {
+		_spec.SetField(groupsession.FieldPromptAnnouncedAt, field.TypeTime, value)
+		_node.PromptAnnouncedAt = &value
+	}
 	if value, ok := _c.mutation.Detached(); ok {
 		_spec.SetField(groupsession.FieldDetached, field.TypeBool, value)
 		_node.Detached = value
@@ -272,6 +374,54 @@ func (_c *GroupSessionCreate) createSpec() (*GroupSession, *sqlgraph.CreateSpec)
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.GroupID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TopicsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.TopicsTable,
+			Columns: []string{groupsession.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReflectionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.ReflectionsTable,
+			Columns: []string{groupsession.ReflectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflection.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AttendancesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.AttendancesTable,
+			Columns: []string{groupsession.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -407,6 +557,60 @@ func (u *GroupSessionUpsert) UpdateOccurrence() *GroupSessionUpsert {
 // ClearOccurrence clears the value of the "occurrence" field.
 func (u *GroupSessionUpsert) ClearOccurrence() *GroupSessionUpsert {
 	u.SetNull(groupsession.FieldOccurrence)
+	return u
+}
+
+// SetTheme sets the "theme" field.
+func (u *GroupSessionUpsert) SetTheme(v string) *GroupSessionUpsert {
+	u.Set(groupsession.FieldTheme, v)
+	return u
+}
+
+// UpdateTheme sets the "theme" field to the value that was provided on create.
+func (u *GroupSessionUpsert) UpdateTheme() *GroupSessionUpsert {
+	u.SetExcluded(groupsession.FieldTheme)
+	return u
+}
+
+// ClearTheme clears the value of the "theme" field.
+func (u *GroupSessionUpsert) ClearTheme() *GroupSessionUpsert {
+	u.SetNull(groupsession.FieldTheme)
+	return u
+}
+
+// SetPrompt sets the "prompt" field.
+func (u *GroupSessionUpsert) SetPrompt(v string) *GroupSessionUpsert {
+	u.Set(groupsession.FieldPrompt, v)
+	return u
+}
+
+// UpdatePrompt sets the "prompt" field to the value that was provided on create.
+func (u *GroupSessionUpsert) UpdatePrompt() *GroupSessionUpsert {
+	u.SetExcluded(groupsession.FieldPrompt)
+	return u
+}
+
+// ClearPrompt clears the value of the "prompt" field.
+func (u *GroupSessionUpsert) ClearPrompt() *GroupSessionUpsert {
+	u.SetNull(groupsession.FieldPrompt)
+	return u
+}
+
+// SetPromptAnnouncedAt sets the "prompt_announced_at" field.
+func (u *GroupSessionUpsert) SetPromptAnnouncedAt(v time.Time) *GroupSessionUpsert {
+	u.Set(groupsession.FieldPromptAnnouncedAt, v)
+	return u
+}
+
+// UpdatePromptAnnouncedAt sets the "prompt_announced_at" field to the value that was provided on create.
+func (u *GroupSessionUpsert) UpdatePromptAnnouncedAt() *GroupSessionUpsert {
+	u.SetExcluded(groupsession.FieldPromptAnnouncedAt)
+	return u
+}
+
+// ClearPromptAnnouncedAt clears the value of the "prompt_announced_at" field.
+func (u *GroupSessionUpsert) ClearPromptAnnouncedAt() *GroupSessionUpsert {
+	u.SetNull(groupsession.FieldPromptAnnouncedAt)
 	return u
 }
 
@@ -565,6 +769,69 @@ func (u *GroupSessionUpsertOne) UpdateOccurrence() *GroupSessionUpsertOne {
 func (u *GroupSessionUpsertOne) ClearOccurrence() *GroupSessionUpsertOne {
 	return u.Update(func(s *GroupSessionUpsert) {
 		s.ClearOccurrence()
+	})
+}
+
+// SetTheme sets the "theme" field.
+func (u *GroupSessionUpsertOne) SetTheme(v string) *GroupSessionUpsertOne {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.SetTheme(v)
+	})
+}
+
+// UpdateTheme sets the "theme" field to the value that was provided on create.
+func (u *GroupSessionUpsertOne) UpdateTheme() *GroupSessionUpsertOne {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.UpdateTheme()
+	})
+}
+
+// ClearTheme clears the value of the "theme" field.
+func (u *GroupSessionUpsertOne) ClearTheme() *GroupSessionUpsertOne {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.ClearTheme()
+	})
+}
+
+// SetPrompt sets the "prompt" field.
+func (u *GroupSessionUpsertOne) SetPrompt(v string) *GroupSessionUpsertOne {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.SetPrompt(v)
+	})
+}
+
+// UpdatePrompt sets the "prompt" field to the value that was provided on create.
+func (u *GroupSessionUpsertOne) UpdatePrompt() *GroupSessionUpsertOne {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.UpdatePrompt()
+	})
+}
+
+// ClearPrompt clears the value of the "prompt" field.
+func (u *GroupSessionUpsertOne) ClearPrompt() *GroupSessionUpsertOne {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.ClearPrompt()
+	})
+}
+
+// SetPromptAnnouncedAt sets the "prompt_announced_at" field.
+func (u *GroupSessionUpsertOne) SetPromptAnnouncedAt(v time.Time) *GroupSessionUpsertOne {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.SetPromptAnnouncedAt(v)
+	})
+}
+
+// UpdatePromptAnnouncedAt sets the "prompt_announced_at" field to the value that was provided on create.
+func (u *GroupSessionUpsertOne) UpdatePromptAnnouncedAt() *GroupSessionUpsertOne {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.UpdatePromptAnnouncedAt()
+	})
+}
+
+// ClearPromptAnnouncedAt clears the value of the "prompt_announced_at" field.
+func (u *GroupSessionUpsertOne) ClearPromptAnnouncedAt() *GroupSessionUpsertOne {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.ClearPromptAnnouncedAt()
 	})
 }
 
@@ -891,6 +1158,69 @@ func (u *GroupSessionUpsertBulk) UpdateOccurrence() *GroupSessionUpsertBulk {
 func (u *GroupSessionUpsertBulk) ClearOccurrence() *GroupSessionUpsertBulk {
 	return u.Update(func(s *GroupSessionUpsert) {
 		s.ClearOccurrence()
+	})
+}
+
+// SetTheme sets the "theme" field.
+func (u *GroupSessionUpsertBulk) SetTheme(v string) *GroupSessionUpsertBulk {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.SetTheme(v)
+	})
+}
+
+// UpdateTheme sets the "theme" field to the value that was provided on create.
+func (u *GroupSessionUpsertBulk) UpdateTheme() *GroupSessionUpsertBulk {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.UpdateTheme()
+	})
+}
+
+// ClearTheme clears the value of the "theme" field.
+func (u *GroupSessionUpsertBulk) ClearTheme() *GroupSessionUpsertBulk {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.ClearTheme()
+	})
+}
+
+// SetPrompt sets the "prompt" field.
+func (u *GroupSessionUpsertBulk) SetPrompt(v string) *GroupSessionUpsertBulk {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.SetPrompt(v)
+	})
+}
+
+// UpdatePrompt sets the "prompt" field to the value that was provided on create.
+func (u *GroupSessionUpsertBulk) UpdatePrompt() *GroupSessionUpsertBulk {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.UpdatePrompt()
+	})
+}
+
+// ClearPrompt clears the value of the "prompt" field.
+func (u *GroupSessionUpsertBulk) ClearPrompt() *GroupSessionUpsertBulk {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.ClearPrompt()
+	})
+}
+
+// SetPromptAnnouncedAt sets the "prompt_announced_at" field.
+func (u *GroupSessionUpsertBulk) SetPromptAnnouncedAt(v time.Time) *GroupSessionUpsertBulk {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.SetPromptAnnouncedAt(v)
+	})
+}
+
+// UpdatePromptAnnouncedAt sets the "prompt_announced_at" field to the value that was provided on create.
+func (u *GroupSessionUpsertBulk) UpdatePromptAnnouncedAt() *GroupSessionUpsertBulk {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.UpdatePromptAnnouncedAt()
+	})
+}
+
+// ClearPromptAnnouncedAt clears the value of the "prompt_announced_at" field.
+func (u *GroupSessionUpsertBulk) ClearPromptAnnouncedAt() *GroupSessionUpsertBulk {
+	return u.Update(func(s *GroupSessionUpsert) {
+		s.ClearPromptAnnouncedAt()
 	})
 }
 

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -12,21 +13,30 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/predicate"
+	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/topic"
 )
 
 // GroupSessionQuery is the builder for querying GroupSession entities.
 type GroupSessionQuery struct {
 	config
-	ctx        *QueryContext
-	order      []groupsession.OrderOption
-	inters     []Interceptor
-	predicates []predicate.GroupSession
-	withGroup  *GroupQuery
-	modifiers  []func(*sql.Selector)
-	loadTotal  []func(context.Context, []*GroupSession) error
+	ctx                  *QueryContext
+	order                []groupsession.OrderOption
+	inters               []Interceptor
+	predicates           []predicate.GroupSession
+	withGroup            *GroupQuery
+	withTopics           *TopicQuery
+	withReflections      *ReflectionQuery
+	withAttendances      *AttendanceQuery
+	modifiers            []func(*sql.Selector)
+	loadTotal            []func(context.Context, []*GroupSession) error
+	withNamedTopics      map[string]*TopicQuery
+	withNamedReflections map[string]*ReflectionQuery
+	withNamedAttendances map[string]*AttendanceQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -78,6 +88,72 @@ func (_q *GroupSessionQuery) QueryGroup() *GroupQuery {
 			sqlgraph.From(groupsession.Table, groupsession.FieldID, selector),
 			sqlgraph.To(group.Table, group.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, groupsession.GroupTable, groupsession.GroupColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTopics chains the current query on the "topics" edge.
+func (_q *GroupSessionQuery) QueryTopics() *TopicQuery {
+	query := (&TopicClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(groupsession.Table, groupsession.FieldID, selector),
+			sqlgraph.To(topic.Table, topic.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, groupsession.TopicsTable, groupsession.TopicsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReflections chains the current query on the "reflections" edge.
+func (_q *GroupSessionQuery) QueryReflections() *ReflectionQuery {
+	query := (&ReflectionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(groupsession.Table, groupsession.FieldID, selector),
+			sqlgraph.To(reflection.Table, reflection.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, groupsession.ReflectionsTable, groupsession.ReflectionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAttendances chains the current query on the "attendances" edge.
+func (_q *GroupSessionQuery) QueryAttendances() *AttendanceQuery {
+	query := (&AttendanceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(groupsession.Table, groupsession.FieldID, selector),
+			sqlgraph.To(attendance.Table, attendance.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, groupsession.AttendancesTable, groupsession.AttendancesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -272,12 +348,15 @@ func (_q *GroupSessionQuery) Clone() *GroupSessionQuery {
 		return nil
 	}
 	return &GroupSessionQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]groupsession.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.GroupSession{}, _q.predicates...),
-		withGroup:  _q.withGroup.Clone(),
+		config:          _q.config,
+		ctx:             _q.ctx.Clone(),
+		order:           append([]groupsession.OrderOption{}, _q.order...),
+		inters:          append([]Interceptor{}, _q.inters...),
+		predicates:      append([]predicate.GroupSession{}, _q.predicates...),
+		withGroup:       _q.withGroup.Clone(),
+		withTopics:      _q.withTopics.Clone(),
+		withReflections: _q.withReflections.Clone(),
+		withAttendances: _q.withAttendances.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -292,6 +371,39 @@ func (_q *GroupSessionQuery) WithGroup(opts ...func(*GroupQuery)) *GroupSessionQ
 		opt(query)
 	}
 	_q.withGroup = query
+	return _q
+}
+
+// WithTopics tells the query-builder to eager-load the nodes that are connected to
+// the "topics" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *GroupSessionQuery) WithTopics(opts ...func(*TopicQuery)) *GroupSessionQuery {
+	query := (&TopicClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTopics = query
+	return _q
+}
+
+// WithReflections tells the query-builder to eager-load the nodes that are connected to
+// the "reflections" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *GroupSessionQuery) WithReflections(opts ...func(*ReflectionQuery)) *GroupSessionQuery {
+	query := (&ReflectionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReflections = query
+	return _q
+}
+
+// WithAttendances tells the query-builder to eager-load the nodes that are connected to
+// the "attendances" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *GroupSessionQuery) WithAttendances(opts ...func(*AttendanceQuery)) *GroupSessionQuery {
+	query := (&AttendanceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAttendances = query
 	return _q
 }
 
@@ -379,8 +491,11 @@ func (_q *GroupSessionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*GroupSession{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [4]bool{
 			_q.withGroup != nil,
+			_q.withTopics != nil,
+			_q.withReflections != nil,
+			_q.withAttendances != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -407,6 +522,48 @@ func (_q *GroupSessionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	if query := _q.withGroup; query != nil {
 		if err := _q.loadGroup(ctx, query, nodes, nil,
 			func(n *GroupSession, e *Group) { n.Edges.Group = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTopics; query != nil {
+		if err := _q.loadTopics(ctx, query, nodes,
+			func(n *GroupSession) { n.Edges.Topics = []*Topic{} },
+			func(n *GroupSession, e *Topic) { n.Edges.Topics = append(n.Edges.Topics, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withReflections; query != nil {
+		if err := _q.loadReflections(ctx, query, nodes,
+			func(n *GroupSession) { n.Edges.Reflections = []*Reflection{} },
+			func(n *GroupSession, e *Reflection) { n.Edges.Reflections = append(n.Edges.Reflections, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAttendances; query != nil {
+		if err := _q.loadAttendances(ctx, query, nodes,
+			func(n *GroupSession) { n.Edges.Attendances = []*Attendance{} },
+			func(n *GroupSession, e *Attendance) { n.Edges.Attendances = append(n.Edges.Attendances, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedTopics {
+		if err := _q.loadTopics(ctx, query, nodes,
+			func(n *GroupSession) { n.appendNamedTopics(name) },
+			func(n *GroupSession, e *Topic) { n.appendNamedTopics(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedReflections {
+		if err := _q.loadReflections(ctx, query, nodes,
+			func(n *GroupSession) { n.appendNamedReflections(name) },
+			func(n *GroupSession, e *Reflection) { n.appendNamedReflections(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAttendances {
+		if err := _q.loadAttendances(ctx, query, nodes,
+			func(n *GroupSession) { n.appendNamedAttendances(name) },
+			func(n *GroupSession, e *Attendance) { n.appendNamedAttendances(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -444,6 +601,99 @@ func (_q *GroupSessionQuery) loadGroup(ctx context.Context, query *GroupQuery, n
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *GroupSessionQuery) loadTopics(ctx context.Context, query *TopicQuery, nodes []*GroupSession, init func(*GroupSession), assign func(*GroupSession, *Topic)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*GroupSession)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(topic.FieldSessionID)
+	}
+	query.Where(predicate.Topic(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(groupsession.TopicsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.SessionID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "session_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *GroupSessionQuery) loadReflections(ctx context.Context, query *ReflectionQuery, nodes []*GroupSession, init func(*GroupSession), assign func(*GroupSession, *Reflection)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*GroupSession)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(reflection.FieldSessionID)
+	}
+	query.Where(predicate.Reflection(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(groupsession.ReflectionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.SessionID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "session_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "session_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *GroupSessionQuery) loadAttendances(ctx context.Context, query *AttendanceQuery, nodes []*GroupSession, init func(*GroupSession), assign func(*GroupSession, *Attendance)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*GroupSession)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(attendance.FieldSessionID)
+	}
+	query.Where(predicate.Attendance(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(groupsession.AttendancesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.SessionID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "session_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -533,6 +783,48 @@ func (_q *GroupSessionQuery) sqlQuery(ctx context.Context) *sql.Selector {
 		selector.Limit(*limit)
 	}
 	return selector
+}
+
+// WithNamedTopics tells the query-builder to eager-load the nodes that are connected to the "topics"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *GroupSessionQuery) WithNamedTopics(name string, opts ...func(*TopicQuery)) *GroupSessionQuery {
+	query := (&TopicClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedTopics == nil {
+		_q.withNamedTopics = make(map[string]*TopicQuery)
+	}
+	_q.withNamedTopics[name] = query
+	return _q
+}
+
+// WithNamedReflections tells the query-builder to eager-load the nodes that are connected to the "reflections"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *GroupSessionQuery) WithNamedReflections(name string, opts ...func(*ReflectionQuery)) *GroupSessionQuery {
+	query := (&ReflectionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedReflections == nil {
+		_q.withNamedReflections = make(map[string]*ReflectionQuery)
+	}
+	_q.withNamedReflections[name] = query
+	return _q
+}
+
+// WithNamedAttendances tells the query-builder to eager-load the nodes that are connected to the "attendances"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *GroupSessionQuery) WithNamedAttendances(name string, opts ...func(*AttendanceQuery)) *GroupSessionQuery {
+	query := (&AttendanceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAttendances == nil {
+		_q.withNamedAttendances = make(map[string]*AttendanceQuery)
+	}
+	_q.withNamedAttendances[name] = query
+	return _q
 }
 
 // GroupSessionGroupBy is the group-by builder for GroupSession entities.

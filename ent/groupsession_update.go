@@ -11,8 +11,11 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/predicate"
+	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/topic"
 )
 
 // GroupSessionUpdate is the builder for updating GroupSession entities.
@@ -124,6 +127,66 @@ func (_u *GroupSessionUpdate) ClearOccurrence() *GroupSessionUpdate {
 	return _u
 }
 
+// SetTheme sets the "theme" field.
+func (_u *GroupSessionUpdate) SetTheme(v string) *GroupSessionUpdate {
+	_u.mutation.SetTheme(v)
+	return _u
+}
+
+// SetNillableTheme sets the "theme" field if the given value is not nil.
+func (_u *GroupSessionUpdate) SetNillableTheme(v *string) *GroupSessionUpdate {
+	if v != nil {
+		_u.SetTheme(*v)
+	}
+	return _u
+}
+
+// ClearTheme clears the value of the "theme" field.
+func (_u *GroupSessionUpdate) ClearTheme() *GroupSessionUpdate {
+	_u.mutation.ClearTheme()
+	return _u
+}
+
+// SetPrompt sets the "prompt" field.
+func (_u *GroupSessionUpdate) SetPrompt(v string) *GroupSessionUpdate {
+	_u.mutation.SetPrompt(v)
+	return _u
+}
+
+// SetNillablePrompt sets the "prompt" field if the given value is not nil.
+func (_u *GroupSessionUpdate) SetNillablePrompt(v *string) *GroupSessionUpdate {
+	if v != nil {
+		_u.SetPrompt(*v)
+	}
+	return _u
+}
+
+// ClearPrompt clears the value of the "prompt" field.
+func (_u *GroupSessionUpdate) ClearPrompt() *GroupSessionUpdate {
+	_u.mutation.ClearPrompt()
+	return _u
+}
+
+// SetPromptAnnouncedAt sets the "prompt_announced_at" field.
+func (_u *GroupSessionUpdate) SetPromptAnnouncedAt(v time.Time) *GroupSessionUpdate {
+	_u.mutation.SetPromptAnnouncedAt(v)
+	return _u
+}
+
+// SetNillablePromptAnnouncedAt sets the "prompt_announced_at" field if the given value is not nil.
+func (_u *GroupSessionUpdate) SetNillablePromptAnnouncedAt(v *time.Time) *GroupSessionUpdate {
+	if v != nil {
+		_u.SetPromptAnnouncedAt(*v)
+	}
+	return _u
+}
+
+// ClearPromptAnnouncedAt clears the value of the "prompt_announced_at" field.
+func (_u *GroupSessionUpdate) ClearPromptAnnouncedAt() *GroupSessionUpdate {
+	_u.mutation.ClearPromptAnnouncedAt()
+	return _u
+}
+
 // SetDetached sets the "detached" field.
 func (_u *GroupSessionUpdate) SetDetached(v bool) *GroupSessionUpdate {
 	_u.mutation.SetDetached(v)
@@ -138,9 +201,117 @@ func (_u *GroupSessionUpdate) SetNillableDetached(v *bool) *GroupSessionUpdate {
 	return _u
 }
 
+// AddTopicIDs adds the "topics" edge to the Topic entity by IDs.
+func (_u *GroupSessionUpdate) AddTopicIDs(ids ...int) *GroupSessionUpdate {
+	_u.mutation.AddTopicIDs(ids...)
+	return _u
+}
+
+// AddTopics adds the "topics" edges to the Topic entity.
+func (_u *GroupSessionUpdate) AddTopics(v ...*Topic) *GroupSessionUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTopicIDs(ids...)
+}
+
+// AddReflectionIDs adds the "reflections" edge to the Reflection entity by IDs.
+func (_u *GroupSessionUpdate) AddReflectionIDs(ids ...int) *GroupSessionUpdate {
+	_u.mutation.AddReflectionIDs(ids...)
+	return _u
+}
+
+// AddReflections adds the "reflections" edges to the Reflection entity.
+func (_u *GroupSessionUpdate) AddReflections(v ...*Reflection) *GroupSessionUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReflectionIDs(ids...)
+}
+
+// AddAttendanceIDs adds the "attendances" edge to the Attendance entity by IDs.
+func (_u *GroupSessionUpdate) AddAttendanceIDs(ids ...int) *GroupSessionUpdate {
+	_u.mutation.AddAttendanceIDs(ids...)
+	return _u
+}
+
+// AddAttendances adds the "attendances" edges to the Attendance entity.
+func (_u *GroupSessionUpdate) AddAttendances(v ...*Attendance) *GroupSessionUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAttendanceIDs(ids...)
+}
+
 // Mutation returns the GroupSessionMutation object of the builder.
 func (_u *GroupSessionUpdate) Mutation() *GroupSessionMutation {
 	return _u.mutation
+}
+
+// ClearTopics clears all "topics" edges to the Topic entity.
+func (_u *GroupSessionUpdate) ClearTopics() *GroupSessionUpdate {
+	_u.mutation.ClearTopics()
+	return _u
+}
+
+// RemoveTopicIDs removes the "topics" edge to Topic entities by IDs.
+func (_u *GroupSessionUpdate) RemoveTopicIDs(ids ...int) *GroupSessionUpdate {
+	_u.mutation.RemoveTopicIDs(ids...)
+	return _u
+}
+
+// RemoveTopics removes "topics" edges to Topic entities.
+func (_u *GroupSessionUpdate) RemoveTopics(v ...*Topic) *GroupSessionUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTopicIDs(ids...)
+}
+
+// ClearReflections clears all "reflections" edges to the Reflection entity.
+func (_u *GroupSessionUpdate) ClearReflections() *GroupSessionUpdate {
+	_u.mutation.ClearReflections()
+	return _u
+}
+
+// RemoveReflectionIDs removes the "reflections" edge to Reflection entities by IDs.
+func (_u *GroupSessionUpdate) RemoveReflectionIDs(ids ...int) *GroupSessionUpdate {
+	_u.mutation.RemoveReflectionIDs(ids...)
+	return _u
+}
+
+// RemoveReflections removes "reflections" edges to Reflection entities.
+func (_u *GroupSessionUpdate) RemoveReflections(v ...*Reflection) *GroupSessionUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReflectionIDs(ids...)
+}
+
+// ClearAttendances clears all "attendances" edges to the Attendance entity.
+func (_u *GroupSessionUpdate) ClearAttendances() *GroupSessionUpdate {
+	_u.mutation.ClearAttendances()
+	return _u
+}
+
+// RemoveAttendanceIDs removes the "attendances" edge to Attendance entities by IDs.
+func (_u *GroupSessionUpdate) RemoveAttendanceIDs(ids ...int) *GroupSessionUpdate {
+	_u.mutation.RemoveAttendanceIDs(ids...)
+	return _u
+}
+
+// RemoveAttendances removes "attendances" edges to Attendance entities.
+func (_u *GroupSessionUpdate) RemoveAttendances(v ...*Attendance) *GroupSessionUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAttendanceIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -224,8 +395,161 @@ func (_u *GroupSessionUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.OccurrenceCleared() {
 		_spec.ClearField(groupsession.FieldOccurrence, field.TypeString)
 	}
+	if value, ok := _u.mutation.Theme(); ok {
+		_spec.SetField(groupsession.FieldTheme, field.TypeString, value)
+	}
+	if _u.mutation.ThemeCleared() {
+		_spec.ClearField(groupsession.FieldTheme, field.TypeString)
+	}
+	if value, ok := _u.mutation.Prompt(); ok {
+		_spec.SetField(groupsession.FieldPrompt, field.TypeString, value)
+	}
+	if _u.mutation.PromptCleared() {
+		_spec.ClearField(groupsession.FieldPrompt, field.TypeString)
+	}
+	if value, ok := _u.mutation.PromptAnnouncedAt(); ok {
+		_spec.SetField(groupsession.FieldPromptAnnouncedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PromptAnnouncedAtCleared() {
+		_spec.ClearField(groupsession.FieldPromptAnnouncedAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.Detached(); ok {
 		_spec.SetField(groupsession.FieldDetached, field.TypeBool, value)
+	}
+	if _u.mutation.TopicsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.TopicsTable,
+			Columns: []string{groupsession.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTopicsIDs(); len(nodes) > 0 && !_u.mutation.TopicsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.TopicsTable,
+			Columns: []string{groupsession.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TopicsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.TopicsTable,
+			Columns: []string{groupsession.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReflectionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.ReflectionsTable,
+			Columns: []string{groupsession.ReflectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflection.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReflectionsIDs(); len(nodes) > 0 && !_u.mutation.ReflectionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.ReflectionsTable,
+			Columns: []string{groupsession.ReflectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflection.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReflectionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.ReflectionsTable,
+			Columns: []string{groupsession.ReflectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflection.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AttendancesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.AttendancesTable,
+			Columns: []string{groupsession.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAttendancesIDs(); len(nodes) > 0 && !_u.mutation.AttendancesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.AttendancesTable,
+			Columns: []string{groupsession.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AttendancesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.AttendancesTable,
+			Columns: []string{groupsession.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -343,6 +667,66 @@ func (_u *GroupSessionUpdateOne) ClearOccurrence() *GroupSessionUpdateOne {
 	return _u
 }
 
+// SetTheme sets the "theme" field.
+func (_u *GroupSessionUpdateOne) SetTheme(v string) *GroupSessionUpdateOne {
+	_u.mutation.SetTheme(v)
+	return _u
+}
+
+// SetNillableTheme sets the "theme" field if the given value is not nil.
+func (_u *GroupSessionUpdateOne) SetNillableTheme(v *string) *GroupSessionUpdateOne {
+	if v != nil {
+		_u.SetTheme(*v)
+	}
+	return _u
+}
+
+// ClearTheme clears the value of the "theme" field.
+func (_u *GroupSessionUpdateOne) ClearTheme() *GroupSessionUpdateOne {
+	_u.mutation.ClearTheme()
+	return _u
+}
+
+// SetPrompt sets the "prompt" field.
+func (_u *GroupSessionUpdateOne) SetPrompt(v string) *GroupSessionUpdateOne {
+	_u.mutation.SetPrompt(v)
+	return _u
+}
+
+// SetNillablePrompt sets the "prompt" field if the given value is not nil.
+func (_u *GroupSessionUpdateOne) SetNillablePrompt(v *string) *GroupSessionUpdateOne {
+	if v != nil {
+		_u.SetPrompt(*v)
+	}
+	return _u
+}
+
+// ClearPrompt clears the value of the "prompt" field.
+func (_u *GroupSessionUpdateOne) ClearPrompt() *GroupSessionUpdateOne {
+	_u.mutation.ClearPrompt()
+	return _u
+}
+
+// SetPromptAnnouncedAt sets the "prompt_announced_at" field.
+func (_u *GroupSessionUpdateOne) SetPromptAnnouncedAt(v time.Time) *GroupSessionUpdateOne {
+	_u.mutation.SetPromptAnnouncedAt(v)
+	return _u
+}
+
+// SetNillablePromptAnnouncedAt sets the "prompt_announced_at" field if the given value is not nil.
+func (_u *GroupSessionUpdateOne) SetNillablePromptAnnouncedAt(v *time.Time) *GroupSessionUpdateOne {
+	if v != nil {
+		_u.SetPromptAnnouncedAt(*v)
+	}
+	return _u
+}
+
+// ClearPromptAnnouncedAt clears the value of the "prompt_announced_at" field.
+func (_u *GroupSessionUpdateOne) ClearPromptAnnouncedAt() *GroupSessionUpdateOne {
+	_u.mutation.ClearPromptAnnouncedAt()
+	return _u
+}
+
 // SetDetached sets the "detached" field.
 func (_u *GroupSessionUpdateOne) SetDetached(v bool) *GroupSessionUpdateOne {
 	_u.mutation.SetDetached(v)
@@ -357,9 +741,117 @@ func (_u *GroupSessionUpdateOne) SetNillableDetached(v *bool) *GroupSessionUpdat
 	return _u
 }
 
+// AddTopicIDs adds the "topics" edge to the Topic entity by IDs.
+func (_u *GroupSessionUpdateOne) AddTopicIDs(ids ...int) *GroupSessionUpdateOne {
+	_u.mutation.AddTopicIDs(ids...)
+	return _u
+}
+
+// AddTopics adds the "topics" edges to the Topic entity.
+func (_u *GroupSessionUpdateOne) AddTopics(v ...*Topic) *GroupSessionUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTopicIDs(ids...)
+}
+
+// AddReflectionIDs adds the "reflections" edge to the Reflection entity by IDs.
+func (_u *GroupSessionUpdateOne) AddReflectionIDs(ids ...int) *GroupSessionUpdateOne {
+	_u.mutation.AddReflectionIDs(ids...)
+	return _u
+}
+
+// AddReflections adds the "reflections" edges to the Reflection entity.
+func (_u *GroupSessionUpdateOne) AddReflections(v ...*Reflection) *GroupSessionUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReflectionIDs(ids...)
+}
+
+// AddAttendanceIDs adds the "attendances" edge to the Attendance entity by IDs.
+func (_u *GroupSessionUpdateOne) AddAttendanceIDs(ids ...int) *GroupSessionUpdateOne {
+	_u.mutation.AddAttendanceIDs(ids...)
+	return _u
+}
+
+// AddAttendances adds the "attendances" edges to the Attendance entity.
+func (_u *GroupSessionUpdateOne) AddAttendances(v ...*Attendance) *GroupSessionUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAttendanceIDs(ids...)
+}
+
 // Mutation returns the GroupSessionMutation object of the builder.
 func (_u *GroupSessionUpdateOne) Mutation() *GroupSessionMutation {
 	return _u.mutation
+}
+
+// ClearTopics clears all "topics" edges to the Topic entity.
+func (_u *GroupSessionUpdateOne) ClearTopics() *GroupSessionUpdateOne {
+	_u.mutation.ClearTopics()
+	return _u
+}
+
+// RemoveTopicIDs removes the "topics" edge to Topic entities by IDs.
+func (_u *GroupSessionUpdateOne) RemoveTopicIDs(ids ...int) *GroupSessionUpdateOne {
+	_u.mutation.RemoveTopicIDs(ids...)
+	return _u
+}
+
+// RemoveTopics removes "topics" edges to Topic entities.
+func (_u *GroupSessionUpdateOne) RemoveTopics(v ...*Topic) *GroupSessionUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTopicIDs(ids...)
+}
+
+// ClearReflections clears all "reflections" edges to the Reflection entity.
+func (_u *GroupSessionUpdateOne) ClearReflections() *GroupSessionUpdateOne {
+	_u.mutation.ClearReflections()
+	return _u
+}
+
+// RemoveReflectionIDs removes the "reflections" edge to Reflection entities by IDs.
+func (_u *GroupSessionUpdateOne) RemoveReflectionIDs(ids ...int) *GroupSessionUpdateOne {
+	_u.mutation.RemoveReflectionIDs(ids...)
+	return _u
+}
+
+// RemoveReflections removes "reflections" edges to Reflection entities.
+func (_u *GroupSessionUpdateOne) RemoveReflections(v ...*Reflection) *GroupSessionUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReflectionIDs(ids...)
+}
+
+// ClearAttendances clears all "attendances" edges to the Attendance entity.
+func (_u *GroupSessionUpdateOne) ClearAttendances() *GroupSessionUpdateOne {
+	_u.mutation.ClearAttendances()
+	return _u
+}
+
+// RemoveAttendanceIDs removes the "attendances" edge to Attendance entities by IDs.
+func (_u *GroupSessionUpdateOne) RemoveAttendanceIDs(ids ...int) *GroupSessionUpdateOne {
+	_u.mutation.RemoveAttendanceIDs(ids...)
+	return _u
+}
+
+// RemoveAttendances removes "attendances" edges to Attendance entities.
+func (_u *GroupSessionUpdateOne) RemoveAttendances(v ...*Attendance) *GroupSessionUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAttendanceIDs(ids...)
 }
 
 // Where appends a list predicates to the GroupSessionUpdate builder.
@@ -473,8 +965,161 @@ func (_u *GroupSessionUpdateOne) sqlSave(ctx context.Context) (_node *GroupSessi
 	if _u.mutation.OccurrenceCleared() {
 		_spec.ClearField(groupsession.FieldOccurrence, field.TypeString)
 	}
+	if value, ok := _u.mutation.Theme(); ok {
+		_spec.SetField(groupsession.FieldTheme, field.TypeString, value)
+	}
+	if _u.mutation.ThemeCleared() {
+		_spec.ClearField(groupsession.FieldTheme, field.TypeString)
+	}
+	if value, ok := _u.mutation.Prompt(); ok {
+		_spec.SetField(groupsession.FieldPrompt, field.TypeString, value)
+	}
+	if _u.mutation.PromptCleared() {
+		_spec.ClearField(groupsession.FieldPrompt, field.TypeString)
+	}
+	if value, ok := _u.mutation.PromptAnnouncedAt(); ok {
+		_spec.SetField(groupsession.FieldPromptAnnouncedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PromptAnnouncedAtCleared() {
+		_spec.ClearField(groupsession.FieldPromptAnnouncedAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.Detached(); ok {
 		_spec.SetField(groupsession.FieldDetached, field.TypeBool, value)
+	}
+	if _u.mutation.TopicsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.TopicsTable,
+			Columns: []string{groupsession.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTopicsIDs(); len(nodes) > 0 && !_u.mutation.TopicsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.TopicsTable,
+			Columns: []string{groupsession.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TopicsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.TopicsTable,
+			Columns: []string{groupsession.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReflectionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.ReflectionsTable,
+			Columns: []string{groupsession.ReflectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflection.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReflectionsIDs(); len(nodes) > 0 && !_u.mutation.ReflectionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.ReflectionsTable,
+			Columns: []string{groupsession.ReflectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflection.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReflectionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.ReflectionsTable,
+			Columns: []string{groupsession.ReflectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(reflection.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AttendancesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.AttendancesTable,
+			Columns: []string{groupsession.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAttendancesIDs(); len(nodes) > 0 && !_u.mutation.AttendancesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.AttendancesTable,
+			Columns: []string{groupsession.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AttendancesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   groupsession.AttendancesTable,
+			Columns: []string{groupsession.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_node = &GroupSession{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -51,17 +51,23 @@ type MembershipEdges struct {
 	Encouragements []*Encouragement `json:"encouragements,omitempty"`
 	// Reads holds the value of the reads edge.
 	Reads []*ReflectionRead `json:"reads,omitempty"`
+	// Topics holds the value of the topics edge.
+	Topics []*Topic `json:"topics,omitempty"`
+	// Attendances holds the value of the attendances edge.
+	Attendances []*Attendance `json:"attendances,omitempty"`
 	// Consents holds the value of the consents edge.
 	Consents []*GroupSharingConsent `json:"consents,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [8]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
 	namedReflections    map[string][]*Reflection
 	namedEncouragements map[string][]*Encouragement
 	namedReads          map[string][]*ReflectionRead
+	namedTopics         map[string][]*Topic
+	namedAttendances    map[string][]*Attendance
 	namedConsents       map[string][]*GroupSharingConsent
 }
 
@@ -114,10 +120,28 @@ func (e MembershipEdges) ReadsOrErr() ([]*ReflectionRead, error) {
 	return nil, &NotLoadedError{edge: "reads"}
 }
 
+// TopicsOrErr returns the Topics value or an error if the edge
+// was not loaded in eager-loading.
+func (e MembershipEdges) TopicsOrErr() ([]*Topic, error) {
+	if e.loadedTypes[5] {
+		return e.Topics, nil
+	}
+	return nil, &NotLoadedError{edge: "topics"}
+}
+
+// AttendancesOrErr returns the Attendances value or an error if the edge
+// was not loaded in eager-loading.
+func (e MembershipEdges) AttendancesOrErr() ([]*Attendance, error) {
+	if e.loadedTypes[6] {
+		return e.Attendances, nil
+	}
+	return nil, &NotLoadedError{edge: "attendances"}
+}
+
 // ConsentsOrErr returns the Consents value or an error if the edge
 // was not loaded in eager-loading.
 func (e MembershipEdges) ConsentsOrErr() ([]*GroupSharingConsent, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[7] {
 		return e.Consents, nil
 	}
 	return nil, &NotLoadedError{edge: "consents"}
@@ -236,6 +260,16 @@ func (_m *Membership) QueryEncouragements() *EncouragementQuery {
 // QueryReads queries the "reads" edge of the Membership entity.
 func (_m *Membership) QueryReads() *ReflectionReadQuery {
 	return NewMembershipClient(_m.config).QueryReads(_m)
+}
+
+// QueryTopics queries the "topics" edge of the Membership entity.
+func (_m *Membership) QueryTopics() *TopicQuery {
+	return NewMembershipClient(_m.config).QueryTopics(_m)
+}
+
+// QueryAttendances queries the "attendances" edge of the Membership entity.
+func (_m *Membership) QueryAttendances() *AttendanceQuery {
+	return NewMembershipClient(_m.config).QueryAttendances(_m)
 }
 
 // QueryConsents queries the "consents" edge of the Membership entity.
@@ -361,6 +395,54 @@ func (_m *Membership) appendNamedReads(name string, edges ...*ReflectionRead) {
 		_m.Edges.namedReads[name] = []*ReflectionRead{}
 	} else {
 		_m.Edges.namedReads[name] = append(_m.Edges.namedReads[name], edges...)
+	}
+}
+
+// NamedTopics returns the Topics named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Membership) NamedTopics(name string) ([]*Topic, error) {
+	if _m.Edges.namedTopics == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedTopics[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Membership) appendNamedTopics(name string, edges ...*Topic) {
+	if _m.Edges.namedTopics == nil {
+		_m.Edges.namedTopics = make(map[string][]*Topic)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedTopics[name] = []*Topic{}
+	} else {
+		_m.Edges.namedTopics[name] = append(_m.Edges.namedTopics[name], edges...)
+	}
+}
+
+// NamedAttendances returns the Attendances named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Membership) NamedAttendances(name string) ([]*Attendance, error) {
+	if _m.Edges.namedAttendances == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAttendances[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Membership) appendNamedAttendances(name string, edges ...*Attendance) {
+	if _m.Edges.namedAttendances == nil {
+		_m.Edges.namedAttendances = make(map[string][]*Attendance)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAttendances[name] = []*Attendance{}
+	} else {
+		_m.Edges.namedAttendances[name] = append(_m.Edges.namedAttendances[name], edges...)
 	}
 }
 

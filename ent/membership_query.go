@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/groupsharingconsent"
@@ -20,6 +21,7 @@ import (
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
+	"github.com/processgroup/api/ent/topic"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -35,12 +37,16 @@ type MembershipQuery struct {
 	withReflections         *ReflectionQuery
 	withEncouragements      *EncouragementQuery
 	withReads               *ReflectionReadQuery
+	withTopics              *TopicQuery
+	withAttendances         *AttendanceQuery
 	withConsents            *GroupSharingConsentQuery
 	modifiers               []func(*sql.Selector)
 	loadTotal               []func(context.Context, []*Membership) error
 	withNamedReflections    map[string]*ReflectionQuery
 	withNamedEncouragements map[string]*EncouragementQuery
 	withNamedReads          map[string]*ReflectionReadQuery
+	withNamedTopics         map[string]*TopicQuery
+	withNamedAttendances    map[string]*AttendanceQuery
 	withNamedConsents       map[string]*GroupSharingConsentQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -181,6 +187,50 @@ func (_q *MembershipQuery) QueryReads() *ReflectionReadQuery {
 			sqlgraph.From(membership.Table, membership.FieldID, selector),
 			sqlgraph.To(reflectionread.Table, reflectionread.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, membership.ReadsTable, membership.ReadsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTopics chains the current query on the "topics" edge.
+func (_q *MembershipQuery) QueryTopics() *TopicQuery {
+	query := (&TopicClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(membership.Table, membership.FieldID, selector),
+			sqlgraph.To(topic.Table, topic.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, membership.TopicsTable, membership.TopicsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAttendances chains the current query on the "attendances" edge.
+func (_q *MembershipQuery) QueryAttendances() *AttendanceQuery {
+	query := (&AttendanceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(membership.Table, membership.FieldID, selector),
+			sqlgraph.To(attendance.Table, attendance.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, membership.AttendancesTable, membership.AttendancesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -407,6 +457,8 @@ func (_q *MembershipQuery) Clone() *MembershipQuery {
 		withReflections:    _q.withReflections.Clone(),
 		withEncouragements: _q.withEncouragements.Clone(),
 		withReads:          _q.withReads.Clone(),
+		withTopics:         _q.withTopics.Clone(),
+		withAttendances:    _q.withAttendances.Clone(),
 		withConsents:       _q.withConsents.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -466,6 +518,28 @@ func (_q *MembershipQuery) WithReads(opts ...func(*ReflectionReadQuery)) *Member
 		opt(query)
 	}
 	_q.withReads = query
+	return _q
+}
+
+// WithTopics tells the query-builder to eager-load the nodes that are connected to
+// the "topics" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MembershipQuery) WithTopics(opts ...func(*TopicQuery)) *MembershipQuery {
+	query := (&TopicClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTopics = query
+	return _q
+}
+
+// WithAttendances tells the query-builder to eager-load the nodes that are connected to
+// the "attendances" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MembershipQuery) WithAttendances(opts ...func(*AttendanceQuery)) *MembershipQuery {
+	query := (&AttendanceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAttendances = query
 	return _q
 }
 
@@ -564,12 +638,14 @@ func (_q *MembershipQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 	var (
 		nodes       = []*Membership{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [8]bool{
 			_q.withUser != nil,
 			_q.withGroup != nil,
 			_q.withReflections != nil,
 			_q.withEncouragements != nil,
 			_q.withReads != nil,
+			_q.withTopics != nil,
+			_q.withAttendances != nil,
 			_q.withConsents != nil,
 		}
 	)
@@ -627,6 +703,20 @@ func (_q *MembershipQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 			return nil, err
 		}
 	}
+	if query := _q.withTopics; query != nil {
+		if err := _q.loadTopics(ctx, query, nodes,
+			func(n *Membership) { n.Edges.Topics = []*Topic{} },
+			func(n *Membership, e *Topic) { n.Edges.Topics = append(n.Edges.Topics, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAttendances; query != nil {
+		if err := _q.loadAttendances(ctx, query, nodes,
+			func(n *Membership) { n.Edges.Attendances = []*Attendance{} },
+			func(n *Membership, e *Attendance) { n.Edges.Attendances = append(n.Edges.Attendances, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withConsents; query != nil {
 		if err := _q.loadConsents(ctx, query, nodes,
 			func(n *Membership) { n.Edges.Consents = []*GroupSharingConsent{} },
@@ -652,6 +742,20 @@ func (_q *MembershipQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*M
 		if err := _q.loadReads(ctx, query, nodes,
 			func(n *Membership) { n.appendNamedReads(name) },
 			func(n *Membership, e *ReflectionRead) { n.appendNamedReads(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedTopics {
+		if err := _q.loadTopics(ctx, query, nodes,
+			func(n *Membership) { n.appendNamedTopics(name) },
+			func(n *Membership, e *Topic) { n.appendNamedTopics(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAttendances {
+		if err := _q.loadAttendances(ctx, query, nodes,
+			func(n *Membership) { n.appendNamedAttendances(name) },
+			func(n *Membership, e *Attendance) { n.appendNamedAttendances(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -818,6 +922,66 @@ func (_q *MembershipQuery) loadReads(ctx context.Context, query *ReflectionReadQ
 	}
 	return nil
 }
+func (_q *MembershipQuery) loadTopics(ctx context.Context, query *TopicQuery, nodes []*Membership, init func(*Membership), assign func(*Membership, *Topic)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Membership)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(topic.FieldAuthorID)
+	}
+	query.Where(predicate.Topic(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(membership.TopicsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.AuthorID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "author_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *MembershipQuery) loadAttendances(ctx context.Context, query *AttendanceQuery, nodes []*Membership, init func(*Membership), assign func(*Membership, *Attendance)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Membership)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(attendance.FieldMembershipID)
+	}
+	query.Where(predicate.Attendance(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(membership.AttendancesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MembershipID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "membership_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *MembershipQuery) loadConsents(ctx context.Context, query *GroupSharingConsentQuery, nodes []*Membership, init func(*Membership), assign func(*Membership, *GroupSharingConsent)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[int]*Membership)
@@ -978,6 +1142,34 @@ func (_q *MembershipQuery) WithNamedReads(name string, opts ...func(*ReflectionR
 		_q.withNamedReads = make(map[string]*ReflectionReadQuery)
 	}
 	_q.withNamedReads[name] = query
+	return _q
+}
+
+// WithNamedTopics tells the query-builder to eager-load the nodes that are connected to the "topics"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MembershipQuery) WithNamedTopics(name string, opts ...func(*TopicQuery)) *MembershipQuery {
+	query := (&TopicClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedTopics == nil {
+		_q.withNamedTopics = make(map[string]*TopicQuery)
+	}
+	_q.withNamedTopics[name] = query
+	return _q
+}
+
+// WithNamedAttendances tells the query-builder to eager-load the nodes that are connected to the "attendances"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MembershipQuery) WithNamedAttendances(name string, opts ...func(*AttendanceQuery)) *MembershipQuery {
+	query := (&AttendanceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAttendances == nil {
+		_q.withNamedAttendances = make(map[string]*AttendanceQuery)
+	}
+	_q.withNamedAttendances[name] = query
 	return _q
 }
 

@@ -11,12 +11,14 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
+	"github.com/processgroup/api/ent/topic"
 )
 
 // MembershipUpdate is the builder for updating Membership entities.
@@ -153,6 +155,36 @@ func (_u *MembershipUpdate) AddReads(v ...*ReflectionRead) *MembershipUpdate {
 	return _u.AddReadIDs(ids...)
 }
 
+// AddTopicIDs adds the "topics" edge to the Topic entity by IDs.
+func (_u *MembershipUpdate) AddTopicIDs(ids ...int) *MembershipUpdate {
+	_u.mutation.AddTopicIDs(ids...)
+	return _u
+}
+
+// AddTopics adds the "topics" edges to the Topic entity.
+func (_u *MembershipUpdate) AddTopics(v ...*Topic) *MembershipUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTopicIDs(ids...)
+}
+
+// AddAttendanceIDs adds the "attendances" edge to the Attendance entity by IDs.
+func (_u *MembershipUpdate) AddAttendanceIDs(ids ...int) *MembershipUpdate {
+	_u.mutation.AddAttendanceIDs(ids...)
+	return _u
+}
+
+// AddAttendances adds the "attendances" edges to the Attendance entity.
+func (_u *MembershipUpdate) AddAttendances(v ...*Attendance) *MembershipUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAttendanceIDs(ids...)
+}
+
 // AddConsentIDs adds the "consents" edge to the GroupSharingConsent entity by IDs.
 func (_u *MembershipUpdate) AddConsentIDs(ids ...int) *MembershipUpdate {
 	_u.mutation.AddConsentIDs(ids...)
@@ -234,6 +266,48 @@ func (_u *MembershipUpdate) RemoveReads(v ...*ReflectionRead) *MembershipUpdate 
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveReadIDs(ids...)
+}
+
+// ClearTopics clears all "topics" edges to the Topic entity.
+func (_u *MembershipUpdate) ClearTopics() *MembershipUpdate {
+	_u.mutation.ClearTopics()
+	return _u
+}
+
+// RemoveTopicIDs removes the "topics" edge to Topic entities by IDs.
+func (_u *MembershipUpdate) RemoveTopicIDs(ids ...int) *MembershipUpdate {
+	_u.mutation.RemoveTopicIDs(ids...)
+	return _u
+}
+
+// RemoveTopics removes "topics" edges to Topic entities.
+func (_u *MembershipUpdate) RemoveTopics(v ...*Topic) *MembershipUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTopicIDs(ids...)
+}
+
+// ClearAttendances clears all "attendances" edges to the Attendance entity.
+func (_u *MembershipUpdate) ClearAttendances() *MembershipUpdate {
+	_u.mutation.ClearAttendances()
+	return _u
+}
+
+// RemoveAttendanceIDs removes the "attendances" edge to Attendance entities by IDs.
+func (_u *MembershipUpdate) RemoveAttendanceIDs(ids ...int) *MembershipUpdate {
+	_u.mutation.RemoveAttendanceIDs(ids...)
+	return _u
+}
+
+// RemoveAttendances removes "attendances" edges to Attendance entities.
+func (_u *MembershipUpdate) RemoveAttendances(v ...*Attendance) *MembershipUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAttendanceIDs(ids...)
 }
 
 // ClearConsents clears all "consents" edges to the GroupSharingConsent entity.
@@ -470,6 +544,96 @@ func (_u *MembershipUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.TopicsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.TopicsTable,
+			Columns: []string{membership.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTopicsIDs(); len(nodes) > 0 && !_u.mutation.TopicsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.TopicsTable,
+			Columns: []string{membership.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TopicsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.TopicsTable,
+			Columns: []string{membership.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AttendancesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.AttendancesTable,
+			Columns: []string{membership.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAttendancesIDs(); len(nodes) > 0 && !_u.mutation.AttendancesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.AttendancesTable,
+			Columns: []string{membership.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AttendancesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.AttendancesTable,
+			Columns: []string{membership.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.ConsentsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -656,6 +820,36 @@ func (_u *MembershipUpdateOne) AddReads(v ...*ReflectionRead) *MembershipUpdateO
 	return _u.AddReadIDs(ids...)
 }
 
+// AddTopicIDs adds the "topics" edge to the Topic entity by IDs.
+func (_u *MembershipUpdateOne) AddTopicIDs(ids ...int) *MembershipUpdateOne {
+	_u.mutation.AddTopicIDs(ids...)
+	return _u
+}
+
+// AddTopics adds the "topics" edges to the Topic entity.
+func (_u *MembershipUpdateOne) AddTopics(v ...*Topic) *MembershipUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTopicIDs(ids...)
+}
+
+// AddAttendanceIDs adds the "attendances" edge to the Attendance entity by IDs.
+func (_u *MembershipUpdateOne) AddAttendanceIDs(ids ...int) *MembershipUpdateOne {
+	_u.mutation.AddAttendanceIDs(ids...)
+	return _u
+}
+
+// AddAttendances adds the "attendances" edges to the Attendance entity.
+func (_u *MembershipUpdateOne) AddAttendances(v ...*Attendance) *MembershipUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAttendanceIDs(ids...)
+}
+
 // AddConsentIDs adds the "consents" edge to the GroupSharingConsent entity by IDs.
 func (_u *MembershipUpdateOne) AddConsentIDs(ids ...int) *MembershipUpdateOne {
 	_u.mutation.AddConsentIDs(ids...)
@@ -737,6 +931,48 @@ func (_u *MembershipUpdateOne) RemoveReads(v ...*ReflectionRead) *MembershipUpda
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveReadIDs(ids...)
+}
+
+// ClearTopics clears all "topics" edges to the Topic entity.
+func (_u *MembershipUpdateOne) ClearTopics() *MembershipUpdateOne {
+	_u.mutation.ClearTopics()
+	return _u
+}
+
+// RemoveTopicIDs removes the "topics" edge to Topic entities by IDs.
+func (_u *MembershipUpdateOne) RemoveTopicIDs(ids ...int) *MembershipUpdateOne {
+	_u.mutation.RemoveTopicIDs(ids...)
+	return _u
+}
+
+// RemoveTopics removes "topics" edges to Topic entities.
+func (_u *MembershipUpdateOne) RemoveTopics(v ...*Topic) *MembershipUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTopicIDs(ids...)
+}
+
+// ClearAttendances clears all "attendances" edges to the Attendance entity.
+func (_u *MembershipUpdateOne) ClearAttendances() *MembershipUpdateOne {
+	_u.mutation.ClearAttendances()
+	return _u
+}
+
+// RemoveAttendanceIDs removes the "attendances" edge to Attendance entities by IDs.
+func (_u *MembershipUpdateOne) RemoveAttendanceIDs(ids ...int) *MembershipUpdateOne {
+	_u.mutation.RemoveAttendanceIDs(ids...)
+	return _u
+}
+
+// RemoveAttendances removes "attendances" edges to Attendance entities.
+func (_u *MembershipUpdateOne) RemoveAttendances(v ...*Attendance) *MembershipUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAttendanceIDs(ids...)
 }
 
 // ClearConsents clears all "consents" edges to the GroupSharingConsent entity.
@@ -996,6 +1232,96 @@ func (_u *MembershipUpdateOne) sqlSave(ctx context.Context) (_node *Membership, 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(reflectionread.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TopicsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.TopicsTable,
+			Columns: []string{membership.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTopicsIDs(); len(nodes) > 0 && !_u.mutation.TopicsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.TopicsTable,
+			Columns: []string{membership.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TopicsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.TopicsTable,
+			Columns: []string{membership.TopicsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AttendancesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.AttendancesTable,
+			Columns: []string{membership.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAttendancesIDs(); len(nodes) > 0 && !_u.mutation.AttendancesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.AttendancesTable,
+			Columns: []string{membership.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AttendancesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   membership.AttendancesTable,
+			Columns: []string{membership.AttendancesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(attendance.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

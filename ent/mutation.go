@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/auditevent"
 	"github.com/processgroup/api/ent/delivery"
 	"github.com/processgroup/api/ent/device"
@@ -24,6 +25,7 @@ import (
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
+	"github.com/processgroup/api/ent/topic"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -36,6 +38,7 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeAttendance          = "Attendance"
 	TypeAuditEvent          = "AuditEvent"
 	TypeDelivery            = "Delivery"
 	TypeDevice              = "Device"
@@ -47,8 +50,1162 @@ const (
 	TypeMembership          = "Membership"
 	TypeReflection          = "Reflection"
 	TypeReflectionRead      = "ReflectionRead"
+	TypeTopic               = "Topic"
 	TypeUser                = "User"
 )
+
+// AttendanceMutation represents an operation that mutates the Attendance nodes in the graph.
+type AttendanceMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	group_id          *int
+	addgroup_id       *int
+	rsvp              *attendance.Rsvp
+	rsvp_note         *string
+	rsvp_at           *time.Time
+	status            *attendance.Status
+	recorded_at       *time.Time
+	recorded_by_id    *int
+	addrecorded_by_id *int
+	clearedFields     map[string]struct{}
+	session           *int
+	clearedsession    bool
+	membership        *int
+	clearedmembership bool
+	done              bool
+	oldValue          func(context.Context) (*Attendance, error)
+	predicates        []predicate.Attendance
+}
+
+var _ ent.Mutation = (*AttendanceMutation)(nil)
+
+// attendanceOption allows management of the mutation configuration using functional options.
+type attendanceOption func(*AttendanceMutation)
+
+// newAttendanceMutation creates new mutation for the Attendance entity.
+func newAttendanceMutation(c config, op Op, opts ...attendanceOption) *AttendanceMutation {
+	m := &AttendanceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAttendance,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAttendanceID sets the ID field of the mutation.
+func withAttendanceID(id int) attendanceOption {
+	return func(m *AttendanceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Attendance
+		)
+		m.oldValue = func(ctx context.Context) (*Attendance, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Attendance.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAttendance sets the old Attendance of the mutation.
+func withAttendance(node *Attendance) attendanceOption {
+	return func(m *AttendanceMutation) {
+		m.oldValue = func(context.Context) (*Attendance, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AttendanceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AttendanceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AttendanceMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AttendanceMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Attendance.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AttendanceMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AttendanceMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AttendanceMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AttendanceMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AttendanceMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AttendanceMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSessionID sets the "session_id" field.
+func (m *AttendanceMutation) SetSessionID(i int) {
+	m.session = &i
+}
+
+// SessionID returns the value of the "session_id" field in the mutation.
+func (m *AttendanceMutation) SessionID() (r int, exists bool) {
+	v := m.session
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionID returns the old "session_id" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldSessionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionID: %w", err)
+	}
+	return oldValue.SessionID, nil
+}
+
+// ResetSessionID resets all changes to the "session_id" field.
+func (m *AttendanceMutation) ResetSessionID() {
+	m.session = nil
+}
+
+// SetMembershipID sets the "membership_id" field.
+func (m *AttendanceMutation) SetMembershipID(i int) {
+	m.membership = &i
+}
+
+// MembershipID returns the value of the "membership_id" field in the mutation.
+func (m *AttendanceMutation) MembershipID() (r int, exists bool) {
+	v := m.membership
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMembershipID returns the old "membership_id" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldMembershipID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMembershipID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMembershipID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMembershipID: %w", err)
+	}
+	return oldValue.MembershipID, nil
+}
+
+// ResetMembershipID resets all changes to the "membership_id" field.
+func (m *AttendanceMutation) ResetMembershipID() {
+	m.membership = nil
+}
+
+// SetGroupID sets the "group_id" field.
+func (m *AttendanceMutation) SetGroupID(i int) {
+	m.group_id = &i
+	m.addgroup_id = nil
+}
+
+// GroupID returns the value of the "group_id" field in the mutation.
+func (m *AttendanceMutation) GroupID() (r int, exists bool) {
+	v := m.group_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGroupID returns the old "group_id" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldGroupID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGroupID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGroupID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGroupID: %w", err)
+	}
+	return oldValue.GroupID, nil
+}
+
+// AddGroupID adds i to the "group_id" field.
+func (m *AttendanceMutation) AddGroupID(i int) {
+	if m.addgroup_id != nil {
+		*m.addgroup_id += i
+	} else {
+		m.addgroup_id = &i
+	}
+}
+
+// AddedGroupID returns the value that was added to the "group_id" field in this mutation.
+func (m *AttendanceMutation) AddedGroupID() (r int, exists bool) {
+	v := m.addgroup_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGroupID resets all changes to the "group_id" field.
+func (m *AttendanceMutation) ResetGroupID() {
+	m.group_id = nil
+	m.addgroup_id = nil
+}
+
+// SetRsvp sets the "rsvp" field.
+func (m *AttendanceMutation) SetRsvp(a attendance.Rsvp) {
+	m.rsvp = &a
+}
+
+// Rsvp returns the value of the "rsvp" field in the mutation.
+func (m *AttendanceMutation) Rsvp() (r attendance.Rsvp, exists bool) {
+	v := m.rsvp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRsvp returns the old "rsvp" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldRsvp(ctx context.Context) (v *attendance.Rsvp, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRsvp is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRsvp requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRsvp: %w", err)
+	}
+	return oldValue.Rsvp, nil
+}
+
+// ClearRsvp clears the value of the "rsvp" field.
+func (m *AttendanceMutation) ClearRsvp() {
+	m.rsvp = nil
+	m.clearedFields[attendance.FieldRsvp] = struct{}{}
+}
+
+// RsvpCleared returns if the "rsvp" field was cleared in this mutation.
+func (m *AttendanceMutation) RsvpCleared() bool {
+	_, ok := m.clearedFields[attendance.FieldRsvp]
+	return ok
+}
+
+// ResetRsvp resets all changes to the "rsvp" field.
+func (m *AttendanceMutation) ResetRsvp() {
+	m.rsvp = nil
+	delete(m.clearedFields, attendance.FieldRsvp)
+}
+
+// SetRsvpNote sets the "rsvp_note" field.
+func (m *AttendanceMutation) SetRsvpNote(s string) {
+	m.rsvp_note = &s
+}
+
+// RsvpNote returns the value of the "rsvp_note" field in the mutation.
+func (m *AttendanceMutation) RsvpNote() (r string, exists bool) {
+	v := m.rsvp_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRsvpNote returns the old "rsvp_note" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldRsvpNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRsvpNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRsvpNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRsvpNote: %w", err)
+	}
+	return oldValue.RsvpNote, nil
+}
+
+// ClearRsvpNote clears the value of the "rsvp_note" field.
+func (m *AttendanceMutation) ClearRsvpNote() {
+	m.rsvp_note = nil
+	m.clearedFields[attendance.FieldRsvpNote] = struct{}{}
+}
+
+// RsvpNoteCleared returns if the "rsvp_note" field was cleared in this mutation.
+func (m *AttendanceMutation) RsvpNoteCleared() bool {
+	_, ok := m.clearedFields[attendance.FieldRsvpNote]
+	return ok
+}
+
+// ResetRsvpNote resets all changes to the "rsvp_note" field.
+func (m *AttendanceMutation) ResetRsvpNote() {
+	m.rsvp_note = nil
+	delete(m.clearedFields, attendance.FieldRsvpNote)
+}
+
+// SetRsvpAt sets the "rsvp_at" field.
+func (m *AttendanceMutation) SetRsvpAt(t time.Time) {
+	m.rsvp_at = &t
+}
+
+// RsvpAt returns the value of the "rsvp_at" field in the mutation.
+func (m *AttendanceMutation) RsvpAt() (r time.Time, exists bool) {
+	v := m.rsvp_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRsvpAt returns the old "rsvp_at" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldRsvpAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRsvpAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRsvpAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRsvpAt: %w", err)
+	}
+	return oldValue.RsvpAt, nil
+}
+
+// ClearRsvpAt clears the value of the "rsvp_at" field.
+func (m *AttendanceMutation) ClearRsvpAt() {
+	m.rsvp_at = nil
+	m.clearedFields[attendance.FieldRsvpAt] = struct{}{}
+}
+
+// RsvpAtCleared returns if the "rsvp_at" field was cleared in this mutation.
+func (m *AttendanceMutation) RsvpAtCleared() bool {
+	_, ok := m.clearedFields[attendance.FieldRsvpAt]
+	return ok
+}
+
+// ResetRsvpAt resets all changes to the "rsvp_at" field.
+func (m *AttendanceMutation) ResetRsvpAt() {
+	m.rsvp_at = nil
+	delete(m.clearedFields, attendance.FieldRsvpAt)
+}
+
+// SetStatus sets the "status" field.
+func (m *AttendanceMutation) SetStatus(a attendance.Status) {
+	m.status = &a
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *AttendanceMutation) Status() (r attendance.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldStatus(ctx context.Context) (v *attendance.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ClearStatus clears the value of the "status" field.
+func (m *AttendanceMutation) ClearStatus() {
+	m.status = nil
+	m.clearedFields[attendance.FieldStatus] = struct{}{}
+}
+
+// StatusCleared returns if the "status" field was cleared in this mutation.
+func (m *AttendanceMutation) StatusCleared() bool {
+	_, ok := m.clearedFields[attendance.FieldStatus]
+	return ok
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *AttendanceMutation) ResetStatus() {
+	m.status = nil
+	delete(m.clearedFields, attendance.FieldStatus)
+}
+
+// SetRecordedAt sets the "recorded_at" field.
+func (m *AttendanceMutation) SetRecordedAt(t time.Time) {
+	m.recorded_at = &t
+}
+
+// RecordedAt returns the value of the "recorded_at" field in the mutation.
+func (m *AttendanceMutation) RecordedAt() (r time.Time, exists bool) {
+	v := m.recorded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedAt returns the old "recorded_at" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldRecordedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedAt: %w", err)
+	}
+	return oldValue.RecordedAt, nil
+}
+
+// ClearRecordedAt clears the value of the "recorded_at" field.
+func (m *AttendanceMutation) ClearRecordedAt() {
+	m.recorded_at = nil
+	m.clearedFields[attendance.FieldRecordedAt] = struct{}{}
+}
+
+// RecordedAtCleared returns if the "recorded_at" field was cleared in this mutation.
+func (m *AttendanceMutation) RecordedAtCleared() bool {
+	_, ok := m.clearedFields[attendance.FieldRecordedAt]
+	return ok
+}
+
+// ResetRecordedAt resets all changes to the "recorded_at" field.
+func (m *AttendanceMutation) ResetRecordedAt() {
+	m.recorded_at = nil
+	delete(m.clearedFields, attendance.FieldRecordedAt)
+}
+
+// SetRecordedByID sets the "recorded_by_id" field.
+func (m *AttendanceMutation) SetRecordedByID(i int) {
+	m.recorded_by_id = &i
+	m.addrecorded_by_id = nil
+}
+
+// RecordedByID returns the value of the "recorded_by_id" field in the mutation.
+func (m *AttendanceMutation) RecordedByID() (r int, exists bool) {
+	v := m.recorded_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedByID returns the old "recorded_by_id" field's value of the Attendance entity.
+// If the Attendance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AttendanceMutation) OldRecordedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedByID: %w", err)
+	}
+	return oldValue.RecordedByID, nil
+}
+
+// AddRecordedByID adds i to the "recorded_by_id" field.
+func (m *AttendanceMutation) AddRecordedByID(i int) {
+	if m.addrecorded_by_id != nil {
+		*m.addrecorded_by_id += i
+	} else {
+		m.addrecorded_by_id = &i
+	}
+}
+
+// AddedRecordedByID returns the value that was added to the "recorded_by_id" field in this mutation.
+func (m *AttendanceMutation) AddedRecordedByID() (r int, exists bool) {
+	v := m.addrecorded_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRecordedByID clears the value of the "recorded_by_id" field.
+func (m *AttendanceMutation) ClearRecordedByID() {
+	m.recorded_by_id = nil
+	m.addrecorded_by_id = nil
+	m.clearedFields[attendance.FieldRecordedByID] = struct{}{}
+}
+
+// RecordedByIDCleared returns if the "recorded_by_id" field was cleared in this mutation.
+func (m *AttendanceMutation) RecordedByIDCleared() bool {
+	_, ok := m.clearedFields[attendance.FieldRecordedByID]
+	return ok
+}
+
+// ResetRecordedByID resets all changes to the "recorded_by_id" field.
+func (m *AttendanceMutation) ResetRecordedByID() {
+	m.recorded_by_id = nil
+	m.addrecorded_by_id = nil
+	delete(m.clearedFields, attendance.FieldRecordedByID)
+}
+
+// ClearSession clears the "session" edge to the GroupSession entity.
+func (m *AttendanceMutation) ClearSession() {
+	m.clearedsession = true
+	m.clearedFields[attendance.FieldSessionID] = struct{}{}
+}
+
+// SessionCleared reports if the "session" edge to the GroupSession entity was cleared.
+func (m *AttendanceMutation) SessionCleared() bool {
+	return m.clearedsession
+}
+
+// SessionIDs returns the "session" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SessionID instead. It exists only for internal usage by the builders.
+func (m *AttendanceMutation) SessionIDs() (ids []int) {
+	if id := m.session; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSession resets all changes to the "session" edge.
+func (m *AttendanceMutation) ResetSession() {
+	m.session = nil
+	m.clearedsession = false
+}
+
+// ClearMembership clears the "membership" edge to the Membership entity.
+func (m *AttendanceMutation) ClearMembership() {
+	m.clearedmembership = true
+	m.clearedFields[attendance.FieldMembershipID] = struct{}{}
+}
+
+// MembershipCleared reports if the "membership" edge to the Membership entity was cleared.
+func (m *AttendanceMutation) MembershipCleared() bool {
+	return m.clearedmembership
+}
+
+// MembershipIDs returns the "membership" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MembershipID instead. It exists only for internal usage by the builders.
+func (m *AttendanceMutation) MembershipIDs() (ids []int) {
+	if id := m.membership; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMembership resets all changes to the "membership" edge.
+func (m *AttendanceMutation) ResetMembership() {
+	m.membership = nil
+	m.clearedmembership = false
+}
+
+// Where appends a list predicates to the AttendanceMutation builder.
+func (m *AttendanceMutation) Where(ps ...predicate.Attendance) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AttendanceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AttendanceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Attendance, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AttendanceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AttendanceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Attendance).
+func (m *AttendanceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AttendanceMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, attendance.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, attendance.FieldUpdatedAt)
+	}
+	if m.session != nil {
+		fields = append(fields, attendance.FieldSessionID)
+	}
+	if m.membership != nil {
+		fields = append(fields, attendance.FieldMembershipID)
+	}
+	if m.group_id != nil {
+		fields = append(fields, attendance.FieldGroupID)
+	}
+	if m.rsvp != nil {
+		fields = append(fields, attendance.FieldRsvp)
+	}
+	if m.rsvp_note != nil {
+		fields = append(fields, attendance.FieldRsvpNote)
+	}
+	if m.rsvp_at != nil {
+		fields = append(fields, attendance.FieldRsvpAt)
+	}
+	if m.status != nil {
+		fields = append(fields, attendance.FieldStatus)
+	}
+	if m.recorded_at != nil {
+		fields = append(fields, attendance.FieldRecordedAt)
+	}
+	if m.recorded_by_id != nil {
+		fields = append(fields, attendance.FieldRecordedByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AttendanceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case attendance.FieldCreatedAt:
+		return m.CreatedAt()
+	case attendance.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case attendance.FieldSessionID:
+		return m.SessionID()
+	case attendance.FieldMembershipID:
+		return m.MembershipID()
+	case attendance.FieldGroupID:
+		return m.GroupID()
+	case attendance.FieldRsvp:
+		return m.Rsvp()
+	case attendance.FieldRsvpNote:
+		return m.RsvpNote()
+	case attendance.FieldRsvpAt:
+		return m.RsvpAt()
+	case attendance.FieldStatus:
+		return m.Status()
+	case attendance.FieldRecordedAt:
+		return m.RecordedAt()
+	case attendance.FieldRecordedByID:
+		return m.RecordedByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AttendanceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case attendance.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case attendance.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case attendance.FieldSessionID:
+		return m.OldSessionID(ctx)
+	case attendance.FieldMembershipID:
+		return m.OldMembershipID(ctx)
+	case attendance.FieldGroupID:
+		return m.OldGroupID(ctx)
+	case attendance.FieldRsvp:
+		return m.OldRsvp(ctx)
+	case attendance.FieldRsvpNote:
+		return m.OldRsvpNote(ctx)
+	case attendance.FieldRsvpAt:
+		return m.OldRsvpAt(ctx)
+	case attendance.FieldStatus:
+		return m.OldStatus(ctx)
+	case attendance.FieldRecordedAt:
+		return m.OldRecordedAt(ctx)
+	case attendance.FieldRecordedByID:
+		return m.OldRecordedByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Attendance field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AttendanceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case attendance.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case attendance.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case attendance.FieldSessionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionID(v)
+		return nil
+	case attendance.FieldMembershipID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMembershipID(v)
+		return nil
+	case attendance.FieldGroupID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGroupID(v)
+		return nil
+	case attendance.FieldRsvp:
+		v, ok := value.(attendance.Rsvp)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRsvp(v)
+		return nil
+	case attendance.FieldRsvpNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRsvpNote(v)
+		return nil
+	case attendance.FieldRsvpAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRsvpAt(v)
+		return nil
+	case attendance.FieldStatus:
+		v, ok := value.(attendance.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case attendance.FieldRecordedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedAt(v)
+		return nil
+	case attendance.FieldRecordedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Attendance field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AttendanceMutation) AddedFields() []string {
+	var fields []string
+	if m.addgroup_id != nil {
+		fields = append(fields, attendance.FieldGroupID)
+	}
+	if m.addrecorded_by_id != nil {
+		fields = append(fields, attendance.FieldRecordedByID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AttendanceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case attendance.FieldGroupID:
+		return m.AddedGroupID()
+	case attendance.FieldRecordedByID:
+		return m.AddedRecordedByID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AttendanceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case attendance.FieldGroupID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGroupID(v)
+		return nil
+	case attendance.FieldRecordedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRecordedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Attendance numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AttendanceMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(attendance.FieldRsvp) {
+		fields = append(fields, attendance.FieldRsvp)
+	}
+	if m.FieldCleared(attendance.FieldRsvpNote) {
+		fields = append(fields, attendance.FieldRsvpNote)
+	}
+	if m.FieldCleared(attendance.FieldRsvpAt) {
+		fields = append(fields, attendance.FieldRsvpAt)
+	}
+	if m.FieldCleared(attendance.FieldStatus) {
+		fields = append(fields, attendance.FieldStatus)
+	}
+	if m.FieldCleared(attendance.FieldRecordedAt) {
+		fields = append(fields, attendance.FieldRecordedAt)
+	}
+	if m.FieldCleared(attendance.FieldRecordedByID) {
+		fields = append(fields, attendance.FieldRecordedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AttendanceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AttendanceMutation) ClearField(name string) error {
+	switch name {
+	case attendance.FieldRsvp:
+		m.ClearRsvp()
+		return nil
+	case attendance.FieldRsvpNote:
+		m.ClearRsvpNote()
+		return nil
+	case attendance.FieldRsvpAt:
+		m.ClearRsvpAt()
+		return nil
+	case attendance.FieldStatus:
+		m.ClearStatus()
+		return nil
+	case attendance.FieldRecordedAt:
+		m.ClearRecordedAt()
+		return nil
+	case attendance.FieldRecordedByID:
+		m.ClearRecordedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown Attendance nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AttendanceMutation) ResetField(name string) error {
+	switch name {
+	case attendance.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case attendance.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case attendance.FieldSessionID:
+		m.ResetSessionID()
+		return nil
+	case attendance.FieldMembershipID:
+		m.ResetMembershipID()
+		return nil
+	case attendance.FieldGroupID:
+		m.ResetGroupID()
+		return nil
+	case attendance.FieldRsvp:
+		m.ResetRsvp()
+		return nil
+	case attendance.FieldRsvpNote:
+		m.ResetRsvpNote()
+		return nil
+	case attendance.FieldRsvpAt:
+		m.ResetRsvpAt()
+		return nil
+	case attendance.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case attendance.FieldRecordedAt:
+		m.ResetRecordedAt()
+		return nil
+	case attendance.FieldRecordedByID:
+		m.ResetRecordedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown Attendance field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AttendanceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.session != nil {
+		edges = append(edges, attendance.EdgeSession)
+	}
+	if m.membership != nil {
+		edges = append(edges, attendance.EdgeMembership)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AttendanceMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case attendance.EdgeSession:
+		if id := m.session; id != nil {
+			return []ent.Value{*id}
+		}
+	case attendance.EdgeMembership:
+		if id := m.membership; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AttendanceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AttendanceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AttendanceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedsession {
+		edges = append(edges, attendance.EdgeSession)
+	}
+	if m.clearedmembership {
+		edges = append(edges, attendance.EdgeMembership)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AttendanceMutation) EdgeCleared(name string) bool {
+	switch name {
+	case attendance.EdgeSession:
+		return m.clearedsession
+	case attendance.EdgeMembership:
+		return m.clearedmembership
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AttendanceMutation) ClearEdge(name string) error {
+	switch name {
+	case attendance.EdgeSession:
+		m.ClearSession()
+		return nil
+	case attendance.EdgeMembership:
+		m.ClearMembership()
+		return nil
+	}
+	return fmt.Errorf("unknown Attendance unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AttendanceMutation) ResetEdge(name string) error {
+	switch name {
+	case attendance.EdgeSession:
+		m.ResetSession()
+		return nil
+	case attendance.EdgeMembership:
+		m.ResetMembership()
+		return nil
+	}
+	return fmt.Errorf("unknown Attendance edge %s", name)
+}
 
 // AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
 type AuditEventMutation struct {
@@ -3340,6 +4497,9 @@ type GroupMutation struct {
 	sessions            map[int]struct{}
 	removedsessions     map[int]struct{}
 	clearedsessions     bool
+	topics              map[int]struct{}
+	removedtopics       map[int]struct{}
+	clearedtopics       bool
 	done                bool
 	oldValue            func(context.Context) (*Group, error)
 	predicates          []predicate.Group
@@ -4090,6 +5250,60 @@ func (m *GroupMutation) ResetSessions() {
 	m.removedsessions = nil
 }
 
+// AddTopicIDs adds the "topics" edge to the Topic entity by ids.
+func (m *GroupMutation) AddTopicIDs(ids ...int) {
+	if m.topics == nil {
+		m.topics = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.topics[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTopics clears the "topics" edge to the Topic entity.
+func (m *GroupMutation) ClearTopics() {
+	m.clearedtopics = true
+}
+
+// TopicsCleared reports if the "topics" edge to the Topic entity was cleared.
+func (m *GroupMutation) TopicsCleared() bool {
+	return m.clearedtopics
+}
+
+// RemoveTopicIDs removes the "topics" edge to the Topic entity by IDs.
+func (m *GroupMutation) RemoveTopicIDs(ids ...int) {
+	if m.removedtopics == nil {
+		m.removedtopics = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.topics, ids[i])
+		m.removedtopics[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTopics returns the removed IDs of the "topics" edge to the Topic entity.
+func (m *GroupMutation) RemovedTopicsIDs() (ids []int) {
+	for id := range m.removedtopics {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TopicsIDs returns the "topics" edge IDs in the mutation.
+func (m *GroupMutation) TopicsIDs() (ids []int) {
+	for id := range m.topics {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTopics resets all changes to the "topics" edge.
+func (m *GroupMutation) ResetTopics() {
+	m.topics = nil
+	m.clearedtopics = false
+	m.removedtopics = nil
+}
+
 // Where appends a list predicates to the GroupMutation builder.
 func (m *GroupMutation) Where(ps ...predicate.Group) {
 	m.predicates = append(m.predicates, ps...)
@@ -4419,7 +5633,7 @@ func (m *GroupMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *GroupMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.memberships != nil {
 		edges = append(edges, group.EdgeMemberships)
 	}
@@ -4431,6 +5645,9 @@ func (m *GroupMutation) AddedEdges() []string {
 	}
 	if m.sessions != nil {
 		edges = append(edges, group.EdgeSessions)
+	}
+	if m.topics != nil {
+		edges = append(edges, group.EdgeTopics)
 	}
 	return edges
 }
@@ -4463,13 +5680,19 @@ func (m *GroupMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case group.EdgeTopics:
+		ids := make([]ent.Value, 0, len(m.topics))
+		for id := range m.topics {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *GroupMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedmemberships != nil {
 		edges = append(edges, group.EdgeMemberships)
 	}
@@ -4481,6 +5704,9 @@ func (m *GroupMutation) RemovedEdges() []string {
 	}
 	if m.removedsessions != nil {
 		edges = append(edges, group.EdgeSessions)
+	}
+	if m.removedtopics != nil {
+		edges = append(edges, group.EdgeTopics)
 	}
 	return edges
 }
@@ -4513,13 +5739,19 @@ func (m *GroupMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case group.EdgeTopics:
+		ids := make([]ent.Value, 0, len(m.removedtopics))
+		for id := range m.removedtopics {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *GroupMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedmemberships {
 		edges = append(edges, group.EdgeMemberships)
 	}
@@ -4531,6 +5763,9 @@ func (m *GroupMutation) ClearedEdges() []string {
 	}
 	if m.clearedsessions {
 		edges = append(edges, group.EdgeSessions)
+	}
+	if m.clearedtopics {
+		edges = append(edges, group.EdgeTopics)
 	}
 	return edges
 }
@@ -4547,6 +5782,8 @@ func (m *GroupMutation) EdgeCleared(name string) bool {
 		return m.clearedinvites
 	case group.EdgeSessions:
 		return m.clearedsessions
+	case group.EdgeTopics:
+		return m.clearedtopics
 	}
 	return false
 }
@@ -4575,6 +5812,9 @@ func (m *GroupMutation) ResetEdge(name string) error {
 	case group.EdgeSessions:
 		m.ResetSessions()
 		return nil
+	case group.EdgeTopics:
+		m.ResetTopics()
+		return nil
 	}
 	return fmt.Errorf("unknown Group edge %s", name)
 }
@@ -4589,6 +5829,7 @@ type GroupInviteMutation struct {
 	updated_at        *time.Time
 	code              *string
 	expires_at        *time.Time
+	role              *groupinvite.Role
 	revoked_at        *time.Time
 	clearedFields     map[string]struct{}
 	group             *int
@@ -4914,6 +6155,42 @@ func (m *GroupInviteMutation) ResetExpiresAt() {
 	m.expires_at = nil
 }
 
+// SetRole sets the "role" field.
+func (m *GroupInviteMutation) SetRole(gr groupinvite.Role) {
+	m.role = &gr
+}
+
+// Role returns the value of the "role" field in the mutation.
+func (m *GroupInviteMutation) Role() (r groupinvite.Role, exists bool) {
+	v := m.role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRole returns the old "role" field's value of the GroupInvite entity.
+// If the GroupInvite object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupInviteMutation) OldRole(ctx context.Context) (v groupinvite.Role, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRole: %w", err)
+	}
+	return oldValue.Role, nil
+}
+
+// ResetRole resets all changes to the "role" field.
+func (m *GroupInviteMutation) ResetRole() {
+	m.role = nil
+}
+
 // SetRevokedAt sets the "revoked_at" field.
 func (m *GroupInviteMutation) SetRevokedAt(t time.Time) {
 	m.revoked_at = &t
@@ -5051,7 +6328,7 @@ func (m *GroupInviteMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *GroupInviteMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, groupinvite.FieldCreatedAt)
 	}
@@ -5069,6 +6346,9 @@ func (m *GroupInviteMutation) Fields() []string {
 	}
 	if m.expires_at != nil {
 		fields = append(fields, groupinvite.FieldExpiresAt)
+	}
+	if m.role != nil {
+		fields = append(fields, groupinvite.FieldRole)
 	}
 	if m.revoked_at != nil {
 		fields = append(fields, groupinvite.FieldRevokedAt)
@@ -5093,6 +6373,8 @@ func (m *GroupInviteMutation) Field(name string) (ent.Value, bool) {
 		return m.Code()
 	case groupinvite.FieldExpiresAt:
 		return m.ExpiresAt()
+	case groupinvite.FieldRole:
+		return m.Role()
 	case groupinvite.FieldRevokedAt:
 		return m.RevokedAt()
 	}
@@ -5116,6 +6398,8 @@ func (m *GroupInviteMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldCode(ctx)
 	case groupinvite.FieldExpiresAt:
 		return m.OldExpiresAt(ctx)
+	case groupinvite.FieldRole:
+		return m.OldRole(ctx)
 	case groupinvite.FieldRevokedAt:
 		return m.OldRevokedAt(ctx)
 	}
@@ -5168,6 +6452,13 @@ func (m *GroupInviteMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetExpiresAt(v)
+		return nil
+	case groupinvite.FieldRole:
+		v, ok := value.(groupinvite.Role)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRole(v)
 		return nil
 	case groupinvite.FieldRevokedAt:
 		v, ok := value.(time.Time)
@@ -5254,6 +6545,9 @@ func (m *GroupInviteMutation) ResetField(name string) error {
 		return nil
 	case groupinvite.FieldExpiresAt:
 		m.ResetExpiresAt()
+		return nil
+	case groupinvite.FieldRole:
+		m.ResetRole()
 		return nil
 	case groupinvite.FieldRevokedAt:
 		m.ResetRevokedAt()
@@ -5357,23 +6651,35 @@ func (m *GroupInviteMutation) ResetEdge(name string) error {
 // GroupSessionMutation represents an operation that mutates the GroupSession nodes in the graph.
 type GroupSessionMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	created_at    *time.Time
-	updated_at    *time.Time
-	starts_at     *time.Time
-	ends_at       *time.Time
-	status        *groupsession.Status
-	location      *string
-	occurrence    *string
-	detached      *bool
-	clearedFields map[string]struct{}
-	group         *int
-	clearedgroup  bool
-	done          bool
-	oldValue      func(context.Context) (*GroupSession, error)
-	predicates    []predicate.GroupSession
+	op                  Op
+	typ                 string
+	id                  *int
+	created_at          *time.Time
+	updated_at          *time.Time
+	starts_at           *time.Time
+	ends_at             *time.Time
+	status              *groupsession.Status
+	location            *string
+	occurrence          *string
+	theme               *string
+	prompt              *string
+	prompt_announced_at *time.Time
+	detached            *bool
+	clearedFields       map[string]struct{}
+	group               *int
+	clearedgroup        bool
+	topics              map[int]struct{}
+	removedtopics       map[int]struct{}
+	clearedtopics       bool
+	reflections         map[int]struct{}
+	removedreflections  map[int]struct{}
+	clearedreflections  bool
+	attendances         map[int]struct{}
+	removedattendances  map[int]struct{}
+	clearedattendances  bool
+	done                bool
+	oldValue            func(context.Context) (*GroupSession, error)
+	predicates          []predicate.GroupSession
 }
 
 var _ ent.Mutation = (*GroupSessionMutation)(nil)
@@ -5788,6 +7094,153 @@ func (m *GroupSessionMutation) ResetOccurrence() {
 	delete(m.clearedFields, groupsession.FieldOccurrence)
 }
 
+// SetTheme sets the "theme" field.
+func (m *GroupSessionMutation) SetTheme(s string) {
+	m.theme = &s
+}
+
+// Theme returns the value of the "theme" field in the mutation.
+func (m *GroupSessionMutation) Theme() (r string, exists bool) {
+	v := m.theme
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTheme returns the old "theme" field's value of the GroupSession entity.
+// If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSessionMutation) OldTheme(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTheme is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTheme requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTheme: %w", err)
+	}
+	return oldValue.Theme, nil
+}
+
+// ClearTheme clears the value of the "theme" field.
+func (m *GroupSessionMutation) ClearTheme() {
+	m.theme = nil
+	m.clearedFields[groupsession.FieldTheme] = struct{}{}
+}
+
+// ThemeCleared returns if the "theme" field was cleared in this mutation.
+func (m *GroupSessionMutation) ThemeCleared() bool {
+	_, ok := m.clearedFields[groupsession.FieldTheme]
+	return ok
+}
+
+// ResetTheme resets all changes to the "theme" field.
+func (m *GroupSessionMutation) ResetTheme() {
+	m.theme = nil
+	delete(m.clearedFields, groupsession.FieldTheme)
+}
+
+// SetPrompt sets the "prompt" field.
+func (m *GroupSessionMutation) SetPrompt(s string) {
+	m.prompt = &s
+}
+
+// Prompt returns the value of the "prompt" field in the mutation.
+func (m *GroupSessionMutation) Prompt() (r string, exists bool) {
+	v := m.prompt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrompt returns the old "prompt" field's value of the GroupSession entity.
+// If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSessionMutation) OldPrompt(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrompt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrompt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrompt: %w", err)
+	}
+	return oldValue.Prompt, nil
+}
+
+// ClearPrompt clears the value of the "prompt" field.
+func (m *GroupSessionMutation) ClearPrompt() {
+	m.prompt = nil
+	m.clearedFields[groupsession.FieldPrompt] = struct{}{}
+}
+
+// PromptCleared returns if the "prompt" field was cleared in this mutation.
+func (m *GroupSessionMutation) PromptCleared() bool {
+	_, ok := m.clearedFields[groupsession.FieldPrompt]
+	return ok
+}
+
+// ResetPrompt resets all changes to the "prompt" field.
+func (m *GroupSessionMutation) ResetPrompt() {
+	m.prompt = nil
+	delete(m.clearedFields, groupsession.FieldPrompt)
+}
+
+// SetPromptAnnouncedAt sets the "prompt_announced_at" field.
+func (m *GroupSessionMutation) SetPromptAnnouncedAt(t time.Time) {
+	m.prompt_announced_at = &t
+}
+
+// PromptAnnouncedAt returns the value of the "prompt_announced_at" field in the mutation.
+func (m *GroupSessionMutation) PromptAnnouncedAt() (r time.Time, exists bool) {
+	v := m.prompt_announced_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPromptAnnouncedAt returns the old "prompt_announced_at" field's value of the GroupSession entity.
+// If the GroupSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *GroupSessionMutation) OldPromptAnnouncedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPromptAnnouncedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPromptAnnouncedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPromptAnnouncedAt: %w", err)
+	}
+	return oldValue.PromptAnnouncedAt, nil
+}
+
+// ClearPromptAnnouncedAt clears the value of the "prompt_announced_at" field.
+func (m *GroupSessionMutation) ClearPromptAnnouncedAt() {
+	m.prompt_announced_at = nil
+	m.clearedFields[groupsession.FieldPromptAnnouncedAt] = struct{}{}
+}
+
+// PromptAnnouncedAtCleared returns if the "prompt_announced_at" field was cleared in this mutation.
+func (m *GroupSessionMutation) PromptAnnouncedAtCleared() bool {
+	_, ok := m.clearedFields[groupsession.FieldPromptAnnouncedAt]
+	return ok
+}
+
+// ResetPromptAnnouncedAt resets all changes to the "prompt_announced_at" field.
+func (m *GroupSessionMutation) ResetPromptAnnouncedAt() {
+	m.prompt_announced_at = nil
+	delete(m.clearedFields, groupsession.FieldPromptAnnouncedAt)
+}
+
 // SetDetached sets the "detached" field.
 func (m *GroupSessionMutation) SetDetached(b bool) {
 	m.detached = &b
@@ -5851,6 +7304,168 @@ func (m *GroupSessionMutation) ResetGroup() {
 	m.clearedgroup = false
 }
 
+// AddTopicIDs adds the "topics" edge to the Topic entity by ids.
+func (m *GroupSessionMutation) AddTopicIDs(ids ...int) {
+	if m.topics == nil {
+		m.topics = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.topics[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTopics clears the "topics" edge to the Topic entity.
+func (m *GroupSessionMutation) ClearTopics() {
+	m.clearedtopics = true
+}
+
+// TopicsCleared reports if the "topics" edge to the Topic entity was cleared.
+func (m *GroupSessionMutation) TopicsCleared() bool {
+	return m.clearedtopics
+}
+
+// RemoveTopicIDs removes the "topics" edge to the Topic entity by IDs.
+func (m *GroupSessionMutation) RemoveTopicIDs(ids ...int) {
+	if m.removedtopics == nil {
+		m.removedtopics = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.topics, ids[i])
+		m.removedtopics[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTopics returns the removed IDs of the "topics" edge to the Topic entity.
+func (m *GroupSessionMutation) RemovedTopicsIDs() (ids []int) {
+	for id := range m.removedtopics {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TopicsIDs returns the "topics" edge IDs in the mutation.
+func (m *GroupSessionMutation) TopicsIDs() (ids []int) {
+	for id := range m.topics {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTopics resets all changes to the "topics" edge.
+func (m *GroupSessionMutation) ResetTopics() {
+	m.topics = nil
+	m.clearedtopics = false
+	m.removedtopics = nil
+}
+
+// AddReflectionIDs adds the "reflections" edge to the Reflection entity by ids.
+func (m *GroupSessionMutation) AddReflectionIDs(ids ...int) {
+	if m.reflections == nil {
+		m.reflections = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.reflections[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReflections clears the "reflections" edge to the Reflection entity.
+func (m *GroupSessionMutation) ClearReflections() {
+	m.clearedreflections = true
+}
+
+// ReflectionsCleared reports if the "reflections" edge to the Reflection entity was cleared.
+func (m *GroupSessionMutation) ReflectionsCleared() bool {
+	return m.clearedreflections
+}
+
+// RemoveReflectionIDs removes the "reflections" edge to the Reflection entity by IDs.
+func (m *GroupSessionMutation) RemoveReflectionIDs(ids ...int) {
+	if m.removedreflections == nil {
+		m.removedreflections = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.reflections, ids[i])
+		m.removedreflections[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReflections returns the removed IDs of the "reflections" edge to the Reflection entity.
+func (m *GroupSessionMutation) RemovedReflectionsIDs() (ids []int) {
+	for id := range m.removedreflections {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReflectionsIDs returns the "reflections" edge IDs in the mutation.
+func (m *GroupSessionMutation) ReflectionsIDs() (ids []int) {
+	for id := range m.reflections {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReflections resets all changes to the "reflections" edge.
+func (m *GroupSessionMutation) ResetReflections() {
+	m.reflections = nil
+	m.clearedreflections = false
+	m.removedreflections = nil
+}
+
+// AddAttendanceIDs adds the "attendances" edge to the Attendance entity by ids.
+func (m *GroupSessionMutation) AddAttendanceIDs(ids ...int) {
+	if m.attendances == nil {
+		m.attendances = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.attendances[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAttendances clears the "attendances" edge to the Attendance entity.
+func (m *GroupSessionMutation) ClearAttendances() {
+	m.clearedattendances = true
+}
+
+// AttendancesCleared reports if the "attendances" edge to the Attendance entity was cleared.
+func (m *GroupSessionMutation) AttendancesCleared() bool {
+	return m.clearedattendances
+}
+
+// RemoveAttendanceIDs removes the "attendances" edge to the Attendance entity by IDs.
+func (m *GroupSessionMutation) RemoveAttendanceIDs(ids ...int) {
+	if m.removedattendances == nil {
+		m.removedattendances = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.attendances, ids[i])
+		m.removedattendances[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAttendances returns the removed IDs of the "attendances" edge to the Attendance entity.
+func (m *GroupSessionMutation) RemovedAttendancesIDs() (ids []int) {
+	for id := range m.removedattendances {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AttendancesIDs returns the "attendances" edge IDs in the mutation.
+func (m *GroupSessionMutation) AttendancesIDs() (ids []int) {
+	for id := range m.attendances {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAttendances resets all changes to the "attendances" edge.
+func (m *GroupSessionMutation) ResetAttendances() {
+	m.attendances = nil
+	m.clearedattendances = false
+	m.removedattendances = nil
+}
+
 // Where appends a list predicates to the GroupSessionMutation builder.
 func (m *GroupSessionMutation) Where(ps ...predicate.GroupSession) {
 	m.predicates = append(m.predicates, ps...)
@@ -5885,7 +7500,7 @@ func (m *GroupSessionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *GroupSessionMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, groupsession.FieldCreatedAt)
 	}
@@ -5909,6 +7524,15 @@ func (m *GroupSessionMutation) Fields() []string {
 	}
 	if m.occurrence != nil {
 		fields = append(fields, groupsession.FieldOccurrence)
+	}
+	if m.theme != nil {
+		fields = append(fields, groupsession.FieldTheme)
+	}
+	if m.prompt != nil {
+		fields = append(fields, groupsession.FieldPrompt)
+	}
+	if m.prompt_announced_at != nil {
+		fields = append(fields, groupsession.FieldPromptAnnouncedAt)
 	}
 	if m.detached != nil {
 		fields = append(fields, groupsession.FieldDetached)
@@ -5937,6 +7561,12 @@ func (m *GroupSessionMutation) Field(name string) (ent.Value, bool) {
 		return m.Location()
 	case groupsession.FieldOccurrence:
 		return m.Occurrence()
+	case groupsession.FieldTheme:
+		return m.Theme()
+	case groupsession.FieldPrompt:
+		return m.Prompt()
+	case groupsession.FieldPromptAnnouncedAt:
+		return m.PromptAnnouncedAt()
 	case groupsession.FieldDetached:
 		return m.Detached()
 	}
@@ -5964,6 +7594,12 @@ func (m *GroupSessionMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldLocation(ctx)
 	case groupsession.FieldOccurrence:
 		return m.OldOccurrence(ctx)
+	case groupsession.FieldTheme:
+		return m.OldTheme(ctx)
+	case groupsession.FieldPrompt:
+		return m.OldPrompt(ctx)
+	case groupsession.FieldPromptAnnouncedAt:
+		return m.OldPromptAnnouncedAt(ctx)
 	case groupsession.FieldDetached:
 		return m.OldDetached(ctx)
 	}
@@ -6031,6 +7667,27 @@ func (m *GroupSessionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOccurrence(v)
 		return nil
+	case groupsession.FieldTheme:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTheme(v)
+		return nil
+	case groupsession.FieldPrompt:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrompt(v)
+		return nil
+	case groupsession.FieldPromptAnnouncedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPromptAnnouncedAt(v)
+		return nil
 	case groupsession.FieldDetached:
 		v, ok := value.(bool)
 		if !ok {
@@ -6077,6 +7734,15 @@ func (m *GroupSessionMutation) ClearedFields() []string {
 	if m.FieldCleared(groupsession.FieldOccurrence) {
 		fields = append(fields, groupsession.FieldOccurrence)
 	}
+	if m.FieldCleared(groupsession.FieldTheme) {
+		fields = append(fields, groupsession.FieldTheme)
+	}
+	if m.FieldCleared(groupsession.FieldPrompt) {
+		fields = append(fields, groupsession.FieldPrompt)
+	}
+	if m.FieldCleared(groupsession.FieldPromptAnnouncedAt) {
+		fields = append(fields, groupsession.FieldPromptAnnouncedAt)
+	}
 	return fields
 }
 
@@ -6096,6 +7762,15 @@ func (m *GroupSessionMutation) ClearField(name string) error {
 		return nil
 	case groupsession.FieldOccurrence:
 		m.ClearOccurrence()
+		return nil
+	case groupsession.FieldTheme:
+		m.ClearTheme()
+		return nil
+	case groupsession.FieldPrompt:
+		m.ClearPrompt()
+		return nil
+	case groupsession.FieldPromptAnnouncedAt:
+		m.ClearPromptAnnouncedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown GroupSession nullable field %s", name)
@@ -6129,6 +7804,15 @@ func (m *GroupSessionMutation) ResetField(name string) error {
 	case groupsession.FieldOccurrence:
 		m.ResetOccurrence()
 		return nil
+	case groupsession.FieldTheme:
+		m.ResetTheme()
+		return nil
+	case groupsession.FieldPrompt:
+		m.ResetPrompt()
+		return nil
+	case groupsession.FieldPromptAnnouncedAt:
+		m.ResetPromptAnnouncedAt()
+		return nil
 	case groupsession.FieldDetached:
 		m.ResetDetached()
 		return nil
@@ -6138,9 +7822,18 @@ func (m *GroupSessionMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *GroupSessionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 4)
 	if m.group != nil {
 		edges = append(edges, groupsession.EdgeGroup)
+	}
+	if m.topics != nil {
+		edges = append(edges, groupsession.EdgeTopics)
+	}
+	if m.reflections != nil {
+		edges = append(edges, groupsession.EdgeReflections)
+	}
+	if m.attendances != nil {
+		edges = append(edges, groupsession.EdgeAttendances)
 	}
 	return edges
 }
@@ -6153,27 +7846,83 @@ func (m *GroupSessionMutation) AddedIDs(name string) []ent.Value {
 		if id := m.group; id != nil {
 			return []ent.Value{*id}
 		}
+	case groupsession.EdgeTopics:
+		ids := make([]ent.Value, 0, len(m.topics))
+		for id := range m.topics {
+			ids = append(ids, id)
+		}
+		return ids
+	case groupsession.EdgeReflections:
+		ids := make([]ent.Value, 0, len(m.reflections))
+		for id := range m.reflections {
+			ids = append(ids, id)
+		}
+		return ids
+	case groupsession.EdgeAttendances:
+		ids := make([]ent.Value, 0, len(m.attendances))
+		for id := range m.attendances {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *GroupSessionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 4)
+	if m.removedtopics != nil {
+		edges = append(edges, groupsession.EdgeTopics)
+	}
+	if m.removedreflections != nil {
+		edges = append(edges, groupsession.EdgeReflections)
+	}
+	if m.removedattendances != nil {
+		edges = append(edges, groupsession.EdgeAttendances)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *GroupSessionMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case groupsession.EdgeTopics:
+		ids := make([]ent.Value, 0, len(m.removedtopics))
+		for id := range m.removedtopics {
+			ids = append(ids, id)
+		}
+		return ids
+	case groupsession.EdgeReflections:
+		ids := make([]ent.Value, 0, len(m.removedreflections))
+		for id := range m.removedreflections {
+			ids = append(ids, id)
+		}
+		return ids
+	case groupsession.EdgeAttendances:
+		ids := make([]ent.Value, 0, len(m.removedattendances))
+		for id := range m.removedattendances {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *GroupSessionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 4)
 	if m.clearedgroup {
 		edges = append(edges, groupsession.EdgeGroup)
+	}
+	if m.clearedtopics {
+		edges = append(edges, groupsession.EdgeTopics)
+	}
+	if m.clearedreflections {
+		edges = append(edges, groupsession.EdgeReflections)
+	}
+	if m.clearedattendances {
+		edges = append(edges, groupsession.EdgeAttendances)
 	}
 	return edges
 }
@@ -6184,6 +7933,12 @@ func (m *GroupSessionMutation) EdgeCleared(name string) bool {
 	switch name {
 	case groupsession.EdgeGroup:
 		return m.clearedgroup
+	case groupsession.EdgeTopics:
+		return m.clearedtopics
+	case groupsession.EdgeReflections:
+		return m.clearedreflections
+	case groupsession.EdgeAttendances:
+		return m.clearedattendances
 	}
 	return false
 }
@@ -6205,6 +7960,15 @@ func (m *GroupSessionMutation) ResetEdge(name string) error {
 	switch name {
 	case groupsession.EdgeGroup:
 		m.ResetGroup()
+		return nil
+	case groupsession.EdgeTopics:
+		m.ResetTopics()
+		return nil
+	case groupsession.EdgeReflections:
+		m.ResetReflections()
+		return nil
+	case groupsession.EdgeAttendances:
+		m.ResetAttendances()
 		return nil
 	}
 	return fmt.Errorf("unknown GroupSession edge %s", name)
@@ -7136,6 +8900,12 @@ type MembershipMutation struct {
 	reads                 map[int]struct{}
 	removedreads          map[int]struct{}
 	clearedreads          bool
+	topics                map[int]struct{}
+	removedtopics         map[int]struct{}
+	clearedtopics         bool
+	attendances           map[int]struct{}
+	removedattendances    map[int]struct{}
+	clearedattendances    bool
 	consents              map[int]struct{}
 	removedconsents       map[int]struct{}
 	clearedconsents       bool
@@ -7723,6 +9493,114 @@ func (m *MembershipMutation) ResetReads() {
 	m.removedreads = nil
 }
 
+// AddTopicIDs adds the "topics" edge to the Topic entity by ids.
+func (m *MembershipMutation) AddTopicIDs(ids ...int) {
+	if m.topics == nil {
+		m.topics = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.topics[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTopics clears the "topics" edge to the Topic entity.
+func (m *MembershipMutation) ClearTopics() {
+	m.clearedtopics = true
+}
+
+// TopicsCleared reports if the "topics" edge to the Topic entity was cleared.
+func (m *MembershipMutation) TopicsCleared() bool {
+	return m.clearedtopics
+}
+
+// RemoveTopicIDs removes the "topics" edge to the Topic entity by IDs.
+func (m *MembershipMutation) RemoveTopicIDs(ids ...int) {
+	if m.removedtopics == nil {
+		m.removedtopics = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.topics, ids[i])
+		m.removedtopics[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTopics returns the removed IDs of the "topics" edge to the Topic entity.
+func (m *MembershipMutation) RemovedTopicsIDs() (ids []int) {
+	for id := range m.removedtopics {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TopicsIDs returns the "topics" edge IDs in the mutation.
+func (m *MembershipMutation) TopicsIDs() (ids []int) {
+	for id := range m.topics {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTopics resets all changes to the "topics" edge.
+func (m *MembershipMutation) ResetTopics() {
+	m.topics = nil
+	m.clearedtopics = false
+	m.removedtopics = nil
+}
+
+// AddAttendanceIDs adds the "attendances" edge to the Attendance entity by ids.
+func (m *MembershipMutation) AddAttendanceIDs(ids ...int) {
+	if m.attendances == nil {
+		m.attendances = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.attendances[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAttendances clears the "attendances" edge to the Attendance entity.
+func (m *MembershipMutation) ClearAttendances() {
+	m.clearedattendances = true
+}
+
+// AttendancesCleared reports if the "attendances" edge to the Attendance entity was cleared.
+func (m *MembershipMutation) AttendancesCleared() bool {
+	return m.clearedattendances
+}
+
+// RemoveAttendanceIDs removes the "attendances" edge to the Attendance entity by IDs.
+func (m *MembershipMutation) RemoveAttendanceIDs(ids ...int) {
+	if m.removedattendances == nil {
+		m.removedattendances = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.attendances, ids[i])
+		m.removedattendances[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAttendances returns the removed IDs of the "attendances" edge to the Attendance entity.
+func (m *MembershipMutation) RemovedAttendancesIDs() (ids []int) {
+	for id := range m.removedattendances {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AttendancesIDs returns the "attendances" edge IDs in the mutation.
+func (m *MembershipMutation) AttendancesIDs() (ids []int) {
+	for id := range m.attendances {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAttendances resets all changes to the "attendances" edge.
+func (m *MembershipMutation) ResetAttendances() {
+	m.attendances = nil
+	m.clearedattendances = false
+	m.removedattendances = nil
+}
+
 // AddConsentIDs adds the "consents" edge to the GroupSharingConsent entity by ids.
 func (m *MembershipMutation) AddConsentIDs(ids ...int) {
 	if m.consents == nil {
@@ -8024,7 +9902,7 @@ func (m *MembershipMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MembershipMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 8)
 	if m.user != nil {
 		edges = append(edges, membership.EdgeUser)
 	}
@@ -8039,6 +9917,12 @@ func (m *MembershipMutation) AddedEdges() []string {
 	}
 	if m.reads != nil {
 		edges = append(edges, membership.EdgeReads)
+	}
+	if m.topics != nil {
+		edges = append(edges, membership.EdgeTopics)
+	}
+	if m.attendances != nil {
+		edges = append(edges, membership.EdgeAttendances)
 	}
 	if m.consents != nil {
 		edges = append(edges, membership.EdgeConsents)
@@ -8076,6 +9960,18 @@ func (m *MembershipMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case membership.EdgeTopics:
+		ids := make([]ent.Value, 0, len(m.topics))
+		for id := range m.topics {
+			ids = append(ids, id)
+		}
+		return ids
+	case membership.EdgeAttendances:
+		ids := make([]ent.Value, 0, len(m.attendances))
+		for id := range m.attendances {
+			ids = append(ids, id)
+		}
+		return ids
 	case membership.EdgeConsents:
 		ids := make([]ent.Value, 0, len(m.consents))
 		for id := range m.consents {
@@ -8088,7 +9984,7 @@ func (m *MembershipMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MembershipMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 8)
 	if m.removedreflections != nil {
 		edges = append(edges, membership.EdgeReflections)
 	}
@@ -8097,6 +9993,12 @@ func (m *MembershipMutation) RemovedEdges() []string {
 	}
 	if m.removedreads != nil {
 		edges = append(edges, membership.EdgeReads)
+	}
+	if m.removedtopics != nil {
+		edges = append(edges, membership.EdgeTopics)
+	}
+	if m.removedattendances != nil {
+		edges = append(edges, membership.EdgeAttendances)
 	}
 	if m.removedconsents != nil {
 		edges = append(edges, membership.EdgeConsents)
@@ -8126,6 +10028,18 @@ func (m *MembershipMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case membership.EdgeTopics:
+		ids := make([]ent.Value, 0, len(m.removedtopics))
+		for id := range m.removedtopics {
+			ids = append(ids, id)
+		}
+		return ids
+	case membership.EdgeAttendances:
+		ids := make([]ent.Value, 0, len(m.removedattendances))
+		for id := range m.removedattendances {
+			ids = append(ids, id)
+		}
+		return ids
 	case membership.EdgeConsents:
 		ids := make([]ent.Value, 0, len(m.removedconsents))
 		for id := range m.removedconsents {
@@ -8138,7 +10052,7 @@ func (m *MembershipMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MembershipMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 8)
 	if m.cleareduser {
 		edges = append(edges, membership.EdgeUser)
 	}
@@ -8153,6 +10067,12 @@ func (m *MembershipMutation) ClearedEdges() []string {
 	}
 	if m.clearedreads {
 		edges = append(edges, membership.EdgeReads)
+	}
+	if m.clearedtopics {
+		edges = append(edges, membership.EdgeTopics)
+	}
+	if m.clearedattendances {
+		edges = append(edges, membership.EdgeAttendances)
 	}
 	if m.clearedconsents {
 		edges = append(edges, membership.EdgeConsents)
@@ -8174,6 +10094,10 @@ func (m *MembershipMutation) EdgeCleared(name string) bool {
 		return m.clearedencouragements
 	case membership.EdgeReads:
 		return m.clearedreads
+	case membership.EdgeTopics:
+		return m.clearedtopics
+	case membership.EdgeAttendances:
+		return m.clearedattendances
 	case membership.EdgeConsents:
 		return m.clearedconsents
 	}
@@ -8213,6 +10137,12 @@ func (m *MembershipMutation) ResetEdge(name string) error {
 	case membership.EdgeReads:
 		m.ResetReads()
 		return nil
+	case membership.EdgeTopics:
+		m.ResetTopics()
+		return nil
+	case membership.EdgeAttendances:
+		m.ResetAttendances()
+		return nil
 	case membership.EdgeConsents:
 		m.ResetConsents()
 		return nil
@@ -8248,6 +10178,8 @@ type ReflectionMutation struct {
 	clearedgroup          bool
 	author                *int
 	clearedauthor         bool
+	session               *int
+	clearedsession        bool
 	reads                 map[int]struct{}
 	removedreads          map[int]struct{}
 	clearedreads          bool
@@ -8934,6 +10866,55 @@ func (m *ReflectionMutation) ResetCreateDigest() {
 	m.create_digest = nil
 }
 
+// SetSessionID sets the "session_id" field.
+func (m *ReflectionMutation) SetSessionID(i int) {
+	m.session = &i
+}
+
+// SessionID returns the value of the "session_id" field in the mutation.
+func (m *ReflectionMutation) SessionID() (r int, exists bool) {
+	v := m.session
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionID returns the old "session_id" field's value of the Reflection entity.
+// If the Reflection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReflectionMutation) OldSessionID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionID: %w", err)
+	}
+	return oldValue.SessionID, nil
+}
+
+// ClearSessionID clears the value of the "session_id" field.
+func (m *ReflectionMutation) ClearSessionID() {
+	m.session = nil
+	m.clearedFields[reflection.FieldSessionID] = struct{}{}
+}
+
+// SessionIDCleared returns if the "session_id" field was cleared in this mutation.
+func (m *ReflectionMutation) SessionIDCleared() bool {
+	_, ok := m.clearedFields[reflection.FieldSessionID]
+	return ok
+}
+
+// ResetSessionID resets all changes to the "session_id" field.
+func (m *ReflectionMutation) ResetSessionID() {
+	m.session = nil
+	delete(m.clearedFields, reflection.FieldSessionID)
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (m *ReflectionMutation) SetDeletedAt(t time.Time) {
 	m.deleted_at = &t
@@ -9075,6 +11056,33 @@ func (m *ReflectionMutation) AuthorIDs() (ids []int) {
 func (m *ReflectionMutation) ResetAuthor() {
 	m.author = nil
 	m.clearedauthor = false
+}
+
+// ClearSession clears the "session" edge to the GroupSession entity.
+func (m *ReflectionMutation) ClearSession() {
+	m.clearedsession = true
+	m.clearedFields[reflection.FieldSessionID] = struct{}{}
+}
+
+// SessionCleared reports if the "session" edge to the GroupSession entity was cleared.
+func (m *ReflectionMutation) SessionCleared() bool {
+	return m.SessionIDCleared() || m.clearedsession
+}
+
+// SessionIDs returns the "session" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SessionID instead. It exists only for internal usage by the builders.
+func (m *ReflectionMutation) SessionIDs() (ids []int) {
+	if id := m.session; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSession resets all changes to the "session" edge.
+func (m *ReflectionMutation) ResetSession() {
+	m.session = nil
+	m.clearedsession = false
 }
 
 // AddReadIDs adds the "reads" edge to the ReflectionRead entity by ids.
@@ -9219,7 +11227,7 @@ func (m *ReflectionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReflectionMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, reflection.FieldCreatedAt)
 	}
@@ -9262,6 +11270,9 @@ func (m *ReflectionMutation) Fields() []string {
 	if m.create_digest != nil {
 		fields = append(fields, reflection.FieldCreateDigest)
 	}
+	if m.session != nil {
+		fields = append(fields, reflection.FieldSessionID)
+	}
 	if m.deleted_at != nil {
 		fields = append(fields, reflection.FieldDeletedAt)
 	}
@@ -9301,6 +11312,8 @@ func (m *ReflectionMutation) Field(name string) (ent.Value, bool) {
 		return m.NeedsAttention()
 	case reflection.FieldCreateDigest:
 		return m.CreateDigest()
+	case reflection.FieldSessionID:
+		return m.SessionID()
 	case reflection.FieldDeletedAt:
 		return m.DeletedAt()
 	}
@@ -9340,6 +11353,8 @@ func (m *ReflectionMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldNeedsAttention(ctx)
 	case reflection.FieldCreateDigest:
 		return m.OldCreateDigest(ctx)
+	case reflection.FieldSessionID:
+		return m.OldSessionID(ctx)
 	case reflection.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	}
@@ -9449,6 +11464,13 @@ func (m *ReflectionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreateDigest(v)
 		return nil
+	case reflection.FieldSessionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionID(v)
+		return nil
 	case reflection.FieldDeletedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -9528,6 +11550,9 @@ func (m *ReflectionMutation) ClearedFields() []string {
 	if m.FieldCleared(reflection.FieldPrompt) {
 		fields = append(fields, reflection.FieldPrompt)
 	}
+	if m.FieldCleared(reflection.FieldSessionID) {
+		fields = append(fields, reflection.FieldSessionID)
+	}
 	if m.FieldCleared(reflection.FieldDeletedAt) {
 		fields = append(fields, reflection.FieldDeletedAt)
 	}
@@ -9547,6 +11572,9 @@ func (m *ReflectionMutation) ClearField(name string) error {
 	switch name {
 	case reflection.FieldPrompt:
 		m.ClearPrompt()
+		return nil
+	case reflection.FieldSessionID:
+		m.ClearSessionID()
 		return nil
 	case reflection.FieldDeletedAt:
 		m.ClearDeletedAt()
@@ -9601,6 +11629,9 @@ func (m *ReflectionMutation) ResetField(name string) error {
 	case reflection.FieldCreateDigest:
 		m.ResetCreateDigest()
 		return nil
+	case reflection.FieldSessionID:
+		m.ResetSessionID()
+		return nil
 	case reflection.FieldDeletedAt:
 		m.ResetDeletedAt()
 		return nil
@@ -9610,7 +11641,7 @@ func (m *ReflectionMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ReflectionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.owner != nil {
 		edges = append(edges, reflection.EdgeOwner)
 	}
@@ -9619,6 +11650,9 @@ func (m *ReflectionMutation) AddedEdges() []string {
 	}
 	if m.author != nil {
 		edges = append(edges, reflection.EdgeAuthor)
+	}
+	if m.session != nil {
+		edges = append(edges, reflection.EdgeSession)
 	}
 	if m.reads != nil {
 		edges = append(edges, reflection.EdgeReads)
@@ -9645,6 +11679,10 @@ func (m *ReflectionMutation) AddedIDs(name string) []ent.Value {
 		if id := m.author; id != nil {
 			return []ent.Value{*id}
 		}
+	case reflection.EdgeSession:
+		if id := m.session; id != nil {
+			return []ent.Value{*id}
+		}
 	case reflection.EdgeReads:
 		ids := make([]ent.Value, 0, len(m.reads))
 		for id := range m.reads {
@@ -9663,7 +11701,7 @@ func (m *ReflectionMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ReflectionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedreads != nil {
 		edges = append(edges, reflection.EdgeReads)
 	}
@@ -9695,7 +11733,7 @@ func (m *ReflectionMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ReflectionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedowner {
 		edges = append(edges, reflection.EdgeOwner)
 	}
@@ -9704,6 +11742,9 @@ func (m *ReflectionMutation) ClearedEdges() []string {
 	}
 	if m.clearedauthor {
 		edges = append(edges, reflection.EdgeAuthor)
+	}
+	if m.clearedsession {
+		edges = append(edges, reflection.EdgeSession)
 	}
 	if m.clearedreads {
 		edges = append(edges, reflection.EdgeReads)
@@ -9724,6 +11765,8 @@ func (m *ReflectionMutation) EdgeCleared(name string) bool {
 		return m.clearedgroup
 	case reflection.EdgeAuthor:
 		return m.clearedauthor
+	case reflection.EdgeSession:
+		return m.clearedsession
 	case reflection.EdgeReads:
 		return m.clearedreads
 	case reflection.EdgeEncouragements:
@@ -9745,6 +11788,9 @@ func (m *ReflectionMutation) ClearEdge(name string) error {
 	case reflection.EdgeAuthor:
 		m.ClearAuthor()
 		return nil
+	case reflection.EdgeSession:
+		m.ClearSession()
+		return nil
 	}
 	return fmt.Errorf("unknown Reflection unique edge %s", name)
 }
@@ -9761,6 +11807,9 @@ func (m *ReflectionMutation) ResetEdge(name string) error {
 		return nil
 	case reflection.EdgeAuthor:
 		m.ResetAuthor()
+		return nil
+	case reflection.EdgeSession:
+		m.ResetSession()
 		return nil
 	case reflection.EdgeReads:
 		m.ResetReads()
@@ -9784,6 +11833,8 @@ type ReflectionReadMutation struct {
 	clearedFields     map[string]struct{}
 	reflection        *int
 	clearedreflection bool
+	topic             *int
+	clearedtopic      bool
 	reader            *int
 	clearedreader     bool
 	done              bool
@@ -9994,6 +12045,55 @@ func (m *ReflectionReadMutation) ResetReflectionID() {
 	delete(m.clearedFields, reflectionread.FieldReflectionID)
 }
 
+// SetTopicID sets the "topic_id" field.
+func (m *ReflectionReadMutation) SetTopicID(i int) {
+	m.topic = &i
+}
+
+// TopicID returns the value of the "topic_id" field in the mutation.
+func (m *ReflectionReadMutation) TopicID() (r int, exists bool) {
+	v := m.topic
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTopicID returns the old "topic_id" field's value of the ReflectionRead entity.
+// If the ReflectionRead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReflectionReadMutation) OldTopicID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTopicID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTopicID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTopicID: %w", err)
+	}
+	return oldValue.TopicID, nil
+}
+
+// ClearTopicID clears the value of the "topic_id" field.
+func (m *ReflectionReadMutation) ClearTopicID() {
+	m.topic = nil
+	m.clearedFields[reflectionread.FieldTopicID] = struct{}{}
+}
+
+// TopicIDCleared returns if the "topic_id" field was cleared in this mutation.
+func (m *ReflectionReadMutation) TopicIDCleared() bool {
+	_, ok := m.clearedFields[reflectionread.FieldTopicID]
+	return ok
+}
+
+// ResetTopicID resets all changes to the "topic_id" field.
+func (m *ReflectionReadMutation) ResetTopicID() {
+	m.topic = nil
+	delete(m.clearedFields, reflectionread.FieldTopicID)
+}
+
 // SetReaderID sets the "reader_id" field.
 func (m *ReflectionReadMutation) SetReaderID(i int) {
 	m.reader = &i
@@ -10106,6 +12206,33 @@ func (m *ReflectionReadMutation) ResetReflection() {
 	m.clearedreflection = false
 }
 
+// ClearTopic clears the "topic" edge to the Topic entity.
+func (m *ReflectionReadMutation) ClearTopic() {
+	m.clearedtopic = true
+	m.clearedFields[reflectionread.FieldTopicID] = struct{}{}
+}
+
+// TopicCleared reports if the "topic" edge to the Topic entity was cleared.
+func (m *ReflectionReadMutation) TopicCleared() bool {
+	return m.TopicIDCleared() || m.clearedtopic
+}
+
+// TopicIDs returns the "topic" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TopicID instead. It exists only for internal usage by the builders.
+func (m *ReflectionReadMutation) TopicIDs() (ids []int) {
+	if id := m.topic; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTopic resets all changes to the "topic" edge.
+func (m *ReflectionReadMutation) ResetTopic() {
+	m.topic = nil
+	m.clearedtopic = false
+}
+
 // ClearReader clears the "reader" edge to the Membership entity.
 func (m *ReflectionReadMutation) ClearReader() {
 	m.clearedreader = true
@@ -10167,12 +12294,15 @@ func (m *ReflectionReadMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReflectionReadMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 5)
 	if m.author_user_id != nil {
 		fields = append(fields, reflectionread.FieldAuthorUserID)
 	}
 	if m.reflection != nil {
 		fields = append(fields, reflectionread.FieldReflectionID)
+	}
+	if m.topic != nil {
+		fields = append(fields, reflectionread.FieldTopicID)
 	}
 	if m.reader != nil {
 		fields = append(fields, reflectionread.FieldReaderID)
@@ -10192,6 +12322,8 @@ func (m *ReflectionReadMutation) Field(name string) (ent.Value, bool) {
 		return m.AuthorUserID()
 	case reflectionread.FieldReflectionID:
 		return m.ReflectionID()
+	case reflectionread.FieldTopicID:
+		return m.TopicID()
 	case reflectionread.FieldReaderID:
 		return m.ReaderID()
 	case reflectionread.FieldReadAt:
@@ -10209,6 +12341,8 @@ func (m *ReflectionReadMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldAuthorUserID(ctx)
 	case reflectionread.FieldReflectionID:
 		return m.OldReflectionID(ctx)
+	case reflectionread.FieldTopicID:
+		return m.OldTopicID(ctx)
 	case reflectionread.FieldReaderID:
 		return m.OldReaderID(ctx)
 	case reflectionread.FieldReadAt:
@@ -10235,6 +12369,13 @@ func (m *ReflectionReadMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetReflectionID(v)
+		return nil
+	case reflectionread.FieldTopicID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTopicID(v)
 		return nil
 	case reflectionread.FieldReaderID:
 		v, ok := value.(int)
@@ -10298,6 +12439,9 @@ func (m *ReflectionReadMutation) ClearedFields() []string {
 	if m.FieldCleared(reflectionread.FieldReflectionID) {
 		fields = append(fields, reflectionread.FieldReflectionID)
 	}
+	if m.FieldCleared(reflectionread.FieldTopicID) {
+		fields = append(fields, reflectionread.FieldTopicID)
+	}
 	if m.FieldCleared(reflectionread.FieldReaderID) {
 		fields = append(fields, reflectionread.FieldReaderID)
 	}
@@ -10318,6 +12462,9 @@ func (m *ReflectionReadMutation) ClearField(name string) error {
 	case reflectionread.FieldReflectionID:
 		m.ClearReflectionID()
 		return nil
+	case reflectionread.FieldTopicID:
+		m.ClearTopicID()
+		return nil
 	case reflectionread.FieldReaderID:
 		m.ClearReaderID()
 		return nil
@@ -10335,6 +12482,9 @@ func (m *ReflectionReadMutation) ResetField(name string) error {
 	case reflectionread.FieldReflectionID:
 		m.ResetReflectionID()
 		return nil
+	case reflectionread.FieldTopicID:
+		m.ResetTopicID()
+		return nil
 	case reflectionread.FieldReaderID:
 		m.ResetReaderID()
 		return nil
@@ -10347,9 +12497,12 @@ func (m *ReflectionReadMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ReflectionReadMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.reflection != nil {
 		edges = append(edges, reflectionread.EdgeReflection)
+	}
+	if m.topic != nil {
+		edges = append(edges, reflectionread.EdgeTopic)
 	}
 	if m.reader != nil {
 		edges = append(edges, reflectionread.EdgeReader)
@@ -10365,6 +12518,10 @@ func (m *ReflectionReadMutation) AddedIDs(name string) []ent.Value {
 		if id := m.reflection; id != nil {
 			return []ent.Value{*id}
 		}
+	case reflectionread.EdgeTopic:
+		if id := m.topic; id != nil {
+			return []ent.Value{*id}
+		}
 	case reflectionread.EdgeReader:
 		if id := m.reader; id != nil {
 			return []ent.Value{*id}
@@ -10375,7 +12532,7 @@ func (m *ReflectionReadMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ReflectionReadMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	return edges
 }
 
@@ -10387,9 +12544,12 @@ func (m *ReflectionReadMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ReflectionReadMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedreflection {
 		edges = append(edges, reflectionread.EdgeReflection)
+	}
+	if m.clearedtopic {
+		edges = append(edges, reflectionread.EdgeTopic)
 	}
 	if m.clearedreader {
 		edges = append(edges, reflectionread.EdgeReader)
@@ -10403,6 +12563,8 @@ func (m *ReflectionReadMutation) EdgeCleared(name string) bool {
 	switch name {
 	case reflectionread.EdgeReflection:
 		return m.clearedreflection
+	case reflectionread.EdgeTopic:
+		return m.clearedtopic
 	case reflectionread.EdgeReader:
 		return m.clearedreader
 	}
@@ -10415,6 +12577,9 @@ func (m *ReflectionReadMutation) ClearEdge(name string) error {
 	switch name {
 	case reflectionread.EdgeReflection:
 		m.ClearReflection()
+		return nil
+	case reflectionread.EdgeTopic:
+		m.ClearTopic()
 		return nil
 	case reflectionread.EdgeReader:
 		m.ClearReader()
@@ -10430,11 +12595,1223 @@ func (m *ReflectionReadMutation) ResetEdge(name string) error {
 	case reflectionread.EdgeReflection:
 		m.ResetReflection()
 		return nil
+	case reflectionread.EdgeTopic:
+		m.ResetTopic()
+		return nil
 	case reflectionread.EdgeReader:
 		m.ResetReader()
 		return nil
 	}
 	return fmt.Errorf("unknown ReflectionRead edge %s", name)
+}
+
+// TopicMutation represents an operation that mutates the Topic nodes in the graph.
+type TopicMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	created_at     *time.Time
+	updated_at     *time.Time
+	client_id      *uuid.UUID
+	user_id        *int
+	adduser_id     *int
+	text           *string
+	visibility     *topic.Visibility
+	status         *topic.Status
+	create_digest  *string
+	deleted_at     *time.Time
+	clearedFields  map[string]struct{}
+	group          *int
+	clearedgroup   bool
+	session        *int
+	clearedsession bool
+	author         *int
+	clearedauthor  bool
+	reads          map[int]struct{}
+	removedreads   map[int]struct{}
+	clearedreads   bool
+	done           bool
+	oldValue       func(context.Context) (*Topic, error)
+	predicates     []predicate.Topic
+}
+
+var _ ent.Mutation = (*TopicMutation)(nil)
+
+// topicOption allows management of the mutation configuration using functional options.
+type topicOption func(*TopicMutation)
+
+// newTopicMutation creates new mutation for the Topic entity.
+func newTopicMutation(c config, op Op, opts ...topicOption) *TopicMutation {
+	m := &TopicMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTopic,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTopicID sets the ID field of the mutation.
+func withTopicID(id int) topicOption {
+	return func(m *TopicMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Topic
+		)
+		m.oldValue = func(ctx context.Context) (*Topic, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Topic.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTopic sets the old Topic of the mutation.
+func withTopic(node *Topic) topicOption {
+	return func(m *TopicMutation) {
+		m.oldValue = func(context.Context) (*Topic, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TopicMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TopicMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TopicMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TopicMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Topic.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TopicMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TopicMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Topic entity.
+// If the Topic object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TopicMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TopicMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TopicMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TopicMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Topic entity.
+// If the Topic object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TopicMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TopicMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetClientID sets the "client_id" field.
+func (m *TopicMutation) SetClientID(u uuid.UUID) {
+	m.client_id = &u
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *TopicMutation) ClientID() (r uuid.UUID, exists bool) {
+	v := m.client_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the Topic entity.
+// If the Topic object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TopicMutation) OldClientID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *TopicMutation) ResetClientID() {
+	m.client_id = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *TopicMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *TopicMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Topic entity.
+// If the Topic object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TopicMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *TopicMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *TopicMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *TopicMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+}
+
+// SetGroupID sets the "group_id" field.
+func (m *TopicMutation) SetGroupID(i int) {
+	m.group = &i
+}
+
+// GroupID returns the value of the "group_id" field in the mutation.
+func (m *TopicMutation) GroupID() (r int, exists bool) {
+	v := m.group
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGroupID returns the old "group_id" field's value of the Topic entity.
+// If the Topic object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TopicMutation) OldGroupID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGroupID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGroupID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGroupID: %w", err)
+	}
+	return oldValue.GroupID, nil
+}
+
+// ResetGroupID resets all changes to the "group_id" field.
+func (m *TopicMutation) ResetGroupID() {
+	m.group = nil
+}
+
+// SetSessionID sets the "session_id" field.
+func (m *TopicMutation) SetSessionID(i int) {
+	m.session = &i
+}
+
+// SessionID returns the value of the "session_id" field in the mutation.
+func (m *TopicMutation) SessionID() (r int, exists bool) {
+	v := m.session
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionID returns the old "session_id" field's value of the Topic entity.
+// If the Topic object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TopicMutation) OldSessionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionID: %w", err)
+	}
+	return oldValue.SessionID, nil
+}
+
+// ResetSessionID resets all changes to the "session_id" field.
+func (m *TopicMutation) ResetSessionID() {
+	m.session = nil
+}
+
+// SetAuthorID sets the "author_id" field.
+func (m *TopicMutation) SetAuthorID(i int) {
+	m.author = &i
+}
+
+// AuthorID returns the value of the "author_id" field in the mutation.
+func (m *TopicMutation) AuthorID() (r int, exists bool) {
+	v := m.author
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorID returns the old "author_id" field's value of the Topic entity.
+// If the Topic object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TopicMutation) OldAuthorID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorID: %w", err)
+	}
+	return oldValue.AuthorID, nil
+}
+
+// ResetAuthorID resets all changes to the "author_id" field.
+func (m *TopicMutation) ResetAuthorID() {
+	m.author = nil
+}
+
+// SetText sets the "text" field.
+func (m *TopicMutation) SetText(s string) {
+	m.text = &s
+}
+
+// Text returns the value of the "text" field in the mutation.
+func (m *TopicMutation) Text() (r string, exists bool) {
+	v := m.text
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldText returns the old "text" field's value of the Topic entity.
+// If the Topic object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TopicMutation) OldText(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldText is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldText requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldText: %w", err)
+	}
+	return oldValue.Text, nil
+}
+
+// ResetText resets all changes to the "text" field.
+func (m *TopicMutation) ResetText() {
+	m.text = nil
+}
+
+// SetVisibility sets the "visibility" field.
+func (m *TopicMutation) SetVisibility(t topic.Visibility) {
+	m.visibility = &t
+}
+
+// Visibility returns the value of the "visibility" field in the mutation.
+func (m *TopicMutation) Visibility() (r topic.Visibility, exists bool) {
+	v := m.visibility
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVisibility returns the old "visibility" field's value of the Topic entity.
+// If the Topic object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TopicMutation) OldVisibility(ctx context.Context) (v topic.Visibility, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVisibility is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVisibility requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVisibility: %w", err)
+	}
+	return oldValue.Visibility, nil
+}
+
+// ResetVisibility resets all changes to the "visibility" field.
+func (m *TopicMutation) ResetVisibility() {
+	m.visibility = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *TopicMutation) SetStatus(t topic.Status) {
+	m.status = &t
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *TopicMutation) Status() (r topic.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Topic entity.
+// If the Topic object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TopicMutation) OldStatus(ctx context.Context) (v topic.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *TopicMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetCreateDigest sets the "create_digest" field.
+func (m *TopicMutation) SetCreateDigest(s string) {
+	m.create_digest = &s
+}
+
+// CreateDigest returns the value of the "create_digest" field in the mutation.
+func (m *TopicMutation) CreateDigest() (r string, exists bool) {
+	v := m.create_digest
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateDigest returns the old "create_digest" field's value of the Topic entity.
+// If the Topic object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TopicMutation) OldCreateDigest(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateDigest is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateDigest requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateDigest: %w", err)
+	}
+	return oldValue.CreateDigest, nil
+}
+
+// ResetCreateDigest resets all changes to the "create_digest" field.
+func (m *TopicMutation) ResetCreateDigest() {
+	m.create_digest = nil
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (m *TopicMutation) SetDeletedAt(t time.Time) {
+	m.deleted_at = &t
+}
+
+// DeletedAt returns the value of the "deleted_at" field in the mutation.
+func (m *TopicMutation) DeletedAt() (r time.Time, exists bool) {
+	v := m.deleted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeletedAt returns the old "deleted_at" field's value of the Topic entity.
+// If the Topic object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TopicMutation) OldDeletedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeletedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeletedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeletedAt: %w", err)
+	}
+	return oldValue.DeletedAt, nil
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (m *TopicMutation) ClearDeletedAt() {
+	m.deleted_at = nil
+	m.clearedFields[topic.FieldDeletedAt] = struct{}{}
+}
+
+// DeletedAtCleared returns if the "deleted_at" field was cleared in this mutation.
+func (m *TopicMutation) DeletedAtCleared() bool {
+	_, ok := m.clearedFields[topic.FieldDeletedAt]
+	return ok
+}
+
+// ResetDeletedAt resets all changes to the "deleted_at" field.
+func (m *TopicMutation) ResetDeletedAt() {
+	m.deleted_at = nil
+	delete(m.clearedFields, topic.FieldDeletedAt)
+}
+
+// ClearGroup clears the "group" edge to the Group entity.
+func (m *TopicMutation) ClearGroup() {
+	m.clearedgroup = true
+	m.clearedFields[topic.FieldGroupID] = struct{}{}
+}
+
+// GroupCleared reports if the "group" edge to the Group entity was cleared.
+func (m *TopicMutation) GroupCleared() bool {
+	return m.clearedgroup
+}
+
+// GroupIDs returns the "group" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GroupID instead. It exists only for internal usage by the builders.
+func (m *TopicMutation) GroupIDs() (ids []int) {
+	if id := m.group; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGroup resets all changes to the "group" edge.
+func (m *TopicMutation) ResetGroup() {
+	m.group = nil
+	m.clearedgroup = false
+}
+
+// ClearSession clears the "session" edge to the GroupSession entity.
+func (m *TopicMutation) ClearSession() {
+	m.clearedsession = true
+	m.clearedFields[topic.FieldSessionID] = struct{}{}
+}
+
+// SessionCleared reports if the "session" edge to the GroupSession entity was cleared.
+func (m *TopicMutation) SessionCleared() bool {
+	return m.clearedsession
+}
+
+// SessionIDs returns the "session" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SessionID instead. It exists only for internal usage by the builders.
+func (m *TopicMutation) SessionIDs() (ids []int) {
+	if id := m.session; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSession resets all changes to the "session" edge.
+func (m *TopicMutation) ResetSession() {
+	m.session = nil
+	m.clearedsession = false
+}
+
+// ClearAuthor clears the "author" edge to the Membership entity.
+func (m *TopicMutation) ClearAuthor() {
+	m.clearedauthor = true
+	m.clearedFields[topic.FieldAuthorID] = struct{}{}
+}
+
+// AuthorCleared reports if the "author" edge to the Membership entity was cleared.
+func (m *TopicMutation) AuthorCleared() bool {
+	return m.clearedauthor
+}
+
+// AuthorIDs returns the "author" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AuthorID instead. It exists only for internal usage by the builders.
+func (m *TopicMutation) AuthorIDs() (ids []int) {
+	if id := m.author; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAuthor resets all changes to the "author" edge.
+func (m *TopicMutation) ResetAuthor() {
+	m.author = nil
+	m.clearedauthor = false
+}
+
+// AddReadIDs adds the "reads" edge to the ReflectionRead entity by ids.
+func (m *TopicMutation) AddReadIDs(ids ...int) {
+	if m.reads == nil {
+		m.reads = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.reads[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReads clears the "reads" edge to the ReflectionRead entity.
+func (m *TopicMutation) ClearReads() {
+	m.clearedreads = true
+}
+
+// ReadsCleared reports if the "reads" edge to the ReflectionRead entity was cleared.
+func (m *TopicMutation) ReadsCleared() bool {
+	return m.clearedreads
+}
+
+// RemoveReadIDs removes the "reads" edge to the ReflectionRead entity by IDs.
+func (m *TopicMutation) RemoveReadIDs(ids ...int) {
+	if m.removedreads == nil {
+		m.removedreads = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.reads, ids[i])
+		m.removedreads[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReads returns the removed IDs of the "reads" edge to the ReflectionRead entity.
+func (m *TopicMutation) RemovedReadsIDs() (ids []int) {
+	for id := range m.removedreads {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReadsIDs returns the "reads" edge IDs in the mutation.
+func (m *TopicMutation) ReadsIDs() (ids []int) {
+	for id := range m.reads {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReads resets all changes to the "reads" edge.
+func (m *TopicMutation) ResetReads() {
+	m.reads = nil
+	m.clearedreads = false
+	m.removedreads = nil
+}
+
+// Where appends a list predicates to the TopicMutation builder.
+func (m *TopicMutation) Where(ps ...predicate.Topic) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TopicMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TopicMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Topic, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TopicMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TopicMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Topic).
+func (m *TopicMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TopicMutation) Fields() []string {
+	fields := make([]string, 0, 12)
+	if m.created_at != nil {
+		fields = append(fields, topic.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, topic.FieldUpdatedAt)
+	}
+	if m.client_id != nil {
+		fields = append(fields, topic.FieldClientID)
+	}
+	if m.user_id != nil {
+		fields = append(fields, topic.FieldUserID)
+	}
+	if m.group != nil {
+		fields = append(fields, topic.FieldGroupID)
+	}
+	if m.session != nil {
+		fields = append(fields, topic.FieldSessionID)
+	}
+	if m.author != nil {
+		fields = append(fields, topic.FieldAuthorID)
+	}
+	if m.text != nil {
+		fields = append(fields, topic.FieldText)
+	}
+	if m.visibility != nil {
+		fields = append(fields, topic.FieldVisibility)
+	}
+	if m.status != nil {
+		fields = append(fields, topic.FieldStatus)
+	}
+	if m.create_digest != nil {
+		fields = append(fields, topic.FieldCreateDigest)
+	}
+	if m.deleted_at != nil {
+		fields = append(fields, topic.FieldDeletedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TopicMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case topic.FieldCreatedAt:
+		return m.CreatedAt()
+	case topic.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case topic.FieldClientID:
+		return m.ClientID()
+	case topic.FieldUserID:
+		return m.UserID()
+	case topic.FieldGroupID:
+		return m.GroupID()
+	case topic.FieldSessionID:
+		return m.SessionID()
+	case topic.FieldAuthorID:
+		return m.AuthorID()
+	case topic.FieldText:
+		return m.Text()
+	case topic.FieldVisibility:
+		return m.Visibility()
+	case topic.FieldStatus:
+		return m.Status()
+	case topic.FieldCreateDigest:
+		return m.CreateDigest()
+	case topic.FieldDeletedAt:
+		return m.DeletedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TopicMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case topic.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case topic.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case topic.FieldClientID:
+		return m.OldClientID(ctx)
+	case topic.FieldUserID:
+		return m.OldUserID(ctx)
+	case topic.FieldGroupID:
+		return m.OldGroupID(ctx)
+	case topic.FieldSessionID:
+		return m.OldSessionID(ctx)
+	case topic.FieldAuthorID:
+		return m.OldAuthorID(ctx)
+	case topic.FieldText:
+		return m.OldText(ctx)
+	case topic.FieldVisibility:
+		return m.OldVisibility(ctx)
+	case topic.FieldStatus:
+		return m.OldStatus(ctx)
+	case topic.FieldCreateDigest:
+		return m.OldCreateDigest(ctx)
+	case topic.FieldDeletedAt:
+		return m.OldDeletedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Topic field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TopicMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case topic.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case topic.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case topic.FieldClientID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case topic.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case topic.FieldGroupID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGroupID(v)
+		return nil
+	case topic.FieldSessionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionID(v)
+		return nil
+	case topic.FieldAuthorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorID(v)
+		return nil
+	case topic.FieldText:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetText(v)
+		return nil
+	case topic.FieldVisibility:
+		v, ok := value.(topic.Visibility)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVisibility(v)
+		return nil
+	case topic.FieldStatus:
+		v, ok := value.(topic.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case topic.FieldCreateDigest:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateDigest(v)
+		return nil
+	case topic.FieldDeletedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeletedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Topic field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TopicMutation) AddedFields() []string {
+	var fields []string
+	if m.adduser_id != nil {
+		fields = append(fields, topic.FieldUserID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TopicMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case topic.FieldUserID:
+		return m.AddedUserID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TopicMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case topic.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Topic numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TopicMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(topic.FieldDeletedAt) {
+		fields = append(fields, topic.FieldDeletedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TopicMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TopicMutation) ClearField(name string) error {
+	switch name {
+	case topic.FieldDeletedAt:
+		m.ClearDeletedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Topic nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TopicMutation) ResetField(name string) error {
+	switch name {
+	case topic.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case topic.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case topic.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case topic.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case topic.FieldGroupID:
+		m.ResetGroupID()
+		return nil
+	case topic.FieldSessionID:
+		m.ResetSessionID()
+		return nil
+	case topic.FieldAuthorID:
+		m.ResetAuthorID()
+		return nil
+	case topic.FieldText:
+		m.ResetText()
+		return nil
+	case topic.FieldVisibility:
+		m.ResetVisibility()
+		return nil
+	case topic.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case topic.FieldCreateDigest:
+		m.ResetCreateDigest()
+		return nil
+	case topic.FieldDeletedAt:
+		m.ResetDeletedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Topic field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TopicMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.group != nil {
+		edges = append(edges, topic.EdgeGroup)
+	}
+	if m.session != nil {
+		edges = append(edges, topic.EdgeSession)
+	}
+	if m.author != nil {
+		edges = append(edges, topic.EdgeAuthor)
+	}
+	if m.reads != nil {
+		edges = append(edges, topic.EdgeReads)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TopicMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case topic.EdgeGroup:
+		if id := m.group; id != nil {
+			return []ent.Value{*id}
+		}
+	case topic.EdgeSession:
+		if id := m.session; id != nil {
+			return []ent.Value{*id}
+		}
+	case topic.EdgeAuthor:
+		if id := m.author; id != nil {
+			return []ent.Value{*id}
+		}
+	case topic.EdgeReads:
+		ids := make([]ent.Value, 0, len(m.reads))
+		for id := range m.reads {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TopicMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.removedreads != nil {
+		edges = append(edges, topic.EdgeReads)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TopicMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case topic.EdgeReads:
+		ids := make([]ent.Value, 0, len(m.removedreads))
+		for id := range m.removedreads {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TopicMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedgroup {
+		edges = append(edges, topic.EdgeGroup)
+	}
+	if m.clearedsession {
+		edges = append(edges, topic.EdgeSession)
+	}
+	if m.clearedauthor {
+		edges = append(edges, topic.EdgeAuthor)
+	}
+	if m.clearedreads {
+		edges = append(edges, topic.EdgeReads)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TopicMutation) EdgeCleared(name string) bool {
+	switch name {
+	case topic.EdgeGroup:
+		return m.clearedgroup
+	case topic.EdgeSession:
+		return m.clearedsession
+	case topic.EdgeAuthor:
+		return m.clearedauthor
+	case topic.EdgeReads:
+		return m.clearedreads
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TopicMutation) ClearEdge(name string) error {
+	switch name {
+	case topic.EdgeGroup:
+		m.ClearGroup()
+		return nil
+	case topic.EdgeSession:
+		m.ClearSession()
+		return nil
+	case topic.EdgeAuthor:
+		m.ClearAuthor()
+		return nil
+	}
+	return fmt.Errorf("unknown Topic unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TopicMutation) ResetEdge(name string) error {
+	switch name {
+	case topic.EdgeGroup:
+		m.ResetGroup()
+		return nil
+	case topic.EdgeSession:
+		m.ResetSession()
+		return nil
+	case topic.EdgeAuthor:
+		m.ResetAuthor()
+		return nil
+	case topic.EdgeReads:
+		m.ResetReads()
+		return nil
+	}
+	return fmt.Errorf("unknown Topic edge %s", name)
 }
 
 // UserMutation represents an operation that mutates the User nodes in the graph.

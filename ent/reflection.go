@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/processgroup/api/ent/group"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/user"
@@ -49,6 +50,8 @@ type Reflection struct {
 	NeedsAttention bool `json:"needs_attention,omitempty"`
 	// CreateDigest holds the value of the "create_digest" field.
 	CreateDigest string `json:"-"`
+	// SessionID holds the value of the "session_id" field.
+	SessionID *int `json:"session_id,omitempty"`
 	// DeletedAt holds the value of the "deleted_at" field.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -65,15 +68,17 @@ type ReflectionEdges struct {
 	Group *Group `json:"group,omitempty"`
 	// Author holds the value of the author edge.
 	Author *Membership `json:"author,omitempty"`
+	// Session holds the value of the session edge.
+	Session *GroupSession `json:"session,omitempty"`
 	// Reads holds the value of the reads edge.
 	Reads []*ReflectionRead `json:"reads,omitempty"`
 	// Encouragements holds the value of the encouragements edge.
 	Encouragements []*Encouragement `json:"encouragements,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 
 	namedReads          map[string][]*ReflectionRead
 	namedEncouragements map[string][]*Encouragement
@@ -112,10 +117,21 @@ func (e ReflectionEdges) AuthorOrErr() (*Membership, error) {
 	return nil, &NotLoadedError{edge: "author"}
 }
 
+// SessionOrErr returns the Session value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ReflectionEdges) SessionOrErr() (*GroupSession, error) {
+	if e.Session != nil {
+		return e.Session, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: groupsession.Label}
+	}
+	return nil, &NotLoadedError{edge: "session"}
+}
+
 // ReadsOrErr returns the Reads value or an error if the edge
 // was not loaded in eager-loading.
 func (e ReflectionEdges) ReadsOrErr() ([]*ReflectionRead, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[4] {
 		return e.Reads, nil
 	}
 	return nil, &NotLoadedError{edge: "reads"}
@@ -124,7 +140,7 @@ func (e ReflectionEdges) ReadsOrErr() ([]*ReflectionRead, error) {
 // EncouragementsOrErr returns the Encouragements value or an error if the edge
 // was not loaded in eager-loading.
 func (e ReflectionEdges) EncouragementsOrErr() ([]*Encouragement, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[5] {
 		return e.Encouragements, nil
 	}
 	return nil, &NotLoadedError{edge: "encouragements"}
@@ -137,7 +153,7 @@ func (*Reflection) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case reflection.FieldNeedsAttention:
 			values[i] = new(sql.NullBool)
-		case reflection.FieldID, reflection.FieldUserID, reflection.FieldGroupID, reflection.FieldAuthorID, reflection.FieldMood, reflection.FieldCraving, reflection.FieldVersion:
+		case reflection.FieldID, reflection.FieldUserID, reflection.FieldGroupID, reflection.FieldAuthorID, reflection.FieldMood, reflection.FieldCraving, reflection.FieldVersion, reflection.FieldSessionID:
 			values[i] = new(sql.NullInt64)
 		case reflection.FieldVisibility, reflection.FieldCreateDigest:
 			values[i] = new(sql.NullString)
@@ -254,6 +270,13 @@ func (_m *Reflection) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CreateDigest = value.String
 			}
+		case reflection.FieldSessionID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field session_id", values[i])
+			} else if value.Valid {
+				_m.SessionID = new(int)
+				*_m.SessionID = int(value.Int64)
+			}
 		case reflection.FieldDeletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
@@ -287,6 +310,11 @@ func (_m *Reflection) QueryGroup() *GroupQuery {
 // QueryAuthor queries the "author" edge of the Reflection entity.
 func (_m *Reflection) QueryAuthor() *MembershipQuery {
 	return NewReflectionClient(_m.config).QueryAuthor(_m)
+}
+
+// QuerySession queries the "session" edge of the Reflection entity.
+func (_m *Reflection) QuerySession() *GroupSessionQuery {
+	return NewReflectionClient(_m.config).QuerySession(_m)
 }
 
 // QueryReads queries the "reads" edge of the Reflection entity.
@@ -360,6 +388,11 @@ func (_m *Reflection) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.NeedsAttention))
 	builder.WriteString(", ")
 	builder.WriteString("create_digest=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.SessionID; v != nil {
+		builder.WriteString("session_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")

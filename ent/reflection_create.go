@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
@@ -144,6 +145,20 @@ func (_c *ReflectionCreate) SetCreateDigest(v string) *ReflectionCreate {
 	return _c
 }
 
+// SetSessionID sets the "session_id" field.
+func (_c *ReflectionCreate) SetSessionID(v int) *ReflectionCreate {
+	_c.mutation.SetSessionID(v)
+	return _c
+}
+
+// SetNillableSessionID sets the "session_id" field if the given value is not nil.
+func (_c *ReflectionCreate) SetNillableSessionID(v *int) *ReflectionCreate {
+	if v != nil {
+		_c.SetSessionID(*v)
+	}
+	return _c
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_c *ReflectionCreate) SetDeletedAt(v time.Time) *ReflectionCreate {
 	_c.mutation.SetDeletedAt(v)
@@ -177,6 +192,11 @@ func (_c *ReflectionCreate) SetGroup(v *Group) *ReflectionCreate {
 // SetAuthor sets the "author" edge to the Membership entity.
 func (_c *ReflectionCreate) SetAuthor(v *Membership) *ReflectionCreate {
 	return _c.SetAuthorID(v.ID)
+}
+
+// SetSession sets the "session" edge to the GroupSession entity.
+func (_c *ReflectionCreate) SetSession(v *GroupSession) *ReflectionCreate {
+	return _c.SetSessionID(v.ID)
 }
 
 // AddReadIDs adds the "reads" edge to the ReflectionRead entity by IDs.
@@ -463,6 +483,23 @@ func (_c *ReflectionCreate) createSpec() (*Reflection, *sqlgraph.CreateSpec, err
 		_node.AuthorID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.SessionIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   reflection.SessionTable,
+			Columns: []string{reflection.SessionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(groupsession.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.SessionID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	if nodes := _c.mutation.ReadsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -722,6 +759,9 @@ func (u *ReflectionUpsertOne) UpdateNewValues() *ReflectionUpsertOne {
 		}
 		if _, exists := u.create.mutation.AuthorID(); exists {
 			s.SetIgnore(reflection.FieldAuthorID)
+		}
+		if _, exists := u.create.mutation.SessionID(); exists {
+			s.SetIgnore(reflection.FieldSessionID)
 		}
 	}))
 	return u
@@ -1122,6 +1162,9 @@ func (u *ReflectionUpsertBulk) UpdateNewValues() *ReflectionUpsertBulk {
 			}
 			if _, exists := b.mutation.AuthorID(); exists {
 				s.SetIgnore(reflection.FieldAuthorID)
+			}
+			if _, exists := b.mutation.SessionID(); exists {
+				s.SetIgnore(reflection.FieldSessionID)
 			}
 		}
 	}))

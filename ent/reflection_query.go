@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/group"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
@@ -32,6 +33,7 @@ type ReflectionQuery struct {
 	withOwner               *UserQuery
 	withGroup               *GroupQuery
 	withAuthor              *MembershipQuery
+	withSession             *GroupSessionQuery
 	withReads               *ReflectionReadQuery
 	withEncouragements      *EncouragementQuery
 	modifiers               []func(*sql.Selector)
@@ -133,6 +135,28 @@ func (_q *ReflectionQuery) QueryAuthor() *MembershipQuery {
 			sqlgraph.From(reflection.Table, reflection.FieldID, selector),
 			sqlgraph.To(membership.Table, membership.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, reflection.AuthorTable, reflection.AuthorColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySession chains the current query on the "session" edge.
+func (_q *ReflectionQuery) QuerySession() *GroupSessionQuery {
+	query := (&GroupSessionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reflection.Table, reflection.FieldID, selector),
+			sqlgraph.To(groupsession.Table, groupsession.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, reflection.SessionTable, reflection.SessionColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -379,6 +403,7 @@ func (_q *ReflectionQuery) Clone() *ReflectionQuery {
 		withOwner:          _q.withOwner.Clone(),
 		withGroup:          _q.withGroup.Clone(),
 		withAuthor:         _q.withAuthor.Clone(),
+		withSession:        _q.withSession.Clone(),
 		withReads:          _q.withReads.Clone(),
 		withEncouragements: _q.withEncouragements.Clone(),
 		// clone intermediate query.
@@ -417,6 +442,17 @@ func (_q *ReflectionQuery) WithAuthor(opts ...func(*MembershipQuery)) *Reflectio
 		opt(query)
 	}
 	_q.withAuthor = query
+	return _q
+}
+
+// WithSession tells the query-builder to eager-load the nodes that are connected to
+// the "session" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReflectionQuery) WithSession(opts ...func(*GroupSessionQuery)) *ReflectionQuery {
+	query := (&GroupSessionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSession = query
 	return _q
 }
 
@@ -526,10 +562,11 @@ func (_q *ReflectionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*R
 	var (
 		nodes       = []*Reflection{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withOwner != nil,
 			_q.withGroup != nil,
 			_q.withAuthor != nil,
+			_q.withSession != nil,
 			_q.withReads != nil,
 			_q.withEncouragements != nil,
 		}
@@ -570,6 +607,12 @@ func (_q *ReflectionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*R
 	if query := _q.withAuthor; query != nil {
 		if err := _q.loadAuthor(ctx, query, nodes, nil,
 			func(n *Reflection, e *Membership) { n.Edges.Author = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSession; query != nil {
+		if err := _q.loadSession(ctx, query, nodes, nil,
+			func(n *Reflection, e *GroupSession) { n.Edges.Session = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -696,6 +739,38 @@ func (_q *ReflectionQuery) loadAuthor(ctx context.Context, query *MembershipQuer
 	}
 	return nil
 }
+func (_q *ReflectionQuery) loadSession(ctx context.Context, query *GroupSessionQuery, nodes []*Reflection, init func(*Reflection), assign func(*Reflection, *GroupSession)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Reflection)
+	for i := range nodes {
+		if nodes[i].SessionID == nil {
+			continue
+		}
+		fk := *nodes[i].SessionID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(groupsession.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "session_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 func (_q *ReflectionQuery) loadReads(ctx context.Context, query *ReflectionReadQuery, nodes []*Reflection, init func(*Reflection), assign func(*Reflection, *ReflectionRead)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[int]*Reflection)
@@ -793,6 +868,9 @@ func (_q *ReflectionQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withAuthor != nil {
 			_spec.Node.AddColumnOnce(reflection.FieldAuthorID)
+		}
+		if _q.withSession != nil {
+			_spec.Node.AddColumnOnce(reflection.FieldSessionID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

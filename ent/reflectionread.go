@@ -12,6 +12,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
+	"github.com/processgroup/api/ent/topic"
 )
 
 // ReflectionRead is the model entity for the ReflectionRead schema.
@@ -23,6 +24,8 @@ type ReflectionRead struct {
 	AuthorUserID int `json:"author_user_id,omitempty"`
 	// ReflectionID holds the value of the "reflection_id" field.
 	ReflectionID int `json:"reflection_id,omitempty"`
+	// TopicID holds the value of the "topic_id" field.
+	TopicID *int `json:"topic_id,omitempty"`
 	// ReaderID holds the value of the "reader_id" field.
 	ReaderID int `json:"reader_id,omitempty"`
 	// ReadAt holds the value of the "read_at" field.
@@ -37,13 +40,15 @@ type ReflectionRead struct {
 type ReflectionReadEdges struct {
 	// Reflection holds the value of the reflection edge.
 	Reflection *Reflection `json:"reflection,omitempty"`
+	// Topic holds the value of the topic edge.
+	Topic *Topic `json:"topic,omitempty"`
 	// Reader holds the value of the reader edge.
 	Reader *Membership `json:"reader,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 }
 
 // ReflectionOrErr returns the Reflection value or an error if the edge
@@ -57,12 +62,23 @@ func (e ReflectionReadEdges) ReflectionOrErr() (*Reflection, error) {
 	return nil, &NotLoadedError{edge: "reflection"}
 }
 
+// TopicOrErr returns the Topic value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ReflectionReadEdges) TopicOrErr() (*Topic, error) {
+	if e.Topic != nil {
+		return e.Topic, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: topic.Label}
+	}
+	return nil, &NotLoadedError{edge: "topic"}
+}
+
 // ReaderOrErr returns the Reader value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e ReflectionReadEdges) ReaderOrErr() (*Membership, error) {
 	if e.Reader != nil {
 		return e.Reader, nil
-	} else if e.loadedTypes[1] {
+	} else if e.loadedTypes[2] {
 		return nil, &NotFoundError{label: membership.Label}
 	}
 	return nil, &NotLoadedError{edge: "reader"}
@@ -73,7 +89,7 @@ func (*ReflectionRead) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case reflectionread.FieldID, reflectionread.FieldAuthorUserID, reflectionread.FieldReflectionID, reflectionread.FieldReaderID:
+		case reflectionread.FieldID, reflectionread.FieldAuthorUserID, reflectionread.FieldReflectionID, reflectionread.FieldTopicID, reflectionread.FieldReaderID:
 			values[i] = new(sql.NullInt64)
 		case reflectionread.FieldReadAt:
 			values[i] = new(sql.NullTime)
@@ -110,6 +126,13 @@ func (_m *ReflectionRead) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ReflectionID = int(value.Int64)
 			}
+		case reflectionread.FieldTopicID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field topic_id", values[i])
+			} else if value.Valid {
+				_m.TopicID = new(int)
+				*_m.TopicID = int(value.Int64)
+			}
 		case reflectionread.FieldReaderID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field reader_id", values[i])
@@ -138,6 +161,11 @@ func (_m *ReflectionRead) Value(name string) (ent.Value, error) {
 // QueryReflection queries the "reflection" edge of the ReflectionRead entity.
 func (_m *ReflectionRead) QueryReflection() *ReflectionQuery {
 	return NewReflectionReadClient(_m.config).QueryReflection(_m)
+}
+
+// QueryTopic queries the "topic" edge of the ReflectionRead entity.
+func (_m *ReflectionRead) QueryTopic() *TopicQuery {
+	return NewReflectionReadClient(_m.config).QueryTopic(_m)
 }
 
 // QueryReader queries the "reader" edge of the ReflectionRead entity.
@@ -173,6 +201,11 @@ func (_m *ReflectionRead) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("reflection_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ReflectionID))
+	builder.WriteString(", ")
+	if v := _m.TopicID; v != nil {
+		builder.WriteString("topic_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("reader_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ReaderID))

@@ -14,6 +14,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
+	"github.com/processgroup/api/ent/topic"
 )
 
 // ReflectionReadCreate is the builder for creating a ReflectionRead entity.
@@ -44,6 +45,20 @@ func (_c *ReflectionReadCreate) SetNillableReflectionID(v *int) *ReflectionReadC
 	return _c
 }
 
+// SetTopicID sets the "topic_id" field.
+func (_c *ReflectionReadCreate) SetTopicID(v int) *ReflectionReadCreate {
+	_c.mutation.SetTopicID(v)
+	return _c
+}
+
+// SetNillableTopicID sets the "topic_id" field if the given value is not nil.
+func (_c *ReflectionReadCreate) SetNillableTopicID(v *int) *ReflectionReadCreate {
+	if v != nil {
+		_c.SetTopicID(*v)
+	}
+	return _c
+}
+
 // SetReaderID sets the "reader_id" field.
 func (_c *ReflectionReadCreate) SetReaderID(v int) *ReflectionReadCreate {
 	_c.mutation.SetReaderID(v)
@@ -67,6 +82,11 @@ func (_c *ReflectionReadCreate) SetReadAt(v time.Time) *ReflectionReadCreate {
 // SetReflection sets the "reflection" edge to the Reflection entity.
 func (_c *ReflectionReadCreate) SetReflection(v *Reflection) *ReflectionReadCreate {
 	return _c.SetReflectionID(v.ID)
+}
+
+// SetTopic sets the "topic" edge to the Topic entity.
+func (_c *ReflectionReadCreate) SetTopic(v *Topic) *ReflectionReadCreate {
+	return _c.SetTopicID(v.ID)
 }
 
 // SetReader sets the "reader" edge to the Membership entity.
@@ -166,6 +186,23 @@ func (_c *ReflectionReadCreate) createSpec() (*ReflectionRead, *sqlgraph.CreateS
 		_node.ReflectionID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.TopicIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   reflectionread.TopicTable,
+			Columns: []string{reflectionread.TopicColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(topic.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.TopicID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	if nodes := _c.mutation.ReaderIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -251,6 +288,9 @@ func (u *ReflectionReadUpsertOne) UpdateNewValues() *ReflectionReadUpsertOne {
 		}
 		if _, exists := u.create.mutation.ReflectionID(); exists {
 			s.SetIgnore(reflectionread.FieldReflectionID)
+		}
+		if _, exists := u.create.mutation.TopicID(); exists {
+			s.SetIgnore(reflectionread.FieldTopicID)
 		}
 		if _, exists := u.create.mutation.ReaderID(); exists {
 			s.SetIgnore(reflectionread.FieldReaderID)
@@ -469,6 +509,9 @@ func (u *ReflectionReadUpsertBulk) UpdateNewValues() *ReflectionReadUpsertBulk {
 			}
 			if _, exists := b.mutation.ReflectionID(); exists {
 				s.SetIgnore(reflectionread.FieldReflectionID)
+			}
+			if _, exists := b.mutation.TopicID(); exists {
+				s.SetIgnore(reflectionread.FieldTopicID)
 			}
 			if _, exists := b.mutation.ReaderID(); exists {
 				s.SetIgnore(reflectionread.FieldReaderID)

@@ -16,6 +16,7 @@ import (
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
+	"github.com/processgroup/api/ent/topic"
 )
 
 // ReflectionReadQuery is the builder for querying ReflectionRead entities.
@@ -26,6 +27,7 @@ type ReflectionReadQuery struct {
 	inters         []Interceptor
 	predicates     []predicate.ReflectionRead
 	withReflection *ReflectionQuery
+	withTopic      *TopicQuery
 	withReader     *MembershipQuery
 	modifiers      []func(*sql.Selector)
 	loadTotal      []func(context.Context, []*ReflectionRead) error
@@ -80,6 +82,28 @@ func (_q *ReflectionReadQuery) QueryReflection() *ReflectionQuery {
 			sqlgraph.From(reflectionread.Table, reflectionread.FieldID, selector),
 			sqlgraph.To(reflection.Table, reflection.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, reflectionread.ReflectionTable, reflectionread.ReflectionColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTopic chains the current query on the "topic" edge.
+func (_q *ReflectionReadQuery) QueryTopic() *TopicQuery {
+	query := (&TopicClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reflectionread.Table, reflectionread.FieldID, selector),
+			sqlgraph.To(topic.Table, topic.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, reflectionread.TopicTable, reflectionread.TopicColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -302,6 +326,7 @@ func (_q *ReflectionReadQuery) Clone() *ReflectionReadQuery {
 		inters:         append([]Interceptor{}, _q.inters...),
 		predicates:     append([]predicate.ReflectionRead{}, _q.predicates...),
 		withReflection: _q.withReflection.Clone(),
+		withTopic:      _q.withTopic.Clone(),
 		withReader:     _q.withReader.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
@@ -317,6 +342,17 @@ func (_q *ReflectionReadQuery) WithReflection(opts ...func(*ReflectionQuery)) *R
 		opt(query)
 	}
 	_q.withReflection = query
+	return _q
+}
+
+// WithTopic tells the query-builder to eager-load the nodes that are connected to
+// the "topic" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReflectionReadQuery) WithTopic(opts ...func(*TopicQuery)) *ReflectionReadQuery {
+	query := (&TopicClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTopic = query
 	return _q
 }
 
@@ -415,8 +451,9 @@ func (_q *ReflectionReadQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	var (
 		nodes       = []*ReflectionRead{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withReflection != nil,
+			_q.withTopic != nil,
 			_q.withReader != nil,
 		}
 	)
@@ -444,6 +481,12 @@ func (_q *ReflectionReadQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	if query := _q.withReflection; query != nil {
 		if err := _q.loadReflection(ctx, query, nodes, nil,
 			func(n *ReflectionRead, e *Reflection) { n.Edges.Reflection = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTopic; query != nil {
+		if err := _q.loadTopic(ctx, query, nodes, nil,
+			func(n *ReflectionRead, e *Topic) { n.Edges.Topic = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -483,6 +526,38 @@ func (_q *ReflectionReadQuery) loadReflection(ctx context.Context, query *Reflec
 		nodes, ok := nodeids[n.ID]
 		if !ok {
 			return fmt.Errorf(`unexpected foreign-key "reflection_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *ReflectionReadQuery) loadTopic(ctx context.Context, query *TopicQuery, nodes []*ReflectionRead, init func(*ReflectionRead), assign func(*ReflectionRead, *Topic)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*ReflectionRead)
+	for i := range nodes {
+		if nodes[i].TopicID == nil {
+			continue
+		}
+		fk := *nodes[i].TopicID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(topic.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "topic_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -550,6 +625,9 @@ func (_q *ReflectionReadQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withReflection != nil {
 			_spec.Node.AddColumnOnce(reflectionread.FieldReflectionID)
+		}
+		if _q.withTopic != nil {
+			_spec.Node.AddColumnOnce(reflectionread.FieldTopicID)
 		}
 		if _q.withReader != nil {
 			_spec.Node.AddColumnOnce(reflectionread.FieldReaderID)

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/groupinvite"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/graph/generated"
 	"github.com/processgroup/api/graph/model"
@@ -68,7 +69,7 @@ func (r *mutationResolver) CreateGroup(ctx context.Context, input model.CreateGr
 }
 
 // CreateGroupInvite is the resolver for the createGroupInvite field.
-func (r *mutationResolver) CreateGroupInvite(ctx context.Context, groupID int, expiresInHours *int) (*ent.GroupInvite, error) {
+func (r *mutationResolver) CreateGroupInvite(ctx context.Context, groupID int, expiresInHours *int, role *groupinvite.Role) (*ent.GroupInvite, error) {
 	return r.Groups.CreateInvite(ctx, r.ent(ctx), groupID, expiresInHours)
 }
 

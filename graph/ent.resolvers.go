@@ -46,6 +46,9 @@ func (r *Resolver) Encouragement() generated.EncouragementResolver { return &enc
 // Group returns generated.GroupResolver implementation.
 func (r *Resolver) Group() generated.GroupResolver { return &groupResolver{r} }
 
+// GroupSession returns generated.GroupSessionResolver implementation.
+func (r *Resolver) GroupSession() generated.GroupSessionResolver { return &groupSessionResolver{r} }
+
 // GroupSharingConsent returns generated.GroupSharingConsentResolver implementation.
 func (r *Resolver) GroupSharingConsent() generated.GroupSharingConsentResolver {
 	return &groupSharingConsentResolver{r}
@@ -57,14 +60,19 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 // Reflection returns generated.ReflectionResolver implementation.
 func (r *Resolver) Reflection() generated.ReflectionResolver { return &reflectionResolver{r} }
 
+// Topic returns generated.TopicResolver implementation.
+func (r *Resolver) Topic() generated.TopicResolver { return &topicResolver{r} }
+
 // User returns generated.UserResolver implementation.
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
 type (
 	encouragementResolver       struct{ *Resolver }
 	groupResolver               struct{ *Resolver }
+	groupSessionResolver        struct{ *Resolver }
 	groupSharingConsentResolver struct{ *Resolver }
 	queryResolver               struct{ *Resolver }
 	reflectionResolver          struct{ *Resolver }
+	topicResolver               struct{ *Resolver }
 	userResolver                struct{ *Resolver }
 )

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/internal/service/digest"
@@ -63,4 +64,14 @@ func (r *mutationResolver) ReportEncouragement(ctx context.Context, id int, reas
 // HideEncouragement is the resolver for the hideEncouragement field.
 func (r *mutationResolver) HideEncouragement(ctx context.Context, id int, reason *string) (*ent.Encouragement, error) {
 	return r.Journal.HideEncouragement(ctx, r.ent(ctx), id, reason)
+}
+
+// DismissEncouragementReport is the resolver for the dismissEncouragementReport field.
+func (r *mutationResolver) DismissEncouragementReport(ctx context.Context, id int) (*ent.Encouragement, error) {
+	panic(fmt.Errorf("not implemented: DismissEncouragementReport - dismissEncouragementReport"))
+}
+
+// WithdrawEncouragementReport is the resolver for the withdrawEncouragementReport field.
+func (r *mutationResolver) WithdrawEncouragementReport(ctx context.Context, id int) (*ent.Encouragement, error) {
+	panic(fmt.Errorf("not implemented: WithdrawEncouragementReport - withdrawEncouragementReport"))
 }

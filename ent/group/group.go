@@ -39,6 +39,8 @@ const (
 	EdgeInvites = "invites"
 	// EdgeSessions holds the string denoting the sessions edge name in mutations.
 	EdgeSessions = "sessions"
+	// EdgeTopics holds the string denoting the topics edge name in mutations.
+	EdgeTopics = "topics"
 	// Table holds the table name of the group in the database.
 	Table = "groups"
 	// MembershipsTable is the table that holds the memberships relation/edge.
@@ -69,6 +71,13 @@ const (
 	SessionsInverseTable = "group_sessions"
 	// SessionsColumn is the table column denoting the sessions relation/edge.
 	SessionsColumn = "group_id"
+	// TopicsTable is the table that holds the topics relation/edge.
+	TopicsTable = "topics"
+	// TopicsInverseTable is the table name for the Topic entity.
+	// It exists in this package in order to avoid circular dependency with the "topic" package.
+	TopicsInverseTable = "topics"
+	// TopicsColumn is the table column denoting the topics relation/edge.
+	TopicsColumn = "group_id"
 )
 
 // Columns holds all SQL columns for group fields.
@@ -221,6 +230,20 @@ func BySessions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newSessionsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByTopicsCount orders the results by topics count.
+func ByTopicsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newTopicsStep(), opts...)
+	}
+}
+
+// ByTopics orders the results by topics terms.
+func ByTopics(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTopicsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newMembershipsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -247,5 +270,12 @@ func newSessionsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SessionsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, SessionsTable, SessionsColumn),
+	)
+}
+func newTopicsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TopicsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, TopicsTable, TopicsColumn),
 	)
 }

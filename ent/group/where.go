@@ -702,6 +702,29 @@ func HasSessionsWith(preds ...predicate.GroupSession) predicate.Group {
 	})
 }
 
+// HasTopics applies the HasEdge predicate on the "topics" edge.
+func HasTopics() predicate.Group {
+	return predicate.Group(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, TopicsTable, TopicsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTopicsWith applies the HasEdge predicate on the "topics" edge with a given conditions (other predicates).
+func HasTopicsWith(preds ...predicate.Topic) predicate.Group {
+	return predicate.Group(func(s *sql.Selector) {
+		step := newTopicsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Group) predicate.Group {
 	return predicate.Group(sql.AndPredicates(predicates...))

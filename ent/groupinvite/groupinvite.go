@@ -3,6 +3,10 @@
 package groupinvite
 
 import (
+	"fmt"
+	"io"
+	"strconv"
+
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -25,6 +29,8 @@ const (
 	FieldCode = "code"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
 	FieldExpiresAt = "expires_at"
+	// FieldRole holds the string denoting the role field in the database.
+	FieldRole = "role"
 	// FieldRevokedAt holds the string denoting the revoked_at field in the database.
 	FieldRevokedAt = "revoked_at"
 	// EdgeGroup holds the string denoting the group edge name in mutations.
@@ -58,6 +64,7 @@ var Columns = []string{
 	FieldCreatedByID,
 	FieldCode,
 	FieldExpiresAt,
+	FieldRole,
 	FieldRevokedAt,
 }
 
@@ -82,6 +89,32 @@ var (
 	// CodeValidator is a validator for the "code" field. It is called by the builders before save.
 	CodeValidator func(string) error
 )
+
+// Role defines the type for the "role" enum field.
+type Role string
+
+// RoleMEMBER is the default value of the Role enum.
+const DefaultRole = RoleMEMBER
+
+// Role values.
+const (
+	RoleMEMBER      Role = "MEMBER"
+	RoleFACILITATOR Role = "FACILITATOR"
+)
+
+func (r Role) String() string {
+	return string(r)
+}
+
+// RoleValidator is a validator for the "role" field enum values. It is called by the builders before save.
+func RoleValidator(r Role) error {
+	switch r {
+	case RoleMEMBER, RoleFACILITATOR:
+		return nil
+	default:
+		return fmt.Errorf("groupinvite: invalid enum value for role field: %q", r)
+	}
+}
 
 // OrderOption defines the ordering options for the GroupInvite queries.
 type OrderOption func(*sql.Selector)
@@ -121,6 +154,11 @@ func ByExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldExpiresAt, opts...).ToFunc()
 }
 
+// ByRole orders the results by the role field.
+func ByRole(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRole, opts...).ToFunc()
+}
+
 // ByRevokedAt orders the results by the revoked_at field.
 func ByRevokedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRevokedAt, opts...).ToFunc()
@@ -152,4 +190,22 @@ func newCreatedByStep() *sqlgraph.Step {
 		sqlgraph.To(CreatedByInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, CreatedByTable, CreatedByColumn),
 	)
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Role) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Role) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Role(str)
+	if err := RoleValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Role", str)
+	}
+	return nil
 }

@@ -315,6 +315,26 @@ func ExpiresAtLTE(v time.Time) predicate.GroupInvite {
 	return predicate.GroupInvite(sql.FieldLTE(FieldExpiresAt, v))
 }
 
+// RoleEQ applies the EQ predicate on the "role" field.
+func RoleEQ(v Role) predicate.GroupInvite {
+	return predicate.GroupInvite(sql.FieldEQ(FieldRole, v))
+}
+
+// RoleNEQ applies the NEQ predicate on the "role" field.
+func RoleNEQ(v Role) predicate.GroupInvite {
+	return predicate.GroupInvite(sql.FieldNEQ(FieldRole, v))
+}
+
+// RoleIn applies the In predicate on the "role" field.
+func RoleIn(vs ...Role) predicate.GroupInvite {
+	return predicate.GroupInvite(sql.FieldIn(FieldRole, vs...))
+}
+
+// RoleNotIn applies the NotIn predicate on the "role" field.
+func RoleNotIn(vs ...Role) predicate.GroupInvite {
+	return predicate.GroupInvite(sql.FieldNotIn(FieldRole, vs...))
+}
+
 // RevokedAtEQ applies the EQ predicate on the "revoked_at" field.
 func RevokedAtEQ(v time.Time) predicate.GroupInvite {
 	return predicate.GroupInvite(sql.FieldEQ(FieldRevokedAt, v))

@@ -33,10 +33,22 @@ const (
 	FieldLocation = "location"
 	// FieldOccurrence holds the string denoting the occurrence field in the database.
 	FieldOccurrence = "occurrence"
+	// FieldTheme holds the string denoting the theme field in the database.
+	FieldTheme = "theme"
+	// FieldPrompt holds the string denoting the prompt field in the database.
+	FieldPrompt = "prompt"
+	// FieldPromptAnnouncedAt holds the string denoting the prompt_announced_at field in the database.
+	FieldPromptAnnouncedAt = "prompt_announced_at"
 	// FieldDetached holds the string denoting the detached field in the database.
 	FieldDetached = "detached"
 	// EdgeGroup holds the string denoting the group edge name in mutations.
 	EdgeGroup = "group"
+	// EdgeTopics holds the string denoting the topics edge name in mutations.
+	EdgeTopics = "topics"
+	// EdgeReflections holds the string denoting the reflections edge name in mutations.
+	EdgeReflections = "reflections"
+	// EdgeAttendances holds the string denoting the attendances edge name in mutations.
+	EdgeAttendances = "attendances"
 	// Table holds the table name of the groupsession in the database.
 	Table = "group_sessions"
 	// GroupTable is the table that holds the group relation/edge.
@@ -46,6 +58,27 @@ const (
 	GroupInverseTable = "groups"
 	// GroupColumn is the table column denoting the group relation/edge.
 	GroupColumn = "group_id"
+	// TopicsTable is the table that holds the topics relation/edge.
+	TopicsTable = "topics"
+	// TopicsInverseTable is the table name for the Topic entity.
+	// It exists in this package in order to avoid circular dependency with the "topic" package.
+	TopicsInverseTable = "topics"
+	// TopicsColumn is the table column denoting the topics relation/edge.
+	TopicsColumn = "session_id"
+	// ReflectionsTable is the table that holds the reflections relation/edge.
+	ReflectionsTable = "reflections"
+	// ReflectionsInverseTable is the table name for the Reflection entity.
+	// It exists in this package in order to avoid circular dependency with the "reflection" package.
+	ReflectionsInverseTable = "reflections"
+	// ReflectionsColumn is the table column denoting the reflections relation/edge.
+	ReflectionsColumn = "session_id"
+	// AttendancesTable is the table that holds the attendances relation/edge.
+	AttendancesTable = "attendances"
+	// AttendancesInverseTable is the table name for the Attendance entity.
+	// It exists in this package in order to avoid circular dependency with the "attendance" package.
+	AttendancesInverseTable = "attendances"
+	// AttendancesColumn is the table column denoting the attendances relation/edge.
+	AttendancesColumn = "session_id"
 )
 
 // Columns holds all SQL columns for groupsession fields.
@@ -59,6 +92,9 @@ var Columns = []string{
 	FieldStatus,
 	FieldLocation,
 	FieldOccurrence,
+	FieldTheme,
+	FieldPrompt,
+	FieldPromptAnnouncedAt,
 	FieldDetached,
 }
 
@@ -160,6 +196,21 @@ func ByOccurrence(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOccurrence, opts...).ToFunc()
 }
 
+// ByTheme orders the results by the theme field.
+func ByTheme(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTheme, opts...).ToFunc()
+}
+
+// ByPrompt orders the results by the prompt field.
+func ByPrompt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPrompt, opts...).ToFunc()
+}
+
+// ByPromptAnnouncedAt orders the results by the prompt_announced_at field.
+func ByPromptAnnouncedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPromptAnnouncedAt, opts...).ToFunc()
+}
+
 // ByDetached orders the results by the detached field.
 func ByDetached(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDetached, opts...).ToFunc()
@@ -171,11 +222,74 @@ func ByGroupField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newGroupStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByTopicsCount orders the results by topics count.
+func ByTopicsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newTopicsStep(), opts...)
+	}
+}
+
+// ByTopics orders the results by topics terms.
+func ByTopics(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTopicsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByReflectionsCount orders the results by reflections count.
+func ByReflectionsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newReflectionsStep(), opts...)
+	}
+}
+
+// ByReflections orders the results by reflections terms.
+func ByReflections(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReflectionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByAttendancesCount orders the results by attendances count.
+func ByAttendancesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAttendancesStep(), opts...)
+	}
+}
+
+// ByAttendances orders the results by attendances terms.
+func ByAttendances(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAttendancesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newGroupStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(GroupInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, GroupTable, GroupColumn),
+	)
+}
+func newTopicsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TopicsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, TopicsTable, TopicsColumn),
+	)
+}
+func newReflectionsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ReflectionsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ReflectionsTable, ReflectionsColumn),
+	)
+}
+func newAttendancesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AttendancesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AttendancesTable, AttendancesColumn),
 	)
 }
 

@@ -90,6 +90,21 @@ func Occurrence(v string) predicate.GroupSession {
 	return predicate.GroupSession(sql.FieldEQ(FieldOccurrence, v))
 }
 
+// Theme applies equality check predicate on the "theme" field. It's identical to ThemeEQ.
+func Theme(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldEQ(FieldTheme, v))
+}
+
+// Prompt applies equality check predicate on the "prompt" field. It's identical to PromptEQ.
+func Prompt(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldEQ(FieldPrompt, v))
+}
+
+// PromptAnnouncedAt applies equality check predicate on the "prompt_announced_at" field. It's identical to PromptAnnouncedAtEQ.
+func PromptAnnouncedAt(v time.Time) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldEQ(FieldPromptAnnouncedAt, v))
+}
+
 // Detached applies equality check predicate on the "detached" field. It's identical to DetachedEQ.
 func Detached(v bool) predicate.GroupSession {
 	return predicate.GroupSession(sql.FieldEQ(FieldDetached, v))
@@ -445,6 +460,206 @@ func OccurrenceContainsFold(v string) predicate.GroupSession {
 	return predicate.GroupSession(sql.FieldContainsFold(FieldOccurrence, v))
 }
 
+// ThemeEQ applies the EQ predicate on the "theme" field.
+func ThemeEQ(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldEQ(FieldTheme, v))
+}
+
+// ThemeNEQ applies the NEQ predicate on the "theme" field.
+func ThemeNEQ(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldNEQ(FieldTheme, v))
+}
+
+// ThemeIn applies the In predicate on the "theme" field.
+func ThemeIn(vs ...string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldIn(FieldTheme, vs...))
+}
+
+// ThemeNotIn applies the NotIn predicate on the "theme" field.
+func ThemeNotIn(vs ...string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldNotIn(FieldTheme, vs...))
+}
+
+// ThemeGT applies the GT predicate on the "theme" field.
+func ThemeGT(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldGT(FieldTheme, v))
+}
+
+// ThemeGTE applies the GTE predicate on the "theme" field.
+func ThemeGTE(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldGTE(FieldTheme, v))
+}
+
+// ThemeLT applies the LT predicate on the "theme" field.
+func ThemeLT(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldLT(FieldTheme, v))
+}
+
+// ThemeLTE applies the LTE predicate on the "theme" field.
+func ThemeLTE(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldLTE(FieldTheme, v))
+}
+
+// ThemeContains applies the Contains predicate on the "theme" field.
+func ThemeContains(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldContains(FieldTheme, v))
+}
+
+// ThemeHasPrefix applies the HasPrefix predicate on the "theme" field.
+func ThemeHasPrefix(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldHasPrefix(FieldTheme, v))
+}
+
+// ThemeHasSuffix applies the HasSuffix predicate on the "theme" field.
+func ThemeHasSuffix(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldHasSuffix(FieldTheme, v))
+}
+
+// ThemeIsNil applies the IsNil predicate on the "theme" field.
+func ThemeIsNil() predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldIsNull(FieldTheme))
+}
+
+// ThemeNotNil applies the NotNil predicate on the "theme" field.
+func ThemeNotNil() predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldNotNull(FieldTheme))
+}
+
+// ThemeEqualFold applies the EqualFold predicate on the "theme" field.
+func ThemeEqualFold(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldEqualFold(FieldTheme, v))
+}
+
+// ThemeContainsFold applies the ContainsFold predicate on the "theme" field.
+func ThemeContainsFold(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldContainsFold(FieldTheme, v))
+}
+
+// PromptEQ applies the EQ predicate on the "prompt" field.
+func PromptEQ(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldEQ(FieldPrompt, v))
+}
+
+// PromptNEQ applies the NEQ predicate on the "prompt" field.
+func PromptNEQ(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldNEQ(FieldPrompt, v))
+}
+
+// PromptIn applies the In predicate on the "prompt" field.
+func PromptIn(vs ...string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldIn(FieldPrompt, vs...))
+}
+
+// PromptNotIn applies the NotIn predicate on the "prompt" field.
+func PromptNotIn(vs ...string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldNotIn(FieldPrompt, vs...))
+}
+
+// PromptGT applies the GT predicate on the "prompt" field.
+func PromptGT(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldGT(FieldPrompt, v))
+}
+
+// PromptGTE applies the GTE predicate on the "prompt" field.
+func PromptGTE(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldGTE(FieldPrompt, v))
+}
+
+// PromptLT applies the LT predicate on the "prompt" field.
+func PromptLT(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldLT(FieldPrompt, v))
+}
+
+// PromptLTE applies the LTE predicate on the "prompt" field.
+func PromptLTE(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldLTE(FieldPrompt, v))
+}
+
+// PromptContains applies the Contains predicate on the "prompt" field.
+func PromptContains(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldContains(FieldPrompt, v))
+}
+
+// PromptHasPrefix applies the HasPrefix predicate on the "prompt" field.
+func PromptHasPrefix(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldHasPrefix(FieldPrompt, v))
+}
+
+// PromptHasSuffix applies the HasSuffix predicate on the "prompt" field.
+func PromptHasSuffix(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldHasSuffix(FieldPrompt, v))
+}
+
+// PromptIsNil applies the IsNil predicate on the "prompt" field.
+func PromptIsNil() predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldIsNull(FieldPrompt))
+}
+
+// PromptNotNil applies the NotNil predicate on the "prompt" field.
+func PromptNotNil() predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldNotNull(FieldPrompt))
+}
+
+// PromptEqualFold applies the EqualFold predicate on the "prompt" field.
+func PromptEqualFold(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldEqualFold(FieldPrompt, v))
+}
+
+// PromptContainsFold applies the ContainsFold predicate on the "prompt" field.
+func PromptContainsFold(v string) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldContainsFold(FieldPrompt, v))
+}
+
+// PromptAnnouncedAtEQ applies the EQ predicate on the "prompt_announced_at" field.
+func PromptAnnouncedAtEQ(v time.Time) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldEQ(FieldPromptAnnouncedAt, v))
+}
+
+// PromptAnnouncedAtNEQ applies the NEQ predicate on the "prompt_announced_at" field.
+func PromptAnnouncedAtNEQ(v time.Time) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldNEQ(FieldPromptAnnouncedAt, v))
+}
+
+// PromptAnnouncedAtIn applies the In predicate on the "prompt_announced_at" field.
+func PromptAnnouncedAtIn(vs ...time.Time) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldIn(FieldPromptAnnouncedAt, vs...))
+}
+
+// PromptAnnouncedAtNotIn applies the NotIn predicate on the "prompt_announced_at" field.
+func PromptAnnouncedAtNotIn(vs ...time.Time) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldNotIn(FieldPromptAnnouncedAt, vs...))
+}
+
+// PromptAnnouncedAtGT applies the GT predicate on the "prompt_announced_at" field.
+func PromptAnnouncedAtGT(v time.Time) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldGT(FieldPromptAnnouncedAt, v))
+}
+
+// PromptAnnouncedAtGTE applies the GTE predicate on the "prompt_announced_at" field.
+func PromptAnnouncedAtGTE(v time.Time) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldGTE(FieldPromptAnnouncedAt, v))
+}
+
+// PromptAnnouncedAtLT applies the LT predicate on the "prompt_announced_at" field.
+func PromptAnnouncedAtLT(v time.Time) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldLT(FieldPromptAnnouncedAt, v))
+}
+
+// PromptAnnouncedAtLTE applies the LTE predicate on the "prompt_announced_at" field.
+func PromptAnnouncedAtLTE(v time.Time) predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldLTE(FieldPromptAnnouncedAt, v))
+}
+
+// PromptAnnouncedAtIsNil applies the IsNil predicate on the "prompt_announced_at" field.
+func PromptAnnouncedAtIsNil() predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldIsNull(FieldPromptAnnouncedAt))
+}
+
+// PromptAnnouncedAtNotNil applies the NotNil predicate on the "prompt_announced_at" field.
+func PromptAnnouncedAtNotNil() predicate.GroupSession {
+	return predicate.GroupSession(sql.FieldNotNull(FieldPromptAnnouncedAt))
+}
+
 // DetachedEQ applies the EQ predicate on the "detached" field.
 func DetachedEQ(v bool) predicate.GroupSession {
 	return predicate.GroupSession(sql.FieldEQ(FieldDetached, v))
@@ -470,6 +685,75 @@ func HasGroup() predicate.GroupSession {
 func HasGroupWith(preds ...predicate.Group) predicate.GroupSession {
 	return predicate.GroupSession(func(s *sql.Selector) {
 		step := newGroupStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTopics applies the HasEdge predicate on the "topics" edge.
+func HasTopics() predicate.GroupSession {
+	return predicate.GroupSession(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, TopicsTable, TopicsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTopicsWith applies the HasEdge predicate on the "topics" edge with a given conditions (other predicates).
+func HasTopicsWith(preds ...predicate.Topic) predicate.GroupSession {
+	return predicate.GroupSession(func(s *sql.Selector) {
+		step := newTopicsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasReflections applies the HasEdge predicate on the "reflections" edge.
+func HasReflections() predicate.GroupSession {
+	return predicate.GroupSession(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ReflectionsTable, ReflectionsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReflectionsWith applies the HasEdge predicate on the "reflections" edge with a given conditions (other predicates).
+func HasReflectionsWith(preds ...predicate.Reflection) predicate.GroupSession {
+	return predicate.GroupSession(func(s *sql.Selector) {
+		step := newReflectionsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAttendances applies the HasEdge predicate on the "attendances" edge.
+func HasAttendances() predicate.GroupSession {
+	return predicate.GroupSession(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AttendancesTable, AttendancesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAttendancesWith applies the HasEdge predicate on the "attendances" edge with a given conditions (other predicates).
+func HasAttendancesWith(preds ...predicate.Attendance) predicate.GroupSession {
+	return predicate.GroupSession(func(s *sql.Selector) {
+		step := newAttendancesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

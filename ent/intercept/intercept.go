@@ -8,6 +8,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/auditevent"
 	"github.com/processgroup/api/ent/delivery"
 	"github.com/processgroup/api/ent/device"
@@ -20,6 +21,7 @@ import (
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
+	"github.com/processgroup/api/ent/topic"
 	"github.com/processgroup/api/ent/user"
 )
 
@@ -77,6 +79,33 @@ func (f TraverseFunc) Traverse(ctx context.Context, q ent.Query) error {
 		return err
 	}
 	return f(ctx, query)
+}
+
+// The AttendanceFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AttendanceFunc func(context.Context, *ent.AttendanceQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AttendanceFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AttendanceQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AttendanceQuery", q)
+}
+
+// The TraverseAttendance type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAttendance func(context.Context, *ent.AttendanceQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAttendance) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAttendance) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AttendanceQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AttendanceQuery", q)
 }
 
 // The AuditEventFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -376,6 +405,33 @@ func (f TraverseReflectionRead) Traverse(ctx context.Context, q ent.Query) error
 	return fmt.Errorf("unexpected query type %T. expect *ent.ReflectionReadQuery", q)
 }
 
+// The TopicFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TopicFunc func(context.Context, *ent.TopicQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TopicFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TopicQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TopicQuery", q)
+}
+
+// The TraverseTopic type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTopic func(context.Context, *ent.TopicQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTopic) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTopic) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TopicQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TopicQuery", q)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
 type UserFunc func(context.Context, *ent.UserQuery) (ent.Value, error)
 
@@ -406,6 +462,8 @@ func (f TraverseUser) Traverse(ctx context.Context, q ent.Query) error {
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
+	case *ent.AttendanceQuery:
+		return &query[*ent.AttendanceQuery, predicate.Attendance, attendance.OrderOption]{typ: ent.TypeAttendance, tq: q}, nil
 	case *ent.AuditEventQuery:
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
 	case *ent.DeliveryQuery:
@@ -428,6 +486,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ReflectionQuery, predicate.Reflection, reflection.OrderOption]{typ: ent.TypeReflection, tq: q}, nil
 	case *ent.ReflectionReadQuery:
 		return &query[*ent.ReflectionReadQuery, predicate.ReflectionRead, reflectionread.OrderOption]{typ: ent.TypeReflectionRead, tq: q}, nil
+	case *ent.TopicQuery:
+		return &query[*ent.TopicQuery, predicate.Topic, topic.OrderOption]{typ: ent.TypeTopic, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	default:

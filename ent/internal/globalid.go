@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"audit_events\":34359738368,\"deliveries\":38654705664,\"devices\":42949672960,\"encouragements\":0,\"group_invites\":8589934592,\"group_sessions\":47244640256,\"group_sharing_consents\":25769803776,\"groups\":4294967296,\"memberships\":12884901888,\"reflection_reads\":30064771072,\"reflections\":17179869184,\"users\":21474836480}"
+const IncrementStarts = "{\"attendances\":51539607552,\"audit_events\":34359738368,\"deliveries\":38654705664,\"devices\":42949672960,\"encouragements\":0,\"group_invites\":8589934592,\"group_sessions\":47244640256,\"group_sharing_consents\":25769803776,\"groups\":4294967296,\"memberships\":12884901888,\"reflection_reads\":30064771072,\"reflections\":17179869184,\"topics\":55834574848,\"users\":21474836480}"

@@ -41,6 +41,10 @@ const (
 	EdgeEncouragements = "encouragements"
 	// EdgeReads holds the string denoting the reads edge name in mutations.
 	EdgeReads = "reads"
+	// EdgeTopics holds the string denoting the topics edge name in mutations.
+	EdgeTopics = "topics"
+	// EdgeAttendances holds the string denoting the attendances edge name in mutations.
+	EdgeAttendances = "attendances"
 	// EdgeConsents holds the string denoting the consents edge name in mutations.
 	EdgeConsents = "consents"
 	// Table holds the table name of the membership in the database.
@@ -80,6 +84,20 @@ const (
 	ReadsInverseTable = "reflection_reads"
 	// ReadsColumn is the table column denoting the reads relation/edge.
 	ReadsColumn = "reader_id"
+	// TopicsTable is the table that holds the topics relation/edge.
+	TopicsTable = "topics"
+	// TopicsInverseTable is the table name for the Topic entity.
+	// It exists in this package in order to avoid circular dependency with the "topic" package.
+	TopicsInverseTable = "topics"
+	// TopicsColumn is the table column denoting the topics relation/edge.
+	TopicsColumn = "author_id"
+	// AttendancesTable is the table that holds the attendances relation/edge.
+	AttendancesTable = "attendances"
+	// AttendancesInverseTable is the table name for the Attendance entity.
+	// It exists in this package in order to avoid circular dependency with the "attendance" package.
+	AttendancesInverseTable = "attendances"
+	// AttendancesColumn is the table column denoting the attendances relation/edge.
+	AttendancesColumn = "membership_id"
 	// ConsentsTable is the table that holds the consents relation/edge.
 	ConsentsTable = "group_sharing_consents"
 	// ConsentsInverseTable is the table name for the GroupSharingConsent entity.
@@ -250,6 +268,34 @@ func ByReads(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByTopicsCount orders the results by topics count.
+func ByTopicsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newTopicsStep(), opts...)
+	}
+}
+
+// ByTopics orders the results by topics terms.
+func ByTopics(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTopicsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByAttendancesCount orders the results by attendances count.
+func ByAttendancesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAttendancesStep(), opts...)
+	}
+}
+
+// ByAttendances orders the results by attendances terms.
+func ByAttendances(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAttendancesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByConsentsCount orders the results by consents count.
 func ByConsentsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -296,6 +342,20 @@ func newReadsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ReadsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ReadsTable, ReadsColumn),
+	)
+}
+func newTopicsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TopicsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, TopicsTable, TopicsColumn),
+	)
+}
+func newAttendancesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AttendancesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AttendancesTable, AttendancesColumn),
 	)
 }
 func newConsentsStep() *sqlgraph.Step {

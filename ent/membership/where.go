@@ -425,6 +425,52 @@ func HasReadsWith(preds ...predicate.ReflectionRead) predicate.Membership {
 	})
 }
 
+// HasTopics applies the HasEdge predicate on the "topics" edge.
+func HasTopics() predicate.Membership {
+	return predicate.Membership(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, TopicsTable, TopicsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTopicsWith applies the HasEdge predicate on the "topics" edge with a given conditions (other predicates).
+func HasTopicsWith(preds ...predicate.Topic) predicate.Membership {
+	return predicate.Membership(func(s *sql.Selector) {
+		step := newTopicsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAttendances applies the HasEdge predicate on the "attendances" edge.
+func HasAttendances() predicate.Membership {
+	return predicate.Membership(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AttendancesTable, AttendancesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAttendancesWith applies the HasEdge predicate on the "attendances" edge with a given conditions (other predicates).
+func HasAttendancesWith(preds ...predicate.Attendance) predicate.Membership {
+	return predicate.Membership(func(s *sql.Selector) {
+		step := newAttendancesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasConsents applies the HasEdge predicate on the "consents" edge.
 func HasConsents() predicate.Membership {
 	return predicate.Membership(func(s *sql.Selector) {

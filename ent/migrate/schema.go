@@ -9,6 +9,58 @@ import (
 )
 
 var (
+	// AttendancesColumns holds the columns for the "attendances" table.
+	AttendancesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "group_id", Type: field.TypeInt},
+		{Name: "rsvp", Type: field.TypeEnum, Nullable: true, Enums: []string{"GOING", "NOT_GOING"}},
+		{Name: "rsvp_note", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "rsvp_at", Type: field.TypeTime, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Nullable: true, Enums: []string{"PRESENT", "ABSENT", "EXCUSED"}},
+		{Name: "recorded_at", Type: field.TypeTime, Nullable: true},
+		{Name: "recorded_by_id", Type: field.TypeInt, Nullable: true},
+		{Name: "session_id", Type: field.TypeInt},
+		{Name: "membership_id", Type: field.TypeInt},
+	}
+	// AttendancesTable holds the schema information for the "attendances" table.
+	AttendancesTable = &schema.Table{
+		Name:       "attendances",
+		Columns:    AttendancesColumns,
+		PrimaryKey: []*schema.Column{AttendancesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "attendances_group_sessions_attendances",
+				Columns:    []*schema.Column{AttendancesColumns[10]},
+				RefColumns: []*schema.Column{GroupSessionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "attendances_memberships_attendances",
+				Columns:    []*schema.Column{AttendancesColumns[11]},
+				RefColumns: []*schema.Column{MembershipsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "attendance_session_id_membership_id",
+				Unique:  true,
+				Columns: []*schema.Column{AttendancesColumns[10], AttendancesColumns[11]},
+			},
+			{
+				Name:    "attendance_membership_id",
+				Unique:  false,
+				Columns: []*schema.Column{AttendancesColumns[11]},
+			},
+			{
+				Name:    "attendance_group_id_session_id",
+				Unique:  false,
+				Columns: []*schema.Column{AttendancesColumns[3], AttendancesColumns[10]},
+			},
+		},
+	}
 	// AuditEventsColumns holds the columns for the "audit_events" table.
 	AuditEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -175,6 +227,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "code", Type: field.TypeString, Unique: true},
 		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"MEMBER", "FACILITATOR"}, Default: "MEMBER"},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
 		{Name: "group_id", Type: field.TypeInt},
 		{Name: "created_by_id", Type: field.TypeInt},
@@ -187,13 +240,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "group_invites_groups_invites",
-				Columns:    []*schema.Column{GroupInvitesColumns[6]},
+				Columns:    []*schema.Column{GroupInvitesColumns[7]},
 				RefColumns: []*schema.Column{GroupsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "group_invites_memberships_created_by",
-				Columns:    []*schema.Column{GroupInvitesColumns[7]},
+				Columns:    []*schema.Column{GroupInvitesColumns[8]},
 				RefColumns: []*schema.Column{MembershipsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -209,6 +262,9 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"SCHEDULED", "CANCELLED"}, Default: "SCHEDULED"},
 		{Name: "location", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "occurrence", Type: field.TypeString, Nullable: true},
+		{Name: "theme", Type: field.TypeString, Nullable: true},
+		{Name: "prompt", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "prompt_announced_at", Type: field.TypeTime, Nullable: true},
 		{Name: "detached", Type: field.TypeBool, Default: false},
 		{Name: "group_id", Type: field.TypeInt},
 	}
@@ -220,7 +276,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "group_sessions_groups_sessions",
-				Columns:    []*schema.Column{GroupSessionsColumns[9]},
+				Columns:    []*schema.Column{GroupSessionsColumns[12]},
 				RefColumns: []*schema.Column{GroupsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -229,12 +285,12 @@ var (
 			{
 				Name:    "groupsession_group_id_occurrence",
 				Unique:  true,
-				Columns: []*schema.Column{GroupSessionsColumns[9], GroupSessionsColumns[7]},
+				Columns: []*schema.Column{GroupSessionsColumns[12], GroupSessionsColumns[7]},
 			},
 			{
 				Name:    "groupsession_group_id_starts_at",
 				Unique:  false,
-				Columns: []*schema.Column{GroupSessionsColumns[9], GroupSessionsColumns[3]},
+				Columns: []*schema.Column{GroupSessionsColumns[12], GroupSessionsColumns[3]},
 			},
 			{
 				Name:    "groupsession_starts_at",
@@ -340,6 +396,7 @@ var (
 		{Name: "create_digest", Type: field.TypeString},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "group_id", Type: field.TypeInt},
+		{Name: "session_id", Type: field.TypeInt, Nullable: true},
 		{Name: "author_id", Type: field.TypeInt},
 		{Name: "user_id", Type: field.TypeInt},
 	}
@@ -356,14 +413,20 @@ var (
 				OnDelete:   schema.NoAction,
 			},
 			{
-				Symbol:     "reflections_memberships_reflections",
+				Symbol:     "reflections_group_sessions_reflections",
 				Columns:    []*schema.Column{ReflectionsColumns[14]},
+				RefColumns: []*schema.Column{GroupSessionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "reflections_memberships_reflections",
+				Columns:    []*schema.Column{ReflectionsColumns[15]},
 				RefColumns: []*schema.Column{MembershipsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "reflections_users_reflections",
-				Columns:    []*schema.Column{ReflectionsColumns[15]},
+				Columns:    []*schema.Column{ReflectionsColumns[16]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -372,7 +435,7 @@ var (
 			{
 				Name:    "reflection_user_id_client_id",
 				Unique:  true,
-				Columns: []*schema.Column{ReflectionsColumns[15], ReflectionsColumns[3]},
+				Columns: []*schema.Column{ReflectionsColumns[16], ReflectionsColumns[3]},
 			},
 			{
 				Name:    "reflection_group_id_created_at",
@@ -382,7 +445,12 @@ var (
 			{
 				Name:    "reflection_user_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{ReflectionsColumns[15], ReflectionsColumns[1]},
+				Columns: []*schema.Column{ReflectionsColumns[16], ReflectionsColumns[1]},
+			},
+			{
+				Name:    "reflection_session_id",
+				Unique:  false,
+				Columns: []*schema.Column{ReflectionsColumns[14]},
 			},
 		},
 	}
@@ -393,6 +461,7 @@ var (
 		{Name: "read_at", Type: field.TypeTime},
 		{Name: "reader_id", Type: field.TypeInt, Nullable: true},
 		{Name: "reflection_id", Type: field.TypeInt, Nullable: true},
+		{Name: "topic_id", Type: field.TypeInt, Nullable: true},
 	}
 	// ReflectionReadsTable holds the schema information for the "reflection_reads" table.
 	ReflectionReadsTable = &schema.Table{
@@ -412,12 +481,77 @@ var (
 				RefColumns: []*schema.Column{ReflectionsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
+			{
+				Symbol:     "reflection_reads_topics_reads",
+				Columns:    []*schema.Column{ReflectionReadsColumns[5]},
+				RefColumns: []*schema.Column{TopicsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "reflectionread_author_user_id_read_at",
 				Unique:  false,
 				Columns: []*schema.Column{ReflectionReadsColumns[1], ReflectionReadsColumns[2]},
+			},
+		},
+	}
+	// TopicsColumns holds the columns for the "topics" table.
+	TopicsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "client_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "text", Type: field.TypeString, Size: 2147483647},
+		{Name: "visibility", Type: field.TypeEnum, Enums: []string{"FACILITATORS", "GROUP"}, Default: "FACILITATORS"},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "DISCUSSED", "WITHDRAWN"}, Default: "OPEN"},
+		{Name: "create_digest", Type: field.TypeString},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "group_id", Type: field.TypeInt},
+		{Name: "session_id", Type: field.TypeInt},
+		{Name: "author_id", Type: field.TypeInt},
+	}
+	// TopicsTable holds the schema information for the "topics" table.
+	TopicsTable = &schema.Table{
+		Name:       "topics",
+		Columns:    TopicsColumns,
+		PrimaryKey: []*schema.Column{TopicsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "topics_groups_topics",
+				Columns:    []*schema.Column{TopicsColumns[10]},
+				RefColumns: []*schema.Column{GroupsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "topics_group_sessions_topics",
+				Columns:    []*schema.Column{TopicsColumns[11]},
+				RefColumns: []*schema.Column{GroupSessionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "topics_memberships_topics",
+				Columns:    []*schema.Column{TopicsColumns[12]},
+				RefColumns: []*schema.Column{MembershipsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "topic_user_id_client_id",
+				Unique:  true,
+				Columns: []*schema.Column{TopicsColumns[4], TopicsColumns[3]},
+			},
+			{
+				Name:    "topic_session_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{TopicsColumns[11], TopicsColumns[1]},
+			},
+			{
+				Name:    "topic_group_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{TopicsColumns[10], TopicsColumns[7]},
 			},
 		},
 	}
@@ -446,6 +580,7 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		AttendancesTable,
 		AuditEventsTable,
 		DeliveriesTable,
 		DevicesTable,
@@ -457,11 +592,17 @@ var (
 		MembershipsTable,
 		ReflectionsTable,
 		ReflectionReadsTable,
+		TopicsTable,
 		UsersTable,
 	}
 )
 
 func init() {
+	AttendancesTable.ForeignKeys[0].RefTable = GroupSessionsTable
+	AttendancesTable.ForeignKeys[1].RefTable = MembershipsTable
+	AttendancesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(51539607552),
+	}
 	AuditEventsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}
@@ -499,15 +640,23 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(12884901888),
 	}
 	ReflectionsTable.ForeignKeys[0].RefTable = GroupsTable
-	ReflectionsTable.ForeignKeys[1].RefTable = MembershipsTable
-	ReflectionsTable.ForeignKeys[2].RefTable = UsersTable
+	ReflectionsTable.ForeignKeys[1].RefTable = GroupSessionsTable
+	ReflectionsTable.ForeignKeys[2].RefTable = MembershipsTable
+	ReflectionsTable.ForeignKeys[3].RefTable = UsersTable
 	ReflectionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
 	}
 	ReflectionReadsTable.ForeignKeys[0].RefTable = MembershipsTable
 	ReflectionReadsTable.ForeignKeys[1].RefTable = ReflectionsTable
+	ReflectionReadsTable.ForeignKeys[2].RefTable = TopicsTable
 	ReflectionReadsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
+	}
+	TopicsTable.ForeignKeys[0].RefTable = GroupsTable
+	TopicsTable.ForeignKeys[1].RefTable = GroupSessionsTable
+	TopicsTable.ForeignKeys[2].RefTable = MembershipsTable
+	TopicsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(55834574848),
 	}
 	UsersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),

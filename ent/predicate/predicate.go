@@ -6,6 +6,20 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// Attendance is the predicate function for attendance builders.
+type Attendance func(*sql.Selector)
+
+// AttendanceOrErr calls the predicate only if the error is not nit.
+func AttendanceOrErr(p Attendance, err error) Attendance {
+	return func(s *sql.Selector) {
+		if err != nil {
+			s.AddError(err)
+			return
+		}
+		p(s)
+	}
+}
+
 // AuditEvent is the predicate function for auditevent builders.
 type AuditEvent func(*sql.Selector)
 
@@ -60,6 +74,20 @@ func ReflectionOrErr(p Reflection, err error) Reflection {
 
 // ReflectionRead is the predicate function for reflectionread builders.
 type ReflectionRead func(*sql.Selector)
+
+// Topic is the predicate function for topic builders.
+type Topic func(*sql.Selector)
+
+// TopicOrErr calls the predicate only if the error is not nit.
+func TopicOrErr(p Topic, err error) Topic {
+	return func(s *sql.Selector) {
+		if err != nil {
+			s.AddError(err)
+			return
+		}
+		p(s)
+	}
+}
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

@@ -110,6 +110,30 @@ func DenyMutationOperationRule(op ent.Op) MutationRule {
 	return OnMutationOperation(rule, op)
 }
 
+// The AttendanceQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AttendanceQueryRuleFunc func(context.Context, *ent.AttendanceQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AttendanceQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AttendanceQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AttendanceQuery", q)
+}
+
+// The AttendanceMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AttendanceMutationRuleFunc func(context.Context, *ent.AttendanceMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AttendanceMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AttendanceMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AttendanceMutation", m)
+}
+
 // The AuditEventQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AuditEventQueryRuleFunc func(context.Context, *ent.AuditEventQuery) error
@@ -372,6 +396,30 @@ func (f ReflectionReadMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ReflectionReadMutation", m)
+}
+
+// The TopicQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TopicQueryRuleFunc func(context.Context, *ent.TopicQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TopicQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TopicQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TopicQuery", q)
+}
+
+// The TopicMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TopicMutationRuleFunc func(context.Context, *ent.TopicMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TopicMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TopicMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TopicMutation", m)
 }
 
 // The UserQueryRuleFunc type is an adapter to allow the use of ordinary

@@ -46,6 +46,8 @@ const (
 	FieldNeedsAttention = "needs_attention"
 	// FieldCreateDigest holds the string denoting the create_digest field in the database.
 	FieldCreateDigest = "create_digest"
+	// FieldSessionID holds the string denoting the session_id field in the database.
+	FieldSessionID = "session_id"
 	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
 	FieldDeletedAt = "deleted_at"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
@@ -54,6 +56,8 @@ const (
 	EdgeGroup = "group"
 	// EdgeAuthor holds the string denoting the author edge name in mutations.
 	EdgeAuthor = "author"
+	// EdgeSession holds the string denoting the session edge name in mutations.
+	EdgeSession = "session"
 	// EdgeReads holds the string denoting the reads edge name in mutations.
 	EdgeReads = "reads"
 	// EdgeEncouragements holds the string denoting the encouragements edge name in mutations.
@@ -81,6 +85,13 @@ const (
 	AuthorInverseTable = "memberships"
 	// AuthorColumn is the table column denoting the author relation/edge.
 	AuthorColumn = "author_id"
+	// SessionTable is the table that holds the session relation/edge.
+	SessionTable = "reflections"
+	// SessionInverseTable is the table name for the GroupSession entity.
+	// It exists in this package in order to avoid circular dependency with the "groupsession" package.
+	SessionInverseTable = "group_sessions"
+	// SessionColumn is the table column denoting the session relation/edge.
+	SessionColumn = "session_id"
 	// ReadsTable is the table that holds the reads relation/edge.
 	ReadsTable = "reflection_reads"
 	// ReadsInverseTable is the table name for the ReflectionRead entity.
@@ -114,6 +125,7 @@ var Columns = []string{
 	FieldVersion,
 	FieldNeedsAttention,
 	FieldCreateDigest,
+	FieldSessionID,
 	FieldDeletedAt,
 }
 
@@ -255,6 +267,11 @@ func ByCreateDigest(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreateDigest, opts...).ToFunc()
 }
 
+// BySessionID orders the results by the session_id field.
+func BySessionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSessionID, opts...).ToFunc()
+}
+
 // ByDeletedAt orders the results by the deleted_at field.
 func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
@@ -278,6 +295,13 @@ func ByGroupField(field string, opts ...sql.OrderTermOption) OrderOption {
 func ByAuthorField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newAuthorStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// BySessionField orders the results by session field.
+func BySessionField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSessionStep(), sql.OrderByField(field, opts...))
 	}
 }
 
@@ -327,6 +351,13 @@ func newAuthorStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AuthorInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, AuthorTable, AuthorColumn),
+	)
+}
+func newSessionStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SessionInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, SessionTable, SessionColumn),
 	)
 }
 func newReadsStep() *sqlgraph.Step {

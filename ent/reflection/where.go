@@ -124,6 +124,11 @@ func CreateDigest(v string) predicate.Reflection {
 	return predicate.Reflection(sql.FieldEQ(FieldCreateDigest, v))
 }
 
+// SessionID applies equality check predicate on the "session_id" field. It's identical to SessionIDEQ.
+func SessionID(v int) predicate.Reflection {
+	return predicate.Reflection(sql.FieldEQ(FieldSessionID, v))
+}
+
 // DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
 func DeletedAt(v time.Time) predicate.Reflection {
 	return predicate.Reflection(sql.FieldEQ(FieldDeletedAt, v))
@@ -762,6 +767,36 @@ func CreateDigestContainsFold(v string) predicate.Reflection {
 	return predicate.Reflection(sql.FieldContainsFold(FieldCreateDigest, v))
 }
 
+// SessionIDEQ applies the EQ predicate on the "session_id" field.
+func SessionIDEQ(v int) predicate.Reflection {
+	return predicate.Reflection(sql.FieldEQ(FieldSessionID, v))
+}
+
+// SessionIDNEQ applies the NEQ predicate on the "session_id" field.
+func SessionIDNEQ(v int) predicate.Reflection {
+	return predicate.Reflection(sql.FieldNEQ(FieldSessionID, v))
+}
+
+// SessionIDIn applies the In predicate on the "session_id" field.
+func SessionIDIn(vs ...int) predicate.Reflection {
+	return predicate.Reflection(sql.FieldIn(FieldSessionID, vs...))
+}
+
+// SessionIDNotIn applies the NotIn predicate on the "session_id" field.
+func SessionIDNotIn(vs ...int) predicate.Reflection {
+	return predicate.Reflection(sql.FieldNotIn(FieldSessionID, vs...))
+}
+
+// SessionIDIsNil applies the IsNil predicate on the "session_id" field.
+func SessionIDIsNil() predicate.Reflection {
+	return predicate.Reflection(sql.FieldIsNull(FieldSessionID))
+}
+
+// SessionIDNotNil applies the NotNil predicate on the "session_id" field.
+func SessionIDNotNil() predicate.Reflection {
+	return predicate.Reflection(sql.FieldNotNull(FieldSessionID))
+}
+
 // DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
 func DeletedAtEQ(v time.Time) predicate.Reflection {
 	return predicate.Reflection(sql.FieldEQ(FieldDeletedAt, v))
@@ -873,6 +908,29 @@ func HasAuthor() predicate.Reflection {
 func HasAuthorWith(preds ...predicate.Membership) predicate.Reflection {
 	return predicate.Reflection(func(s *sql.Selector) {
 		step := newAuthorStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSession applies the HasEdge predicate on the "session" edge.
+func HasSession() predicate.Reflection {
+	return predicate.Reflection(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, SessionTable, SessionColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSessionWith applies the HasEdge predicate on the "session" edge with a given conditions (other predicates).
+func HasSessionWith(preds ...predicate.GroupSession) predicate.Reflection {
+	return predicate.Reflection(func(s *sql.Selector) {
+		step := newSessionStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -17,12 +17,16 @@ const (
 	FieldAuthorUserID = "author_user_id"
 	// FieldReflectionID holds the string denoting the reflection_id field in the database.
 	FieldReflectionID = "reflection_id"
+	// FieldTopicID holds the string denoting the topic_id field in the database.
+	FieldTopicID = "topic_id"
 	// FieldReaderID holds the string denoting the reader_id field in the database.
 	FieldReaderID = "reader_id"
 	// FieldReadAt holds the string denoting the read_at field in the database.
 	FieldReadAt = "read_at"
 	// EdgeReflection holds the string denoting the reflection edge name in mutations.
 	EdgeReflection = "reflection"
+	// EdgeTopic holds the string denoting the topic edge name in mutations.
+	EdgeTopic = "topic"
 	// EdgeReader holds the string denoting the reader edge name in mutations.
 	EdgeReader = "reader"
 	// Table holds the table name of the reflectionread in the database.
@@ -34,6 +38,13 @@ const (
 	ReflectionInverseTable = "reflections"
 	// ReflectionColumn is the table column denoting the reflection relation/edge.
 	ReflectionColumn = "reflection_id"
+	// TopicTable is the table that holds the topic relation/edge.
+	TopicTable = "reflection_reads"
+	// TopicInverseTable is the table name for the Topic entity.
+	// It exists in this package in order to avoid circular dependency with the "topic" package.
+	TopicInverseTable = "topics"
+	// TopicColumn is the table column denoting the topic relation/edge.
+	TopicColumn = "topic_id"
 	// ReaderTable is the table that holds the reader relation/edge.
 	ReaderTable = "reflection_reads"
 	// ReaderInverseTable is the table name for the Membership entity.
@@ -48,6 +59,7 @@ var Columns = []string{
 	FieldID,
 	FieldAuthorUserID,
 	FieldReflectionID,
+	FieldTopicID,
 	FieldReaderID,
 	FieldReadAt,
 }
@@ -90,6 +102,11 @@ func ByReflectionID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReflectionID, opts...).ToFunc()
 }
 
+// ByTopicID orders the results by the topic_id field.
+func ByTopicID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTopicID, opts...).ToFunc()
+}
+
 // ByReaderID orders the results by the reader_id field.
 func ByReaderID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReaderID, opts...).ToFunc()
@@ -107,6 +124,13 @@ func ByReflectionField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
+// ByTopicField orders the results by topic field.
+func ByTopicField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTopicStep(), sql.OrderByField(field, opts...))
+	}
+}
+
 // ByReaderField orders the results by reader field.
 func ByReaderField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -118,6 +142,13 @@ func newReflectionStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ReflectionInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, ReflectionTable, ReflectionColumn),
+	)
+}
+func newTopicStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TopicInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, TopicTable, TopicColumn),
 	)
 }
 func newReaderStep() *sqlgraph.Step {

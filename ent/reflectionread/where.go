@@ -65,6 +65,11 @@ func ReflectionID(v int) predicate.ReflectionRead {
 	return predicate.ReflectionRead(sql.FieldEQ(FieldReflectionID, v))
 }
 
+// TopicID applies equality check predicate on the "topic_id" field. It's identical to TopicIDEQ.
+func TopicID(v int) predicate.ReflectionRead {
+	return predicate.ReflectionRead(sql.FieldEQ(FieldTopicID, v))
+}
+
 // ReaderID applies equality check predicate on the "reader_id" field. It's identical to ReaderIDEQ.
 func ReaderID(v int) predicate.ReflectionRead {
 	return predicate.ReflectionRead(sql.FieldEQ(FieldReaderID, v))
@@ -143,6 +148,36 @@ func ReflectionIDIsNil() predicate.ReflectionRead {
 // ReflectionIDNotNil applies the NotNil predicate on the "reflection_id" field.
 func ReflectionIDNotNil() predicate.ReflectionRead {
 	return predicate.ReflectionRead(sql.FieldNotNull(FieldReflectionID))
+}
+
+// TopicIDEQ applies the EQ predicate on the "topic_id" field.
+func TopicIDEQ(v int) predicate.ReflectionRead {
+	return predicate.ReflectionRead(sql.FieldEQ(FieldTopicID, v))
+}
+
+// TopicIDNEQ applies the NEQ predicate on the "topic_id" field.
+func TopicIDNEQ(v int) predicate.ReflectionRead {
+	return predicate.ReflectionRead(sql.FieldNEQ(FieldTopicID, v))
+}
+
+// TopicIDIn applies the In predicate on the "topic_id" field.
+func TopicIDIn(vs ...int) predicate.ReflectionRead {
+	return predicate.ReflectionRead(sql.FieldIn(FieldTopicID, vs...))
+}
+
+// TopicIDNotIn applies the NotIn predicate on the "topic_id" field.
+func TopicIDNotIn(vs ...int) predicate.ReflectionRead {
+	return predicate.ReflectionRead(sql.FieldNotIn(FieldTopicID, vs...))
+}
+
+// TopicIDIsNil applies the IsNil predicate on the "topic_id" field.
+func TopicIDIsNil() predicate.ReflectionRead {
+	return predicate.ReflectionRead(sql.FieldIsNull(FieldTopicID))
+}
+
+// TopicIDNotNil applies the NotNil predicate on the "topic_id" field.
+func TopicIDNotNil() predicate.ReflectionRead {
+	return predicate.ReflectionRead(sql.FieldNotNull(FieldTopicID))
 }
 
 // ReaderIDEQ applies the EQ predicate on the "reader_id" field.
@@ -230,6 +265,29 @@ func HasReflection() predicate.ReflectionRead {
 func HasReflectionWith(preds ...predicate.Reflection) predicate.ReflectionRead {
 	return predicate.ReflectionRead(func(s *sql.Selector) {
 		step := newReflectionStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTopic applies the HasEdge predicate on the "topic" edge.
+func HasTopic() predicate.ReflectionRead {
+	return predicate.ReflectionRead(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, TopicTable, TopicColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTopicWith applies the HasEdge predicate on the "topic" edge with a given conditions (other predicates).
+func HasTopicWith(preds ...predicate.Topic) predicate.ReflectionRead {
+	return predicate.ReflectionRead(func(s *sql.Selector) {
+		step := newTopicStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -5,6 +5,7 @@ package runtime
 import (
 	"context"
 
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/auditevent"
 	"github.com/processgroup/api/ent/delivery"
 	"github.com/processgroup/api/ent/device"
@@ -17,6 +18,7 @@ import (
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
 	"github.com/processgroup/api/ent/schema"
+	"github.com/processgroup/api/ent/topic"
 	"github.com/processgroup/api/ent/user"
 
 	"entgo.io/ent"
@@ -28,6 +30,24 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	attendanceMixin := schema.Attendance{}.Mixin()
+	attendance.Policy = privacy.NewPolicies(schema.Attendance{})
+	attendance.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := attendance.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	attendanceMixinHooks0 := attendanceMixin[0].Hooks()
+
+	attendance.Hooks[1] = attendanceMixinHooks0[0]
+	attendanceFields := schema.Attendance{}.Fields()
+	_ = attendanceFields
+	// attendanceDescRsvpNote is the schema descriptor for rsvp_note field.
+	attendanceDescRsvpNote := attendanceFields[4].Descriptor()
+	attendance.ValueScanner.RsvpNote = attendanceDescRsvpNote.ValueScanner.(field.TypeValueScanner[string])
 	auditevent.Policy = privacy.NewPolicies(schema.AuditEvent{})
 	auditevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -214,7 +234,7 @@ func init() {
 	// groupsession.LocationValidator is a validator for the "location" field. It is called by the builders before save.
 	groupsession.LocationValidator = groupsessionDescLocation.Validators[0].(func(string) error)
 	// groupsessionDescDetached is the schema descriptor for detached field.
-	groupsessionDescDetached := groupsessionFields[6].Descriptor()
+	groupsessionDescDetached := groupsessionFields[9].Descriptor()
 	// groupsession.DefaultDetached holds the default value on creation for the detached field.
 	groupsession.DefaultDetached = groupsessionDescDetached.Default.(bool)
 	groupsharingconsent.Policy = privacy.NewPolicies(schema.GroupSharingConsent{})
@@ -324,6 +344,24 @@ func init() {
 	reflectionreadHooks := schema.ReflectionRead{}.Hooks()
 
 	reflectionread.Hooks[1] = reflectionreadHooks[0]
+	topicMixin := schema.Topic{}.Mixin()
+	topic.Policy = privacy.NewPolicies(schema.Topic{})
+	topic.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := topic.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	topicMixinHooks0 := topicMixin[0].Hooks()
+
+	topic.Hooks[1] = topicMixinHooks0[0]
+	topicFields := schema.Topic{}.Fields()
+	_ = topicFields
+	// topicDescText is the schema descriptor for text field.
+	topicDescText := topicFields[5].Descriptor()
+	topic.ValueScanner.Text = topicDescText.ValueScanner.(field.TypeValueScanner[string])
 	userMixin := schema.User{}.Mixin()
 	user.Policy = privacy.NewPolicies(schema.User{})
 	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -74,6 +74,9 @@ func (Group) Edges() []ent.Edge {
 		// sessions are the group's meetings, past and future.
 		edge.To("sessions", GroupSession.Type).
 			Annotations(entgql.RelayConnection()),
+		// topics are what members proposed to bring up at the group's sessions.
+		edge.To("topics", Topic.Type).
+			Annotations(entgql.Skip()),
 	}
 }
 

@@ -42,6 +42,12 @@ func (GroupInvite) Fields() []ent.Field {
 		// expires_at is when the code stops working.
 		field.Time("expires_at").
 			Immutable(),
+		// role is what the code makes of whoever redeems it: MEMBER, or FACILITATOR, which
+		// only a therapist can redeem.
+		field.Enum("role").
+			Values("MEMBER", "FACILITATOR").
+			Default("MEMBER").
+			Immutable(),
 		// revoked_at is set when a facilitator withdrew the code.
 		field.Time("revoked_at").
 			Optional().

@@ -51,6 +51,22 @@ func (GroupSession) Fields() []ent.Field {
 		field.String("occurrence").
 			Optional().
 			Annotations(entgql.Skip()),
+		// theme is what the session focuses on, as its facilitators planned it (at most 80
+		// characters); empty for none.
+		field.String("theme").
+			Optional().
+			Nillable(),
+		// prompt is the reflection prompt the facilitators set for members to write to
+		// before the session (at most 500 characters); empty for none.
+		field.Text("prompt").
+			Optional().
+			Nillable(),
+		// prompt_announced_at is when the members were told that the session has a prompt:
+		// they are told once per session.
+		field.Time("prompt_announced_at").
+			Optional().
+			Nillable().
+			Annotations(entgql.Skip()),
 		// detached is true once a facilitator moved or cancelled the session by hand: a
 		// change of the weekly schedule leaves it alone.
 		field.Bool("detached").
@@ -69,6 +85,15 @@ func (GroupSession) Edges() []ent.Edge {
 			Unique().
 			Required().
 			Immutable(),
+		// topics are what members want to bring up at the session.
+		edge.To("topics", Topic.Type).
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField)),
+		// reflections are those written to the session's prompt.
+		edge.To("reflections", Reflection.Type).
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField)),
+		// attendances are the members' answers and who came (schema/attendance.graphql).
+		edge.To("attendances", Attendance.Type).
+			Annotations(entgql.Skip()),
 	}
 }
 

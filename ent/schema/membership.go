@@ -94,6 +94,12 @@ func (Membership) Edges() []ent.Edge {
 		// reads are the person's reads of others' reflections in this group.
 		edge.To("reads", ReflectionRead.Type).
 			Annotations(entgql.Skip()),
+		// topics are what the person proposed to bring up in this group.
+		edge.To("topics", Topic.Type).
+			Annotations(entgql.Skip()),
+		// attendances are the person's answers and attendance at this group's sessions.
+		edge.To("attendances", Attendance.Type).
+			Annotations(entgql.Skip()),
 		// consents are the person's consents to share with this group, current and past.
 		edge.To("consents", GroupSharingConsent.Type).
 			Annotations(entgql.Skip()),

@@ -82,6 +82,13 @@ func (Reflection) Fields() []ent.Field {
 		field.String("create_digest").
 			Sensitive().
 			Annotations(entgql.Skip()),
+		// session_id is the session whose prompt the reflection answers, if any (a session of
+		// the same group).
+		field.Int("session_id").
+			Optional().
+			Nillable().
+			Immutable().
+			Annotations(entgql.Skip()),
 		// deleted_at is set when the author deleted it; the content is gone, the row keeps the
 		// client id so that a late retry of the create cannot bring it back.
 		field.Time("deleted_at").
@@ -116,6 +123,12 @@ func (Reflection) Edges() []ent.Edge {
 			Required().
 			Immutable().
 			Annotations(entgql.Skip()),
+		// session is the session whose prompt it answers, if any.
+		edge.From("session", GroupSession.Type).
+			Ref("reflections").
+			Field("session_id").
+			Unique().
+			Immutable(),
 		// reads are the accounting of who read it.
 		edge.To("reads", ReflectionRead.Type).
 			Annotations(entgql.Skip()),
@@ -135,6 +148,7 @@ func (Reflection) Indexes() []ent.Index {
 		index.Fields("user_id", "client_id").Unique(),
 		index.Fields("group_id", "created_at"),
 		index.Fields("user_id", "created_at"),
+		index.Fields("session_id"),
 	}
 }
 

@@ -31,6 +31,13 @@ func (ReflectionRead) Fields() []ent.Field {
 			Optional().
 			Immutable().
 			Annotations(entgql.Skip()),
+		// topic_id is the topic that was read, when the read was of a topic rather than a
+		// reflection.
+		field.Int("topic_id").
+			Optional().
+			Nillable().
+			Immutable().
+			Annotations(entgql.Skip()),
 		// reader_id is the reader's membership of the reflection's group; empty once that
 		// membership no longer exists (the reader deleted their account).
 		field.Int("reader_id").
@@ -55,6 +62,11 @@ func (ReflectionRead) Edges() []ent.Edge {
 		edge.From("reflection", Reflection.Type).
 			Ref("reads").
 			Field("reflection_id").
+			Unique().
+			Immutable(),
+		edge.From("topic", Topic.Type).
+			Ref("reads").
+			Field("topic_id").
 			Unique().
 			Immutable(),
 		edge.From("reader", Membership.Type).

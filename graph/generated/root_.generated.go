@@ -12,6 +12,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/groupinvite"
 	"github.com/processgroup/api/graph/model"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -27,11 +28,13 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Encouragement() EncouragementResolver
 	Group() GroupResolver
+	GroupSession() GroupSessionResolver
 	GroupSharingConsent() GroupSharingConsentResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Reflection() ReflectionResolver
 	Subscription() SubscriptionResolver
+	Topic() TopicResolver
 	User() UserResolver
 }
 
@@ -138,6 +141,7 @@ type ComplexityRoot struct {
 	GroupDigest struct {
 		AttentionCount  func(childComplexity int) int
 		Members         func(childComplexity int) int
+		OpenTopicCount  func(childComplexity int) int
 		PeriodEnd       func(childComplexity int) int
 		PeriodStart     func(childComplexity int) int
 		ReflectionCount func(childComplexity int) int
@@ -150,18 +154,25 @@ type ComplexityRoot struct {
 		ExpiresAt func(childComplexity int) int
 		Group     func(childComplexity int) int
 		ID        func(childComplexity int) int
+		Role      func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
 	}
 
 	GroupSession struct {
-		CreatedAt func(childComplexity int) int
-		EndsAt    func(childComplexity int) int
-		Group     func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Location  func(childComplexity int) int
-		StartsAt  func(childComplexity int) int
-		Status    func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
+		Attendance  func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		EndsAt      func(childComplexity int) int
+		Group       func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Location    func(childComplexity int) int
+		Prompt      func(childComplexity int) int
+		Reflections func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReflectionOrder) int
+		StartsAt    func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Theme       func(childComplexity int) int
+		Topics      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TopicOrder) int
+		UpdatedAt   func(childComplexity int) int
+		ViewerRsvp  func(childComplexity int) int
 	}
 
 	GroupSessionConnection struct {
@@ -194,31 +205,39 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CancelSession              func(childComplexity int, id int) int
-		CreateGroup                func(childComplexity int, input model.CreateGroupInput) int
-		CreateGroupInvite          func(childComplexity int, groupID int, expiresInHours *int) int
-		CreateReflection           func(childComplexity int, input model.CreateReflectionInput) int
-		DeleteAccount              func(childComplexity int, confirm bool) int
-		DeleteReflection           func(childComplexity int, id int) int
-		ExportMyData               func(childComplexity int) int
-		GrantGroupSharingConsent   func(childComplexity int, input model.GrantGroupSharingConsentInput) int
-		HideEncouragement          func(childComplexity int, id int, reason *string) int
-		JoinGroup                  func(childComplexity int, input model.JoinGroupInput) int
-		LeaveGroup                 func(childComplexity int, groupID int) int
-		RegisterDevice             func(childComplexity int, input model.RegisterDeviceInput) int
-		RemoveMember               func(childComplexity int, membershipID int) int
-		ReportEncouragement        func(childComplexity int, id int, reason *string) int
-		RescheduleSession          func(childComplexity int, id int, startsAt time.Time, durationMinutes *int) int
-		RevokeGroupInvite          func(childComplexity int, id int) int
-		RevokeGroupSharingConsent  func(childComplexity int, groupID int) int
-		ScheduleSession            func(childComplexity int, input model.ScheduleSessionInput) int
-		SendEncouragement          func(childComplexity int, input model.SendEncouragementInput) int
-		SetLanguage                func(childComplexity int, language string) int
-		SetWeeklySchedule          func(childComplexity int, groupID int, schedule *model.WeeklyScheduleInput) int
-		SignOutEverywhere          func(childComplexity int) int
-		UnregisterDevice           func(childComplexity int, token string) int
-		UpdateNotificationSettings func(childComplexity int, input model.NotificationSettingsInput) int
-		UpdateReflection           func(childComplexity int, id int, expectedVersion int, input model.UpdateReflectionInput) int
+		CancelSession               func(childComplexity int, id int) int
+		CreateGroup                 func(childComplexity int, input model.CreateGroupInput) int
+		CreateGroupInvite           func(childComplexity int, groupID int, expiresInHours *int, role *groupinvite.Role) int
+		CreateReflection            func(childComplexity int, input model.CreateReflectionInput) int
+		DeleteAccount               func(childComplexity int, confirm bool) int
+		DeleteReflection            func(childComplexity int, id int) int
+		DismissEncouragementReport  func(childComplexity int, id int) int
+		ExportMyData                func(childComplexity int) int
+		GrantGroupSharingConsent    func(childComplexity int, input model.GrantGroupSharingConsentInput) int
+		HideEncouragement           func(childComplexity int, id int, reason *string) int
+		JoinGroup                   func(childComplexity int, input model.JoinGroupInput) int
+		LeaveGroup                  func(childComplexity int, groupID int) int
+		MarkTopicsDiscussed         func(childComplexity int, ids []int) int
+		PlanSession                 func(childComplexity int, sessionID int, input model.SessionPlanInput) int
+		ProposeTopic                func(childComplexity int, input model.ProposeTopicInput) int
+		RecordAttendance            func(childComplexity int, sessionID int, entries []*model.AttendanceInput) int
+		RegisterDevice              func(childComplexity int, input model.RegisterDeviceInput) int
+		RemoveMember                func(childComplexity int, membershipID int) int
+		ReportEncouragement         func(childComplexity int, id int, reason *string) int
+		RescheduleSession           func(childComplexity int, id int, startsAt time.Time, durationMinutes *int) int
+		RespondToSession            func(childComplexity int, sessionID int, answer model.RsvpAnswer, note *string) int
+		RevokeGroupInvite           func(childComplexity int, id int) int
+		RevokeGroupSharingConsent   func(childComplexity int, groupID int) int
+		ScheduleSession             func(childComplexity int, input model.ScheduleSessionInput) int
+		SendEncouragement           func(childComplexity int, input model.SendEncouragementInput) int
+		SetLanguage                 func(childComplexity int, language string) int
+		SetWeeklySchedule           func(childComplexity int, groupID int, schedule *model.WeeklyScheduleInput) int
+		SignOutEverywhere           func(childComplexity int) int
+		UnregisterDevice            func(childComplexity int, token string) int
+		UpdateNotificationSettings  func(childComplexity int, input model.NotificationSettingsInput) int
+		UpdateReflection            func(childComplexity int, id int, expectedVersion int, input model.UpdateReflectionInput) int
+		WithdrawEncouragementReport func(childComplexity int, id int) int
+		WithdrawTopic               func(childComplexity int, id int) int
 	}
 
 	NotificationSettings struct {
@@ -256,6 +275,7 @@ type ComplexityRoot struct {
 		Mood                func(childComplexity int) int
 		NeedsAttention      func(childComplexity int) int
 		Prompt              func(childComplexity int) int
+		Session             func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
 		Version             func(childComplexity int) int
 		ViewerHasEncouraged func(childComplexity int) int
@@ -278,6 +298,7 @@ type ComplexityRoot struct {
 		ReadAt     func(childComplexity int) int
 		Reader     func(childComplexity int) int
 		Reflection func(childComplexity int) int
+		Topic      func(childComplexity int) int
 	}
 
 	ReflectionReadConnection struct {
@@ -289,6 +310,14 @@ type ComplexityRoot struct {
 	ReflectionReadEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SessionAttendance struct {
+		ConsecutiveAbsences func(childComplexity int) int
+		Membership          func(childComplexity int) int
+		Rsvp                func(childComplexity int) int
+		RsvpNote            func(childComplexity int) int
+		Status              func(childComplexity int) int
 	}
 
 	SessionChange struct {
@@ -307,6 +336,29 @@ type ComplexityRoot struct {
 		EncouragementReceived func(childComplexity int) int
 		GroupFeedChanged      func(childComplexity int, groupID int) int
 		SessionChanged        func(childComplexity int, groupID int) int
+	}
+
+	Topic struct {
+		Author     func(childComplexity int) int
+		ClientID   func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Session    func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Text       func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+		Visibility func(childComplexity int) int
+	}
+
+	TopicConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TopicEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	UpdateReflectionPayload struct {
@@ -766,6 +818,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GroupDigest.Members(childComplexity), true
+	case "GroupDigest.openTopicCount":
+		if e.ComplexityRoot.GroupDigest.OpenTopicCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupDigest.OpenTopicCount(childComplexity), true
 	case "GroupDigest.periodEnd":
 		if e.ComplexityRoot.GroupDigest.PeriodEnd == nil {
 			break
@@ -821,6 +879,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GroupInvite.ID(childComplexity), true
+	case "GroupInvite.role":
+		if e.ComplexityRoot.GroupInvite.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupInvite.Role(childComplexity), true
 	case "GroupInvite.updatedAt":
 		if e.ComplexityRoot.GroupInvite.UpdatedAt == nil {
 			break
@@ -828,6 +892,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GroupInvite.UpdatedAt(childComplexity), true
 
+	case "GroupSession.attendance":
+		if e.ComplexityRoot.GroupSession.Attendance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSession.Attendance(childComplexity), true
 	case "GroupSession.createdAt":
 		if e.ComplexityRoot.GroupSession.CreatedAt == nil {
 			break
@@ -858,6 +928,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GroupSession.Location(childComplexity), true
+	case "GroupSession.prompt":
+		if e.ComplexityRoot.GroupSession.Prompt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSession.Prompt(childComplexity), true
+	case "GroupSession.reflections":
+		if e.ComplexityRoot.GroupSession.Reflections == nil {
+			break
+		}
+
+		args, err := ec.field_GroupSession_reflections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.GroupSession.Reflections(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ReflectionOrder)), true
 	case "GroupSession.startsAt":
 		if e.ComplexityRoot.GroupSession.StartsAt == nil {
 			break
@@ -870,12 +957,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GroupSession.Status(childComplexity), true
+	case "GroupSession.theme":
+		if e.ComplexityRoot.GroupSession.Theme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSession.Theme(childComplexity), true
+	case "GroupSession.topics":
+		if e.ComplexityRoot.GroupSession.Topics == nil {
+			break
+		}
+
+		args, err := ec.field_GroupSession_topics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.GroupSession.Topics(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.TopicOrder)), true
 	case "GroupSession.updatedAt":
 		if e.ComplexityRoot.GroupSession.UpdatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.GroupSession.UpdatedAt(childComplexity), true
+	case "GroupSession.viewerRsvp":
+		if e.ComplexityRoot.GroupSession.ViewerRsvp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupSession.ViewerRsvp(childComplexity), true
 
 	case "GroupSessionConnection.edges":
 		if e.ComplexityRoot.GroupSessionConnection.Edges == nil {
@@ -1015,7 +1125,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateGroupInvite(childComplexity, args["groupID"].(int), args["expiresInHours"].(*int)), true
+		return e.ComplexityRoot.Mutation.CreateGroupInvite(childComplexity, args["groupID"].(int), args["expiresInHours"].(*int), args["role"].(*groupinvite.Role)), true
 	case "Mutation.createReflection":
 		if e.ComplexityRoot.Mutation.CreateReflection == nil {
 			break
@@ -1049,6 +1159,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteReflection(childComplexity, args["id"].(int)), true
+	case "Mutation.dismissEncouragementReport":
+		if e.ComplexityRoot.Mutation.DismissEncouragementReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_dismissEncouragementReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DismissEncouragementReport(childComplexity, args["id"].(int)), true
 	case "Mutation.exportMyData":
 		if e.ComplexityRoot.Mutation.ExportMyData == nil {
 			break
@@ -1099,6 +1220,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LeaveGroup(childComplexity, args["groupID"].(int)), true
+	case "Mutation.markTopicsDiscussed":
+		if e.ComplexityRoot.Mutation.MarkTopicsDiscussed == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markTopicsDiscussed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkTopicsDiscussed(childComplexity, args["ids"].([]int)), true
+	case "Mutation.planSession":
+		if e.ComplexityRoot.Mutation.PlanSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_planSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PlanSession(childComplexity, args["sessionID"].(int), args["input"].(model.SessionPlanInput)), true
+	case "Mutation.proposeTopic":
+		if e.ComplexityRoot.Mutation.ProposeTopic == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_proposeTopic_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProposeTopic(childComplexity, args["input"].(model.ProposeTopicInput)), true
+	case "Mutation.recordAttendance":
+		if e.ComplexityRoot.Mutation.RecordAttendance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordAttendance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordAttendance(childComplexity, args["sessionID"].(int), args["entries"].([]*model.AttendanceInput)), true
 	case "Mutation.registerDevice":
 		if e.ComplexityRoot.Mutation.RegisterDevice == nil {
 			break
@@ -1143,6 +1308,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RescheduleSession(childComplexity, args["id"].(int), args["startsAt"].(time.Time), args["durationMinutes"].(*int)), true
+	case "Mutation.respondToSession":
+		if e.ComplexityRoot.Mutation.RespondToSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_respondToSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RespondToSession(childComplexity, args["sessionID"].(int), args["answer"].(model.RsvpAnswer), args["note"].(*string)), true
 	case "Mutation.revokeGroupInvite":
 		if e.ComplexityRoot.Mutation.RevokeGroupInvite == nil {
 			break
@@ -1248,6 +1424,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateReflection(childComplexity, args["id"].(int), args["expectedVersion"].(int), args["input"].(model.UpdateReflectionInput)), true
+	case "Mutation.withdrawEncouragementReport":
+		if e.ComplexityRoot.Mutation.WithdrawEncouragementReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawEncouragementReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawEncouragementReport(childComplexity, args["id"].(int)), true
+	case "Mutation.withdrawTopic":
+		if e.ComplexityRoot.Mutation.WithdrawTopic == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawTopic_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawTopic(childComplexity, args["id"].(int)), true
 
 	case "NotificationSettings.encouragementPushes":
 		if e.ComplexityRoot.NotificationSettings.EncouragementPushes == nil {
@@ -1417,6 +1615,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reflection.Prompt(childComplexity), true
+	case "Reflection.session":
+		if e.ComplexityRoot.Reflection.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reflection.Session(childComplexity), true
 	case "Reflection.updatedAt":
 		if e.ComplexityRoot.Reflection.UpdatedAt == nil {
 			break
@@ -1498,6 +1702,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReflectionRead.Reflection(childComplexity), true
+	case "ReflectionRead.topic":
+		if e.ComplexityRoot.ReflectionRead.Topic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReflectionRead.Topic(childComplexity), true
 
 	case "ReflectionReadConnection.edges":
 		if e.ComplexityRoot.ReflectionReadConnection.Edges == nil {
@@ -1530,6 +1740,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReflectionReadEdge.Node(childComplexity), true
+
+	case "SessionAttendance.consecutiveAbsences":
+		if e.ComplexityRoot.SessionAttendance.ConsecutiveAbsences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionAttendance.ConsecutiveAbsences(childComplexity), true
+	case "SessionAttendance.membership":
+		if e.ComplexityRoot.SessionAttendance.Membership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionAttendance.Membership(childComplexity), true
+	case "SessionAttendance.rsvp":
+		if e.ComplexityRoot.SessionAttendance.Rsvp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionAttendance.Rsvp(childComplexity), true
+	case "SessionAttendance.rsvpNote":
+		if e.ComplexityRoot.SessionAttendance.RsvpNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionAttendance.RsvpNote(childComplexity), true
+	case "SessionAttendance.status":
+		if e.ComplexityRoot.SessionAttendance.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionAttendance.Status(childComplexity), true
 
 	case "SessionChange.kind":
 		if e.ComplexityRoot.SessionChange.Kind == nil {
@@ -1602,6 +1843,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.SessionChanged(childComplexity, args["groupID"].(int)), true
+
+	case "Topic.author":
+		if e.ComplexityRoot.Topic.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Topic.Author(childComplexity), true
+	case "Topic.clientID":
+		if e.ComplexityRoot.Topic.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Topic.ClientID(childComplexity), true
+	case "Topic.createdAt":
+		if e.ComplexityRoot.Topic.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Topic.CreatedAt(childComplexity), true
+	case "Topic.id":
+		if e.ComplexityRoot.Topic.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Topic.ID(childComplexity), true
+	case "Topic.session":
+		if e.ComplexityRoot.Topic.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Topic.Session(childComplexity), true
+	case "Topic.status":
+		if e.ComplexityRoot.Topic.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Topic.Status(childComplexity), true
+	case "Topic.text":
+		if e.ComplexityRoot.Topic.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Topic.Text(childComplexity), true
+	case "Topic.updatedAt":
+		if e.ComplexityRoot.Topic.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Topic.UpdatedAt(childComplexity), true
+	case "Topic.visibility":
+		if e.ComplexityRoot.Topic.Visibility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Topic.Visibility(childComplexity), true
+
+	case "TopicConnection.edges":
+		if e.ComplexityRoot.TopicConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopicConnection.Edges(childComplexity), true
+	case "TopicConnection.pageInfo":
+		if e.ComplexityRoot.TopicConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopicConnection.PageInfo(childComplexity), true
+	case "TopicConnection.totalCount":
+		if e.ComplexityRoot.TopicConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopicConnection.TotalCount(childComplexity), true
+
+	case "TopicEdge.cursor":
+		if e.ComplexityRoot.TopicEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopicEdge.Cursor(childComplexity), true
+	case "TopicEdge.node":
+		if e.ComplexityRoot.TopicEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TopicEdge.Node(childComplexity), true
 
 	case "UpdateReflectionPayload.crisisResources":
 		if e.ComplexityRoot.UpdateReflectionPayload.CrisisResources == nil {
@@ -1737,6 +2065,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AttendanceInput", ec.unmarshalInputAttendanceInput),
 			graphql.NewInputUnmarshaler("CreateGroupInput", ec.unmarshalInputCreateGroupInput),
 			graphql.NewInputUnmarshaler("CreateReflectionInput", ec.unmarshalInputCreateReflectionInput),
 			graphql.NewInputUnmarshaler("EncouragementOrder", ec.unmarshalInputEncouragementOrder),
@@ -1744,12 +2073,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("GroupSessionOrder", ec.unmarshalInputGroupSessionOrder),
 			graphql.NewInputUnmarshaler("JoinGroupInput", ec.unmarshalInputJoinGroupInput),
 			graphql.NewInputUnmarshaler("NotificationSettingsInput", ec.unmarshalInputNotificationSettingsInput),
+			graphql.NewInputUnmarshaler("ProposeTopicInput", ec.unmarshalInputProposeTopicInput),
 			graphql.NewInputUnmarshaler("ReflectionOrder", ec.unmarshalInputReflectionOrder),
 			graphql.NewInputUnmarshaler("ReflectionReadOrder", ec.unmarshalInputReflectionReadOrder),
 			graphql.NewInputUnmarshaler("ReflectionWhereInput", ec.unmarshalInputReflectionWhereInput),
 			graphql.NewInputUnmarshaler("RegisterDeviceInput", ec.unmarshalInputRegisterDeviceInput),
 			graphql.NewInputUnmarshaler("ScheduleSessionInput", ec.unmarshalInputScheduleSessionInput),
 			graphql.NewInputUnmarshaler("SendEncouragementInput", ec.unmarshalInputSendEncouragementInput),
+			graphql.NewInputUnmarshaler("SessionPlanInput", ec.unmarshalInputSessionPlanInput),
+			graphql.NewInputUnmarshaler("TopicOrder", ec.unmarshalInputTopicOrder),
 			graphql.NewInputUnmarshaler("UpdateReflectionInput", ec.unmarshalInputUpdateReflectionInput),
 			graphql.NewInputUnmarshaler("WeeklyScheduleInput", ec.unmarshalInputWeeklyScheduleInput),
 		)
@@ -1953,6 +2285,8 @@ input CreateReflectionInput {
   prompt: String @goTag(key: "validate", value: "omitnil,max=500")
   "Who besides the author may read it. PRIVATE unless the author chooses otherwise."
   visibility: ReflectionVisibility
+  "The session of the same group whose prompt the reflection answers, if any."
+  sessionID: ID
 }
 
 input UpdateReflectionInput {
@@ -2017,16 +2351,85 @@ type Mutation {
   sendEncouragement(input: SendEncouragementInput!): Encouragement!
   "Therapists only: creates a group with the viewer as its facilitator."
   createGroup(input: CreateGroupInput!): Group!
-  "Facilitators: a join code, valid for expiresInHours (default 72, at most 720)."
-  createGroupInvite(groupID: ID!, expiresInHours: Int): GroupInvite!
+  """
+  Facilitators: a join code, valid for expiresInHours (default 72, at most 720). role
+  FACILITATOR makes a code only a therapist can redeem, to lead the group with the viewer (at
+  most 3 facilitators); MEMBER (the default) makes members, also of therapists.
+  """
+  createGroupInvite(groupID: ID!, expiresInHours: Int, role: GroupInviteRole = MEMBER): GroupInvite!
   "Facilitators: withdraws a join code."
   revokeGroupInvite(id: ID!): Boolean!
   "Joins the group of a valid invite code."
   joinGroup(input: JoinGroupInput!): Membership!
-  "Leaves a group; access to it ends at once."
+  "Leaves a group; access to it ends at once. The last facilitator cannot (CONFLICT)."
   leaveGroup(groupID: ID!): Boolean!
-  "Facilitators: removes someone from the group; their access ends at once."
+  """
+  Facilitators: removes someone from the group; their access ends at once. The last
+  facilitator cannot be removed (CONFLICT).
+  """
   removeMember(membershipID: ID!): Boolean!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/attendance.graphql", Input: `# Who is coming and who came (issue 15).
+
+"A member's answer before a session."
+enum RsvpAnswer {
+  GOING
+  NOT_GOING
+}
+
+"Whether a member came to a session, as a facilitator recorded it."
+enum AttendanceStatus {
+  PRESENT
+  ABSENT
+  EXCUSED
+}
+
+"One current member's answer and attendance at a session, for the group's facilitators."
+type SessionAttendance {
+  membership: Membership!
+  "Their answer before the session, if any."
+  rsvp: RsvpAnswer
+  "The note that went with their answer, if any: for the facilitators and the member only."
+  rsvpNote: String
+  "Whether they came, once a facilitator recorded it."
+  status: AttendanceStatus
+  """
+  Unexcused absences in a row up to this session, counting back over the group's sessions
+  with attendance recorded (an excused absence or a presence ends the count).
+  """
+  consecutiveAbsences: Int!
+}
+
+input AttendanceInput {
+  "A membership of the session's group."
+  membershipID: ID!
+  status: AttendanceStatus!
+}
+
+extend type GroupSession {
+  "The viewer's own answer to this session, if any."
+  viewerRsvp: RsvpAnswer
+  """
+  Facilitators only: every current member of the group (role MEMBER) with their answer,
+  note and attendance. Empty to anyone else.
+  """
+  attendance: [SessionAttendance!]!
+}
+
+extend type Mutation {
+  """
+  Members: answers whether they will come to a session that has not started, with an
+  optional note (at most 280 characters) only the group's facilitators and the member read.
+  Answering again replaces the answer. Who says NOT_GOING gets no reminder of the session,
+  but is still told if it is moved (which resets the answer) or cancelled.
+  """
+  respondToSession(sessionID: ID!, answer: RsvpAnswer!, note: String): GroupSession!
+  """
+  Facilitators, once the session has started: records who came. Recording again corrects
+  it. At most 200 entries, each a membership of the session's group.
+  """
+  recordAttendance(sessionID: ID!, entries: [AttendanceInput!]!): GroupSession!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -2189,7 +2592,15 @@ type GroupInvite implements Node {
   createdAt: Time!
   updatedAt: Time!
   expiresAt: Time!
+  role: GroupInviteRole!
   group: Group!
+}
+"""
+GroupInviteRole is enum for the field role
+"""
+enum GroupInviteRole @goModel(model: "github.com/processgroup/api/ent/groupinvite.Role") {
+  MEMBER
+  FACILITATOR
 }
 type GroupSession implements Node {
   id: ID!
@@ -2199,7 +2610,61 @@ type GroupSession implements Node {
   endsAt: Time!
   status: GroupSessionStatus!
   location: String
+  theme: String
+  prompt: String
   group: Group!
+  topics(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Topics returned from the connection.
+    """
+    orderBy: TopicOrder
+  ): TopicConnection!
+  reflections(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Reflections returned from the connection.
+    """
+    orderBy: ReflectionOrder
+  ): ReflectionConnection!
 }
 """
 A connection to a list of items.
@@ -2353,6 +2818,7 @@ type Reflection implements Node {
   visibility: ReflectionVisibility!
   version: Int!
   group: Group!
+  session: GroupSession
   encouragements(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -2433,6 +2899,7 @@ type ReflectionRead implements Node {
   id: ID!
   readAt: Time!
   reflection: Reflection
+  topic: Topic
   reader: Membership
 }
 """
@@ -2545,6 +3012,79 @@ input ReflectionWhereInput {
 The builtin Time type
 """
 scalar Time
+type Topic implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  clientID: UUID!
+  visibility: TopicVisibility!
+  status: TopicStatus!
+  session: GroupSession!
+}
+"""
+A connection to a list of items.
+"""
+type TopicConnection {
+  """
+  A list of edges.
+  """
+  edges: [TopicEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type TopicEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Topic
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for Topic connections
+"""
+input TopicOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Topics.
+  """
+  field: TopicOrderField!
+}
+"""
+Properties by which Topic connections can be ordered.
+"""
+enum TopicOrderField {
+  CREATED_AT
+}
+"""
+TopicStatus is enum for the field status
+"""
+enum TopicStatus @goModel(model: "github.com/processgroup/api/ent/topic.Status") {
+  OPEN
+  DISCUSSED
+  WITHDRAWN
+}
+"""
+TopicVisibility is enum for the field visibility
+"""
+enum TopicVisibility @goModel(model: "github.com/processgroup/api/ent/topic.Visibility") {
+  FACILITATORS
+  GROUP
+}
 type User implements Node {
   id: ID!
   createdAt: Time!
@@ -2617,6 +3157,30 @@ extend type Mutation {
   push texts and which crisis resources come first.
   """
   setLanguage(language: String!): User!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/plan.graphql", Input: `# The plan of a session: its theme and the prompt members write to before it (issue 15).
+
+"""
+A change of a session's plan: a field left out stays as it is; null (or an empty text)
+clears it.
+"""
+input SessionPlanInput {
+  "What the session focuses on; at most 80 characters."
+  theme: String @goField(omittable: true) @goTag(key: "validate", value: "omitnil,max=80")
+  """
+  A prompt for members to write a reflection to before the session; at most 500 characters.
+  Members are told once per session that it has one, without its text.
+  """
+  prompt: String @goField(omittable: true) @goTag(key: "validate", value: "omitnil,max=500")
+}
+
+extend type Mutation {
+  """
+  Facilitators: sets or clears the theme and the prompt of a session that has not started
+  and is not cancelled.
+  """
+  planSession(sessionID: ID!, input: SessionPlanInput!): GroupSession!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/privacy.graphql", Input: `# Consent to share with the group, and the notice that goes with every disclosure.
@@ -2897,6 +3461,8 @@ extend type Mutation {
 enum AttentionReason {
   "A reflection in the period showed crisis language."
   CRISIS
+  "They missed 2 or more sessions in a row without an excuse (recorded attendance)."
+  MISSED_SESSIONS
   "Their average craving in the period was 7 or more."
   HIGH_CRAVING
   "Their average mood fell by 3 or more against the period before."
@@ -2921,6 +3487,8 @@ type GroupDigest {
   reflectionCount: Int!
   "Members who need attention."
   attentionCount: Int!
+  "Topics members proposed for the session that are still open."
+  openTopicCount: Int!
   """
   Every current member (role MEMBER), also those who shared nothing: first those who need
   attention (crisis language first), then the others, quietest first.
@@ -2986,6 +3554,57 @@ extend type Mutation {
   facilitators and its sender. Hiding again changes nothing. reason: at most 500 characters.
   """
   hideEncouragement(id: ID!, reason: String): Encouragement!
+  """
+  Facilitators: a report judged harmless leaves the moderation queue, and the encouragement
+  is shown to its recipient again (unless a facilitator hid it). Audited without content.
+  """
+  dismissEncouragementReport(id: ID!): Encouragement!
+  """
+  The recipient takes back their report: it leaves the moderation queue and the
+  encouragement is shown to them again (unless a facilitator hid it). Audited without content.
+  """
+  withdrawEncouragementReport(id: ID!): Encouragement!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/topics.graphql", Input: `# Topics members want to bring up at a session (issue 15).
+
+extend type Topic {
+  """
+  What the author wants to bring up. Reading it counts as a read in the author's accounting
+  when the reader is someone else.
+  """
+  text: String! @goField(forceResolver: true)
+  "The author's membership of the group."
+  author: Membership! @goField(forceResolver: true)
+}
+
+input ProposeTopicInput {
+  "A UUID the app generates once per topic; sending it again returns the same topic."
+  clientID: UUID!
+  "An upcoming session of a group the viewer is in."
+  sessionID: ID!
+  text: String! @goTag(key: "validate", value: "required,notblank,max=280")
+  """
+  Who besides the author may read it: FACILITATORS (the default) or GROUP, which needs the
+  author's consent to share with the group, as a GROUP reflection does.
+  """
+  visibility: TopicVisibility
+}
+
+extend type Mutation {
+  """
+  Proposes a topic for an upcoming session. Idempotent by clientID: the same clientID with
+  the same content returns the topic already made; with different content it fails with
+  code CONFLICT.
+  """
+  proposeTopic(input: ProposeTopicInput!): Topic!
+  "The author withdraws an open topic before the session starts; only they see it then."
+  withdrawTopic(id: ID!): Topic!
+  """
+  Facilitators: marks topics of their groups as discussed (at most 100). Marking again
+  changes nothing; a withdrawn topic stays withdrawn.
+  """
+  markTopicsDiscussed(ids: [ID!]!): [Topic!]!
 }
 `, BuiltIn: false},
 }
@@ -3199,6 +3818,8 @@ func (ec *executionContext) childFields_GroupDigest(ctx context.Context, field g
 		return ec.fieldContext_GroupDigest_reflectionCount(ctx, field)
 	case "attentionCount":
 		return ec.fieldContext_GroupDigest_attentionCount(ctx, field)
+	case "openTopicCount":
+		return ec.fieldContext_GroupDigest_openTopicCount(ctx, field)
 	case "members":
 		return ec.fieldContext_GroupDigest_members(ctx, field)
 	}
@@ -3215,6 +3836,8 @@ func (ec *executionContext) childFields_GroupInvite(ctx context.Context, field g
 		return ec.fieldContext_GroupInvite_updatedAt(ctx, field)
 	case "expiresAt":
 		return ec.fieldContext_GroupInvite_expiresAt(ctx, field)
+	case "role":
+		return ec.fieldContext_GroupInvite_role(ctx, field)
 	case "group":
 		return ec.fieldContext_GroupInvite_group(ctx, field)
 	case "code":
@@ -3239,8 +3862,20 @@ func (ec *executionContext) childFields_GroupSession(ctx context.Context, field 
 		return ec.fieldContext_GroupSession_status(ctx, field)
 	case "location":
 		return ec.fieldContext_GroupSession_location(ctx, field)
+	case "theme":
+		return ec.fieldContext_GroupSession_theme(ctx, field)
+	case "prompt":
+		return ec.fieldContext_GroupSession_prompt(ctx, field)
 	case "group":
 		return ec.fieldContext_GroupSession_group(ctx, field)
+	case "topics":
+		return ec.fieldContext_GroupSession_topics(ctx, field)
+	case "reflections":
+		return ec.fieldContext_GroupSession_reflections(ctx, field)
+	case "viewerRsvp":
+		return ec.fieldContext_GroupSession_viewerRsvp(ctx, field)
+	case "attendance":
+		return ec.fieldContext_GroupSession_attendance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GroupSession", field.Name)
 }
@@ -3349,6 +3984,8 @@ func (ec *executionContext) childFields_Reflection(ctx context.Context, field gr
 		return ec.fieldContext_Reflection_version(ctx, field)
 	case "group":
 		return ec.fieldContext_Reflection_group(ctx, field)
+	case "session":
+		return ec.fieldContext_Reflection_session(ctx, field)
 	case "encouragements":
 		return ec.fieldContext_Reflection_encouragements(ctx, field)
 	case "author":
@@ -3403,6 +4040,8 @@ func (ec *executionContext) childFields_ReflectionRead(ctx context.Context, fiel
 		return ec.fieldContext_ReflectionRead_readAt(ctx, field)
 	case "reflection":
 		return ec.fieldContext_ReflectionRead_reflection(ctx, field)
+	case "topic":
+		return ec.fieldContext_ReflectionRead_topic(ctx, field)
 	case "reader":
 		return ec.fieldContext_ReflectionRead_reader(ctx, field)
 	}
@@ -3431,6 +4070,22 @@ func (ec *executionContext) childFields_ReflectionReadEdge(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type ReflectionReadEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SessionAttendance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "membership":
+		return ec.fieldContext_SessionAttendance_membership(ctx, field)
+	case "rsvp":
+		return ec.fieldContext_SessionAttendance_rsvp(ctx, field)
+	case "rsvpNote":
+		return ec.fieldContext_SessionAttendance_rsvpNote(ctx, field)
+	case "status":
+		return ec.fieldContext_SessionAttendance_status(ctx, field)
+	case "consecutiveAbsences":
+		return ec.fieldContext_SessionAttendance_consecutiveAbsences(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SessionAttendance", field.Name)
+}
+
 func (ec *executionContext) childFields_SessionChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -3451,6 +4106,52 @@ func (ec *executionContext) childFields_SharingConsentText(ctx context.Context, 
 		return ec.fieldContext_SharingConsentText_language(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SharingConsentText", field.Name)
+}
+
+func (ec *executionContext) childFields_Topic(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Topic_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Topic_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Topic_updatedAt(ctx, field)
+	case "clientID":
+		return ec.fieldContext_Topic_clientID(ctx, field)
+	case "visibility":
+		return ec.fieldContext_Topic_visibility(ctx, field)
+	case "status":
+		return ec.fieldContext_Topic_status(ctx, field)
+	case "session":
+		return ec.fieldContext_Topic_session(ctx, field)
+	case "text":
+		return ec.fieldContext_Topic_text(ctx, field)
+	case "author":
+		return ec.fieldContext_Topic_author(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Topic", field.Name)
+}
+
+func (ec *executionContext) childFields_TopicConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TopicConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TopicConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TopicConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TopicConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TopicEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_TopicEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_TopicEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TopicEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateReflectionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -420,6 +420,29 @@ func (ec *executionContext) fieldContext_GroupDigest_attentionCount(_ context.Co
 	return graphql.NewScalarFieldContext("GroupDigest", field, false, false, "Int")
 }
 
+func (ec *executionContext) _GroupDigest_openTopicCount(ctx context.Context, field graphql.CollectedField, obj *digest.Digest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupDigest_openTopicCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenTopicCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupDigest_openTopicCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupDigest", field, false, false, "Int")
+}
+
 func (ec *executionContext) _GroupDigest_members(ctx context.Context, field graphql.CollectedField, obj *digest.Digest) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -580,6 +603,11 @@ func (ec *executionContext) _GroupDigest(ctx context.Context, sel ast.SelectionS
 			}
 		case "attentionCount":
 			out.Values[i] = ec._GroupDigest_attentionCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openTopicCount":
+			out.Values[i] = ec._GroupDigest_openTopicCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -15,7 +15,14 @@ import (
 	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/topic"
 )
+
+type AttendanceInput struct {
+	// A membership of the session's group.
+	MembershipID int              `json:"membershipID"`
+	Status       AttendanceStatus `json:"status"`
+}
 
 type CreateGroupInput struct {
 	Name string `json:"name" validate:"required,notblank,max=80"`
@@ -38,6 +45,8 @@ type CreateReflectionInput struct {
 	Prompt  *string `json:"prompt,omitempty" validate:"omitnil,max=500"`
 	// Who besides the author may read it. PRIVATE unless the author chooses otherwise.
 	Visibility *reflection.Visibility `json:"visibility,omitempty"`
+	// The session of the same group whose prompt the reflection answers, if any.
+	SessionID *int `json:"sessionID,omitempty"`
 }
 
 type CreateReflectionPayload struct {
@@ -102,6 +111,17 @@ type NotificationSettingsInput struct {
 	EncouragementPushes *bool                      `json:"encouragementPushes,omitempty"`
 }
 
+type ProposeTopicInput struct {
+	// A UUID the app generates once per topic; sending it again returns the same topic.
+	ClientID uuid.UUID `json:"clientID"`
+	// An upcoming session of a group the viewer is in.
+	SessionID int    `json:"sessionID"`
+	Text      string `json:"text" validate:"required,notblank,max=280"`
+	// Who besides the author may read it: FACILITATORS (the default) or GROUP, which needs the
+	// author's consent to share with the group, as a GROUP reflection does.
+	Visibility *topic.Visibility `json:"visibility,omitempty"`
+}
+
 type RegisterDeviceInput struct {
 	// The FCM registration token of the app on this device.
 	Token    string          `json:"token" validate:"required,notblank,max=2048"`
@@ -125,6 +145,30 @@ type SendEncouragementInput struct {
 	ReflectionID int                `json:"reflectionID"`
 	Kind         encouragement.Kind `json:"kind"`
 	Message      *string            `json:"message,omitempty" validate:"omitnil,max=280"`
+}
+
+// One current member's answer and attendance at a session, for the group's facilitators.
+type SessionAttendance struct {
+	Membership *ent.Membership `json:"membership"`
+	// Their answer before the session, if any.
+	Rsvp *RsvpAnswer `json:"rsvp,omitempty"`
+	// The note that went with their answer, if any: for the facilitators and the member only.
+	RsvpNote *string `json:"rsvpNote,omitempty"`
+	// Whether they came, once a facilitator recorded it.
+	Status *AttendanceStatus `json:"status,omitempty"`
+	// Unexcused absences in a row up to this session, counting back over the group's sessions
+	// with attendance recorded (an excused absence or a presence ends the count).
+	ConsecutiveAbsences int `json:"consecutiveAbsences"`
+}
+
+// A change of a session's plan: a field left out stays as it is; null (or an empty text)
+// clears it.
+type SessionPlanInput struct {
+	// What the session focuses on; at most 80 characters.
+	Theme graphql.Omittable[*string] `json:"theme,omitempty" validate:"omitnil,max=80"`
+	// A prompt for members to write a reflection to before the session; at most 500 characters.
+	// Members are told once per session that it has one, without its text.
+	Prompt graphql.Omittable[*string] `json:"prompt,omitempty" validate:"omitnil,max=500"`
 }
 
 // The consent text a member is shown before sharing with a group, rendered for them. The
@@ -173,6 +217,120 @@ type WeeklyScheduleInput struct {
 	// 15 to 480.
 	DurationMinutes int     `json:"durationMinutes" validate:"min=15,max=480"`
 	Location        *string `json:"location,omitempty" validate:"omitnil,max=200"`
+}
+
+// Whether a member came to a session, as a facilitator recorded it.
+type AttendanceStatus string
+
+const (
+	AttendanceStatusPresent AttendanceStatus = "PRESENT"
+	AttendanceStatusAbsent  AttendanceStatus = "ABSENT"
+	AttendanceStatusExcused AttendanceStatus = "EXCUSED"
+)
+
+var AllAttendanceStatus = []AttendanceStatus{
+	AttendanceStatusPresent,
+	AttendanceStatusAbsent,
+	AttendanceStatusExcused,
+}
+
+func (e AttendanceStatus) IsValid() bool {
+	switch e {
+	case AttendanceStatusPresent, AttendanceStatusAbsent, AttendanceStatusExcused:
+		return true
+	}
+	return false
+}
+
+func (e AttendanceStatus) String() string {
+	return string(e)
+}
+
+func (e *AttendanceStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AttendanceStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AttendanceStatus", str)
+	}
+	return nil
+}
+
+func (e AttendanceStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AttendanceStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AttendanceStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A member's answer before a session.
+type RsvpAnswer string
+
+const (
+	RsvpAnswerGoing    RsvpAnswer = "GOING"
+	RsvpAnswerNotGoing RsvpAnswer = "NOT_GOING"
+)
+
+var AllRsvpAnswer = []RsvpAnswer{
+	RsvpAnswerGoing,
+	RsvpAnswerNotGoing,
+}
+
+func (e RsvpAnswer) IsValid() bool {
+	switch e {
+	case RsvpAnswerGoing, RsvpAnswerNotGoing:
+		return true
+	}
+	return false
+}
+
+func (e RsvpAnswer) String() string {
+	return string(e)
+}
+
+func (e *RsvpAnswer) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RsvpAnswer(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RsvpAnswer", str)
+	}
+	return nil
+}
+
+func (e RsvpAnswer) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RsvpAnswer) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RsvpAnswer) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // A day of the week.

@@ -75,11 +75,11 @@ type Config struct {
 // (schema/app-operations) passes with at least twice the room it needs, even with
 // first: 100 on every connection; TestAppOperationsFit checks that and logs the numbers.
 //
-//   - MaxDepth 8: the deepest app operations are 6 (GroupFeed, MyReflections,
-//     Reflection, EncouragementReceived; in the later files MyReflectionReads and
-//     GroupReflectionsSince). Plain lists are not charged by page size, and the cycle
+//   - MaxDepth 9: the deepest app operation is 7 (NextSessionPlan: node → Group →
+//     nextSession → topics → edges → node → author), the others 6 or less (GroupFeed,
+//     MyReflections, Reflection, …). Plain lists are not charged by page size, and the cycle
 //     Group.memberships → Membership.group multiplies by the group's size at each turn,
-//     so depth is what bounds it: at 8 a document can go round three times.
+//     so depth is what bounds it: at 9 a document can go round three times.
 //   - MaxAliases 30 and MaxDirectives 20: the app uses none; these leave room for tools
 //     and future screens, and the complexity limit bounds what aliases could multiply.
 //   - MaxTokens 5000: the largest app operation with its fragments is 116 tokens
@@ -97,7 +97,7 @@ type Config struct {
 //     milliseconds (BenchmarkValidationWorstCase).
 func DefaultConfig() Config {
 	return Config{
-		MaxDepth:          8,
+		MaxDepth:          9,
 		MaxAliases:        30,
 		MaxDirectives:     20,
 		MaxTokens:         5000,

@@ -232,4 +232,6 @@ var Columns = []Column{
 	{Name: "encouragements.message"},
 	{Name: "encouragements.report_reason"},
 	{Name: "encouragements.hide_reason"},
+	{Name: "topics.text"},
+	{Name: "attendances.rsvp_note"},
 }

@@ -44,7 +44,7 @@ var Settings = []Setting{
 	{"PROGRAM_NAME", "your treatment program", "the treatment program's name, as the consent to share names it"},
 	{"DEMO_SEED", "true in demo mode", "seed the demo group and users at start (true/false)"},
 	{"DEMO_TOKEN_TTL", "720h", "how long the demo sign-in tokens printed at start stay valid"},
-	{"MAX_QUERY_DEPTH", itoa(limits.DefaultConfig().MaxDepth), "deepest field nesting an operation may have (the app needs 6; Group.memberships ↔ Membership.group cycles multiply below that)"},
+	{"MAX_QUERY_DEPTH", itoa(limits.DefaultConfig().MaxDepth), "deepest field nesting an operation may have (the app needs 7; Group.memberships ↔ Membership.group cycles multiply below that)"},
 	{"MAX_ALIASES", itoa(limits.DefaultConfig().MaxAliases), "most aliased fields in one operation"},
 	{"MAX_DIRECTIVES", itoa(limits.DefaultConfig().MaxDirectives), "most directive uses in one operation"},
 	{"MAX_TOKENS", itoa(limits.DefaultConfig().MaxTokens), "most lexical tokens in one document"},

@@ -76,7 +76,9 @@ type Digest struct {
 	Session         *ent.GroupSession
 	ReflectionCount int
 	AttentionCount  int
-	Members         []*Member
+	// OpenTopicCount is the number of topics proposed for the session that are still open.
+	OpenTopicCount int
+	Members        []*Member
 }
 
 // Member is one member's part of a digest.

@@ -21,6 +21,8 @@ type NewReflection struct {
 	Prompt *string
 	// Visibility is who besides the author may read it; nil is PRIVATE.
 	Visibility *reflection.Visibility
+	// SessionID is the session of the same group whose prompt it answers, if any.
+	SessionID *int
 }
 
 // ReflectionChange is a change of a reflection: nil fields stay as they are.
