@@ -7,13 +7,13 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/service/sessions"
 )
 
 // PlanSession is the resolver for the planSession field.
 func (r *mutationResolver) PlanSession(ctx context.Context, sessionID int, input model.SessionPlanInput) (*ent.GroupSession, error) {
-	panic(fmt.Errorf("not implemented: PlanSession - planSession"))
+	return r.Sessions.Plan(ctx, r.ent(ctx), sessionID, sessions.PlanChange{Theme: planText(input.Theme), Prompt: planText(input.Prompt)})
 }

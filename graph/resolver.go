@@ -192,6 +192,13 @@ func optionalSetting(o graphql.Omittable[*string]) devices.Optional {
 	return devices.Optional{Set: set, Value: v}
 }
 
+// planText is a text of SessionPlanInput as the sessions service takes it: left out, or set
+// (null clears).
+func planText(o graphql.Omittable[*string]) sessions.Text {
+	v, set := o.ValueOK()
+	return sessions.Text{Set: set, Value: v}
+}
+
 // onReflectionsOf matches the encouragement on userID's reflections as an IN over their
 // reflections (the index on reflections.user_id, then the one on encouragements.reflection_id):
 // SQLite plans the EXISTS of HasReflectionWith as a scan of every encouragement.

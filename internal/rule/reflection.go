@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
@@ -93,6 +94,17 @@ func ReflectionCreate() privacy.MutationRule {
 		}
 		if !ok {
 			return privacy.Denyf("not a member of the group")
+		}
+		if sid, ok := m.SessionID(); ok {
+			// SECURITY: a reflection answers only a session of its own group that the author
+			// may read (the GroupSession policy: the group's current members).
+			ok, err := m.Client().GroupSession.Query().Where(groupsession.ID(sid), groupsession.GroupID(gid)).Exist(ctx)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return privacy.Denyf("the session is not one of the group's")
+			}
 		}
 		if vis, _ := m.Visibility(); vis == reflection.VisibilityGROUP {
 			// SECURITY: sharing with the group is a disclosure that needs the author's consent.

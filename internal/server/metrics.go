@@ -71,7 +71,7 @@ func newMetrics() *metrics {
 func (m *metrics) countPush(k push.Kind, outcome string) {
 	kind := string(k)
 	switch k {
-	case push.KindReminder, push.KindCancelled, push.KindEncouragement:
+	case push.KindReminder, push.KindCancelled, push.KindEncouragement, push.KindPrompt:
 	default:
 		kind = "other"
 	}

@@ -193,7 +193,7 @@ func checkDiscreet(m Message, reveal bool, forbidden []string) error {
 
 // knownKind reports whether k is one of the package's kinds.
 func knownKind(k Kind) bool {
-	return k == KindReminder || k == KindCancelled || k == KindEncouragement
+	return k == KindReminder || k == KindCancelled || k == KindEncouragement || k == KindPrompt
 }
 
 // abbreviate shortens s for an error message.

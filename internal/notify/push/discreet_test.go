@@ -53,6 +53,16 @@ func TestCheckDiscreetPassesAllTexts(t *testing.T) {
 		if err := CheckDiscreet(m, forbiddenNames...); err != nil {
 			t.Fatalf("%s encouragement: %v", loc, err)
 		}
+		title, body = Prompt(loc)
+		m = Message{Token: "tok", Kind: KindPrompt, Title: title, Body: body,
+			Data: map[string]string{"type": string(KindPrompt), "sessionId": "42"}, CollapseID: "p42"}
+		if err := CheckDiscreet(m, forbiddenNames...); err != nil {
+			t.Fatalf("%s prompt: %v", loc, err)
+		}
+		m.Kind, m.Data["type"] = KindReminder, string(KindReminder)
+		if err := CheckDiscreet(m); err == nil {
+			t.Fatalf("%s: the prompt's texts pass as a reminder's", loc)
+		}
 	}
 	if n < 10000 {
 		t.Errorf("only %d texts checked", n)

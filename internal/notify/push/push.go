@@ -4,8 +4,8 @@
 // locked screen that anybody nearby can read, so its text must never reveal
 // what kind of group it is about: no group or clinic names, no person names,
 // no words such as "recovery" or "sober". This package therefore only sends
-// a small fixed set of generic texts (see Reminder, Cancelled and
-// Encouragement) and opaque ids, and CheckDiscreet verifies that a message
+// a small fixed set of generic texts (see Reminder, Cancelled,
+// Encouragement and Prompt) and opaque ids, and CheckDiscreet verifies that a message
 // keeps to that. Both senders refuse messages that fail CheckDiscreet.
 //
 // Two Senders exist: FCM, which delivers through Firebase Cloud Messaging
@@ -35,6 +35,9 @@ const (
 	// KindEncouragement tells a member that someone sent them
 	// encouragement.
 	KindEncouragement Kind = "encouragement"
+	// KindPrompt tells a member that their group's next session has a
+	// prompt to write a reflection to (never its text or the theme).
+	KindPrompt Kind = "session_prompt"
 )
 
 // Message is one notification to one device.
@@ -45,7 +48,7 @@ type Message struct {
 	// Kind is the kind of notification; it is sent as Data["type"].
 	Kind Kind
 	// Title and Body are the texts shown to the user; use the texts from
-	// Reminder, Cancelled or Encouragement.
+	// Reminder, Cancelled, Encouragement or Prompt.
 	Title, Body string
 	// Data carries opaque ids only (keys "sessionId", "groupId",
 	// "encouragementId"); the senders add "type": string(Kind).

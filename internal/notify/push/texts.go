@@ -48,6 +48,9 @@ type texts struct {
 
 	encouragementTitle string
 	encouragementBody  string
+
+	promptTitle string
+	promptBody  string
 }
 
 var allTexts = [numLangs]texts{
@@ -71,6 +74,8 @@ var allTexts = [numLangs]texts{
 		},
 		encouragementTitle: "New message",
 		encouragementBody:  "Someone sent you encouragement",
+		promptTitle:        "New prompt",
+		promptBody:         "Your group has a new prompt",
 	},
 	spanish: {
 		weekdays: [7]string{"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"},
@@ -92,6 +97,8 @@ var allTexts = [numLangs]texts{
 		},
 		encouragementTitle: "Mensaje nuevo",
 		encouragementBody:  "Alguien te envió palabras de ánimo",
+		promptTitle:        "Nueva pregunta",
+		promptBody:         "Tu grupo tiene una nueva pregunta para reflexionar",
 	},
 }
 
@@ -211,6 +218,14 @@ func Encouragement(locale string) (title, body string) {
 	return t.encouragementTitle, t.encouragementBody
 }
 
+// Prompt returns the texts telling a member that their group's next session
+// has a prompt to write to: "New prompt" / "Your group has a new prompt".
+// Neither the prompt nor the theme is ever part of it.
+func Prompt(locale string) (title, body string) {
+	t := &allTexts[parseLocale(locale).lang]
+	return t.promptTitle, t.promptBody
+}
+
 // describe converts startsAt to loc and says how its day relates to the
 // day of now in loc.
 func describe(loc *time.Location, startsAt, now time.Time) (when, time.Time) {
@@ -325,6 +340,7 @@ func buildPatterns() []pattern {
 			add(KindCancelled, t.cancelledTitle, t.cancelled[w])
 		}
 		add(KindEncouragement, t.encouragementTitle, t.encouragementBody)
+		add(KindPrompt, t.promptTitle, t.promptBody)
 	}
 	return out
 }

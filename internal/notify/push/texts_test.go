@@ -158,6 +158,24 @@ func TestEncouragement(t *testing.T) {
 	}
 }
 
+// TestPrompt: the push of a new prompt says only that there is one.
+func TestPrompt(t *testing.T) {
+	tests := []struct{ locale, title, body string }{
+		{"en-US", "New prompt", "Your group has a new prompt"},
+		{"en-GB", "New prompt", "Your group has a new prompt"},
+		{"es-MX", "Nueva pregunta", "Tu grupo tiene una nueva pregunta para reflexionar"},
+		{"es_ES", "Nueva pregunta", "Tu grupo tiene una nueva pregunta para reflexionar"},
+		{"", "New prompt", "Your group has a new prompt"},
+		{"fr-FR", "New prompt", "Your group has a new prompt"},
+	}
+	for _, tt := range tests {
+		title, body := Prompt(tt.locale)
+		if title != tt.title || body != tt.body {
+			t.Errorf("Prompt(%q) = %q / %q, want %q / %q", tt.locale, title, body, tt.title, tt.body)
+		}
+	}
+}
+
 // The day is decided in the member's zone, by calendar date, not by UTC
 // and not by counting 24-hour periods.
 func TestDayBoundaries(t *testing.T) {

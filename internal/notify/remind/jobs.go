@@ -1,6 +1,6 @@
 // Package remind sends the push notifications of the app as durable River jobs: session
-// reminders at each member's lead times, notices of cancelled sessions, and "someone sent you
-// encouragement". Jobs are inserted in the transaction of the change that causes them, so a
+// reminders at each member's lead times, notices of cancelled sessions, "someone sent you
+// encouragement" and "your group has a new prompt". Jobs are inserted in the transaction of the change that causes them, so a
 // notification exists exactly when its cause was committed; workers re-check everything at
 // send time, and claim each device's delivery in the database before sending it (see
 // deliver), so that nothing is sent twice, whatever fails, or after the session started.

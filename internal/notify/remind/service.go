@@ -164,6 +164,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	river.AddWorker(workers, &ReminderWorker{d: d})
 	river.AddWorker(workers, &CancelledWorker{d: d})
 	river.AddWorker(workers, &EncouragementWorker{d: d})
+	river.AddWorker(workers, &PromptWorker{d: d})
 	river.AddWorker(workers, &FirebaseUserWorker{d: d, firebase: cfg.Firebase})
 	river.AddWorker(workers, &ExtendWorker{upkeep: cfg.Upkeep, client: cfg.Client, clock: cfg.Clock, prune: func(ctx context.Context) error {
 		_, err := cfg.Client.Delivery.Delete().Where(delivery.SentAtLT(cfg.Clock.Now().Add(-cfg.KeepDeliveries))).Exec(rule.ForNotifications(ctx))

@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/platform/apperr"
@@ -24,13 +25,22 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in NewReflecti
 	if in.Visibility != nil {
 		visibility = *in.Visibility
 	}
-	sum := j.digest(in.ClientID.String(), in.GroupID, in.Body, in.Mood, in.Craving, in.Prompt, string(visibility))
+	parts := []any{in.ClientID.String(), in.GroupID, in.Body, in.Mood, in.Craving, in.Prompt, string(visibility)}
+	if in.SessionID != nil {
+		// Only when given: the fingerprints of reflections written before sessions had
+		// prompts stay as they were.
+		parts = append(parts, "session", *in.SessionID)
+	}
+	sum := j.digest(parts...)
 	// A retry first: it returns what was made even if the author has left the group since.
 	if r, err := j.existingReflection(ctx, c, v, in, sum); r != nil || err != nil {
 		return r, j.resourcesFor(ctx, r), err
 	}
 	author, err := rule.CurrentMembershipID(ctx, c, in.GroupID)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := j.answerable(ctx, c, in); err != nil {
 		return nil, nil, err
 	}
 	attention := j.detector.Detect(in.Body)
@@ -43,6 +53,7 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in NewReflecti
 		SetMood(in.Mood).
 		SetCraving(in.Craving).
 		SetNillablePrompt(in.Prompt).
+		SetNillableSessionID(in.SessionID).
 		SetVisibility(visibility).
 		SetNeedsAttention(attention).
 		SetCreateDigest(sum).
@@ -66,6 +77,29 @@ func (j *Journal) CreateReflection(ctx context.Context, c client, in NewReflecti
 	}
 	bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Op: bus.Created, Group: r.GroupID, ID: r.ID})
 	return r, j.resourcesFor(ctx, r), nil
+}
+
+// answerable checks the session a new reflection answers, if any: one of the same group
+// that the author can read (the GroupSession policy: its current members), not cancelled.
+// It may have started: a member may write to the prompt after the meeting too.
+func (j *Journal) answerable(ctx context.Context, c client, in NewReflection) error {
+	if in.SessionID == nil {
+		return nil
+	}
+	s, err := c.GroupSession.Query().Where(groupsession.ID(*in.SessionID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return apperr.Input("sessionID", "no such session")
+	}
+	if err != nil {
+		return err
+	}
+	if s.GroupID != in.GroupID {
+		return apperr.Input("sessionID", "the session is not one of the reflection's group")
+	}
+	if s.Status == groupsession.StatusCANCELLED {
+		return apperr.Input("sessionID", "the session was cancelled")
+	}
+	return nil
 }
 
 // existingReflection finds the viewer's reflection with the client id of in, if any, and

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/go-playground/validator/v10"
 	"github.com/go-playground/validator/v10/non-standard/validators"
 
@@ -41,7 +42,24 @@ func newValidator() *validator.Validate {
 		_, err := schedule.ParseClock(fl.Field().String())
 		return err == nil
 	}))
+	// An omittable text (left out, null or a value: SessionPlanInput) is checked as the text
+	// it carries: left out and null are both nil, which omitnil lets through.
+	val.RegisterCustomTypeFunc(func(f reflect.Value) any {
+		return omittedText(f)
+	}, graphql.Omittable[*string]{})
 	return val
+}
+
+// omittedText is the text an omittable text carries, nil when it is left out or null.
+func omittedText(f reflect.Value) *string {
+	if !f.CanInterface() {
+		return nil
+	}
+	o, ok := f.Interface().(graphql.Omittable[*string])
+	if !ok {
+		return nil
+	}
+	return o.Value()
 }
 
 func must(err error) {
@@ -67,6 +85,9 @@ func noNUL(s any) error {
 	rt := rv.Type()
 	for i := 0; i < rt.NumField(); i++ {
 		f := reflect.Indirect(rv.Field(i))
+		if t := omittedText(rv.Field(i)); t != nil {
+			f = reflect.ValueOf(*t)
+		}
 		if f.Kind() == reflect.String && strings.ContainsRune(f.String(), 0) {
 			name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
 			return apperr.Input(name, "must not contain NUL characters")
