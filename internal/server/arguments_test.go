@@ -7,10 +7,12 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/processgroup/api/graph/generated"
+	"github.com/processgroup/api/internal/rule"
 )
 
 // apiSchema is the schema the server executes.
@@ -62,15 +65,19 @@ type reach struct {
 }
 
 // reaches is how the tests below reach each type of a group g made by NewGroup, with a
-// reflection rid of g.A and a session, as the app reaches them.
-func reaches(g *Group, rid string) map[string]reach {
-	return map[string]reach{
+// reflection rid of g.A and a session sid ("" for none), as the app reaches them.
+func reaches(g *Group, rid, sid string) map[string]reach {
+	ways := map[string]reach{
 		"Query":      {g.Therapist, "%s", nil},
 		"Mutation":   {g.Therapist, "%s", nil},
 		"User":       {g.A, "viewer { %s }", nil},
 		"Group":      {g.Therapist, "node(id: $owner) { ... on Group { %s } }", map[string]any{"owner": g.ID}},
 		"Reflection": {g.A, "node(id: $owner) { ... on Reflection { %s } }", map[string]any{"owner": rid}},
 	}
+	if sid != "" {
+		ways["GroupSession"] = reach{g.Therapist, "node(id: $owner) { ... on GroupSession { %s } }", map[string]any{"owner": sid}}
+	}
+	return ways
 }
 
 // document is an operation that selects field (with args, already written) the way r
@@ -91,6 +98,24 @@ func (r reach) document(owner string, field string, extra ...string) string {
 		head += "(" + strings.Join(decls, ", ") + ")"
 	}
 	return head + " { " + fmt.Sprintf(r.wrap, field) + " }"
+}
+
+// addTopic stores a topic of g.A for session sid below the API (GroupSession.topics).
+// TODO(issue 15): through ProposeTopic once it is served.
+func addTopic(t *testing.T, h *H, g *Group, sid string) {
+	t.Helper()
+	ctx := rule.ForOperator(context.Background())
+	c := h.App.Client()
+	session, _ := strconv.Atoi(sid)
+	author, _ := strconv.Atoi(g.Memberships[g.A])
+	m, err := c.Membership.Get(ctx, author)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Topic.Create().SetClientID(uuid.New()).SetUserID(m.UserID).SetGroupID(m.GroupID).
+		SetSessionID(session).SetAuthorID(author).SetText("cursors").SetCreateDigest("-").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // cursorOf is a cursor in entgql's form with any id and value, for cursors this API would
@@ -118,11 +143,13 @@ func TestEveryConnectionRefusesMalformedCursors(t *testing.T) {
 	}
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
-		rid := g.Reflect(g.A, "GROUP", "cursors")
+		sid := schedule(g, h.Clock.Now().Add(48*time.Hour))
+		// A reflection written to the session's prompt (GroupSession.reflections).
+		rid := g.A.MustOp("CreateReflection", map[string]any{"input": answerInput(g.ID, sid, "GROUP", "cursors")}).Str("createReflection.reflection.id")
 		mustEncourage(t, g.B, rid, "")
 		g.B.MustOp("Reflection", map[string]any{"id": rid}) // a read of A's reflection
-		schedule(g, h.Clock.Now().Add(48*time.Hour))
-		ways := reaches(g, rid)
+		addTopic(t, h, g, sid)
+		ways := reaches(g, rid, sid)
 		malformed := map[string]string{
 			"not base64":          "!!!",
 			"AAAA":                "AAAA",
@@ -364,7 +391,7 @@ func TestEveryStringArgumentRefusesNUL(t *testing.T) {
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		rid := g.Reflect(g.A, "GROUP", "strings")
-		ways := reaches(g, rid)
+		ways := reaches(g, rid, "")
 		snap, counts := dbSnapshot(t, h), tableCounts(t, h)
 		covered := map[string]bool{}
 		for _, tg := range targets {
