@@ -452,3 +452,27 @@ func TestPromptPushRetried(t *testing.T) {
 		}
 	}, withPush(), startingAt(tuesdayMorning))
 }
+
+// TestPromptPushOnceWhenPlannedAtOnce: two plans of a session's first prompt at the same
+// time tell each member once.
+func TestPromptPushOnceWhenPlannedAtOnce(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g := h.NewGroup()
+		registerDevice(g.A, "token-a", "ANDROID", "en-US")
+		registerDevice(g.B, "token-b", "ANDROID", "en-US")
+		sid := schedule(g, sixPM)
+		atOnce(4, func(i int) {
+			if r := planSession(g.Therapist, sid, map[string]any{"prompt": "MARKER at once " + strings.Repeat("!", i)}); len(r.Errors) > 0 {
+				t.Errorf("plan %d: %s", i, r.Raw)
+			}
+		})
+		ms := h.Pushes(2)
+		if n := byToken(ms); n["token-a"] != 1 || n["token-b"] != 1 {
+			t.Fatalf("pushes: %v", summary(ms))
+		}
+		if n := countRows(t, h, `SELECT count(*) FROM river_job WHERE kind = 'session_prompt'`); n != 2 {
+			t.Fatalf("%d prompt jobs, want 2", n)
+		}
+	}, withPush(), startingAt(tuesdayMorning))
+}
