@@ -571,4 +571,3 @@ func TestAttendanceWeeklyScheduleRemovesAnswered(t *testing.T) {
 		}
 	}, startingAt(tuesdayMorning))
 }
-

@@ -255,7 +255,7 @@ type Row struct {
 
 // List is every current member of sess's group with role MEMBER (facilitators are not
 // listed: they lead the session), with their answer, note, status and unexcused absences in
-// a row up to sess, for the group's facilitators; an empty list for anyone else. Four
+// a row up to sess, for the group's facilitators; an empty list for anyone else. Three
 // statements whatever the size of the group or its history.
 func List(ctx context.Context, c *ent.Client, sess *ent.GroupSession) ([]Row, error) {
 	if err := rule.MayFacilitate(ctx, c, sess.GroupID); err != nil {
@@ -312,45 +312,46 @@ func List(ctx context.Context, c *ent.Client, sess *ent.GroupSession) ([]Row, er
 // counting back over the group's recorded sessions: those not cancelled, started by now,
 // matching upTo (the session's own start or before, or before a digest's end), on which
 // attendance was recorded for anyone. The count goes on while the member was ABSENT and
-// stops at PRESENT, EXCUSED or a recorded session without an entry for them. Two statements
-// whatever the history. It reads as the viewer: a facilitator reads every row of the group.
+// stops at PRESENT, EXCUSED or a recorded session without an entry for them. One statement
+// whatever the history (every record of the group's sessions, latest session first). It
+// reads as the viewer: a facilitator reads every row of the group.
 func Absences(ctx context.Context, c *ent.Client, groupID int, ids []int, now time.Time, upTo predicate.GroupSession) (map[int]int, error) {
 	out := make(map[int]int, len(ids))
 	if len(ids) == 0 {
 		return out, nil
-	}
-	sessions, err := c.GroupSession.Query().
-		Where(
-			groupsession.GroupID(groupID),
-			groupsession.StatusEQ(groupsession.StatusSCHEDULED),
-			groupsession.StartsAtLTE(now),
-			upTo,
-			groupsession.HasAttendancesWith(attendance.StatusNotNil()),
-		).
-		Order(groupsession.ByStartsAt(sql.OrderDesc()), groupsession.ByID(sql.OrderDesc())).
-		IDs(ctx)
-	if err != nil || len(sessions) == 0 {
-		return out, err
 	}
 	var recs []struct {
 		SessionID    int               `json:"session_id"`
 		MembershipID int               `json:"membership_id"`
 		Status       attendance.Status `json:"status"`
 	}
-	err = c.Attendance.Query().
+	err := c.Attendance.Query().
 		Where(
-			attendance.SessionIDIn(sessions...),
-			attendance.MembershipIDIn(ids...),
+			attendance.GroupID(groupID),
 			attendance.StatusNotNil(),
+			attendance.HasSessionWith(
+				groupsession.StatusEQ(groupsession.StatusSCHEDULED),
+				groupsession.StartsAtLTE(now),
+				upTo,
+			),
+		).
+		Order(
+			attendance.BySessionField(groupsession.FieldStartsAt, sql.OrderDesc()),
+			attendance.BySessionID(sql.OrderDesc()),
 		).
 		Select(attendance.FieldSessionID, attendance.FieldMembershipID, attendance.FieldStatus).
 		Scan(ctx, &recs)
 	if err != nil {
 		return nil, err
 	}
+	// The recorded sessions, latest first, and each one's records.
+	var sessions []int
 	type key struct{ session, member int }
 	status := make(map[key]attendance.Status, len(recs))
 	for _, r := range recs {
+		if len(sessions) == 0 || sessions[len(sessions)-1] != r.SessionID {
+			sessions = append(sessions, r.SessionID)
+		}
 		status[key{r.SessionID, r.MembershipID}] = r.Status
 	}
 	for _, m := range ids {

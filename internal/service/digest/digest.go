@@ -4,7 +4,7 @@
 // A digest reads a fixed number of SQL statements whatever the size of the group or of the
 // period: the members, the reflections of the period and of the period before it (one
 // statement), the latest reflection of members who wrote in neither (one statement), the
-// recorded sessions and their absences (two statements) and the open topics (one). Everything it reads goes
+// records of attendance of its recorded sessions (one statement) and the open topics (one). Everything it reads goes
 // through the privacy policies as the viewer, so it holds only what the facilitator may read.
 package digest
 
