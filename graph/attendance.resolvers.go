@@ -7,28 +7,58 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/processgroup/api/ent"
+	entattendance "github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/service/attendance"
 )
 
 // ViewerRsvp is the resolver for the viewerRsvp field.
 func (r *groupSessionResolver) ViewerRsvp(ctx context.Context, obj *ent.GroupSession) (*model.RsvpAnswer, error) {
-	panic(fmt.Errorf("not implemented: ViewerRsvp - viewerRsvp"))
+	a, err := attendance.ViewerRsvp(ctx, r.ent(ctx), obj)
+	if a == nil || err != nil {
+		return nil, err
+	}
+	v := model.RsvpAnswer(*a)
+	return &v, nil
 }
 
 // Attendance is the resolver for the attendance field.
 func (r *groupSessionResolver) Attendance(ctx context.Context, obj *ent.GroupSession) ([]*model.SessionAttendance, error) {
-	panic(fmt.Errorf("not implemented: Attendance - attendance"))
+	rows, err := attendance.List(ctx, r.ent(ctx), obj)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.SessionAttendance, len(rows))
+	for i, row := range rows {
+		out[i] = &model.SessionAttendance{Membership: row.Membership, RsvpNote: row.Note, ConsecutiveAbsences: row.ConsecutiveAbsences}
+		if row.Rsvp != nil {
+			v := model.RsvpAnswer(*row.Rsvp)
+			out[i].Rsvp = &v
+		}
+		if row.Status != nil {
+			v := model.AttendanceStatus(*row.Status)
+			out[i].Status = &v
+		}
+	}
+	return out, nil
 }
 
 // RespondToSession is the resolver for the respondToSession field.
 func (r *mutationResolver) RespondToSession(ctx context.Context, sessionID int, answer model.RsvpAnswer, note *string) (*ent.GroupSession, error) {
-	panic(fmt.Errorf("not implemented: RespondToSession - respondToSession"))
+	text := ""
+	if note != nil {
+		text = *note
+	}
+	return attendance.Respond(ctx, r.ent(ctx), sessionID, entattendance.Rsvp(answer), text)
 }
 
 // RecordAttendance is the resolver for the recordAttendance field.
 func (r *mutationResolver) RecordAttendance(ctx context.Context, sessionID int, entries []*model.AttendanceInput) (*ent.GroupSession, error) {
-	panic(fmt.Errorf("not implemented: RecordAttendance - recordAttendance"))
+	in := make([]attendance.Entry, len(entries))
+	for i, e := range entries {
+		in[i] = attendance.Entry{MembershipID: e.MembershipID, Status: entattendance.Status(e.Status)}
+	}
+	return attendance.Record(ctx, r.ent(ctx), sessionID, in)
 }

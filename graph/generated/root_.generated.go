@@ -2396,7 +2396,9 @@ type SessionAttendance {
   status: AttendanceStatus
   """
   Unexcused absences in a row up to this session, counting back over the group's sessions
-  with attendance recorded (an excused absence or a presence ends the count).
+  that were not cancelled, have started, start no later than this one and have attendance
+  recorded for anyone: each such session where the member is ABSENT counts; PRESENT,
+  EXCUSED or no entry for them ends the count.
   """
   consecutiveAbsences: Int!
 }
@@ -2421,13 +2423,16 @@ extend type Mutation {
   """
   Members: answers whether they will come to a session that has not started, with an
   optional note (at most 280 characters) only the group's facilitators and the member read.
-  Answering again replaces the answer. Who says NOT_GOING gets no reminder of the session,
-  but is still told if it is moved (which resets the answer) or cancelled.
+  Answering again replaces the answer; an empty note is none. Who says NOT_GOING gets no
+  reminder of the session, but is still told if it is moved (which resets the answer) or
+  cancelled. CONFLICT once the session has started or when it was cancelled. A facilitator
+  may answer too (their answer keeps their own reminders away and is listed nowhere).
   """
   respondToSession(sessionID: ID!, answer: RsvpAnswer!, note: String): GroupSession!
   """
   Facilitators, once the session has started: records who came. Recording again corrects
-  it. At most 200 entries, each a membership of the session's group.
+  it. At most 200 entries, each a membership of the session's group (else BAD_USER_INPUT and
+  nothing is recorded); CONFLICT before the session starts or when it was cancelled.
   """
   recordAttendance(sessionID: ID!, entries: [AttendanceInput!]!): GroupSession!
 }

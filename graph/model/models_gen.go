@@ -157,7 +157,9 @@ type SessionAttendance struct {
 	// Whether they came, once a facilitator recorded it.
 	Status *AttendanceStatus `json:"status,omitempty"`
 	// Unexcused absences in a row up to this session, counting back over the group's sessions
-	// with attendance recorded (an excused absence or a presence ends the count).
+	// that were not cancelled, have started, start no later than this one and have attendance
+	// recorded for anyone: each such session where the member is ABSENT counts; PRESENT,
+	// EXCUSED or no entry for them ends the count.
 	ConsecutiveAbsences int `json:"consecutiveAbsences"`
 }
 

@@ -5,6 +5,9 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/attendance"
+	"github.com/processgroup/api/ent/group"
+	"github.com/processgroup/api/ent/groupsession"
+	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/privacy"
 	"github.com/processgroup/api/internal/viewer"
 )
@@ -48,11 +51,14 @@ var rsvpFields = map[string]bool{
 
 // AttendanceChange lets a member answer for themselves (the RSVP fields of a row of their
 // own current membership), and the group's current facilitators record attendance (the
-// status fields) and clear answers (a moved session resets them). Anything else is denied.
+// status fields), clear answers (a moved session resets them) and delete rows that hold
+// only answers (a session a new weekly schedule removes). Anything else is denied: a member
+// never touches the status fields, not even to clear them, and a facilitator never writes
+// an answer.
 func AttendanceChange() privacy.MutationRule {
 	return privacy.AttendanceMutationRuleFunc(func(ctx context.Context, m *ent.AttendanceMutation) error {
 		v := viewer.FromContext(ctx)
-		member, staff := false, false
+		member, staff, clearsAnswers := false, false, false
 		for _, f := range m.Fields() {
 			switch {
 			case f == attendance.FieldUpdatedAt || f == attendance.FieldCreatedAt ||
@@ -63,25 +69,31 @@ func AttendanceChange() privacy.MutationRule {
 				staff = true
 			}
 		}
-		clearsOnly := false
-		if !member && !staff {
-			clearsOnly = len(m.ClearedFields()) > 0
-			for _, f := range m.ClearedFields() {
-				if !rsvpFields[f] {
-					return privacy.Denyf("only answers are cleared")
-				}
+		for _, f := range m.ClearedFields() {
+			if rsvpFields[f] {
+				clearsAnswers = true
+			} else {
+				// SECURITY: clearing a record is a change of the record: the facilitators'.
+				staff = true
 			}
-		}
-		if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
-			return privacy.Denyf("attendance is not deleted through the API")
 		}
 		s, err := scopeOf(ctx, v)
 		if err != nil {
 			return err
 		}
-		if m.Op().Is(ent.OpCreate) {
+		switch {
+		case m.Op().Is(ent.OpDelete | ent.OpDeleteOne):
+			// SECURITY: only rows holding no record, of groups the viewer facilitates: what
+			// was recorded is never deleted through the API.
+			m.Where(attendance.StatusIsNil(), s.groups(attendance.FieldGroupID, groupsFacilitated))
+			return privacy.Allow
+		case m.Op().Is(ent.OpCreate):
+			sid, _ := m.SessionID()
 			mid, _ := m.MembershipID()
 			gid, _ := m.GroupID()
+			if member == staff {
+				return privacy.Denyf("a row is created with an answer or with a record")
+			}
 			if member {
 				// SECURITY: an answer is given through the viewer's own current membership.
 				ok, err := isCurrentMembership(ctx, m.Client(), mid, v.UserID, gid)
@@ -91,12 +103,21 @@ func AttendanceChange() privacy.MutationRule {
 				if !ok {
 					return privacy.Denyf("answers are given as oneself")
 				}
-			}
-			if staff {
+			} else if err := MayFacilitate(ctx, m.Client(), gid); err != nil {
 				// SECURITY: attendance is recorded by the group's facilitators.
-				if err := MayFacilitate(ctx, m.Client(), gid); err != nil {
-					return privacy.Denyf("only the group's facilitators record attendance")
-				}
+				return privacy.Denyf("only the group's facilitators record attendance")
+			}
+			// SECURITY: the row's group is its session's and its membership's, so that the
+			// group filters above hold for it.
+			ok, err := m.Client().GroupSession.Query().Where(
+				groupsession.ID(sid), groupsession.GroupID(gid),
+				groupsession.HasGroupWith(group.HasMembershipsWith(membership.ID(mid))),
+			).Exist(ctx)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return privacy.Denyf("the session and the membership are of another group")
 			}
 			return privacy.Allow
 		}
@@ -106,8 +127,11 @@ func AttendanceChange() privacy.MutationRule {
 		case member:
 			// SECURITY: only rows of the viewer's own current memberships are matched.
 			m.Where(s.own(attendance.FieldMembershipID), s.groups(attendance.FieldGroupID, groupsIn))
-		case staff, clearsOnly:
+		case staff:
 			// SECURITY: only rows of groups the viewer facilitates are matched.
+			m.Where(s.groups(attendance.FieldGroupID, groupsFacilitated))
+		case clearsAnswers:
+			// SECURITY: answers are reset (a moved session) by the group's facilitators only.
 			m.Where(s.groups(attendance.FieldGroupID, groupsFacilitated))
 		default:
 			return privacy.Denyf("nothing to change")

@@ -1,6 +1,10 @@
 package server_test
 
-import "testing"
+import (
+	"sync"
+	"testing"
+	"time"
+)
 
 // readBudget is the most SQL statements each of the app's reads may take, whatever the size
 // of the group and its history: the sign-in (the member record), the viewer's memberships
@@ -18,7 +22,24 @@ var readBudget = []struct {
 	{"MyReflections", false, func(*Group) map[string]any { return nil }, 8},
 	{"EncouragementReceived", false, func(*Group) map[string]any { return nil }, 5},
 	{"UpcomingSessions", false, func(*Group) map[string]any { return nil }, 5},
-	{"GroupDigest", true, func(g *Group) map[string]any { return map[string]any{"groupID": g.ID} }, 10},
+	// The digest: 10, and the attendance recorded (MISSED_SESSIONS) and the open topics (issue 15).
+	{"GroupDigest", true, func(g *Group) map[string]any { return map[string]any{"groupID": g.ID} }, 12},
+	{"SessionBriefing", true, func(g *Group) map[string]any { return map[string]any{"sessionID": nextSessionOf(g)} }, 12},
+}
+
+// nextSessions remembers each group's next session for nextSessionOf.
+var nextSessions sync.Map
+
+// nextSessionOf is the id of g's next session, read once (by the facilitator, on the first
+// call: the budget's first, uncounted run) and remembered.
+func nextSessionOf(g *Group) string {
+	if id, ok := nextSessions.Load(g.ID); ok {
+		return id.(string)
+	}
+	r := g.Therapist.MustRaw(`query N($g: ID!) { node(id: $g) { ... on Group { nextSession { id } } } }`, "N", map[string]any{"g": g.ID})
+	id := r.Str("node.nextSession.id")
+	nextSessions.Store(g.ID, id)
+	return id
 }
 
 // TestReadStatementBudget: the app's reads stay within their statement budget for a small
@@ -48,6 +69,65 @@ func TestReadStatementBudget(t *testing.T) {
 					t.Errorf("%s (therapist %v, %d reflections each): %d statements, budget %d", b.op, b.therapist, size, n, b.max)
 				}
 			}
+		}
+	})
+}
+
+// TestAttendanceStatementBudget: the digest (with its attention reasons and open topics) and
+// the session's briefing (its attendance with absences in a row) read the same number of
+// statements for a small group with a short history and for one with many members, recorded
+// sessions and topics.
+func TestAttendanceStatementBudget(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		digestDoc := `query D($g: ID!, $s: ID) { node(id: $g) { ... on Group { digest(sessionID: $s) {
+			openTopicCount attentionCount members { membership { id } attentionReasons reflectionCount } } } } }`
+		var counts [][2]int
+		for _, size := range []int{2, 12} {
+			g := foundedGroup(t, h)
+			var past []string
+			for i := 0; i < size; i++ {
+				past = append(past, schedule(g, h.Clock.Now().Add(time.Duration(i+1)*time.Hour)))
+			}
+			next := schedule(g, h.Clock.Now().Add(time.Duration(size+30)*time.Hour))
+			h.Clock.Advance(time.Duration(size+2) * time.Hour)
+			// Everyone writes in the digest's period (so that both sizes read the same way).
+			fillGroup(t, h, g, size+2, 1)
+			ms := g.Therapist.MustRaw(`query M($g: ID!) { node(id: $g) { ... on Group { memberships { id role } } } }`, "M", map[string]any{"g": g.ID})
+			for i, s := range past {
+				var entries []map[string]any
+				for j, x := range ms.Get("node.memberships").([]any) {
+					m := x.(map[string]any)
+					if m["role"] != "MEMBER" {
+						continue
+					}
+					entries = append(entries, map[string]any{"membershipID": m["id"], "status": []string{"ABSENT", "PRESENT", "EXCUSED"}[(i+j)%3]})
+				}
+				g.Therapist.MustOp("RecordAttendance", map[string]any{"sessionID": s, "entries": entries})
+			}
+			addTopics(t, h, g, next, size, "OPEN")
+			dg := map[string]any{"g": g.ID, "s": next}
+			g.Therapist.MustRaw(digestDoc, "D", dg)
+			nd := h.Statements(func() {
+				if r := g.Therapist.MustRaw(digestDoc, "D", dg); r.Num("node.digest.openTopicCount") != size {
+					t.Errorf("open topics: %s", r.Raw)
+				}
+			})
+			bv := map[string]any{"id": past[len(past)-1]}
+			g.Therapist.MustRaw(briefDoc, "Brief", bv)
+			nb := h.Statements(func() {
+				if r := g.Therapist.MustRaw(briefDoc, "Brief", bv); len(r.Get("node.attendance").([]any)) != size+2 {
+					t.Errorf("attendance: %s", r.Raw)
+				}
+			})
+			t.Logf("size %d: digest %d statements, briefing %d", size, nd, nb)
+			counts = append(counts, [2]int{nd, nb})
+		}
+		if counts[0] != counts[1] {
+			t.Errorf("statements grow with the size: %v", counts)
+		}
+		if counts[1][0] > 12 || counts[1][1] > 8 {
+			t.Errorf("statements (digest, briefing): %v, budget 12, 8", counts[1])
 		}
 	})
 }

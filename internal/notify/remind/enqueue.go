@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/delivery"
 	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/membership"
@@ -87,7 +88,8 @@ func (j *Jobs) SessionsCreated(ctx context.Context, ids ...int) error {
 
 // SessionMoved replans the reminders of a session that moved: pending reminders for its old
 // time are cancelled, every current member gets one per lead time for the new time, and
-// members already reminded of the old time are told the new one at once.
+// members already reminded of the old time, or who had said they would not come, are told
+// the new one at once. The caller resets the session's answers after this.
 func (j *Jobs) SessionMoved(ctx context.Context, id int) error {
 	tx, client, sys, err := j.tx(ctx)
 	if err != nil {
@@ -106,8 +108,17 @@ func (j *Jobs) SessionMoved(ctx context.Context, id int) error {
 	if err != nil {
 		return err
 	}
+	// Who said they would not come had no reminder, and hears of the move at once too (the
+	// move resets their answer: they are reminded of the new time unless they decline again).
+	declined, err := client.Attendance.Query().
+		Where(attendance.SessionID(id), attendance.RsvpEQ(attendance.RsvpNOT_GOING)).
+		QueryMembership().Where(rule.Current()).
+		Select(membership.FieldUserID).Ints(sys)
+	if err != nil {
+		return err
+	}
 	tell := map[int]bool{}
-	for _, uid := range told {
+	for _, uid := range append(told, declined...) {
 		tell[uid] = true
 	}
 	return j.plan(ctx, tx, client, sys, []*ent.GroupSession{s}, nil, tell)

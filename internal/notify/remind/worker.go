@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/delivery"
 	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"
@@ -313,6 +314,21 @@ func (w *ReminderWorker) Work(ctx context.Context, job *river.Job[ReminderArgs])
 	}
 	if s.Status != groupsession.StatusSCHEDULED || !s.StartsAt.Equal(a.StartsAt) {
 		return nil // cancelled or moved: the move planned new reminders
+	}
+	if a.LeadMinutes != MovedLead {
+		// Who said they would not come is not reminded (a move's notice still goes).
+		declined, err := w.d.client.Attendance.Query().Where(
+			attendance.SessionID(s.ID),
+			attendance.RsvpEQ(attendance.RsvpNOT_GOING),
+			attendance.HasMembershipWith(rule.CurrentMembershipOf(a.UserID, s.GroupID)),
+		).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if declined {
+			w.d.log.DebugContext(ctx, "reminder not sent: declined", "job", job.ID)
+			return nil
+		}
 	}
 	leads := LeadMinutes(r.user)
 	if a.LeadMinutes != MovedLead && !slices.Contains(leads, a.LeadMinutes) {

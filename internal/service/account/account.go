@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/delivery"
 	"github.com/processgroup/api/ent/device"
 	"github.com/processgroup/api/ent/encouragement"
@@ -72,6 +73,7 @@ type Export struct {
 	EncouragementReceived []exportEncouragement `json:"encouragementReceived"`
 	Consents              []exportConsent       `json:"consents"`
 	ReadsOfMyReflections  []exportRead          `json:"readsOfMyReflections"`
+	Attendance            []exportAttendance    `json:"attendance"`
 	Devices               []exportDevice        `json:"devices"`
 	NotificationSettings  exportSettings        `json:"notificationSettings"`
 }
@@ -136,6 +138,18 @@ type exportConsent struct {
 	RevokedAt    *time.Time `json:"revokedAt,omitempty"`
 }
 
+// exportAttendance is the member's answer to a session (with their note) and whether they
+// came, as a facilitator recorded it.
+type exportAttendance struct {
+	SessionID    int        `json:"sessionID"`
+	MembershipID int        `json:"membershipID"`
+	Rsvp         string     `json:"rsvp,omitempty"`
+	RsvpNote     string     `json:"rsvpNote,omitempty"`
+	RsvpAt       *time.Time `json:"rsvpAt,omitempty"`
+	Status       string     `json:"status,omitempty"`
+	RecordedAt   *time.Time `json:"recordedAt,omitempty"`
+}
+
 type exportRead struct {
 	ReflectionID int       `json:"reflectionID"`
 	ReaderID     int       `json:"readerMembershipID,omitempty"`
@@ -144,7 +158,7 @@ type exportRead struct {
 
 // Export gathers the viewer's data. It reads as the system, always limited to rows that are
 // the viewer's own (their record, memberships, reflections, what they sent or received,
-// their consents, the reads of their reflections).
+// their consents, the reads of their reflections, their answers to sessions and attendance).
 func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, error) {
 	v := viewer.FromContext(ctx)
 	// SECURITY: every query below is restricted to the viewer's own rows.
@@ -225,6 +239,21 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 	for _, r := range reads {
 		out.ReadsOfMyReflections = append(out.ReadsOfMyReflections, exportRead{ReflectionID: r.ReflectionID, ReaderID: r.ReaderID, ReadAt: r.ReadAt})
 	}
+	att, err := c.Attendance.Query().Where(attendance.MembershipIDIn(mine...)).Order(ent.Asc(attendance.FieldID)).All(sys)
+	if err != nil {
+		return nil, nil, err
+	}
+	out.Attendance = []exportAttendance{}
+	for _, a := range att {
+		ea := exportAttendance{SessionID: a.SessionID, MembershipID: a.MembershipID, RsvpNote: a.RsvpNote, RsvpAt: a.RsvpAt, RecordedAt: a.RecordedAt}
+		if a.Rsvp != nil {
+			ea.Rsvp = string(*a.Rsvp)
+		}
+		if a.Status != nil {
+			ea.Status = string(*a.Status)
+		}
+		out.Attendance = append(out.Attendance, ea)
+	}
 	data, err := json.Marshal(out)
 	if err != nil {
 		return nil, nil, err
@@ -279,6 +308,14 @@ func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) erro
 		return err
 	}
 	if _, err := c.GroupSharingConsent.Delete().Where(groupsharingconsent.UserID(v.UserID)).Exec(sys); err != nil {
+		return err
+	}
+	// The notes they gave with their answers go; the answers and the attendance recorded
+	// stay, without content, with the anonymised memberships.
+	if err := c.Attendance.Update().
+		Where(attendance.MembershipIDIn(ms...), attendance.RsvpNoteNotNil()).
+		ClearRsvpNote().
+		Exec(sys); err != nil {
 		return err
 	}
 	if err := c.Membership.Update().

@@ -44,6 +44,8 @@ type person struct {
 	now    []entry // in the period
 	prev   []entry // in the period of equal length before it
 	older  *time.Time
+	// missed is their unexcused absences in a row.
+	missed int
 }
 
 // digestOf builds the digest of people (membership ids 1…, user ids 101…) for the period
@@ -55,8 +57,10 @@ func digestOf(t *testing.T, days int, people ...person) *Digest {
 	var rs []*ent.Reflection
 	var prev []numbers
 	last := map[int]time.Time{}
+	missed := map[int]int{}
 	for i, p := range people {
 		uid := 101 + i
+		missed[i+1] = p.missed
 		members = append(members, &ent.Membership{ID: i + 1, UserID: uid, Role: membership.RoleMEMBER, JoinedAt: p.joined})
 		if p.older != nil {
 			last[uid] = *p.older
@@ -77,7 +81,7 @@ func digestOf(t *testing.T, days int, people ...person) *Digest {
 		}
 	}
 	slices.SortStableFunc(rs, func(a, b *ent.Reflection) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	return build(members, rs, prev, last, start, end, zone(t, "America/Chicago"))
+	return build(members, rs, prev, last, missed, start, end, zone(t, "America/Chicago"))
 }
 
 // TestAttentionReasons pins who needs attention and why, at the thresholds, on the rounded
@@ -109,7 +113,9 @@ func TestAttentionReasons(t *testing.T) {
 		{"13 days since the last", 0, person{joined: longAgo, prev: []entry{{daysAgo(13), 6, 3, false}}}, nil},
 		{"never shared, joined 14 days ago", 0, person{joined: daysAgo(14)}, []Reason{Quiet}},
 		{"never shared, joined 3 days ago", 0, person{joined: daysAgo(3)}, nil},
-		{"all four, in order", 21, person{joined: longAgo, now: []entry{{daysAgo(20), 2, 8, true}}, prev: []entry{{daysAgo(30), 9, 1, false}}}, []Reason{Crisis, HighCrave, MoodFell, Quiet}},
+		{"one session missed", 0, person{joined: longAgo, older: at(3), missed: 1}, nil},
+		{"two sessions missed", 0, person{joined: longAgo, older: at(3), missed: 2}, []Reason{Missed}},
+		{"all five, in order", 21, person{joined: longAgo, now: []entry{{daysAgo(20), 2, 8, true}}, prev: []entry{{daysAgo(30), 9, 1, false}}, missed: 3}, []Reason{Crisis, Missed, HighCrave, MoodFell, Quiet}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -191,7 +197,8 @@ func TestBuildMemberNumbers(t *testing.T) {
 	}
 }
 
-// TestDigestOrder pins the order of the members: crisis language first, then the others
+// TestDigestOrder pins the order of the members: crisis language first, then missed
+// sessions (though they shared more than others who need attention), then the others
 // who need attention, then everyone else; within each, the fewest reflections first, then
 // those who never shared, then the longest since their last, then the earliest to join.
 func TestDigestOrder(t *testing.T) {
@@ -208,17 +215,18 @@ func TestDigestOrder(t *testing.T) {
 		person{joined: long, now: []entry{{daysAgo(1), 6, 8, false}}},                           // 7: high craving
 		person{joined: long, now: three},                                                        // 8: like 1, joined later
 		person{joined: daysAgo(20)},                                                             // 9: never shared, joined 20 days ago: quiet
+		person{joined: long, now: three, missed: 2},                                             // 10: missed two sessions
 	)
 	var got []int
 	for _, m := range d.Members {
 		got = append(got, m.Membership.ID)
 	}
-	want := []int{3, 9, 2, 7, 4, 6, 5, 1, 8}
+	want := []int{3, 10, 9, 2, 7, 4, 6, 5, 1, 8}
 	if !slices.Equal(got, want) {
 		t.Fatalf("order %v, want %v\n%s", got, want, describe(d))
 	}
-	if d.AttentionCount != 4 {
-		t.Errorf("attention count %d, want 4\n%s", d.AttentionCount, describe(d))
+	if d.AttentionCount != 5 {
+		t.Errorf("attention count %d, want 5\n%s", d.AttentionCount, describe(d))
 	}
 }
 

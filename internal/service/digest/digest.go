@@ -3,7 +3,8 @@
 //
 // A digest reads a fixed number of SQL statements whatever the size of the group or of the
 // period: the members, the reflections of the period and of the period before it (one
-// statement), and the latest reflection of members who wrote in neither (one statement). Everything it reads goes
+// statement), the latest reflection of members who wrote in neither (one statement), the
+// records of attendance of its recorded sessions (one statement) and the open topics (one). Everything it reads goes
 // through the privacy policies as the viewer, so it holds only what the facilitator may read.
 package digest
 
@@ -23,9 +24,11 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/reflection"
+	"github.com/processgroup/api/ent/topic"
 	"github.com/processgroup/api/internal/platform/apperr"
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
+	"github.com/processgroup/api/internal/service/attendance"
 	"github.com/processgroup/api/internal/service/disclosure"
 )
 
@@ -45,11 +48,15 @@ type Reason string
 // The reasons, in the order they are listed.
 const (
 	Crisis      Reason = "CRISIS"
+	Missed      Reason = "MISSED_SESSIONS"
 	HighCrave   Reason = "HIGH_CRAVING"
 	MoodFell    Reason = "MOOD_DROP"
 	Quiet       Reason = "QUIET"
-	reasonCount        = 4
+	reasonCount        = 5
 )
+
+// MissedSessions is how many unexcused absences in a row make a member need attention.
+const MissedSessions = 2
 
 // MarshalGQL writes the reason as its GraphQL enum value.
 func (r Reason) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(r))) }
@@ -58,7 +65,7 @@ func (r Reason) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote
 func (r *Reason) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	switch Reason(s) {
-	case Crisis, HighCrave, MoodFell, Quiet:
+	case Crisis, Missed, HighCrave, MoodFell, Quiet:
 	default:
 		ok = false
 	}
@@ -201,8 +208,25 @@ func (d *Digests) For(ctx context.Context, c *ent.Client, g *ent.Group, sessionI
 			last[r.UserID] = r.CreatedAt
 		}
 	}
-	out := build(members, rs, prev, last, start, end, loc)
+	// Unexcused absences in a row as of the latest recorded session before the period's end.
+	mids := make([]int, len(members))
+	for i, m := range members {
+		mids[i] = m.ID
+	}
+	missed, err := attendance.Absences(ctx, c, g.ID, mids, now, groupsession.StartsAtLT(end))
+	if err != nil {
+		return nil, err
+	}
+	out := build(members, rs, prev, last, missed, start, end, loc)
 	out.Session = sess
+	if sess != nil {
+		// Read as the facilitator: the Topic policy shows them every topic not withdrawn.
+		if out.OpenTopicCount, err = c.Topic.Query().Where(
+			topic.SessionID(sess.ID), topic.StatusEQ(topic.StatusOPEN), topic.DeletedAtIsNil(),
+		).Count(ctx); err != nil {
+			return nil, err
+		}
+	}
 	for _, m := range out.Members {
 		for _, r := range m.Reflections {
 			// Shown in the digest (and in its averages): a read in the author's accounting.
@@ -296,7 +320,7 @@ type numbers struct {
 // build computes the digest of members from rs, their reflections in the period [start,
 // end), prev, those of the period before, and last, the time of each author's latest
 // reflection before end.
-func build(members []*ent.Membership, rs []*ent.Reflection, prev []numbers, last map[int]time.Time, start, end time.Time, loc *time.Location) *Digest {
+func build(members []*ent.Membership, rs []*ent.Reflection, prev []numbers, last map[int]time.Time, missed map[int]int, start, end time.Time, loc *time.Location) *Digest {
 	type sums struct{ n, mood, craving int }
 	add := func(into map[int]*sums, r numbers) {
 		s := into[r.UserID]
@@ -345,6 +369,9 @@ func build(members []*ent.Membership, rs []*ent.Reflection, prev []numbers, last
 		if crisis[ms.UserID] {
 			m.AttentionReasons = append(m.AttentionReasons, Crisis)
 		}
+		if missed[ms.ID] >= MissedSessions {
+			m.AttentionReasons = append(m.AttentionReasons, Missed)
+		}
 		if m.AverageCraving != nil && *m.AverageCraving >= HighCraving {
 			m.AttentionReasons = append(m.AttentionReasons, HighCrave)
 		}
@@ -365,18 +392,20 @@ func build(members []*ent.Membership, rs []*ent.Reflection, prev []numbers, last
 	return d
 }
 
-// order lists members who need attention first (crisis language before other reasons),
-// then the quietest first: fewest reflections in the period, then the longest since their
+// order lists members who need attention first (crisis language, then missed sessions,
+// before other reasons), then the quietest first: fewest reflections in the period, then the longest since their
 // last one (never first), then the earliest to join.
 func order(a, b *Member) int {
 	rank := func(m *Member) int {
 		switch {
 		case slices.Contains(m.AttentionReasons, Crisis):
 			return 0
-		case m.NeedsAttention:
+		case slices.Contains(m.AttentionReasons, Missed):
 			return 1
+		case m.NeedsAttention:
+			return 2
 		}
-		return 2
+		return 3
 	}
 	if c := rank(a) - rank(b); c != 0 {
 		return c

@@ -22,6 +22,7 @@ import (
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/platform/db"
 	"github.com/processgroup/api/internal/rule"
+	"github.com/processgroup/api/internal/service/attendance"
 	"github.com/processgroup/api/internal/service/validate"
 )
 
@@ -59,6 +60,16 @@ func lockGroup() predicate.Group {
 		if s.Dialect() == dialect.Postgres {
 			// NO KEY UPDATE: inserts that only reference the group (reflections, joins) go on.
 			s.For(sql.LockNoKeyUpdate)
+		}
+	}
+}
+
+// lockSessions holds the session rows a query reads for a change until the transaction ends
+// (PostgreSQL).
+func lockSessions() predicate.GroupSession {
+	return func(s *sql.Selector) {
+		if s.Dialect() == dialect.Postgres {
+			s.ForUpdate()
 		}
 	}
 }
@@ -142,7 +153,13 @@ func (s *Sessions) Reschedule(ctx context.Context, c *ent.Client, id int, starts
 		return nil, err
 	}
 	announce(ctx, sess, bus.Moved)
-	return sess, s.jobs.SessionMoved(ctx, sess.ID)
+	// The move is told first to those who had been reminded or had said they would not come
+	// (their answer is read by the planning), then the answers go: they were for the old
+	// time. The session's row, updated above, holds answers in flight until the commit.
+	if err := s.jobs.SessionMoved(ctx, sess.ID); err != nil {
+		return nil, err
+	}
+	return sess, attendance.ResetAnswers(ctx, c, sess.ID)
 }
 
 // Cancel cancels a session that has not started, and tells its members. Cancelling it
@@ -243,6 +260,8 @@ func (s *Sessions) SetWeekly(ctx context.Context, c *ent.Client, groupID int, w 
 		groupsession.OccurrenceNEQ(""),
 		groupsession.Detached(false),
 		groupsession.StartsAtGT(now),
+		// Held until the commit: an answer to one of them waits, and finds it gone.
+		lockSessions(),
 	).All(ctx)
 	if err != nil {
 		return nil, err
@@ -304,6 +323,10 @@ func (s *Sessions) SetWeekly(ctx context.Context, c *ent.Client, groupID int, w 
 	}
 	// Later ones go without a word; their pending reminders find no session and send nothing.
 	if len(gone) > 0 {
+		// Their answers go with them (they hold no record: they have not started).
+		if err := attendance.RemoveAnswers(ctx, c, gone); err != nil {
+			return nil, err
+		}
 		if _, err := c.GroupSession.Delete().Where(append(untouched, groupsession.IDIn(gone...))...).Exec(ctx); err != nil {
 			return nil, err
 		}
