@@ -62,15 +62,19 @@ type reach struct {
 }
 
 // reaches is how the tests below reach each type of a group g made by NewGroup, with a
-// reflection rid of g.A and a session, as the app reaches them.
-func reaches(g *Group, rid string) map[string]reach {
-	return map[string]reach{
+// reflection rid of g.A and a session sid ("": none), as the app reaches them.
+func reaches(g *Group, rid, sid string) map[string]reach {
+	ways := map[string]reach{
 		"Query":      {g.Therapist, "%s", nil},
 		"Mutation":   {g.Therapist, "%s", nil},
 		"User":       {g.A, "viewer { %s }", nil},
 		"Group":      {g.Therapist, "node(id: $owner) { ... on Group { %s } }", map[string]any{"owner": g.ID}},
 		"Reflection": {g.A, "node(id: $owner) { ... on Reflection { %s } }", map[string]any{"owner": rid}},
 	}
+	if sid != "" {
+		ways["GroupSession"] = reach{g.Therapist, "node(id: $owner) { ... on GroupSession { %s } }", map[string]any{"owner": sid}}
+	}
+	return ways
 }
 
 // document is an operation that selects field (with args, already written) the way r
@@ -121,8 +125,14 @@ func TestEveryConnectionRefusesMalformedCursors(t *testing.T) {
 		rid := g.Reflect(g.A, "GROUP", "cursors")
 		mustEncourage(t, g.B, rid, "")
 		g.B.MustOp("Reflection", map[string]any{"id": rid}) // a read of A's reflection
-		schedule(g, h.Clock.Now().Add(48*time.Hour))
-		ways := reaches(g, rid)
+		sid := schedule(g, h.Clock.Now().Add(48*time.Hour))
+		// The session's lists have something in them: a topic, and the reflection (written
+		// to the session's prompt, below the API).
+		proposeTopic(g.A, sid, "cursors", "")
+		if _, err := rawDB(t, h).Exec("UPDATE reflections SET session_id = $1 WHERE id = $2", sid, rid); err != nil {
+			t.Fatal(err)
+		}
+		ways := reaches(g, rid, sid)
 		malformed := map[string]string{
 			"not base64":          "!!!",
 			"AAAA":                "AAAA",
@@ -364,7 +374,7 @@ func TestEveryStringArgumentRefusesNUL(t *testing.T) {
 	databases(t, func(t *testing.T, h *H) {
 		g := h.NewGroup()
 		rid := g.Reflect(g.A, "GROUP", "strings")
-		ways := reaches(g, rid)
+		ways := reaches(g, rid, "")
 		snap, counts := dbSnapshot(t, h), tableCounts(t, h)
 		covered := map[string]bool{}
 		for _, tg := range targets {
