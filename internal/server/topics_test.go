@@ -97,6 +97,9 @@ func topicPaths(t *testing.T, c *Client, groupID, sessionID, id, marker string) 
 	}
 	r := c.Raw(topicNodeDoc, "TopicNode", map[string]any{"id": id})
 	check("node", r, r.Str("node.id") == id && r.Str("node.text") == marker)
+	if seen["node"] && (r.Str("node.author.id") == "" || r.Str("node.author.displayName") == "") {
+		t.Errorf("node: the topic without its author: %s", r.Raw)
+	}
 	// nodes(ids:): the topic beside an id that does not exist, which fails with NOT_FOUND;
 	// an unreadable topic fails alike.
 	r = c.Raw(topicNodesDoc, "TopicNodes", map[string]any{"ids": []string{id, madeUpID(t, id)}})
@@ -654,6 +657,68 @@ func TestTopicExportAndDeletion(t *testing.T) {
 		}
 		if n := countRows(t, h, "SELECT COUNT(*) FROM reflection_reads WHERE topic_id IS NOT NULL"); n != 1 {
 			t.Fatalf("the accounting without content is kept: %d reads", n)
+		}
+	})
+}
+
+// TestTopicConnectionCounts: the session's topics are counted as each viewer may read them,
+// whatever the page: totalCount is not the number of topics of the session.
+func TestTopicConnectionCounts(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g, session := topicGroup(h)
+		proposeTopic(g.A, session, "MARKER-TOPIC-count-1", "FACILITATORS")
+		proposeTopic(g.A, session, "MARKER-TOPIC-count-2", "GROUP")
+		proposeTopic(g.B, session, "MARKER-TOPIC-count-3", "FACILITATORS")
+		gone := proposeTopic(g.A, session, "MARKER-TOPIC-count-4", "GROUP")
+		g.A.MustOp("WithdrawTopic", map[string]any{"id": gone})
+		const doc = `query Count($id: ID!) { node(id: $id) { ... on GroupSession { topics(first: 1) { totalCount pageInfo { hasNextPage } edges { node { id author { displayName } } } } } } }`
+		for _, c := range []struct {
+			name string
+			who  *Client
+			want int
+		}{
+			{"Ann (her three, the withdrawn one too)", g.A, 3},
+			{"Ben (his own, Ann's GROUP one)", g.B, 2},
+			{"the facilitator (all but the withdrawn one)", g.Therapist, 3},
+		} {
+			r := c.who.MustRaw(doc, "Count", map[string]any{"id": session})
+			if n := r.Num("node.topics.totalCount"); n != c.want || r.Get("node.topics.pageInfo.hasNextPage") != true {
+				t.Errorf("%s: %s, want totalCount %d", c.name, r.Raw, c.want)
+			}
+		}
+		for _, c := range []*Client{g.Outsider, g.Stranger} {
+			if r := c.MustRaw(doc, "Count", map[string]any{"id": session}); r.Get("node") != nil {
+				t.Errorf("someone outside the group reads the session: %s", r.Raw)
+			}
+		}
+	})
+}
+
+// TestTopicWithdrawAgainstMark: the author withdrawing a topic while a facilitator marks it
+// discussed: one of them wins, the other gets CONFLICT, and the topic is in the winner's
+// state.
+func TestTopicWithdrawAgainstMark(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g, session := topicGroup(h)
+		for round := 0; round < 6; round++ {
+			id := proposeTopic(g.A, session, fmt.Sprintf("MARKER-TOPIC-duel-%d", round), "")
+			var w, m *Resp
+			atOnce(2, func(i int) {
+				if i == 0 {
+					w = g.A.Op("WithdrawTopic", map[string]any{"id": id})
+				} else {
+					m = g.Therapist.Op("MarkTopicsDiscussed", map[string]any{"ids": []string{id}})
+				}
+			})
+			status := g.A.MustRaw(topicNodeDoc, "TopicNode", map[string]any{"id": id}).Str("node.status")
+			switch {
+			case len(w.Errors) == 0 && (m.Code() == "CONFLICT" || m.Code() == "NOT_FOUND") && status == "WITHDRAWN":
+			case len(m.Errors) == 0 && w.Code() == "CONFLICT" && status == "DISCUSSED":
+			default:
+				t.Fatalf("round %d: withdraw %s, mark %s, the topic %s", round, w.Raw, m.Raw, status)
+			}
 		}
 	})
 }
