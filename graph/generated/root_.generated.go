@@ -3236,7 +3236,10 @@ extend type Mutation {
 }
 
 extend type User {
-  "Every read of the viewer's reflections by someone else, newest first."
+  """
+  Every read of the viewer's reflections and topics by someone else, newest first: each
+  names the reflection or the topic read (null once it was deleted).
+  """
   reflectionReads(after: Cursor, first: Int, before: Cursor, last: Int): ReflectionReadConnection!
 }
 
