@@ -33,6 +33,7 @@ import (
 	"github.com/processgroup/api/internal/service/live"
 	"github.com/processgroup/api/internal/service/sessions"
 	"github.com/processgroup/api/internal/service/signout"
+	"github.com/processgroup/api/internal/service/topics"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -59,6 +60,8 @@ type Resolver struct {
 	Program string
 	// Live serves the subscriptions.
 	Live *live.Live
+	// Topics proposes, withdraws and marks the topics members bring up at sessions.
+	Topics *topics.Topics
 }
 
 // endSubscription ends the subscription of ctx with err, as an error message of the

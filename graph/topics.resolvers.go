@@ -7,33 +7,36 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/graphql/loader"
+	"github.com/processgroup/api/internal/service/disclosure"
+	"github.com/processgroup/api/internal/service/topics"
 )
 
 // ProposeTopic is the resolver for the proposeTopic field.
 func (r *mutationResolver) ProposeTopic(ctx context.Context, input model.ProposeTopicInput) (*ent.Topic, error) {
-	panic(fmt.Errorf("not implemented: ProposeTopic - proposeTopic"))
+	return r.Topics.Propose(ctx, r.ent(ctx), topics.NewTopic(input))
 }
 
 // WithdrawTopic is the resolver for the withdrawTopic field.
 func (r *mutationResolver) WithdrawTopic(ctx context.Context, id int) (*ent.Topic, error) {
-	panic(fmt.Errorf("not implemented: WithdrawTopic - withdrawTopic"))
+	return r.Topics.Withdraw(ctx, r.ent(ctx), id)
 }
 
 // MarkTopicsDiscussed is the resolver for the markTopicsDiscussed field.
 func (r *mutationResolver) MarkTopicsDiscussed(ctx context.Context, ids []int) ([]*ent.Topic, error) {
-	panic(fmt.Errorf("not implemented: MarkTopicsDiscussed - markTopicsDiscussed"))
+	return r.Topics.MarkDiscussed(ctx, r.ent(ctx), ids)
 }
 
 // Text is the resolver for the text field.
 func (r *topicResolver) Text(ctx context.Context, obj *ent.Topic) (string, error) {
-	panic(fmt.Errorf("not implemented: Text - text"))
+	disclosure.ReadTopic(ctx, obj)
+	return obj.Text, nil
 }
 
 // Author is the resolver for the author field.
 func (r *topicResolver) Author(ctx context.Context, obj *ent.Topic) (*ent.Membership, error) {
-	panic(fmt.Errorf("not implemented: Author - author"))
+	return loader.FromContext(ctx).TopicAuthor(ctx, obj)
 }

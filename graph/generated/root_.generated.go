@@ -3241,7 +3241,10 @@ extend type Mutation {
 }
 
 extend type User {
-  "Every read of the viewer's reflections by someone else, newest first."
+  """
+  Every read of the viewer's reflections and topics by someone else, newest first: each
+  names the reflection or the topic read (null once it was deleted).
+  """
   reflectionReads(after: Cursor, first: Int, before: Cursor, last: Int): ReflectionReadConnection!
 }
 
@@ -3607,7 +3610,9 @@ extend type Mutation {
   withdrawTopic(id: ID!): Topic!
   """
   Facilitators: marks topics of their groups as discussed (at most 100). Marking again
-  changes nothing; a withdrawn topic stays withdrawn.
+  changes nothing; a withdrawn topic stays withdrawn. All or nothing: an id the viewer
+  cannot read fails with NOT_FOUND (so does a topic its author withdrew: only they read it
+  then), a topic of a group they do not facilitate with FORBIDDEN, and nothing is marked.
   """
   markTopicsDiscussed(ids: [ID!]!): [Topic!]!
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/groupsession"
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
@@ -93,6 +94,17 @@ func TopicCreate() privacy.MutationRule {
 		if !ok {
 			return privacy.Denyf("not a member of the group")
 		}
+		// SECURITY: the group decides who reads the topic, so it must be the session's group:
+		// a topic filed under another group than its session's would be read by the wrong
+		// people. The session is read as the viewer, a current member of the group.
+		sid, _ := m.SessionID()
+		ok, err = m.Client().GroupSession.Query().Where(groupsession.ID(sid), groupsession.GroupID(gid)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return privacy.Denyf("the session is not the group's")
+		}
 		if vis, _ := m.Visibility(); vis == topic.VisibilityGROUP {
 			// SECURITY: sharing with the group is a disclosure that needs the author's consent.
 			ok, err := m.Client().GroupSharingConsent.Query().Where(
@@ -158,6 +170,53 @@ func MayWithdrawTopic(v *viewer.Viewer, t *ent.Topic) error {
 	// SECURITY: a topic is its author's to withdraw.
 	if t.UserID != v.UserID {
 		return ErrNotTopicAuthor
+	}
+	return nil
+}
+
+// ErrNotTopicFacilitator refuses marking topics discussed by anyone but the facilitators of
+// their groups.
+var ErrNotTopicFacilitator = apperr.New(apperr.Forbidden, "only the group's facilitators mark its topics discussed")
+
+// MayMarkTopicsDiscussed decides whether v may mark ts, topics v can read, discussed: only
+// the current facilitators of each one's group. It is TopicUpdate's predicate for
+// DISCUSSED, for topics already loaded, so that a list is refused as a whole.
+func MayMarkTopicsDiscussed(ctx context.Context, client *ent.Client, ts []*ent.Topic) error {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return ErrNotTopicFacilitator
+	}
+	groups := make([]int, 0, len(ts))
+	for _, t := range ts {
+		groups = append(groups, t.GroupID)
+	}
+	s, err := scopeOf(ctx, v)
+	if err != nil {
+		return err
+	}
+	facilitated := map[int]bool{}
+	if s.loaded {
+		for _, id := range groups {
+			// SECURITY: the viewer's current facilitator memberships only.
+			facilitated[id], _ = s.facilitates(id)
+		}
+	} else {
+		// SECURITY: the viewer's current facilitator memberships only.
+		ids, err := client.Membership.Query().
+			Where(membership.GroupIDIn(groups...), FacilitatorMembership(v)).
+			Select(membership.FieldGroupID).
+			Ints(ctx)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			facilitated[id] = true
+		}
+	}
+	for _, id := range groups {
+		if !facilitated[id] {
+			return ErrNotTopicFacilitator
+		}
 	}
 	return nil
 }

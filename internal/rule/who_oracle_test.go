@@ -36,12 +36,16 @@
 //	                                             TestJoinAndRejoin (coming back)
 //	everything else is denied by default         TestNobodySignedIn; sessions, the group and
 //	                                             invites in TestWhoReadsPeopleAndGroups
+//	topics (issue 15): as a reflection of the    TestWhoReadsTopics: read (also through the
+//	same visibility, a withdrawn one its author  session), withdraw, mark discussed,
+//	only                                         propose, change (who_topics_test.go)
 //
 // The changes are tried for real, as the viewer, in a transaction that is rolled back; the
 // Go decision functions the services call first (Facilitates, FacilitatorOf,
 // AttentionVisible, MayEncourage, MayReport, MayChangeReflection, ModerationVisible,
-// JoinGrant, MayRejoin) are held to the same oracle in the same rows, so that the SQL form
-// and the Go form of each rule are shown to agree.
+// JoinGrant, MayRejoin, MayWithdrawTopic, MayMarkTopicsDiscussed) are held to the same
+// oracle in the same rows, so that the SQL form and the Go form of each rule are shown to
+// agree.
 package rule_test
 
 import "testing"

@@ -415,6 +415,7 @@ func testNobodySignedIn(t *testing.T, e *env) {
 		{"sessions", c.GroupSession.Query()},
 		{"group", c.Group.Query()},
 		{"invites", c.GroupInvite.Query()},
+		{"topics", c.Topic.Query()},
 	} {
 		t.Run(q.what+" → denied", func(t *testing.T) {
 			if _, err := q.query.Exist(nobody); !rule.IsDenied(err) {

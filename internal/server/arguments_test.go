@@ -7,12 +7,10 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"maps"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +20,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/processgroup/api/graph/generated"
-	"github.com/processgroup/api/internal/rule"
 )
 
 // apiSchema is the schema the server executes.
@@ -100,24 +97,6 @@ func (r reach) document(owner string, field string, extra ...string) string {
 	return head + " { " + fmt.Sprintf(r.wrap, field) + " }"
 }
 
-// addTopic stores a topic of g.A for session sid below the API (GroupSession.topics).
-// TODO(issue 15): through ProposeTopic once it is served.
-func addTopic(t *testing.T, h *H, g *Group, sid string) {
-	t.Helper()
-	ctx := rule.ForOperator(context.Background())
-	c := h.App.Client()
-	session, _ := strconv.Atoi(sid)
-	author, _ := strconv.Atoi(g.Memberships[g.A])
-	m, err := c.Membership.Get(ctx, author)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Topic.Create().SetClientID(uuid.New()).SetUserID(m.UserID).SetGroupID(m.GroupID).
-		SetSessionID(session).SetAuthorID(author).SetText("cursors").SetCreateDigest("-").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // cursorOf is a cursor in entgql's form with any id and value, for cursors this API would
 // never give out.
 func cursorOf(id any, value any) string {
@@ -148,7 +127,7 @@ func TestEveryConnectionRefusesMalformedCursors(t *testing.T) {
 		rid := g.A.MustOp("CreateReflection", map[string]any{"input": answerInput(g.ID, sid, "GROUP", "cursors")}).Str("createReflection.reflection.id")
 		mustEncourage(t, g.B, rid, "")
 		g.B.MustOp("Reflection", map[string]any{"id": rid}) // a read of A's reflection
-		addTopic(t, h, g, sid)
+		proposeTopic(g.A, sid, "cursors", "")
 		ways := reaches(g, rid, sid)
 		malformed := map[string]string{
 			"not base64":          "!!!",

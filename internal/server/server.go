@@ -50,6 +50,7 @@ import (
 	"github.com/processgroup/api/internal/service/live"
 	"github.com/processgroup/api/internal/service/sessions"
 	"github.com/processgroup/api/internal/service/signout"
+	"github.com/processgroup/api/internal/service/topics"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -247,6 +248,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Digests:  digest.New(a.clock),
 		Program:  cfg.ProgramName,
 		Live:     live.New(a.hub, a.client),
+		Topics:   topics.New(keys, a.clock),
 	}
 	if cfg.DemoSeed {
 		if emu == nil {

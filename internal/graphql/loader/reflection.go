@@ -110,6 +110,21 @@ func (l *Reflections) Author(ctx context.Context, r *ent.Reflection) (*ent.Membe
 	return nil, &ent.NotFoundError{}
 }
 
+// TopicAuthor is the author of t as the viewer may see them, from the same roster as the
+// authors of reflections: NotFound when the Membership rule hides them.
+func (l *Reflections) TopicAuthor(ctx context.Context, t *ent.Topic) (*ent.Membership, error) {
+	ms, err := l.roster(ctx, t.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if m.ID == t.AuthorID {
+			return m, nil
+		}
+	}
+	return nil, &ent.NotFoundError{}
+}
+
 // roster loads the roster of groupID, again if memberships changed since it was loaded.
 func (l *Reflections) roster(ctx context.Context, groupID int) ([]*ent.Membership, error) {
 	if gen := int64(rule.MembershipChanges(ctx)); l.rosterGen.Swap(gen) != gen {
@@ -182,6 +197,12 @@ func HintInterceptor() ent.Interceptor {
 						l.Roster.Hint(r.GroupID)
 					}
 					l.Encouragement.Hint(ids...)
+				}
+			case []*ent.Topic:
+				if len(v) > 1 {
+					for _, t := range v {
+						l.Roster.Hint(t.GroupID)
+					}
 				}
 			case []*ent.Group:
 				if len(v) > 1 {

@@ -19,6 +19,7 @@ import (
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
 	"github.com/processgroup/api/ent/reflectionread"
+	"github.com/processgroup/api/ent/topic"
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/internal/notify/bus"
 	"github.com/processgroup/api/internal/notify/remind"
@@ -72,6 +73,7 @@ type Export struct {
 	EncouragementSent     []exportEncouragement `json:"encouragementSent"`
 	EncouragementReceived []exportEncouragement `json:"encouragementReceived"`
 	Consents              []exportConsent       `json:"consents"`
+	Topics                []exportTopic         `json:"topics"`
 	ReadsOfMyReflections  []exportRead          `json:"readsOfMyReflections"`
 	Attendance            []exportAttendance    `json:"attendance"`
 	Devices               []exportDevice        `json:"devices"`
@@ -119,6 +121,18 @@ type exportReflection struct {
 	UpdatedAt  time.Time `json:"updatedAt"`
 }
 
+// exportTopic is a topic the member proposed, withdrawn ones too.
+type exportTopic struct {
+	ID         int       `json:"id"`
+	ClientID   string    `json:"clientID"`
+	GroupID    int       `json:"groupID"`
+	SessionID  int       `json:"sessionID"`
+	Text       string    `json:"text"`
+	Visibility string    `json:"visibility"`
+	Status     string    `json:"status"`
+	CreatedAt  time.Time `json:"createdAt"`
+}
+
 type exportEncouragement struct {
 	ID           int       `json:"id"`
 	ReflectionID int       `json:"reflectionID"`
@@ -150,15 +164,18 @@ type exportAttendance struct {
 	RecordedAt   *time.Time `json:"recordedAt,omitempty"`
 }
 
+// exportRead is one read of a reflection (ReflectionID) or of a topic (TopicID).
 type exportRead struct {
-	ReflectionID int       `json:"reflectionID"`
+	ReflectionID int       `json:"reflectionID,omitempty"`
+	TopicID      int       `json:"topicID,omitempty"`
 	ReaderID     int       `json:"readerMembershipID,omitempty"`
 	ReadAt       time.Time `json:"readAt"`
 }
 
 // Export gathers the viewer's data. It reads as the system, always limited to rows that are
-// the viewer's own (their record, memberships, reflections, what they sent or received,
-// their consents, the reads of their reflections, their answers to sessions and attendance).
+// the viewer's own (their record, memberships, reflections, topics, what they sent or
+// received, their consents, the reads of their reflections and topics, their answers to
+// sessions and attendance).
 func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, error) {
 	v := viewer.FromContext(ctx)
 	// SECURITY: every query below is restricted to the viewer's own rows.
@@ -204,6 +221,17 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 			Prompt: r.Prompt, Visibility: string(r.Visibility), Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		})
 	}
+	ts, err := c.Topic.Query().Where(topic.UserID(v.UserID), topic.DeletedAtIsNil()).Order(ent.Asc(topic.FieldCreatedAt), ent.Asc(topic.FieldID)).All(sys)
+	if err != nil {
+		return nil, nil, err
+	}
+	out.Topics = []exportTopic{}
+	for _, t := range ts {
+		out.Topics = append(out.Topics, exportTopic{
+			ID: t.ID, ClientID: t.ClientID.String(), GroupID: t.GroupID, SessionID: t.SessionID, Text: t.Text,
+			Visibility: string(t.Visibility), Status: string(t.Status), CreatedAt: t.CreatedAt,
+		})
+	}
 	sent, err := c.Encouragement.Query().Where(encouragement.SenderIDIn(mine...)).All(sys)
 	if err != nil {
 		return nil, nil, err
@@ -237,7 +265,11 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 		return nil, nil, err
 	}
 	for _, r := range reads {
-		out.ReadsOfMyReflections = append(out.ReadsOfMyReflections, exportRead{ReflectionID: r.ReflectionID, ReaderID: r.ReaderID, ReadAt: r.ReadAt})
+		e := exportRead{ReflectionID: r.ReflectionID, ReaderID: r.ReaderID, ReadAt: r.ReadAt}
+		if r.TopicID != nil {
+			e.TopicID = *r.TopicID
+		}
+		out.ReadsOfMyReflections = append(out.ReadsOfMyReflections, e)
 	}
 	att, err := c.Attendance.Query().Where(attendance.MembershipIDIn(mine...)).Order(ent.Asc(attendance.FieldID)).All(sys)
 	if err != nil {
@@ -264,8 +296,8 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 	return out, data, nil
 }
 
-// Delete deletes the viewer's account: the content of their reflections, the encouragement
-// they sent and received, their consents and their place in every group go; their
+// Delete deletes the viewer's account: the content of their reflections and topics, the
+// encouragement they sent and received, their consents and their place in every group go; their
 // memberships are anonymised so that the accounting of reads and the audit trail, which
 // are kept without content, still hold together. Their old token stops working at once
 // (their uid is replaced by its Tombstone); their Firebase user is deleted by a job queued
@@ -303,6 +335,14 @@ func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) erro
 	if err := c.Reflection.Update().
 		Where(reflection.UserID(v.UserID)).
 		SetBody("").ClearPrompt().SetMood(0).SetCraving(0).SetNeedsAttention(false).SetCreateDigest("").
+		SetDeletedAt(now).
+		Exec(sys); err != nil {
+		return err
+	}
+	// Their topics' text goes; the rows stay (without content) for the accounting of reads.
+	if err := c.Topic.Update().
+		Where(topic.UserID(v.UserID)).
+		SetText("").SetCreateDigest("").
 		SetDeletedAt(now).
 		Exec(sys); err != nil {
 		return err

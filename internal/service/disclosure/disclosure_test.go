@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/reflection"
@@ -107,5 +109,55 @@ func TestFlushWritesReadsWithReadersMembership(t *testing.T) {
 	}
 	if n, _ := e.Client.ReflectionRead.Query().Count(e.Operator()); n != len(read) {
 		t.Errorf("%d rows after a second flush, want %d", n, len(read))
+	}
+}
+
+// TestFlushWritesTopicReads pins the accounting of topics: a read of someone else's topic is
+// one row naming the topic (and no reflection), its author and the reader's membership,
+// written with the reflections' reads in the same two statements; the reader's own topic is
+// not recorded.
+func TestFlushWritesTopicReads(t *testing.T) {
+	t.Parallel()
+	e := dbtest.New(t)
+	g := e.NewGroup("America/Chicago")
+	a := e.AddMember(g, "Ann")
+	fac := g.Facilitator
+	s := e.Session(g.Group, e.Clock.Now().Add(48*time.Hour), 90)
+	topicOf := func(m *dbtest.Member) *ent.Topic {
+		return e.Client.Topic.Create().
+			SetClientID(uuid.New()).SetUserID(m.ID).SetGroupID(g.ID).SetSessionID(s.ID).
+			SetAuthorID(m.Membership.ID).SetText("MARKER-topic").SetCreateDigest("d").
+			SaveX(e.Operator())
+	}
+	theirs, own := topicOf(a), topicOf(fac)
+	refl := e.Reflect(a, reflection.VisibilityFACILITATORS)
+
+	ctx, rec := NewContext(e.As(fac.User))
+	for range 2 {
+		ReadTopic(ctx, theirs)
+		ReadTopic(ctx, own)
+		Read(ctx, refl)
+	}
+	if rec.Len() != 2 {
+		t.Fatalf("%d reads noted, want 2 (the topic and the reflection, once each)", rec.Len())
+	}
+	at := e.Clock.Now().Truncate(time.Second)
+	if n := e.Statements(func() {
+		if err := rec.Flush(ctx, e.Client, at); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 2 {
+		t.Errorf("flush took %d statements, want 2", n)
+	}
+	rows, err := e.Client.ReflectionRead.Query().Where(reflectionread.TopicIDNotNil()).All(e.Operator())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || *rows[0].TopicID != theirs.ID || rows[0].ReflectionID != 0 ||
+		rows[0].AuthorUserID != a.ID || rows[0].ReaderID != fac.Membership.ID || !rows[0].ReadAt.Equal(at) {
+		t.Fatalf("topic reads: %+v", rows)
+	}
+	if n, _ := e.Client.ReflectionRead.Query().Count(e.Operator()); n != 2 {
+		t.Errorf("%d rows, want 2", n)
 	}
 }
