@@ -274,11 +274,30 @@ func (s *Sessions) SetWeekly(ctx context.Context, c *ent.Client, groupID int, w 
 			same[o.Key] = o
 		}
 	}
+	// Sessions members wrote to (a topic, a reflection answering it) or were told have a
+	// prompt are not removed without a word either: they are cancelled with notice, and what
+	// was written to them stays attached (a topic holds its session).
+	ids := make([]int, len(future))
+	for i, sess := range future {
+		ids[i] = sess.ID
+	}
+	engaged := map[int]bool{}
+	if len(ids) > 0 {
+		e, err := c.GroupSession.Query().Where(groupsession.IDIn(ids...), groupsession.Or(
+			groupsession.HasTopics(), groupsession.HasReflections(), groupsession.PromptAnnouncedAtNotNil(),
+		)).IDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range e {
+			engaged[id] = true
+		}
+	}
 	var gone, told []int
 	for _, sess := range future {
 		o, ok := same[sess.Occurrence]
 		if !ok || !o.Start.Equal(sess.StartsAt) || !o.End.Equal(sess.EndsAt) {
-			if sess.StartsAt.Sub(now) <= noticeWindow {
+			if sess.StartsAt.Sub(now) <= noticeWindow || engaged[sess.ID] {
 				told = append(told, sess.ID)
 			} else {
 				gone = append(gone, sess.ID)
