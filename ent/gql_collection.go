@@ -1522,21 +1522,6 @@ func (_q *TopicQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
-
-		case "session":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&GroupSessionClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, groupsessionImplementors)...); err != nil {
-				return err
-			}
-			_q.withSession = query
-			if _, ok := fieldSeen[topic.FieldSessionID]; !ok {
-				selectedFields = append(selectedFields, topic.FieldSessionID)
-				fieldSeen[topic.FieldSessionID] = struct{}{}
-			}
 		case "createdAt":
 			if _, ok := fieldSeen[topic.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, topic.FieldCreatedAt)

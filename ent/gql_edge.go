@@ -189,14 +189,6 @@ func (_m *ReflectionRead) Reader(ctx context.Context) (*Membership, error) {
 	return result, MaskNotFound(err)
 }
 
-func (_m *Topic) Session(ctx context.Context) (*GroupSession, error) {
-	result, err := _m.Edges.SessionOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QuerySession().Only(ctx)
-	}
-	return result, err
-}
-
 func (_m *User) Reflections(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ReflectionOrder,
 ) (*ReflectionConnection, error) {

@@ -64,8 +64,6 @@ type TopicEdges struct {
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [4]bool
-	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
 
 	namedReads map[string][]*ReflectionRead
 }

@@ -40,3 +40,12 @@ func (r *topicResolver) Text(ctx context.Context, obj *ent.Topic) (string, error
 func (r *topicResolver) Author(ctx context.Context, obj *ent.Topic) (*ent.Membership, error) {
 	return loader.FromContext(ctx).TopicAuthor(ctx, obj)
 }
+
+// Session is the resolver for the session field.
+func (r *topicResolver) Session(ctx context.Context, obj *ent.Topic) (*ent.GroupSession, error) {
+	s, err := obj.QuerySession().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return s, err
+}

@@ -88,12 +88,15 @@ func (Topic) Edges() []ent.Edge {
 			Required().
 			Immutable().
 			Annotations(entgql.Skip()),
+		// session is in schema/topics.graphql, nullable: an author who left the group still
+		// reads their topic, but no longer its group's sessions.
 		edge.From("session", GroupSession.Type).
 			Ref("topics").
 			Field("session_id").
 			Unique().
 			Required().
-			Immutable(),
+			Immutable().
+			Annotations(entgql.Skip()),
 		// author is in schema/topics.graphql: it resolves through the request's roster of the
 		// group (internal/graphql/loader).
 		edge.From("author", Membership.Type).

@@ -3024,7 +3024,6 @@ type Topic implements Node {
   clientID: UUID!
   visibility: TopicVisibility!
   status: TopicStatus!
-  session: GroupSession!
 }
 """
 A connection to a list of items.
@@ -3584,6 +3583,11 @@ extend type Topic {
   text: String! @goField(forceResolver: true)
   "The author's membership of the group."
   author: Membership! @goField(forceResolver: true)
+  """
+  The session the author wants to bring it up at; null for a viewer who can no longer see the
+  group's sessions (an author who left the group).
+  """
+  session: GroupSession @goField(forceResolver: true)
 }
 
 input ProposeTopicInput {
@@ -4132,12 +4136,12 @@ func (ec *executionContext) childFields_Topic(ctx context.Context, field graphql
 		return ec.fieldContext_Topic_visibility(ctx, field)
 	case "status":
 		return ec.fieldContext_Topic_status(ctx, field)
-	case "session":
-		return ec.fieldContext_Topic_session(ctx, field)
 	case "text":
 		return ec.fieldContext_Topic_text(ctx, field)
 	case "author":
 		return ec.fieldContext_Topic_author(ctx, field)
+	case "session":
+		return ec.fieldContext_Topic_session(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Topic", field.Name)
 }

@@ -616,3 +616,20 @@ func (t *failCommitTx) Commit() error {
 	}
 	return t.Tx.Commit()
 }
+
+// TestAccountExportEmptyLists: a member who has written nothing exports every list as [],
+// never null, so that an app reading the document needs no special case.
+func TestAccountExportEmptyLists(t *testing.T) {
+	t.Parallel()
+	h := sqliteH(t)
+	m := h.Member("new")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(m.MustOp("ExportMyData", nil).Str("exportMyData.data")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"memberships", "reflections", "encouragementSent", "encouragementReceived", "consents", "topics", "readsOfMyReflections", "attendance", "devices"} {
+		if l, ok := doc[k].([]any); !ok || len(l) != 0 {
+			t.Errorf("%s: %v, want []", k, doc[k])
+		}
+	}
+}

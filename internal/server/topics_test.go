@@ -722,3 +722,22 @@ func TestTopicWithdrawAgainstMark(t *testing.T) {
 		}
 	})
 }
+
+// TestTopicSessionOfAFormerMember: an author who left the group still reads their topic; its
+// session, which they no longer see, is null rather than an error that hides the topic.
+func TestTopicSessionOfAFormerMember(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		g, sid := topicGroup(h)
+		id := proposeTopic(g.A, sid, "MARKER-left-topic", "")
+		const doc = `query T($id: ID!) { node(id: $id) { ... on Topic { id text session { id } } } }`
+		if r := g.A.MustRaw(doc, "T", map[string]any{"id": id}); r.Str("node.session.id") != sid {
+			t.Fatalf("the author in the group: %s", r.Raw)
+		}
+		g.A.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
+		r := g.A.MustRaw(doc, "T", map[string]any{"id": id})
+		if r.Str("node.id") != id || r.Get("node.session") != nil {
+			t.Fatalf("the author after leaving: %s", r.Raw)
+		}
+	})
+}

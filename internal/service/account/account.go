@@ -108,17 +108,19 @@ type exportMembership struct {
 }
 
 type exportReflection struct {
-	ID         int       `json:"id"`
-	ClientID   string    `json:"clientID"`
-	GroupID    int       `json:"groupID"`
-	Body       string    `json:"body"`
-	Mood       int       `json:"mood"`
-	Craving    int       `json:"craving"`
-	Prompt     string    `json:"prompt,omitempty"`
-	Visibility string    `json:"visibility"`
-	Version    int       `json:"version"`
-	CreatedAt  time.Time `json:"createdAt"`
-	UpdatedAt  time.Time `json:"updatedAt"`
+	ID         int    `json:"id"`
+	ClientID   string `json:"clientID"`
+	GroupID    int    `json:"groupID"`
+	Body       string `json:"body"`
+	Mood       int    `json:"mood"`
+	Craving    int    `json:"craving"`
+	Prompt     string `json:"prompt,omitempty"`
+	Visibility string `json:"visibility"`
+	Version    int    `json:"version"`
+	// SessionID is the session whose prompt the reflection answers, if any.
+	SessionID *int      `json:"sessionID,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // exportTopic is a topic the member proposed, withdrawn ones too.
@@ -180,7 +182,13 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 	v := viewer.FromContext(ctx)
 	// SECURITY: every query below is restricted to the viewer's own rows.
 	sys := rule.ForOwnRows(ctx)
-	out := &Export{GeneratedAt: a.now(), Devices: []exportDevice{}}
+	// Every list is a list, also when empty.
+	out := &Export{
+		GeneratedAt: a.now(), Memberships: []exportMembership{}, Reflections: []exportReflection{},
+		EncouragementSent: []exportEncouragement{}, EncouragementReceived: []exportEncouragement{},
+		Consents: []exportConsent{}, Topics: []exportTopic{}, ReadsOfMyReflections: []exportRead{},
+		Attendance: []exportAttendance{}, Devices: []exportDevice{},
+	}
 	u, err := c.User.Get(sys, v.UserID)
 	if err != nil {
 		return nil, nil, err
@@ -218,7 +226,8 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 	for _, r := range rs {
 		out.Reflections = append(out.Reflections, exportReflection{
 			ID: r.ID, ClientID: r.ClientID.String(), GroupID: r.GroupID, Body: r.Body, Mood: r.Mood, Craving: r.Craving,
-			Prompt: r.Prompt, Visibility: string(r.Visibility), Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+			Prompt: r.Prompt, Visibility: string(r.Visibility), Version: r.Version, SessionID: r.SessionID,
+			CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		})
 	}
 	ts, err := c.Topic.Query().Where(topic.UserID(v.UserID), topic.DeletedAtIsNil()).Order(ent.Asc(topic.FieldCreatedAt), ent.Asc(topic.FieldID)).All(sys)
