@@ -112,14 +112,15 @@ func onlyFields(m ent.Mutation, allowed ...string) bool {
 }
 
 // EncouragementReportByRecipient lets the author of a reflection report the encouragement
-// on it, and change nothing else about it.
+// on it, or withdraw their report, and change nothing else about it.
 func EncouragementReportByRecipient() privacy.MutationRule {
 	return privacy.EncouragementMutationRuleFunc(func(ctx context.Context, m *ent.EncouragementMutation) error {
-		if !m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) ||
-			!onlyFields(m, encouragement.FieldReportedAt, encouragement.FieldReportReason, encouragement.FieldUpdatedAt) {
+		if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
 			return privacy.Skip
 		}
-		if _, ok := m.ReportedAt(); !ok {
+		_, reports := m.ReportedAt()
+		reports = reports && onlyFields(m, encouragement.FieldReportedAt, encouragement.FieldReportReason, encouragement.FieldUpdatedAt)
+		if !reports && !clearsReportOnly(m) {
 			return privacy.Skip
 		}
 		// SECURITY: only encouragement received on the viewer's own readable reflections is
@@ -133,20 +134,41 @@ func EncouragementReportByRecipient() privacy.MutationRule {
 }
 
 // EncouragementHideByFacilitator lets a group's current facilitators hide any
-// encouragement in it, and change nothing else about it.
+// encouragement in it, or dismiss its report, and change nothing else about it.
 func EncouragementHideByFacilitator() privacy.MutationRule {
 	return privacy.EncouragementMutationRuleFunc(func(ctx context.Context, m *ent.EncouragementMutation) error {
-		if !m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) ||
-			!onlyFields(m, encouragement.FieldHiddenAt, encouragement.FieldHideReason, encouragement.FieldUpdatedAt) {
+		if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
 			return privacy.Skip
 		}
-		if _, ok := m.HiddenAt(); !ok {
+		_, hides := m.HiddenAt()
+		hides = hides && onlyFields(m, encouragement.FieldHiddenAt, encouragement.FieldHideReason, encouragement.FieldUpdatedAt)
+		if !hides && !clearsReportOnly(m) {
 			return privacy.Skip
 		}
 		// SECURITY: only encouragement in groups the viewer facilitates is matched.
 		m.Where(EncouragementModeratedBy(viewer.FromContext(ctx)))
 		return privacy.Allow
 	})
+}
+
+// clearsReportOnly reports whether m takes a report back (a withdrawal or a dismissal): it
+// clears the report's time and reason and changes nothing else (a hide stays).
+func clearsReportOnly(m *ent.EncouragementMutation) bool {
+	cleared := m.ClearedFields()
+	if !slices.Contains(cleared, encouragement.FieldReportedAt) {
+		return false
+	}
+	for _, f := range cleared {
+		if f != encouragement.FieldReportedAt && f != encouragement.FieldReportReason {
+			return false
+		}
+	}
+	for _, f := range m.Fields() {
+		if f != encouragement.FieldUpdatedAt {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrOwnReflection refuses encouragement on one's own reflection.
