@@ -123,6 +123,10 @@ func EncouragementReportByRecipient() privacy.MutationRule {
 		if !reports && !clearsReportOnly(m) {
 			return privacy.Skip
 		}
+		if !reports {
+			m.Where(reportTakersOf(viewer.FromContext(ctx)))
+			return privacy.Allow
+		}
 		// SECURITY: only encouragement received on the viewer's own readable reflections is
 		// matched.
 		m.Where(encouragement.HasReflectionWith(
@@ -145,10 +149,25 @@ func EncouragementHideByFacilitator() privacy.MutationRule {
 		if !hides && !clearsReportOnly(m) {
 			return privacy.Skip
 		}
+		if !hides {
+			m.Where(reportTakersOf(viewer.FromContext(ctx)))
+			return privacy.Allow
+		}
 		// SECURITY: only encouragement in groups the viewer facilitates is matched.
 		m.Where(EncouragementModeratedBy(viewer.FromContext(ctx)))
 		return privacy.Allow
 	})
+}
+
+// reportTakersOf matches the encouragement whose report v may take back: received on v's own
+// reflections (v withdraws their report) or in a group v currently facilitates (v dismisses
+// it). Both rules that allow taking a report back match it, whichever decides first.
+func reportTakersOf(v *viewer.Viewer) predicate.Encouragement {
+	// SECURITY: a report is taken back by the one who made it or by the group's facilitators.
+	return encouragement.Or(
+		encouragement.HasReflectionWith(reflection.UserID(v.UserID), reflection.DeletedAtIsNil()),
+		EncouragementModeratedBy(v),
+	)
 }
 
 // clearsReportOnly reports whether m takes a report back (a withdrawal or a dismissal): it

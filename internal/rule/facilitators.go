@@ -10,10 +10,12 @@ import (
 	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
+	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/internal/platform/apperr"
 )
 
-// A group is led by one to MaxFacilitators therapists: its current FACILITATOR memberships.
+// A group is led by one to MaxFacilitators therapists: its current FACILITATOR memberships
+// of people with the therapist role.
 // Every change of that number (joining or being promoted as facilitator; leaving, removal and
 // account deletion, which end a membership) holds the group's row first (holdGroup) and then
 // counts, so that two such changes at once are decided one after the other, the second on
@@ -50,18 +52,22 @@ func holdGroup(ctx context.Context, c *ent.Client, groupID int) error {
 	return err
 }
 
-// facilitatorsOf returns the ids of groupID's current FACILITATOR memberships, as the viewer
-// in ctx (a current member of the group reads its current memberships).
+// facilitatorsOf returns the ids of the memberships that lead groupID: current, FACILITATOR,
+// of a person with the therapist role (as their last sign-in recorded it: a therapist whose
+// role was taken away leads nobody, see FacilitatorMembership, and may leave or delete their
+// account). It reads as the viewer in ctx (a current member of the group reads its current
+// memberships).
 func facilitatorsOf(ctx context.Context, c *ent.Client, groupID int) ([]int, error) {
 	return c.Membership.Query().Where(
 		membership.GroupID(groupID),
 		Current(),
 		membership.RoleEQ(membership.RoleFACILITATOR),
+		membership.HasUserWith(user.Therapist(true)),
 	).IDs(ctx)
 }
 
 // IsLastFacilitator reports whether membership id is the only one among facilitators, the
-// current FACILITATOR memberships of its group: ending it would leave the group without
+// memberships that lead its group (facilitatorsOf): ending it would leave the group without
 // anyone to lead it.
 func IsLastFacilitator(id int, facilitators []int) bool {
 	// SECURITY: a group always has someone to read FACILITATORS reflections and moderate.

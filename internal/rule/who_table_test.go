@@ -201,6 +201,21 @@ func (w *world) checkModeration(t *testing.T) {
 		check(t, "FacilitatorOf", err == nil, w.hides())
 		check(t, "MayFacilitate", rule.MayFacilitate(w.ctx, client, w.group.ID) == nil, w.hides())
 	})
+	// A report is taken back by the one who could make it (withdrawn) and by those who could
+	// hide it (dismissed), and taking it back changes nothing else (issue 15).
+	takesBack := w.reports() || w.hides()
+	t.Run("take the report back → "+allowed(takesBack), func(t *testing.T) {
+		sql := w.e.try(t, w.ctx, func(c *ent.Client) (int, error) {
+			return one(c.Encouragement.UpdateOneID(enc.ID).ClearReportedAt().ClearReportReason().Save(w.ctx))
+		})
+		check(t, "EncouragementReportByRecipient or EncouragementHideByFacilitator", sql, takesBack)
+	})
+	t.Run("take the report back and unhide → refused", func(t *testing.T) {
+		sql := w.e.try(t, w.ctx, func(c *ent.Client) (int, error) {
+			return one(c.Encouragement.UpdateOneID(enc.ID).ClearReportedAt().ClearHiddenAt().Save(w.ctx))
+		})
+		check(t, "Encouragement mutation policy", sql, false)
+	})
 	rep, hid, why := w.seesModeration()
 	t.Run(fmt.Sprintf("moderation facts → reported %v, hidden %v, reason %v", rep, hid, why), func(t *testing.T) {
 		fac := w.attention(t)
@@ -486,6 +501,17 @@ func testWhoBecomesFacilitator(t *testing.T, e *env) {
 			return 1, rule.MayEndMembership(ent.NewContext(w.ctx, cl), cl, w.authorM)
 		})
 		check(t, "MayEndMembership of a member", ok, true)
+		// A second FACILITATOR membership without the therapist role leads nobody.
+		ex := e.join(w.group, exTherapist, current).SaveX(e.op)
+		ok = e.try(t, w.ctx, func(cl *ent.Client) (int, error) {
+			return 1, rule.MayEndMembership(ent.NewContext(w.ctx, cl), cl, w.mine)
+		})
+		check(t, "MayEndMembership of the only facilitator beside one without the therapist role", ok, false)
+		exCtx := e.as(exTherapist)
+		ok = e.try(t, exCtx, func(cl *ent.Client) (int, error) {
+			return 1, rule.MayEndMembership(ent.NewContext(exCtx, cl), cl, ex)
+		})
+		check(t, "MayEndMembership of a facilitator without the therapist role", ok, true)
 		e.join(w.group, otherTherapist, current).SetRole(membership.RoleFACILITATOR).SaveX(e.op)
 		ok = e.try(t, w.ctx, func(cl *ent.Client) (int, error) {
 			return 1, rule.MayEndMembership(ent.NewContext(w.ctx, cl), cl, w.mine)
