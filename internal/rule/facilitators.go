@@ -3,24 +3,24 @@ package rule
 import (
 	"context"
 
-	"entgo.io/ent/dialect"
-	"entgo.io/ent/dialect/sql"
-
 	"github.com/processgroup/api/ent"
-	"github.com/processgroup/api/ent/group"
 	"github.com/processgroup/api/ent/membership"
-	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/user"
 	"github.com/processgroup/api/internal/platform/apperr"
 )
 
 // A group is led by one to MaxFacilitators therapists: its current FACILITATOR memberships
-// of people with the therapist role.
-// Every change of that number (joining or being promoted as facilitator; leaving, removal and
-// account deletion, which end a membership) holds the group's row first (holdGroup) and then
-// counts, so that two such changes at once are decided one after the other, the second on
-// what the first did: two facilitators leaving at once leave one, two therapists joining a
-// group of two at once make three. On SQLite one write transaction runs at a time anyway.
+// of people with the therapist role. Every change of that number (joining or being promoted
+// as facilitator; leaving, removal and account deletion, which end a membership) first locks
+// the group's current FACILITATOR memberships (holdFacilitators) and then counts them in a
+// statement of its own, so that two such changes at once are decided one after the other,
+// the second on what the first committed: two facilitators leaving at once leave one, two
+// therapists joining a group of two at once make three. On SQLite one write transaction runs
+// at a time anyway.
+//
+// The lock is on those memberships, not on the group's row: the group's row is held FOR
+// SHARE by the planning of reminders, which a join or a leave runs after changing the
+// member's own membership, and a lock on it here would deadlock with them.
 
 // MaxFacilitators is the most current facilitators a group has.
 const MaxFacilitators = 3
@@ -32,23 +32,20 @@ var ErrLastFacilitator = apperr.New(apperr.Conflict,
 // ErrTooManyFacilitators refuses a facilitator beyond MaxFacilitators.
 var ErrTooManyFacilitators = apperr.New(apperr.Conflict, "a group has at most 3 facilitators")
 
-// lockGroup locks the groups a query reads until the transaction ends (PostgreSQL). FOR NO
-// KEY UPDATE: it excludes another holder and any change of the row, but not the key share a
-// new membership (or reflection, session…) of the group takes, so that joining and writing
-// into the group never deadlock with it.
-func lockGroup() predicate.Group {
-	return func(s *sql.Selector) {
-		if s.Dialect() == dialect.Postgres {
-			s.For(sql.LockNoKeyUpdate)
-		}
-	}
-}
-
-// holdGroup locks group groupID against a concurrent change of who leads it, as the viewer
-// in ctx: a group they have or had a membership of (GroupQueryMembersPastAndPresent). A group
-// they never were in is not read, and not locked: a newcomer holds it after joining.
-func holdGroup(ctx context.Context, c *ent.Client, groupID int) error {
-	_, err := c.Group.Query().Where(group.ID(groupID), lockGroup()).IDs(ctx)
+// holdFacilitators locks group groupID's current FACILITATOR memberships, in the order of
+// their ids, until the transaction ends (PostgreSQL), as the viewer in ctx: the memberships of
+// a group they are currently in. A newcomer, not in the group yet, locks nothing: they hold
+// them after joining (MayHaveJoined).
+func holdFacilitators(ctx context.Context, c *ent.Client, groupID int) error {
+	_, err := c.Membership.Query().
+		Where(
+			membership.GroupID(groupID),
+			Current(),
+			membership.RoleEQ(membership.RoleFACILITATOR),
+			ForUpdate(),
+		).
+		Order(membership.ByID()).
+		IDs(ctx)
 	return err
 }
 
@@ -76,10 +73,10 @@ func IsLastFacilitator(id int, facilitators []int) bool {
 
 // MayEndMembership decides whether m, a current membership of a group the viewer in ctx is
 // in, may end (leaving, removal, account deletion): not while it is its group's last
-// facilitator (ErrLastFacilitator). It holds the group until the transaction ends and reads
-// its facilitators after the lock, so that the decision stands until the membership ends.
+// facilitator (ErrLastFacilitator). It holds the group's facilitators until the transaction
+// ends and counts them after the lock, so that the decision stands until the membership ends.
 func MayEndMembership(ctx context.Context, c *ent.Client, m *ent.Membership) error {
-	if err := holdGroup(ctx, c, m.GroupID); err != nil {
+	if err := holdFacilitators(ctx, c, m.GroupID); err != nil {
 		return err
 	}
 	ids, err := facilitatorsOf(ctx, c, m.GroupID)
@@ -92,25 +89,26 @@ func MayEndMembership(ctx context.Context, c *ent.Client, m *ent.Membership) err
 	return nil
 }
 
-// HoldForJoin holds the group of grant before the viewer joins it, when the grant makes a
-// facilitator and the viewer has (or had) a membership of it: the row is then locked before
-// the membership changes, in the same order as leaving and removal lock them.
+// HoldForJoin holds the facilitators of grant's group before the viewer joins it, when the
+// grant makes a facilitator and the viewer is in the group (a promotion): they are then locked
+// before the viewer's membership changes, in the same order as leaving and removal lock them.
 func HoldForJoin(ctx context.Context, c *ent.Client, g Grant) error {
 	if g.Role != membership.RoleFACILITATOR {
 		return nil
 	}
-	return holdGroup(ctx, c, g.GroupID)
+	return holdFacilitators(ctx, c, g.GroupID)
 }
 
 // MayHaveJoined decides, after the viewer's membership was written with grant g, whether the
 // group may have it: with a FACILITATOR grant, at most MaxFacilitators current facilitators
-// (ErrTooManyFacilitators; the caller's transaction then rolls the join back). The group is
-// held before counting, so that the count includes every facilitator committed before.
+// (ErrTooManyFacilitators; the caller's transaction then rolls the join back). The
+// facilitators are held before counting, so that the count includes every facilitator
+// committed before.
 func MayHaveJoined(ctx context.Context, c *ent.Client, g Grant) error {
 	if g.Role != membership.RoleFACILITATOR {
 		return nil
 	}
-	if err := holdGroup(ctx, c, g.GroupID); err != nil {
+	if err := holdFacilitators(ctx, c, g.GroupID); err != nil {
 		return err
 	}
 	ids, err := facilitatorsOf(ctx, c, g.GroupID)

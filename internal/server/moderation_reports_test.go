@@ -219,3 +219,30 @@ func TestModerationReportTakenBackByOthers(t *testing.T) {
 		}
 	})
 }
+
+// TestModerationReportTakenBackLive: the recipient's open page of the group sees the
+// encouragement count fall when they report and come back when the report is dismissed or
+// withdrawn, without reloading.
+func TestModerationReportTakenBackLive(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		for _, op := range []string{"DismissEncouragementReport", "WithdrawEncouragementReport"} {
+			t.Run(op, func(t *testing.T) {
+				f := newModerationFixture(t, h)
+				g := f.g
+				by := map[string]*Client{"DismissEncouragementReport": g.Therapist, "WithdrawEncouragementReport": g.A}[op]
+				l := feed(t, g.A, g)
+				mustReport(t, g.A, f.Hurt)
+				if r := wantFeed(t, l, "feed", "UPDATED", f.Ref, hurtMessage); r.Num("groupFeedChanged.reflection.encouragementCount") != 1 {
+					t.Fatalf("after the report: %s", r.Raw)
+				}
+				if r := takeBack(by, op, f.Hurt); len(r.Errors) > 0 {
+					t.Fatal(r.Raw)
+				}
+				if r := wantFeed(t, l, "feed", "UPDATED", f.Ref); r.Num("groupFeedChanged.reflection.encouragementCount") != 2 {
+					t.Fatalf("after %s: %s", op, r.Raw)
+				}
+			})
+		}
+	})
+}
