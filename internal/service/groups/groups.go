@@ -210,8 +210,8 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in JoinRequest) (*ent.
 	// The viewer's own membership of that group, current or past (the read rules would hide
 	// a past one in a group they no longer see).
 	own := rule.ForOwnRows(ctx)
-	// A facilitator's code changes who leads the group: its row is held first (a newcomer's
-	// after joining, see MayHaveJoined).
+	// A facilitator's code changes who leads the group: its facilitators are held first (by
+	// a newcomer, after joining: see MayHaveJoined).
 	if err := rule.HoldForJoin(ctx, c, grant); err != nil {
 		return nil, err
 	}

@@ -157,8 +157,8 @@ func (j *Journal) DismissEncouragementReport(ctx context.Context, c client, id i
 
 // WithdrawEncouragementReport is the recipient taking their report back: as a dismissal,
 // the report is cleared and the encouragement is shown to them again, unless a facilitator
-// hid it. Withdrawing again changes nothing; what they never reported is not found (they
-// cannot tell it from what they cannot read).
+// hid it. Withdrawing again, or what they never reported, changes nothing; what they cannot
+// read (someone else's, or hidden by a facilitator and no longer reported) is not found.
 func (j *Journal) WithdrawEncouragementReport(ctx context.Context, c client, id int) (*ent.Encouragement, error) {
 	v := viewer.FromContext(ctx)
 	// What they reported is hidden from them: found among their own rows (see reported).
