@@ -70,7 +70,11 @@ func (r *mutationResolver) CreateGroup(ctx context.Context, input model.CreateGr
 
 // CreateGroupInvite is the resolver for the createGroupInvite field.
 func (r *mutationResolver) CreateGroupInvite(ctx context.Context, groupID int, expiresInHours *int, role *groupinvite.Role) (*ent.GroupInvite, error) {
-	return r.Groups.CreateInvite(ctx, r.ent(ctx), groupID, expiresInHours)
+	in := groups.NewInvite{GroupID: groupID, Hours: expiresInHours}
+	if role != nil {
+		in.Role = *role
+	}
+	return r.Groups.CreateInvite(ctx, r.ent(ctx), in)
 }
 
 // RevokeGroupInvite is the resolver for the revokeGroupInvite field.

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/internal/service/digest"
@@ -68,10 +67,10 @@ func (r *mutationResolver) HideEncouragement(ctx context.Context, id int, reason
 
 // DismissEncouragementReport is the resolver for the dismissEncouragementReport field.
 func (r *mutationResolver) DismissEncouragementReport(ctx context.Context, id int) (*ent.Encouragement, error) {
-	panic(fmt.Errorf("not implemented: DismissEncouragementReport - dismissEncouragementReport"))
+	return r.Journal.DismissEncouragementReport(ctx, r.ent(ctx), id)
 }
 
 // WithdrawEncouragementReport is the resolver for the withdrawEncouragementReport field.
 func (r *mutationResolver) WithdrawEncouragementReport(ctx context.Context, id int) (*ent.Encouragement, error) {
-	panic(fmt.Errorf("not implemented: WithdrawEncouragementReport - withdrawEncouragementReport"))
+	return r.Journal.WithdrawEncouragementReport(ctx, r.ent(ctx), id)
 }

@@ -99,7 +99,7 @@ func seed(ctx context.Context, c *ent.Client, ids map[string]*viewer.Viewer, j *
 	if err != nil {
 		return fmt.Errorf("group: %w", err)
 	}
-	inv, err := g.CreateInvite(as("demo-therapist"), c, grp.ID, nil)
+	inv, err := g.CreateInvite(as("demo-therapist"), c, groups.NewInvite{GroupID: grp.ID})
 	if err != nil {
 		return fmt.Errorf("invite: %w", err)
 	}

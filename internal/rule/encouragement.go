@@ -112,15 +112,20 @@ func onlyFields(m ent.Mutation, allowed ...string) bool {
 }
 
 // EncouragementReportByRecipient lets the author of a reflection report the encouragement
-// on it, and change nothing else about it.
+// on it, or withdraw their report, and change nothing else about it.
 func EncouragementReportByRecipient() privacy.MutationRule {
 	return privacy.EncouragementMutationRuleFunc(func(ctx context.Context, m *ent.EncouragementMutation) error {
-		if !m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) ||
-			!onlyFields(m, encouragement.FieldReportedAt, encouragement.FieldReportReason, encouragement.FieldUpdatedAt) {
+		if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
 			return privacy.Skip
 		}
-		if _, ok := m.ReportedAt(); !ok {
+		_, reports := m.ReportedAt()
+		reports = reports && onlyFields(m, encouragement.FieldReportedAt, encouragement.FieldReportReason, encouragement.FieldUpdatedAt)
+		if !reports && !clearsReportOnly(m) {
 			return privacy.Skip
+		}
+		if !reports {
+			m.Where(reportTakersOf(viewer.FromContext(ctx)))
+			return privacy.Allow
 		}
 		// SECURITY: only encouragement received on the viewer's own readable reflections is
 		// matched.
@@ -133,20 +138,56 @@ func EncouragementReportByRecipient() privacy.MutationRule {
 }
 
 // EncouragementHideByFacilitator lets a group's current facilitators hide any
-// encouragement in it, and change nothing else about it.
+// encouragement in it, or dismiss its report, and change nothing else about it.
 func EncouragementHideByFacilitator() privacy.MutationRule {
 	return privacy.EncouragementMutationRuleFunc(func(ctx context.Context, m *ent.EncouragementMutation) error {
-		if !m.Op().Is(ent.OpUpdate|ent.OpUpdateOne) ||
-			!onlyFields(m, encouragement.FieldHiddenAt, encouragement.FieldHideReason, encouragement.FieldUpdatedAt) {
+		if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
 			return privacy.Skip
 		}
-		if _, ok := m.HiddenAt(); !ok {
+		_, hides := m.HiddenAt()
+		hides = hides && onlyFields(m, encouragement.FieldHiddenAt, encouragement.FieldHideReason, encouragement.FieldUpdatedAt)
+		if !hides && !clearsReportOnly(m) {
 			return privacy.Skip
+		}
+		if !hides {
+			m.Where(reportTakersOf(viewer.FromContext(ctx)))
+			return privacy.Allow
 		}
 		// SECURITY: only encouragement in groups the viewer facilitates is matched.
 		m.Where(EncouragementModeratedBy(viewer.FromContext(ctx)))
 		return privacy.Allow
 	})
+}
+
+// reportTakersOf matches the encouragement whose report v may take back: received on v's own
+// reflections (v withdraws their report) or in a group v currently facilitates (v dismisses
+// it). Both rules that allow taking a report back match it, whichever decides first.
+func reportTakersOf(v *viewer.Viewer) predicate.Encouragement {
+	// SECURITY: a report is taken back by the one who made it or by the group's facilitators.
+	return encouragement.Or(
+		encouragement.HasReflectionWith(reflection.UserID(v.UserID), reflection.DeletedAtIsNil()),
+		EncouragementModeratedBy(v),
+	)
+}
+
+// clearsReportOnly reports whether m takes a report back (a withdrawal or a dismissal): it
+// clears the report's time and reason and changes nothing else (a hide stays).
+func clearsReportOnly(m *ent.EncouragementMutation) bool {
+	cleared := m.ClearedFields()
+	if !slices.Contains(cleared, encouragement.FieldReportedAt) {
+		return false
+	}
+	for _, f := range cleared {
+		if f != encouragement.FieldReportedAt && f != encouragement.FieldReportReason {
+			return false
+		}
+	}
+	for _, f := range m.Fields() {
+		if f != encouragement.FieldUpdatedAt {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrOwnReflection refuses encouragement on one's own reflection.

@@ -61,12 +61,26 @@ func InviteFacilitatorOnly() privacy.MutationRule {
 // all three).
 var ErrInviteInvalid = apperr.Input("code", "this invite code is not valid or has expired")
 
-// JoinGrant is what a valid invite gives whoever holds its code at now: one membership, as
-// MEMBER, of its group. A revoked or expired invite gives nothing (ErrInviteInvalid).
-func JoinGrant(inv *ent.GroupInvite, now time.Time) (Grant, error) {
+// ErrNotTherapistCode refuses a facilitator's invite code to anyone without the therapist
+// role.
+var ErrNotTherapistCode = apperr.New(apperr.Forbidden,
+	"this invite code is for a therapist to lead the group; only a therapist can redeem it")
+
+// JoinGrant is what a valid invite gives v, who holds its code, at now: one membership of its
+// group, in the invite's role. A revoked or expired invite gives nothing (ErrInviteInvalid);
+// a FACILITATOR invite gives nothing to anyone without the therapist role
+// (ErrNotTherapistCode). A MEMBER invite makes members, therapists included.
+func JoinGrant(v *viewer.Viewer, inv *ent.GroupInvite, now time.Time) (Grant, error) {
 	// SECURITY: holding a code in force is the whole reason a person may join.
 	if inv.RevokedAt != nil || !now.Before(inv.ExpiresAt) {
 		return Grant{}, ErrInviteInvalid
+	}
+	if inv.Role == groupinvite.RoleFACILITATOR {
+		// SECURITY: leading a group needs the therapist role of the verified token too.
+		if v == nil || !v.Therapist {
+			return Grant{}, ErrNotTherapistCode
+		}
+		return Grant{GroupID: inv.GroupID, Role: membership.RoleFACILITATOR}, nil
 	}
 	return Grant{GroupID: inv.GroupID, Role: membership.RoleMEMBER}, nil
 }
@@ -74,13 +88,20 @@ func JoinGrant(inv *ent.GroupInvite, now time.Time) (Grant, error) {
 // ErrRemoved refuses coming back by code to a group one was removed from.
 var ErrRemoved = apperr.New(apperr.Forbidden, "you were removed from this group; ask its facilitator")
 
-// MayRejoin decides whether the holder of old, their own past membership of a group, may
-// come back into it: not after a facilitator removed them. MembershipUpdate holds the same
-// rule for the row (a removal is never undone).
+// MayRejoin decides whether the holder of old, their own membership of a group (current or
+// past), may come back into it, or be promoted in it (Promotes): not after a facilitator
+// removed them. MembershipUpdate holds the same rule for the row (a removal is never undone).
 func MayRejoin(old *ent.Membership) error {
 	// SECURITY: a removal is final.
 	if old.Removed {
 		return ErrRemoved
 	}
 	return nil
+}
+
+// Promotes reports whether g, redeemed by the holder of old, their current membership of g's
+// group, makes a facilitator of a member: a FACILITATOR grant on a MEMBER membership. Any
+// other grant leaves a current membership as it is (a MEMBER code never demotes).
+func Promotes(old *ent.Membership, g Grant) bool {
+	return old.LeftAt == nil && old.Role == membership.RoleMEMBER && g.Role == membership.RoleFACILITATOR
 }

@@ -57,7 +57,9 @@ func MembershipCreate() privacy.MutationRule {
 
 // MembershipUpdate lets a viewer change their own membership (leave, rename) and a
 // facilitator change memberships of their group (remove). Coming back into a group (clearing
-// left_at) and roles need a Grant, like joining; a removal is never undone.
+// left_at) and roles need a Grant, like joining: the role FACILITATOR only through a
+// FACILITATOR grant (a therapist's facilitator code, JoinGrant), a member's promotion
+// included; a removal is never undone.
 func MembershipUpdate() privacy.MutationRule {
 	return privacy.MembershipMutationRuleFunc(func(ctx context.Context, m *ent.MembershipMutation) error {
 		if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
@@ -74,6 +76,11 @@ func MembershipUpdate() privacy.MutationRule {
 			g, ok := grantFromContext(ctx)
 			if !ok || (roleSet && role != g.Role) {
 				return privacy.Denyf("membership not granted")
+			}
+			// SECURITY: a current facilitator stops leading by leaving (MayEndMembership),
+			// never by a change of role that would skip the last facilitator's rule.
+			if roleSet && role != membership.RoleFACILITATOR && !m.LeftAtCleared() {
+				return privacy.Denyf("a role is given up by leaving")
 			}
 			m.Where(
 				membership.UserID(v.UserID),

@@ -62,7 +62,7 @@ type grantKey struct{}
 
 // Grant is the capability to create one membership: for the viewer, in one group, with one
 // role. Grants are made here only, by FounderGrant (a fresh group founded by a therapist)
-// and JoinGrant (a valid invite code); no client input can make one, and
+// and JoinGrant (a valid invite code, in its role: FACILITATOR for a therapist only); no client input can make one, and
 // TestNoBypassOutsideRule fails on a Grant written anywhere else.
 type Grant struct {
 	GroupID int

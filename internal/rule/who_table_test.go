@@ -201,6 +201,21 @@ func (w *world) checkModeration(t *testing.T) {
 		check(t, "FacilitatorOf", err == nil, w.hides())
 		check(t, "MayFacilitate", rule.MayFacilitate(w.ctx, client, w.group.ID) == nil, w.hides())
 	})
+	// A report is taken back by the one who could make it (withdrawn) and by those who could
+	// hide it (dismissed), and taking it back changes nothing else (issue 15).
+	takesBack := w.reports() || w.hides()
+	t.Run("take the report back → "+allowed(takesBack), func(t *testing.T) {
+		sql := w.e.try(t, w.ctx, func(c *ent.Client) (int, error) {
+			return one(c.Encouragement.UpdateOneID(enc.ID).ClearReportedAt().ClearReportReason().Save(w.ctx))
+		})
+		check(t, "EncouragementReportByRecipient or EncouragementHideByFacilitator", sql, takesBack)
+	})
+	t.Run("take the report back and unhide → refused", func(t *testing.T) {
+		sql := w.e.try(t, w.ctx, func(c *ent.Client) (int, error) {
+			return one(c.Encouragement.UpdateOneID(enc.ID).ClearReportedAt().ClearHiddenAt().Save(w.ctx))
+		})
+		check(t, "Encouragement mutation policy", sql, false)
+	})
 	rep, hid, why := w.seesModeration()
 	t.Run(fmt.Sprintf("moderation facts → reported %v, hidden %v, reason %v", rep, hid, why), func(t *testing.T) {
 		fac := w.attention(t)
@@ -357,40 +372,158 @@ func testJoinAndRejoin(t *testing.T, e *env) {
 		{"expiring now", t0, false},
 		{"revoked", t0.Add(day), true},
 	} {
-		for _, asked := range []membership.Role{membership.RoleMEMBER, membership.RoleFACILITATOR} {
-			for _, forWhom := range []role{outsider, peer} {
-				valid := inv.expiresAt.After(t0) && !inv.revoked
-				// An invite in force gives whoever holds it one membership, as MEMBER, for
-				// themselves (JoinGrant's doc; brief: therapists invite members).
-				want := valid && asked == membership.RoleMEMBER && forWhom == outsider
-				name := fmt.Sprintf("invite %s: member of no group joins %s as %s → %s", inv.name,
-					verdict(forWhom == outsider, "themselves", "someone else"), asked, allowed(want))
-				t.Run(name, func(t *testing.T) {
-					g := e.newGroup()
-					i := &ent.GroupInvite{GroupID: g.ID, ExpiresAt: inv.expiresAt}
-					if inv.revoked {
-						revokedAt := t0.Add(-time.Hour)
-						i.RevokedAt = &revokedAt
+		for _, code := range []groupinvite.Role{groupinvite.RoleMEMBER, groupinvite.RoleFACILITATOR} {
+			for _, by := range []role{outsider, otherTherapist} {
+				for _, asked := range []membership.Role{membership.RoleMEMBER, membership.RoleFACILITATOR} {
+					for _, self := range []bool{true, false} {
+						valid := inv.expiresAt.After(t0) && !inv.revoked
+						// An invite in force gives whoever holds it one membership, for
+						// themselves, in the invite's role; a FACILITATOR code only to a
+						// therapist (JoinGrant's doc; issue 15: co-facilitators).
+						grants := valid && (code == groupinvite.RoleMEMBER || cast[by].therapist)
+						want := grants && string(asked) == string(code) && self
+						forWhom := by
+						if !self {
+							forWhom = peer
+						}
+						name := fmt.Sprintf("invite %s for a %s: %s joins %s as %s → %s", inv.name, code, by,
+							verdict(self, "themselves", "someone else"), asked, allowed(want))
+						t.Run(name, func(t *testing.T) {
+							g := e.newGroup()
+							i := &ent.GroupInvite{GroupID: g.ID, ExpiresAt: inv.expiresAt, Role: code}
+							if inv.revoked {
+								revokedAt := t0.Add(-time.Hour)
+								i.RevokedAt = &revokedAt
+							}
+							grant, err := rule.JoinGrant(e.signedIn(by), i, t0)
+							check(t, "JoinGrant", err == nil, grants)
+							ctx := e.as(by)
+							if err == nil {
+								ctx = rule.WithGrant(ctx, grant)
+							}
+							sql := e.try(t, ctx, func(c *ent.Client) (int, error) {
+								return one(c.Membership.Create().
+									SetUserID(e.users[forWhom].ID).
+									SetGroupID(g.ID).
+									SetDisplayName("New").
+									SetRole(asked).
+									Save(ctx))
+							})
+							check(t, "MembershipCreate", sql, want)
+						})
 					}
-					grant, err := rule.JoinGrant(i, t0)
-					check(t, "JoinGrant", err == nil, valid)
-					ctx := e.as(outsider)
-					if err == nil {
-						ctx = rule.WithGrant(ctx, grant)
-					}
-					sql := e.try(t, ctx, func(c *ent.Client) (int, error) {
-						return one(c.Membership.Create().
-							SetUserID(e.users[forWhom].ID).
-							SetGroupID(g.ID).
-							SetDisplayName("New").
-							SetRole(asked).
-							Save(ctx))
-					})
-					check(t, "MembershipCreate", sql, want)
-				})
+				}
 			}
 		}
 	}
+}
+
+// TestWhoBecomesFacilitator: the role FACILITATOR is taken only with a FACILITATOR grant
+// (JoinGrant of a therapist's facilitator code), for one's own membership of that group,
+// never after a removal; nobody gives it up by a change of role (they leave, and the last
+// facilitator cannot: MayEndMembership).
+func TestWhoBecomesFacilitator(t *testing.T) { eachForm(t, testWhoBecomesFacilitator) }
+
+func testWhoBecomesFacilitator(t *testing.T, e *env) {
+	const (
+		facilitatorGrant = "a FACILITATOR grant of this group"
+		memberGrant      = "a MEMBER grant of this group"
+		otherGrant       = "a FACILITATOR grant of another group"
+		noGrant          = "no grant"
+	)
+	for _, c := range []struct {
+		viewer whose
+		grant  string
+		role   membership.Role
+		want   bool
+	}{
+		{whose{who{therapistMember, current}, true}, facilitatorGrant, membership.RoleFACILITATOR, true},
+		{whose{who{therapistMember, current}, true}, memberGrant, membership.RoleFACILITATOR, false},
+		{whose{who{therapistMember, current}, true}, otherGrant, membership.RoleFACILITATOR, false},
+		{whose{who{therapistMember, current}, true}, noGrant, membership.RoleFACILITATOR, false},
+		{whose{who{peer, current}, true}, memberGrant, membership.RoleFACILITATOR, false},
+		{whose{who{peer, current}, true}, noGrant, membership.RoleFACILITATOR, false},
+		{whose{who{peer, removed}, true}, facilitatorGrant, membership.RoleFACILITATOR, false},
+		// A facilitator's grant for someone else's membership: the viewer's own only.
+		{whose{who{facilitator, current}, false}, facilitatorGrant, membership.RoleFACILITATOR, false},
+		// Giving the role up by a change of it, with or without a grant: never.
+		{whose{who{facilitator, current}, true}, memberGrant, membership.RoleMEMBER, false},
+		{whose{who{facilitator, current}, true}, noGrant, membership.RoleMEMBER, false},
+	} {
+		name := fmt.Sprintf("%s sets the role %s of %s with %s → %s", c.viewer.who, c.role,
+			verdict(c.viewer.own, "their membership", "a peer's membership"), c.grant, allowed(c.want))
+		t.Run(name, func(t *testing.T) {
+			w := e.build(t, scene{viewer: c.viewer.who, author: current, consent: consentActive, vis: visGroup})
+			ctx := w.ctx
+			switch c.grant {
+			case facilitatorGrant:
+				ctx = rule.WithGrant(ctx, rule.Grant{GroupID: w.group.ID, Role: membership.RoleFACILITATOR})
+			case memberGrant:
+				ctx = rule.WithGrant(ctx, rule.Grant{GroupID: w.group.ID, Role: membership.RoleMEMBER})
+			case otherGrant:
+				ctx = rule.WithGrant(ctx, rule.Grant{GroupID: e.elsewhere.ID, Role: membership.RoleFACILITATOR})
+			}
+			target := w.mine
+			if !c.viewer.own {
+				target = w.authorM
+			}
+			sql := e.try(t, ctx, func(cl *ent.Client) (int, error) {
+				return cl.Membership.Update().Where(membership.ID(target.ID)).SetRole(c.role).Save(ctx)
+			})
+			check(t, "MembershipUpdate", sql, c.want)
+			if c.want {
+				check(t, "Promotes", rule.Promotes(w.mine, rule.Grant{GroupID: w.group.ID, Role: c.role}), true)
+			}
+		})
+	}
+	// The last facilitator: the group's only current FACILITATOR membership may not end;
+	// anyone else's may, and so may a facilitator's while another leads the group.
+	t.Run("last facilitator", func(t *testing.T) {
+		for _, c := range []struct {
+			name         string
+			id           int
+			facilitators []int
+			want         bool
+		}{
+			{"the only one", 7, []int{7}, true},
+			{"one of two", 7, []int{7, 8}, false},
+			{"a member, the facilitator being another", 7, []int{8}, false},
+			{"a member of a group without facilitator", 7, nil, false},
+		} {
+			check(t, "IsLastFacilitator "+c.name, rule.IsLastFacilitator(c.id, c.facilitators), c.want)
+		}
+		w := e.build(t, scene{viewer: who{facilitator, current}, author: current, consent: consentActive, vis: visGroup})
+		ok := e.try(t, w.ctx, func(cl *ent.Client) (int, error) {
+			return 1, rule.MayEndMembership(ent.NewContext(w.ctx, cl), cl, w.mine)
+		})
+		check(t, "MayEndMembership of the only facilitator", ok, false)
+		ok = e.try(t, w.ctx, func(cl *ent.Client) (int, error) {
+			return 1, rule.MayEndMembership(ent.NewContext(w.ctx, cl), cl, w.authorM)
+		})
+		check(t, "MayEndMembership of a member", ok, true)
+		// A second FACILITATOR membership without the therapist role leads nobody.
+		ex := e.join(w.group, exTherapist, current).SaveX(e.op)
+		ok = e.try(t, w.ctx, func(cl *ent.Client) (int, error) {
+			return 1, rule.MayEndMembership(ent.NewContext(w.ctx, cl), cl, w.mine)
+		})
+		check(t, "MayEndMembership of the only facilitator beside one without the therapist role", ok, false)
+		exCtx := e.as(exTherapist)
+		ok = e.try(t, exCtx, func(cl *ent.Client) (int, error) {
+			return 1, rule.MayEndMembership(ent.NewContext(exCtx, cl), cl, ex)
+		})
+		check(t, "MayEndMembership of a facilitator without the therapist role", ok, true)
+		e.join(w.group, otherTherapist, current).SetRole(membership.RoleFACILITATOR).SaveX(e.op)
+		ok = e.try(t, w.ctx, func(cl *ent.Client) (int, error) {
+			return 1, rule.MayEndMembership(ent.NewContext(w.ctx, cl), cl, w.mine)
+		})
+		check(t, "MayEndMembership of one of two facilitators", ok, true)
+	})
+}
+
+// whose is a viewer of TestWhoBecomesFacilitator and whether the membership changed is theirs.
+type whose struct {
+	who
+	own bool
 }
 
 // TestNobodySignedIn: "everything else is denied by default", and nothing at all without a

@@ -655,8 +655,8 @@ func TestLiveAttentionPrivateCrisisSharedLater(t *testing.T) {
 
 // A facilitator who no longer facilitates: with their therapist role taken away, a new
 // subscription is FORBIDDEN; one whose membership ended (their account deleted) completes.
-// (A group's last facilitator cannot leave, and no second facilitator can join through the
-// API yet, so leaving is not tried.)
+// (Without the therapist role they lead nobody, so even the group's only facilitator may
+// delete their account; leaving with a co-facilitator is tried in facilitators_test.go.)
 func TestLiveAttentionEndsForFormerFacilitator(t *testing.T) {
 	t.Parallel()
 	databases(t, func(t *testing.T, h *H) {

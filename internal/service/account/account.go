@@ -305,8 +305,10 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 	return out, data, nil
 }
 
-// Delete deletes the viewer's account: the content of their reflections and topics, the
-// encouragement they sent and received, their consents and their place in every group go; their
+// Delete deletes the viewer's account, unless they are the last facilitator of a group
+// (rule.ErrLastFacilitator: another therapist takes over first): the content of their
+// reflections and topics, the encouragement they sent and received, their consents and their
+// place in every group go; their
 // memberships are anonymised so that the accounting of reads and the audit trail, which
 // are kept without content, still hold together. Their old token stops working at once
 // (their uid is replaced by its Tombstone); their Firebase user is deleted by a job queued
@@ -319,6 +321,21 @@ func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) erro
 	now := a.now()
 	// SECURITY: as the system, limited throughout to the viewer's own rows.
 	sys := rule.ForOwnRows(ctx)
+	// A group they lead keeps a leader: not if they are its last facilitator. Each group is
+	// held (in the order of their ids, as every other deletion holds them) before their
+	// places are, as leaving and removal hold the group before the membership.
+	led, err := c.Membership.Query().
+		Where(membership.UserID(v.UserID), rule.Current(), membership.RoleEQ(membership.RoleFACILITATOR)).
+		Order(membership.ByGroupID()).
+		All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range led {
+		if err := rule.MayEndMembership(ctx, c, m); err != nil {
+			return err
+		}
+	}
 	// Lock the member's places first: their own writes still under way (which hold them
 	// ForShare) finish before, and any that come after find them gone.
 	ms, err := c.Membership.Query().Where(membership.UserID(v.UserID), rule.ForUpdate()).IDs(sys)

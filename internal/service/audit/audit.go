@@ -28,11 +28,21 @@ const (
 	ConsentRevoked  = "consent.revoked"
 	AccountExported = "account.exported"
 	AccountDeleted  = "account.deleted"
+	// GroupPromoted: a member of a group redeemed a facilitator's code of it (subject: their
+	// membership; detail: the new role). Joining by such a code is GroupJoined with detail
+	// FACILITATOR.
+	GroupPromoted = "group.promoted"
 	// EncouragementReported: a member reported encouragement they received (subject: it).
 	EncouragementReported = "encouragement.reported"
 	// EncouragementHidden: a facilitator hid encouragement in their group (subject: it).
 	EncouragementHidden = "encouragement.hidden"
-	Denied              = "denied"
+	// EncouragementReportDismissed: a facilitator judged a report harmless (subject: the
+	// encouragement); it left the queue and its recipient sees it again.
+	EncouragementReportDismissed = "encouragement.report_dismissed"
+	// EncouragementReportWithdrawn: the recipient took their report back (subject: the
+	// encouragement).
+	EncouragementReportWithdrawn = "encouragement.report_withdrawn"
+	Denied                       = "denied"
 )
 
 // Event is one thing to record. Detail must be a fixed, content-free word (an operation

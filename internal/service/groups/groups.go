@@ -103,8 +103,27 @@ func (g *Groups) Create(ctx context.Context, c *ent.Client, in NewGroup) (*ent.G
 	return grp, audit.Record(ctx, c, audit.Event{Action: audit.GroupCreated, GroupID: grp.ID})
 }
 
-// CreateInvite makes a join code for the group, valid for hours (default 72, 1 to 720).
-func (g *Groups) CreateInvite(ctx context.Context, c *ent.Client, groupID int, hours *int) (*ent.GroupInvite, error) {
+// NewInvite is a join code to make.
+type NewInvite struct {
+	GroupID int
+	// Hours is how long it is valid (nil: 72; 1 to 720).
+	Hours *int
+	// Role is what it makes of whoever redeems it: MEMBER (also ""), or FACILITATOR, which
+	// only a therapist can redeem.
+	Role groupinvite.Role
+}
+
+// CreateInvite makes a join code for the group, valid for in.Hours (default 72, 1 to 720),
+// in in.Role.
+func (g *Groups) CreateInvite(ctx context.Context, c *ent.Client, in NewInvite) (*ent.GroupInvite, error) {
+	groupID, hours := in.GroupID, in.Hours
+	role := in.Role
+	if role == "" {
+		role = groupinvite.DefaultRole
+	}
+	if err := groupinvite.RoleValidator(role); err != nil {
+		return nil, apperr.Input("role", "MEMBER or FACILITATOR")
+	}
 	h := 72
 	if hours != nil {
 		h = *hours
@@ -124,6 +143,7 @@ func (g *Groups) CreateInvite(ctx context.Context, c *ent.Client, groupID int, h
 		SetGroupID(groupID).
 		SetCreatedByID(by.ID).
 		SetCode(code).
+		SetRole(role).
 		SetExpiresAt(g.now().Add(time.Duration(h) * time.Hour)).
 		Save(ctx)
 }
@@ -178,7 +198,7 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in JoinRequest) (*ent.
 	if err != nil {
 		return nil, err
 	}
-	grant, err := rule.JoinGrant(inv, g.now())
+	grant, err := rule.JoinGrant(v, inv, g.now())
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +210,11 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in JoinRequest) (*ent.
 	// The viewer's own membership of that group, current or past (the read rules would hide
 	// a past one in a group they no longer see).
 	own := rule.ForOwnRows(ctx)
+	// A facilitator's code changes who leads the group: its facilitators are held first (by
+	// a newcomer, after joining: see MayHaveJoined).
+	if err := rule.HoldForJoin(ctx, c, grant); err != nil {
+		return nil, err
+	}
 	old, err := c.Membership.Query().
 		Where(membership.UserID(v.UserID), membership.GroupID(inv.GroupID)).
 		Only(own)
@@ -198,7 +223,7 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in JoinRequest) (*ent.
 		err = c.Membership.Create().
 			SetUserID(v.UserID).
 			SetGroupID(inv.GroupID).
-			SetRole(membership.RoleMEMBER).
+			SetRole(grant.Role).
 			SetDisplayName(name).
 			SetJoinedAt(g.now()).
 			OnConflictColumns(membership.FieldUserID, membership.FieldGroupID).
@@ -212,12 +237,18 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in JoinRequest) (*ent.
 		if err != nil {
 			return nil, err
 		}
-		return m, audit.Record(ctx, c, audit.Event{Action: audit.GroupJoined, GroupID: inv.GroupID, SubjectID: m.ID})
+		if err := rule.MayHaveJoined(ctx, c, grant); err != nil {
+			return nil, err
+		}
+		return m, audit.Record(ctx, c, joined(grant, m.ID))
 	case err != nil:
 		return nil, err
 	}
 	if err := rule.MayRejoin(old); err != nil {
 		return nil, err
+	}
+	if rule.Promotes(old, grant) {
+		return g.promote(ctx, c, grant, old)
 	}
 	if old.LeftAt == nil {
 		return c.Membership.Get(ctx, old.ID) // already in: a retried join
@@ -227,7 +258,7 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in JoinRequest) (*ent.
 	n, err := c.Membership.Update().
 		Where(membership.ID(old.ID), membership.LeftAtNotNil(), membership.Removed(false)).
 		ClearLeftAt().
-		SetRole(membership.RoleMEMBER).
+		SetRole(grant.Role).
 		SetJoinedAt(g.now()).
 		SetDisplayName(name).
 		Save(ctx)
@@ -241,7 +272,10 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in JoinRequest) (*ent.
 	if n == 0 && (m.Removed || m.LeftAt != nil) {
 		return nil, rule.ErrRemoved // removed meanwhile
 	}
-	if err := audit.Record(ctx, c, audit.Event{Action: audit.GroupJoined, GroupID: inv.GroupID, SubjectID: old.ID}); err != nil {
+	if err := rule.MayHaveJoined(ctx, c, grant); err != nil {
+		return nil, err
+	}
+	if err := audit.Record(ctx, c, joined(grant, old.ID)); err != nil {
 		return nil, err
 	}
 	// Consent ended with leaving: one given while leaving was under way must not revive.
@@ -251,6 +285,46 @@ func (g *Groups) join(ctx context.Context, c *ent.Client, in JoinRequest) (*ent.
 	return c.Membership.Get(ctx, old.ID)
 }
 
+// promote makes the viewer's current MEMBER membership old a FACILITATOR one, by grant (a
+// therapist redeeming a facilitator's code of a group they are a member of). Their name
+// stays as the group knows it.
+func (g *Groups) promote(ctx context.Context, c *ent.Client, grant rule.Grant, old *ent.Membership) (*ent.Membership, error) {
+	// Only while still current and a member: a promotion racing a leave or a removal does
+	// not bring the membership back.
+	n, err := c.Membership.Update().
+		Where(membership.ID(old.ID), rule.Current(), membership.RoleEQ(membership.RoleMEMBER)).
+		SetRole(grant.Role).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.Membership.Get(rule.ForOwnRows(ctx), old.ID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case n == 0 && m.Removed:
+		return nil, rule.ErrRemoved
+	case n == 0 && m.LeftAt != nil:
+		return nil, rule.ErrNotInGroup
+	case n == 0:
+		return m, nil // promoted by a concurrent retry
+	}
+	if err := rule.MayHaveJoined(ctx, c, grant); err != nil {
+		return nil, err
+	}
+	return m, audit.Record(ctx, c, audit.Event{Action: audit.GroupPromoted, GroupID: grant.GroupID, SubjectID: m.ID, Detail: string(grant.Role)})
+}
+
+// joined is the audit event of joining with grant: its detail names a facilitator's role.
+func joined(grant rule.Grant, membershipID int) audit.Event {
+	e := audit.Event{Action: audit.GroupJoined, GroupID: grant.GroupID, SubjectID: membershipID}
+	if grant.Role == membership.RoleFACILITATOR {
+		e.Detail = string(grant.Role)
+	}
+	return e
+}
+
 // Leave ends the viewer's membership of the group; their access ends at once. The last
 // facilitator cannot leave: a group must have someone to lead it.
 func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
@@ -258,20 +332,8 @@ func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
 	if err != nil {
 		return err
 	}
-	if m.Role == membership.RoleFACILITATOR {
-		n, err := c.Membership.Query().
-			Where(
-				membership.GroupID(groupID),
-				rule.Current(),
-				membership.RoleEQ(membership.RoleFACILITATOR),
-			).
-			Count(ctx)
-		if err != nil {
-			return err
-		}
-		if n <= 1 {
-			return apperr.New(apperr.Conflict, "the last facilitator cannot leave the group")
-		}
+	if err := rule.MayEndMembership(ctx, c, m); err != nil {
+		return err
 	}
 	now := g.now()
 	if err := c.Membership.UpdateOne(m).SetLeftAt(now).Exec(ctx); err != nil {
@@ -306,6 +368,9 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 	}
 	if m.Removed {
 		return nil
+	}
+	if err := rule.MayEndMembership(ctx, c, m); err != nil {
+		return err
 	}
 	// Conditional on not yet removed, so that a rejoin racing this removal cannot survive it.
 	now := g.now()

@@ -54,7 +54,7 @@ func newFixture(t *testing.T) *fixture {
 	f.groups = New(f.plans, e.Clock)
 	f.a = e.AddMember(f.g, "Ann")
 	f.newbie = e.NewUser(false)
-	inv, err := f.groups.CreateInvite(f.As(f.g.Facilitator.User), e.Client, f.g.ID, nil)
+	inv, err := f.groups.CreateInvite(f.As(f.g.Facilitator.User), e.Client, NewInvite{GroupID: f.g.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,16 +90,16 @@ func TestCreateInvite(t *testing.T) {
 	}
 	ctx := f.As(f.g.Facilitator.User)
 	for _, h := range []int{0, 721, -1} {
-		if _, err := f.groups.CreateInvite(ctx, f.Client, f.g.ID, &h); code(err) != apperr.BadUserInput {
+		if _, err := f.groups.CreateInvite(ctx, f.Client, NewInvite{GroupID: f.g.ID, Hours: &h}); code(err) != apperr.BadUserInput {
 			t.Errorf("%d hours: %v, want BAD_USER_INPUT", h, err)
 		}
 	}
 	one := 1
-	inv, err := f.groups.CreateInvite(ctx, f.Client, f.g.ID, &one)
+	inv, err := f.groups.CreateInvite(ctx, f.Client, NewInvite{GroupID: f.g.ID, Hours: &one})
 	if err != nil || inv.ExpiresAt.Sub(f.Clock.Now()) > time.Hour || inv.Code == f.invite.Code {
 		t.Errorf("one-hour invite: %+v, %v", inv, err)
 	}
-	if _, err := f.groups.CreateInvite(f.As(f.a.User), f.Client, f.g.ID, nil); code(err) != apperr.Forbidden {
+	if _, err := f.groups.CreateInvite(f.As(f.a.User), f.Client, NewInvite{GroupID: f.g.ID}); code(err) != apperr.Forbidden {
 		t.Errorf("a member's invite: %v, want FORBIDDEN", err)
 	}
 }
@@ -194,7 +194,7 @@ func TestRejoinAfterLeaving(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Clock.Advance(48 * time.Hour)
-	inv, err := f.groups.CreateInvite(f.As(f.g.Facilitator.User), f.Client, f.g.ID, nil)
+	inv, err := f.groups.CreateInvite(f.As(f.g.Facilitator.User), f.Client, NewInvite{GroupID: f.g.ID})
 	if err != nil {
 		t.Fatal(err)
 	}

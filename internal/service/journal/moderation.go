@@ -136,6 +136,82 @@ func (j *Journal) HideEncouragement(ctx context.Context, c client, id int, reaso
 	return upd, audit.Record(ctx, c, audit.Event{Action: audit.EncouragementHidden, GroupID: ref.GroupID, SubjectID: id})
 }
 
+// DismissEncouragementReport is a facilitator of the encouragement's group judging its
+// report harmless: the report is cleared (its time and reason; the audit trail keeps that
+// there was one), so it leaves the moderation queue and its recipient sees the
+// encouragement again, unless a facilitator hid it. Dismissing again, or what was never
+// reported, changes nothing.
+func (j *Journal) DismissEncouragementReport(ctx context.Context, c client, id int) (*ent.Encouragement, error) {
+	e, err := c.Encouragement.Query().Where(encouragement.ID(id)).WithReflection().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.NotFoundf("encouragement not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := rule.MayFacilitate(ctx, c, e.Edges.Reflection.GroupID); err != nil {
+		return nil, err
+	}
+	return j.clearReport(ctx, c, e, audit.EncouragementReportDismissed)
+}
+
+// WithdrawEncouragementReport is the recipient taking their report back: as a dismissal,
+// the report is cleared and the encouragement is shown to them again, unless a facilitator
+// hid it. Withdrawing again, or what they never reported, changes nothing; what they cannot
+// read (someone else's, or hidden by a facilitator and no longer reported) is not found.
+func (j *Journal) WithdrawEncouragementReport(ctx context.Context, c client, id int) (*ent.Encouragement, error) {
+	v := viewer.FromContext(ctx)
+	// What they reported is hidden from them: found among their own rows (see reported).
+	e, err := reported(ctx, c, id, v.UserID)
+	if err != nil {
+		// Not reported (any more), or never theirs: answer as the read rules do.
+		e, err = c.Encouragement.Query().Where(encouragement.ID(id)).WithReflection().Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil, apperr.NotFoundf("encouragement not found")
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := rule.MayReport(v, e.Edges.Reflection); err != nil {
+		return nil, err
+	}
+	return j.clearReport(ctx, c, e, audit.EncouragementReportWithdrawn)
+}
+
+// clearReport clears e's report, if it still has one, audits it as action, and announces
+// the change; e comes with its reflection.
+func (j *Journal) clearReport(ctx context.Context, c client, e *ent.Encouragement, action string) (*ent.Encouragement, error) {
+	ref := e.Edges.Reflection
+	if e.ReportedAt == nil {
+		return e, nil
+	}
+	n, err := c.Encouragement.Update().
+		Where(encouragement.ID(e.ID), encouragement.ReportedAtNotNil()).
+		ClearReportedAt().
+		ClearReportReason().
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		// Its reflection's encouragement count changed for its author.
+		bus.Announce(ctx, bus.Event{Kind: bus.Reflection, Group: ref.GroupID, ID: ref.ID})
+		if err := audit.Record(ctx, c, audit.Event{Action: action, GroupID: ref.GroupID, SubjectID: e.ID}); err != nil {
+			return nil, err
+		}
+	}
+	// As the viewer reads it now (cleared here or by a concurrent request).
+	upd, err := c.Encouragement.Query().Where(encouragement.ID(e.ID)).WithReflection().Only(ctx)
+	if ent.IsNotFound(err) {
+		// Its recipient, of what a facilitator also hid: no longer reported, still hidden
+		// from them (the answer a retried report gives them, see reported).
+		e.ReportedAt, e.ReportReason = nil, ""
+		return e, nil
+	}
+	return upd, err
+}
+
 // ModerationQueue lists the reported encouragement of a group the viewer facilitates: what
 // waits for a decision first, oldest report first, then what was already hidden, latest
 // first; at most QueueLimit in all. fields adds the eager loading the request asks for.
