@@ -8,6 +8,7 @@ import (
 	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
+	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -59,4 +60,21 @@ func ConsentOwnerOnly() privacy.MutationRule {
 		}
 		return privacy.Allow
 	})
+}
+
+// consentInForce answers ErrConsentRequired unless the membership's consent to share with
+// its group is in force: what writing a GROUP reflection or topic needs.
+func consentInForce(ctx context.Context, client *ent.Client, membershipID int) error {
+	// SECURITY: sharing with the group is a disclosure that needs the author's consent.
+	ok, err := client.GroupSharingConsent.Query().Where(
+		groupsharingconsent.MembershipID(membershipID),
+		ConsentActive(clock.FromContext(ctx).Now()),
+	).Exist(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrConsentRequired
+	}
+	return nil
 }

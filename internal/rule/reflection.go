@@ -107,16 +107,8 @@ func ReflectionCreate() privacy.MutationRule {
 			}
 		}
 		if vis, _ := m.Visibility(); vis == reflection.VisibilityGROUP {
-			// SECURITY: sharing with the group is a disclosure that needs the author's consent.
-			ok, err := m.Client().GroupSharingConsent.Query().Where(
-				groupsharingconsent.MembershipID(aid),
-				ConsentActive(clock.FromContext(ctx).Now()),
-			).Exist(ctx)
-			if err != nil {
+			if err := consentInForce(ctx, m.Client(), aid); err != nil {
 				return err
-			}
-			if !ok {
-				return ErrConsentRequired
 			}
 		}
 		return privacy.Allow

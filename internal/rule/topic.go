@@ -106,16 +106,8 @@ func TopicCreate() privacy.MutationRule {
 			return privacy.Denyf("the session is not the group's")
 		}
 		if vis, _ := m.Visibility(); vis == topic.VisibilityGROUP {
-			// SECURITY: sharing with the group is a disclosure that needs the author's consent.
-			ok, err := m.Client().GroupSharingConsent.Query().Where(
-				groupsharingconsent.MembershipID(aid),
-				ConsentActive(clock.FromContext(ctx).Now()),
-			).Exist(ctx)
-			if err != nil {
+			if err := consentInForce(ctx, m.Client(), aid); err != nil {
 				return err
-			}
-			if !ok {
-				return ErrConsentRequired
 			}
 		}
 		return privacy.Allow

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/processgroup/api/ent/topic"
 )
@@ -31,18 +30,7 @@ func TestWeeklyScheduleKeepsEngagedSessions(t *testing.T) {
 		} {
 			g := h.NewGroup()
 			setWeekly(g, "18:00", "")
-			var far string
-			for _, x := range g.Therapist.MustRaw(`query U { viewer { upcomingSessions(first: 10) { id startsAt } } }`, "U", nil).Get("viewer.upcomingSessions").([]any) {
-				m := x.(map[string]any)
-				at, _ := time.Parse(time.RFC3339, m["startsAt"].(string))
-				if at.Sub(h.Clock.Now()) > 8*24*time.Hour {
-					far = m["id"].(string)
-					break
-				}
-			}
-			if far == "" {
-				t.Fatal("no session more than a week ahead")
-			}
+			far := farSession(t, g)
 			c.engage(g, far)
 			if r := g.Therapist.Op("SetWeeklySchedule", map[string]any{"groupID": g.ID, "schedule": weeklyInput("WEDNESDAY", "18:00", 90, "")}); r.Code() != "" {
 				t.Errorf("%s: a new weekly schedule: %s", c.name, r.Raw)
