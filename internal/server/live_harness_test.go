@@ -205,13 +205,19 @@ func (l *Live) Closed() (int, string) {
 
 // Subscribe starts the app's subscription opName (schema/app-operations) with vars under id,
 // and returns once the server runs it (the protocol does not say when; an app refetches
-// after subscribing for that reason).
+// after subscribing for that reason). The announcements of what the test did before have
+// reached the server first: on PostgreSQL they arrive a little later than the commit, and
+// one arriving after the subscription started would be a change the test did not mean to
+// show it.
 func (l *Live) Subscribe(id, opName string, vars map[string]any) {
 	l.t.Helper()
-	before := l.h.App.LiveSubscriptions()
-	l.Try(id, opName, vars)
 	ctx, cancel := context.WithTimeout(context.Background(), liveWait)
 	defer cancel()
+	if err := l.h.App.SettleLive(ctx); err != nil {
+		l.t.Fatalf("announcements before subscription %s did not settle: %v", id, err)
+	}
+	before := l.h.App.LiveSubscriptions()
+	l.Try(id, opName, vars)
 	if err := l.h.App.AwaitLiveSubscriptions(ctx, func(n int) bool { return n > before }); err != nil {
 		l.t.Fatalf("subscription %s (%s) did not start", id, opName)
 	}

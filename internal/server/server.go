@@ -349,6 +349,10 @@ func (a *App) AwaitLiveSubscriptions(ctx context.Context, ok func(n int) bool) e
 	return a.hub.Await(ctx, ok)
 }
 
+// SettleLive returns once every live announcement committed before it has reached this
+// server, or ctx ends (tests: a subscription started after it sees none of them).
+func (a *App) SettleLive(ctx context.Context) error { return a.publisher.Settle(ctx) }
+
 // AwaitLiveListening returns once the server receives announcements (after its listening
 // connection was lost: tests), or ctx ends.
 func (a *App) AwaitLiveListening(ctx context.Context) error { return a.hub.AwaitUp(ctx) }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 
 	"github.com/processgroup/api/ent"
@@ -122,6 +123,21 @@ func (p *Publisher) hook(tx *ent.Tx) {
 			return next.Rollback(ctx, tx)
 		})
 	})
+}
+
+// Settle returns once every announcement committed before it has reached this server's hub
+// (the subscriptions started after it see none of them), or ctx ends. On PostgreSQL it
+// sends a mark and waits for it, since NOTIFYs arrive in commit order; on SQLite the hub has
+// them already.
+func (p *Publisher) Settle(ctx context.Context) error {
+	if p.pool == nil {
+		return nil
+	}
+	id := int(rand.Int64N(1 << 53))
+	if err := notify(ctx, p.pool.ExecContext, Event{Kind: Mark, ID: id}); err != nil {
+		return err
+	}
+	return p.hub.AwaitMark(ctx, id)
 }
 
 type execFunc func(ctx context.Context, query string, args ...any) (sql.Result, error)

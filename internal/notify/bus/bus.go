@@ -13,6 +13,7 @@ package bus
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -32,6 +33,10 @@ const (
 	// Member: a membership's standing changed (joined, left, removed, consent given or
 	// ended, account deleted). ID is the membership, User its member.
 	Member Kind = "member"
+	// Mark: no change, a marker (ID a random number) that goes to no subscription. A server
+	// that receives its own mark knows that every announcement committed before it has
+	// reached it (Publisher.Settle).
+	Mark Kind = "mark"
 )
 
 // Op says what happened to a session, or that a reflection is new.
@@ -67,9 +72,15 @@ type Hub struct {
 	down bool
 	// buffer is the size of each subscription's buffer.
 	buffer int
-	// changed is closed, and replaced, whenever the subscriptions change (Await).
+	// changed is closed, and replaced, whenever the subscriptions change (Await), or a
+	// mark arrives.
 	changed chan struct{}
+	// marks are the last marks received (AwaitMark).
+	marks []int
 }
+
+// maxMarks is how many of the last marks a hub remembers.
+const maxMarks = 64
 
 // NewHub returns a hub whose subscriptions buffer up to buffer events each.
 func NewHub(buffer int) *Hub {
@@ -208,6 +219,14 @@ func (h *Hub) dropLocked(s *Subscription) {
 func (h *Hub) Deliver(ev Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if ev.Kind == Mark {
+		if len(h.marks) == maxMarks {
+			h.marks = h.marks[1:]
+		}
+		h.marks = append(h.marks, ev.ID)
+		h.changedLocked()
+		return
+	}
 	send := func(subs map[*Subscription]struct{}) {
 		for s := range subs {
 			select {
@@ -245,6 +264,23 @@ func (h *Hub) Up() {
 	h.down = false
 	h.changedLocked()
 	h.mu.Unlock()
+}
+
+// AwaitMark returns once the mark id has arrived, or ctx ends.
+func (h *Hub) AwaitMark(ctx context.Context, id int) error {
+	for {
+		h.mu.Lock()
+		arrived, changed := slices.Contains(h.marks, id), h.changed
+		h.mu.Unlock()
+		if arrived {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // AwaitUp returns once the hub accepts subscriptions, or ctx ends.

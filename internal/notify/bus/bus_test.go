@@ -93,3 +93,27 @@ func TestDownAndUp(t *testing.T) {
 		t.Fatalf("%d subscriptions, want 1", n)
 	}
 }
+
+// A mark goes to no subscription; AwaitMark returns once that mark arrived, whatever other
+// marks arrive (several servers mark on one database).
+func TestMarks(t *testing.T) {
+	h := NewHub(4)
+	sub, _ := h.Group(0)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	h.Deliver(Event{Kind: Mark, ID: 7})
+	if err := h.AwaitMark(ctx, 8); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("another mark: %v, want a deadline", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- h.AwaitMark(context.Background(), 9) }()
+	h.Deliver(Event{Kind: Mark, ID: 9})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-sub.Events():
+		t.Fatalf("a mark reached a subscription: %+v", ev)
+	default:
+	}
+}
