@@ -374,12 +374,19 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 	}
 	// Conditional on not yet removed, so that a rejoin racing this removal cannot survive it.
 	now := g.now()
-	_, err = c.Membership.Update().
+	n, err := c.Membership.Update().
 		Where(membership.ID(m.ID), membership.Removed(false)).
 		SetRemoved(true).
 		SetLeftAt(now).
 		Save(ctx)
 	if err != nil {
+		return err
+	}
+	if n == 0 {
+		// Removed meanwhile by another facilitator (done), or the viewer is no longer one
+		// of the group's facilitators (removed while waiting for the facilitators' lock):
+		// the policy matched nothing, and nothing is announced or audited.
+		_, err := rule.FacilitatorOf(ctx, c, m.GroupID)
 		return err
 	}
 	if err := audit.Record(ctx, c, audit.Event{Action: audit.MemberRemoved, GroupID: m.GroupID, SubjectID: m.ID}); err != nil {
