@@ -100,8 +100,9 @@ func HoldForJoin(ctx context.Context, c *ent.Client, g Grant) error {
 }
 
 // MayHaveJoined decides, after the viewer's membership was written with grant g, whether the
-// group may have it: with a FACILITATOR grant, at most MaxFacilitators current facilitators
-// (ErrTooManyFacilitators; the caller's transaction then rolls the join back). The
+// group may have it: with a FACILITATOR grant, at most MaxFacilitators current FACILITATOR
+// memberships, those without the therapist role included (ErrTooManyFacilitators; the
+// caller's transaction then rolls the join back). The
 // facilitators are held before counting, so that the count includes every facilitator
 // committed before.
 func MayHaveJoined(ctx context.Context, c *ent.Client, g Grant) error {
@@ -111,11 +112,17 @@ func MayHaveJoined(ctx context.Context, c *ent.Client, g Grant) error {
 	if err := holdFacilitators(ctx, c, g.GroupID); err != nil {
 		return err
 	}
-	ids, err := facilitatorsOf(ctx, c, g.GroupID)
+	// SECURITY: every current FACILITATOR membership counts, also one whose therapist role
+	// was taken away: given back, it leads again, and the group would have a fourth.
+	n, err := c.Membership.Query().Where(
+		membership.GroupID(g.GroupID),
+		Current(),
+		membership.RoleEQ(membership.RoleFACILITATOR),
+	).Count(ctx)
 	if err != nil {
 		return err
 	}
-	if len(ids) > MaxFacilitators {
+	if n > MaxFacilitators {
 		return ErrTooManyFacilitators
 	}
 	return nil

@@ -349,8 +349,8 @@ func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
 	return g.replan(ctx, m.UserID)
 }
 
-// Remove takes someone out of a group the viewer facilitates; their access ends at once and
-// they cannot rejoin by code. Removing someone already gone succeeds.
+// Remove takes someone out of a group the viewer facilitates; their access ends at once, they
+// cannot rejoin by code, and the codes they made (as a facilitator) are revoked. Removing someone already gone succeeds.
 func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) error {
 	v := viewer.FromContext(ctx)
 	m, err := c.Membership.Get(ctx, membershipID)
@@ -374,12 +374,26 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 	}
 	// Conditional on not yet removed, so that a rejoin racing this removal cannot survive it.
 	now := g.now()
-	_, err = c.Membership.Update().
+	n, err := c.Membership.Update().
 		Where(membership.ID(m.ID), membership.Removed(false)).
 		SetRemoved(true).
 		SetLeftAt(now).
 		Save(ctx)
 	if err != nil {
+		return err
+	}
+	if n == 0 {
+		// Removed meanwhile by another facilitator (done), or the viewer is no longer one
+		// of the group's facilitators (removed while waiting for the facilitators' lock):
+		// the policy matched nothing, and nothing is announced or audited.
+		_, err := rule.FacilitatorOf(ctx, c, m.GroupID)
+		return err
+	}
+	// The codes a removed facilitator made stop working: nobody joins through them.
+	if err := c.GroupInvite.Update().
+		Where(groupinvite.CreatedByID(m.ID), groupinvite.RevokedAtIsNil()).
+		SetRevokedAt(now).
+		Exec(ctx); err != nil {
 		return err
 	}
 	if err := audit.Record(ctx, c, audit.Event{Action: audit.MemberRemoved, GroupID: m.GroupID, SubjectID: m.ID}); err != nil {

@@ -1,0 +1,86 @@
+package server_test
+
+// More races around who leads a group (PostgreSQL, where requests run at once): whatever
+// two changes meet, the group ends with one to three facilitators.
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestFacilitatorsRacesKeepOneToThree: a group led by the founder and Dr. C, with Dr. M, a
+// therapist member; two requests at once, for each pair below. Every round ends with at
+// least one and at most three current facilitators with the therapist role, and an answer
+// of success only for what happened.
+func TestFacilitatorsRacesKeepOneToThree(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		type fixture struct {
+			g         *Group
+			co, tm    *Client
+			coID, tmD string
+			code      string
+		}
+		leave := func(c *Client, f fixture) *Resp { return c.Op("LeaveGroup", map[string]any{"groupID": f.g.ID}) }
+		del := func(c *Client) *Resp { return c.Op("DeleteAccount", map[string]any{"confirm": true}) }
+		remove := func(c *Client, id string) *Resp { return c.Op("RemoveMember", map[string]any{"membershipID": id}) }
+		cases := []struct {
+			name string
+			do   [2]func(f fixture) *Resp
+		}{
+			{"the founder leaves / removes Dr. C", [2]func(f fixture) *Resp{
+				func(f fixture) *Resp { return leave(f.g.Therapist, f) },
+				func(f fixture) *Resp { return remove(f.g.Therapist, f.coID) }}},
+			{"the founder deletes their account / removes Dr. C", [2]func(f fixture) *Resp{
+				func(f fixture) *Resp { return del(f.g.Therapist) },
+				func(f fixture) *Resp { return remove(f.g.Therapist, f.coID) }}},
+			{"both delete their accounts", [2]func(f fixture) *Resp{
+				func(f fixture) *Resp { return del(f.g.Therapist) },
+				func(f fixture) *Resp { return del(f.co) }}},
+			{"Dr. C removes the founder / Dr. C deletes their account", [2]func(f fixture) *Resp{
+				func(f fixture) *Resp { return remove(f.co, f.g.Memberships[f.g.Therapist]) },
+				func(f fixture) *Resp { return del(f.co) }}},
+			{"Dr. C leaves / Dr. M is promoted", [2]func(f fixture) *Resp{
+				func(f fixture) *Resp { return leave(f.co, f) },
+				func(f fixture) *Resp { return joinWith(f.tm, f.code, "Dr. M") }}},
+			{"Dr. M is promoted / Dr. M leaves", [2]func(f fixture) *Resp{
+				func(f fixture) *Resp { return joinWith(f.tm, f.code, "Dr. M") },
+				func(f fixture) *Resp { return leave(f.tm, f) }}},
+			{"Dr. M is promoted / the founder removes Dr. M", [2]func(f fixture) *Resp{
+				func(f fixture) *Resp { return joinWith(f.tm, f.code, "Dr. M") },
+				func(f fixture) *Resp { return remove(f.g.Therapist, f.tmD) }}},
+		}
+		for _, c := range cases {
+			var tally []string
+			for round := 0; round < 6; round++ {
+				g, co, coID := coLed(t, h)
+				tm := h.Therapist("tm")
+				f := fixture{g: g, co: co, coID: coID, tm: tm, tmD: g.Join(tm, "Dr. M"), code: facilitatorCode(t, g.Therapist, g.ID)}
+				answers := make([]*Resp, 2)
+				atOnce(2, func(i int) { answers[i] = c.do[i](f) })
+				tally = append(tally, fmt.Sprintf("%s+%s", answers[0].Code(), answers[1].Code()))
+				for _, r := range answers {
+					switch r.Code() {
+					case "", "CONFLICT", "NOT_FOUND", "FORBIDDEN":
+					default:
+						t.Errorf("%s, round %d: %s", c.name, round, r.Raw)
+					}
+				}
+				n := countRows(t, h, `SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id
+					WHERE m.group_id = $1 AND m.role = 'FACILITATOR' AND m.left_at IS NULL AND u.therapist`, idNum(t, g.ID))
+				if n < 1 || n > 3 {
+					t.Fatalf("%s, round %d: %d facilitators (%s | %s)", c.name, round, n, answers[0].Raw, answers[1].Raw)
+				}
+				// A promotion answered as done is a facilitator, unless Dr. M then left or was removed.
+				if r := answers[0]; r.Str("joinGroup.role") == "FACILITATOR" {
+					left := countRows(t, h, `SELECT COUNT(*) FROM memberships WHERE id = $1 AND left_at IS NOT NULL`, idNum(t, f.tmD))
+					fac := countRows(t, h, `SELECT COUNT(*) FROM memberships WHERE id = $1 AND role = 'FACILITATOR'`, idNum(t, f.tmD))
+					if left == 0 && fac == 0 {
+						t.Fatalf("%s, round %d: promoted, but still a member", c.name, round)
+					}
+				}
+			}
+			t.Logf("%s: %v", c.name, tally)
+		}
+	}, onlyPostgres())
+}
