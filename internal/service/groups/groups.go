@@ -325,8 +325,9 @@ func joined(grant rule.Grant, membershipID int) audit.Event {
 	return e
 }
 
-// Leave ends the viewer's membership of the group; their access ends at once. The last
-// facilitator cannot leave: a group must have someone to lead it.
+// Leave ends the viewer's membership of the group; their access ends at once, and the codes
+// they made (as a facilitator) are revoked. The last facilitator cannot leave: a group must
+// have someone to lead it.
 func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
 	m, err := rule.ViewerMembership(ctx, c, groupID)
 	if err != nil {
@@ -336,6 +337,11 @@ func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
 		return err
 	}
 	now := g.now()
+	// The codes a facilitator made stop working with their leaving, as with a removal or a
+	// deleted account (revoked while they still lead the group, which the invite rule needs).
+	if err := revokeCodesOf(ctx, c, m.ID, now); err != nil {
+		return err
+	}
 	if err := c.Membership.UpdateOne(m).SetLeftAt(now).Exec(ctx); err != nil {
 		return err
 	}
@@ -350,7 +356,8 @@ func (g *Groups) Leave(ctx context.Context, c *ent.Client, groupID int) error {
 }
 
 // Remove takes someone out of a group the viewer facilitates; their access ends at once, they
-// cannot rejoin by code, and the codes they made (as a facilitator) are revoked. Removing someone already gone succeeds.
+// cannot rejoin by code, and the codes they made (as a facilitator) are revoked. Removing
+// someone already gone succeeds.
 func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) error {
 	v := viewer.FromContext(ctx)
 	m, err := c.Membership.Get(ctx, membershipID)
@@ -390,10 +397,7 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 		return err
 	}
 	// The codes a removed facilitator made stop working: nobody joins through them.
-	if err := c.GroupInvite.Update().
-		Where(groupinvite.CreatedByID(m.ID), groupinvite.RevokedAtIsNil()).
-		SetRevokedAt(now).
-		Exec(ctx); err != nil {
+	if err := revokeCodesOf(ctx, c, m.ID, now); err != nil {
 		return err
 	}
 	if err := audit.Record(ctx, c, audit.Event{Action: audit.MemberRemoved, GroupID: m.GroupID, SubjectID: m.ID}); err != nil {
@@ -404,6 +408,14 @@ func (g *Groups) Remove(ctx context.Context, c *ent.Client, membershipID int) er
 	}
 	bus.Announce(ctx, memberChanged(m))
 	return g.replan(ctx, m.UserID)
+}
+
+// revokeCodesOf revokes the invite codes the membership made that still work.
+func revokeCodesOf(ctx context.Context, c *ent.Client, membershipID int, now time.Time) error {
+	return c.GroupInvite.Update().
+		Where(groupinvite.CreatedByID(membershipID), groupinvite.RevokedAtIsNil()).
+		SetRevokedAt(now).
+		Exec(ctx)
 }
 
 // memberChanged announces that m's standing in its group changed: what they shared is
