@@ -4,10 +4,7 @@ package server_test
 // its current members; reflections written to a session's prompt (CreateReflectionInput
 // .sessionID, GroupSession.reflections) under the same read rules and accounting as
 // everywhere; and the once-per-session push that tells members there is a new prompt.
-//
-// TODO(issue 15): PlanSession and NextSessionPlan select viewerRsvp and topics, served by
-// other parts of the issue; until they are, these tests send documents of their own with
-// the plan's fields (planDoc, nextPlanDoc).
+
 
 import (
 	"context"
@@ -19,29 +16,24 @@ import (
 	"github.com/processgroup/api/internal/firebase/fcmfake"
 )
 
-// planDoc is PlanSession without viewerRsvp.
-const planDoc = `mutation Plan($sessionID: ID!, $input: SessionPlanInput!) {
-  planSession(sessionID: $sessionID, input: $input) { id startsAt status theme prompt }
-}`
-
-// nextPlanDoc is NextSessionPlan without viewerRsvp and topics, and the session by node(id:).
-const nextPlanDoc = `query NextPlan($groupID: ID!, $sessionID: ID!) {
-  group: node(id: $groupID) { ... on Group { id nextSession { id theme prompt } } }
+// sessionPlanDoc reads a session's plan by node(id:).
+const sessionPlanDoc = `query SessionPlan($sessionID: ID!) {
   session: node(id: $sessionID) { ... on GroupSession { id theme prompt } }
 }`
 
-// planSession plans session id as c.
+// planSession plans session id as c, with the app's PlanSession.
 func planSession(c *Client, id string, input map[string]any) *Resp {
 	c.h.t.Helper()
-	return c.Raw(planDoc, "Plan", map[string]any{"sessionID": id, "input": input})
+	return c.Op("PlanSession", map[string]any{"sessionID": id, "input": input})
 }
 
 // readPlan is the theme and prompt of g's next session and of session id as c reads them
 // ("-" for null, "none" when the session is not there).
 func readPlan(c *Client, groupID, id string) (next, node string) {
 	c.h.t.Helper()
-	r := c.MustRaw(nextPlanDoc, "NextPlan", map[string]any{"groupID": groupID, "sessionID": id})
-	show := func(path string) string {
+	nextPlan := c.MustOp("NextSessionPlan", map[string]any{"groupID": groupID})
+	session := c.MustRaw(sessionPlanDoc, "SessionPlan", map[string]any{"sessionID": id})
+	show := func(r *Resp, path string) string {
 		m, _ := r.Get(path).(map[string]any)
 		if m == nil || m["id"] == nil {
 			return "none"
@@ -54,7 +46,7 @@ func readPlan(c *Client, groupID, id string) (next, node string) {
 		}
 		return text("theme") + "|" + text("prompt")
 	}
-	return show("group.nextSession"), show("session")
+	return show(nextPlan, "node.nextSession"), show(session, "session")
 }
 
 // wantError fails unless r has one error of code (and, if given, on field).
@@ -135,8 +127,8 @@ func TestPlanSession(t *testing.T) {
 		// Nobody outside the group reads it; a member who left no longer does.
 		g.B.MustOp("LeaveGroup", map[string]any{"groupID": g.ID})
 		for name, c := range map[string]*Client{"outsider": g.Outsider, "stranger": g.Stranger, "former member": g.B} {
-			r := c.Raw(nextPlanDoc, "NextPlan", map[string]any{"groupID": g.ID, "sessionID": sid})
-			noLeak(t, name, r, "Trust", "Who do you trust?")
+			noLeak(t, name, c.Op("NextSessionPlan", map[string]any{"groupID": g.ID}), "Trust", "Who do you trust?")
+			noLeak(t, name, c.Raw(sessionPlanDoc, "SessionPlan", map[string]any{"sessionID": sid}), "Trust", "Who do you trust?")
 			if next, node := readPlan(c, g.ID, sid); next != "none" || node != "none" {
 				t.Fatalf("%s reads the plan: %s, %s", name, next, node)
 			}
@@ -272,7 +264,7 @@ func TestSessionReflections(t *testing.T) {
 
 		// A reflection's session: shown to the author while they are in the group, not after.
 		sessionOf := `query S($id: ID!) { node(id: $id) { ... on Reflection { id session { id theme } } } }`
-		g.Therapist.MustRaw(planDoc, "Plan", map[string]any{"sessionID": sid, "input": map[string]any{"theme": "Secret theme"}})
+		g.Therapist.MustOp("PlanSession", map[string]any{"sessionID": sid, "input": map[string]any{"theme": "Secret theme"}})
 		if got := g.A.MustRaw(sessionOf, "S", map[string]any{"id": groupAnswer}).Str("node.session.id"); got != sid {
 			t.Fatalf("the answer's session: %q, want %s", got, sid)
 		}
