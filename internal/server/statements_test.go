@@ -131,3 +131,57 @@ func TestAttendanceStatementBudget(t *testing.T) {
 		}
 	})
 }
+
+// TestViewerRsvpStatements: the viewer's answers to the sessions of a list are read in one
+// statement however many sessions it has, each session with its own answer; in a mutation
+// each is read afresh, after the mutations before it in the same request.
+func TestViewerRsvpStatements(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		const doc = `query Q { viewer { upcomingSessions(first: 20) { id viewerRsvp } } }`
+		g := h.NewGroup()
+		answers := map[string]any{}
+		var counts []int
+		for _, n := range []int{2, 6} {
+			for len(answers) < n {
+				id := schedule(g, h.Clock.Now().Add(time.Duration(len(answers)+2)*24*time.Hour))
+				answers[id] = nil
+				if len(answers)%2 == 0 {
+					answers[id] = []string{"GOING", "NOT_GOING"}[len(answers)/2%2]
+					if r := respond(g.A, id, answers[id].(string), nil); r.Code() != "" {
+						t.Fatalf("respond: %s", r.Raw)
+					}
+				}
+			}
+			g.A.MustRaw(doc, "Q", nil)
+			counts = append(counts, h.Statements(func() {
+				r := g.A.MustRaw(doc, "Q", nil)
+				got := r.Get("viewer.upcomingSessions").([]any)
+				if len(got) != n {
+					t.Fatalf("sessions: %s", r.Raw)
+				}
+				for _, x := range got {
+					s := x.(map[string]any)
+					if s["viewerRsvp"] != answers[s["id"].(string)] {
+						t.Errorf("session %v: viewerRsvp %v, want %v", s["id"], s["viewerRsvp"], answers[s["id"].(string)])
+					}
+				}
+			}))
+		}
+		if counts[0] != counts[1] {
+			t.Errorf("statements grow with the sessions: %v", counts)
+		}
+		var id string
+		for k := range answers {
+			id = k
+			break
+		}
+		r := g.A.MustRaw(`mutation M($s: ID!) {
+			a: respondToSession(sessionID: $s, answer: GOING) { viewerRsvp group { sessions(first: 20) { edges { node { id viewerRsvp } } } } }
+			b: respondToSession(sessionID: $s, answer: NOT_GOING) { viewerRsvp }
+		}`, "M", map[string]any{"s": id})
+		if r.Str("a.viewerRsvp") != "GOING" || r.Str("b.viewerRsvp") != "NOT_GOING" {
+			t.Errorf("answers of one request: %s", r.Raw)
+		}
+	})
+}

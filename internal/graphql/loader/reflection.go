@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/internal/rule"
@@ -25,6 +26,8 @@ type Reflections struct {
 	// Roster is, by group id, the memberships of the group the viewer may see (the
 	// Membership rule decides): the group's member list and its reflections' authors.
 	Roster *Loader[[]*ent.Membership]
+	// Rsvp is, by session id, the viewer's own answer to it ("" for none).
+	Rsvp *Loader[attendance.Rsvp]
 	// rosterGen is the count of membership changes (rule.MembershipChanges) Roster is
 	// current with: a change in the request (a mutation) makes it load again.
 	rosterGen atomic.Int64
@@ -51,6 +54,7 @@ func NewReflections(root *ent.Client) *Reflections {
 		return root
 	}
 	return &Reflections{
+		Rsvp: newRsvp(client),
 		Encouragement: New(func(ctx context.Context, ids []int) (map[int]Encouraged, error) {
 			v := viewer.FromContext(ctx)
 			if v == nil {
@@ -175,8 +179,9 @@ func FromContext(ctx context.Context) *Reflections {
 	return l
 }
 
-// HintInterceptor hints the ids of every list of reflections ent loads in a request to the
-// request's loaders, so that their numbers are fetched in one statement per list.
+// HintInterceptor hints the ids of every list of reflections (and topics, groups, sessions)
+// ent loads in a request to the request's loaders, so that their numbers are fetched in one
+// statement per list.
 func HintInterceptor() ent.Interceptor {
 	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
 		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
@@ -202,6 +207,12 @@ func HintInterceptor() ent.Interceptor {
 				if len(v) > 1 {
 					for _, t := range v {
 						l.Roster.Hint(t.GroupID)
+					}
+				}
+			case []*ent.GroupSession:
+				if len(v) > 1 {
+					for _, s := range v {
+						l.Rsvp.Hint(s.ID)
 					}
 				}
 			case []*ent.Group:

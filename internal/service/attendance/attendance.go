@@ -26,6 +26,7 @@ import (
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/validate"
+	"github.com/processgroup/api/internal/viewer"
 )
 
 // Limits of the input.
@@ -222,26 +223,34 @@ func RemoveAnswers(ctx context.Context, c *ent.Client, sessionIDs []int) error {
 	return err
 }
 
-// ViewerRsvp is the viewer's own answer to sess, or nil: none, or not in its group.
-func ViewerRsvp(ctx context.Context, c *ent.Client, sess *ent.GroupSession) (*attendance.Rsvp, error) {
-	mid, err := rule.CurrentMembershipID(ctx, c, sess.GroupID)
-	if errors.Is(err, rule.ErrNotInGroup) {
-		return nil, nil
+// ViewerRsvps is the viewer's own answer to each of the sessions ids that has one, given
+// through their current membership of its group (none when they are not in it): one
+// statement however many sessions.
+func ViewerRsvps(ctx context.Context, c *ent.Client, ids []int) (map[int]attendance.Rsvp, error) {
+	out := make(map[int]attendance.Rsvp, len(ids))
+	v := viewer.FromContext(ctx)
+	if v == nil || len(ids) == 0 {
+		return out, nil
 	}
+	var rows []struct {
+		SessionID int             `json:"session_id"`
+		Rsvp      attendance.Rsvp `json:"rsvp"`
+	}
+	err := c.Attendance.Query().
+		Where(
+			attendance.SessionIDIn(ids...),
+			attendance.RsvpNotNil(),
+			attendance.HasMembershipWith(membership.UserID(v.UserID), rule.Current()),
+		).
+		Select(attendance.FieldSessionID, attendance.FieldRsvp).
+		Scan(ctx, &rows)
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.Attendance.Query().
-		Where(attendance.SessionID(sess.ID), attendance.MembershipID(mid)).
-		Select(attendance.FieldRsvp).
-		Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
+	for _, r := range rows {
+		out[r.SessionID] = r.Rsvp
 	}
-	if err != nil {
-		return nil, err
-	}
-	return a.Rsvp, nil
+	return out, nil
 }
 
 // Row is one member's place at a session, for the group's facilitators.
