@@ -27,7 +27,7 @@ func (r *groupSessionResolver) ViewerRsvp(ctx context.Context, obj *ent.GroupSes
 
 // Attendance is the resolver for the attendance field.
 func (r *groupSessionResolver) Attendance(ctx context.Context, obj *ent.GroupSession) ([]*model.SessionAttendance, error) {
-	rows, err := attendance.List(ctx, r.ent(ctx), obj)
+	rows, err := loader.FromContext(ctx).SessionAttendance(ctx, obj)
 	if err != nil {
 		return nil, err
 	}

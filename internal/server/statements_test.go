@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -182,6 +183,64 @@ func TestViewerRsvpStatements(t *testing.T) {
 		}`, "M", map[string]any{"s": id})
 		if r.Str("a.viewerRsvp") != "GOING" || r.Str("b.viewerRsvp") != "NOT_GOING" {
 			t.Errorf("answers of one request: %s", r.Raw)
+		}
+	})
+}
+
+// TestAttendanceListsStatements: the attendance of every session of a group's list, as its
+// facilitator reads it, takes the same statements for 2 sessions as for 6, and each
+// session's list is the one its own briefing shows (answers, records, absences in a row up
+// to it).
+func TestAttendanceListsStatements(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		const doc = `query L($g: ID!) { node(id: $g) { ... on Group { sessions(first: 20) { edges { node {
+			id attendance { membership { id } rsvp rsvpNote status consecutiveAbsences } } } } } } }`
+		g := h.NewGroup()
+		ms := g.Therapist.MustRaw(`query M($g: ID!) { node(id: $g) { ... on Group { memberships { id role } } } }`, "M", map[string]any{"g": g.ID})
+		var members []string
+		for _, x := range ms.Get("node.memberships").([]any) {
+			if m := x.(map[string]any); m["role"] == "MEMBER" {
+				members = append(members, m["id"].(string))
+			}
+		}
+		var counts []int
+		var sessions []string
+		for _, n := range []int{2, 6} {
+			for len(sessions) < n {
+				id := schedule(g, h.Clock.Now().Add(time.Hour))
+				if r := respond(g.A, id, "NOT_GOING", "away"); r.Code() != "" {
+					t.Fatalf("respond: %s", r.Raw)
+				}
+				h.Clock.Advance(2 * time.Hour)
+				entries := map[string]string{}
+				for j, m := range members {
+					entries[m] = []string{"ABSENT", "PRESENT", "ABSENT", "EXCUSED"}[(len(sessions)+j)%4]
+				}
+				if len(sessions)%3 != 2 {
+					if r := record(g.Therapist, id, entries); r.Code() != "" {
+						t.Fatalf("record: %s", r.Raw)
+					}
+				}
+				sessions = append(sessions, id)
+			}
+			vars := map[string]any{"g": g.ID}
+			g.Therapist.MustRaw(doc, "L", vars)
+			var r *Resp
+			counts = append(counts, h.Statements(func() { r = g.Therapist.MustRaw(doc, "L", vars) }))
+			for _, x := range r.Get("node.sessions.edges").([]any) {
+				node := x.(map[string]any)["node"].(map[string]any)
+				one := g.Therapist.MustRaw(`query One($id: ID!) { node(id: $id) { ... on GroupSession {
+					attendance { membership { id } rsvp rsvpNote status consecutiveAbsences } } } }`, "One", map[string]any{"id": node["id"]})
+				got, _ := json.Marshal(node["attendance"])
+				want, _ := json.Marshal(one.Get("node.attendance"))
+				if string(got) != string(want) || len(one.Get("node.attendance").([]any)) != len(members) {
+					t.Errorf("session %v in the list: %s, alone: %s", node["id"], got, want)
+				}
+			}
+		}
+		if counts[0] != counts[1] {
+			t.Errorf("statements grow with the sessions: %v", counts)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"entgo.io/ent/dialect/sql"
@@ -13,6 +14,7 @@ import (
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/internal/rule"
+	attendances "github.com/processgroup/api/internal/service/attendance"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -28,6 +30,10 @@ type Reflections struct {
 	Roster *Loader[[]*ent.Membership]
 	// Rsvp is, by session id, the viewer's own answer to it ("" for none).
 	Rsvp *Loader[attendance.Rsvp]
+	// Attendance is, by session id, its attendance list (attendances.List).
+	Attendance *Loader[[]attendances.Row]
+	// sessions holds the sessions Attendance may be asked about, by id.
+	sessions sync.Map
 	// rosterGen is the count of membership changes (rule.MembershipChanges) Roster is
 	// current with: a change in the request (a mutation) makes it load again.
 	rosterGen atomic.Int64
@@ -53,7 +59,7 @@ func NewReflections(root *ent.Client) *Reflections {
 		}
 		return root
 	}
-	return &Reflections{
+	l := &Reflections{
 		Rsvp: newRsvp(client),
 		Encouragement: New(func(ctx context.Context, ids []int) (map[int]Encouraged, error) {
 			v := viewer.FromContext(ctx)
@@ -97,6 +103,8 @@ func NewReflections(root *ent.Client) *Reflections {
 			return out, nil
 		}),
 	}
+	l.Attendance = newAttendance(client, l)
+	return l
 }
 
 // Author is the author of r as the viewer may see them: NotFound when the Membership rule
@@ -211,9 +219,7 @@ func HintInterceptor() ent.Interceptor {
 				}
 			case []*ent.GroupSession:
 				if len(v) > 1 {
-					for _, s := range v {
-						l.Rsvp.Hint(s.ID)
-					}
+					l.hintSessions(v)
 				}
 			case []*ent.Group:
 				if len(v) > 1 {
