@@ -244,3 +244,35 @@ func TestAttendanceListsStatements(t *testing.T) {
 		}
 	})
 }
+
+// TestTopicSessionStatements: the session of every topic of a list is read in one statement
+// however many topics the list has.
+func TestTopicSessionStatements(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		const doc = `query Q($s: ID!) { node(id: $s) { ... on GroupSession {
+			topics(first: 50) { edges { node { id session { id } } } } } } }`
+		g := h.NewGroup()
+		s := schedule(g, h.Clock.Now().Add(48*time.Hour))
+		vars := map[string]any{"s": s}
+		var counts []int
+		for _, n := range []int{2, 6} {
+			addTopics(t, h, g, s, n-len(counts)*2, "OPEN")
+			g.Therapist.MustRaw(doc, "Q", vars)
+			var r *Resp
+			counts = append(counts, h.Statements(func() { r = g.Therapist.MustRaw(doc, "Q", vars) }))
+			edges := r.Get("node.topics.edges").([]any)
+			if len(edges) != n {
+				t.Fatalf("topics: %s", r.Raw)
+			}
+			for _, e := range edges {
+				if got := e.(map[string]any)["node"].(map[string]any)["session"]; got == nil || got.(map[string]any)["id"] != s {
+					t.Errorf("topic's session: %s", r.Raw)
+				}
+			}
+		}
+		if counts[0] != counts[1] {
+			t.Errorf("statements grow with the topics: %v", counts)
+		}
+	})
+}

@@ -32,6 +32,9 @@ type Reflections struct {
 	Rsvp *Loader[attendance.Rsvp]
 	// Attendance is, by session id, its attendance list (attendances.List).
 	Attendance *Loader[[]attendances.Row]
+	// Session is, by id, a session as the viewer may read it (nil: not there for them):
+	// the sessions of topics.
+	Session *Loader[*ent.GroupSession]
 	// sessions holds the sessions Attendance may be asked about, by id.
 	sessions sync.Map
 	// rosterGen is the count of membership changes (rule.MembershipChanges) Roster is
@@ -60,7 +63,8 @@ func NewReflections(root *ent.Client) *Reflections {
 		return root
 	}
 	l := &Reflections{
-		Rsvp: newRsvp(client),
+		Rsvp:    newRsvp(client),
+		Session: newSession(client),
 		Encouragement: New(func(ctx context.Context, ids []int) (map[int]Encouraged, error) {
 			v := viewer.FromContext(ctx)
 			if v == nil {
@@ -215,6 +219,7 @@ func HintInterceptor() ent.Interceptor {
 				if len(v) > 1 {
 					for _, t := range v {
 						l.Roster.Hint(t.GroupID)
+						l.Session.Hint(t.SessionID)
 					}
 				}
 			case []*ent.GroupSession:

@@ -8,6 +8,7 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/attendance"
+	"github.com/processgroup/api/ent/groupsession"
 	attendances "github.com/processgroup/api/internal/service/attendance"
 )
 
@@ -74,4 +75,27 @@ func (l *Reflections) SessionAttendance(ctx context.Context, sess *ent.GroupSess
 		rows = []attendances.Row{}
 	}
 	return rows, err
+}
+
+// newSession is the loader of sessions by id, as the viewer may read them (none: not there
+// for them).
+func newSession(client func(context.Context) *ent.Client) *Loader[*ent.GroupSession] {
+	return New(func(ctx context.Context, ids []int) (map[int]*ent.GroupSession, error) {
+		ss, err := client(ctx).GroupSession.Query().Where(groupsession.IDIn(ids...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[int]*ent.GroupSession, len(ss))
+		for _, s := range ss {
+			out[s.ID] = s
+		}
+		return out, nil
+	})
+}
+
+// TopicSession is the session of t as the viewer may read it, or nil: with the sessions of
+// every list of topics loaded so far, in one statement. In a mutation each is read again.
+func (l *Reflections) TopicSession(ctx context.Context, t *ent.Topic) (*ent.GroupSession, error) {
+	inMutation(ctx, l.Session)
+	return l.Session.Load(ctx, t.SessionID)
 }
