@@ -5,7 +5,6 @@ package server_test
 // .sessionID, GroupSession.reflections) under the same read rules and accounting as
 // everywhere; and the once-per-session push that tells members there is a new prompt.
 
-
 import (
 	"context"
 	"slices"
