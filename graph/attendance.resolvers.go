@@ -11,12 +11,13 @@ import (
 	"github.com/processgroup/api/ent"
 	entattendance "github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/graph/model"
+	"github.com/processgroup/api/internal/graphql/loader"
 	"github.com/processgroup/api/internal/service/attendance"
 )
 
 // ViewerRsvp is the resolver for the viewerRsvp field.
 func (r *groupSessionResolver) ViewerRsvp(ctx context.Context, obj *ent.GroupSession) (*model.RsvpAnswer, error) {
-	a, err := attendance.ViewerRsvp(ctx, r.ent(ctx), obj)
+	a, err := loader.FromContext(ctx).ViewerRsvp(ctx, obj.ID)
 	if a == nil || err != nil {
 		return nil, err
 	}
@@ -26,7 +27,7 @@ func (r *groupSessionResolver) ViewerRsvp(ctx context.Context, obj *ent.GroupSes
 
 // Attendance is the resolver for the attendance field.
 func (r *groupSessionResolver) Attendance(ctx context.Context, obj *ent.GroupSession) ([]*model.SessionAttendance, error) {
-	rows, err := attendance.List(ctx, r.ent(ctx), obj)
+	rows, err := loader.FromContext(ctx).SessionAttendance(ctx, obj)
 	if err != nil {
 		return nil, err
 	}

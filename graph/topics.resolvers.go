@@ -43,9 +43,5 @@ func (r *topicResolver) Author(ctx context.Context, obj *ent.Topic) (*ent.Member
 
 // Session is the resolver for the session field.
 func (r *topicResolver) Session(ctx context.Context, obj *ent.Topic) (*ent.GroupSession, error) {
-	s, err := obj.QuerySession().Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	return s, err
+	return loader.FromContext(ctx).TopicSession(ctx, obj)
 }

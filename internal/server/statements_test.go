@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -128,6 +129,150 @@ func TestAttendanceStatementBudget(t *testing.T) {
 		}
 		if counts[1][0] > 12 || counts[1][1] > 8 {
 			t.Errorf("statements (digest, briefing): %v, budget 12, 8", counts[1])
+		}
+	})
+}
+
+// TestViewerRsvpStatements: the viewer's answers to the sessions of a list are read in one
+// statement however many sessions it has, each session with its own answer; in a mutation
+// each is read afresh, after the mutations before it in the same request.
+func TestViewerRsvpStatements(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		const doc = `query Q { viewer { upcomingSessions(first: 20) { id viewerRsvp } } }`
+		g := h.NewGroup()
+		answers := map[string]any{}
+		var counts []int
+		for _, n := range []int{2, 6} {
+			for len(answers) < n {
+				id := schedule(g, h.Clock.Now().Add(time.Duration(len(answers)+2)*24*time.Hour))
+				answers[id] = nil
+				if len(answers)%2 == 0 {
+					answers[id] = []string{"GOING", "NOT_GOING"}[len(answers)/2%2]
+					if r := respond(g.A, id, answers[id].(string), nil); r.Code() != "" {
+						t.Fatalf("respond: %s", r.Raw)
+					}
+				}
+			}
+			g.A.MustRaw(doc, "Q", nil)
+			counts = append(counts, h.Statements(func() {
+				r := g.A.MustRaw(doc, "Q", nil)
+				got := r.Get("viewer.upcomingSessions").([]any)
+				if len(got) != n {
+					t.Fatalf("sessions: %s", r.Raw)
+				}
+				for _, x := range got {
+					s := x.(map[string]any)
+					if s["viewerRsvp"] != answers[s["id"].(string)] {
+						t.Errorf("session %v: viewerRsvp %v, want %v", s["id"], s["viewerRsvp"], answers[s["id"].(string)])
+					}
+				}
+			}))
+		}
+		if counts[0] != counts[1] {
+			t.Errorf("statements grow with the sessions: %v", counts)
+		}
+		var id string
+		for k := range answers {
+			id = k
+			break
+		}
+		r := g.A.MustRaw(`mutation M($s: ID!) {
+			a: respondToSession(sessionID: $s, answer: GOING) { viewerRsvp group { sessions(first: 20) { edges { node { id viewerRsvp } } } } }
+			b: respondToSession(sessionID: $s, answer: NOT_GOING) { viewerRsvp }
+		}`, "M", map[string]any{"s": id})
+		if r.Str("a.viewerRsvp") != "GOING" || r.Str("b.viewerRsvp") != "NOT_GOING" {
+			t.Errorf("answers of one request: %s", r.Raw)
+		}
+	})
+}
+
+// TestAttendanceListsStatements: the attendance of every session of a group's list, as its
+// facilitator reads it, takes the same statements for 2 sessions as for 6, and each
+// session's list is the one its own briefing shows (answers, records, absences in a row up
+// to it).
+func TestAttendanceListsStatements(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		const doc = `query L($g: ID!) { node(id: $g) { ... on Group { sessions(first: 20) { edges { node {
+			id attendance { membership { id } rsvp rsvpNote status consecutiveAbsences } } } } } } }`
+		g := h.NewGroup()
+		ms := g.Therapist.MustRaw(`query M($g: ID!) { node(id: $g) { ... on Group { memberships { id role } } } }`, "M", map[string]any{"g": g.ID})
+		var members []string
+		for _, x := range ms.Get("node.memberships").([]any) {
+			if m := x.(map[string]any); m["role"] == "MEMBER" {
+				members = append(members, m["id"].(string))
+			}
+		}
+		var counts []int
+		var sessions []string
+		for _, n := range []int{2, 6} {
+			for len(sessions) < n {
+				id := schedule(g, h.Clock.Now().Add(time.Hour))
+				if r := respond(g.A, id, "NOT_GOING", "away"); r.Code() != "" {
+					t.Fatalf("respond: %s", r.Raw)
+				}
+				h.Clock.Advance(2 * time.Hour)
+				entries := map[string]string{}
+				for j, m := range members {
+					entries[m] = []string{"ABSENT", "PRESENT", "ABSENT", "EXCUSED"}[(len(sessions)+j)%4]
+				}
+				if len(sessions)%3 != 2 {
+					if r := record(g.Therapist, id, entries); r.Code() != "" {
+						t.Fatalf("record: %s", r.Raw)
+					}
+				}
+				sessions = append(sessions, id)
+			}
+			vars := map[string]any{"g": g.ID}
+			g.Therapist.MustRaw(doc, "L", vars)
+			var r *Resp
+			counts = append(counts, h.Statements(func() { r = g.Therapist.MustRaw(doc, "L", vars) }))
+			for _, x := range r.Get("node.sessions.edges").([]any) {
+				node := x.(map[string]any)["node"].(map[string]any)
+				one := g.Therapist.MustRaw(`query One($id: ID!) { node(id: $id) { ... on GroupSession {
+					attendance { membership { id } rsvp rsvpNote status consecutiveAbsences } } } }`, "One", map[string]any{"id": node["id"]})
+				got, _ := json.Marshal(node["attendance"])
+				want, _ := json.Marshal(one.Get("node.attendance"))
+				if string(got) != string(want) || len(one.Get("node.attendance").([]any)) != len(members) {
+					t.Errorf("session %v in the list: %s, alone: %s", node["id"], got, want)
+				}
+			}
+		}
+		if counts[0] != counts[1] {
+			t.Errorf("statements grow with the sessions: %v", counts)
+		}
+	})
+}
+
+// TestTopicSessionStatements: the session of every topic of a list is read in one statement
+// however many topics the list has.
+func TestTopicSessionStatements(t *testing.T) {
+	t.Parallel()
+	databases(t, func(t *testing.T, h *H) {
+		const doc = `query Q($s: ID!) { node(id: $s) { ... on GroupSession {
+			topics(first: 50) { edges { node { id session { id } } } } } } }`
+		g := h.NewGroup()
+		s := schedule(g, h.Clock.Now().Add(48*time.Hour))
+		vars := map[string]any{"s": s}
+		var counts []int
+		for _, n := range []int{2, 6} {
+			addTopics(t, h, g, s, n-len(counts)*2, "OPEN")
+			g.Therapist.MustRaw(doc, "Q", vars)
+			var r *Resp
+			counts = append(counts, h.Statements(func() { r = g.Therapist.MustRaw(doc, "Q", vars) }))
+			edges := r.Get("node.topics.edges").([]any)
+			if len(edges) != n {
+				t.Fatalf("topics: %s", r.Raw)
+			}
+			for _, e := range edges {
+				if got := e.(map[string]any)["node"].(map[string]any)["session"]; got == nil || got.(map[string]any)["id"] != s {
+					t.Errorf("topic's session: %s", r.Raw)
+				}
+			}
+		}
+		if counts[0] != counts[1] {
+			t.Errorf("statements grow with the topics: %v", counts)
 		}
 	})
 }

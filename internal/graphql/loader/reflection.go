@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/processgroup/api/ent"
+	"github.com/processgroup/api/ent/attendance"
 	"github.com/processgroup/api/ent/encouragement"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/internal/rule"
+	attendances "github.com/processgroup/api/internal/service/attendance"
 	"github.com/processgroup/api/internal/viewer"
 )
 
@@ -25,6 +28,15 @@ type Reflections struct {
 	// Roster is, by group id, the memberships of the group the viewer may see (the
 	// Membership rule decides): the group's member list and its reflections' authors.
 	Roster *Loader[[]*ent.Membership]
+	// Rsvp is, by session id, the viewer's own answer to it ("" for none).
+	Rsvp *Loader[attendance.Rsvp]
+	// Attendance is, by session id, its attendance list (attendances.List).
+	Attendance *Loader[[]attendances.Row]
+	// Session is, by id, a session as the viewer may read it (nil: not there for them):
+	// the sessions of topics.
+	Session *Loader[*ent.GroupSession]
+	// sessions holds the sessions Attendance may be asked about, by id.
+	sessions sync.Map
 	// rosterGen is the count of membership changes (rule.MembershipChanges) Roster is
 	// current with: a change in the request (a mutation) makes it load again.
 	rosterGen atomic.Int64
@@ -50,7 +62,9 @@ func NewReflections(root *ent.Client) *Reflections {
 		}
 		return root
 	}
-	return &Reflections{
+	l := &Reflections{
+		Rsvp:    newRsvp(client),
+		Session: newSession(client),
 		Encouragement: New(func(ctx context.Context, ids []int) (map[int]Encouraged, error) {
 			v := viewer.FromContext(ctx)
 			if v == nil {
@@ -93,6 +107,8 @@ func NewReflections(root *ent.Client) *Reflections {
 			return out, nil
 		}),
 	}
+	l.Attendance = newAttendance(client, l)
+	return l
 }
 
 // Author is the author of r as the viewer may see them: NotFound when the Membership rule
@@ -175,8 +191,9 @@ func FromContext(ctx context.Context) *Reflections {
 	return l
 }
 
-// HintInterceptor hints the ids of every list of reflections ent loads in a request to the
-// request's loaders, so that their numbers are fetched in one statement per list.
+// HintInterceptor hints the ids of every list of reflections (and topics, groups, sessions)
+// ent loads in a request to the request's loaders, so that their numbers are fetched in one
+// statement per list.
 func HintInterceptor() ent.Interceptor {
 	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
 		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
@@ -202,7 +219,12 @@ func HintInterceptor() ent.Interceptor {
 				if len(v) > 1 {
 					for _, t := range v {
 						l.Roster.Hint(t.GroupID)
+						l.Session.Hint(t.SessionID)
 					}
+				}
+			case []*ent.GroupSession:
+				if len(v) > 1 {
+					l.hintSessions(v)
 				}
 			case []*ent.Group:
 				if len(v) > 1 {

@@ -321,9 +321,9 @@ func (a *Accounts) Delete(ctx context.Context, c *ent.Client, confirm bool) erro
 	now := a.now()
 	// SECURITY: as the system, limited throughout to the viewer's own rows.
 	sys := rule.ForOwnRows(ctx)
-	// A group they lead keeps a leader: not if they are its last facilitator. Each group is
-	// held (in the order of their ids, as every other deletion holds them) before their
-	// places are, as leaving and removal hold the group before the membership.
+	// A group they lead keeps a leader: not if they are its last facilitator. Each group's
+	// facilitator memberships are held (group by group, in the order of the groups' ids) and
+	// counted before their places end, as leaving and removal do (rule.MayEndMembership).
 	led, err := c.Membership.Query().
 		Where(membership.UserID(v.UserID), rule.Current(), membership.RoleEQ(membership.RoleFACILITATOR)).
 		Order(membership.ByGroupID()).

@@ -11,6 +11,7 @@ package attendance
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/processgroup/api/internal/platform/clock"
 	"github.com/processgroup/api/internal/rule"
 	"github.com/processgroup/api/internal/service/validate"
+	"github.com/processgroup/api/internal/viewer"
 )
 
 // Limits of the input.
@@ -222,26 +224,34 @@ func RemoveAnswers(ctx context.Context, c *ent.Client, sessionIDs []int) error {
 	return err
 }
 
-// ViewerRsvp is the viewer's own answer to sess, or nil: none, or not in its group.
-func ViewerRsvp(ctx context.Context, c *ent.Client, sess *ent.GroupSession) (*attendance.Rsvp, error) {
-	mid, err := rule.CurrentMembershipID(ctx, c, sess.GroupID)
-	if errors.Is(err, rule.ErrNotInGroup) {
-		return nil, nil
+// ViewerRsvps is the viewer's own answer to each of the sessions ids that has one, given
+// through their current membership of its group (none when they are not in it): one
+// statement however many sessions.
+func ViewerRsvps(ctx context.Context, c *ent.Client, ids []int) (map[int]attendance.Rsvp, error) {
+	out := make(map[int]attendance.Rsvp, len(ids))
+	v := viewer.FromContext(ctx)
+	if v == nil || len(ids) == 0 {
+		return out, nil
 	}
+	var rows []struct {
+		SessionID int             `json:"session_id"`
+		Rsvp      attendance.Rsvp `json:"rsvp"`
+	}
+	err := c.Attendance.Query().
+		Where(
+			attendance.SessionIDIn(ids...),
+			attendance.RsvpNotNil(),
+			attendance.HasMembershipWith(membership.UserID(v.UserID), rule.Current()),
+		).
+		Select(attendance.FieldSessionID, attendance.FieldRsvp).
+		Scan(ctx, &rows)
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.Attendance.Query().
-		Where(attendance.SessionID(sess.ID), attendance.MembershipID(mid)).
-		Select(attendance.FieldRsvp).
-		Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
+	for _, r := range rows {
+		out[r.SessionID] = r.Rsvp
 	}
-	if err != nil {
-		return nil, err
-	}
-	return a.Rsvp, nil
+	return out, nil
 }
 
 // Row is one member's place at a session, for the group's facilitators.
@@ -256,56 +266,139 @@ type Row struct {
 // List is every current member of sess's group with role MEMBER (facilitators are not
 // listed: they lead the session), with their answer, note, status and unexcused absences in
 // a row up to sess, for the group's facilitators; an empty list for anyone else. Three
-// statements whatever the size of the group or its history.
+// statements whatever the size of the group or its history (see Lists).
 func List(ctx context.Context, c *ent.Client, sess *ent.GroupSession) ([]Row, error) {
-	if err := rule.MayFacilitate(ctx, c, sess.GroupID); err != nil {
-		if errors.Is(err, rule.ErrNotFacilitator) || errors.Is(err, rule.ErrNotInGroup) {
-			return []Row{}, nil
+	out, err := Lists(ctx, c, []*ent.GroupSession{sess})
+	return out[sess.ID], err
+}
+
+// Lists is List of each of sessions, by session id, in three statements whatever the number
+// of sessions, the size of their groups or their history: the members of their groups, the
+// records of the groups' sessions that have started (latest first) with the answers and
+// records of sessions, and the groups' recorded sessions with their times.
+func Lists(ctx context.Context, c *ent.Client, sessions []*ent.GroupSession) (map[int][]Row, error) {
+	out := make(map[int][]Row, len(sessions))
+	var mine []*ent.GroupSession
+	var groups, ids []int
+	for _, sess := range sessions {
+		out[sess.ID] = []Row{}
+		if err := rule.MayFacilitate(ctx, c, sess.GroupID); err != nil {
+			if errors.Is(err, rule.ErrNotFacilitator) || errors.Is(err, rule.ErrNotInGroup) {
+				continue
+			}
+			return nil, err
 		}
-		return nil, err
+		mine = append(mine, sess)
+		ids = append(ids, sess.ID)
+		if !slices.Contains(groups, sess.GroupID) {
+			groups = append(groups, sess.GroupID)
+		}
+	}
+	if len(mine) == 0 {
+		return out, nil
 	}
 	members, err := c.Membership.Query().
-		Where(membership.GroupID(sess.GroupID), rule.Current(), membership.RoleEQ(membership.RoleMEMBER)).
+		Where(membership.GroupIDIn(groups...), rule.Current(), membership.RoleEQ(membership.RoleMEMBER)).
 		Order(membership.ByID()).
 		All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if len(members) == 0 {
-		return []Row{}, nil
+		return out, nil
 	}
-	ids := make([]int, len(members))
+	mids := make([]int, len(members))
 	for i, m := range members {
-		ids[i] = m.ID
+		mids[i] = m.ID
 	}
+	now := clock.FromContext(ctx).Now()
+	// The groups' recorded sessions (not cancelled, started, with attendance recorded for
+	// anyone), latest first. Scanned, not loaded as entities: a request loader calls this
+	// while it holds its lock, and a list of sessions would be hinted to it.
+	var recorded []struct {
+		ID       int       `json:"id"`
+		GroupID  int       `json:"group_id"`
+		StartsAt time.Time `json:"starts_at"`
+	}
+	err = c.GroupSession.Query().
+		Where(
+			groupsession.GroupIDIn(groups...),
+			groupsession.StatusEQ(groupsession.StatusSCHEDULED),
+			groupsession.StartsAtLTE(now),
+			groupsession.HasAttendancesWith(attendance.StatusNotNil()),
+		).
+		Order(groupsession.ByStartsAt(sql.OrderDesc()), groupsession.ByID(sql.OrderDesc())).
+		Select(groupsession.FieldID, groupsession.FieldGroupID, groupsession.FieldStartsAt).
+		Scan(ctx, &recorded)
+	if err != nil {
+		return nil, err
+	}
+	// The members' rows of the sessions listed and their records of the recorded sessions.
 	rows, err := c.Attendance.Query().
-		Where(attendance.SessionID(sess.ID), attendance.MembershipIDIn(ids...)).
+		Where(
+			attendance.GroupIDIn(groups...),
+			attendance.MembershipIDIn(mids...),
+			attendance.Or(
+				attendance.SessionIDIn(ids...),
+				attendance.And(attendance.StatusNotNil(), attendance.HasSessionWith(
+					groupsession.StatusEQ(groupsession.StatusSCHEDULED),
+					groupsession.StartsAtLTE(now),
+				)),
+			),
+		).
 		All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byMember := make(map[int]*ent.Attendance, len(rows))
+	type key struct{ session, member int }
+	byKey := make(map[key]*ent.Attendance, len(rows))
 	for _, r := range rows {
-		byMember[r.MembershipID] = r
+		byKey[key{r.SessionID, r.MembershipID}] = r
 	}
-	now := clock.FromContext(ctx).Now()
-	counts, err := Absences(ctx, c, sess.GroupID, ids, now, groupsession.StartsAtLTE(sess.StartsAt))
-	if err != nil {
-		return nil, err
+	status := func(session, member int) attendance.Status {
+		if a := byKey[key{session, member}]; a != nil && a.Status != nil {
+			return *a.Status
+		}
+		return ""
 	}
-	out := make([]Row, 0, len(members))
-	for _, m := range members {
-		row := Row{Membership: m, ConsecutiveAbsences: counts[m.ID]}
-		if a := byMember[m.ID]; a != nil {
-			row.Rsvp, row.Status = a.Rsvp, a.Status
-			if a.RsvpNote != "" {
-				note := a.RsvpNote
-				row.Note = &note
+	for _, sess := range mine {
+		// The recorded sessions up to sess, latest first.
+		var upTo []int
+		for _, r := range recorded {
+			if r.GroupID == sess.GroupID && !r.StartsAt.After(sess.StartsAt) {
+				upTo = append(upTo, r.ID)
 			}
 		}
-		out = append(out, row)
+		list := []Row{}
+		for _, m := range members {
+			if m.GroupID != sess.GroupID {
+				continue
+			}
+			row := Row{Membership: m, ConsecutiveAbsences: inARow(upTo, m.ID, status)}
+			if a := byKey[key{sess.ID, m.ID}]; a != nil {
+				row.Rsvp, row.Status = a.Rsvp, a.Status
+				if a.RsvpNote != "" {
+					note := a.RsvpNote
+					row.Note = &note
+				}
+			}
+			list = append(list, row)
+		}
+		out[sess.ID] = list
 	}
 	return out, nil
+}
+
+// inARow counts member's ABSENT records over sessions (latest first) until one that is not.
+func inARow(sessions []int, member int, status func(session, member int) attendance.Status) int {
+	n := 0
+	for _, s := range sessions {
+		if status(s, member) != attendance.StatusABSENT {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 // Absences counts, for each of the memberships ids, their unexcused absences in a row,
@@ -354,15 +447,9 @@ func Absences(ctx context.Context, c *ent.Client, groupID int, ids []int, now ti
 		}
 		status[key{r.SessionID, r.MembershipID}] = r.Status
 	}
+	at := func(session, member int) attendance.Status { return status[key{session, member}] }
 	for _, m := range ids {
-		n := 0
-		for _, s := range sessions {
-			if status[key{s, m}] != attendance.StatusABSENT {
-				break
-			}
-			n++
-		}
-		out[m] = n
+		out[m] = inARow(sessions, m, at)
 	}
 	return out, nil
 }
