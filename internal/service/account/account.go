@@ -234,7 +234,6 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 	if err != nil {
 		return nil, nil, err
 	}
-	out.Topics = []exportTopic{}
 	for _, t := range ts {
 		out.Topics = append(out.Topics, exportTopic{
 			ID: t.ID, ClientID: t.ClientID.String(), GroupID: t.GroupID, SessionID: t.SessionID, Text: t.Text,
@@ -284,7 +283,6 @@ func (a *Accounts) Export(ctx context.Context, c *ent.Client) (*Export, []byte, 
 	if err != nil {
 		return nil, nil, err
 	}
-	out.Attendance = []exportAttendance{}
 	for _, a := range att {
 		ea := exportAttendance{SessionID: a.SessionID, MembershipID: a.MembershipID, RsvpNote: a.RsvpNote, RsvpAt: a.RsvpAt, RecordedAt: a.RecordedAt}
 		if a.Rsvp != nil {
