@@ -62,7 +62,9 @@ func TestFacilitatorsRacesKeepOneToThree(t *testing.T) {
 				tally = append(tally, fmt.Sprintf("%s+%s", answers[0].Code(), answers[1].Code()))
 				for _, r := range answers {
 					switch r.Code() {
-					case "", "CONFLICT", "NOT_FOUND", "FORBIDDEN":
+					// UNAUTHENTICATED: a request of someone whose account the other request
+					// deleted first (their token stops working at the commit).
+					case "", "CONFLICT", "NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED":
 					default:
 						t.Errorf("%s, round %d: %s", c.name, round, r.Raw)
 					}
