@@ -46,17 +46,25 @@ func reflectionReadable(s *scope, now time.Time) predicate.Reflection {
 			reflection.And(
 				reflection.VisibilityEQ(reflection.VisibilityGROUP),
 				s.groups(reflection.FieldGroupID, groupsIn),
-				// The author's membership and consent are in the reflection's group, one of
-				// the viewer's: saying so keeps the database from reading every group's.
-				reflection.HasAuthorWith(
-					Current(),
-					s.groups(membership.FieldGroupID, groupsIn),
-					membership.HasConsentsWith(
-						ConsentActive(now),
-						s.groups(groupsharingconsent.FieldGroupID, groupsIn),
-					),
-				),
+				reflection.HasAuthorWith(sharingWithViewer(s, now)),
 			),
+		),
+	)
+}
+
+// sharingWithViewer matches the memberships, in one of the viewer's current groups, of an
+// author who shares with that group now: still a current member, with their consent to share
+// in force. (The membership and consent are in one of the viewer's groups: saying so keeps
+// the database from reading every group's.)
+func sharingWithViewer(s *scope, now time.Time) predicate.Membership {
+	// SECURITY: peers read what a groupmate shares only while the groupmate is in the group
+	// and consents.
+	return membership.And(
+		Current(),
+		s.groups(membership.FieldGroupID, groupsIn),
+		membership.HasConsentsWith(
+			ConsentActive(now),
+			s.groups(groupsharingconsent.FieldGroupID, groupsIn),
 		),
 	)
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/processgroup/api/ent"
 	"github.com/processgroup/api/ent/groupsession"
-	"github.com/processgroup/api/ent/groupsharingconsent"
 	"github.com/processgroup/api/ent/membership"
 	"github.com/processgroup/api/ent/predicate"
 	"github.com/processgroup/api/ent/privacy"
@@ -46,14 +45,7 @@ func topicReadable(s *scope, now time.Time) predicate.Topic {
 				topic.StatusNEQ(topic.StatusWITHDRAWN),
 				topic.VisibilityEQ(topic.VisibilityGROUP),
 				s.groups(topic.FieldGroupID, groupsIn),
-				topic.HasAuthorWith(
-					Current(),
-					s.groups(membership.FieldGroupID, groupsIn),
-					membership.HasConsentsWith(
-						ConsentActive(now),
-						s.groups(groupsharingconsent.FieldGroupID, groupsIn),
-					),
-				),
+				topic.HasAuthorWith(sharingWithViewer(s, now)),
 			),
 		),
 	)
