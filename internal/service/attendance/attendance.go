@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +71,7 @@ func Respond(ctx context.Context, c *ent.Client, sessionID int, answer attendanc
 		return nil, apperr.Input("answer", "answer must be GOING or NOT_GOING")
 	}
 	note = strings.TrimSpace(note)
-	if err := validate.Var("note", note, "max=280"); err != nil {
+	if err := validate.Var("note", note, "max="+strconv.Itoa(MaxNote)); err != nil {
 		return nil, err
 	}
 	sess, err := session(ctx, c, sessionID)
